@@ -1,0 +1,196 @@
+// CPU twins of the WGSL kernels in shaders/, one function per kernel family with the same name
+// stem and argument order (matmul.wgsl <-> matmulCpu). Written independently of the WGSL and
+// deliberately naive: straight loops, float64 accumulation, float32 storage, so they are the
+// ground truth the GPU is measured against.
+
+export type Activation = 'none' | 'sigmoid';
+
+export interface MatmulShape {
+  /** Rows of op(A) and of C. */
+  M: number;
+  /** Columns of op(B) and of C. */
+  N: number;
+  /** Inner dimension. */
+  K: number;
+  /** A is stored (K, M) and used transposed. */
+  transA?: boolean;
+  /** B is stored (N, K) and used transposed; `x W^T` with W in PyTorch's (out, in) layout. */
+  transB?: boolean;
+  activation?: Activation;
+}
+
+export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** C = act(op(A) op(B) + bias). op(A) is (M,K), op(B) is (K,N), bias is (N) or null, C is (M,N). */
+export function matmulCpu(
+  a: Float32Array,
+  b: Float32Array,
+  bias: Float32Array | null,
+  shape: MatmulShape,
+): Float32Array {
+  const { M, N, K, transA = false, transB = false, activation = 'none' } = shape;
+  checkLength('matmul A', a, M * K);
+  checkLength('matmul B', b, K * N);
+  if (bias) checkLength('matmul bias', bias, N);
+  const c = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let acc = bias ? bias[j] : 0;
+      for (let k = 0; k < K; k++) {
+        const av = transA ? a[k * M + i] : a[i * K + k];
+        const bv = transB ? b[j * K + k] : b[k * N + j];
+        acc += av * bv;
+      }
+      c[i * N + j] = activation === 'sigmoid' ? sigmoid(acc) : acc;
+    }
+  }
+  return c;
+}
+
+/** y = 1 / (1 + e^-x), element-wise. */
+export function sigmoidCpu(x: Float32Array): Float32Array {
+  return Float32Array.from(x, sigmoid);
+}
+
+/** dX = g * y * (1 - y): the incoming gradient times sigmoid'(x), written with the output y
+ * because that is what the forward pass kept. */
+export function sigmoidBackwardCpu(g: Float32Array, y: Float32Array): Float32Array {
+  checkLength('sigmoidBackward y', y, g.length);
+  return Float32Array.from(g, (gv, i) => gv * y[i] * (1 - y[i]));
+}
+
+export interface LogSoftmaxNll {
+  /** (B, C) log-probabilities. */
+  logProbs: Float32Array;
+  /** (B) -log p(label) per row. */
+  rowLoss: Float32Array;
+  /** Mean of rowLoss over the B rows: PyTorch's CrossEntropyLoss with reduction 'mean'. */
+  loss: number;
+  /** (B, C) d(mean loss)/d(logits) = (softmax - onehot) / B. */
+  grad: Float32Array;
+  /** (B) index of each row's largest logit (the first one on ties). */
+  argmax: Uint32Array;
+}
+
+/** Row-wise log-softmax of (B, C) logits fused with the mean negative log-likelihood of the
+ * labels. Max-subtracted so e^x never overflows, even with outlier logits. */
+export function logSoftmaxNllCpu(
+  logits: Float32Array,
+  labels: ArrayLike<number>,
+  B: number,
+  C: number,
+): LogSoftmaxNll {
+  checkLength('logSoftmaxNll logits', logits, B * C);
+  checkLength('logSoftmaxNll labels', labels, B);
+  const logProbs = new Float32Array(B * C);
+  const grad = new Float32Array(B * C);
+  const rowLoss = new Float32Array(B);
+  const argmax = new Uint32Array(B);
+  let total = 0;
+  for (let r = 0; r < B; r++) {
+    let max = -Infinity;
+    let best = 0;
+    for (let c = 0; c < C; c++) {
+      if (logits[r * C + c] > max) {
+        max = logits[r * C + c];
+        best = c;
+      }
+    }
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(logits[r * C + c] - max);
+    const logSum = Math.log(sum);
+    const label = labels[r];
+    for (let c = 0; c < C; c++) {
+      const lp = logits[r * C + c] - max - logSum;
+      logProbs[r * C + c] = lp;
+      grad[r * C + c] = (Math.exp(lp) - (c === label ? 1 : 0)) / B;
+    }
+    const l = -(logits[r * C + label] - max - logSum);
+    rowLoss[r] = l;
+    total += l;
+    argmax[r] = best;
+  }
+  return { logProbs, rowLoss, loss: total / B, grad, argmax };
+}
+
+/** db = column sums of dY: dY is (M, N), db is (N). */
+export function biasGradCpu(dY: Float32Array, M: number, N: number): Float32Array {
+  checkLength('biasGrad dY', dY, M * N);
+  const db = new Float32Array(N);
+  for (let j = 0; j < N; j++) {
+    let acc = 0;
+    for (let i = 0; i < M; i++) acc += dY[i * N + j];
+    db[j] = acc;
+  }
+  return db;
+}
+
+export interface SgdOptions {
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/** In-place SGD with PyTorch's semantics (dampening 0): g' = g + wd*p; v = mu*v + g';
+ * p -= lr * (nesterov ? g' + mu*v : v). With mu = 0 the velocity is not needed (pass null). */
+export function sgdUpdateCpu(
+  param: Float32Array,
+  grad: Float32Array,
+  velocity: Float32Array | null,
+  opts: SgdOptions,
+): void {
+  const { lr, momentum = 0, weightDecay = 0, nesterov = false } = opts;
+  checkLength('sgdUpdate grad', grad, param.length);
+  if (momentum !== 0 && !velocity) throw new Error('sgdUpdate: momentum needs a velocity buffer');
+  if (velocity) checkLength('sgdUpdate velocity', velocity, param.length);
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i] + weightDecay * param[i];
+    let step = g;
+    if (momentum !== 0 && velocity) {
+      const v = momentum * velocity[i] + g;
+      velocity[i] = v;
+      step = nesterov ? g + momentum * v : v;
+    }
+    param[i] = param[i] - lr * step;
+  }
+}
+
+/** Rows of a u8 image set picked by index and scaled to [0, 1]: images is (count, rowLen),
+ * indices is (B), the result is (B, rowLen). This is ToTensor() of the notebook. */
+export function gatherU8Cpu(images: Uint8Array, indices: ArrayLike<number>, rowLen: number): Float32Array {
+  const out = new Float32Array(indices.length * rowLen);
+  for (let r = 0; r < indices.length; r++) {
+    const src = indices[r] * rowLen;
+    if (src + rowLen > images.length) throw new RangeError(`gatherU8: index ${indices[r]} is past the image set`);
+    for (let k = 0; k < rowLen; k++) out[r * rowLen + k] = images[src + k] / 255;
+  }
+  return out;
+}
+
+/** Summed squared error of (B, C) outputs against one-hot labels, and its gradient
+ * 2 * (out - expected): the toy network's loss, exactly as the notebook prints it. */
+export function squaredErrorCpu(
+  out: Float32Array,
+  labels: ArrayLike<number>,
+  B: number,
+  C: number,
+): { loss: number; grad: Float32Array } {
+  checkLength('squaredError out', out, B * C);
+  const grad = new Float32Array(B * C);
+  let loss = 0;
+  for (let r = 0; r < B; r++) {
+    for (let c = 0; c < C; c++) {
+      const diff = out[r * C + c] - (labels[r] === c ? 1 : 0);
+      loss += diff * diff;
+      grad[r * C + c] = 2 * diff;
+    }
+  }
+  return { loss, grad };
+}
+
+function checkLength(what: string, arr: ArrayLike<number>, expected: number): void {
+  if (arr.length !== expected) {
+    throw new RangeError(`${what}: expected ${expected} elements, got ${arr.length}`);
+  }
+}
