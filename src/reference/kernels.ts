@@ -100,6 +100,9 @@ export function logSoftmaxNllCpu(
     for (let c = 0; c < C; c++) sum += Math.exp(logits[r * C + c] - max);
     const logSum = Math.log(sum);
     const label = labels[r];
+    if (!Number.isInteger(label) || label < 0 || label >= C) {
+      throw new RangeError(`logSoftmaxNll: label ${label} of row ${r} is not a class index in [0, ${C})`);
+    }
     for (let c = 0; c < C; c++) {
       const lp = logits[r * C + c] - max - logSum;
       logProbs[r * C + c] = lp;
@@ -143,6 +146,7 @@ export function sgdUpdateCpu(
   const { lr, momentum = 0, weightDecay = 0, nesterov = false } = opts;
   checkLength('sgdUpdate grad', grad, param.length);
   if (momentum !== 0 && !velocity) throw new Error('sgdUpdate: momentum needs a velocity buffer');
+  if (nesterov && momentum <= 0) throw new RangeError('sgdUpdate: Nesterov momentum needs momentum > 0 (as in PyTorch)');
   if (velocity) checkLength('sgdUpdate velocity', velocity, param.length);
   for (let i = 0; i < param.length; i++) {
     const g = grad[i] + weightDecay * param[i];
@@ -161,8 +165,11 @@ export function sgdUpdateCpu(
 export function gatherU8Cpu(images: Uint8Array, indices: ArrayLike<number>, rowLen: number): Float32Array {
   const out = new Float32Array(indices.length * rowLen);
   for (let r = 0; r < indices.length; r++) {
-    const src = indices[r] * rowLen;
-    if (src + rowLen > images.length) throw new RangeError(`gatherU8: index ${indices[r]} is past the image set`);
+    const idx = indices[r];
+    if (!Number.isInteger(idx) || idx < 0 || (idx + 1) * rowLen > images.length) {
+      throw new RangeError(`gatherU8: index ${idx} is not a row of the image set`);
+    }
+    const src = idx * rowLen;
     for (let k = 0; k < rowLen; k++) out[r * rowLen + k] = images[src + k] / 255;
   }
   return out;
