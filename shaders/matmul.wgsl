@@ -1,0 +1,209 @@
+// Matrix multiply C = act(op(A) * op(B) + bias), the family behind every linear layer:
+//   forward  h = x W^T + b   (TRANS_B)       : A = x (M,K), B = W stored (N,K)
+//   backward dW = dY^T x      (TRANS_A)       : A = dY stored (K,M), B = x (K,N)
+//   backward dX = dY W        (no transpose)  : A = dY (M,K), B = W (K,N)
+// op(A) is (M,K) and op(B) is (K,N); A is stored (K,M) when TRANS_A, B is stored (N,K) when
+// TRANS_B. Any M, N, K: edges are handled by clamping loads and masking stores.
+//
+// Three variants, chosen per adapter by a timed trial (src/gpu/kernels/matmul.ts):
+//   matmul_naive   one invocation per output element, workgroup 16x16.
+//   matmul_blocked each invocation computes a TM x TN block straight from storage, no shared
+//                  memory, workgroup 8x8 (covers 8*TM rows by 8*TN columns). On CPU adapters
+//                  such as SwiftShader barriers are expensive and this wins by far.
+//   matmul_vec4    like blocked, 8x8 outputs per invocation as 2x2 mat4x4 accumulators, operands
+//                  read as vec4 along their contiguous axis: a quarter of the loads and bounds
+//                  checks. Needs K % 4 == 0, M % 4 == 0 with TRANS_A, N % 4 == 0 without TRANS_B
+//                  (the wrapper falls back to blocked otherwise).
+//   matmul_tiled   64x64 tiles of C staged through workgroup memory in K-steps of 16,
+//                  workgroup 16x16, each invocation a 4x4 block: the classic GPU kernel.
+// Bindings: 0 dims (uniform M, N, K), 1 A, 2 B, 3 bias (N; bound but unread without HAS_BIAS),
+// 4 C (M,N).
+
+struct Dims { M: u32, N: u32, K: u32, pad: u32 }
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override HAS_BIAS: bool = false;
+override SIGMOID: bool = false;
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> C: array<f32>;
+
+fn loadA(i: u32, k: u32) -> f32 {
+  if (TRANS_A) { return A[k * dims.M + i]; }
+  return A[i * dims.K + k];
+}
+
+fn loadB(k: u32, j: u32) -> f32 {
+  if (TRANS_B) { return B[j * dims.K + k]; }
+  return B[k * dims.N + j];
+}
+
+fn epilogue(acc: f32, j: u32) -> f32 {
+  var v = acc;
+  if (HAS_BIAS) { v += bias[j]; }
+  if (SIGMOID) { v = 1.0 / (1.0 + exp(-v)); }
+  return v;
+}
+
+@compute @workgroup_size(16, 16)
+fn matmul_naive(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y;
+  let j = gid.x;
+  if (i >= dims.M || j >= dims.N) { return; }
+  var acc = 0.0;
+  for (var k = 0u; k < dims.K; k++) { acc += loadA(i, k) * loadB(k, j); }
+  C[i * dims.N + j] = epilogue(acc, j);
+}
+
+const TM = 4u;
+const TN = 4u;
+
+@compute @workgroup_size(8, 8)
+fn matmul_blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * TM;
+  let j0 = gid.x * TN;
+  if (i0 >= dims.M || j0 >= dims.N) { return; }
+  // Clamped indices keep every load in bounds without a branch in the inner loop; the
+  // duplicated rows/columns they produce are never stored.
+  var ii: array<u32, TM>;
+  var jj: array<u32, TN>;
+  for (var r = 0u; r < TM; r++) { ii[r] = min(i0 + r, dims.M - 1u); }
+  for (var c = 0u; c < TN; c++) { jj[c] = min(j0 + c, dims.N - 1u); }
+  var acc: array<array<f32, TN>, TM>;
+  for (var k = 0u; k < dims.K; k++) {
+    var a: array<f32, TM>;
+    var b: array<f32, TN>;
+    for (var r = 0u; r < TM; r++) { a[r] = loadA(ii[r], k); }
+    for (var c = 0u; c < TN; c++) { b[c] = loadB(k, jj[c]); }
+    for (var r = 0u; r < TM; r++) {
+      for (var c = 0u; c < TN; c++) { acc[r][c] = fma(a[r], b[c], acc[r][c]); }
+    }
+  }
+  for (var r = 0u; r < TM; r++) {
+    for (var c = 0u; c < TN; c++) {
+      if (i0 + r < dims.M && j0 + c < dims.N) {
+        C[(i0 + r) * dims.N + j0 + c] = epilogue(acc[r][c], j0 + c);
+      }
+    }
+  }
+}
+
+@group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> B4: array<vec4<f32>>;
+
+// P: column kk = op(A)[i0..i0+3, k0+kk]. Clamped rows repeat the last row and are not stored.
+fn loadP(i0: u32, k0: u32) -> mat4x4<f32> {
+  if (TRANS_A) {
+    let m4 = dims.M / 4u;
+    return mat4x4<f32>(A4[k0 * m4 + i0 / 4u], A4[(k0 + 1u) * m4 + i0 / 4u],
+                       A4[(k0 + 2u) * m4 + i0 / 4u], A4[(k0 + 3u) * m4 + i0 / 4u]);
+  }
+  let k4 = dims.K / 4u;
+  let last = dims.M - 1u;
+  return transpose(mat4x4<f32>(A4[min(i0, last) * k4 + k0 / 4u], A4[min(i0 + 1u, last) * k4 + k0 / 4u],
+                               A4[min(i0 + 2u, last) * k4 + k0 / 4u], A4[min(i0 + 3u, last) * k4 + k0 / 4u]));
+}
+
+// X: column c = op(B)[k0..k0+3, j0+c], so that P * X is this K-step's 4x4 block of C.
+fn loadX(k0: u32, j0: u32) -> mat4x4<f32> {
+  if (TRANS_B) {
+    let k4 = dims.K / 4u;
+    let last = dims.N - 1u;
+    return mat4x4<f32>(B4[min(j0, last) * k4 + k0 / 4u], B4[min(j0 + 1u, last) * k4 + k0 / 4u],
+                       B4[min(j0 + 2u, last) * k4 + k0 / 4u], B4[min(j0 + 3u, last) * k4 + k0 / 4u]);
+  }
+  let n4 = dims.N / 4u;
+  return transpose(mat4x4<f32>(B4[k0 * n4 + j0 / 4u], B4[(k0 + 1u) * n4 + j0 / 4u],
+                               B4[(k0 + 2u) * n4 + j0 / 4u], B4[(k0 + 3u) * n4 + j0 / 4u]));
+}
+
+fn storeBlock(acc: mat4x4<f32>, i0: u32, j0: u32) {
+  for (var c = 0u; c < 4u; c++) {
+    let j = j0 + c;
+    if (j >= dims.N) { continue; }
+    for (var r = 0u; r < 4u; r++) {
+      let i = i0 + r;
+      if (i < dims.M) { C[i * dims.N + j] = epilogue(acc[c][r], j); }
+    }
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 8u;
+  let j0 = gid.x * 8u;
+  if (i0 >= dims.M || j0 >= dims.N) { return; }
+  // Second blocks past the edge are clamped onto the first; their results are never stored.
+  let i1 = select(i0, i0 + 4u, i0 + 4u < dims.M);
+  let j1 = select(j0, j0 + 4u, j0 + 4u < dims.N);
+  var c00 = mat4x4<f32>();
+  var c01 = mat4x4<f32>();
+  var c10 = mat4x4<f32>();
+  var c11 = mat4x4<f32>();
+  for (var k0 = 0u; k0 < dims.K; k0 += 4u) {
+    let p0 = loadP(i0, k0);
+    let p1 = loadP(i1, k0);
+    let x0 = loadX(k0, j0);
+    let x1 = loadX(k0, j1);
+    c00 += p0 * x0;
+    c01 += p0 * x1;
+    c10 += p1 * x0;
+    c11 += p1 * x1;
+  }
+  storeBlock(c00, i0, j0);
+  if (j1 != j0) { storeBlock(c01, i0, j1); }
+  if (i1 != i0) { storeBlock(c10, i1, j0); }
+  if (i1 != i0 && j1 != j0) { storeBlock(c11, i1, j1); }
+}
+
+const TILE = 64u;
+const TILE_K = 16u;
+var<workgroup> tileA: array<array<f32, TILE>, TILE_K>;
+var<workgroup> tileB: array<array<f32, TILE>, TILE_K>;
+
+@compute @workgroup_size(16, 16)
+fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let rowBase = wg.y * TILE;
+  let colBase = wg.x * TILE;
+  let flat = lid.y * 16u + lid.x;
+  var acc: array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < dims.K; k0 += TILE_K) {
+    // 256 invocations stage 16x64 elements of each operand, 4 apiece; zeros past the edges.
+    for (var e = 0u; e < 4u; e++) {
+      let idx = flat * 4u + e;
+      let kk = idx / TILE;
+      let mn = idx % TILE;
+      let k = k0 + kk;
+      let i = rowBase + mn;
+      let j = colBase + mn;
+      var av = 0.0;
+      var bv = 0.0;
+      if (k < dims.K && i < dims.M) { av = loadA(i, k); }
+      if (k < dims.K && j < dims.N) { bv = loadB(k, j); }
+      tileA[kk][mn] = av;
+      tileB[kk][mn] = bv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      var a: array<f32, 4>;
+      var b: array<f32, 4>;
+      for (var r = 0u; r < 4u; r++) { a[r] = tileA[kk][lid.y * 4u + r]; }
+      for (var c = 0u; c < 4u; c++) { b[c] = tileB[kk][lid.x * 4u + c]; }
+      for (var r = 0u; r < 4u; r++) {
+        for (var c = 0u; c < 4u; c++) { acc[r][c] = fma(a[r], b[c], acc[r][c]); }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var r = 0u; r < 4u; r++) {
+    for (var c = 0u; c < 4u; c++) {
+      let i = rowBase + lid.y * 4u + r;
+      let j = colBase + lid.x * 4u + c;
+      if (i < dims.M && j < dims.N) { C[i * dims.N + j] = epilogue(acc[r][c], j); }
+    }
+  }
+}

@@ -1,0 +1,278 @@
+// The only place that knows where WebGPU comes from: navigator.gpu in Chrome, Google's Dawn
+// bindings (npm `webgpu`) in Node. Everything above this file sees a GpuContext, which also owns
+// the live-bytes counter, the pipeline cache and the error/loss watch.
+
+export type Runtime = 'browser' | 'node';
+
+export interface AdapterSummary {
+  runtime: Runtime;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU implementation such as SwiftShader: numbers measured on it are not GPU numbers. */
+  isFallbackAdapter: boolean;
+  features: string[];
+  limits: Record<string, number>;
+  userAgent?: string;
+}
+
+export class GpuUnavailableError extends Error {
+  override name = 'GpuUnavailableError';
+}
+
+/** The device was lost or reported a validation/out-of-memory error: the run cannot continue. */
+export class GpuDeviceError extends Error {
+  override name = 'GpuDeviceError';
+}
+
+/** Limits the kernels rely on; the defaults of the WebGPU spec, checked rather than assumed. */
+const REQUIRED_LIMITS = {
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeWorkgroupStorageSize: 16384,
+} as const;
+
+const REPORTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+export interface GpuOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Called once when the device is lost or reports an error the run cannot survive. */
+  onFatal?: (err: GpuDeviceError) => void;
+}
+
+export class GpuContext {
+  private liveBytesCount = 0;
+  private readonly liveBuffers = new Set<GPUBuffer>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private fatal: GpuDeviceError | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+    private readonly release: () => void,
+    onFatal?: (err: GpuDeviceError) => void,
+  ) {
+    const fail = (err: GpuDeviceError) => {
+      if (this.fatal) return;
+      this.fatal = err;
+      onFatal?.(err);
+    };
+    device.lost.then((info) => {
+      if (info.reason !== 'destroyed') {
+        fail(new GpuDeviceError(`WebGPU device lost (${info.reason}): ${info.message}. ` +
+          'Reload the page or restart the run; training resumes from the last saved weights.'));
+      }
+    });
+    device.addEventListener('uncapturederror', (ev) => {
+      const e = (ev as GPUUncapturedErrorEvent).error;
+      fail(new GpuDeviceError(`WebGPU ${e.constructor.name}: ${e.message}`));
+    });
+  }
+
+  /** Throws the first fatal device error seen so far; call before trusting any result. */
+  check(): void {
+    if (this.fatal) throw this.fatal;
+  }
+
+  private placeholderBuffer: GPUBuffer | null = null;
+
+  /** A 16-byte storage buffer for bindings a kernel declares but does not read (a matmul
+   * without bias): 'auto' layouts need every declared binding filled. */
+  get placeholder(): GPUBuffer {
+    this.placeholderBuffer ??= this.storage('placeholder', 16);
+    return this.placeholderBuffer;
+  }
+
+  get liveBytes(): number {
+    return this.liveBytesCount;
+  }
+
+  createBuffer(label: string, size: number, usage: GPUBufferUsageFlags, init?: ArrayBufferView): GPUBuffer {
+    this.check();
+    // Storage bindings must be multiples of 4 bytes and non-empty.
+    const padded = Math.max(4, Math.ceil(size / 4) * 4);
+    const max = this.device.limits.maxBufferSize;
+    if (padded > max) {
+      throw new GpuDeviceError(`buffer "${label}" needs ${padded} bytes, over this device's maxBufferSize ${max}`);
+    }
+    const buffer = this.device.createBuffer({ label, size: padded, usage, mappedAtCreation: !!init });
+    if (init) {
+      new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(init.buffer, init.byteOffset, init.byteLength));
+      buffer.unmap();
+    }
+    this.liveBuffers.add(buffer);
+    this.liveBytesCount += padded;
+    return buffer;
+  }
+
+  /** A storage buffer readable and writable by kernels, and copyable both ways. */
+  storage(label: string, sizeOrData: number | ArrayBufferView): GPUBuffer {
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    return typeof sizeOrData === 'number'
+      ? this.createBuffer(label, sizeOrData, usage)
+      : this.createBuffer(label, sizeOrData.byteLength, usage, sizeOrData);
+  }
+
+  uniform(label: string, data: ArrayBufferView): GPUBuffer {
+    return this.createBuffer(label, data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data);
+  }
+
+  destroyBuffer(buffer: GPUBuffer): void {
+    if (!this.liveBuffers.delete(buffer)) return;
+    this.liveBytesCount -= buffer.size;
+    buffer.destroy();
+  }
+
+  /** Compiled once per (code, entry point, override constants); compiling is slow on SwiftShader. */
+  pipeline(code: string, entryPoint: string, constants: Record<string, number> = {}): GPUComputePipeline {
+    this.check();
+    const key = `${entryPoint}|${JSON.stringify(constants)}|${code}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      let module = this.modules.get(code);
+      if (!module) {
+        module = this.device.createShaderModule({ code });
+        this.modules.set(code, module);
+      }
+      pipeline = this.device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint, constants },
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  /** Copies a buffer's first `bytes` bytes back to the CPU; the one place that waits on the GPU. */
+  async read(buffer: GPUBuffer, bytes = buffer.size, offset = 0): Promise<ArrayBuffer> {
+    this.check();
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (err) {
+      this.check();
+      throw err;
+    }
+    const copy = staging.getMappedRange().slice(0);
+    staging.destroy();
+    this.check();
+    return copy;
+  }
+
+  /** Resolves once all work submitted so far has run. Implemented as a 4-byte read-back, not
+   * queue.onSubmittedWorkDone(), which crashes Dawn inside Vitest's forked workers. */
+  async sync(): Promise<void> {
+    await this.read(this.placeholder, 4);
+  }
+
+  async readF32(buffer: GPUBuffer, count: number, offsetElems = 0): Promise<Float32Array> {
+    return new Float32Array(await this.read(buffer, count * 4, offsetElems * 4));
+  }
+
+  async readU32(buffer: GPUBuffer, count: number, offsetElems = 0): Promise<Uint32Array> {
+    return new Uint32Array(await this.read(buffer, count * 4, offsetElems * 4));
+  }
+
+  destroy(): void {
+    for (const b of this.liveBuffers) b.destroy();
+    this.liveBuffers.clear();
+    this.liveBytesCount = 0;
+    this.placeholderBuffer = null;
+    this.device.destroy();
+    this.release();
+  }
+}
+
+const browserHelp =
+  'WebGPU is not available in this browser. Use Chrome or Edge 113+ (Chrome on Linux: start it with ' +
+  '--enable-unsafe-webgpu, or enable chrome://flags/#enable-unsafe-webgpu), and make sure ' +
+  'chrome://gpu does not list WebGPU as disabled.';
+
+const nodeHelp =
+  'Dawn (npm `webgpu`) found no WebGPU adapter. Install the Vulkan loader (Debian: apt-get install ' +
+  'libvulkan1) and a Vulkan driver; on a machine without a GPU point Vulkan at SwiftShader, which ' +
+  'Debian\'s chromium ships: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json.';
+
+interface AdapterSource {
+  adapter: GPUAdapter | null;
+  runtime: Runtime;
+  /** Lets go of what holds the WebGPU implementation alive (Dawn's instance in Node). */
+  release: () => void;
+}
+
+async function requestAdapter(options: GPURequestAdapterOptions): Promise<AdapterSource> {
+  if (typeof window !== 'undefined') {
+    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+    if (!gpu) throw new GpuUnavailableError(browserHelp);
+    return { adapter: await gpu.requestAdapter(options), runtime: 'browser', release: () => {} };
+  }
+  // A variable specifier keeps bundlers from pulling the native addon into browser builds.
+  const nodeEntry = './node-gpu.ts';
+  const { requestNodeAdapter, releaseNodeGpu } = (await import(/* @vite-ignore */ nodeEntry)) as typeof import('./node-gpu.ts');
+  return { adapter: await requestNodeAdapter(options, nodeHelp), runtime: 'node', release: releaseNodeGpu };
+}
+
+export async function requestGpu(options: GpuOptions = {}): Promise<GpuContext> {
+  const { adapter, runtime, release } = await requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    release();
+    throw new GpuUnavailableError(runtime === 'browser' ? browserHelp : nodeHelp);
+  }
+  const requiredLimits: Record<string, number> = {};
+  for (const [name, need] of Object.entries(REQUIRED_LIMITS)) {
+    const have = (adapter.limits as unknown as Record<string, number>)[name];
+    if (have < need) {
+      release();
+      throw new GpuUnavailableError(`This adapter's ${name} is ${have}; the kernels need at least ${need}.`);
+    }
+  }
+  // Ask for the adapter's full storage sizes: the u8 training set (47 MB) fits the default, but
+  // larger user data sets and batches should not hit an artificial ceiling.
+  for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
+    requiredLimits[name] = adapter.limits[name];
+  }
+  const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features });
+  const info = adapter.info;
+  const limits: Record<string, number> = {};
+  for (const name of REPORTED_LIMITS) limits[name] = device.limits[name];
+  const summary: AdapterSummary = {
+    runtime,
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    isFallbackAdapter: isFallback(adapter),
+    features: [...device.features].map(String).sort(),
+    limits,
+    userAgent: runtime === 'browser' ? globalThis.navigator.userAgent : `Node ${process.version}, Dawn (npm webgpu)`,
+  };
+  return new GpuContext(device, summary, release, options.onFatal);
+}
+
+function isFallback(adapter: GPUAdapter): boolean {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  // Dawn in Node reports neither flag; SwiftShader is a CPU rasteriser whatever it calls itself.
+  return Boolean(info.isFallbackAdapter ?? legacy) || /swiftshader|llvmpipe|lavapipe/i.test(
+    `${info.vendor} ${info.architecture} ${info.device} ${info.description}`,
+  );
+}
+
+export function describeAdapter(a: AdapterSummary): string {
+  const name = [a.vendor, a.architecture, a.device || a.description].filter(Boolean).join(' / ');
+  return `${name || 'unknown adapter'} (${a.runtime}${a.isFallbackAdapter ? ', CPU fallback' : ''})`;
+}

@@ -1,0 +1,51 @@
+// A compute dispatch prepared once (pipeline, bind group, grid) and encoded as often as needed:
+// a training step is a fixed list of these, so nothing is allocated on the hot path.
+import type { GpuContext } from './context.ts';
+
+export interface Dispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+/** `buffers[i]` is bound at @binding(i) of @group(0). */
+export function makeDispatch(
+  ctx: GpuContext,
+  label: string,
+  pipeline: GPUComputePipeline,
+  buffers: GPUBuffer[],
+  workgroups: [number, number?, number?],
+): Dispatch {
+  const [x, y = 1, z = 1] = workgroups;
+  const max = ctx.device.limits.maxComputeWorkgroupsPerDimension;
+  if (x > max || y > max || z > max) {
+    throw new RangeError(`${label}: grid ${x}x${y}x${z} exceeds maxComputeWorkgroupsPerDimension ${max}`);
+  }
+  const bindGroup = ctx.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  return { label, pipeline, bindGroup, workgroups: [x, y, z] };
+}
+
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(...d.workgroups);
+  }
+}
+
+/** Submits the dispatches in one compute pass and waits until the GPU has run them. */
+export async function runDispatches(ctx: GpuContext, dispatches: readonly Dispatch[], repeat = 1): Promise<void> {
+  const enc = ctx.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  for (let r = 0; r < repeat; r++) encodeDispatches(pass, dispatches);
+  pass.end();
+  ctx.device.queue.submit([enc.finish()]);
+  await ctx.sync();
+}
+
+export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);

@@ -1,0 +1,86 @@
+// C = act(op(A) op(B) + bias) on the GPU (shaders/matmul.wgsl); CPU twin: matmulCpu.
+// op(A) is (M,K), op(B) is (K,N), bias is (N), C is (M,N).
+import type { MatmulShape } from '../../reference/kernels.ts';
+import type { GpuContext } from '../context.ts';
+import { ceilDiv, makeDispatch, runDispatches, type Dispatch } from '../dispatch.ts';
+import { shaders } from '../shaders.ts';
+
+export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/** Output elements one workgroup covers, per variant: [rows, columns]. */
+const COVERAGE: Record<MatmulVariant, [number, number]> = {
+  naive: [16, 16],
+  blocked: [8 * 4, 8 * 4],
+  vec4: [8 * 8, 8 * 8],
+  tiled: [64, 64],
+};
+
+export interface MatmulBuffers {
+  a: GPUBuffer;
+  b: GPUBuffer;
+  bias?: GPUBuffer | null;
+  c: GPUBuffer;
+}
+
+/** Whether matmul_vec4 can read this shape's operands as vec4 along their contiguous axis. */
+export function vec4Fits({ M, N, K, transA = false, transB = false }: MatmulShape): boolean {
+  return K % 4 === 0 && (!transA || M % 4 === 0) && (transB || N % 4 === 0);
+}
+
+export function matmulDispatch(ctx: GpuContext, requested: MatmulVariant, bufs: MatmulBuffers, shape: MatmulShape): Dispatch {
+  const { M, N, K, transA = false, transB = false, activation = 'none' } = shape;
+  if (!(M > 0 && N > 0 && K > 0)) throw new RangeError(`matmul: M, N, K must be positive, got ${M}, ${N}, ${K}`);
+  const variant = requested === 'vec4' && !vec4Fits(shape) ? 'blocked' : requested;
+  const pipeline = ctx.pipeline(shaders.matmul, `matmul_${variant}`, {
+    TRANS_A: Number(transA),
+    TRANS_B: Number(transB),
+    HAS_BIAS: Number(!!bufs.bias),
+    SIGMOID: Number(activation === 'sigmoid'),
+  });
+  const dims = ctx.uniform('matmul dims', new Uint32Array([M, N, K, 0]));
+  const [rows, cols] = COVERAGE[variant];
+  return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}`, pipeline,
+    [dims, bufs.a, bufs.b, bufs.bias ?? ctx.placeholder, bufs.c], [ceilDiv(N, cols), ceilDiv(M, rows)]);
+}
+
+const chosen = new Map<string, MatmulVariant>();
+
+export interface VariantTrial {
+  variant: MatmulVariant;
+  /** Median milliseconds of one (32x784)x(784x512) forward matmul. */
+  ms: number;
+}
+
+/** Picks the fastest variant for this adapter by timing each on the first layer's forward shape
+ * at batch 32, the shape that dominates a training step. Cached per adapter for the process. */
+export async function chooseMatmulVariant(
+  ctx: GpuContext,
+  force?: MatmulVariant,
+): Promise<{ variant: MatmulVariant; trials: VariantTrial[] }> {
+  if (force) return { variant: force, trials: [] };
+  const key = JSON.stringify([ctx.adapter.vendor, ctx.adapter.architecture, ctx.adapter.device, ctx.adapter.description]);
+  const cached = chosen.get(key);
+  if (cached) return { variant: cached, trials: [] };
+  const shape = { M: 32, N: 512, K: 784, transB: true };
+  const a = ctx.storage('trial A', new Float32Array(shape.M * shape.K).fill(0.5));
+  const b = ctx.storage('trial B', new Float32Array(shape.N * shape.K).fill(0.01));
+  const c = ctx.storage('trial C', shape.M * shape.N * 4);
+  const trials: VariantTrial[] = [];
+  for (const variant of MATMUL_VARIANTS) {
+    const d = matmulDispatch(ctx, variant, { a, b, c }, shape);
+    await runDispatches(ctx, [d]); // compile and warm up, not timed
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      await runDispatches(ctx, [d], 2);
+      times.push((performance.now() - t0) / 2);
+    }
+    times.sort((x, y) => x - y);
+    trials.push({ variant, ms: times[1] });
+  }
+  for (const buf of [a, b, c]) ctx.destroyBuffer(buf);
+  const best = trials.reduce((x, y) => (y.ms < x.ms ? y : x)).variant;
+  chosen.set(key, best);
+  return { variant: best, trials };
+}

@@ -1,0 +1,36 @@
+// Shared set-up for the kernel suites, which run twice: in Node through Dawn (project gpu-node)
+// and in headless Chromium (project gpu-chromium). No adapter means a failing suite with the
+// reason printed, never a silent pass.
+import { afterAll, beforeAll, expect } from 'vitest';
+import { describeAdapter, requestGpu, type GpuContext } from '../../src/gpu/context.ts';
+import { compareArrays, describeComparison, type Tolerance } from '../../src/reference/tolerance.ts';
+import { createRng } from '../../src/data/prng.ts';
+
+export function useGpu(): () => GpuContext {
+  let ctx: GpuContext | null = null;
+  beforeAll(async () => {
+    try {
+      ctx = await requestGpu();
+    } catch (err) {
+      console.error(`GPU suite cannot run: ${(err as Error).message}`);
+      throw err;
+    }
+    console.log(`GPU suite on ${describeAdapter(ctx.adapter)}`);
+  });
+  afterAll(() => ctx?.destroy());
+  return () => {
+    if (!ctx) throw new Error('GPU context not acquired (see the beforeAll error above)');
+    return ctx;
+  };
+}
+
+export function expectClose(what: string, gpu: ArrayLike<number>, ref: ArrayLike<number>, tol: Tolerance): number {
+  const c = compareArrays(gpu, ref, tol);
+  expect(c.ok, describeComparison(what, c, tol)).toBe(true);
+  return c.maxAbs;
+}
+
+export function randomArray(n: number, seed: number, scale = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-scale, scale));
+}

@@ -1,0 +1,69 @@
+import { describe, it } from 'vitest';
+import { matmulCpu, type MatmulShape } from '../../src/reference/kernels.ts';
+import { MATMUL_VARIANTS, chooseMatmulVariant, matmulDispatch } from '../../src/gpu/kernels/matmul.ts';
+import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
+
+// f32 products summed over K terms on the GPU (fma, any order) against float64 sums: the error
+// grows like sqrt(K) * eps32 * |terms|; with inputs in [-1, 1] and K <= 784 that stays below
+// 1e-5 absolute. rtol covers the sigmoid epilogue's exp, whose accuracy WGSL leaves open.
+const TOL = { atol: 2e-5, rtol: 1e-5 };
+
+// Shapes: the model's own (K = 784, N = 10, batch 1 / 7 / 33 / 16), and sizes that are not
+// multiples of any tile (16, 32, 64) so every edge path runs.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 10, 33],
+  [33, 10, 256],
+  [16, 512, 784],
+  [1, 7, 784],
+  [65, 17, 3],
+  [10, 33, 7],
+  // vec4 needs K, and M or N on their contiguous side, in multiples of 4: these run it on
+  // ragged 8x8 blocks instead of falling back.
+  [12, 20, 8],
+  [36, 44, 784],
+  [4, 4, 4],
+];
+const TRANSPOSES = [[false, false], [true, false], [false, true], [true, true]] as const;
+
+describe('matmul kernels vs matmulCpu', () => {
+  const gpu = useGpu();
+  for (const variant of MATMUL_VARIANTS) {
+    it(`${variant}: every transpose combination over odd and model shapes`, async () => {
+      const ctx = gpu();
+      for (const [M, N, K] of SHAPES) {
+        for (const [transA, transB] of TRANSPOSES) {
+          const shape: MatmulShape = { M, N, K, transA, transB };
+          const a = randomArray(M * K, M * 1000 + K);
+          const b = randomArray(K * N, N * 1000 + K + 1);
+          const bufs = { a: ctx.storage('A', a), b: ctx.storage('B', b), c: ctx.storage('C', M * N * 4) };
+          await runDispatches(ctx, [matmulDispatch(ctx, variant, bufs, shape)]);
+          const got = await ctx.readF32(bufs.c, M * N);
+          expectClose(`${variant} ${M}x${N}x${K} tA=${transA} tB=${transB}`, got, matmulCpu(a, b, null, shape), TOL);
+          for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
+        }
+      }
+    });
+
+    it(`${variant}: fused bias and sigmoid epilogue, forward layer shapes`, async () => {
+      const ctx = gpu();
+      for (const [M, N, K] of [[32, 512, 784], [7, 10, 256], [33, 256, 512]] as const) {
+        const shape: MatmulShape = { M, N, K, transB: true, activation: 'sigmoid' };
+        const a = randomArray(M * K, 7 + M);
+        const b = randomArray(K * N, 11 + N, 0.1);
+        const bias = randomArray(N, 13 + N);
+        const bufs = { a: ctx.storage('A', a), b: ctx.storage('B', b), bias: ctx.storage('bias', bias), c: ctx.storage('C', M * N * 4) };
+        await runDispatches(ctx, [matmulDispatch(ctx, variant, bufs, shape)]);
+        const got = await ctx.readF32(bufs.c, M * N);
+        expectClose(`${variant} sigmoid(x W^T + b) ${M}x${N}x${K}`, got, matmulCpu(a, b, bias, shape), TOL);
+        for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
+      }
+    });
+  }
+
+  it('a timed trial picks a variant for this adapter', async () => {
+    const { variant, trials } = await chooseMatmulVariant(gpu());
+    console.log(`matmul variant chosen: ${variant}; trials (ms, 32x784x512): ${trials.map((t) => `${t.variant} ${t.ms.toFixed(2)}`).join(', ')}`);
+  });
+});
