@@ -45,7 +45,11 @@ fn loadB(k: u32, j: u32) -> f32 {
 fn epilogue(acc: f32, j: u32) -> f32 {
   var v = acc;
   if (HAS_BIAS) { v += bias[j]; }
-  if (SIGMOID) { v = 1.0 / (1.0 + exp(-v)); }
+  // exp of a negative argument only: WGSL leaves exp's overflow undefined (as sigmoid.wgsl).
+  if (SIGMOID) {
+    let e = exp(-abs(v));
+    v = select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+  }
   return v;
 }
 

@@ -127,6 +127,11 @@ export class GpuContext {
     return this.createBuffer(label, data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data);
   }
 
+  /** Queues a CPU -> GPU copy; it lands before any later submit runs. */
+  write(buffer: GPUBuffer, data: ArrayBufferView, offsetBytes = 0): void {
+    this.device.queue.writeBuffer(buffer, offsetBytes, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  }
+
   destroyBuffer(buffer: GPUBuffer): void {
     if (!this.liveBuffers.delete(buffer)) return;
     this.liveBytesCount -= buffer.size;

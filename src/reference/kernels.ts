@@ -196,6 +196,25 @@ export function squaredErrorCpu(
   return { loss, grad };
 }
 
+/** One training step's metrics from its per-row results: loss = lossScale * Σ rowLoss (1/B gives
+ * the batch mean) and correct = how many rows' argmax equals the label. All three arrays are (B). */
+export function stepMetricsCpu(
+  rowLoss: Float32Array,
+  argmax: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  lossScale: number,
+): { loss: number; correct: number } {
+  checkLength('stepMetrics argmax', argmax, rowLoss.length);
+  checkLength('stepMetrics labels', labels, rowLoss.length);
+  let sum = 0;
+  let correct = 0;
+  for (let r = 0; r < rowLoss.length; r++) {
+    sum += rowLoss[r];
+    if (argmax[r] === labels[r]) correct++;
+  }
+  return { loss: lossScale * sum, correct };
+}
+
 function checkLength(what: string, arr: ArrayLike<number>, expected: number): void {
   if (arr.length !== expected) {
     throw new RangeError(`${what}: expected ${expected} elements, got ${arr.length}`);

@@ -1,0 +1,36 @@
+// Batch conversion: u8 images and labels, resident on the GPU for the whole run, to the f32 input
+// rows and u32 labels of one batch. One invocation per output pixel: invocation (k, r) writes
+// x[r, k] = images[s * rowLen + k] / 255 with s = order[counter[0] * batchStride + r], the r-th
+// sample of the step the GPU-side counter points at; invocation (0, r) also writes y[r].
+// The u8 sets are packed 4 bytes per u32 word, little-endian (a Uint8Array's bytes as uploaded),
+// so any rowLen works: a byte is picked out of its word by address, never assumed aligned.
+// Workgroup 64x1; grid ceil(rowLen / 64) x rows, so the row index needs no bounds check.
+// Bindings: 0 params (uniform batchStride, rowLen), 1 images (u8 packed), 2 labels (u8
+// packed), 3 order (u32, the epoch's sample indices), 4 counter (u32[1], the step within the
+// epoch), 5 x (rows, rowLen) f32, 6 y (rows) u32.
+
+struct Params { batchStride: u32, rowLen: u32, pad0: u32, pad1: u32 }
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> images: array<u32>;
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<storage, read> order: array<u32>;
+@group(0) @binding(4) var<storage, read> counter: array<u32>;
+@group(0) @binding(5) var<storage, read_write> x: array<f32>;
+@group(0) @binding(6) var<storage, read_write> y: array<u32>;
+
+// Byte `addr` of a packed set, given the word that holds it.
+fn byteAt(word: u32, addr: u32) -> u32 {
+  return extractBits(word, (addr & 3u) * 8u, 8u);
+}
+
+@compute @workgroup_size(64)
+fn gather_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let k = gid.x;
+  let r = gid.y;
+  if (k >= params.rowLen) { return; }
+  let sample = order[counter[0] * params.batchStride + r];
+  let addr = sample * params.rowLen + k;
+  x[r * params.rowLen + k] = f32(byteAt(images[addr >> 2u], addr)) / 255.0;
+  if (k == 0u) { y[r] = byteAt(labels[sample >> 2u], sample); }
+}

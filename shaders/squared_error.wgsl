@@ -1,0 +1,38 @@
+// The toy network's loss: summed squared error of (B, C) outputs against one-hot labels, as the
+// notebook prints it. One invocation per row, looping over its C outputs:
+//   rowLoss = sum_c (out - onehot)^2,  grad = 2 * (out - onehot),  argmax = first largest output.
+// Workgroup 64, grid ceil(B / 64).
+// Bindings: 0 params (uniform B, C), 1 outputs (B,C), 2 labels (B) u32, 3 grad (B,C), 4 rowLoss (B),
+// 5 argmax (B) u32.
+
+struct Params { B: u32, C: u32, pad0: u32, pad1: u32 }
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> outputs: array<f32>;
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<storage, read_write> grad: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
+@group(0) @binding(5) var<storage, read_write> argmax: array<u32>;
+
+@compute @workgroup_size(64)
+fn squared_error(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x;
+  if (r >= params.B) { return; }
+  let base = r * params.C;
+  let label = labels[r];
+  var loss = 0.0;
+  var m = outputs[base];
+  var best = 0u;
+  for (var c = 0u; c < params.C; c++) {
+    let v = outputs[base + c];
+    let diff = v - select(0.0, 1.0, c == label);
+    loss += diff * diff;
+    grad[base + c] = 2.0 * diff;
+    if (v > m) {
+      m = v;
+      best = c;
+    }
+  }
+  rowLoss[r] = loss;
+  argmax[r] = best;
+}

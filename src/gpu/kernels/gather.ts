@@ -1,0 +1,45 @@
+// One batch gathered from the resident u8 data set (shaders/gather.wgsl); CPU twin: gatherU8Cpu.
+// images is (count, rowLen) u8 and labels (count) u8, both packed 4 per u32 word; order is
+// (count) u32; counter is u32[1]; x is (rows, rowLen) f32 in [0, 1], y is (rows) u32.
+import type { GpuContext } from '../context.ts';
+import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
+import { shaders } from '../shaders.ts';
+
+/** Uploads a u8 array as is: its bytes are the packed words the kernel reads, and the buffer is
+ * padded to a whole word (GpuContext.createBuffer rounds sizes up to 4 bytes). */
+export function uploadU8(ctx: GpuContext, label: string, bytes: Uint8Array): GPUBuffer {
+  return ctx.storage(label, bytes);
+}
+
+export interface GatherBuffers {
+  images: GPUBuffer;
+  labels: GPUBuffer;
+  /** u32 sample indices for the whole epoch. */
+  order: GPUBuffer;
+  /** u32[1]: the step number within the epoch, advanced on the GPU (advanceDispatch). */
+  counter: GPUBuffer;
+  /** f32 (rows, rowLen). */
+  x: GPUBuffer;
+  /** u32 (rows). */
+  y: GPUBuffer;
+}
+
+export interface GatherShape {
+  /** Rows of this batch: the batch size, or fewer for the ragged last batch. */
+  rows: number;
+  /** Samples per step in `order`: the batch size, also for the last batch. */
+  batchStride: number;
+  /** Bytes per image: 784 for MNIST. */
+  rowLen: number;
+}
+
+/** Row r of the batch is sample order[counter[0] * batchStride + r]. */
+export function gatherDispatch(ctx: GpuContext, bufs: GatherBuffers, p: GatherShape): Dispatch {
+  const { rows, batchStride, rowLen } = p;
+  if (!(rows > 0 && rows <= batchStride && rowLen > 0)) {
+    throw new RangeError(`gather: need 0 < rows <= batchStride and rowLen > 0, got rows ${rows}, batchStride ${batchStride}, rowLen ${rowLen}`);
+  }
+  const params = ctx.uniform('gather params', new Uint32Array([batchStride, rowLen, 0, 0]));
+  return makeDispatch(ctx, `gather_u8 ${rows}x${rowLen}`, ctx.pipeline(shaders.gather, 'gather_u8'),
+    [params, bufs.images, bufs.labels, bufs.order, bufs.counter, bufs.x, bufs.y], [ceilDiv(rowLen, 64), rows]);
+}

@@ -1,0 +1,35 @@
+// Log-softmax fused with the NLL loss and its gradient (shaders/log_softmax.wgsl); CPU twin:
+// logSoftmaxNllCpu. logits, grad and probs are (B,C) f32; labels and argmax (B) u32; rowLoss (B).
+import type { GpuContext } from '../context.ts';
+import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
+import { shaders } from '../shaders.ts';
+
+export interface LogSoftmaxNllBuffers {
+  logits: GPUBuffer;
+  labels: GPUBuffer;
+  grad: GPUBuffer;
+  rowLoss: GPUBuffer;
+  argmax: GPUBuffer;
+  /** The softmax itself, for predictions (the dashboard's draw-a-digit); skipped when absent. */
+  probs?: GPUBuffer;
+}
+
+export interface LogSoftmaxNllShape {
+  B: number;
+  C: number;
+  /** Multiplies the gradient: 1/B for the mean loss. */
+  gradScale: number;
+}
+
+export function logSoftmaxNllDispatch(ctx: GpuContext, bufs: LogSoftmaxNllBuffers, p: LogSoftmaxNllShape): Dispatch {
+  const { B, C, gradScale } = p;
+  if (!(B > 0 && C > 0)) throw new RangeError(`logSoftmaxNll: B and C must be positive, got ${B}, ${C}`);
+  const params = new DataView(new ArrayBuffer(16));
+  params.setUint32(0, B, true);
+  params.setUint32(4, C, true);
+  params.setFloat32(8, gradScale, true);
+  const pipeline = ctx.pipeline(shaders.logSoftmax, 'log_softmax_nll', { HAS_PROBS: Number(!!bufs.probs) });
+  return makeDispatch(ctx, `log_softmax_nll ${B}x${C}`, pipeline,
+    [ctx.uniform('log_softmax params', params), bufs.logits, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax,
+      bufs.probs ?? ctx.placeholder], [ceilDiv(B, 64)]);
+}

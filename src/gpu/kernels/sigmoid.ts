@@ -1,0 +1,24 @@
+// Element-wise sigmoid and its backward pass (shaders/sigmoid.wgsl); CPU twins: sigmoidCpu,
+// sigmoidBackwardCpu. Every buffer holds n f32 values.
+import type { GpuContext } from '../context.ts';
+import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
+import { shaders } from '../shaders.ts';
+
+const WORKGROUP = 256;
+
+function elementwise(ctx: GpuContext, entry: string, buffers: GPUBuffer[], n: number): Dispatch {
+  if (!(n > 0)) throw new RangeError(`${entry}: n must be positive, got ${n}`);
+  const dims = ctx.uniform(`${entry} dims`, new Uint32Array([n, 0, 0, 0]));
+  return makeDispatch(ctx, `${entry} ${n}`, ctx.pipeline(shaders.sigmoid, entry), [dims, ...buffers], [ceilDiv(n, WORKGROUP)]);
+}
+
+/** y = sigmoid(x). */
+export function sigmoidDispatch(ctx: GpuContext, bufs: { x: GPUBuffer; y: GPUBuffer }, n: number): Dispatch {
+  return elementwise(ctx, 'sigmoid_forward', [bufs.x, bufs.y], n);
+}
+
+/** dx = g * y * (1 - y), y being the forward output. dx must be its own buffer: WebGPU forbids
+ * binding g writable and readable in one dispatch. */
+export function sigmoidBackwardDispatch(ctx: GpuContext, bufs: { g: GPUBuffer; y: GPUBuffer; dx: GPUBuffer }, n: number): Dispatch {
+  return elementwise(ctx, 'sigmoid_backward', [bufs.g, bufs.y, bufs.dx], n);
+}

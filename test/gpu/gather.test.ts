@@ -1,0 +1,55 @@
+import { describe, it } from 'vitest';
+import { gatherU8Cpu } from '../../src/reference/kernels.ts';
+import { gatherDispatch, uploadU8 } from '../../src/gpu/kernels/gather.ts';
+import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { epochOrder } from '../../src/data/batches.ts';
+import { createRng } from '../../src/data/prng.ts';
+import { expectClose, useGpu } from './gpu-suite.ts';
+
+// byte / 255: WGSL allows f32 division 2.5 ULP of error (SwiftShader multiplies by 1/255 and is
+// 1 ULP off), and an ULP is at most 2^-23 of the value. Labels are copied, so exact.
+const X_TOL = { atol: 0, rtol: 2.5 * 2 ** -23 };
+const EXACT = { atol: 0, rtol: 0 };
+
+const BATCH = 32;
+
+// 112 = 3 * 32 + 16: the last batch is ragged like MNIST's test set (10000 mod 32 = 16). 113
+// samples of 5 bytes make 565-byte images and 113-byte labels, neither a whole number of words,
+// and rows that start at every byte offset inside a word.
+const CASES = [
+  { rowLen: 784, count: 112 },
+  { rowLen: 5, count: 113 },
+];
+
+describe('gather kernel vs gatherU8Cpu', () => {
+  const gpu = useGpu();
+  for (const { rowLen, count } of CASES) {
+    it(`rowLen ${rowLen}: full batches at counter 0 and > 0, then the ragged last batch`, async () => {
+      const ctx = gpu();
+      const rng = createRng(rowLen);
+      const images = Uint8Array.from({ length: count * rowLen }, () => rng.int(256));
+      const labels = Uint8Array.from({ length: count }, () => rng.int(10));
+      // Bytes 0 and 255 pin the ends of the scale.
+      images[0] = 0;
+      images[1] = 255;
+      const order = epochOrder(count, 7, 1, true);
+      const x = ctx.storage('x', BATCH * rowLen * 4);
+      const y = ctx.storage('y', BATCH * 4);
+      const bufs = { images: uploadU8(ctx, 'images', images), labels: uploadU8(ctx, 'labels', labels), order: ctx.storage('order', order), x, y };
+      const steps = Math.ceil(count / BATCH);
+      let maxErr = 0;
+      for (const step of [0, 1, steps - 1]) {
+        const rows = Math.min(BATCH, count - step * BATCH);
+        const counter = ctx.storage('counter', new Uint32Array([step]));
+        await runDispatches(ctx, [gatherDispatch(ctx, { ...bufs, counter }, { rows, batchStride: BATCH, rowLen })]);
+        const indices = order.subarray(step * BATCH, step * BATCH + rows);
+        const what = `gather rowLen ${rowLen} step ${step} rows ${rows}`;
+        maxErr = Math.max(maxErr, expectClose(`${what} x`, await ctx.readF32(x, rows * rowLen), gatherU8Cpu(images, indices, rowLen), X_TOL));
+        expectClose(`${what} y`, await ctx.readU32(y, rows), Array.from(indices, (i) => labels[i]), EXACT);
+        ctx.destroyBuffer(counter);
+      }
+      console.log(`gather rowLen ${rowLen}: max |gpu - ref| of x = ${maxErr.toExponential(2)}`);
+      for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
+    });
+  }
+});
