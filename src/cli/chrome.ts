@@ -40,3 +40,11 @@ export function findChrome(env: NodeJS.ProcessEnv = process.env): string | undef
 export const noChromeMessage =
   'No Chrome or Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install chromium`), ' +
   'set CHROME_PATH to its binary, or run in Node through Dawn with `--runtime node`.';
+
+/** Headless Chrome/Chromium with WebGPU, from the system (never Playwright's downloads). */
+export async function launchChromium(): Promise<import('playwright').Browser> {
+  const executablePath = findChrome();
+  if (!executablePath) throw new Error(noChromeMessage);
+  const { chromium } = await import('playwright');
+  return chromium.launch({ executablePath, args: chromiumArgs, headless: true });
+}

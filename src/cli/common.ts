@@ -1,0 +1,99 @@
+// What every command line of the project shares: one-line usage errors with exit code 2, strict
+// number parsing, and running a module as a script.
+import { realpath } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+
+export interface CliIo {
+  /** Writes one line (or several joined by '\n') of standard output; the newline is added. */
+  out(s: string): void;
+  /** Same for standard error. */
+  err(s: string): void;
+}
+
+export const processIo: CliIo = {
+  out: (s) => process.stdout.write(`${s}\n`),
+  err: (s) => process.stderr.write(`${s}\n`),
+};
+
+/** A user error: reported as one stderr line, exit code 2. */
+export class UsageError extends Error {}
+
+export function fail(message: string): never {
+  throw new UsageError(`error: ${message}`);
+}
+
+// Number() alone would accept '', ' ', '0x10' and 'Infinity'.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+export function parseNumber(option: string, raw: string, min: number, minInclusive: boolean, max = Infinity, maxInclusive = true): number {
+  const value = DECIMAL.test(raw) ? Number(raw) : NaN;
+  const okLow = minInclusive ? value >= min : value > min;
+  const okHigh = maxInclusive ? value <= max : value < max;
+  if (!Number.isFinite(value) || !okLow || !okHigh) {
+    const low = `${minInclusive ? '>=' : '>'} ${min}`;
+    const range = max === Infinity ? low : `in ${minInclusive ? '[' : '('}${min}, ${max}${maxInclusive ? ']' : ')'}`;
+    fail(`${option} must be a finite number ${range}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function parseInteger(option: string, raw: string, min: number, max?: number): number {
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= (max ?? Number.MAX_SAFE_INTEGER))) {
+    const range = max === undefined ? `>= ${min}` : `in [${min}, ${max}]`;
+    fail(`${option} must be an integer ${range}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function parseChoice<T extends string>(option: string, raw: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(raw)) {
+    fail(`${option} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+/** Routes commander's own output through io and turns its errors into one line. */
+export function configureProgram(program: Command, io: CliIo): Command {
+  return program
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+      // Reported from runCommand's catch, on one line.
+      outputError: () => {},
+    });
+}
+
+/** Runs `body` and maps usage errors to exit code 2 with one stderr line. */
+export async function runCommand(program: Command, io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help (and anything else commander ends successfully) is not an error.
+      if (e.exitCode === 0) return 0;
+      // Commander puts "(Did you mean --lr?)" on a second line.
+      let message = e.message.replace(/\s*\n\s*/g, ' ');
+      if (e.code === 'commander.unknownOption') {
+        const accepted = [...program.options.map((o) => o.long), '--help'].join(', ');
+        message += ` (accepted: ${accepted})`;
+      }
+      io.err(message);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      io.err(e.message);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** True when the module at `url` is the script Node was started with. */
+export async function isMain(url: string): Promise<boolean> {
+  const script = process.argv[1];
+  return script !== undefined && url === pathToFileURL(await realpath(script)).href;
+}

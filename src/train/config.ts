@@ -1,0 +1,106 @@
+// What a training run is, with the notebook's recipe as the default, and the one place that
+// decides whether a configuration is possible. Every check runs before any work, and its error
+// names the option as the user typed it (--lr, --batch, ...) and the valid range.
+
+export type LrSchedule = 'constant' | 'cosine';
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** Hidden layer widths; input 784 and output 10 come from the data. */
+  hidden: number[];
+  seed: number;
+  shuffle: boolean;
+  /** A `Train Epoch:` line every this many batches, as the notebook's log_interval. */
+  logInterval: number;
+  /** Steps encoded per GPU submit; losses are read back (and checked for NaN) after each. */
+  readbackEvery: number;
+  lrSchedule: LrSchedule;
+  /** Use only the first N training / test samples (null: all). */
+  limitTrain: number | null;
+  limitTest: number | null;
+}
+
+/** The notebook: 784-512-256-10 sigmoid, SGD lr 0.5, batch 32, 10 epochs, shuffled. */
+export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
+  epochs: 10,
+  batchSize: 32,
+  lr: 0.5,
+  momentum: 0,
+  nesterov: false,
+  weightDecay: 0,
+  hidden: [512, 256],
+  seed: 1,
+  shuffle: true,
+  logInterval: 200,
+  readbackEvery: 50,
+  lrSchedule: 'constant',
+  limitTrain: null,
+  limitTest: null,
+}) as TrainConfig;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`${option} ${message}`);
+  }
+}
+
+/** Sizes of the data the run will see, so batch and limits can be checked against them. */
+export interface DataExtent {
+  trainCount: number;
+  testCount: number;
+}
+
+const isPositiveInt = (v: number) => Number.isInteger(v) && v > 0;
+
+export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent): TrainConfig {
+  const c: TrainConfig = { ...NOTEBOOK_RECIPE, ...partial, hidden: [...(partial.hidden ?? NOTEBOOK_RECIPE.hidden)] };
+  if (!isPositiveInt(c.epochs)) throw new ConfigError('--epochs', `must be a positive integer, got ${c.epochs}`);
+  if (!(Number.isFinite(c.lr) && c.lr > 0)) throw new ConfigError('--lr', `must be a finite number > 0, got ${c.lr}`);
+  if (!(c.momentum >= 0 && c.momentum < 1)) throw new ConfigError('--momentum', `must be in [0, 1), got ${c.momentum}`);
+  if (c.nesterov && c.momentum === 0) throw new ConfigError('--nesterov', 'needs --momentum > 0');
+  if (!(Number.isFinite(c.weightDecay) && c.weightDecay >= 0)) {
+    throw new ConfigError('--weight-decay', `must be a finite number >= 0, got ${c.weightDecay}`);
+  }
+  if (c.hidden.length === 0 || !c.hidden.every(isPositiveInt)) {
+    throw new ConfigError('--hidden', `must be one or more positive integers such as 512,256, got ${c.hidden.join(',') || '(empty)'}`);
+  }
+  if (!(Number.isInteger(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff)) {
+    throw new ConfigError('--seed', `must be an integer in [0, 4294967295], got ${c.seed}`);
+  }
+  if (!isPositiveInt(c.logInterval)) throw new ConfigError('--log-interval', `must be a positive integer, got ${c.logInterval}`);
+  if (!isPositiveInt(c.readbackEvery)) throw new ConfigError('--readback-every', `must be a positive integer, got ${c.readbackEvery}`);
+  if (c.lrSchedule !== 'constant' && c.lrSchedule !== 'cosine') {
+    throw new ConfigError('--lr-schedule', `must be constant or cosine, got ${c.lrSchedule}`);
+  }
+  for (const [opt, v, max] of [
+    ['--limit-train', c.limitTrain, data?.trainCount],
+    ['--limit-test', c.limitTest, data?.testCount],
+  ] as const) {
+    if (v === null) continue;
+    if (!isPositiveInt(v)) throw new ConfigError(opt, `must be a positive integer, got ${v}`);
+    if (max !== undefined && v > max) throw new ConfigError(opt, `must be at most ${max} (the split's size), got ${v}`);
+  }
+  if (!isPositiveInt(c.batchSize)) throw new ConfigError('--batch', `must be a positive integer, got ${c.batchSize}`);
+  if (data) {
+    const train = c.limitTrain ?? data.trainCount;
+    if (c.batchSize > train) {
+      throw new ConfigError('--batch', `must be at most the number of training samples (${train}), got ${c.batchSize}`);
+    }
+  }
+  return c;
+}
+
+/** The learning rate of an epoch (0-based) under the schedule; cosine decays to 0 at the end. */
+export function lrAt(c: TrainConfig, epoch: number): number {
+  if (c.lrSchedule === 'constant') return c.lr;
+  return 0.5 * c.lr * (1 + Math.cos((Math.PI * epoch) / c.epochs));
+}

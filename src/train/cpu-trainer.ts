@@ -1,0 +1,76 @@
+// The CPU reference as a trainer (`--device cpu`): the same epochs, batches and log lines as the
+// WebGPU trainer, each step computed by mlpTrainStepCpu. Slow by design; it is the ground truth.
+import type { MnistSplit } from '../data/mnist.ts';
+import { batchIndices } from '../data/batches.ts';
+import { gatherU8Cpu } from '../reference/kernels.ts';
+import {
+  cloneMlp,
+  createOptimizerState,
+  evaluateMlpCpu,
+  mlpTrainStepCpu,
+  type Mlp,
+  type OptimizerState,
+} from '../reference/mlp.ts';
+import type { TrainConfig } from './config.ts';
+import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
+
+export class CpuTrainer implements Trainer {
+  readonly device = 'cpu';
+  readonly adapter = null;
+  private readonly mlp: Mlp;
+  private readonly opt: OptimizerState;
+
+  constructor(
+    private readonly config: TrainConfig,
+    private readonly train: MnistSplit,
+    private readonly test: MnistSplit,
+    init: Mlp,
+  ) {
+    this.mlp = cloneMlp(init);
+    this.opt = createOptimizerState(this.mlp, config.momentum);
+  }
+
+  async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
+    const { config } = this;
+    const B = config.batchSize;
+    const steps = Math.ceil(plan.order.length / B);
+    const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
+    const rowLen = this.mlp.sizes[0];
+    for (let s0 = 0; s0 < steps; s0 += config.readbackEvery) {
+      if (shouldStop()) return false;
+      const s1 = Math.min(s0 + config.readbackEvery, steps);
+      const backup = cloneMlp(this.mlp);
+      const losses = new Float32Array(s1 - s0);
+      const correct = new Uint32Array(s1 - s0);
+      let samples = 0;
+      for (let s = s0; s < s1; s++) {
+        const idx = batchIndices(plan.order, s, B);
+        const x = gatherU8Cpu(this.train.images, idx, rowLen);
+        const labels = Array.from(idx, (i) => this.train.labels[i]);
+        const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd);
+        losses[s - s0] = r.loss;
+        correct[s - s0] = r.correct;
+        samples += idx.length;
+        if (!Number.isFinite(r.loss)) {
+          this.mlp.layers.forEach((l, i) => {
+            l.weight.set(backup.layers[i].weight);
+            l.bias.set(backup.layers[i].bias);
+          });
+          throw new DivergenceError(plan.epoch, s, r.loss, plan.lr);
+        }
+      }
+      await onChunk({ firstStep: s0, losses, correct, samples });
+      // Yield so a browser tab or a progress bar can repaint between chunks.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    return true;
+  }
+
+  async evaluate(): Promise<Evaluation> {
+    return evaluateMlpCpu(this.mlp, this.test.images, this.test.labels, this.test.count, this.config.batchSize);
+  }
+
+  async weights(): Promise<Mlp> {
+    return cloneMlp(this.mlp);
+  }
+}

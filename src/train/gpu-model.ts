@@ -1,0 +1,88 @@
+// The network's tensors on the GPU: parameters in PyTorch's layout, their gradients and
+// velocities, and the activations of the largest batch. All allocated here, once per run.
+import type { GpuContext } from '../gpu/context.ts';
+import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
+
+export interface GpuLayer {
+  name: string;
+  in: number;
+  out: number;
+  /** (out, in) */
+  weight: GPUBuffer;
+  /** (out) */
+  bias: GPUBuffer;
+  gradWeight: GPUBuffer;
+  gradBias: GPUBuffer;
+  /** Momentum buffers; null without momentum. */
+  velWeight: GPUBuffer | null;
+  velBias: GPUBuffer | null;
+  /** (maxBatch, out): pre-activation gradient dLoss/dz of this layer. */
+  gradZ: GPUBuffer;
+  /** (maxBatch, out): this layer's output (post-sigmoid for hidden layers, logits for the last). */
+  act: GPUBuffer;
+  /** (maxBatch, out): dLoss/d(act), for layers whose output feeds a sigmoid backward. */
+  gradAct: GPUBuffer;
+}
+
+export interface GpuModel {
+  sizes: number[];
+  maxBatch: number;
+  /** (maxBatch, sizes[0]) the input batch as f32. */
+  input: GPUBuffer;
+  /** (maxBatch) labels as u32. */
+  labels: GPUBuffer;
+  layers: GpuLayer[];
+  /** (maxBatch) per-row loss, argmax; (maxBatch, classes) softmax probabilities. */
+  rowLoss: GPUBuffer;
+  argmax: GPUBuffer;
+  probs: GPUBuffer;
+}
+
+export function createGpuModel(ctx: GpuContext, mlp: Mlp, maxBatch: number, momentum: boolean): GpuModel {
+  const f32 = (n: number) => n * 4;
+  const layers = mlp.layers.map((l): GpuLayer => ({
+    name: l.name,
+    in: l.in,
+    out: l.out,
+    weight: ctx.storage(`${l.name}.weight`, l.weight),
+    bias: ctx.storage(`${l.name}.bias`, l.bias),
+    gradWeight: ctx.storage(`${l.name}.weight grad`, f32(l.out * l.in)),
+    gradBias: ctx.storage(`${l.name}.bias grad`, f32(l.out)),
+    velWeight: momentum ? ctx.storage(`${l.name}.weight velocity`, f32(l.out * l.in)) : null,
+    velBias: momentum ? ctx.storage(`${l.name}.bias velocity`, f32(l.out)) : null,
+    gradZ: ctx.storage(`${l.name} dz`, f32(maxBatch * l.out)),
+    act: ctx.storage(`${l.name} output`, f32(maxBatch * l.out)),
+    gradAct: ctx.storage(`${l.name} d output`, f32(maxBatch * l.out)),
+  }));
+  const classes = mlp.sizes[mlp.sizes.length - 1];
+  return {
+    sizes: [...mlp.sizes],
+    maxBatch,
+    input: ctx.storage('input batch', f32(maxBatch * mlp.sizes[0])),
+    labels: ctx.storage('label batch', f32(maxBatch)),
+    layers,
+    rowLoss: ctx.storage('row loss', f32(maxBatch)),
+    argmax: ctx.storage('argmax', f32(maxBatch)),
+    probs: ctx.storage('probabilities', f32(maxBatch * classes)),
+  };
+}
+
+/** Parameter buffers in state_dict order (fc1.weight, fc1.bias, ...), matching mlpParamTensors. */
+export function paramBuffers(model: GpuModel): GPUBuffer[] {
+  return model.layers.flatMap((l) => [l.weight, l.bias]);
+}
+
+/** Reads the GPU parameters into `into` (a CPU Mlp of the same sizes). */
+export async function downloadParams(ctx: GpuContext, model: GpuModel, into: Mlp): Promise<Mlp> {
+  const tensors = mlpParamTensors(into);
+  const buffers = paramBuffers(model);
+  for (let i = 0; i < tensors.length; i++) {
+    tensors[i].data.set(await ctx.readF32(buffers[i], tensors[i].data.length));
+  }
+  return into;
+}
+
+export function uploadParams(ctx: GpuContext, model: GpuModel, from: Mlp): void {
+  const tensors = mlpParamTensors(from);
+  paramBuffers(model).forEach((buf, i) => ctx.write(buf, tensors[i].data));
+}

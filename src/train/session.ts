@@ -1,0 +1,103 @@
+// One training run from start to report, identical in Node and in the browser: validates the
+// configuration against the data, builds the GPU or CPU trainer, runs the epochs and returns
+// the report that `--json` writes and the final weights.
+import { limitSplit } from '../data/batches.ts';
+import type { MnistData, MnistSplit } from '../data/mnist.ts';
+import { requestGpu, type AdapterSummary, type GpuContext } from '../gpu/context.ts';
+import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+import { initMlp, type Mlp } from '../reference/mlp.ts';
+import { validateConfig, type TrainConfig } from './config.ts';
+import { CpuTrainer } from './cpu-trainer.ts';
+import { GpuTrainer } from './gpu-trainer.ts';
+import { runTraining, type TrainEvents, type Trainer } from './trainer.ts';
+
+export type Device = 'gpu' | 'cpu';
+
+export interface SessionOptions {
+  config: Partial<TrainConfig>;
+  device: Device;
+  data: MnistData;
+  /** Starting weights; default: initMlp with the config's seed. */
+  init?: Mlp | null;
+  matmul?: MatmulVariant;
+  events?: TrainEvents;
+  /** Called once the trainer exists, before the first step (e.g. to print the adapter). */
+  onReady?: (info: { adapter: AdapterSummary | null; kernels: object | null; config: TrainConfig }) => void;
+  shouldStop?: () => boolean;
+}
+
+export interface TrainReport {
+  config: TrainConfig;
+  device: Device;
+  adapter: AdapterSummary | null;
+  kernels: object | null;
+  data: { source: string; train: number; test: number };
+  /** Train loss of every step (the batch mean), in order. */
+  stepLosses: number[];
+  epochs: {
+    epoch: number;
+    lr: number;
+    trainLoss: number;
+    trainAccuracy: number;
+    trainSeconds: number;
+    samplesPerSec: number;
+    testLoss: number;
+    meanTestLoss: number;
+    testAccuracy: number;
+  }[];
+  samplesPerSec: number;
+  totalSeconds: number;
+  /** GPU buffer bytes after set-up and at the end: equal when nothing is allocated per step. */
+  gpuBytes: { afterSetup: number; atEnd: number } | null;
+  diverged: string | null;
+  stopped: boolean;
+}
+
+export async function runSession(opts: SessionOptions): Promise<{ report: TrainReport; weights: Mlp }> {
+  const { data } = opts;
+  const config = validateConfig(opts.config, { trainCount: data.train.count, testCount: data.test.count });
+  const train: MnistSplit = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
+  const test: MnistSplit = config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
+  const sizes = [train.rows * train.cols, ...config.hidden, 10];
+  const init = opts.init ?? initMlp(sizes, config.seed);
+  if (init.sizes.join(',') !== sizes.join(',')) {
+    throw new Error(`the starting weights are ${init.sizes.join('-')}, the configured network is ${sizes.join('-')} (check --hidden)`);
+  }
+  const t0 = performance.now();
+  let ctx: GpuContext | null = null;
+  let trainer: Trainer;
+  let kernels: object | null = null;
+  if (opts.device === 'gpu') {
+    ctx = await requestGpu();
+    const gpu = await GpuTrainer.create(ctx, { config, train, test, init, matmul: opts.matmul });
+    kernels = gpu.kernels;
+    trainer = gpu;
+  } else {
+    trainer = new CpuTrainer(config, train, test, init);
+  }
+  try {
+    const afterSetup = ctx?.liveBytes ?? 0;
+    opts.onReady?.({ adapter: trainer.adapter, kernels, config });
+    const summary = await runTraining(trainer, config, { trainCount: train.count, shouldStop: opts.shouldStop }, opts.events);
+    const weights = await trainer.weights();
+    const totalSeconds = (performance.now() - t0) / 1000;
+    const trainSeconds = summary.epochs.reduce((a, e) => a + e.trainSeconds, 0);
+    const report: TrainReport = {
+      config,
+      device: opts.device,
+      adapter: trainer.adapter,
+      kernels,
+      data: { source: data.source, train: train.count, test: test.count },
+      stepLosses: summary.stepLosses,
+      epochs: summary.epochs.map(({ predictions: _p, ...e }) => e),
+      samplesPerSec: trainSeconds > 0 ? (summary.epochs.length * train.count) / trainSeconds : 0,
+      totalSeconds,
+      gpuBytes: ctx ? { afterSetup, atEnd: ctx.liveBytes } : null,
+      diverged: summary.diverged?.message ?? null,
+      stopped: summary.stopped,
+    };
+    return { report, weights };
+  } finally {
+    ctx?.destroy();
+  }
+}

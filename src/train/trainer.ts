@@ -1,0 +1,173 @@
+// The shape every trainer has (the WebGPU one and the CPU reference), and the epoch loop they
+// share: same seed, same batches, same log lines, whatever computes the steps.
+import { epochOrder } from '../data/batches.ts';
+import type { AdapterSummary } from '../gpu/context.ts';
+import type { Mlp } from '../reference/mlp.ts';
+import { lrAt, type TrainConfig } from './config.ts';
+import { formatEpochSummary, formatTrainLine } from './log-lines.ts';
+
+export interface EpochPlan {
+  /** 0-based. */
+  epoch: number;
+  /** Sample indices of the whole epoch, batch after batch. */
+  order: Uint32Array;
+  lr: number;
+}
+
+/** Losses and correct counts of consecutive steps, as read back from the trainer. */
+export interface ChunkReport {
+  firstStep: number;
+  losses: Float32Array;
+  correct: Uint32Array;
+  /** Samples in these steps (the last batch of an epoch may be short). */
+  samples: number;
+}
+
+export interface Evaluation {
+  /** The notebook's Test Loss: sum of batch-mean losses / number of samples. */
+  testLoss: number;
+  meanLoss: number;
+  accuracy: number;
+  correct: number;
+  count: number;
+  /** Predicted class of every test sample, in order (for the confusion matrix). */
+  predictions: Uint8Array;
+}
+
+export interface Trainer {
+  readonly device: 'gpu' | 'cpu';
+  readonly adapter: AdapterSummary | null;
+  /** Runs one epoch; calls onChunk after every read-back. Throws DivergenceError on NaN/Inf,
+   * with the parameters restored to the last finite state. */
+  runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean>;
+  evaluate(): Promise<Evaluation>;
+  weights(): Promise<Mlp>;
+}
+
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    readonly loss: number,
+    lr: number,
+  ) {
+    super(`training diverged: the loss became ${loss} at epoch ${epoch + 1}, step ${step}. ` +
+      `The weights were restored to the last read-back with a finite loss. Try a smaller --lr than ${lr}.`);
+  }
+}
+
+export interface EpochResult {
+  /** 1-based, as the notebook prints it. */
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  trainSeconds: number;
+  samplesPerSec: number;
+  testLoss: number;
+  meanTestLoss: number;
+  testAccuracy: number;
+  predictions: Uint8Array;
+}
+
+export interface Progress {
+  epoch: number;
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  samplesPerSec: number;
+  lastLoss: number;
+}
+
+export interface TrainEvents {
+  onLog?(line: string): void;
+  onProgress?(p: Progress): void;
+  onStepLosses?(firstGlobalStep: number, losses: Float32Array): void;
+  onEpoch?(r: EpochResult): void;
+}
+
+export interface TrainSummary {
+  epochs: EpochResult[];
+  /** Every step's batch loss, in order. */
+  stepLosses: number[];
+  diverged: DivergenceError | null;
+  stopped: boolean;
+}
+
+export interface RunOptions {
+  trainCount: number;
+  /** Epoch to start at (0-based), for resuming. */
+  startEpoch?: number;
+  shouldStop?: () => boolean;
+}
+
+export async function runTraining(
+  trainer: Trainer,
+  config: TrainConfig,
+  opts: RunOptions,
+  events: TrainEvents = {},
+): Promise<TrainSummary> {
+  const { trainCount, startEpoch = 0, shouldStop = () => false } = opts;
+  const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
+  const summary: TrainSummary = { epochs: [], stepLosses: [], diverged: null, stopped: false };
+  for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    const lr = lrAt(config, epoch);
+    const order = epochOrder(trainCount, config.seed, epoch, config.shuffle);
+    let lossSum = 0;
+    let correct = 0;
+    let samples = 0;
+    const t0 = performance.now();
+    const onChunk = (c: ChunkReport) => {
+      samples += c.samples;
+      for (let i = 0; i < c.losses.length; i++) {
+        const step = c.firstStep + i;
+        lossSum += c.losses[i];
+        correct += c.correct[i];
+        summary.stepLosses.push(c.losses[i]);
+        if (step % config.logInterval === 0) {
+          events.onLog?.(formatTrainLine(epoch + 1, step, config.batchSize, trainCount, stepsPerEpoch, c.losses[i]));
+        }
+      }
+      events.onStepLosses?.(epoch * stepsPerEpoch + c.firstStep, c.losses);
+      const seconds = (performance.now() - t0) / 1000;
+      events.onProgress?.({
+        epoch: epoch + 1,
+        stepInEpoch: c.firstStep + c.losses.length,
+        stepsPerEpoch,
+        samplesPerSec: samples / seconds,
+        lastLoss: c.losses[c.losses.length - 1],
+      });
+    };
+    let finished: boolean;
+    try {
+      finished = await trainer.runEpoch({ epoch, order, lr }, onChunk, shouldStop);
+    } catch (err) {
+      if (!(err instanceof DivergenceError)) throw err;
+      summary.diverged = err;
+      events.onLog?.(err.message);
+      return summary;
+    }
+    if (!finished) {
+      summary.stopped = true;
+      return summary;
+    }
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const ev = await trainer.evaluate();
+    const result: EpochResult = {
+      epoch: epoch + 1,
+      lr,
+      trainLoss: lossSum / stepsPerEpoch,
+      trainAccuracy: (correct / trainCount) * 100,
+      trainSeconds,
+      samplesPerSec: trainCount / trainSeconds,
+      testLoss: ev.testLoss,
+      meanTestLoss: ev.meanLoss,
+      testAccuracy: ev.accuracy,
+      predictions: ev.predictions,
+    };
+    summary.epochs.push(result);
+    events.onLog?.(formatEpochSummary(result.epoch, ev.testLoss, ev.accuracy));
+    events.onEpoch?.(result);
+  }
+  return summary;
+}
