@@ -2,11 +2,13 @@
 import { defineConfig } from 'vite';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, findChrome } from './src/cli/chrome.ts';
+import { mnistAssets } from './src/cli/mnist-assets.ts';
 
 // One config for the app (index.html), and for Vitest's three projects:
 // unit (plain Node), gpu-node (kernels through Dawn) and gpu-chromium (the same kernel test files
 // in headless Chromium with WebGPU, through the system browser).
 export default defineConfig({
+  plugins: [mnistAssets()],
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   test: {

@@ -29,7 +29,8 @@ export async function startPageServer(dataDir?: string) {
     configFile: false,
     root: projectRoot,
     logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0 },
+    // No watcher and no HMR: an edit in the working tree must not reload a page mid-training.
+    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
     plugins: [mnistAssets(dataDir)],
   });
   await server.listen();

@@ -1,4 +1,5 @@
-// `npm run toy`: trains the notebook's toy back-propagation network on the CPU reference and prints
+// `npm run toy`: trains the notebook's toy back-propagation network on the CPU reference (float64)
+// or with the MNIST MLP's WebGPU training step through Dawn (--device gpu, float32), and prints
 // what the notebook printed, so the two can be diffed line by line. Every bad option or input file
 // ends in one stderr line naming the option and what it accepts, and exit code 2.
 import { readFile } from 'node:fs/promises';
@@ -114,7 +115,7 @@ function validateNetwork(value: unknown, nInputs: number, nOutputs: number): Toy
 
 function buildProgram(io: CliIo): Command {
   return configureProgram(new Command('toy'), io)
-    .description("Train the notebook's toy back-propagation network (CPU reference, float64).")
+    .description("Train the notebook's toy back-propagation network (CPU reference in float64, or WebGPU in float32).")
     .option('--data <file>', 'JSON array of rows [x1, ..., xn, label] (default: the notebook dataset)')
     .option('--init <file>', 'JSON initial network [[{"weights": [...]}, ...], [...]]')
     .option('--lr <number>', 'learning rate, finite > 0', '0.4')
@@ -126,7 +127,7 @@ function buildProgram(io: CliIo): Command {
         "notebook's weights of a 2-2-2 network",
       '1',
     )
-    .option('--device <device>', 'cpu | gpu (gpu: not available yet)', 'cpu')
+    .option('--device <device>', 'cpu | gpu (the WebGPU training step, through Dawn)', 'cpu')
     .option('--json', 'print {"errors": [...], "network": [...]} instead of text');
 }
 
@@ -146,7 +147,6 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const opts = program.opts<ToyOptions>();
 
   const device = parseChoice('--device', opts.device, DEVICES);
-  if (device === 'gpu') fail('--device gpu is not available yet; use --device cpu');
   const lr = parseNumber('--lr', opts.lr, 0, false);
   const epochs = parseInteger('--epochs', opts.epochs, 1);
   const hidden = parseInteger('--hidden', opts.hidden, 1);
@@ -176,15 +176,29 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     network = initializeNetwork(nInputs, hidden, nOutputs, createRng(seed));
   }
 
-  if (opts.json) {
-    const errors = trainNetwork(network, dataset, lr, epochs, nOutputs);
-    io.out(JSON.stringify({ errors, network }));
+  const onEpoch = opts.json ? undefined : (epoch: number, error: number) => io.out(formatEpochLine(epoch, lr, error));
+  let result: { errors: number[]; network: ToyNetwork };
+  if (device === 'cpu') {
+    result = { errors: trainNetwork(network, dataset, lr, epochs, nOutputs, onEpoch), network };
   } else {
-    trainNetwork(network, dataset, lr, epochs, nOutputs, (epoch, error) =>
-      io.out(formatEpochLine(epoch, lr, error)),
-    );
-    io.out(formatNetwork(network));
+    // Loaded only here: the CPU path needs neither Dawn's native addon nor the `?raw` WGSL loader.
+    const { GpuDeviceError, GpuUnavailableError, requestGpu } = await import('../gpu/context.ts');
+    const { trainToyOnGpu } = await import('../train/toy-gpu.ts');
+    try {
+      const ctx = await requestGpu();
+      try {
+        result = await trainToyOnGpu(ctx, network, dataset, lr, epochs, onEpoch);
+      } finally {
+        ctx.destroy();
+      }
+    } catch (e) {
+      if (!(e instanceof GpuUnavailableError || e instanceof GpuDeviceError)) throw e;
+      // Exit 1, not the usage errors' 2: the command line was right, this machine's WebGPU failed.
+      io.err(`error: --device gpu: ${e.message.replace(/\s*\n\s*/g, ' ')}`);
+      return 1;
+    }
   }
+  io.out(opts.json ? JSON.stringify(result) : formatNetwork(result.network));
   return 0;
 }
 
@@ -196,4 +210,6 @@ export function runToyCli(argv: string[], io: CliIo): Promise<number> {
 
 if (await isMain(import.meta.url)) {
   process.exitCode = await runToyCli(process.argv.slice(2), processIo);
+  // Dawn's instance keeps Node's event loop alive after --device gpu; the run is over.
+  process.exit();
 }

@@ -49,11 +49,16 @@ function readHeader(bytes: Uint8Array, fileName: string): { header: Record<strin
   if (headerLen < 2 || 8 + headerLen > bytes.length) {
     fail(`header length ${headerLen} does not fit a file of ${bytes.length} bytes (is this a safetensors file?)`);
   }
+  let header: unknown;
   try {
-    return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))), dataStart: 8 + headerLen };
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch (err) {
     return fail(`header is not valid JSON (${(err as Error).message})`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    fail('header is not a JSON object of tensor names');
+  }
+  return { header: header as Record<string, TensorEntry>, dataStart: 8 + headerLen };
 }
 
 /** Reads a safetensors file into an MLP of the expected sizes. Every tensor is checked (present,
@@ -75,7 +80,8 @@ export function decodeSafetensors(bytes: Uint8Array, sizes: readonly number[], f
       if (!Array.isArray(e.shape) || e.shape.join(',') !== shape.join(',')) {
         fail(`tensor ${key} has shape [${e.shape}], the network ${sizes.join('-')} needs [${shape}]`);
       }
-      const [begin, end] = e.data_offsets ?? [];
+      const offsets: unknown = e.data_offsets;
+      const [begin, end] = Array.isArray(offsets) && offsets.length === 2 ? offsets : [];
       const n = shape.reduce((a, b) => a * b, 1);
       if (!(Number.isInteger(begin) && Number.isInteger(end) && end - begin === n * 4 && begin >= 0 && end <= dataLen)) {
         fail(`tensor ${key} has data_offsets [${e.data_offsets}], expected ${n * 4} bytes within the ${dataLen} data bytes`);
@@ -101,7 +107,11 @@ export function safetensorsSizes(bytes: Uint8Array, fileName = 'weights'): numbe
   const { header } = readHeader(bytes, fileName);
   const sizes: number[] = [];
   for (let l = 1; header[`fc${l}.weight`]; l++) {
-    const [out, inF] = header[`fc${l}.weight`].shape;
+    const shape: unknown = header[`fc${l}.weight`].shape;
+    if (!(Array.isArray(shape) && shape.length === 2 && shape.every((d) => Number.isInteger(d) && d > 0))) {
+      throw new SafetensorsError(`${fileName}: tensor fc${l}.weight has shape ${JSON.stringify(shape)}, not (out, in)`);
+    }
+    const [out, inF] = shape as number[];
     if (l === 1) sizes.push(inF);
     sizes.push(out);
   }

@@ -198,7 +198,7 @@ describe('mlpTrainStepCpu', () => {
       /momentum/,
     );
     expect(() => mlpTrainStepCpu(mlp, createOptimizerState(mlp, 0), x, [0, 1, 3, 0], B, { lr: 0.1 })).toThrow(
-      /label 2 is 3, outside \[0, 3\)/,
+      /label 3 of row 2 is not a class index in \[0, 3\)/,
     );
   });
 

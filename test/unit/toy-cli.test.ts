@@ -144,7 +144,8 @@ describe('npm run toy: bad options and files exit 2 with one line naming the opt
     ['--epochs 1.5', () => ['--epochs', '1.5'], /--epochs .*"1\.5"/],
     ['--hidden 0', () => ['--hidden', '0'], /--hidden must be an integer >= 1, got "0"/],
     ['--seed -1', () => ['--seed', '-1'], /--seed must be an integer in \[0, 4294967295\]/],
-    ['--device gpu', () => ['--device', 'gpu'], /--device gpu is not available yet/],
+    // Options are checked before Dawn is loaded, so a typo costs no GPU start-up.
+    ['--device gpu with a bad --lr', () => ['--device', 'gpu', '--lr', '0'], /--lr must be a finite number > 0/],
     ['--device tpu', () => ['--device', 'tpu'], /--device must be one of cpu, gpu, got "tpu"/],
     ['missing --data file', () => ['--data', join(dir, 'nope.json')], /--data cannot read .*nope/],
     ['malformed JSON', () => ['--data', file('bad.json', '[[1, 2, 0],')], /--data .* not valid JSON/],
@@ -199,12 +200,14 @@ describe('npm run toy: bad options and files exit 2 with one line naming the opt
   });
 });
 
+type Spawned = { code: number; stdout: string; stderr: string };
+const execResult = (resolve: (r: Spawned) => void) => (error: { code?: unknown } | null, stdout: string, stderr: string) =>
+  resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+
 describe('npx tsx src/cli/toy.ts as a process', () => {
   const spawn = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('npx', ['tsx', 'src/cli/toy.ts', ...args], { cwd: repoRoot }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-      );
+    new Promise<Spawned>((resolve) => {
+      execFile('npx', ['tsx', 'src/cli/toy.ts', ...args], { cwd: repoRoot }, execResult(resolve));
     });
 
   it('prints the first notebook line and exits 0', async () => {
@@ -220,5 +223,35 @@ describe('npx tsx src/cli/toy.ts as a process', () => {
     expect(stdout).toBe('');
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/--epochs/);
+  });
+});
+
+// As `npm run toy` runs it: the GPU path needs the `?raw` loader for its WGSL.
+describe('npm run toy -- --device gpu as a process', () => {
+  const spawn = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+    new Promise<Spawned>((resolve) => {
+      execFile('node', ['--import', 'tsx', '--import', './src/cli/raw-loader.mjs', 'src/cli/toy.ts', ...args],
+        { cwd: repoRoot, env }, execResult(resolve));
+    });
+
+  it("prints the CPU run's epoch lines, then the network, and exits 0", async () => {
+    const cpu = await cli();
+    const { code, stdout } = await spawn(['--device', 'gpu']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 20)).toEqual(cpu.out.slice(0, 20));
+    // float32 weights print with other digits; the shape of the listing is the same.
+    expect(lines.slice(20).map((l) => l.replace(/=.*/, ''))).toEqual(cpu.out.slice(20).map((l) => l.replace(/=.*/, '')));
+  });
+
+  it('without an adapter, exits 1 with one line saying so', async () => {
+    // Dawn honours a user's VK_ICD_FILENAMES, so a missing file means no Vulkan driver at all.
+    const { code, stdout, stderr } = await spawn(['--device', 'gpu'], { ...process.env, VK_ICD_FILENAMES: join(dir, 'no-icd.json') });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    // Dawn writes its own warnings to stderr too; ours is the one line starting with the option.
+    const ours = stderr.split('\n').filter((l) => l.includes('--device gpu'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatch(/^error: --device gpu: .*no WebGPU adapter/);
   });
 });

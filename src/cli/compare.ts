@@ -1,0 +1,102 @@
+// `npm run compare`: N training steps on the GPU (Dawn in Node) and on the CPU reference from the
+// same seed and batches; prints both losses and every tensor's max |GPU - CPU| per step, and exits
+// 1 when any step is past the tolerance.
+import { writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { loadMnist } from '../data/mnist-node.ts';
+import { requestGpu, describeAdapter } from '../gpu/context.ts';
+import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
+import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
+import { ConfigError, NOTEBOOK_RECIPE } from '../train/config.ts';
+import { configureProgram, fail, isMain, parseChoice, parseInteger, parseNumber, processIo, runCommand, type CliIo } from './common.ts';
+
+function buildProgram(io: CliIo): Command {
+  const R = NOTEBOOK_RECIPE;
+  return configureProgram(new Command('compare'), io)
+    .description('Train N steps on the GPU and on the CPU reference from identical weights and batches, and compare.')
+    .option('--steps <n>', 'steps to compare, integer >= 1', '50')
+    .option('--batch <n>', 'batch size', String(R.batchSize))
+    .option('--lr <x>', 'learning rate, > 0', String(R.lr))
+    .option('--momentum <x>', 'SGD momentum, in [0, 1)', String(R.momentum))
+    .option('--weight-decay <x>', 'L2 weight decay, >= 0', String(R.weightDecay))
+    .option('--hidden <list>', 'hidden layer widths, comma-separated', R.hidden.join(','))
+    .option('--seed <n>', 'seed of weights and batches', String(R.seed))
+    .option('--data <dir>', 'MNIST folder (default: embedded)')
+    .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')}`)
+    .option('--json <file>', 'write every step comparison as JSON');
+}
+
+interface RawOptions {
+  steps: string;
+  batch: string;
+  lr: string;
+  momentum: string;
+  weightDecay: string;
+  hidden: string;
+  seed: string;
+  data?: string;
+  matmul?: string;
+  json?: string;
+}
+
+async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<RawOptions>();
+  const steps = parseInteger('--steps', o.steps, 1);
+  const config = {
+    batchSize: parseInteger('--batch', o.batch, 1),
+    lr: parseNumber('--lr', o.lr, 0, false),
+    momentum: parseNumber('--momentum', o.momentum, 0, true, 1, false),
+    weightDecay: parseNumber('--weight-decay', o.weightDecay, 0, true),
+    hidden: o.hidden.split(',').map((h) => parseInteger('--hidden', h.trim(), 1)),
+    seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
+  };
+  const matmul = o.matmul === undefined ? undefined : parseChoice<MatmulVariant>('--matmul', o.matmul, MATMUL_VARIANTS);
+  const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
+  if (steps * config.batchSize > data.train.count) {
+    fail(`--steps ${steps} at --batch ${config.batchSize} needs ${steps * config.batchSize} training images; there are ${data.train.count}`);
+  }
+  const ctx = await requestGpu();
+  try {
+    io.out(`adapter: ${describeAdapter(ctx.adapter)}`);
+    io.out(`tolerance: loss rel ${PARITY_TOLERANCE.lossRtol}, parameters |gpu - cpu| <= ${PARITY_TOLERANCE.param.atol}`);
+    const names = ['fc1.weight', 'fc1.bias'];
+    let header = false;
+    const results = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, steps, matmul }, (r) => {
+      const tensors = Object.keys(r.maxAbs);
+      if (!header) {
+        names.splice(0, names.length, ...tensors);
+        io.out(['step', 'gpu loss', 'cpu loss', 'rel diff', ...names].map((s) => s.padStart(11)).join(' '));
+        header = true;
+      }
+      const cells = [String(r.step), r.gpuLoss.toFixed(6), r.cpuLoss.toFixed(6), r.lossRelDiff.toExponential(2),
+        ...tensors.map((t) => r.maxAbs[t].toExponential(2))];
+      io.out(cells.map((s) => s.padStart(11)).join(' ') + (r.ok ? '' : '  <- past tolerance'));
+    }).catch((e) => {
+      if (e instanceof ConfigError) fail(e.message);
+      throw e;
+    });
+    const bad = results.filter((r) => !r.ok).length;
+    const worst = Math.max(...results.flatMap((r) => Object.values(r.maxAbs)));
+    const worstLoss = Math.max(...results.map((r) => r.lossRelDiff));
+    io.out(`${bad === 0 ? 'OK' : 'FAILED'}: ${results.length} steps, max loss rel diff ${worstLoss.toExponential(2)}, ` +
+      `max parameter |gpu - cpu| ${worst.toExponential(2)}${bad ? `, ${bad} steps past tolerance` : ''}`);
+    if (o.json) {
+      await writeFile(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, tolerance: PARITY_TOLERANCE, steps: results }, null, 1)}\n`);
+      io.out(`wrote ${o.json}`);
+    }
+    return bad === 0 ? 0 : 1;
+  } finally {
+    ctx.destroy();
+  }
+}
+
+export function runCompareCli(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  return runCommand(program, io, () => run(program, argv, io));
+}
+
+if (await isMain(import.meta.url)) {
+  process.exitCode = await runCompareCli(process.argv.slice(2), processIo);
+  process.exit();
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, NOTEBOOK_RECIPE, lrAt, validateConfig, type TrainConfig } from '../../src/train/config.ts';
+
+const MNIST = { trainCount: 60_000, testCount: 10_000 };
+
+/** validateConfig must throw a ConfigError naming `option` and containing every piece of `range`. */
+function expectRejected(partial: Partial<TrainConfig>, option: string, range: string[], data = MNIST): void {
+  let error: unknown;
+  try {
+    validateConfig(partial, data);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  const { message, option: named } = error as ConfigError;
+  expect(named).toBe(option);
+  expect(message.startsWith(`${option} `)).toBe(true);
+  for (const piece of range) expect(message).toContain(piece);
+}
+
+describe('validateConfig', () => {
+  it("defaults to the notebook's recipe", () => {
+    const c = validateConfig({}, MNIST);
+    expect(c).toEqual(NOTEBOOK_RECIPE);
+    expect(c).toMatchObject({
+      hidden: [512, 256], // with 784 inputs and 10 classes: 784-512-256-10
+      lr: 0.5,
+      batchSize: 32,
+      epochs: 10,
+      shuffle: true,
+      logInterval: 200,
+      momentum: 0,
+      nesterov: false,
+      weightDecay: 0,
+      lrSchedule: 'constant',
+      limitTrain: null,
+      limitTest: null,
+    });
+  });
+
+  it('returns a fresh hidden array, never the frozen recipe or the caller\'s', () => {
+    const hidden = [64];
+    const c = validateConfig({ hidden });
+    c.hidden.push(1);
+    expect(hidden).toEqual([64]);
+    expect(validateConfig({}).hidden).toEqual([512, 256]);
+  });
+
+  it('accepts the edges of every range', () => {
+    expect(() =>
+      validateConfig(
+        { batchSize: 60_000, momentum: 0.999, nesterov: true, seed: 0xffffffff, limitTrain: 60_000, limitTest: 10_000 },
+        MNIST,
+      ),
+    ).not.toThrow();
+    expect(() => validateConfig({ batchSize: 64, limitTrain: 64, seed: 0, weightDecay: 0 }, MNIST)).not.toThrow();
+  });
+
+  it.each([0, -0.1, Number.NaN, Infinity, -Infinity])('refuses --lr %s', (lr) => {
+    expectRejected({ lr }, '--lr', ['> 0', 'finite']);
+  });
+
+  it.each([0, 1.5, -32])('refuses --batch %s', (batchSize) => {
+    expectRejected({ batchSize }, '--batch', ['positive integer']);
+  });
+
+  it('refuses a batch larger than the training set, or than --limit-train', () => {
+    expectRejected({ batchSize: 60_001 }, '--batch', ['at most', '60000']);
+    expectRejected({ batchSize: 64, limitTrain: 32 }, '--batch', ['at most', '32']);
+  });
+
+  it.each([0, 2.5])('refuses --epochs %s', (epochs) => {
+    expectRejected({ epochs }, '--epochs', ['positive integer']);
+  });
+
+  it.each([[[]], [[0]], [[3.5]], [[512, -1]]])('refuses --hidden %j', (hidden) => {
+    expectRejected({ hidden }, '--hidden', ['positive integers']);
+  });
+
+  it.each([-0.1, 1, Number.NaN])('refuses --momentum %s', (momentum) => {
+    expectRejected({ momentum }, '--momentum', ['[0, 1)']);
+  });
+
+  it('refuses --nesterov without momentum', () => {
+    expectRejected({ nesterov: true }, '--nesterov', ['--momentum > 0']);
+  });
+
+  it.each([-1e-4, Infinity, Number.NaN])('refuses --weight-decay %s', (weightDecay) => {
+    expectRejected({ weightDecay }, '--weight-decay', ['>= 0']);
+  });
+
+  it.each([-1, 2 ** 32, 0.5])('refuses --seed %s', (seed) => {
+    expectRejected({ seed }, '--seed', ['[0, 4294967295]']);
+  });
+
+  it.each([0, 2.5])('refuses --limit-train / --limit-test %s', (limit) => {
+    expectRejected({ limitTrain: limit }, '--limit-train', ['positive integer']);
+    expectRejected({ limitTest: limit }, '--limit-test', ['positive integer']);
+  });
+
+  it('refuses limits larger than their split', () => {
+    expectRejected({ limitTrain: 60_001 }, '--limit-train', ['at most 60000']);
+    expectRejected({ limitTest: 10_001 }, '--limit-test', ['at most 10000']);
+  });
+
+  it('checks sizes against the data only when it is given', () => {
+    expect(() => validateConfig({ batchSize: 70_000, limitTrain: 70_000 })).not.toThrow();
+  });
+
+  it("refuses --lr-schedule 'foo'", () => {
+    expectRejected({ lrSchedule: 'foo' as TrainConfig['lrSchedule'] }, '--lr-schedule', ['constant', 'cosine']);
+  });
+
+  it.each([
+    ['--log-interval', { logInterval: 0 }],
+    ['--readback-every', { readbackEvery: 1.5 }],
+  ] as const)('refuses %s', (option, partial) => {
+    expectRejected(partial, option, ['positive integer']);
+  });
+});
+
+describe('lrAt', () => {
+  it('is the configured rate in every epoch under the constant schedule', () => {
+    const c = validateConfig({ lr: 0.25, epochs: 5 });
+    expect([0, 1, 2, 3, 4].map((e) => lrAt(c, e))).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
+  });
+
+  it('starts at lr under cosine and decreases monotonically, never negative', () => {
+    for (const epochs of [1, 2, 10, 97]) {
+      const c = validateConfig({ lr: 0.5, epochs, lrSchedule: 'cosine' });
+      const rates = Array.from({ length: epochs }, (_, e) => lrAt(c, e));
+      expect(rates[0]).toBe(0.5);
+      for (let e = 1; e < epochs; e++) expect(rates[e]).toBeLessThan(rates[e - 1]);
+      expect(rates.every((r) => r > 0)).toBe(true);
+      expect(lrAt(c, epochs)).toBeGreaterThanOrEqual(0);
+    }
+  });
+});

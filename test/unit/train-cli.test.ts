@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTrainCli } from '../../src/cli/train.ts';
+import { initMlp, MNIST_MLP_SIZES } from '../../src/reference/mlp.ts';
+import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [], err: string[] = [];
+  const code = await runTrainCli(argv, {
+    out: (s) => out.push(...s.split('\n')),
+    err: (s) => err.push(s),
+  });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const corrupt = join(dir, 'corrupt.safetensors');
+writeFileSync(corrupt, 'this is not a safetensors file at all');
+const narrow = join(dir, 'narrow.safetensors');
+writeFileSync(narrow, encodeSafetensors(initMlp([784, 16, 10], 1)));
+
+// A fast run on the CPU reference: 2 steps of 32, 64 test images.
+const SMALL_RUN = ['--device', 'cpu', '--epochs', '1', '--limit-train', '64', '--limit-test', '64'];
+
+describe('train CLI: bad options', () => {
+  it.each([
+    [['--lr', '0'], ['--lr', '> 0']],
+    [['--lr', 'abc'], ['--lr', '> 0', '"abc"']],
+    [['--batch', '0'], ['--batch', '>= 1']],
+    [['--batch', '70000'], ['--batch', 'at most', '60000']],
+    [['--epochs', '1.5'], ['--epochs', '>= 1', '"1.5"']],
+    [['--hidden', '512,0'], ['--hidden', '>= 1', '"0"']],
+    [['--hidden', 'abc'], ['--hidden', '>= 1', '"abc"']],
+    [['--momentum', '1'], ['--momentum', '[0, 1)']],
+    [['--seed', '-1'], ['--seed', '[0, 4294967295]']],
+    [['--device', 'tpu'], ['--device', 'gpu, cpu', '"tpu"']],
+    [['--runtime', 'deno'], ['--runtime', 'browser, node', '"deno"']],
+    [['--matmul', 'foo'], ['--matmul', '"foo"']],
+    [['--limit-train', '0'], ['--limit-train', '>= 1']],
+    [['--limit-train', '70000'], ['--limit-train', 'at most 60000']],
+    [['--lr-schedule', 'foo'], ['--lr-schedule', 'constant, cosine']],
+    [['--nesterov'], ['--nesterov', '--momentum > 0']],
+    [['--data', '/nonexistent'], ['--data', '/nonexistent', 'four IDX files']],
+    [['--init', '/nonexistent.safetensors'], ['--init', '/nonexistent.safetensors']],
+    [['--init', corrupt], ['--init', corrupt, 'header length']],
+    [['--init', narrow], ['--init', narrow, 'fc1.weight', '[16,784]', '784-512-256-10']],
+    [['--bogus'], ["unknown option '--bogus'", '--lr']],
+  ])('%j: exit 2, one error line naming the option', async (argv, pieces) => {
+    const { code, out, err } = await cli(...argv, '--device', 'cpu');
+    expect(code).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).not.toContain('\n');
+    expect(err[0].startsWith('error:')).toBe(true);
+    for (const piece of pieces) expect(err[0]).toContain(piece);
+    // Nothing ran: the data and config lines come before any training.
+    expect(out).toEqual([]);
+  });
+});
+
+describe('train CLI: a real run on the CPU reference', () => {
+  const json = join(dir, 'report.json');
+  const saved = join(dir, 'weights.safetensors');
+
+  it("prints the notebook's lines and writes the report and the weights", async () => {
+    const { code, out, err } = await cli(...SMALL_RUN, '--batch', '32', '--log-interval', '1', '--json', json, '--save', saved);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toContainEqual(expect.stringMatching(/^Train Epoch: 1 \[0\/ 64\(0%\)\]\tTrain Loss:\d+\.\d{6}$/));
+    expect(out).toContainEqual(expect.stringMatching(/^Train Epoch: 1 \[32\/ 64\(50%\)\]\tTrain Loss:\d+\.\d{6}$/));
+    expect(out).toContain('[EPOCH:1].  ');
+    expect(out).toContainEqual(expect.stringMatching(/^Test Loss: \d+\.\d{4}, \t Test Accuracy: \d+\.\d{2}% $/));
+
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.config).toMatchObject({ epochs: 1, batchSize: 32, lr: 0.5, limitTrain: 64, limitTest: 64 });
+    expect(report.stepLosses).toHaveLength(2);
+    expect(report.stepLosses.every(Number.isFinite)).toBe(true);
+    expect(report.epochs).toHaveLength(1);
+    expect(report.epochs[0].testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(report.epochs[0].testAccuracy).toBeLessThanOrEqual(100);
+
+    const weights = decodeSafetensors(new Uint8Array(readFileSync(saved)), MNIST_MLP_SIZES);
+    expect(weights.sizes).toEqual([784, 512, 256, 10]);
+  });
+
+  it('starts from the saved weights with --init', async () => {
+    const { code, out, err } = await cli(...SMALL_RUN, '--init', saved);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toContain('[EPOCH:1].  ');
+  });
+
+  it('--init of the seed-1 initial weights reproduces the default run step for step', async () => {
+    const initial = join(dir, 'initial.safetensors');
+    writeFileSync(initial, encodeSafetensors(initMlp(MNIST_MLP_SIZES, 1)));
+    const again = join(dir, 'again.json');
+    const { code } = await cli(...SMALL_RUN, '--init', initial, '--json', again);
+    expect(code).toBe(0);
+    const first = JSON.parse(readFileSync(json, 'utf8'));
+    expect(JSON.parse(readFileSync(again, 'utf8')).stepLosses).toEqual(first.stepLosses);
+  });
+});
