@@ -7,12 +7,12 @@ import type { MnistSplit } from '../data/mnist.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
-import { chooseMatmulVariant, type MatmulVariant } from '../gpu/kernels/matmul.ts';
+import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { createSgdHyper, writeSgdHyper } from '../gpu/kernels/sgd.ts';
 import { cloneMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
 import { createGpuModel, downloadParams, paramBuffers, type GpuModel } from './gpu-model.ts';
-import { evalStepDispatches, trainStepDispatches, type KernelChoice, type Metrics } from './step.ts';
+import { chooseKernels, evalStepDispatches, trainStepDispatches, type KernelChoice, type Metrics } from './step.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
 
 export interface GpuTrainerOptions {
@@ -62,10 +62,7 @@ export class GpuTrainer implements Trainer {
   static async create(ctx: GpuContext, opts: GpuTrainerOptions): Promise<GpuTrainer> {
     const { config, train, test, init } = opts;
     const B = config.batchSize;
-    const { variant } = await chooseMatmulVariant(ctx, opts.matmul);
-    // One trial decides the adapter's family: shared-memory reductions pay off exactly where the
-    // shared-memory matmul won (real GPUs), serial loops where it lost (CPU adapters).
-    const kernels: KernelChoice = { matmul: variant, biasGrad: variant === 'tiled' ? 'workgroup' : 'serial' };
+    const kernels = await chooseKernels(ctx, opts.matmul);
     const model = createGpuModel(ctx, init, B, config.momentum > 0);
     const hyper = createSgdHyper(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];

@@ -5,7 +5,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { biasGradDispatch, type BiasGradVariant } from '../gpu/kernels/bias-grad.ts';
 import { logSoftmaxNllDispatch } from '../gpu/kernels/log-softmax.ts';
-import { matmulDispatch, type MatmulVariant } from '../gpu/kernels/matmul.ts';
+import { chooseMatmulVariant, matmulDispatch, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { advanceDispatch, stepMetricsDispatch } from '../gpu/kernels/metrics.ts';
 import { sgdDispatch } from '../gpu/kernels/sgd.ts';
 import { sigmoidBackwardDispatch } from '../gpu/kernels/sigmoid.ts';
@@ -19,6 +19,14 @@ export type LossKind = 'nll' | 'squared';
 export interface KernelChoice {
   matmul: MatmulVariant;
   biasGrad: BiasGradVariant;
+}
+
+/** The kernel variants for this adapter. One timed trial decides its family: shared-memory
+ * reductions pay off exactly where the shared-memory matmul won (real GPUs), serial loops where
+ * it lost (CPU adapters). */
+export async function chooseKernels(ctx: GpuContext, force?: MatmulVariant): Promise<KernelChoice> {
+  const { variant } = await chooseMatmulVariant(ctx, force);
+  return { matmul: variant, biasGrad: variant === 'tiled' ? 'workgroup' : 'serial' };
 }
 
 /** Where each step leaves its loss and correct count, indexed by the GPU-side step counter. */

@@ -4,20 +4,11 @@
 // twin is trainNetwork in src/reference/toy.ts, in float64; here everything is float32.
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches } from '../gpu/dispatch.ts';
-import { chooseMatmulVariant, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { createSgdHyper } from '../gpu/kernels/sgd.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
 import { createGpuModel } from './gpu-model.ts';
-import { trainStepDispatches, type KernelChoice, type Metrics } from './step.ts';
-
-/** The kernels for this adapter. One matmul trial decides the adapter's family: shared-memory
- * reductions pay off exactly where the shared-memory matmul won (real GPUs), serial loops where
- * it lost (CPU adapters). The same rule as GpuTrainer.create, which could call this instead. */
-export async function chooseKernels(ctx: GpuContext, force?: MatmulVariant): Promise<KernelChoice> {
-  const { variant } = await chooseMatmulVariant(ctx, force);
-  return { matmul: variant, biasGrad: variant === 'tiled' ? 'workgroup' : 'serial' };
-}
+import { chooseKernels, trainStepDispatches, type Metrics } from './step.ts';
 
 /** PyTorch's layout of the notebook's network, rounded to float32. Shapes are checked here
  * because a kernel would read a ragged network as garbage rather than fail. */

@@ -37,13 +37,14 @@ async function trainBoth(ctx: GpuContext, init: ReadonlyToyNetwork) {
   const cpu = cloneNetwork(init);
   const cpuErrors = trainNetwork(cpu, NOTEBOOK_DATASET, LR, EPOCHS, cpu[cpu.length - 1].length);
   const gpu = await trainToyOnGpu(ctx, init, NOTEBOOK_DATASET, LR, EPOCHS);
+  expect(gpu.errors).toHaveLength(EPOCHS);
   const errorDiff = Math.max(...gpu.errors.map((e, i) => Math.abs(e - cpuErrors[i])));
-  return { cpu, cpuErrors, gpu, errorDiff, paramDiff: maxDifference(gpu.network, cpu) };
+  return { cpuErrors, gpu, errorDiff, paramDiff: maxDifference(gpu.network, cpu) };
 }
 
 // float32 on the GPU against float64 on the CPU over 200 per-sample steps. Measured on SwiftShader
 // (Node and Chromium alike): max |gpu − cpu| over weights, outputs and deltas 1.05e-6 (2-2-2) and
-// 7.1e-7 (2-3-2); epoch errors 4.5e-7 and 3.5e-7. The bounds leave ~10x for other adapters'
+// 6.6e-7 (2-3-2); epoch errors 4.5e-7 and 1.3e-6. The bounds leave 8-10x for other adapters'
 // rounding (fused multiply-adds, WGSL's looser exp).
 const PARAM_TOL = 1e-5;
 const ERROR_TOL = 1e-5;
@@ -63,7 +64,8 @@ describe('the toy network on the GPU step vs the CPU reference', () => {
   });
 
   it('a 3-hidden-neuron network from the PRNG ends at the reference network', async () => {
-    const init = initializeNetwork(2, 3, 2, createRng(7));
+    // What `npm run toy -- --hidden 3` starts from.
+    const init = initializeNetwork(2, 3, 2, createRng(1));
     const { errorDiff, paramDiff } = await trainBoth(gpu(), init);
     console.log(`toy 2-3-2: max |gpu - cpu| epoch error ${errorDiff.toExponential(2)}, ` +
       `weights/outputs/deltas ${paramDiff.toExponential(2)}`);

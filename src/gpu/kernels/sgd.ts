@@ -2,7 +2,7 @@
 // hold n f32 values; hyper is the uniform made by createSgdHyper, shared by every tensor.
 import type { SgdOptions } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
-import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
+import { gridStrideGroups, makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders } from '../shaders.ts';
 
 // A uniform cannot be inspected from the CPU, so what each hyper buffer holds is remembered here:
@@ -65,7 +65,7 @@ export function sgdDispatch(ctx: GpuContext, bufs: SgdBuffers, n: number): Dispa
   }
   const dims = ctx.uniform('sgd dims', new Uint32Array([n, 0, 0, 0]));
   return makeDispatch(ctx, `sgd_update ${n}`, ctx.pipeline(shaders.sgd, 'sgd_update'),
-    [dims, bufs.hyper, bufs.param, bufs.grad, bufs.velocity ?? ctx.placeholder], [ceilDiv(n, 256)]);
+    [dims, bufs.hyper, bufs.param, bufs.grad, bufs.velocity ?? ctx.placeholder], [gridStrideGroups(n)]);
 }
 
 function stateOf(buffer: GPUBuffer): HyperState {

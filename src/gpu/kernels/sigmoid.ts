@@ -1,15 +1,13 @@
 // Element-wise sigmoid and its backward pass (shaders/sigmoid.wgsl); CPU twins: sigmoidCpu,
 // sigmoidBackwardCpu. Every buffer holds n f32 values.
 import type { GpuContext } from '../context.ts';
-import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
+import { gridStrideGroups, makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders } from '../shaders.ts';
-
-const WORKGROUP = 256;
 
 function elementwise(ctx: GpuContext, entry: string, buffers: GPUBuffer[], n: number): Dispatch {
   if (!(n > 0)) throw new RangeError(`${entry}: n must be positive, got ${n}`);
   const dims = ctx.uniform(`${entry} dims`, new Uint32Array([n, 0, 0, 0]));
-  return makeDispatch(ctx, `${entry} ${n}`, ctx.pipeline(shaders.sigmoid, entry), [dims, ...buffers], [ceilDiv(n, WORKGROUP)]);
+  return makeDispatch(ctx, `${entry} ${n}`, ctx.pipeline(shaders.sigmoid, entry), [dims, ...buffers], [gridStrideGroups(n)]);
 }
 
 /** y = sigmoid(x). */
