@@ -68,7 +68,9 @@ export async function chooseMatmulVariant(
   const c = ctx.storage('trial C', shape.M * shape.N * 4);
   const trials: VariantTrial[] = [];
   let best = Infinity;
-  for (const variant of MATMUL_VARIANTS) {
+  // Likeliest winners first (vec4 on CPU adapters, tiled on GPUs), so the early exit below
+  // spends little on the rest.
+  for (const variant of ['vec4', 'tiled', 'blocked', 'naive'] as const) {
     const d = matmulDispatch(ctx, variant, { a, b, c }, shape);
     await runDispatches(ctx, [d]); // compile and warm up, not timed
     const times: number[] = [];
