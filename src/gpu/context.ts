@@ -218,8 +218,12 @@ interface AdapterSource {
   release: () => void;
 }
 
+/** A page or a web worker (where `window` is undefined but WebGPU is there too). */
+const inBrowser = (): boolean =>
+  typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+
 async function requestAdapter(options: GPURequestAdapterOptions): Promise<AdapterSource> {
-  if (typeof window !== 'undefined') {
+  if (inBrowser()) {
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
     if (!gpu) throw new GpuUnavailableError(browserHelp);
     return { adapter: await gpu.requestAdapter(options), runtime: 'browser', release: () => {} };
@@ -263,7 +267,7 @@ export async function requestGpu(options: GpuOptions = {}): Promise<GpuContext> 
     isFallbackAdapter: isFallback(adapter),
     features: [...device.features].map(String).sort(),
     limits,
-    userAgent: runtime === 'browser' ? globalThis.navigator.userAgent : `Node ${process.version}, Dawn (npm webgpu)`,
+    userAgent: runtime === 'browser' ? navigator.userAgent : `Node ${process.version}, Dawn (npm webgpu)`,
   };
   return new GpuContext(device, summary, release, options.onFatal);
 }

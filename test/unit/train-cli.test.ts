@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTrainCli } from '../../src/cli/train.ts';
+import { MATMUL_VARIANTS } from '../../src/gpu/kernels/matmul.ts';
 import { initMlp, MNIST_MLP_SIZES } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
 
@@ -39,7 +40,7 @@ describe('train CLI: bad options', () => {
     [['--seed', '-1'], ['--seed', '[0, 4294967295]']],
     [['--device', 'tpu'], ['--device', 'gpu, cpu', '"tpu"']],
     [['--runtime', 'deno'], ['--runtime', 'browser, node', '"deno"']],
-    [['--matmul', 'foo'], ['--matmul', '"foo"']],
+    [['--matmul', 'foo'], ['--matmul', MATMUL_VARIANTS.join(', '), '"foo"']],
     [['--limit-train', '0'], ['--limit-train', '>= 1']],
     [['--limit-train', '70000'], ['--limit-train', 'at most 60000']],
     [['--lr-schedule', 'foo'], ['--lr-schedule', 'constant, cosine']],
@@ -50,7 +51,8 @@ describe('train CLI: bad options', () => {
     [['--init', narrow], ['--init', narrow, 'fc1.weight', '[16,784]', '784-512-256-10']],
     [['--bogus'], ["unknown option '--bogus'", '--lr']],
   ])('%j: exit 2, one error line naming the option', async (argv, pieces) => {
-    const { code, out, err } = await cli(...argv, '--device', 'cpu');
+    // --device cpu first, so a bad --device given after it wins.
+    const { code, out, err } = await cli('--device', 'cpu', ...argv);
     expect(code).toBe(2);
     expect(err).toHaveLength(1);
     expect(err[0]).not.toContain('\n');
