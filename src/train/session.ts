@@ -9,7 +9,7 @@ import { initMlp, type Mlp } from '../reference/mlp.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
-import { runTraining, type TrainEvents, type Trainer } from './trainer.ts';
+import { runTraining, type EpochResult, type TrainEvents, type Trainer } from './trainer.ts';
 
 export type Device = 'gpu' | 'cpu';
 
@@ -34,17 +34,7 @@ export interface TrainReport {
   data: { source: string; train: number; test: number };
   /** Train loss of every step (the batch mean), in order. */
   stepLosses: number[];
-  epochs: {
-    epoch: number;
-    lr: number;
-    trainLoss: number;
-    trainAccuracy: number;
-    trainSeconds: number;
-    samplesPerSec: number;
-    testLoss: number;
-    meanTestLoss: number;
-    testAccuracy: number;
-  }[];
+  epochs: Omit<EpochResult, 'predictions'>[];
   samplesPerSec: number;
   totalSeconds: number;
   /** GPU buffer bytes after set-up and at the end: equal when nothing is allocated per step. */

@@ -2,7 +2,7 @@
 // share: same seed, same batches, same log lines, whatever computes the steps.
 import { epochOrder } from '../data/batches.ts';
 import type { AdapterSummary } from '../gpu/context.ts';
-import type { Mlp } from '../reference/mlp.ts';
+import type { Mlp, MlpEvaluation } from '../reference/mlp.ts';
 import { lrAt, type TrainConfig } from './config.ts';
 import { formatEpochSummary, formatTrainLine } from './log-lines.ts';
 
@@ -23,16 +23,9 @@ export interface ChunkReport {
   samples: number;
 }
 
-export interface Evaluation {
-  /** The notebook's Test Loss: sum of batch-mean losses / number of samples. */
-  testLoss: number;
-  meanLoss: number;
-  accuracy: number;
-  correct: number;
-  count: number;
-  /** Predicted class of every test sample, in order (for the confusion matrix). */
-  predictions: Uint8Array;
-}
+/** The notebook's evaluate(): Test Loss in its convention, accuracy, and every prediction (for
+ * the confusion matrix). The CPU reference defines the shape; the GPU fills the same fields. */
+export type Evaluation = MlpEvaluation;
 
 export interface Trainer {
   readonly device: 'gpu' | 'cpu';
