@@ -74,6 +74,21 @@ describe('training on the GPU vs the CPU reference', () => {
     expect(new Set([...seen, ctx.liveBytes, afterSetup]).size).toBe(1);
   });
 
+  it('a loss that turns NaN stops the run at the next read-back, with the last finite weights kept', async () => {
+    const ctx = gpu();
+    const data = syntheticSplit(40 * 8, 13);
+    // A sigmoid MLP with log-softmax stays finite under merely large steps (the sigmoids saturate);
+    // lr 1e38 overflows f32 logits within a few steps. Read back every 10 steps.
+    const config = validateConfig({ epochs: 1, batchSize: 8, lr: 1e38, readbackEvery: 10, hidden: [16] });
+    const init = initMlp([784, 16, 10], 2);
+    const trainer = await GpuTrainer.create(ctx, { config, train: data, test: data, init });
+    const summary = await runTraining(trainer, config, { trainCount: data.count });
+    expect(summary.diverged?.message).toMatch(/loss became (NaN|-?Infinity) at epoch 1, step \d+.*Try a smaller --lr than 1e\+38/);
+    expect(summary.epochs).toEqual([]);
+    const kept = mlpParamTensors(await trainer.weights());
+    expect(kept.every((t) => t.data.every(Number.isFinite))).toBe(true);
+  });
+
   it('one epoch on 2,000 MNIST images reaches the CPU reference accuracy within 0.5 points', async () => {
     const ctx = gpu();
     const mnist = await loadTestMnist();
