@@ -9,6 +9,10 @@ import { mnistAssets } from './src/cli/mnist-assets.ts';
 // in headless Chromium with WebGPU, through the system browser).
 export default defineConfig({
   plugins: [mnistAssets()],
+  // The dashboard (index.html) builds to a static site: relative URLs let any static server host
+  // it at any path, and the training worker is an ES module like the page.
+  base: './',
+  worker: { format: 'es' },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   test: {

@@ -88,6 +88,12 @@ export async function runCommand(program: Command, io: CliIo, body: () => Promis
       io.err(e.message);
       return 2;
     }
+    // Anything else (no adapter, a lost device, a browser that would not start) is a failure of
+    // the run, not of the command line: one readable line, the stack only on request.
+    if (e instanceof Error && !process.env.DEBUG) {
+      io.err(`error: ${e.message.replace(/^page\.evaluate: (Error: )?/, '')} (DEBUG=1 shows the stack)`);
+      return 1;
+    }
     throw e;
   }
 }

@@ -26,7 +26,8 @@ export function mnistAssets(dir: string = embeddedMnistDir()): Plugin {
     async generateBundle() {
       for (const file of Object.values(MNIST_FILES)) {
         const bytes = await readFile(join(dir, file));
-        this.emitFile({ type: 'asset', fileName: `mnist/${file}.gz`, source: gzipSync(bytes, { level: 9 }) });
+        // zlib's default level 6: level 9 saves 2% (9.6 vs 9.8 MB) and takes 15x longer (~40 s).
+        this.emitFile({ type: 'asset', fileName: `mnist/${file}.gz`, source: gzipSync(bytes) });
       }
     },
   };

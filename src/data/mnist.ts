@@ -108,15 +108,18 @@ export async function gunzipIfNeeded(bytes: Uint8Array, name: string): Promise<U
 
 export type FetchFn = (url: string) => Promise<Response>;
 
-/** Fetches the four files from `baseUrl`, each as its plain name or, failing that, name + '.gz'. */
+/** Fetches the four files from `baseUrl`, each as its plain name or, failing that, name + '.gz'
+ * (`.gz` first with gzipFirst: a static build holds only those, and each miss is a logged 404). */
 export async function loadMnistFromUrl(
   baseUrl: string,
   fetchFn: FetchFn = (url) => fetch(url),
+  gzipFirst = false,
 ): Promise<MnistData> {
   const base = baseUrl.endsWith('/') ? baseUrl : baseUrl + '/';
   const fetchOne = async (file: string): Promise<NamedBytes> => {
     const failures: string[] = [];
-    for (const url of [base + file, base + file + '.gz']) {
+    const urls = [base + file, base + file + '.gz'];
+    for (const url of gzipFirst ? urls.reverse() : urls) {
       let response: Response;
       try {
         response = await fetchFn(url);

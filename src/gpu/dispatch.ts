@@ -2,11 +2,20 @@
 // a training step is a fixed list of these, so nothing is allocated on the hot path.
 import type { GpuContext } from './context.ts';
 
+/** What a dispatch must do at least: arithmetic (FLOPs, a multiply-add counting 2) and the
+ * bytes it must read and write if every operand element moved once. The benchmark's bytes and
+ * FLOPs per step are sums of these; a kernel that re-reads operands moves more than `bytes`. */
+export interface DispatchCost {
+  flops: number;
+  bytes: number;
+}
+
 export interface Dispatch {
   label: string;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: [number, number, number];
+  cost?: DispatchCost;
 }
 
 /** `buffers[i]` is bound at @binding(i) of @group(0). */
@@ -16,6 +25,7 @@ export function makeDispatch(
   pipeline: GPUComputePipeline,
   buffers: GPUBuffer[],
   workgroups: [number, number?, number?],
+  cost?: DispatchCost,
 ): Dispatch {
   const [x, y = 1, z = 1] = workgroups;
   const max = ctx.device.limits.maxComputeWorkgroupsPerDimension;
@@ -27,7 +37,7 @@ export function makeDispatch(
     layout: pipeline.getBindGroupLayout(0),
     entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
-  return { label, pipeline, bindGroup, workgroups: [x, y, z] };
+  return { label, pipeline, bindGroup, workgroups: [x, y, z], ...(cost ? { cost } : {}) };
 }
 
 export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {

@@ -1,5 +1,6 @@
 // Every WGSL source of the project, imported as text. Vite (app, Vitest) understands `?raw`;
 // the Node CLIs get the same through src/cli/raw-loader.mjs.
+import bench from '../../shaders/bench.wgsl?raw';
 import biasGrad from '../../shaders/bias_grad.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
 import logSoftmax from '../../shaders/log_softmax.wgsl?raw';
@@ -9,4 +10,4 @@ import sgd from '../../shaders/sgd.wgsl?raw';
 import sigmoid from '../../shaders/sigmoid.wgsl?raw';
 import squaredError from '../../shaders/squared_error.wgsl?raw';
 
-export const shaders = { biasGrad, gather, logSoftmax, matmul, metrics, sgd, sigmoid, squaredError } as const;
+export const shaders = { bench, biasGrad, gather, logSoftmax, matmul, metrics, sgd, sigmoid, squaredError } as const;

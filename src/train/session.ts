@@ -3,7 +3,7 @@
 // the report that `--json` writes and the final weights.
 import { limitSplit } from '../data/batches.ts';
 import type { MnistData, MnistSplit } from '../data/mnist.ts';
-import { requestGpu, type AdapterSummary, type GpuContext } from '../gpu/context.ts';
+import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { initMlp, type Mlp } from '../reference/mlp.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
@@ -24,6 +24,13 @@ export interface SessionOptions {
   /** Called once the trainer exists, before the first step (e.g. to print the adapter). */
   onReady?: (info: { adapter: AdapterSummary | null; kernels: object | null; config: TrainConfig }) => void;
   shouldStop?: () => boolean;
+  /** Epoch to start at (0-based): resuming from `init` saved after epoch `startEpoch`. */
+  startEpoch?: number;
+  /** Passed to requestGpu, e.g. onFatal to hear of a lost device at once. */
+  gpu?: GpuOptions;
+  /** Hands over a reader of the trainer's current weights; call it only from an awaited event
+   * handler (onProgress, onEpoch), when no step is in flight. */
+  onWeightsReader?: (read: () => Promise<Mlp>) => void;
 }
 
 export interface TrainReport {
@@ -58,7 +65,7 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
   let trainer: Trainer;
   let kernels: object | null = null;
   if (opts.device === 'gpu') {
-    ctx = await requestGpu();
+    ctx = await requestGpu(opts.gpu);
     const gpu = await GpuTrainer.create(ctx, { config, train, test, init, matmul: opts.matmul });
     kernels = gpu.kernels;
     trainer = gpu;
@@ -68,7 +75,13 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
   try {
     const afterSetup = ctx?.liveBytes ?? 0;
     opts.onReady?.({ adapter: trainer.adapter, kernels, config });
-    const summary = await runTraining(trainer, config, { trainCount: train.count, shouldStop: opts.shouldStop }, opts.events);
+    opts.onWeightsReader?.(() => trainer.weights());
+    const summary = await runTraining(
+      trainer,
+      config,
+      { trainCount: train.count, shouldStop: opts.shouldStop, startEpoch: opts.startEpoch },
+      opts.events,
+    );
     const weights = await trainer.weights();
     const totalSeconds = (performance.now() - t0) / 1000;
     const trainSeconds = summary.epochs.reduce((a, e) => a + e.trainSeconds, 0);

@@ -72,11 +72,13 @@ export interface Progress {
   lastLoss: number;
 }
 
+/** The loop awaits onProgress and onEpoch: a handler that returns a promise holds training there
+ * (the dashboard pauses that way, and reads the weights while no step is in flight). */
 export interface TrainEvents {
   onLog?(line: string): void;
-  onProgress?(p: Progress): void;
+  onProgress?(p: Progress): void | Promise<void>;
   onStepLosses?(firstGlobalStep: number, losses: Float32Array): void;
-  onEpoch?(r: EpochResult): void;
+  onEpoch?(r: EpochResult): void | Promise<void>;
 }
 
 export interface TrainSummary {
@@ -123,7 +125,7 @@ export async function runTraining(
       }
       events.onStepLosses?.(epoch * stepsPerEpoch + c.firstStep, c.losses);
       const seconds = (performance.now() - t0) / 1000;
-      events.onProgress?.({
+      return events.onProgress?.({
         epoch: epoch + 1,
         stepInEpoch: c.firstStep + c.losses.length,
         stepsPerEpoch,
@@ -160,7 +162,7 @@ export async function runTraining(
     };
     summary.epochs.push(result);
     events.onLog?.(formatEpochSummary(result.epoch, ev.testLoss, ev.accuracy));
-    events.onEpoch?.(result);
+    await events.onEpoch?.(result);
   }
   return summary;
 }

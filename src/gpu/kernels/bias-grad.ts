@@ -19,5 +19,5 @@ export function biasGradDispatch(
   if (!(M > 0 && N > 0)) throw new RangeError(`biasGrad: M and N must be positive, got ${M}, ${N}`);
   const dims = ctx.uniform('bias_grad dims', new Uint32Array([M, N, 0, 0]));
   return makeDispatch(ctx, `bias_grad_${variant} ${M}x${N}`, ctx.pipeline(shaders.biasGrad, `bias_grad_${variant}`),
-    [dims, bufs.dY, bufs.db], [ceilDiv(N, COLUMNS[variant])]);
+    [dims, bufs.dY, bufs.db], [ceilDiv(N, COLUMNS[variant])], { flops: M * N, bytes: 4 * (M * N + N) });
 }

@@ -41,5 +41,7 @@ export function gatherDispatch(ctx: GpuContext, bufs: GatherBuffers, p: GatherSh
   }
   const params = ctx.uniform('gather params', new Uint32Array([batchStride, rowLen, 0, 0]));
   return makeDispatch(ctx, `gather_u8 ${rows}x${rowLen}`, ctx.pipeline(shaders.gather, 'gather_u8'),
-    [params, bufs.images, bufs.labels, bufs.order, bufs.counter, bufs.x, bufs.y], [ceilDiv(rowLen, 64), rows]);
+    [params, bufs.images, bufs.labels, bufs.order, bufs.counter, bufs.x, bufs.y], [ceilDiv(rowLen, 64), rows],
+    // u8 pixels and labels in, f32 pixels and u32 labels out, one index per row.
+    { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 9 + 4 });
 }

@@ -31,5 +31,7 @@ export function logSoftmaxNllDispatch(ctx: GpuContext, bufs: LogSoftmaxNllBuffer
   const pipeline = ctx.pipeline(shaders.logSoftmax, 'log_softmax_nll', { HAS_PROBS: Number(!!bufs.probs) });
   return makeDispatch(ctx, `log_softmax_nll ${B}x${C}`, pipeline,
     [ctx.uniform('log_softmax params', params), bufs.logits, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax,
-      bufs.probs ?? ctx.placeholder], [ceilDiv(B, 64)]);
+      bufs.probs ?? ctx.placeholder], [ceilDiv(B, 64)],
+    // Per element: max, exp, sum, log, gradient (the exps counted as one FLOP each).
+    { flops: 6 * B * C, bytes: 4 * (B * C * (bufs.probs ? 3 : 2) + 3 * B) });
 }

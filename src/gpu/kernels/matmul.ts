@@ -28,10 +28,15 @@ export function vec4Fits({ M, N, K, transA = false, transB = false }: MatmulShap
   return K % 4 === 0 && (!transA || M % 4 === 0) && (transB || N % 4 === 0);
 }
 
+/** The variant that runs when `requested` is asked for on this shape. */
+export function resolveMatmulVariant(requested: MatmulVariant, shape: MatmulShape): MatmulVariant {
+  return requested === 'vec4' && !vec4Fits(shape) ? 'blocked' : requested;
+}
+
 export function matmulDispatch(ctx: GpuContext, requested: MatmulVariant, bufs: MatmulBuffers, shape: MatmulShape): Dispatch {
   const { M, N, K, transA = false, transB = false, activation = 'none' } = shape;
   if (!(M > 0 && N > 0 && K > 0)) throw new RangeError(`matmul: M, N, K must be positive, got ${M}, ${N}, ${K}`);
-  const variant = requested === 'vec4' && !vec4Fits(shape) ? 'blocked' : requested;
+  const variant = resolveMatmulVariant(requested, shape);
   const pipeline = ctx.pipeline(shaders.matmul, `matmul_${variant}`, {
     TRANS_A: Number(transA),
     TRANS_B: Number(transB),
@@ -40,8 +45,9 @@ export function matmulDispatch(ctx: GpuContext, requested: MatmulVariant, bufs: 
   });
   const dims = ctx.uniform('matmul dims', new Uint32Array([M, N, K, 0]));
   const [rows, cols] = COVERAGE[variant];
+  const cost = { flops: 2 * M * N * K, bytes: 4 * (M * K + K * N + M * N + (bufs.bias ? N : 0)) };
   return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}`, pipeline,
-    [dims, bufs.a, bufs.b, bufs.bias ?? ctx.placeholder, bufs.c], [ceilDiv(N, cols), ceilDiv(M, rows)]);
+    [dims, bufs.a, bufs.b, bufs.bias ?? ctx.placeholder, bufs.c], [ceilDiv(N, cols), ceilDiv(M, rows)], cost);
 }
 
 const chosen = new Map<string, MatmulVariant>();

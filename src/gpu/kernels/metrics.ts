@@ -23,10 +23,10 @@ export function stepMetricsDispatch(ctx: GpuContext, bufs: StepMetricsBuffers, p
   params.setFloat32(4, p.lossScale, true);
   return makeDispatch(ctx, `step_metrics ${p.B}`, ctx.pipeline(shaders.metrics, 'step_metrics'),
     [ctx.uniform('step_metrics params', params), bufs.rowLoss, bufs.argmax, bufs.labels, bufs.counter,
-      bufs.lossHistory, bufs.correctHistory], [1]);
+      bufs.lossHistory, bufs.correctHistory], [1], { flops: 2 * p.B, bytes: 4 * (3 * p.B + 3) });
 }
 
 /** counter[0] += 1: encoded last in a step, after everything that reads the counter. */
 export function advanceDispatch(ctx: GpuContext, counter: GPUBuffer): Dispatch {
-  return makeDispatch(ctx, 'advance', ctx.pipeline(shaders.metrics, 'advance'), [counter], [1]);
+  return makeDispatch(ctx, 'advance', ctx.pipeline(shaders.metrics, 'advance'), [counter], [1], { flops: 1, bytes: 8 });
 }

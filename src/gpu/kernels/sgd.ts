@@ -65,7 +65,9 @@ export function sgdDispatch(ctx: GpuContext, bufs: SgdBuffers, n: number): Dispa
   }
   const dims = ctx.uniform('sgd dims', new Uint32Array([n, 0, 0, 0]));
   return makeDispatch(ctx, `sgd_update ${n}`, ctx.pipeline(shaders.sgd, 'sgd_update'),
-    [dims, bufs.hyper, bufs.param, bufs.grad, bufs.velocity ?? ctx.placeholder], [gridStrideGroups(n)]);
+    [dims, bufs.hyper, bufs.param, bufs.grad, bufs.velocity ?? ctx.placeholder], [gridStrideGroups(n)],
+    // param read and written, grad read; the velocity read and written too when bound.
+    { flops: (bufs.velocity ? 6 : 3) * n, bytes: 4 * n * (bufs.velocity ? 5 : 3) });
 }
 
 function stateOf(buffer: GPUBuffer): HyperState {

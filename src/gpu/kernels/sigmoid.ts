@@ -7,7 +7,9 @@ import { shaders } from '../shaders.ts';
 function elementwise(ctx: GpuContext, entry: string, buffers: GPUBuffer[], n: number): Dispatch {
   if (!(n > 0)) throw new RangeError(`${entry}: n must be positive, got ${n}`);
   const dims = ctx.uniform(`${entry} dims`, new Uint32Array([n, 0, 0, 0]));
-  return makeDispatch(ctx, `${entry} ${n}`, ctx.pipeline(shaders.sigmoid, entry), [dims, ...buffers], [gridStrideGroups(n)]);
+  // Every buffer but the dims is n f32 values, each touched once; about 4 FLOPs per element.
+  return makeDispatch(ctx, `${entry} ${n}`, ctx.pipeline(shaders.sigmoid, entry), [dims, ...buffers], [gridStrideGroups(n)],
+    { flops: 4 * n, bytes: 4 * n * buffers.length });
 }
 
 /** y = sigmoid(x). */

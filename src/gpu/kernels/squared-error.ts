@@ -17,5 +17,6 @@ export function squaredErrorDispatch(ctx: GpuContext, bufs: SquaredErrorBuffers,
   if (!(B > 0 && C > 0)) throw new RangeError(`squaredError: B and C must be positive, got ${B}, ${C}`);
   const params = ctx.uniform('squared_error params', new Uint32Array([B, C, 0, 0]));
   return makeDispatch(ctx, `squared_error ${B}x${C}`, ctx.pipeline(shaders.squaredError, 'squared_error'),
-    [params, bufs.out, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax], [ceilDiv(B, 64)]);
+    [params, bufs.out, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax], [ceilDiv(B, 64)],
+    { flops: 4 * B * C, bytes: 4 * (2 * B * C + 3 * B) });
 }
