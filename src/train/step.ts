@@ -76,14 +76,13 @@ export function forwardDispatches(
   return list;
 }
 
-/** Backward pass and SGD update for B rows, after forwardDispatches. All gradients are computed
- * before any parameter changes, as loss.backward() then optimizer.step(). */
-export function backwardDispatches(
+/** Backward pass for B rows, after forwardDispatches: every parameter's gradient (the mean
+ * loss's, for 'nll') in the layers' grad buffers, parameters untouched. */
+export function gradientDispatches(
   ctx: GpuContext,
   model: GpuModel,
   kernels: KernelChoice,
   B: number,
-  hyper: GPUBuffer,
 ): Dispatch[] {
   const list: Dispatch[] = [];
   for (let i = model.layers.length - 1; i >= 0; i--) {
@@ -102,11 +101,16 @@ export function backwardDispatches(
       list.push(sigmoidBackwardDispatch(ctx, { g: prev.gradAct, y: prev.act, dx: prev.gradZ }, B * l.in));
     }
   }
-  for (const l of model.layers) {
-    list.push(sgdDispatch(ctx, { param: l.weight, grad: l.gradWeight, velocity: l.velWeight, hyper }, l.out * l.in));
-    list.push(sgdDispatch(ctx, { param: l.bias, grad: l.gradBias, velocity: l.velBias, hyper }, l.out));
-  }
   return list;
+}
+
+/** SGD on every tensor from the gradients in place; runs after all of them are computed, as
+ * loss.backward() then optimizer.step(). */
+export function updateDispatches(ctx: GpuContext, model: GpuModel, hyper: GPUBuffer): Dispatch[] {
+  return model.layers.flatMap((l) => [
+    sgdDispatch(ctx, { param: l.weight, grad: l.gradWeight, velocity: l.velWeight, hyper }, l.out * l.in),
+    sgdDispatch(ctx, { param: l.bias, grad: l.gradBias, velocity: l.velBias, hyper }, l.out),
+  ]);
 }
 
 /** One whole training step; the counter advances last, so every kernel of the step saw the same
@@ -122,7 +126,8 @@ export function trainStepDispatches(
 ): Dispatch[] {
   return [
     ...forwardDispatches(ctx, model, kernels, B, loss, metrics),
-    ...backwardDispatches(ctx, model, kernels, B, hyper),
+    ...gradientDispatches(ctx, model, kernels, B),
+    ...updateDispatches(ctx, model, hyper),
     advanceDispatch(ctx, metrics.counter),
   ];
 }
