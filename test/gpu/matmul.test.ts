@@ -32,6 +32,7 @@ describe('matmul kernels vs matmulCpu', () => {
   for (const variant of MATMUL_VARIANTS) {
     it(`${variant}: every transpose combination over odd and model shapes`, async () => {
       const ctx = gpu();
+      let worst = 0;
       for (const [M, N, K] of SHAPES) {
         for (const [transA, transB] of TRANSPOSES) {
           const shape: MatmulShape = { M, N, K, transA, transB };
@@ -40,14 +41,16 @@ describe('matmul kernels vs matmulCpu', () => {
           const bufs = { a: ctx.storage('A', a), b: ctx.storage('B', b), c: ctx.storage('C', M * N * 4) };
           await runDispatches(ctx, [matmulDispatch(ctx, variant, bufs, shape)]);
           const got = await ctx.readF32(bufs.c, M * N);
-          expectClose(`${variant} ${M}x${N}x${K} tA=${transA} tB=${transB}`, got, matmulCpu(a, b, null, shape), TOL);
+          worst = Math.max(worst, expectClose(`${variant} ${M}x${N}x${K} tA=${transA} tB=${transB}`, got, matmulCpu(a, b, null, shape), TOL));
           for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
         }
       }
+      console.log(`matmul ${variant}: max |gpu - ref| ${worst.toExponential(2)} over ${SHAPES.length * 4} shape/transpose cases`);
     });
 
     it(`${variant}: fused bias and sigmoid epilogue, forward layer shapes`, async () => {
       const ctx = gpu();
+      let worst = 0;
       for (const [M, N, K] of [[32, 512, 784], [7, 10, 256], [33, 256, 512]] as const) {
         const shape: MatmulShape = { M, N, K, transB: true, activation: 'sigmoid' };
         const a = randomArray(M * K, 7 + M);
@@ -56,9 +59,10 @@ describe('matmul kernels vs matmulCpu', () => {
         const bufs = { a: ctx.storage('A', a), b: ctx.storage('B', b), bias: ctx.storage('bias', bias), c: ctx.storage('C', M * N * 4) };
         await runDispatches(ctx, [matmulDispatch(ctx, variant, bufs, shape)]);
         const got = await ctx.readF32(bufs.c, M * N);
-        expectClose(`${variant} sigmoid(x W^T + b) ${M}x${N}x${K}`, got, matmulCpu(a, b, bias, shape), TOL);
+        worst = Math.max(worst, expectClose(`${variant} sigmoid(x W^T + b) ${M}x${N}x${K}`, got, matmulCpu(a, b, bias, shape), TOL));
         for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
       }
+      console.log(`matmul ${variant} + bias + sigmoid: max |gpu - ref| ${worst.toExponential(2)}`);
     });
   }
 
