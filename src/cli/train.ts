@@ -97,7 +97,7 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
   };
 }
 
-async function readInit(file: string, sizes: number[]): Promise<Mlp> {
+export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(file));
