@@ -280,6 +280,15 @@ describe('loadMnistFromUrl', () => {
     expect(asked).not.toContain(`${base}/train-images-idx3-ubyte.gz`);
   });
 
+  it('asks for .gz first with gzipFirst (a static build), falling back to plain names', async () => {
+    const asked: string[] = [];
+    const m = await loadMnistFromUrl(base, fakeFetch(served, asked), true);
+    expect(Array.from(m.test.labels)).toEqual([7, 8, 3]);
+    expect(asked).toContain(`${base}/train-images-idx3-ubyte`);
+    expect(asked).not.toContain(`${base}/t10k-images-idx3-ubyte`);
+    expect(asked.indexOf(`${base}/train-images-idx3-ubyte.gz`)).toBeLessThan(asked.indexOf(`${base}/train-images-idx3-ubyte`));
+  });
+
   it('accepts a trailing slash and .gz already decoded by the server', async () => {
     const decoded = new Map(served);
     decoded.set(`${base}/t10k-labels-idx1-ubyte.gz`, tiny.testLabels);

@@ -1,0 +1,113 @@
+// The training form <-> TrainConfig. validateConfig stays the one judge of what is possible; its
+// ConfigError names the CLI option, which maps to the form field to mark with the message (which
+// states the valid range). Every invalid field is marked, not only the first.
+import { ConfigError, NOTEBOOK_RECIPE, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
+
+const FIELDS = {
+  '--epochs': ['epochs', 'epochs'],
+  '--batch': ['batchSize', 'batch size'],
+  '--lr': ['lr', 'learning rate'],
+  '--momentum': ['momentum', 'momentum'],
+  '--nesterov': ['nesterov', 'Nesterov'],
+  '--weight-decay': ['weightDecay', 'weight decay'],
+  '--hidden': ['hidden', 'hidden sizes'],
+  '--seed': ['seed', 'seed'],
+  '--limit-train': ['limitTrain', 'train images'],
+  '--limit-test': ['limitTest', 'test images'],
+  '--readback-every': ['readbackEvery', 'read-back interval'],
+  '--lr-schedule': ['lrSchedule', 'schedule'],
+} as const satisfies Record<string, readonly [keyof TrainConfig, string]>;
+
+export type FieldName = (typeof FIELDS)[keyof typeof FIELDS][0];
+
+const FIELD_NAMES = Object.values(FIELDS).map(([name]) => name);
+
+function input(form: HTMLFormElement, name: FieldName): HTMLInputElement | HTMLSelectElement {
+  const el = form.elements.namedItem(name);
+  if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement)) throw new Error(`the form has no field "${name}"`);
+  return el;
+}
+
+/** Parses the fields as typed; an unparsable number becomes NaN, which validateConfig rejects. */
+function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
+  const num = (name: FieldName) => {
+    const v = input(form, name).value.trim();
+    return v === '' ? NaN : Number(v);
+  };
+  const limit = (name: FieldName) => (input(form, name).value.trim() === '' ? null : num(name));
+  const hidden = input(form, 'hidden').value.trim();
+  return {
+    epochs: num('epochs'),
+    batchSize: num('batchSize'),
+    lr: num('lr'),
+    momentum: num('momentum'),
+    nesterov: (input(form, 'nesterov') as HTMLInputElement).checked,
+    weightDecay: num('weightDecay'),
+    hidden: hidden === '' ? [] : hidden.split(',').map((s) => (s.trim() === '' ? NaN : Number(s))),
+    seed: num('seed'),
+    limitTrain: limit('limitTrain'),
+    limitTest: limit('limitTest'),
+    readbackEvery: num('readbackEvery'),
+    lrSchedule: input(form, 'lrSchedule').value as TrainConfig['lrSchedule'],
+  };
+}
+
+export function writeConfig(form: HTMLFormElement, c: TrainConfig): void {
+  for (const name of FIELD_NAMES) {
+    const el = input(form, name);
+    const v = c[name];
+    if (name === 'nesterov') (el as HTMLInputElement).checked = Boolean(v);
+    else el.value = v === null ? '' : Array.isArray(v) ? v.join(',') : String(v);
+  }
+}
+
+export function setField(form: HTMLFormElement, name: FieldName, value: string): void {
+  input(form, name).value = value;
+}
+
+export function getField(form: HTMLFormElement, name: FieldName): string {
+  return input(form, name).value;
+}
+
+export interface FormCheck {
+  /** The configuration to run, or null while any field is invalid. */
+  config: TrainConfig | null;
+  /** Field -> what is wrong with it, including the valid range. */
+  errors: Map<FieldName, string>;
+}
+
+export function checkForm(form: HTMLFormElement, extent: DataExtent): FormCheck {
+  let partial = readConfig(form);
+  const errors = new Map<FieldName, string>();
+  // validateConfig stops at the first problem: note it, put the recipe's value in its place and
+  // ask again, until the rest passes.
+  for (;;) {
+    try {
+      const config = validateConfig(partial, extent);
+      return { config: errors.size ? null : config, errors };
+    } catch (err) {
+      const field = err instanceof ConfigError ? FIELDS[err.option as keyof typeof FIELDS] : undefined;
+      if (!field || errors.has(field[0])) throw err;
+      errors.set(field[0], humanise(err as ConfigError));
+      partial = { ...partial, [field[0]]: NOTEBOOK_RECIPE[field[0]] };
+    }
+  }
+}
+
+/** "--batch must be at most ..." -> "must be at most ...", with other options by their labels. */
+function humanise(err: ConfigError): string {
+  return err.message
+    .slice(err.option.length + 1)
+    .replace(/--[a-z-]+/g, (opt) => (opt in FIELDS ? FIELDS[opt as keyof typeof FIELDS][1] : opt));
+}
+
+/** Marks each field in `errors` (aria-invalid and the message under it) and clears the others. */
+export function showErrors(form: HTMLFormElement, errors: Map<FieldName, string>): void {
+  for (const name of FIELD_NAMES) {
+    const el = input(form, name);
+    const message = errors.get(name);
+    const note = form.querySelector<HTMLElement>(`[data-error-for="${name}"]`);
+    el.setAttribute('aria-invalid', String(Boolean(message)));
+    if (note) note.textContent = message ?? '';
+  }
+}

@@ -1,0 +1,310 @@
+// The dashboard page: wires the form, the charts and the panels to the training worker. All
+// training and GPU work happens in the worker; the page draws and runs the cheap CPU forward pass
+// for the drawn digit.
+import type { Mlp } from '../reference/mlp.ts';
+import { NOTEBOOK_RECIPE, type DataExtent } from '../train/config.ts';
+import type { Device } from '../train/session.ts';
+import { TrainingCharts } from './charts.ts';
+import { checkForm, getField, setField, showErrors, writeConfig, type FormCheck } from './config-form.ts';
+import { renderComparison } from './compare-view.ts';
+import { renderConfusion } from './confusion-view.ts';
+import { DigitPanel } from './digit-panel.ts';
+import { byId, element, formatCount, formatSeconds } from './dom.ts';
+import { downloadModel, readModelFile } from './model-files.ts';
+import type { EpochMessage, PageMessage, RunState, WorkerMessage } from './protocol.ts';
+import { showAdapter, showNoGpu } from './status-panel.ts';
+import { drawFirstLayer } from './weights-grid.ts';
+
+const form = byId('config-form', HTMLFormElement);
+const fields = byId('config-fields', HTMLFieldSetElement);
+const deviceSelect = byId('device', HTMLSelectElement);
+const fromCurrent = byId('from-current', HTMLInputElement);
+const buttons = {
+  train: byId('train', HTMLButtonElement),
+  pause: byId('pause', HTMLButtonElement),
+  resume: byId('resume', HTMLButtonElement),
+  stop: byId('stop', HTMLButtonElement),
+  check: byId('check', HTMLButtonElement),
+  download: byId('download', HTMLButtonElement),
+};
+const recipe = byId('recipe', HTMLButtonElement);
+const loadFile = byId('load-file', HTMLInputElement);
+const runStatus = byId('run-status');
+const deviceStatus = byId('device-status');
+const log = byId('log');
+const metrics = { acc: byId('metric-acc'), epoch: byId('metric-epoch'), speed: byId('metric-speed'), first: byId('metric-first') };
+
+const charts = new TrainingCharts(byId('chart-loss'), byId('chart-epochs'), byId('chart-speed'));
+const digit = new DigitPanel({
+  pad: byId('pad', HTMLCanvasElement),
+  preview: byId('preview', HTMLCanvasElement),
+  bars: byId('bars'),
+  verdict: byId('prediction'),
+  clear: byId('clear-pad', HTMLButtonElement),
+});
+
+const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
+const send = (msg: PageMessage) => worker.postMessage(msg);
+
+let state: RunState = 'loading';
+let gpuAvailable: boolean | null = null;
+let extent: DataExtent | null = null;
+let formCheck: FormCheck = { config: null, errors: new Map() };
+let model: { mlp: Mlp; label: string } | null = null;
+let checking = false;
+/** The run being shown: its plan, and when Train (or Resume after a lost device) was pressed. */
+let run: { epochs: number; requestedAt: number; firstPointSeen: boolean } | null = null;
+
+/** On a CPU-emulated adapter or the CPU reference a step takes tens of milliseconds and a read-back
+ * a few: reading back every 10 steps instead of the recipe's 50 keeps the charts moving. */
+const SLOW_DEVICE_READBACK = 10;
+let slowDevice = false;
+
+function writeRecipe(): void {
+  writeConfig(form, slowDevice ? { ...NOTEBOOK_RECIPE, readbackEvery: SLOW_DEVICE_READBACK } : NOTEBOOK_RECIPE);
+}
+
+/** Once the device turns out slow, lowers the read-back interval unless the person changed it. */
+function noteSlowDevice(): void {
+  slowDevice = true;
+  if (getField(form, 'readbackEvery') === String(NOTEBOOK_RECIPE.readbackEvery)) setField(form, 'readbackEvery', String(SLOW_DEVICE_READBACK));
+  revalidate();
+}
+
+function setStatus(text: string, kind: 'info' | 'error' | 'ok' = 'info'): void {
+  runStatus.textContent = text;
+  runStatus.dataset.kind = kind;
+}
+
+function appendLog(line: string): void {
+  log.textContent += line + '\n';
+  log.scrollTop = log.scrollHeight;
+}
+
+function revalidate(): void {
+  formCheck = checkForm(form, extent ?? { trainCount: 60_000, testCount: 10_000 });
+  const { config } = formCheck;
+  // Starting from the current model needs the configured network to be that model's shape.
+  const fromErr = fromCurrent.checked && model && config && model.mlp.sizes.slice(1, -1).join(',') !== config.hidden.join(',')
+    ? `the current model's hidden sizes are ${model.mlp.sizes.slice(1, -1).join(',')}: set them, or untick this`
+    : '';
+  byId('from-current-error').textContent = fromErr;
+  if (fromErr) formCheck = { ...formCheck, config: null };
+  showErrors(form, formCheck.errors);
+  refreshButtons();
+}
+
+function refreshButtons(): void {
+  const running = state === 'training' || state === 'paused';
+  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking);
+  buttons.pause.disabled = state !== 'training';
+  buttons.resume.disabled = !(state === 'paused' || state === 'lost');
+  buttons.stop.disabled = !(running || state === 'lost');
+  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking);
+  buttons.download.disabled = !model;
+  fields.disabled = running;
+  recipe.disabled = running;
+  loadFile.disabled = running;
+  fromCurrent.disabled = running || !model;
+}
+
+function setModel(mlp: Mlp, label: string): void {
+  model = { mlp, label };
+  digit.setModel(mlp);
+  drawFirstLayer(byId('weights', HTMLCanvasElement), mlp);
+  byId('weights-caption').textContent = `(${label})`;
+  byId('model-name').textContent = `Current model: ${mlp.sizes.join('-')}, ${label}.`;
+  refreshButtons();
+}
+
+function resetRunViews(): void {
+  charts.truncate(0, 1);
+  byId('epochs').replaceChildren();
+  byId('confusion', HTMLTableElement).replaceChildren();
+  byId('confusion-caption').textContent = 'after the first epoch';
+  for (const m of Object.values(metrics)) {
+    m.textContent = '–';
+    delete m.dataset.value;
+  }
+}
+
+function showEpoch(e: EpochMessage): void {
+  const r = e.result;
+  charts.addEpoch(r.epoch, r.trainLoss, r.meanTestLoss, r.trainAccuracy, r.testAccuracy);
+  const row = element('tr');
+  row.dataset.epoch = String(r.epoch);
+  for (const cell of [
+    String(r.epoch), String(r.lr), r.trainLoss.toFixed(4), `${r.trainAccuracy.toFixed(2)}%`, r.testLoss.toFixed(4),
+    r.meanTestLoss.toFixed(4), `${r.testAccuracy.toFixed(2)}%`, formatCount(e.samplesPerSec), formatSeconds(r.trainSeconds),
+  ]) row.append(element('td', cell));
+  byId('epochs').append(row);
+  metrics.acc.textContent = `${r.testAccuracy.toFixed(2)}%`;
+  metrics.acc.dataset.value = String(r.testAccuracy);
+  metrics.speed.textContent = formatCount(e.samplesPerSec);
+  renderConfusion(byId('confusion', HTMLTableElement), e.confusion);
+  byId('confusion-caption').textContent = `after epoch ${r.epoch}, ${formatCount(e.confusion.reduce((a, b) => a + b, 0))} test images`;
+}
+
+worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'data':
+      extent = { trainCount: msg.trainCount, testCount: msg.testCount };
+      appendLog(`data: ${msg.source}, ${formatCount(msg.trainCount)} training / ${formatCount(msg.testCount)} test images`);
+      revalidate();
+      break;
+    case 'gpu':
+      gpuAvailable = true;
+      showAdapter(deviceStatus, msg.adapter, msg.kernels);
+      if (msg.adapter.isFallbackAdapter && !slowDevice) noteSlowDevice();
+      refreshButtons();
+      break;
+    case 'gpu-unavailable':
+      gpuAvailable = false;
+      showNoGpu(deviceStatus, msg.message);
+      deviceSelect.value = 'cpu';
+      deviceSelect.options[0].disabled = true;
+      noteSlowDevice();
+      break;
+    case 'state': {
+      const previous = state;
+      state = msg.state;
+      if (msg.state === 'lost') setStatus(msg.message ?? 'The device was lost.', 'error');
+      else if (msg.state === 'paused') setStatus('Paused. Resume continues with the next step.');
+      else if (msg.state === 'training') setStatus(previous === 'paused' ? 'Training…' : 'Starting: preparing the data and the kernels…');
+      // After a run, the finish or error message stays; after loading, unless loading failed.
+      else if (previous === 'loading' && runStatus.dataset.kind !== 'error') setStatus('Ready: choose the settings and press Train.');
+      refreshButtons();
+      break;
+    }
+    case 'started':
+      if (msg.startEpoch === 0) resetRunViews();
+      else {
+        // Resumed after a lost device: what came after the snapshot is replaced by the new run.
+        charts.truncate(msg.startEpoch * msg.stepsPerEpoch, msg.startEpoch + 1);
+        byId('epochs').querySelectorAll('tr').forEach((tr) => {
+          if (Number(tr.dataset.epoch) > msg.startEpoch) tr.remove();
+        });
+      }
+      if (msg.adapter) showAdapter(deviceStatus, msg.adapter, msg.kernels);
+      appendLog(`— ${msg.startEpoch ? `resumed after epoch ${msg.startEpoch}` : 'started'} on ${msg.device === 'gpu' ? 'WebGPU' : 'the CPU reference'}` +
+        `${run ? `, set up in ${formatSeconds((performance.now() - run.requestedAt) / 1000)}` : ''} —`);
+      break;
+    case 'log':
+      appendLog(msg.line);
+      break;
+    case 'steps':
+      charts.addSteps(msg.firstStep, msg.losses);
+      if (run && !run.firstPointSeen) {
+        run.firstPointSeen = true;
+        const s = (performance.now() - run.requestedAt) / 1000;
+        metrics.first.textContent = formatSeconds(s);
+        metrics.first.dataset.value = s.toFixed(2);
+      }
+      break;
+    case 'progress':
+      charts.addSpeed(msg.step, msg.samplesPerSec);
+      metrics.epoch.textContent = `${msg.epoch} / ${run?.epochs ?? '?'}`;
+      if (state === 'training') {
+        setStatus(`Epoch ${msg.epoch}, step ${msg.stepInEpoch} of ${msg.stepsPerEpoch} · loss ${msg.loss.toFixed(4)} · ${formatCount(msg.samplesPerSec)} samples/s`);
+      }
+      break;
+    case 'epoch':
+      showEpoch(msg);
+      break;
+    case 'weights':
+      setModel(msg.weights, msg.label);
+      break;
+    case 'finished':
+      setStatus(msg.message, msg.outcome === 'done' ? 'ok' : msg.outcome === 'diverged' ? 'error' : 'info');
+      break;
+    case 'compare-step':
+      byId('check-progress').textContent = `step ${msg.comparison.step + 1} of ${msg.steps}…`;
+      break;
+    case 'compare-done':
+      checking = false;
+      byId('check-progress').textContent = '';
+      renderComparison(byId('check-table', HTMLTableElement), byId('check-verdict'), msg.comparisons, msg.tolerance);
+      refreshButtons();
+      break;
+    case 'compare-error':
+      checking = false;
+      byId('check-progress').textContent = '';
+      byId('check-verdict').textContent = `The check could not run: ${msg.message}`;
+      byId('check-verdict').className = 'verdict fail';
+      refreshButtons();
+      break;
+    case 'error':
+      setStatus(msg.message, 'error');
+      appendLog(`error: ${msg.message}`);
+      break;
+  }
+};
+
+worker.onerror = (ev) => setStatus(`The training worker failed: ${ev.message}`, 'error');
+
+form.addEventListener('input', revalidate);
+form.addEventListener('change', revalidate);
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  revalidate();
+  const { config } = formCheck;
+  if (!config) {
+    form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    return;
+  }
+  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false };
+  send({ type: 'train', request: { config, device: deviceSelect.value as Device, init: fromCurrent.checked && model ? model.mlp : null } });
+});
+buttons.pause.addEventListener('click', () => {
+  send({ type: 'pause' });
+  buttons.pause.disabled = true;
+  setStatus('Pausing at the next read-back…');
+});
+buttons.resume.addEventListener('click', () => {
+  if (run && state === 'lost') run.requestedAt = performance.now();
+  send({ type: 'resume', device: deviceSelect.value as Device });
+});
+buttons.stop.addEventListener('click', () => {
+  if (state === 'lost') setStatus('Stopped. The model keeps the last weights it received.');
+  send({ type: 'stop' });
+});
+recipe.addEventListener('click', () => {
+  writeRecipe();
+  revalidate();
+});
+
+buttons.check.addEventListener('click', () => {
+  const steps = Number(byId('check-steps', HTMLInputElement).value);
+  if (!formCheck.config) return;
+  checking = true;
+  byId('check-verdict').textContent = '';
+  byId('check-table', HTMLTableElement).replaceChildren();
+  byId('check-progress').textContent = 'compiling the kernels…';
+  send({ type: 'compare', config: formCheck.config, steps });
+  refreshButtons();
+});
+
+buttons.download.addEventListener('click', () => {
+  if (model) downloadModel(model.mlp, { source: 'webgpu-mnist-trainer dashboard', state: model.label });
+});
+loadFile.addEventListener('change', async () => {
+  const file = loadFile.files?.[0];
+  loadFile.value = '';
+  if (!file) return;
+  const message = byId('file-message');
+  try {
+    const mlp = await readModelFile(file);
+    setModel(mlp, `loaded from ${file.name}`);
+    setField(form, 'hidden', mlp.sizes.slice(1, -1).join(','));
+    fromCurrent.checked = true;
+    message.textContent = '';
+    revalidate();
+  } catch (err) {
+    message.textContent = `Not loaded: ${(err as Error).message}. The current model is unchanged.`;
+  }
+});
+
+writeRecipe();
+revalidate();
+send({ type: 'init', mnistUrl: new URL('mnist/', document.baseURI).href });

@@ -1,0 +1,53 @@
+// Every message between the dashboard page and its training worker, in one place. Weights travel
+// as Mlp (typed arrays, transferred, not copied); everything else is plain structured-clone data.
+import type { AdapterSummary } from '../gpu/context.ts';
+import type { Mlp } from '../reference/mlp.ts';
+import type { StepComparison } from '../train/compare.ts';
+import type { TrainConfig } from '../train/config.ts';
+import type { Device } from '../train/session.ts';
+import type { EpochResult } from '../train/trainer.ts';
+
+export interface TrainRequest {
+  config: TrainConfig;
+  device: Device;
+  /** Starting weights (a loaded file); null: initMlp with the config's seed. */
+  init: Mlp | null;
+}
+
+export type PageMessage =
+  | { type: 'init'; mnistUrl: string }
+  | { type: 'train'; request: TrainRequest }
+  | { type: 'pause' }
+  /** Continues a paused run, or restarts a run whose device was lost from its last epoch. */
+  | { type: 'resume'; device: Device }
+  | { type: 'stop' }
+  | { type: 'compare'; config: TrainConfig; steps: number };
+
+/** idle: nothing runs; lost: the run ended with its device and can resume from its snapshot. */
+export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'lost';
+
+export interface EpochMessage {
+  result: Omit<EpochResult, 'predictions'>;
+  /** Row-major 10x10 counts: row = true label, column = predicted class. */
+  confusion: number[];
+  /** Training samples per second of this epoch, paused time excluded. */
+  samplesPerSec: number;
+}
+
+export type WorkerMessage =
+  | { type: 'data'; trainCount: number; testCount: number; source: string }
+  /** Sent when the adapter is found, and again once the kernel variants for it are chosen. */
+  | { type: 'gpu'; adapter: AdapterSummary; kernels: object | null }
+  | { type: 'gpu-unavailable'; message: string }
+  | { type: 'state'; state: RunState; message?: string }
+  | { type: 'started'; device: Device; adapter: AdapterSummary | null; kernels: object | null; stepsPerEpoch: number; startEpoch: number }
+  | { type: 'log'; line: string }
+  | { type: 'steps'; firstStep: number; losses: Float32Array }
+  | { type: 'progress'; epoch: number; step: number; stepInEpoch: number; stepsPerEpoch: number; samplesPerSec: number; loss: number }
+  | ({ type: 'epoch' } & EpochMessage)
+  | { type: 'weights'; weights: Mlp; label: string }
+  | { type: 'finished'; outcome: 'done' | 'stopped' | 'diverged'; message: string }
+  | { type: 'compare-step'; comparison: StepComparison; steps: number }
+  | { type: 'compare-done'; comparisons: StepComparison[]; tolerance: { lossRtol: number; paramAtol: number } }
+  | { type: 'compare-error'; message: string }
+  | { type: 'error'; message: string };

@@ -1,0 +1,225 @@
+// The dashboard's training worker: MNIST, the WebGPU device and the step loop live here, so the
+// page only draws. It runs the same runSession as the CLI, pauses by holding the loop in an awaited
+// event, keeps the weights of every completed epoch, and after a lost device restarts from them.
+import { loadMnistFromUrl, type MnistData } from '../data/mnist.ts';
+import { GpuDeviceError, requestGpu, type GpuContext } from '../gpu/context.ts';
+import { cloneMlp, initMlp, type Mlp } from '../reference/mlp.ts';
+import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
+import type { TrainConfig } from '../train/config.ts';
+import { runSession, type Device } from '../train/session.ts';
+import { chooseKernels } from '../train/step.ts';
+import { confusionMatrix } from './confusion.ts';
+import type { PageMessage, RunState, TrainRequest, WorkerMessage } from './protocol.ts';
+
+/** Live predictions need fresh weights, but a read-back of 2 MB per chunk would slow fast GPUs. */
+const WEIGHTS_EVERY_MS = 500;
+
+const post = (msg: WorkerMessage, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
+const weightBuffers = (m: Mlp) => m.layers.flatMap((l) => [l.weight.buffer, l.bias.buffer]);
+const postWeights = (weights: Mlp, label: string) => post({ type: 'weights', weights, label }, weightBuffers(weights));
+const setState = (state: RunState, message?: string) => post({ type: 'state', state, message });
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+let data: MnistData | null = null;
+let busy = false;
+let stopRequested = false;
+let pauseRequested = false;
+let releasePause: (() => void) | null = null;
+/** The timed matmul trial (seconds on a CPU adapter) runs while the page loads; step.ts caches its
+ * choice per adapter, so a run started after it skips the trial. */
+let kernelsChosen: Promise<unknown> = Promise.resolve();
+/** The run that can be resumed after a lost device, with the weights of its last whole epoch. */
+let resumable: { request: TrainRequest; epochs: number; weights: Mlp } | null = null;
+
+async function train(request: TrainRequest, startEpoch: number, init: Mlp | null): Promise<void> {
+  const mnist = data;
+  if (!mnist) return post({ type: 'error', message: 'MNIST is still loading' });
+  const { config } = request;
+  busy = true;
+  stopRequested = false;
+  pauseRequested = false;
+  setState('training');
+  const trainCount = config.limitTrain ?? mnist.train.count;
+  let readWeights: (() => Promise<Mlp>) | null = null;
+  let lastWeightsAt = 0;
+  let deviceLost = false;
+  // Throughput counts only time spent stepping: not pauses, weight read-backs or evaluation.
+  let chunkStart = 0;
+  let epochActiveMs = 0;
+  let prevSamples = 0;
+  let prevEpoch = 0;
+  try {
+    if (request.device === 'gpu') await kernelsChosen;
+    const start = init ?? initMlp([mnist.train.rows * mnist.train.cols, ...config.hidden, 10], config.seed);
+    resumable = { request, epochs: startEpoch, weights: cloneMlp(start) };
+    const { report, weights } = await runSession({
+      config,
+      device: request.device,
+      data: mnist,
+      init: start,
+      startEpoch,
+      // A device lost while paused must end the pause: the next read-back then throws.
+      gpu: {
+        onFatal: () => {
+          deviceLost = true;
+          releasePause?.();
+        },
+      },
+      shouldStop: () => stopRequested,
+      onReady: ({ adapter, kernels }) => {
+        post({ type: 'started', device: request.device, adapter, kernels, stepsPerEpoch: Math.ceil(trainCount / config.batchSize), startEpoch });
+        chunkStart = performance.now();
+      },
+      onWeightsReader: (read) => (readWeights = read),
+      events: {
+        onLog: (line) => post({ type: 'log', line }),
+        onStepLosses: (firstStep, losses) => post({ type: 'steps', firstStep, losses: losses.slice() }),
+        onProgress: async (p) => {
+          const now = performance.now();
+          if (p.epoch !== prevEpoch) {
+            prevEpoch = p.epoch;
+            prevSamples = 0;
+            epochActiveMs = 0;
+          }
+          const samples = Math.min(p.stepInEpoch * config.batchSize, trainCount);
+          epochActiveMs += now - chunkStart;
+          post({
+            type: 'progress',
+            epoch: p.epoch,
+            step: (p.epoch - 1) * p.stepsPerEpoch + p.stepInEpoch,
+            stepInEpoch: p.stepInEpoch,
+            stepsPerEpoch: p.stepsPerEpoch,
+            samplesPerSec: ((samples - prevSamples) * 1000) / (now - chunkStart),
+            loss: p.lastLoss,
+          });
+          prevSamples = samples;
+          if (readWeights && now - lastWeightsAt > WEIGHTS_EVERY_MS) {
+            postWeights(await readWeights(), `epoch ${p.epoch}, step ${p.stepInEpoch}`);
+            lastWeightsAt = performance.now();
+          }
+          if (pauseRequested && !stopRequested) {
+            setState('paused');
+            await new Promise<void>((resolve) => (releasePause = resolve));
+            releasePause = null;
+            if (!stopRequested && !deviceLost) setState('training');
+          }
+          chunkStart = performance.now();
+        },
+        onEpoch: async (r) => {
+          const { predictions, ...result } = r;
+          const labels = mnist.test.labels.subarray(0, predictions.length);
+          post({ type: 'epoch', result, confusion: confusionMatrix(labels, predictions), samplesPerSec: (trainCount * 1000) / epochActiveMs });
+          if (readWeights) {
+            const w = await readWeights();
+            resumable = { request, epochs: r.epoch, weights: cloneMlp(w) };
+            postWeights(w, `after epoch ${r.epoch}`);
+            lastWeightsAt = performance.now();
+          }
+          chunkStart = performance.now();
+        },
+      },
+    });
+    const last = report.epochs.at(-1);
+    postWeights(weights, report.diverged ? 'last finite read-back' : report.stopped ? 'stopped run' : `after epoch ${last?.epoch}`);
+    resumable = null;
+    if (report.diverged) post({ type: 'finished', outcome: 'diverged', message: report.diverged });
+    else if (report.stopped) post({ type: 'finished', outcome: 'stopped', message: 'Stopped. The charts and the model keep the last read-back.' });
+    else post({ type: 'finished', outcome: 'done', message: `Done: epoch ${last?.epoch} of ${config.epochs}, test accuracy ${last?.testAccuracy.toFixed(2)}%.` });
+    setState('idle');
+  } catch (err) {
+    if (err instanceof GpuDeviceError && resumable?.epochs === config.epochs) {
+      // Lost while reading the final weights: the last epoch's snapshot is the finished model.
+      post({ type: 'finished', outcome: 'done', message: `Done: all ${config.epochs} epochs (the device was lost afterwards).` });
+      resumable = null;
+      setState('idle');
+    } else if (err instanceof GpuDeviceError && resumable) {
+      post({ type: 'log', line: `error: ${err.message}` });
+      const from = resumable.epochs ? `the weights saved after epoch ${resumable.epochs}` : 'the starting weights';
+      setState('lost', `The WebGPU device was lost (details in the log). Resume continues from ${from}, on the device chosen in the form.`);
+    } else {
+      resumable = null;
+      post({ type: 'error', message: errorText(err) });
+      setState('idle');
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+async function compare(config: TrainConfig, steps: number): Promise<void> {
+  if (!data) throw new Error('MNIST is still loading');
+  busy = true;
+  let ctx: GpuContext | null = null;
+  try {
+    await kernelsChosen;
+    ctx = await requestGpu();
+    const comparisons = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, steps }, (comparison) =>
+      post({ type: 'compare-step', comparison, steps }),
+    );
+    post({ type: 'compare-done', comparisons, tolerance: { lossRtol: PARITY_TOLERANCE.lossRtol, paramAtol: PARITY_TOLERANCE.param.atol } });
+  } finally {
+    ctx?.destroy();
+    busy = false;
+  }
+}
+
+function resume(device: Device): void {
+  if (releasePause) {
+    pauseRequested = false;
+    releasePause();
+  } else if (resumable && !busy) {
+    const { request, epochs, weights } = resumable;
+    void train({ ...request, device }, epochs, weights);
+  }
+}
+
+async function init(mnistUrl: string): Promise<void> {
+  setState('loading');
+  const probe = requestGpu()
+    .then((ctx) => {
+      post({ type: 'gpu', adapter: ctx.adapter, kernels: null });
+      kernelsChosen = chooseKernels(ctx)
+        .then((kernels) => post({ type: 'gpu', adapter: ctx.adapter, kernels }))
+        .catch(() => {}) // a run that needs the kernels will meet the same error and report it
+        .finally(() => ctx.destroy());
+    })
+    .catch((err) => post({ type: 'gpu-unavailable', message: errorText(err) }));
+  try {
+    // The build ships MNIST as .gz only (see mnist-assets.ts); the dev server serves the plain files.
+    data = await loadMnistFromUrl(mnistUrl, undefined, import.meta.env.PROD);
+    post({ type: 'data', trainCount: data.train.count, testCount: data.test.count, source: data.source });
+  } catch (err) {
+    post({ type: 'error', message: `MNIST did not load: ${errorText(err)}` });
+  }
+  await probe;
+  setState('idle');
+}
+
+self.onmessage = (ev: MessageEvent<PageMessage>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'init':
+      void init(msg.mnistUrl);
+      break;
+    case 'train':
+      if (!busy) void train(msg.request, 0, msg.request.init);
+      break;
+    case 'pause':
+      pauseRequested = true;
+      break;
+    case 'resume':
+      resume(msg.device);
+      break;
+    case 'stop':
+      stopRequested = true;
+      releasePause?.();
+      if (!busy && resumable) {
+        resumable = null;
+        setState('idle');
+      }
+      break;
+    case 'compare':
+      if (!busy) compare(msg.config, msg.steps).catch((err) => post({ type: 'compare-error', message: errorText(err) }));
+      break;
+  }
+};

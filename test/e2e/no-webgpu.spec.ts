@@ -1,0 +1,23 @@
+// The dashboard in a browser without WebGPU: Chromium on Linux gives no adapter without
+// --enable-unsafe-webgpu. The page must say why and still train, on the CPU reference.
+import { expect, test } from '@playwright/test';
+import { chromiumArgs, findChrome } from '../../src/cli/chrome.ts';
+import { collectErrors, fillForm, openDashboard, points } from './helpers.ts';
+
+test.use({ launchOptions: { executablePath: findChrome(), args: chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu') } });
+
+test('explains why and trains on the CPU reference', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openDashboard(page);
+  await expect(page.locator('#device-status')).toContainText('No WebGPU');
+  await expect(page.locator('#device-status')).toContainText('enable-unsafe-webgpu');
+  await expect(page.locator('#device')).toHaveValue('cpu');
+  await expect(page.locator('#check')).toBeDisabled();
+  await fillForm(page, { epochs: '1', hidden: '128', limitTrain: '1000', limitTest: '200' });
+  await page.locator('#train').click();
+  await expect(page.locator('#run-status')).toContainText('Done', { timeout: 120_000 });
+  await expect(page.locator('#log')).toContainText('started on the CPU reference');
+  await expect(page.locator('#metric-acc')).toHaveText(/^\d+\.\d\d%$/);
+  expect(await points(page, 'chart-loss')).toBe(32);
+  expect(errors).toEqual([]);
+});

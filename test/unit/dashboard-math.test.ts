@@ -1,0 +1,82 @@
+// The dashboard's pure pieces: MNIST-style preprocessing of a drawing, the loss EMA, the
+// confusion matrix.
+import { describe, expect, it } from 'vitest';
+import { confusionMatrix } from '../../src/app/confusion.ts';
+import { mnistLike } from '../../src/app/digit-preprocess.ts';
+import { emaSeries } from '../../src/app/ema.ts';
+import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
+
+const W = 280;
+
+/** A W x W drawing with the rectangle [x0, x0 + w) x [y0, y0 + h) inked at 255. */
+function rectangle(x0: number, y0: number, w: number, h: number): Uint8Array {
+  const g = new Uint8Array(W * W);
+  for (let y = y0; y < y0 + h; y++) g.fill(255, y * W + x0, y * W + x0 + w);
+  return g;
+}
+
+describe('mnistLike', () => {
+  it('returns null for an empty drawing', () => {
+    expect(mnistLike(new Uint8Array(W * W), W, W)).toBeNull();
+  });
+
+  it('fits the bounding box to 20 pixels keeping the aspect ratio, centred by mass', () => {
+    const out = mnistLike(rectangle(50, 30, 100, 200), W, W)!;
+    const inked: [number, number][] = [];
+    out.forEach((v, i) => {
+      if (v > 0) inked.push([i % 28, Math.floor(i / 28)]);
+    });
+    expect(inked.length).toBe(10 * 20);
+    // Centre of mass at index 4.5 of 10 columns and 9.5 of 20 rows lands on (14, 14), rounded up.
+    expect(Math.min(...inked.map(([x]) => x))).toBe(10);
+    expect(Math.max(...inked.map(([x]) => x))).toBe(19);
+    expect(Math.min(...inked.map(([, y]) => y))).toBe(5);
+    expect(Math.max(...inked.map(([, y]) => y))).toBe(24);
+    expect(out.every((v) => v === 0 || Math.abs(v - 1) < 1e-6)).toBe(true);
+  });
+
+  it('does not depend on where on the pad the digit is drawn', () => {
+    expect(mnistLike(rectangle(0, 0, 40, 90), W, W)).toEqual(mnistLike(rectangle(200, 150, 40, 90), W, W));
+  });
+
+  it('gives back MNIST test digits drawn 10x larger, pixel for pixel', async () => {
+    const { test } = await loadEmbeddedMnist();
+    for (let n = 0; n < 20; n++) {
+      const digit = test.images.subarray(n * 784, (n + 1) * 784);
+      const big = new Uint8Array(W * W);
+      for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) big[y * W + x] = digit[Math.floor(y / 10) * 28 + Math.floor(x / 10)];
+      const out = mnistLike(big, W, W)!;
+      let diff = 0;
+      for (let i = 0; i < 784; i++) diff += Math.abs(out[i] - digit[i] / 255);
+      expect(diff / 784, `test digit ${n}`).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('emaSeries', () => {
+  it('is debiased: a constant series stays constant from the first point', () => {
+    expect(emaSeries([2, 2, 2, 2], 0.9).every((v) => Math.abs(v - 2) < 1e-12)).toBe(true);
+  });
+
+  it('follows the recurrence avg = beta avg + (1 - beta) x, divided by 1 - beta^n', () => {
+    const [a, b] = emaSeries([1, 3], 0.5);
+    expect(a).toBeCloseTo(1, 12);
+    expect(b).toBeCloseTo((0.5 * 0.5 * 1 + 0.5 * 3) / (1 - 0.25), 12);
+  });
+
+  it('is the series itself with beta 0, and rejects beta outside [0, 1)', () => {
+    expect(emaSeries([5, 1, 4], 0)).toEqual([5, 1, 4]);
+    expect(() => emaSeries([1], 1)).toThrow(RangeError);
+  });
+});
+
+describe('confusionMatrix', () => {
+  it('counts (true, predicted) pairs row-major', () => {
+    const m = confusionMatrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], 3);
+    expect(m).toEqual([1, 1, 0, 0, 1, 0, 1, 0, 1]);
+  });
+
+  it('rejects mismatched lengths', () => {
+    expect(() => confusionMatrix([1, 2], [1])).toThrow(RangeError);
+  });
+});
