@@ -1,23 +1,35 @@
-// Matrix multiply C = act(op(A) * op(B) + bias), the family behind every linear layer:
-//   forward  h = x W^T + b   (TRANS_B)       : A = x (M,K), B = W stored (N,K)
-//   backward dW = dY^T x      (TRANS_A)       : A = dY stored (K,M), B = x (K,N)
-//   backward dX = dY W        (no transpose)  : A = dY (M,K), B = W (K,N)
+// Matrix multiply C = epilogue(op(A) op(B)), the family behind every linear layer:
+//   forward  h = act(x W^T + b)  (TRANS_B)        : A = x (M,K), B = W stored (N,K)
+//   backward dW = dY^T x          (TRANS_A)        : A = dY stored (K,M), B = x (K,N)
+//   backward dX = dY W            (no transpose)   : A = dY (M,K), B = W (K,N)
 // op(A) is (M,K) and op(B) is (K,N); A is stored (K,M) when TRANS_A, B is stored (N,K) when
 // TRANS_B. Any M, N, K: edges are handled by clamping loads and masking stores.
 //
-// Three variants, chosen per adapter by a timed trial (src/gpu/kernels/matmul.ts):
+// The epilogue (one function, store(), shared by every variant) is chosen by override constants:
+//   HAS_BIAS          + aux[j]                 (aux is the bias, (N))
+//   SIGMOID           sigmoid of the result    (a hidden layer's forward pass)
+//   SIGMOID_BACKWARD  * y (1 - y), y = aux[i,j] (aux is the layer's forward output, (M,N)): the
+//                     input gradient dX of the next layer fused with this layer's sigmoid backward
+//   SGD               C is a parameter and the product its gradient: C = sgdUpdate(C, product)
+//                     (shaders/sgd_step.wgsl, appended by src/gpu/shaders.ts), with the velocity
+//                     in `velocity` when HAS_VELOCITY: the weight gradient fused with the
+//                     optimizer step, so the gradient never goes to memory.
+//
+// Four variants, chosen per adapter by a timed trial (src/gpu/kernels/matmul.ts):
 //   matmul_naive   one invocation per output element, workgroup 16x16.
 //   matmul_blocked each invocation computes a TM x TN block straight from storage, no shared
-//                  memory, workgroup 8x8 (covers 8*TM rows by 8*TN columns). On CPU adapters
-//                  such as SwiftShader barriers are expensive and this wins by far.
+//                  memory, workgroup 8x8 (covers 8*TM rows by 8*TN columns).
 //   matmul_vec4    like blocked, 8x8 outputs per invocation as 2x2 mat4x4 accumulators, operands
-//                  read as vec4 along their contiguous axis: a quarter of the loads and bounds
-//                  checks. Needs K % 4 == 0, M % 4 == 0 with TRANS_A, N % 4 == 0 without TRANS_B
-//                  (the wrapper falls back to blocked otherwise).
+//                  read as vec4 along their contiguous axis: a quarter of the index arithmetic
+//                  and bounds checks. Needs K % 4 == 0, M % 4 == 0 with TRANS_A, N % 4 == 0
+//                  without TRANS_B (the wrapper falls back to blocked otherwise). Written for CPU
+//                  adapters such as SwiftShader, whose JIT neither unrolls loops nor keeps
+//                  dynamically indexed arrays in registers: every index into a local array or
+//                  matrix is a constant, and every loop body is written out.
 //   matmul_tiled   64x64 tiles of C staged through workgroup memory in K-steps of 16,
 //                  workgroup 16x16, each invocation a 4x4 block: the classic GPU kernel.
-// Bindings: 0 dims (uniform M, N, K), 1 A, 2 B, 3 bias (N; bound but unread without HAS_BIAS),
-// 4 C (M,N).
+// Bindings: 0 dims (uniform M, N, K), 1 A, 2 B, 3 aux (bias (N) or y (M,N); bound but unread
+// otherwise), 4 C (M,N), 5 hyper (uniform, SGD only), 6 velocity (M,N; SGD with HAS_VELOCITY only).
 
 struct Dims { M: u32, N: u32, K: u32, pad: u32 }
 
@@ -25,12 +37,17 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override SIGMOID: bool = false;
+override SIGMOID_BACKWARD: bool = false;
+override SGD: bool = false;
+override HAS_VELOCITY: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;
+@group(0) @binding(5) var<uniform> hyper: Hyper;
+@group(0) @binding(6) var<storage, read_write> velocity: array<f32>;
 
 fn loadA(i: u32, k: u32) -> f32 {
   if (TRANS_A) { return A[k * dims.M + i]; }
@@ -42,25 +59,46 @@ fn loadB(k: u32, j: u32) -> f32 {
   return B[k * dims.N + j];
 }
 
-fn epilogue(acc: f32, j: u32) -> f32 {
+// The SGD hyper-parameters, copied from the uniform once per invocation by each entry point:
+// a CPU adapter bounds-checks every uniform load, and store() runs once per output element.
+var<private> H: Hyper;
+
+// Writes element (i, j) of the result, in bounds, through the epilogue.
+fn store(acc: f32, i: u32, j: u32) {
+  let idx = i * dims.N + j;
+  if (SGD) {
+    if (HAS_VELOCITY) {
+      let r = sgdUpdate(C[idx], acc, velocity[idx], H);
+      C[idx] = r.x;
+      velocity[idx] = r.y;
+    } else {
+      C[idx] = sgdUpdate(C[idx], acc, 0.0, H).x;
+    }
+    return;
+  }
   var v = acc;
-  if (HAS_BIAS) { v += bias[j]; }
+  if (HAS_BIAS) { v += aux[j]; }
   // exp of a negative argument only: WGSL leaves exp's overflow undefined (as sigmoid.wgsl).
   if (SIGMOID) {
     let e = exp(-abs(v));
     v = select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
   }
-  return v;
+  if (SIGMOID_BACKWARD) {
+    let y = aux[idx];
+    v = v * y * (1.0 - y);
+  }
+  C[idx] = v;
 }
 
 @compute @workgroup_size(16, 16)
 fn matmul_naive(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (SGD) { H = hyper; }
   let i = gid.y;
   let j = gid.x;
   if (i >= dims.M || j >= dims.N) { return; }
   var acc = 0.0;
   for (var k = 0u; k < dims.K; k++) { acc += loadA(i, k) * loadB(k, j); }
-  C[i * dims.N + j] = epilogue(acc, j);
+  store(acc, i, j);
 }
 
 const TM = 4u;
@@ -68,6 +106,7 @@ const TN = 4u;
 
 @compute @workgroup_size(8, 8)
 fn matmul_blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (SGD) { H = hyper; }
   let i0 = gid.y * TM;
   let j0 = gid.x * TN;
   if (i0 >= dims.M || j0 >= dims.N) { return; }
@@ -89,9 +128,7 @@ fn matmul_blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   for (var r = 0u; r < TM; r++) {
     for (var c = 0u; c < TN; c++) {
-      if (i0 + r < dims.M && j0 + c < dims.N) {
-        C[(i0 + r) * dims.N + j0 + c] = epilogue(acc[r][c], j0 + c);
-      }
+      if (i0 + r < dims.M && j0 + c < dims.N) { store(acc[r][c], i0 + r, j0 + c); }
     }
   }
 }
@@ -125,19 +162,32 @@ fn loadX(k0: u32, j0: u32) -> mat4x4<f32> {
                                B4[(k0 + 2u) * n4 + j0 / 4u], B4[(k0 + 3u) * n4 + j0 / 4u]));
 }
 
-fn storeBlock(acc: mat4x4<f32>, i0: u32, j0: u32) {
-  for (var c = 0u; c < 4u; c++) {
-    let j = j0 + c;
-    if (j >= dims.N) { continue; }
-    for (var r = 0u; r < 4u; r++) {
-      let i = i0 + r;
-      if (i < dims.M) { C[i * dims.N + j] = epilogue(acc[c][r], j); }
-    }
+// Column c of a 4x4 block: rows i0..i0+3 of column j, one bounds test per column.
+fn storeColumn(col: vec4<f32>, i0: u32, j: u32) {
+  if (j >= dims.N) { return; }
+  if (i0 + 3u < dims.M) {
+    store(col.x, i0, j);
+    store(col.y, i0 + 1u, j);
+    store(col.z, i0 + 2u, j);
+    store(col.w, i0 + 3u, j);
+    return;
   }
+  if (i0 < dims.M) { store(col.x, i0, j); }
+  if (i0 + 1u < dims.M) { store(col.y, i0 + 1u, j); }
+  if (i0 + 2u < dims.M) { store(col.z, i0 + 2u, j); }
+}
+
+// acc[c][r] is C[i0 + r, j0 + c]. Constant indices only (see the header).
+fn storeBlock(acc: mat4x4<f32>, i0: u32, j0: u32) {
+  storeColumn(acc[0], i0, j0);
+  storeColumn(acc[1], i0, j0 + 1u);
+  storeColumn(acc[2], i0, j0 + 2u);
+  storeColumn(acc[3], i0, j0 + 3u);
 }
 
 @compute @workgroup_size(8, 8)
 fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (SGD) { H = hyper; }
   let i0 = gid.y * 8u;
   let j0 = gid.x * 8u;
   if (i0 >= dims.M || j0 >= dims.N) { return; }
@@ -171,6 +221,7 @@ var<workgroup> tileB: array<array<f32, TILE>, TILE_K>;
 
 @compute @workgroup_size(16, 16)
 fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (SGD) { H = hyper; }
   let rowBase = wg.y * TILE;
   let colBase = wg.x * TILE;
   let flat = lid.y * 16u + lid.x;
@@ -207,7 +258,7 @@ fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
     for (var c = 0u; c < 4u; c++) {
       let i = rowBase + lid.y * 4u + r;
       let j = colBase + lid.x * 4u + c;
-      if (i < dims.M && j < dims.N) { C[i * dims.N + j] = epilogue(acc[r][c], j); }
+      if (i < dims.M && j < dims.N) { store(acc[r][c], i, j); }
     }
   }
 }

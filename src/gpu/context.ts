@@ -93,6 +93,22 @@ export class GpuContext {
     return this.placeholderBuffer;
   }
 
+  private writablePlaceholderBuffer: GPUBuffer | null = null;
+  private uniformPlaceholderBuffer: GPUBuffer | null = null;
+
+  /** A second unused storage buffer, for a kernel with two unread bindings, one of them writable:
+   * WebGPU forbids binding one buffer both writable and in another binding of a dispatch. */
+  get writablePlaceholder(): GPUBuffer {
+    this.writablePlaceholderBuffer ??= this.storage('writable placeholder', 16);
+    return this.writablePlaceholderBuffer;
+  }
+
+  /** A 16-byte uniform buffer for declared but unread uniform bindings. */
+  get uniformPlaceholder(): GPUBuffer {
+    this.uniformPlaceholderBuffer ??= this.uniform('uniform placeholder', new Uint32Array(4));
+    return this.uniformPlaceholderBuffer;
+  }
+
   get liveBytes(): number {
     return this.liveBytesCount;
   }
@@ -196,6 +212,8 @@ export class GpuContext {
     this.liveBuffers.clear();
     this.liveBytesCount = 0;
     this.placeholderBuffer = null;
+    this.writablePlaceholderBuffer = null;
+    this.uniformPlaceholderBuffer = null;
     this.device.destroy();
     this.release();
   }

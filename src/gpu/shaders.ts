@@ -1,5 +1,6 @@
 // Every WGSL source of the project, imported as text. Vite (app, Vitest) understands `?raw`;
-// the Node CLIs get the same through src/cli/raw-loader.mjs.
+// the Node CLIs get the same through src/cli/raw-loader.mjs. The kernels that update parameters
+// share sgd_step.wgsl (the SGD formula, no bindings), appended to their source here.
 import bench from '../../shaders/bench.wgsl?raw';
 import biasGrad from '../../shaders/bias_grad.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
@@ -7,7 +8,18 @@ import logSoftmax from '../../shaders/log_softmax.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
 import metrics from '../../shaders/metrics.wgsl?raw';
 import sgd from '../../shaders/sgd.wgsl?raw';
+import sgdStep from '../../shaders/sgd_step.wgsl?raw';
 import sigmoid from '../../shaders/sigmoid.wgsl?raw';
 import squaredError from '../../shaders/squared_error.wgsl?raw';
 
-export const shaders = { bench, biasGrad, gather, logSoftmax, matmul, metrics, sgd, sigmoid, squaredError } as const;
+export const shaders = {
+  bench,
+  biasGrad: `${biasGrad}\n${sgdStep}`,
+  gather,
+  logSoftmax,
+  matmul: `${matmul}\n${sgdStep}`,
+  metrics,
+  sgd: `${sgd}\n${sgdStep}`,
+  sigmoid,
+  squaredError,
+} as const;

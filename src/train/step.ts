@@ -19,6 +19,11 @@ export type LossKind = 'nll' | 'squared';
 export interface KernelChoice {
   matmul: MatmulVariant;
   biasGrad: BiasGradVariant;
+  /** Training steps fuse the optimizer step into the weight- and bias-gradient kernels and each
+   * hidden layer's sigmoid backward into the input-gradient matmul (fusedBackwardDispatches: 6
+   * fewer dispatches, gradients never stored); false: gradientDispatches then
+   * updateDispatches, one kernel per operation as the CPU reference is written. */
+  fuse: boolean;
 }
 
 /** The kernel variants for this adapter. One timed trial decides its family: shared-memory
@@ -26,7 +31,7 @@ export interface KernelChoice {
  * it lost (CPU adapters). */
 export async function chooseKernels(ctx: GpuContext, force?: MatmulVariant): Promise<KernelChoice> {
   const { variant } = await chooseMatmulVariant(ctx, force);
-  return { matmul: variant, biasGrad: variant === 'tiled' ? 'workgroup' : 'serial' };
+  return { matmul: variant, biasGrad: variant === 'tiled' ? 'workgroup' : 'serial', fuse: true };
 }
 
 /** Where each step leaves its loss and correct count, indexed by the GPU-side step counter. */
@@ -113,6 +118,37 @@ export function updateDispatches(ctx: GpuContext, model: GpuModel, hyper: GPUBuf
   ]);
 }
 
+/** Backward pass and SGD update in one: per layer, last first, the input gradient fused with the
+ * previous layer's sigmoid backward (it reads this layer's weight, so it runs before that
+ * weight's update), then the weight and bias gradients fused with their SGD step. Every gradient
+ * is still taken at the parameters as they were before the step, as loss.backward() then
+ * optimizer.step(); the layers' grad buffers are left untouched. */
+export function fusedBackwardDispatches(
+  ctx: GpuContext,
+  model: GpuModel,
+  kernels: KernelChoice,
+  B: number,
+  hyper: GPUBuffer,
+): Dispatch[] {
+  const list: Dispatch[] = [];
+  for (let i = model.layers.length - 1; i >= 0; i--) {
+    const l = model.layers[i];
+    const prevAct = i === 0 ? model.input : model.layers[i - 1].act;
+    if (i > 0) {
+      const prev = model.layers[i - 1];
+      // dz_prev (B, in) = (dz (B, out) W (out, in)) * act_prev (1 - act_prev)
+      list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: l.weight, y: prev.act, c: prev.gradZ },
+        { M: B, N: l.in, K: l.out }));
+    }
+    // W (out, in) -= lr * dz^T (out, B) x (B, in)
+    list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: prevAct, c: l.weight, hyper, velocity: l.velWeight },
+      { M: l.out, N: l.in, K: B, transA: true }));
+    // b (out) -= lr * column sums of dz (B, out)
+    list.push(biasGradDispatch(ctx, kernels.biasGrad, { dY: l.gradZ, db: l.bias, hyper, velocity: l.velBias }, { M: B, N: l.out }));
+  }
+  return list;
+}
+
 /** One whole training step; the counter advances last, so every kernel of the step saw the same
  * step number. */
 export function trainStepDispatches(
@@ -126,8 +162,9 @@ export function trainStepDispatches(
 ): Dispatch[] {
   return [
     ...forwardDispatches(ctx, model, kernels, B, loss, metrics),
-    ...gradientDispatches(ctx, model, kernels, B),
-    ...updateDispatches(ctx, model, hyper),
+    ...(kernels.fuse
+      ? fusedBackwardDispatches(ctx, model, kernels, B, hyper)
+      : [...gradientDispatches(ctx, model, kernels, B), ...updateDispatches(ctx, model, hyper)]),
     advanceDispatch(ctx, metrics.counter),
   ];
 }

@@ -33,7 +33,8 @@ function toMlp(network: ReadonlyToyNetwork): Mlp {
 
 /** Per-sample SGD on the GPU for `epochs` passes over the rows in order, as trainNetwork does on
  * the CPU: returns each epoch's summed squared error and the trained network, with the outputs
- * and deltas of the last row (float32 values widened to number). `network` is not modified. */
+ * and deltas of the last row (float32 values widened to number), and the dispatches each row
+ * costs (besides two buffer copies). `network` is not modified. */
 export async function trainToyOnGpu(
   ctx: GpuContext,
   network: ReadonlyToyNetwork,
@@ -41,7 +42,7 @@ export async function trainToyOnGpu(
   lrate: number,
   epochs: number,
   onEpoch?: (epoch: number, error: number) => void,
-): Promise<{ errors: number[]; network: ToyNetwork }> {
+): Promise<{ errors: number[]; network: ToyNetwork; dispatchesPerRow: number }> {
   const mlp = toMlp(network);
   const nIn = mlp.sizes[0];
   const nOut = mlp.sizes[mlp.sizes.length - 1];
@@ -98,5 +99,5 @@ export async function trainToyOnGpu(
       delta: delta[j],
     })));
   }
-  return { errors, network: trained };
+  return { errors, network: trained, dispatchesPerRow: step.length };
 }

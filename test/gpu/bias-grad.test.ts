@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
-import { biasGradCpu } from '../../src/reference/kernels.ts';
+import { biasGradCpu, sgdUpdateCpu, type SgdOptions } from '../../src/reference/kernels.ts';
 import { BIAS_GRAD_VARIANTS, biasGradDispatch } from '../../src/gpu/kernels/bias-grad.ts';
+import { createSgdHyper } from '../../src/gpu/kernels/sgd.ts';
 import { runDispatches } from '../../src/gpu/dispatch.ts';
 import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
 
@@ -31,6 +32,34 @@ describe('bias-gradient kernels vs biasGradCpu', () => {
         }
       }
       console.log(`bias_grad_${variant}: max |gpu - ref| = ${maxErr.toExponential(2)}`);
+    });
+
+    // The training step's fused form: the column sums are the bias's gradient and feed an SGD
+    // step in place. lr <= 1 scales the sums' error down; the SGD arithmetic adds an ULP or two.
+    const CONFIGS: SgdOptions[] = [{ lr: 0.5 }, { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true }];
+    it(`${variant}: fused with the SGD step equals biasGradCpu then sgdUpdateCpu, twice`, async () => {
+      const ctx = gpu();
+      for (const opts of CONFIGS) {
+        for (const [M, N] of [[32, 512], [7, 10], [33, 513]] as const) {
+          const dY = randomArray(M * N, 3 * M + N);
+          const bias = randomArray(N, 5 * N, 0.1);
+          const velocity = opts.momentum ? new Float32Array(N) : null;
+          const bufs = {
+            dY: ctx.storage('dY', dY), db: ctx.storage('bias', bias), hyper: createSgdHyper(ctx, opts),
+            velocity: velocity ? ctx.storage('velocity', velocity) : null,
+          };
+          const d = biasGradDispatch(ctx, variant, bufs, { M, N });
+          const tol = { atol: tolFor(M).atol + 2e-7, rtol: 2e-6 };
+          for (let step = 0; step < 2; step++) {
+            await runDispatches(ctx, [d]);
+            sgdUpdateCpu(bias, biasGradCpu(dY, M, N), velocity, opts);
+            const what = `bias_grad_${variant} +sgd ${M}x${N} ${JSON.stringify(opts)} step ${step}`;
+            expectClose(`${what} bias`, await ctx.readF32(bufs.db, N), bias, tol);
+            if (velocity) expectClose(`${what} velocity`, await ctx.readF32(bufs.velocity!, N), velocity, tol);
+          }
+          for (const buf of Object.values(bufs)) if (buf) ctx.destroyBuffer(buf);
+        }
+      }
     });
   }
 });

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
-import { matmulCpu, type MatmulShape } from '../../src/reference/kernels.ts';
+import { matmulCpu, sgdUpdateCpu, sigmoidBackwardCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
 import { MATMUL_VARIANTS, chooseMatmulVariant, matmulDispatch } from '../../src/gpu/kernels/matmul.ts';
+import { createSgdHyper } from '../../src/gpu/kernels/sgd.ts';
 import { runDispatches } from '../../src/gpu/dispatch.ts';
 import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
 
@@ -63,6 +64,55 @@ describe('matmul kernels vs matmulCpu', () => {
         for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
       }
       console.log(`matmul ${variant} + bias + sigmoid: max |gpu - ref| ${worst.toExponential(2)}`);
+    });
+  }
+
+  // The fused epilogues of the training step, against the composition of the CPU twins: the
+  // input gradient times the sigmoid's derivative (y in (0, 1), so y (1 - y) <= 1/4 only shrinks
+  // the product's error), and the weight gradient fed to an SGD step (lr <= 1 scales it down).
+  const FUSED_SHAPES: [number, number, number][] = [[33, 512, 256], [7, 10, 33], [32, 256, 10]];
+  const SGD_SHAPES: [number, number, number][] = [[256, 512, 32], [10, 256, 33], [13, 7, 5]];
+  const SGD_CONFIGS: SgdOptions[] = [{ lr: 0.5 }, { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true }];
+  for (const variant of MATMUL_VARIANTS) {
+    it(`${variant}: dX fused with the sigmoid backward equals matmul then sigmoid backward`, async () => {
+      const ctx = gpu();
+      for (const [M, N, K] of FUSED_SHAPES) {
+        const shape: MatmulShape = { M, N, K };
+        const a = randomArray(M * K, 3 * M + K);
+        const b = randomArray(K * N, 5 * N + K);
+        const y = randomArray(M * N, 7 * M + N).map((v) => 0.5 + 0.49 * v);
+        const bufs = { a: ctx.storage('A', a), b: ctx.storage('B', b), y: ctx.storage('y', y), c: ctx.storage('C', M * N * 4) };
+        await runDispatches(ctx, [matmulDispatch(ctx, variant, bufs, shape)]);
+        const want = sigmoidBackwardCpu(matmulCpu(a, b, null, shape), y);
+        expectClose(`${variant} (dz W) * y (1 - y) ${M}x${N}x${K}`, await ctx.readF32(bufs.c, M * N), want, TOL);
+        for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
+      }
+    });
+
+    it(`${variant}: dW fused with the SGD step equals matmul then sgdUpdateCpu, twice`, async () => {
+      const ctx = gpu();
+      for (const opts of SGD_CONFIGS) {
+        for (const [M, N, K] of SGD_SHAPES) {
+          const shape: MatmulShape = { M, N, K, transA: true };
+          const param = randomArray(M * N, 11 * M + N, 0.1);
+          const velocity = opts.momentum ? new Float32Array(M * N) : null;
+          const a = randomArray(M * K, 13 * M + K);
+          const b = randomArray(K * N, 17 * N + K);
+          const bufs = {
+            a: ctx.storage('A', a), b: ctx.storage('B', b), c: ctx.storage('W', param),
+            hyper: createSgdHyper(ctx, opts), velocity: velocity ? ctx.storage('velocity', velocity) : null,
+          };
+          const d = matmulDispatch(ctx, variant, bufs, shape);
+          for (let step = 0; step < 2; step++) {
+            await runDispatches(ctx, [d]);
+            sgdUpdateCpu(param, matmulCpu(a, b, null, shape), velocity, opts);
+            const what = `${variant} W -= SGD(dz^T x) ${M}x${N}x${K} ${JSON.stringify(opts)} step ${step}`;
+            expectClose(`${what} param`, await ctx.readF32(bufs.c, M * N), param, TOL);
+            if (velocity) expectClose(`${what} velocity`, await ctx.readF32(bufs.velocity!, M * N), velocity, TOL);
+          }
+          for (const buf of Object.values(bufs)) if (buf) ctx.destroyBuffer(buf);
+        }
+      }
     });
   }
 

@@ -1,9 +1,11 @@
-// C = act(op(A) op(B) + bias) on the GPU (shaders/matmul.wgsl); CPU twin: matmulCpu.
-// op(A) is (M,K), op(B) is (K,N), bias is (N), C is (M,N).
+// C = epilogue(op(A) op(B)) on the GPU (shaders/matmul.wgsl); CPU twin: matmulCpu, followed by
+// sigmoidBackwardCpu or sgdUpdateCpu for the fused epilogues.
+// op(A) is (M,K), op(B) is (K,N), bias is (N), y is (M,N), C is (M,N).
 import type { MatmulShape } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, runDispatches, type Dispatch } from '../dispatch.ts';
 import { shaders } from '../shaders.ts';
+import { checkSgdBindings } from './sgd.ts';
 
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
@@ -16,11 +18,21 @@ const COVERAGE: Record<MatmulVariant, [number, number]> = {
   tiled: [64, 64],
 };
 
+/** The epilogue follows from the buffers given:
+ *  - bias (and shape.activation 'sigmoid'): C = act(product + bias), a forward layer;
+ *  - y: C = product * y (1 - y), an input gradient fused with the sigmoid backward of the layer
+ *    whose output is y;
+ *  - hyper: C is a parameter and the product its gradient, C = SGD step of C (the velocity,
+ *    n zero-filled f32, is required when momentum is on), the weight gradient fused with the
+ *    optimizer step. */
 export interface MatmulBuffers {
   a: GPUBuffer;
   b: GPUBuffer;
   bias?: GPUBuffer | null;
   c: GPUBuffer;
+  y?: GPUBuffer | null;
+  hyper?: GPUBuffer | null;
+  velocity?: GPUBuffer | null;
 }
 
 /** Whether matmul_vec4 can read this shape's operands as vec4 along their contiguous axis. */
@@ -36,18 +48,32 @@ export function resolveMatmulVariant(requested: MatmulVariant, shape: MatmulShap
 export function matmulDispatch(ctx: GpuContext, requested: MatmulVariant, bufs: MatmulBuffers, shape: MatmulShape): Dispatch {
   const { M, N, K, transA = false, transB = false, activation = 'none' } = shape;
   if (!(M > 0 && N > 0 && K > 0)) throw new RangeError(`matmul: M, N, K must be positive, got ${M}, ${N}, ${K}`);
+  const sgd = !!bufs.hyper;
+  const sigmoidBackward = !!bufs.y;
+  if ((sgd || sigmoidBackward) && (bufs.bias || activation !== 'none' || (sgd && sigmoidBackward))) {
+    throw new Error('matmul: the SGD and sigmoid-backward epilogues exclude each other and a bias or activation');
+  }
+  if (bufs.velocity && !sgd) throw new Error('matmul: a velocity buffer needs the SGD epilogue (hyper)');
+  if (sgd) checkSgdBindings('matmul SGD epilogue', bufs.hyper!, bufs.velocity, M * N);
   const variant = resolveMatmulVariant(requested, shape);
   const pipeline = ctx.pipeline(shaders.matmul, `matmul_${variant}`, {
     TRANS_A: Number(transA),
     TRANS_B: Number(transB),
     HAS_BIAS: Number(!!bufs.bias),
     SIGMOID: Number(activation === 'sigmoid'),
+    SIGMOID_BACKWARD: Number(sigmoidBackward),
+    SGD: Number(sgd),
+    HAS_VELOCITY: Number(!!bufs.velocity),
   });
   const dims = ctx.uniform('matmul dims', new Uint32Array([M, N, K, 0]));
   const [rows, cols] = COVERAGE[variant];
-  const cost = { flops: 2 * M * N * K, bytes: 4 * (M * K + K * N + M * N + (bufs.bias ? N : 0)) };
-  return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}`, pipeline,
-    [dims, bufs.a, bufs.b, bufs.bias ?? ctx.placeholder, bufs.c], [ceilDiv(N, cols), ceilDiv(M, rows)], cost);
+  const extra = sgd ? (bufs.velocity ? 4 : 1) * M * N : sigmoidBackward ? M * N : bufs.bias ? N : 0;
+  const cost = { flops: 2 * M * N * K + (sgd || sigmoidBackward ? 3 * M * N : 0), bytes: 4 * (M * K + K * N + M * N + extra) };
+  const epilogue = sgd ? ' +sgd' : sigmoidBackward ? ' +sigmoid_backward' : '';
+  return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}${epilogue}`, pipeline,
+    [dims, bufs.a, bufs.b, bufs.bias ?? bufs.y ?? ctx.placeholder, bufs.c, bufs.hyper ?? ctx.uniformPlaceholder,
+      bufs.velocity ?? ctx.writablePlaceholder],
+    [ceilDiv(N, cols), ceilDiv(M, rows)], cost);
 }
 
 const chosen = new Map<string, MatmulVariant>();

@@ -56,15 +56,22 @@ export interface SgdBuffers {
   hyper: GPUBuffer;
 }
 
-export function sgdDispatch(ctx: GpuContext, bufs: SgdBuffers, n: number): Dispatch {
-  if (!(n > 0)) throw new RangeError(`sgd: n must be positive, got ${n}`);
-  const state = stateOf(bufs.hyper);
-  if (!bufs.velocity) {
-    if (state.momentum !== 0) throw new Error(`sgd: momentum ${state.momentum} needs a velocity buffer (${n} zero-filled f32)`);
+/** Checks a dispatch's SGD bindings before it is made: a hyper buffer from createSgdHyper, and a
+ * velocity of n zero-filled f32 whenever momentum is (or may later be turned) on. Used by every
+ * kernel that updates parameters (this one, and the fused matmul and bias-gradient epilogues). */
+export function checkSgdBindings(what: string, hyper: GPUBuffer, velocity: GPUBuffer | null | undefined, n: number): void {
+  const state = stateOf(hyper);
+  if (!velocity) {
+    if (state.momentum !== 0) throw new Error(`${what}: momentum ${state.momentum} needs a velocity buffer (${n} zero-filled f32)`);
     state.boundWithoutVelocity = true;
   }
+}
+
+export function sgdDispatch(ctx: GpuContext, bufs: SgdBuffers, n: number): Dispatch {
+  if (!(n > 0)) throw new RangeError(`sgd: n must be positive, got ${n}`);
+  checkSgdBindings('sgd', bufs.hyper, bufs.velocity, n);
   const dims = ctx.uniform('sgd dims', new Uint32Array([n, 0, 0, 0]));
-  return makeDispatch(ctx, `sgd_update ${n}`, ctx.pipeline(shaders.sgd, 'sgd_update'),
+  return makeDispatch(ctx, `sgd_update ${n}`, ctx.pipeline(shaders.sgd, 'sgd_update', { HAS_VELOCITY: Number(!!bufs.velocity) }),
     [dims, bufs.hyper, bufs.param, bufs.grad, bufs.velocity ?? ctx.placeholder], [gridStrideGroups(n)],
     // param read and written, grad read; the velocity read and written too when bound.
     { flops: (bufs.velocity ? 6 : 3) * n, bytes: 4 * n * (bufs.velocity ? 5 : 3) });

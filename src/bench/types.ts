@@ -1,0 +1,193 @@
+// The benchmark's result, as written to bench/results/<date>-<adapter>.json. Every figure is a
+// median over timed repeats after an untimed warm-up; `repeats` and `inner` (units per timed
+// submit) say how it was measured.
+import type { AdapterSummary } from '../gpu/context.ts';
+import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+import type { Timing } from './timing.ts';
+
+export const BENCH_SECTIONS = ['ceiling', 'matmul', 'training', 'cpu', 'toy'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Timed repeats per figure (the median is reported). */
+  repeats: number;
+  /** Batch sizes of the matmul shapes and of the training step. */
+  batches: number[];
+  variants: MatmulVariant[];
+  sections: BenchSection[];
+  /** Read-back intervals per timed trainer run (runEpoch over a synthetic split). */
+  trainerChunks: number;
+  /** Steps per read-back interval of the timed trainer; null: the recipe's 50 at batch 32, the
+   * same 1,600 samples per read-back at other batch sizes. */
+  readbackEvery: number | null;
+  /** Rough time per timed run of a GPU figure, in ms. */
+  targetMs: number;
+  /** Toy network widths n (an n-n-2 network; 2 is the notebook's 2-2-2 on its own data). */
+  toyWidths: number[];
+}
+
+export interface ValidationCheck {
+  /** What was compared, e.g. "matmul vec4 fc1 forward B=32". */
+  name: string;
+  ok: boolean;
+  maxAbs: number;
+  atol: number;
+  rtol: number;
+  /** The first mismatching (gpu, ref) pairs, when not ok. */
+  detail?: string;
+}
+
+export interface CeilingResult {
+  /** bench_fma (x * m + c): GFLOP/s. */
+  fmaGflops: number;
+  /** bench_fma_builtin (fma()): GFLOP/s. */
+  fmaBuiltinGflops: number;
+  /** The better of the two: the adapter's arithmetic peak as this benchmark measures it. */
+  peakGflops: number;
+  fmaShape: { invocations: number; iters: number; flops: number };
+  copyGBps: number;
+  copyBytes: number;
+  /** One dispatch of one invocation doing nothing, inside a pass of many. */
+  emptyDispatchUs: number;
+  /** An empty submit followed by a 4-byte buffer read-back (mapAsync). */
+  submitReadbackMs: number;
+  timings: Record<'fma' | 'fmaBuiltin' | 'copy' | 'empty' | 'submitReadback', Timing>;
+}
+
+export type MatmulRole = 'forward' | 'backward dX' | 'backward dW';
+
+export interface MatmulRow {
+  variant: MatmulVariant;
+  /** The variant that ran: vec4 falls back to blocked on shapes it cannot read as vec4. */
+  ran: MatmulVariant;
+  batch: number;
+  layer: string;
+  role: MatmulRole;
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  epilogue: string;
+  flops: number;
+  /** null when validation failed (nothing is timed that does not match its twin). */
+  ms: number | null;
+  gflops: number | null;
+  /** Median over interleaved rounds of (this kernel's GFLOP/s) / (the FMA peak shader's, timed
+   * right after it in the same round). */
+  fractionOfPeak: number | null;
+  /** The FMA peak shader's median GFLOP/s in those rounds. */
+  peakGflopsBeside: number | null;
+  timing: Timing | null;
+}
+
+export interface KernelShare {
+  label: string;
+  /** Median ms of this dispatch repeated alone (many per submit). */
+  standaloneMs: number;
+  /** Median GPU time of this dispatch inside the step, from timestamp queries (one pass per
+   * dispatch); null where the adapter offers none. */
+  timestampMs: number | null;
+  /** Share of the step: of the timestamp total where measured, else of the standalone sum. */
+  share: number;
+  flops: number;
+  bytes: number;
+}
+
+export interface TrainingRow {
+  batch: number;
+  matmul: MatmulVariant;
+  /** Fused backward and update (KernelChoice.fuse). */
+  fused: boolean;
+  /** Median ms per step, the trainer's own loop (GpuTrainer.runEpoch: readbackEvery steps per
+   * submit, parameter backups, loss read-backs). */
+  stepMs: number;
+  samplesPerSec: number;
+  /** Median ms per step of the step's dispatch list encoded many times in one pass, nothing else. */
+  pipelinedStepMs: number;
+  /** Sum of every dispatch's standalone median. */
+  sumStandaloneMs: number;
+  /** The trainer's step over the sum of its kernels alone, median over interleaved rounds
+   * (target at batch 32: <= 1.25). */
+  stepOverSum: number;
+  /** The pipelined list's step over the same sum, median over rounds. */
+  pipelinedOverSum: number;
+  dispatchesPerStep: number;
+  flopsPerStep: number;
+  bytesPerStep: number;
+  /** The notebook recipe's epoch (60,000 training images, 10,000 test images), extrapolated from
+   * the measured step and evaluation times, not run. */
+  epochSecondsExtrapolated: number;
+  evalStepMs: number;
+  readbackEvery: number;
+  /** Buffer read-backs (each a wait on the GPU) per read-back interval, counted during the run;
+   * nothing else waits between them. */
+  readsPerReadback: number;
+  /** Read-backs per epoch of the recipe at this batch size. */
+  waitsPerEpoch: number;
+  /** GPU buffer bytes before the first timed epoch and after the last one. */
+  liveBytes: { before: number; after: number };
+  splitMethod: 'timestamp-query' | 'standalone';
+  /** Sum of the timestamp-query times of the step's dispatches. */
+  timestampSumMs: number | null;
+  kernels: KernelShare[];
+  timings: { step: Timing; pipelined: Timing; eval: Timing };
+}
+
+export interface CpuRow {
+  batch: number;
+  cpuStepMs: number;
+  gpuStepMs: number;
+  /** cpuStepMs / gpuStepMs: above 1, the GPU is faster. */
+  gpuSpeedup: number;
+  timing: Timing;
+}
+
+export interface ToyRow {
+  /** e.g. "2-2-2 (notebook)". */
+  network: string;
+  width: number;
+  rows: number;
+  cpuEpochMs: number;
+  gpuEpochMs: number;
+  /** cpuEpochMs / gpuEpochMs. */
+  gpuSpeedup: number;
+  dispatchesPerRow: number;
+  timings: { cpu: Timing; gpu: Timing };
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  holds: boolean;
+}
+
+export interface BenchEnvironment {
+  runtime: 'browser' | 'node';
+  /** Chromium's version for the browser runtime, Dawn's npm package for Node. */
+  runtimeVersion: string;
+  userAgent: string;
+  /** Filled by the CLI (the page cannot see them). */
+  host?: { node: string; platform: string; cpus: number; cpuModel: string; loadAverage: number[] };
+}
+
+export interface BenchResult {
+  schema: 1;
+  date: string;
+  mode: 'quick' | 'full';
+  options: BenchOptions;
+  environment: BenchEnvironment;
+  adapter: AdapterSummary;
+  /** Every kernel is compared with its CPU twin before it is timed. */
+  validation: { passed: boolean; checks: ValidationCheck[] };
+  ceiling: CeilingResult | null;
+  matmul: MatmulRow[];
+  training: TrainingRow[];
+  cpuReference: CpuRow[];
+  toy: { rows: ToyRow[]; crossoverWidth: number | null } | null;
+  targets: TargetCheck[];
+  notes: string[];
+  totalSeconds: number;
+}

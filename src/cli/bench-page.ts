@@ -1,0 +1,25 @@
+// The page that `npm run bench` (browser runtime) drives through Playwright: it runs the whole
+// benchmark on navigator.gpu and returns the result; progress lines come back through a function
+// the CLI exposes on window.
+import { runBench } from '../bench/run.ts';
+import type { BenchOptions, BenchResult } from '../bench/types.ts';
+import { requestGpu } from '../gpu/context.ts';
+
+export interface BenchWindow {
+  runHeadlessBench(options: BenchOptions): Promise<BenchResult>;
+  benchEvent(line: string): Promise<void>;
+  benchReady: boolean;
+}
+
+const w = window as unknown as BenchWindow;
+
+w.runHeadlessBench = async (options: BenchOptions): Promise<BenchResult> => {
+  const ctx = await requestGpu();
+  try {
+    return await runBench(ctx, options, { runtime: 'browser', runtimeVersion: '', userAgent: navigator.userAgent },
+      (line) => void w.benchEvent(line));
+  } finally {
+    ctx.destroy();
+  }
+};
+w.benchReady = true;

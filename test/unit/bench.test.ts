@@ -1,0 +1,96 @@
+// `npm run bench` end to end in its smallest form (--quick --runtime node, one repeat, batch 4,
+// the vec4 matmul, the notebook's toy network): checks the files it writes and their structure —
+// validation passed, adapter info, every section present — never its speed.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBenchCli } from '../../src/cli/bench.ts';
+import type { BenchResult } from '../../src/bench/types.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [], err: string[] = [];
+  const code = await runBenchCli(argv, { out: (s) => out.push(...s.split('\n')), err: (s) => err.push(s) });
+  return { code, out, err };
+}
+
+const TINY = ['--quick', '--runtime', 'node', '--repeats', '1', '--batches', '4', '--variants', 'vec4',
+  '--readback-every', '2', '--toy-widths', '2', '--out', dir];
+
+describe('bench CLI', () => {
+  it.each([
+    [['--runtime', 'deno'], '--runtime'],
+    [['--repeats', '0'], '--repeats'],
+    [['--variants', 'vec8'], '--variants'],
+    [['--sections', 'gpu'], '--sections'],
+    [['--batches', '4,x'], '--batches'],
+  ])('%j: exit 2, one error line naming the option', async (argv, option) => {
+    const { code, err } = await cli(...argv, '--out', dir);
+    expect(code).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain(option);
+  });
+
+  it('a tiny quick run in Node validates, times and writes the JSON and Markdown', async () => {
+    const { code, err } = await cli(...TINY);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const files = readdirSync(dir);
+    const json = files.find((f) => /^\d{4}-\d{2}-\d{2}-.+-dawn-quick\.json$/.test(f));
+    expect(json, files.join(', ')).toBeDefined();
+    expect(files).toContain(json!.replace(/\.json$/, '.md'));
+    const r = JSON.parse(readFileSync(join(dir, json!), 'utf8')) as BenchResult;
+
+    expect(r.schema).toBe(1);
+    expect(r.mode).toBe('quick');
+    expect(r.environment.runtime).toBe('node');
+    expect(r.environment.runtimeVersion).toMatch(/Dawn/);
+    expect(r.environment.host?.cpus).toBeGreaterThan(0);
+    expect(typeof r.adapter.isFallbackAdapter).toBe('boolean');
+    expect(r.adapter.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(Array.isArray(r.adapter.features)).toBe(true);
+
+    expect(r.validation.passed).toBe(true);
+    expect(r.validation.checks.length).toBeGreaterThan(10);
+    expect(r.validation.checks.every((c) => c.ok)).toBe(true);
+
+    const c = r.ceiling!;
+    for (const x of [c.peakGflops, c.fmaGflops, c.fmaBuiltinGflops, c.copyGBps, c.emptyDispatchUs, c.submitReadbackMs]) {
+      expect(x).toBeGreaterThan(0);
+    }
+    // 3 forward, 3 weight-gradient and 2 input-gradient shapes at the one batch size.
+    expect(r.matmul).toHaveLength(8);
+    for (const m of r.matmul) {
+      expect(m.batch).toBe(4);
+      expect(m.ms).toBeGreaterThan(0);
+      expect(m.fractionOfPeak).toBeGreaterThan(0);
+    }
+    expect(new Set(r.matmul.map((m) => m.role))).toEqual(new Set(['forward', 'backward dW', 'backward dX']));
+
+    expect(r.training).toHaveLength(1);
+    const t = r.training[0];
+    expect(t.batch).toBe(4);
+    expect(t.stepMs).toBeGreaterThan(0);
+    expect(t.kernels).toHaveLength(t.dispatchesPerStep);
+    expect(t.kernels.reduce((s, k) => s + k.share, 0)).toBeCloseTo(1, 5);
+    expect(t.liveBytes.after).toBe(t.liveBytes.before);
+    expect(t.readsPerReadback).toBeGreaterThan(0);
+    expect(t.epochSecondsExtrapolated).toBeGreaterThan(0);
+
+    expect(r.cpuReference).toHaveLength(1);
+    expect(r.cpuReference[0].gpuSpeedup).toBeGreaterThan(0);
+    expect(r.toy?.rows.map((x) => x.network)).toEqual(['2-2-2 (notebook)']);
+    expect(r.targets.length).toBeGreaterThanOrEqual(2);
+    for (const target of r.targets) expect(typeof target.holds).toBe('boolean');
+
+    const md = readFileSync(join(dir, json!.replace(/\.json$/, '.md')), 'utf8');
+    for (const heading of ['## 1. Adapter ceiling', '## 2. Matmul', '## 3. Training step', '## 4. GPU vs the CPU reference',
+      '## 5. Toy network', '## Targets']) {
+      expect(md).toContain(heading);
+    }
+    expect(md).toContain('isFallbackAdapter');
+  }, 600_000);
+});
