@@ -3,7 +3,7 @@
 // (src/bench/training.ts) so that their ratio is taken under the same load.
 import { gatherU8Cpu } from '../reference/kernels.ts';
 import { createOptimizerState, initMlp, MNIST_MLP_SIZES, mlpTrainStepCpu } from '../reference/mlp.ts';
-import { syntheticSplit } from './training.ts';
+import { syntheticSplit } from '../data/synthetic.ts';
 
 /** One CPU reference step at batch B, ready to be called repeatedly (on the same batch). */
 export function cpuReferenceStep(B: number): () => void {

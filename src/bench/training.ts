@@ -7,8 +7,7 @@
 //     queries, each dispatch inside the step (one pass per dispatch).
 // Synthetic images (80% zeros like MNIST): the arithmetic does not depend on the pixel values.
 import { epochOrder } from '../data/batches.ts';
-import type { MnistSplit } from '../data/mnist.ts';
-import { createRng } from '../data/prng.ts';
+import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
@@ -29,17 +28,6 @@ import type { Validator } from './validate.ts';
 export const RECIPE_TRAIN = 60000;
 export const RECIPE_TEST = 10000;
 const LR = 0.5;
-
-export function syntheticSplit(count: number, seed: number): MnistSplit {
-  const rng = createRng(seed);
-  return {
-    images: Uint8Array.from({ length: count * 784 }, () => (rng.next() < 0.8 ? 0 : rng.int(256))),
-    labels: Uint8Array.from({ length: count }, () => rng.int(10)),
-    count,
-    rows: 28,
-    cols: 28,
-  };
-}
 
 /** Steps per read-back: the recipe's 50 at batch 32, and the same 1,600 samples per read-back at
  * larger batches (at least 2 steps). */

@@ -13,8 +13,7 @@ import { BENCH_SECTIONS, type BenchOptions, type BenchResult, type BenchSection 
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { BenchWindow } from './bench-page.ts';
-import { startPageServer } from './browser-runtime.ts';
-import { launchChromium } from './chrome.ts';
+import { withHeadlessPage } from './browser-runtime.ts';
 import { configureProgram, isMain, parseChoice, parseInteger, processIo, runCommand, type CliIo } from './common.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -75,32 +74,13 @@ async function inNode(options: BenchOptions, io: CliIo): Promise<BenchResult> {
   }
 }
 
-async function inBrowser(options: BenchOptions, io: CliIo): Promise<BenchResult> {
-  const { server, url } = await startPageServer();
-  const browser = await launchChromium().catch(async (e) => {
-    await server.close();
-    throw e;
-  });
-  try {
-    const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
-    await page.exposeFunction('benchEvent', (line: string) => io.out(line));
-    await page.goto(`${url}src/cli/bench.html`);
-    await page.waitForFunction(() => (window as unknown as BenchWindow).benchReady === true, null, { timeout: 60_000 })
-      .catch(() => {
-        throw new Error(`the benchmark page did not start: ${pageErrors.join('; ') || 'no error reported'}`);
-      });
+function inBrowser(options: BenchOptions, io: CliIo): Promise<BenchResult> {
+  const benchEvent = (line: string) => io.out(line);
+  return withHeadlessPage({ pagePath: 'src/cli/bench.html', readyFlag: 'benchReady', expose: { benchEvent } }, async (page, browser) => {
     const result = await page.evaluate((o) => (window as unknown as BenchWindow).runHeadlessBench(o), options);
     result.environment.runtimeVersion = `Chromium ${browser.version()}`;
     return result;
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
 }
 
 async function run(program: Command, argv: string[], io: CliIo): Promise<number> {

@@ -2,6 +2,7 @@
 // page and MNIST, Playwright drives the system browser, and the page's events come back to the
 // terminal reporter as they happen.
 import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright';
 import { createServer } from 'vite';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Mlp } from '../reference/mlp.ts';
@@ -24,7 +25,7 @@ export interface BrowserRunOptions {
 }
 
 /** Starts a Vite server for the project on a free loopback port with MNIST under /mnist/. */
-export async function startPageServer(dataDir?: string) {
+async function startPageServer(dataDir?: string) {
   const server = await createServer({
     configFile: false,
     root: projectRoot,
@@ -39,7 +40,19 @@ export async function startPageServer(dataDir?: string) {
   return { server, url };
 }
 
-export async function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promise<{ report: TrainReport; weights: Mlp }> {
+export interface HeadlessPageOptions {
+  dataDir?: string;
+  /** The page, relative to the project root, e.g. 'src/cli/headless.html'. */
+  pagePath: string;
+  /** A window property the page sets to true once its entry point has loaded. */
+  readyFlag: string;
+  /** Functions the page may call back, by window property name. */
+  expose: Record<string, (...args: never[]) => unknown>;
+}
+
+/** Serves the project, opens `pagePath` in headless Chrome/Chromium, waits until the page is
+ * ready, runs `body`, and closes browser and server whatever happens. */
+export async function withHeadlessPage<T>(opts: HeadlessPageOptions, body: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
   const { server, url } = await startPageServer(opts.dataDir);
   const browser = await launchChromium().catch(async (e) => {
     await server.close();
@@ -52,26 +65,34 @@ export async function runInBrowser(opts: BrowserRunOptions, reporter: Reporter):
     page.on('console', (m) => {
       if (m.type() === 'error') pageErrors.push(m.text());
     });
-    await page.exposeFunction('trainerEvent', (kind: HeadlessEvent, payload: unknown) => {
-      if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);
-      else if (kind === 'log') reporter.onLog?.(payload as string);
-      else reporter.onProgress?.(payload as Progress);
-    });
-    await page.goto(`${url}src/cli/headless.html`);
-    await page.waitForFunction(() => (window as unknown as HeadlessWindow).headlessReady === true, null, { timeout: 60_000 })
+    for (const [name, fn] of Object.entries(opts.expose)) await page.exposeFunction(name, fn);
+    await page.goto(`${url}${opts.pagePath}`);
+    await page.waitForFunction((flag) => (window as unknown as Record<string, unknown>)[flag] === true, opts.readyFlag, { timeout: 60_000 })
       .catch(() => {
-        throw new Error(`the headless page did not start: ${pageErrors.join('; ') || 'no error reported'}`);
+        throw new Error(`the page ${opts.pagePath} did not start: ${pageErrors.join('; ') || 'no error reported'}`);
       });
-    const req: HeadlessRequest = {
-      config: opts.config,
-      initBase64: opts.init ? bytesToBase64(encodeSafetensors(opts.init)) : null,
-      matmul: opts.matmul,
-    };
-    const result = await page.evaluate((r) => (window as unknown as HeadlessWindow).runHeadlessTraining(r), req);
-    const bytes = base64ToBytes(result.weightsBase64);
-    return { report: result.report, weights: decodeSafetensors(bytes, safetensorsSizes(bytes), 'trained weights') };
+    return await body(page, browser);
   } finally {
     await browser.close();
     await server.close();
   }
+}
+
+export function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promise<{ report: TrainReport; weights: Mlp }> {
+  const trainerEvent = (kind: HeadlessEvent, payload: unknown) => {
+    if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);
+    else if (kind === 'log') reporter.onLog?.(payload as string);
+    else reporter.onProgress?.(payload as Progress);
+  };
+  return withHeadlessPage({ dataDir: opts.dataDir, pagePath: 'src/cli/headless.html', readyFlag: 'headlessReady', expose: { trainerEvent } },
+    async (page) => {
+      const req: HeadlessRequest = {
+        config: opts.config,
+        initBase64: opts.init ? bytesToBase64(encodeSafetensors(opts.init)) : null,
+        matmul: opts.matmul,
+      };
+      const result = await page.evaluate((r) => (window as unknown as HeadlessWindow).runHeadlessTraining(r), req);
+      const bytes = base64ToBytes(result.weightsBase64);
+      return { report: result.report, weights: decodeSafetensors(bytes, safetensorsSizes(bytes), 'trained weights') };
+    });
 }

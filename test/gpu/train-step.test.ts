@@ -3,8 +3,7 @@
 // CPU reference; plus the allocation discipline of the trainer.
 import { describe, expect, it } from 'vitest';
 import { epochOrder } from '../../src/data/batches.ts';
-import type { MnistSplit } from '../../src/data/mnist.ts';
-import { createRng } from '../../src/data/prng.ts';
+import { syntheticSplit } from '../../src/data/synthetic.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../../src/train/compare.ts';
 import { validateConfig } from '../../src/train/config.ts';
 import { CpuTrainer } from '../../src/train/cpu-trainer.ts';
@@ -12,17 +11,6 @@ import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
 import { runTraining } from '../../src/train/trainer.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
-
-function syntheticSplit(count: number, seed: number): MnistSplit {
-  const rng = createRng(seed);
-  return {
-    images: Uint8Array.from({ length: count * 784 }, () => (rng.next() < 0.8 ? 0 : rng.int(256))),
-    labels: Uint8Array.from({ length: count }, () => rng.int(10)),
-    count,
-    rows: 28,
-    cols: 28,
-  };
-}
 
 describe('training on the GPU vs the CPU reference', () => {
   const gpu = useGpu();
