@@ -40,6 +40,8 @@ interface SplitOnGpu {
 export class GpuTrainer implements Trainer {
   readonly device = 'gpu';
   private readonly backups: GPUBuffer[];
+  /** One read-back interval's losses then correct counts, gathered so one map returns both. */
+  private readonly chunkStats: GPUBuffer;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -53,6 +55,7 @@ export class GpuTrainer implements Trainer {
     private readonly shape: Mlp,
   ) {
     this.backups = paramBuffers(model).map((b) => ctx.storage(`${b.label} backup`, b.size));
+    this.chunkStats = ctx.storage('chunk losses and correct counts', 2 * config.readbackEvery * 4);
   }
 
   get adapter() {
@@ -108,9 +111,13 @@ export class GpuTrainer implements Trainer {
       const pass = enc.beginComputePass();
       for (let s = s0; s < s1; s++) encodeDispatches(pass, s === set.steps - 1 && set.tail ? set.tail : set.full);
       pass.end();
+      const n = s1 - s0;
+      enc.copyBufferToBuffer(set.metrics.lossHistory, s0 * 4, this.chunkStats, 0, n * 4);
+      enc.copyBufferToBuffer(set.metrics.correctHistory, s0 * 4, this.chunkStats, n * 4, n * 4);
       ctx.device.queue.submit([enc.finish()]);
-      const losses = await ctx.readF32(set.metrics.lossHistory, s1 - s0, s0);
-      const correct = await ctx.readU32(set.metrics.correctHistory, s1 - s0, s0);
+      const stats = await ctx.read(this.chunkStats, 2 * n * 4);
+      const losses = new Float32Array(stats, 0, n);
+      const correct = new Uint32Array(stats, n * 4, n);
       const bad = losses.findIndex((l) => !Number.isFinite(l));
       if (bad >= 0) {
         const restore = ctx.device.createCommandEncoder();
