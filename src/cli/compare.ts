@@ -23,6 +23,7 @@ function buildProgram(io: CliIo): Command {
     .option('--seed <n>', 'seed of weights and batches', String(R.seed))
     .option('--data <dir>', 'MNIST folder (default: embedded)')
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')}`)
+    .option('--no-fuse', 'one kernel per operation (no fused backward + SGD), as the CPU reference is written')
     .option('--json <file>', 'write every step comparison as JSON');
 }
 
@@ -36,6 +37,7 @@ interface RawOptions {
   seed: string;
   data?: string;
   matmul?: string;
+  fuse: boolean;
   json?: string;
 }
 
@@ -62,7 +64,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     io.out(`tolerance: loss rel ${PARITY_TOLERANCE.lossRtol}, parameters |gpu - cpu| <= ${PARITY_TOLERANCE.param.atol}`);
     const names = ['fc1.weight', 'fc1.bias'];
     let header = false;
-    const results = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, steps, matmul }, (r) => {
+    const results = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, steps, matmul, fuse: o.fuse }, (r) => {
       const tensors = Object.keys(r.maxAbs);
       if (!header) {
         names.splice(0, names.length, ...tensors);

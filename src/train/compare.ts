@@ -32,6 +32,7 @@ export interface CompareOptions {
   test: MnistSplit;
   steps: number;
   matmul?: MatmulVariant;
+  fuse?: boolean;
 }
 
 export async function compareGpuWithCpu(
@@ -51,7 +52,7 @@ export async function compareGpuWithCpu(
   const test = limitSplit(opts.test, Math.min(B, opts.test.count));
   const sizes = [train.rows * train.cols, ...config.hidden, 10];
   const init = initMlp(sizes, config.seed);
-  const gpu = await GpuTrainer.create(ctx, { config, train, test, init, matmul: opts.matmul });
+  const gpu = await GpuTrainer.create(ctx, { config, train, test, init, matmul: opts.matmul, fuse: opts.fuse });
   const cpu = cloneMlp(init);
   const opt = createOptimizerState(cpu, config.momentum);
   const sgd = { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };

@@ -23,6 +23,8 @@ export interface GpuTrainerOptions {
   init: Mlp;
   /** Force a matmul variant instead of the timed per-adapter trial. */
   matmul?: MatmulVariant;
+  /** false: one kernel per operation, as the CPU reference (see KernelChoice.fuse). */
+  fuse?: boolean;
 }
 
 interface SplitOnGpu {
@@ -65,7 +67,7 @@ export class GpuTrainer implements Trainer {
   static async create(ctx: GpuContext, opts: GpuTrainerOptions): Promise<GpuTrainer> {
     const { config, train, test, init } = opts;
     const B = config.batchSize;
-    const kernels = await chooseKernels(ctx, opts.matmul);
+    const kernels = await chooseKernels(ctx, opts.matmul, opts.fuse ?? true);
     const model = createGpuModel(ctx, init, B, config.momentum > 0);
     const hyper = createSgdHyper(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];

@@ -22,16 +22,17 @@ export interface KernelChoice {
   /** Training steps fuse the optimizer step into the weight- and bias-gradient kernels and each
    * hidden layer's sigmoid backward into the input-gradient matmul (fusedBackwardDispatches: 6
    * fewer dispatches, gradients never stored); false: gradientDispatches then
-   * updateDispatches, one kernel per operation as the CPU reference is written. */
+   * updateDispatches, one kernel per operation as the CPU reference is written: the way to tell
+   * a fusion bug from a kernel bug when `npm run compare` disagrees (--no-fuse). */
   fuse: boolean;
 }
 
 /** The kernel variants for this adapter. One timed trial decides its family: shared-memory
  * reductions pay off exactly where the shared-memory matmul won (real GPUs), serial loops where
  * it lost (CPU adapters). */
-export async function chooseKernels(ctx: GpuContext, force?: MatmulVariant): Promise<KernelChoice> {
+export async function chooseKernels(ctx: GpuContext, force?: MatmulVariant, fuse = true): Promise<KernelChoice> {
   const { variant } = await chooseMatmulVariant(ctx, force);
-  return { matmul: variant, biasGrad: variant === 'tiled' ? 'workgroup' : 'serial', fuse: true };
+  return { matmul: variant, biasGrad: variant === 'tiled' ? 'workgroup' : 'serial', fuse };
 }
 
 /** Where each step leaves its loss and correct count, indexed by the GPU-side step counter. */

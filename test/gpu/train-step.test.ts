@@ -15,14 +15,14 @@ import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 describe('training on the GPU vs the CPU reference', () => {
   const gpu = useGpu();
 
-  for (const [B, momentum, weightDecay] of [[32, 0, 0], [7, 0.9, 5e-4]] as const) {
-    it(`one step of 784-512-256-10 at batch ${B} (momentum ${momentum}, weight decay ${weightDecay}) equals the reference for every tensor`, async () => {
+  for (const [B, momentum, weightDecay, fuse] of [[32, 0, 0, true], [7, 0.9, 5e-4, true], [7, 0.9, 5e-4, false]] as const) {
+    it(`one step of 784-512-256-10 at batch ${B} (momentum ${momentum}, weight decay ${weightDecay}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
       const ctx = gpu();
       const train = syntheticSplit(B, 3);
       const config = validateConfig({ batchSize: B, momentum, weightDecay, epochs: 1, readbackEvery: 1 });
       const init = initMlp([784, 512, 256, 10], 5);
       const order = epochOrder(B, 1, 0, true);
-      const g = await GpuTrainer.create(ctx, { config, train, test: train, init });
+      const g = await GpuTrainer.create(ctx, { config, train, test: train, init, fuse });
       const c = new CpuTrainer(config, train, train, init);
       const losses: number[] = [];
       for (const t of [g, c]) {
