@@ -13,7 +13,6 @@ import { BENCH_SECTIONS, type BenchOptions, type BenchResult, type BenchSection 
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { BenchWindow } from './bench-page.ts';
-import { withHeadlessPage } from './browser-runtime.ts';
 import { configureProgram, isMain, parseChoice, parseInteger, processIo, runCommand, type CliIo } from './common.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -74,8 +73,9 @@ async function inNode(options: BenchOptions, io: CliIo): Promise<BenchResult> {
   }
 }
 
-function inBrowser(options: BenchOptions, io: CliIo): Promise<BenchResult> {
+async function inBrowser(options: BenchOptions, io: CliIo): Promise<BenchResult> {
   const benchEvent = (line: string) => io.out(line);
+  const { withHeadlessPage } = await import('./browser-runtime.ts');
   return withHeadlessPage({ pagePath: 'src/cli/bench.html', readyFlag: 'benchReady', expose: { benchEvent } }, async (page, browser) => {
     const result = await page.evaluate((o) => (window as unknown as BenchWindow).runHeadlessBench(o), options);
     result.environment.runtimeVersion = `Chromium ${browser.version()}`;

@@ -9,7 +9,6 @@ import type { Mlp } from '../reference/mlp.ts';
 import { ConfigError, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type Device, type TrainReport } from '../train/session.ts';
-import { runInBrowser } from './browser-runtime.ts';
 import {
   configureProgram,
   fail,
@@ -142,7 +141,8 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   let result: { report: TrainReport; weights: Mlp };
   try {
     result = device === 'gpu' && runtime === 'browser'
-      ? await runInBrowser({ config, dataDir: o.data, init, matmul }, reporter)
+      // Loaded only here: a Node-runtime run needs neither Vite nor Playwright.
+      ? await (await import('./browser-runtime.ts')).runInBrowser({ config, dataDir: o.data, init, matmul }, reporter)
       : await runSession({ config, device, data, init, matmul, events: reporter, onReady: reporter.ready });
   } finally {
     reporter.close();
