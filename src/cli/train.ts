@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { loadMnist } from '../data/mnist-node.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Mlp } from '../reference/mlp.ts';
-import { ConfigError, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
+import { ConfigError, LR_SCHEDULES, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type Device, type TrainReport } from '../train/session.ts';
 import {
@@ -33,7 +33,7 @@ function buildProgram(io: CliIo): Command {
     .option('--momentum <x>', 'SGD momentum, in [0, 1)', String(R.momentum))
     .option('--nesterov', 'Nesterov momentum (needs --momentum > 0)')
     .option('--weight-decay <x>', 'L2 weight decay, >= 0', String(R.weightDecay))
-    .option('--lr-schedule <s>', 'constant | cosine (per epoch)', R.lrSchedule)
+    .option('--lr-schedule <s>', `${LR_SCHEDULES.join(' | ')} (per epoch; step: lr/10 after 1/2 and 3/4 of the epochs)`, R.lrSchedule)
     .option('--hidden <list>', 'hidden layer widths, comma-separated', R.hidden.join(','))
     .option('--seed <n>', 'seed of weight init and shuffling, integer in [0, 4294967295]', String(R.seed))
     .option('--no-shuffle', 'keep the training set in file order')
@@ -85,7 +85,7 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
     momentum: parseNumber('--momentum', o.momentum, 0, true, 1, false),
     nesterov: !!o.nesterov,
     weightDecay: parseNumber('--weight-decay', o.weightDecay, 0, true),
-    lrSchedule: parseChoice('--lr-schedule', o.lrSchedule, ['constant', 'cosine'] as const),
+    lrSchedule: parseChoice('--lr-schedule', o.lrSchedule, LR_SCHEDULES),
     hidden,
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
     shuffle: o.shuffle,

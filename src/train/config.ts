@@ -2,7 +2,8 @@
 // decides whether a configuration is possible. Every check runs before any work, and its error
 // names the option as the user typed it (--lr, --batch, ...) and the valid range.
 
-export type LrSchedule = 'constant' | 'cosine';
+export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
 export interface TrainConfig {
   epochs: number;
@@ -78,8 +79,8 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   }
   if (!isPositiveInt(c.logInterval)) throw new ConfigError('--log-interval', `must be a positive integer, got ${c.logInterval}`);
   if (!isPositiveInt(c.readbackEvery)) throw new ConfigError('--readback-every', `must be a positive integer, got ${c.readbackEvery}`);
-  if (c.lrSchedule !== 'constant' && c.lrSchedule !== 'cosine') {
-    throw new ConfigError('--lr-schedule', `must be constant or cosine, got ${c.lrSchedule}`);
+  if (!LR_SCHEDULES.includes(c.lrSchedule)) {
+    throw new ConfigError('--lr-schedule', `must be one of ${LR_SCHEDULES.join(', ')}, got ${c.lrSchedule}`);
   }
   for (const [opt, v, max] of [
     ['--limit-train', c.limitTrain, data?.trainCount],
@@ -99,8 +100,16 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   return c;
 }
 
-/** The learning rate of an epoch (0-based) under the schedule; cosine decays to 0 at the end. */
+/** The learning rate of an epoch (0-based) under the schedule: cosine decays towards 0 over the
+ * run; step divides by 10 after half and again after three quarters of the epochs (the common
+ * MultiStepLR recipe). */
 export function lrAt(c: TrainConfig, epoch: number): number {
-  if (c.lrSchedule === 'constant') return c.lr;
-  return 0.5 * c.lr * (1 + Math.cos((Math.PI * epoch) / c.epochs));
+  switch (c.lrSchedule) {
+    case 'constant':
+      return c.lr;
+    case 'cosine':
+      return 0.5 * c.lr * (1 + Math.cos((Math.PI * epoch) / c.epochs));
+    case 'step':
+      return c.lr * 0.1 ** ((epoch >= Math.floor(c.epochs / 2) ? 1 : 0) + (epoch >= Math.floor((3 * c.epochs) / 4) ? 1 : 0));
+  }
 }

@@ -108,7 +108,7 @@ describe('validateConfig', () => {
   });
 
   it("refuses --lr-schedule 'foo'", () => {
-    expectRejected({ lrSchedule: 'foo' as TrainConfig['lrSchedule'] }, '--lr-schedule', ['constant', 'cosine']);
+    expectRejected({ lrSchedule: 'foo' as TrainConfig['lrSchedule'] }, '--lr-schedule', ['constant, cosine, step']);
   });
 
   it.each([
@@ -134,5 +134,11 @@ describe('lrAt', () => {
       expect(rates.every((r) => r > 0)).toBe(true);
       expect(lrAt(c, epochs)).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('divides lr by 10 after half and again after three quarters of the epochs under step', () => {
+    const c = validateConfig({ lr: 2, epochs: 8, lrSchedule: 'step' });
+    const rates = Array.from({ length: 8 }, (_, e) => lrAt(c, e));
+    expect(rates.map((r) => +r.toPrecision(12))).toEqual([2, 2, 2, 2, 0.2, 0.2, 0.02, 0.02]);
   });
 });

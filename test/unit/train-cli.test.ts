@@ -43,7 +43,7 @@ describe('train CLI: bad options', () => {
     [['--matmul', 'foo'], ['--matmul', MATMUL_VARIANTS.join(', '), '"foo"']],
     [['--limit-train', '0'], ['--limit-train', '>= 1']],
     [['--limit-train', '70000'], ['--limit-train', 'at most 60000']],
-    [['--lr-schedule', 'foo'], ['--lr-schedule', 'constant, cosine']],
+    [['--lr-schedule', 'foo'], ['--lr-schedule', 'constant, cosine, step']],
     [['--nesterov'], ['--nesterov', '--momentum > 0']],
     [['--data', '/nonexistent'], ['--data', '/nonexistent', 'four IDX files']],
     [['--init', '/nonexistent.safetensors'], ['--init', '/nonexistent.safetensors']],
