@@ -78,21 +78,32 @@ export async function withHeadlessPage<T>(opts: HeadlessPageOptions, body: (page
   }
 }
 
-export function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promise<{ report: TrainReport; weights: Mlp }> {
-  const trainerEvent = (kind: HeadlessEvent, payload: unknown) => {
-    if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);
-    else if (kind === 'log') reporter.onLog?.(payload as string);
-    else reporter.onProgress?.(payload as Progress);
-  };
-  return withHeadlessPage({ dataDir: opts.dataDir, pagePath: 'src/cli/headless.html', readyFlag: 'headlessReady', expose: { trainerEvent } },
-    async (page) => {
-      const req: HeadlessRequest = {
-        config: opts.config,
-        initBase64: opts.init ? bytesToBase64(encodeSafetensors(opts.init)) : null,
-        matmul: opts.matmul,
-      };
+/** Opens one headless page and hands `body` a function that trains in it; sessions after the
+ * first reuse the page's MNIST and compiled pipelines. */
+export function withBrowserTrainer<T>(
+  dataDir: string | undefined,
+  body: (train: (req: HeadlessRequest, onEvent: (kind: HeadlessEvent, payload: unknown) => void) => Promise<{ report: TrainReport; weights: Mlp }>) => Promise<T>,
+): Promise<T> {
+  let listener: (kind: HeadlessEvent, payload: unknown) => void = () => {};
+  const trainerEvent = (kind: HeadlessEvent, payload: unknown) => listener(kind, payload);
+  return withHeadlessPage({ dataDir, pagePath: 'src/cli/headless.html', readyFlag: 'headlessReady', expose: { trainerEvent } },
+    (page) => body(async (req, onEvent) => {
+      listener = onEvent;
       const result = await page.evaluate((r) => (window as unknown as HeadlessWindow).runHeadlessTraining(r), req);
       const bytes = base64ToBytes(result.weightsBase64);
       return { report: result.report, weights: decodeSafetensors(bytes, safetensorsSizes(bytes), 'trained weights') };
-    });
+    }));
+}
+
+export function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promise<{ report: TrainReport; weights: Mlp }> {
+  const req: HeadlessRequest = {
+    config: opts.config,
+    initBase64: opts.init ? bytesToBase64(encodeSafetensors(opts.init)) : null,
+    matmul: opts.matmul,
+  };
+  return withBrowserTrainer(opts.dataDir, (train) => train(req, (kind, payload) => {
+    if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);
+    else if (kind === 'log') reporter.onLog?.(payload as string);
+    else if (kind === 'progress') reporter.onProgress?.(payload as Progress);
+  }));
 }

@@ -8,6 +8,8 @@ export interface HeadlessRequest {
   config: TrainConfig;
   initBase64: string | null;
   matmul?: MatmulVariant;
+  /** Train only the first N epochs of the schedule (sweeps). */
+  stopAfterEpochs?: number;
 }
 
 export interface HeadlessResult {
@@ -15,7 +17,7 @@ export interface HeadlessResult {
   weightsBase64: string;
 }
 
-export type HeadlessEvent = 'ready' | 'log' | 'progress';
+export type HeadlessEvent = 'ready' | 'log' | 'progress' | 'epoch';
 
 export interface HeadlessWindow {
   runHeadlessTraining(req: HeadlessRequest): Promise<HeadlessResult>;

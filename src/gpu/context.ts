@@ -148,6 +148,16 @@ export class GpuContext {
     this.device.queue.writeBuffer(buffer, offsetBytes, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
+  /** Returns a function that destroys every buffer created after this call (placeholders
+   * excepted): a run on a shared context frees what it allocated and keeps the pipelines. */
+  trackNewBuffers(): () => void {
+    const before = new Set(this.liveBuffers);
+    return () => {
+      const shared = [this.placeholderBuffer, this.writablePlaceholderBuffer, this.uniformPlaceholderBuffer];
+      for (const b of [...this.liveBuffers]) if (!before.has(b) && !shared.includes(b)) this.destroyBuffer(b);
+    };
+  }
+
   destroyBuffer(buffer: GPUBuffer): void {
     if (!this.liveBuffers.delete(buffer)) return;
     this.liveBytesCount -= buffer.size;

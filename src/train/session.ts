@@ -28,6 +28,11 @@ export interface SessionOptions {
   startEpoch?: number;
   /** Passed to requestGpu, e.g. onFatal to hear of a lost device at once. */
   gpu?: GpuOptions;
+  /** A GPU context to reuse (its compiled pipelines too); the caller keeps ownership. Default:
+   * a fresh one, destroyed at the end. */
+  ctx?: GpuContext;
+  /** Train only the first N epochs of the configured schedule (sweeps stop poor runs early). */
+  stopAfterEpochs?: number;
   /** Hands over a reader of the trainer's current weights; call it only from an awaited event
    * handler (onProgress, onEpoch), when no step is in flight. */
   onWeightsReader?: (read: () => Promise<Mlp>) => void;
@@ -64,8 +69,10 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
   let ctx: GpuContext | null = null;
   let trainer: Trainer;
   let kernels: object | null = null;
+  let releaseBuffers: (() => void) | null = null;
   if (opts.device === 'gpu') {
-    ctx = await requestGpu(opts.gpu);
+    ctx = opts.ctx ?? (await requestGpu(opts.gpu));
+    releaseBuffers = opts.ctx?.trackNewBuffers() ?? null;
     const gpu = await GpuTrainer.create(ctx, { config, train, test, init, matmul: opts.matmul });
     kernels = gpu.kernels;
     trainer = gpu;
@@ -79,7 +86,7 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
     const summary = await runTraining(
       trainer,
       config,
-      { trainCount: train.count, shouldStop: opts.shouldStop, startEpoch: opts.startEpoch },
+      { trainCount: train.count, shouldStop: opts.shouldStop, startEpoch: opts.startEpoch, endEpoch: opts.stopAfterEpochs },
       opts.events,
     );
     const weights = await trainer.weights();
@@ -101,6 +108,7 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
     };
     return { report, weights };
   } finally {
-    ctx?.destroy();
+    if (releaseBuffers) releaseBuffers();
+    else ctx?.destroy();
   }
 }

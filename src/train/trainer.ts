@@ -93,6 +93,9 @@ export interface RunOptions {
   trainCount: number;
   /** Epoch to start at (0-based), for resuming. */
   startEpoch?: number;
+  /** Stop after this many epochs (default: config.epochs). The lr schedule still spans
+   * config.epochs: a sweep's early rung sees exactly the first epochs of the full run. */
+  endEpoch?: number;
   shouldStop?: () => boolean;
 }
 
@@ -103,9 +106,10 @@ export async function runTraining(
   events: TrainEvents = {},
 ): Promise<TrainSummary> {
   const { trainCount, startEpoch = 0, shouldStop = () => false } = opts;
+  const endEpoch = Math.min(opts.endEpoch ?? config.epochs, config.epochs);
   const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
   const summary: TrainSummary = { epochs: [], stepLosses: [], diverged: null, stopped: false };
-  for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+  for (let epoch = startEpoch; epoch < endEpoch; epoch++) {
     const lr = lrAt(config, epoch);
     const order = epochOrder(trainCount, config.seed, epoch, config.shuffle);
     let lossSum = 0;

@@ -8,6 +8,7 @@ import { compareGpuWithCpu, PARITY_TOLERANCE } from '../../src/train/compare.ts'
 import { validateConfig } from '../../src/train/config.ts';
 import { CpuTrainer } from '../../src/train/cpu-trainer.ts';
 import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
+import { runSession } from '../../src/train/session.ts';
 import { runTraining } from '../../src/train/trainer.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
@@ -75,6 +76,25 @@ describe('training on the GPU vs the CPU reference', () => {
     expect(summary.epochs).toEqual([]);
     const kept = mlpParamTensors(await trainer.weights());
     expect(kept.every((t) => t.data.every(Number.isFinite))).toBe(true);
+  });
+
+  it('sessions on a shared context (a sweep) free their buffers, stop early on request, and match a fresh context', async () => {
+    const ctx = gpu();
+    const data = { source: 'synthetic', train: syntheticSplit(20 * 16, 21), test: syntheticSplit(50, 22) };
+    const config = { epochs: 3, batchSize: 16, hidden: [32, 16], lrSchedule: 'cosine' as const };
+    const before = ctx.liveBytes;
+    const shared = await runSession({ config, device: 'gpu', data, ctx, stopAfterEpochs: 2 });
+    // At most the context's three 16-byte placeholders, created lazily and kept for every run.
+    const afterOne = ctx.liveBytes;
+    expect(afterOne - before).toBeLessThanOrEqual(48);
+    await runSession({ config, device: 'gpu', data, ctx, stopAfterEpochs: 1 });
+    expect(ctx.liveBytes).toBe(afterOne);
+    expect(shared.report.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    // The schedule still spans 3 epochs: epoch 2 runs at the cosine rate of 3, not of 2.
+    expect(shared.report.epochs[1].lr).toBeCloseTo(0.5 * 0.5 * (1 + Math.cos(Math.PI / 3)), 12);
+    const fresh = await runSession({ config, device: 'gpu', data });
+    expect(fresh.report.stepLosses.slice(0, 40)).toEqual(shared.report.stepLosses);
+    expect(fresh.report.epochs.slice(0, 2).map((e) => e.testAccuracy)).toEqual(shared.report.epochs.map((e) => e.testAccuracy));
   });
 
   it('one epoch on 2,000 MNIST images reaches the CPU reference accuracy within 0.5 points', async () => {
