@@ -1,10 +1,11 @@
 // docs/sgd-noise.md and its plot, rendered from one `npm run noise` report and nothing else: the
 // page ends with that report as JSON, and a unit test re-renders the page from it, so every
 // number on the page comes from the run written under "Measured with".
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { centredMovingAverage } from '../train/noise-stats.ts';
 import type { GradientNoiseRow, NoiseMeasurement } from '../train/noise.ts';
+import { markdownTable, type Table } from './tables.ts';
+import { renderVegaLiteSvg } from './vega-svg.ts';
 
 export const NOISE_DOC = 'docs/sgd-noise.md';
 export const NOISE_SVG = 'docs/sgd-noise.svg';
@@ -14,12 +15,6 @@ export interface NoiseReport extends NoiseMeasurement {
   command: string;
   /** Where the weights started: "seed 1" or a file. */
   start: string;
-}
-
-export interface Table {
-  title: string;
-  head: string[];
-  rows: string[][];
 }
 
 const f = (x: number) => x.toPrecision(3);
@@ -41,17 +36,6 @@ export function noiseTables(r: NoiseReport): Table[] {
         f(t.meanLoss), f(t.endLoss), f(t.residualStd)]),
     },
   ];
-}
-
-function markdownTable(t: Table): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(t.head), line(t.head.map(() => '---')), ...t.rows.map(line)].join('\n');
-}
-
-export function textTable(t: Table): string {
-  const widths = t.head.map((h, c) => Math.max(h.length, ...t.rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((s, c) => s.padStart(widths[c])).join('  ');
-  return [t.title, line(t.head), ...t.rows.map(line)].join('\n');
 }
 
 const JSON_OPEN = '```json';
@@ -87,8 +71,13 @@ export function renderNoiseDoc(r: NoiseReport): string {
   p();
   p(`Sizes: ${g[0].samples} random batches per batch size for the gradient noise; ${steps} training steps from W`);
   p(`per batch size and ${full.losses.length} of full-batch gradient descent; a centred moving average of ${r.window} steps.`);
-  p('The defaults of `npm run noise` (all 60000 images, 40 batches, 200 steps) are sized for a real GPU; smaller');
-  p('flags, as here, fit a CPU-emulated adapter.');
+  const fullSize = N === 60000 && g[0].samples >= 40 && steps >= 200;
+  p('The defaults of `npm run noise` (all 60000 images, 40 batches, 200 steps) are sized for a real GPU;');
+  p(!fullSize
+    ? 'smaller flags, as here, fit a CPU-emulated adapter.'
+    : full.losses.length < steps
+      ? `this run used them, with fewer full-batch steps (each one is a pass over all ${N} images).`
+      : 'this run used them.');
   p();
   p('## 1. Each logged loss is a different batch');
   p('The loss the notebook logs is the mean over one batch (of 32 images), and every step draws a new batch.');
@@ -118,7 +107,10 @@ export function renderNoiseDoc(r: NoiseReport): string {
     ? 'nearly constant, as a variance proportional to 1/B keeps it.'
     : `a ${f(spread)}× spread, where a variance proportional to 1/B would keep it constant.`);
   p(`At B = ${nb.batch} the noise is ${f(nb.noiseToSignal)}× as large as the signal (‖G‖² = ${f(r.fullGradNormSq)}), and the`);
-  p(`mean cosine between g_${nb.batch} and G is ${f(nb.cosine)}: each step's direction is mostly noise.`);
+  // E‖g_B‖² = ‖G‖² + E‖g_B − G‖²: the noise's share of a step's expected squared length.
+  const noiseShare = nb.noiseToSignal / (1 + nb.noiseToSignal);
+  p(`mean cosine between g_${nb.batch} and G is ${f(nb.cosine)}: the noise is ${(100 * noiseShare).toFixed(0)}% of a step's expected squared length` +
+    `${noiseShare > 0.5 ? ', more than the signal' : ''}.`);
   p();
   p(`## 3. lr ${r.lr} multiplies the noise`);
   p(`An SGD step moves the weights by −lr·g_B = −lr·G − lr·(g_B − G). At lr = ${r.lr} and B = ${nb.batch} the random`);
@@ -154,7 +146,8 @@ export function renderNoiseDoc(r: NoiseReport): string {
   p('  momentum 0.9 with lr 0.2 is as noisy as plain SGD with lr 2.0; both need lr decay to end quietly.');
   p();
   p('Sections 1–3 are measured by `npm run noise`; the trade-offs of section 4 are compared by');
-  p('`npm run sweep`, and the dashboard shows the per-step loss with its smoothed line live.');
+  p('`npm run sweep` (results in sweeps/), and the dashboard shows the per-step loss with its smoothed');
+  p('line live, and measures this page\'s gradient noise per batch size at the weights of a running model.');
   p();
   p('<details><summary>The run\'s report (this page is rendered from it; test/unit/sgd-noise-doc.test.ts checks that)</summary>');
   p();
@@ -222,7 +215,6 @@ export function noisePlotSpec(r: NoiseReport): TopLevelSpec {
   };
 }
 
-export async function renderNoiseSvg(r: NoiseReport): Promise<string> {
-  const view = new vega.View(vega.parse(compile(noisePlotSpec(r)).spec), { renderer: 'none' });
-  return view.toSVG();
+export function renderNoiseSvg(r: NoiseReport): Promise<string> {
+  return renderVegaLiteSvg(noisePlotSpec(r));
 }

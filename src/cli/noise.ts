@@ -11,7 +11,8 @@ import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { capacityFor, createCpuNoiseBackend, createGpuNoiseBackend, measureNoise, type NoiseBackend, type NoiseOptions } from '../train/noise.ts';
 import { chooseKernels } from '../train/step.ts';
 import { configureProgram, fail, isMain, parseChoice, parseInteger, parseNumber, processIo, runCommand, type CliIo } from './common.ts';
-import { NOISE_DOC, NOISE_SVG, noiseTables, renderNoiseDoc, renderNoiseSvg, textTable, type NoiseReport } from './noise-doc.ts';
+import { NOISE_DOC, NOISE_SVG, noiseTables, renderNoiseDoc, renderNoiseSvg, type NoiseReport } from './noise-doc.ts';
+import { textTable } from './tables.ts';
 import { readInit } from './train.ts';
 
 function buildProgram(io: CliIo): Command {

@@ -1,0 +1,127 @@
+// What a sweep runs: configurations of the notebook's architecture built from a grid of values
+// and/or a list, each with a stable key so a finished run is recognised when the sweep resumes.
+import { ConfigError, LR_SCHEDULES, NOTEBOOK_RECIPE, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
+
+/** The settings a sweep may vary, by the names used on the command line and in list files. */
+export const SWEEP_KEYS = ['lr', 'momentum', 'nesterov', 'batch', 'epochs', 'schedule', 'weight-decay', 'seed'] as const;
+export type SweepKey = (typeof SWEEP_KEYS)[number];
+export type SweepValue = number | boolean | string;
+/** One configuration's settings that differ from the notebook's recipe. */
+export type SweepPoint = Partial<Record<SweepKey, SweepValue>>;
+
+export class SweepSpecError extends Error {
+  override name = 'SweepSpecError';
+}
+
+const FIELD: Record<SweepKey, keyof TrainConfig> = {
+  lr: 'lr',
+  momentum: 'momentum',
+  nesterov: 'nesterov',
+  batch: 'batchSize',
+  epochs: 'epochs',
+  schedule: 'lrSchedule',
+  'weight-decay': 'weightDecay',
+  seed: 'seed',
+};
+
+function parseValue(key: SweepKey, raw: SweepValue, where: string): SweepValue {
+  if (key === 'schedule') {
+    if (typeof raw === 'string' && (LR_SCHEDULES as readonly string[]).includes(raw)) return raw;
+    throw new SweepSpecError(`${where}: schedule must be one of ${LR_SCHEDULES.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  if (key === 'nesterov') {
+    if (raw === true || raw === 'true') return true;
+    if (raw === false || raw === 'false') return false;
+    throw new SweepSpecError(`${where}: nesterov must be true or false, got ${JSON.stringify(raw)}`);
+  }
+  const n = typeof raw === 'number' ? raw : raw === '' || typeof raw === 'boolean' ? NaN : Number(raw);
+  if (!Number.isFinite(n)) throw new SweepSpecError(`${where}: ${key} must be a number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function asKey(name: string, where: string): SweepKey {
+  if ((SWEEP_KEYS as readonly string[]).includes(name)) return name as SweepKey;
+  throw new SweepSpecError(`${where}: unknown setting ${JSON.stringify(name)} (accepted: ${SWEEP_KEYS.join(', ')})`);
+}
+
+/** `--grid lr=0.5,1,2` and friends: one axis per assignment, every value parsed. */
+export function parseGrid(assignments: string[]): Map<SweepKey, SweepValue[]> {
+  const axes = new Map<SweepKey, SweepValue[]>();
+  for (const a of assignments) {
+    const where = `--grid ${a}`;
+    const eq = a.indexOf('=');
+    if (eq <= 0 || eq === a.length - 1) throw new SweepSpecError(`${where}: expected key=value[,value...], e.g. lr=0.5,1,2`);
+    const key = asKey(a.slice(0, eq).trim(), where);
+    if (axes.has(key)) throw new SweepSpecError(`${where}: ${key} is given twice; list its values in one --grid`);
+    axes.set(key, a.slice(eq + 1).split(',').map((v) => parseValue(key, v.trim(), where)));
+  }
+  return axes;
+}
+
+/** A list file: a JSON array of objects such as {"lr": 2, "schedule": "cosine", "epochs": 20}. */
+export function parseList(json: string, file: string): SweepPoint[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (e) {
+    throw new SweepSpecError(`--list ${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(data) || data.length === 0) {
+    throw new SweepSpecError(`--list ${file}: expected a non-empty JSON array of configurations such as [{"lr": 2, "schedule": "cosine"}]`);
+  }
+  return data.map((entry, i) => {
+    const where = `--list ${file}, entry ${i}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new SweepSpecError(`${where}: expected an object`);
+    const point: SweepPoint = {};
+    for (const [name, raw] of Object.entries(entry as Record<string, unknown>)) {
+      const key = asKey(name, where);
+      if (typeof raw !== 'number' && typeof raw !== 'string' && typeof raw !== 'boolean') {
+        throw new SweepSpecError(`${where}: ${key} must be a number, string or boolean`);
+      }
+      point[key] = parseValue(key, raw, where);
+    }
+    return point;
+  });
+}
+
+/** Every list entry (or the recipe alone) crossed with every grid axis; a grid value overrides
+ * the same setting in a list entry. */
+export function expandPoints(list: SweepPoint[] | null, grid: Map<SweepKey, SweepValue[]>): SweepPoint[] {
+  let points: SweepPoint[] = list ?? [{}];
+  for (const [key, values] of grid) points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
+  return points;
+}
+
+export interface PlannedRun {
+  /** Identifies the run in the results file: every setting that changes what is trained. */
+  key: string;
+  /** The same without the seed: the runs of one configuration over several seeds. */
+  group: string;
+  /** Short, for tables and legends: the settings that differ from the notebook's recipe. */
+  label: string;
+  config: TrainConfig;
+}
+
+const describe = (c: TrainConfig, keys: readonly SweepKey[]) =>
+  keys.map((k) => `${k}=${String(c[FIELD[k]])}`).join(' ');
+
+/** Validated configurations; `base` carries what the whole sweep shares (subset limits). */
+export function planRuns(points: SweepPoint[], base: Partial<TrainConfig>, data?: DataExtent): PlannedRun[] {
+  const runs = points.map((p, i) => {
+    const partial: Partial<TrainConfig> = { ...base };
+    for (const [k, v] of Object.entries(p) as [SweepKey, SweepValue][]) (partial as Record<string, SweepValue>)[FIELD[k]] = v;
+    let config: TrainConfig;
+    try {
+      config = validateConfig(partial, data);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new SweepSpecError(`configuration ${i + 1} (${JSON.stringify(p)}): ${e.message}`);
+      throw e;
+    }
+    const limits = [config.limitTrain === null ? '' : ` limit-train=${config.limitTrain}`, config.limitTest === null ? '' : ` limit-test=${config.limitTest}`].join('');
+    const group = describe(config, SWEEP_KEYS.filter((k) => k !== 'seed')) + limits;
+    const changed = SWEEP_KEYS.filter((k) => k !== 'seed' && config[FIELD[k]] !== NOTEBOOK_RECIPE[FIELD[k]]);
+    return { key: `${group} seed=${config.seed}`, group, label: changed.length ? describe(config, changed) : 'notebook recipe', config };
+  });
+  const seen = new Set<string>();
+  return runs.filter((r) => !seen.has(r.key) && seen.add(r.key));
+}

@@ -1,0 +1,124 @@
+// The sweep loop, the same for every runtime: runs each planned configuration through a runner
+// (the WebGPU trainer in Node or a headless browser, or the CPU reference), skips what the
+// results already hold, and with successive halving stops poor configurations early.
+import type { TrainReport } from '../train/session.ts';
+import { extraRungs, rankGroups, rungBudget, survivorCount } from './halving.ts';
+import type { PlannedRun } from './plan.ts';
+
+/** One run as the results file keeps it: enough to rank, tabulate and plot it. */
+export interface RunRecord {
+  key: string;
+  group: string;
+  label: string;
+  config: TrainReport['config'];
+  /** Epochs trained: less than config.epochs when halving stopped it. */
+  epochsRun: number;
+  testAccuracy: number[];
+  testLoss: number[];
+  trainLoss: number[];
+  seconds: number;
+  diverged: string | null;
+  adapter: string;
+}
+
+export interface RungDecision {
+  rung: number;
+  /** Epochs each group had trained when it was ranked (per group: schedules may differ). */
+  epochs: Record<string, number>;
+  ranked: { group: string; score: number }[];
+  kept: string[];
+}
+
+export interface HalvingOptions {
+  eta: number;
+  minEpochs: number;
+}
+
+export interface SweepResults {
+  version: 1;
+  /** Every command line that added to these results, oldest first. */
+  commands: string[];
+  halving: HalvingOptions | null;
+  runs: RunRecord[];
+  rungs: RungDecision[];
+}
+
+export interface SweepRunner {
+  /** Trains `run` for its first `epochs` epochs (its schedule still spans config.epochs). */
+  run(run: PlannedRun, epochs: number): Promise<TrainReport>;
+}
+
+export interface SweepHooks {
+  log(line: string): void;
+  /** Called after every finished run with the updated results, to save them (resumability). */
+  persist(results: SweepResults): Promise<void>;
+}
+
+export const emptyResults = (halving: HalvingOptions | null): SweepResults => ({ version: 1, commands: [], halving, runs: [], rungs: [] });
+
+function toRecord(run: PlannedRun, report: TrainReport): RunRecord {
+  const a = report.adapter;
+  return {
+    key: run.key,
+    group: run.group,
+    label: run.label,
+    config: report.config,
+    epochsRun: report.epochs.length,
+    testAccuracy: report.epochs.map((e) => e.testAccuracy),
+    testLoss: report.epochs.map((e) => e.testLoss),
+    trainLoss: report.epochs.map((e) => e.trainLoss),
+    seconds: report.totalSeconds,
+    diverged: report.diverged,
+    adapter: a ? `${a.vendor} ${a.architecture || a.device} (${report.device}, ${a.runtime})` : `${report.device} reference`,
+  };
+}
+
+/** A record that already answers "train `key` for `epochs` epochs": it trained that far, or it
+ * diverged (training it again would diverge again). */
+const satisfies = (r: RunRecord | undefined, epochs: number) => !!r && (r.epochsRun >= epochs || r.diverged !== null);
+
+export async function runSweep(plan: PlannedRun[], runner: SweepRunner, previous: SweepResults, halving: HalvingOptions | null, hooks: SweepHooks): Promise<SweepResults> {
+  const results: SweepResults = { ...previous, halving, runs: [...previous.runs], rungs: [] };
+  const byKey = () => new Map(results.runs.map((r) => [r.key, r]));
+  const groups = [...new Set(plan.map((r) => r.group))];
+  const extra = halving ? extraRungs(groups.length, halving.eta) : 0;
+  let alive = groups;
+  for (let rung = 0; rung <= extra; rung++) {
+    const budget = (r: PlannedRun) => (halving ? rungBudget(r.config.epochs, rung, extra, halving.eta, halving.minEpochs) : r.config.epochs);
+    const todo = plan.filter((r) => alive.includes(r.group));
+    for (const r of todo) {
+      const epochs = budget(r);
+      const tag = `[${halving ? `rung ${rung + 1}/${extra + 1}, ` : ''}${todo.indexOf(r) + 1}/${todo.length}] ${r.label} seed=${r.config.seed}`;
+      if (satisfies(byKey().get(r.key), epochs)) {
+        hooks.log(`${tag}: in the results already, skipped`);
+        continue;
+      }
+      hooks.log(`${tag}: training ${epochs} of ${r.config.epochs} epochs`);
+      const record = toRecord(r, await runner.run(r, epochs));
+      results.runs = [...results.runs.filter((x) => x.key !== r.key), record];
+      const acc = record.testAccuracy.at(-1);
+      hooks.log(`${tag}: ${record.diverged ? `diverged (${record.diverged.split('.')[0]})` : `test accuracy ${acc?.toFixed(2)}% after ${record.epochsRun} epochs`}, ${record.seconds.toFixed(1)} s`);
+      await hooks.persist(results);
+    }
+    if (rung === extra) break;
+    // Rank by the seeds' mean test accuracy at this rung's epoch; a diverged run scores -inf.
+    const records = byKey();
+    const epochsOf: Record<string, number> = {};
+    const scores = alive.map((group) => {
+      const runs = plan.filter((r) => r.group === group);
+      epochsOf[group] = budget(runs[0]);
+      const accs = runs.map((r) => {
+        const rec = records.get(r.key)!;
+        return rec.diverged ? -Infinity : rec.testAccuracy[budget(r) - 1];
+      });
+      return { group, score: accs.reduce((a, b) => a + b, 0) / accs.length };
+    });
+    const ranked = rankGroups(scores);
+    const kept = ranked.slice(0, survivorCount(alive.length, halving!.eta)).map((s) => s.group);
+    results.rungs.push({ rung, epochs: epochsOf, ranked, kept });
+    hooks.log(`rung ${rung + 1}: kept ${kept.length} of ${alive.length} configurations (${kept.join(' | ')})`);
+    alive = kept;
+    await hooks.persist(results);
+  }
+  return results;
+}

@@ -1,0 +1,126 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderSweepMarkdown, summarise } from '../../src/cli/sweep-report.ts';
+import { runSweepCli } from '../../src/cli/sweep.ts';
+import { expandPoints, parseGrid, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
+import { emptyResults, runSweep, type SweepResults } from '../../src/sweep/run.ts';
+import type { TrainReport } from '../../src/train/session.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A runner whose accuracy after epoch e is lr * 10 + e (seed adds 0.1): lr ranks the groups. */
+function fakeRunner(calls: string[], divergeLr?: number) {
+  return {
+    run: async (r: PlannedRun, epochs: number): Promise<TrainReport> => {
+      calls.push(`${r.label} seed=${r.config.seed} x${epochs}`);
+      const diverged = r.config.lr === divergeLr;
+      const n = diverged ? 1 : epochs;
+      const epochsOut = Array.from({ length: n }, (_, e) => ({
+        epoch: e + 1, lr: r.config.lr, trainLoss: 1, trainAccuracy: 50, trainSeconds: 1, samplesPerSec: 1,
+        testLoss: 0.1, meanTestLoss: 1, testAccuracy: r.config.lr * 10 + e + 1 + r.config.seed / 10,
+      }));
+      return { config: r.config, device: 'cpu', adapter: null, kernels: null, data: { source: 'fake', train: 1, test: 1 },
+        stepLosses: [], epochs: epochsOut, samplesPerSec: 1, totalSeconds: n, gpuBytes: null,
+        diverged: diverged ? 'training diverged: the loss became NaN. Try a smaller --lr' : null, stopped: false };
+    },
+  };
+}
+
+const plan = (grid: string[]) => planRuns(expandPoints(null, parseGrid(grid)), {});
+const quiet = (saved: SweepResults[]) => ({ log: () => {}, persist: async (r: SweepResults) => void saved.push(structuredClone(r)) });
+
+describe('runSweep', () => {
+  it('trains every configuration to the end without halving, saving after each run', async () => {
+    const calls: string[] = [], saved: SweepResults[] = [];
+    const res = await runSweep(plan(['lr=1,2', 'epochs=4']), fakeRunner(calls), emptyResults(null), null, quiet(saved));
+    expect(calls).toEqual(['lr=1 epochs=4 seed=1 x4', 'lr=2 epochs=4 seed=1 x4']);
+    expect(saved).toHaveLength(2);
+    expect(res.runs.map((r) => r.epochsRun)).toEqual([4, 4]);
+  });
+
+  it('halving: rung budgets 1, 3, 9 for 9 configurations, the best third going on, restarted from epoch 0', async () => {
+    const calls: string[] = [];
+    const p = plan(['lr=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9', 'epochs=9', 'seed=1,2']);
+    const res = await runSweep(p, fakeRunner(calls), emptyResults({ eta: 3, minEpochs: 1 }), { eta: 3, minEpochs: 1 }, quiet([]));
+    expect(calls.filter((c) => c.endsWith('x1'))).toHaveLength(18);
+    expect(calls.filter((c) => c.endsWith('x3'))).toEqual(['lr=0.7 epochs=9 seed=1 x3', 'lr=0.7 epochs=9 seed=2 x3', 'lr=0.8 epochs=9 seed=1 x3',
+      'lr=0.8 epochs=9 seed=2 x3', 'lr=0.9 epochs=9 seed=1 x3', 'lr=0.9 epochs=9 seed=2 x3']);
+    expect(calls.filter((c) => c.endsWith('x9'))).toEqual(['lr=0.9 epochs=9 seed=1 x9', 'lr=0.9 epochs=9 seed=2 x9']);
+    expect(res.rungs.map((d) => d.kept.length)).toEqual([3, 1]);
+    expect(res.rungs[0].ranked[0].score).toBeCloseTo(9 + 1 + 0.15, 10);
+    const s = summarise(res);
+    expect(s[0]).toMatchObject({ label: 'lr=0.9 epochs=9', complete: true, epochsRun: 9, seeds: [1, 2] });
+    expect(s[1]).toMatchObject({ complete: false, epochsRun: 3 });
+    expect(renderSweepMarkdown(res)).toContain('3 of 9 (stopped early)');
+  });
+
+  it('resumes: runs already in the results are not trained again; a diverged run is not retried', async () => {
+    const calls: string[] = [];
+    const p = plan(['lr=1,2,3', 'epochs=3']);
+    const first = await runSweep(p, fakeRunner(calls, 2), emptyResults(null), null, quiet([]));
+    expect(first.runs.find((r) => r.config.lr === 2)?.diverged).toContain('diverged');
+    calls.length = 0;
+    const partial = { ...first, runs: first.runs.filter((r) => r.config.lr !== 3) };
+    await runSweep(p, fakeRunner(calls), partial, null, quiet([]));
+    expect(calls).toEqual(['lr=3 epochs=3 seed=1 x3']);
+  });
+
+  it('halving ranks a diverged configuration last', async () => {
+    const calls: string[] = [];
+    const res = await runSweep(plan(['lr=1,2,3', 'epochs=3']), fakeRunner(calls, 3), emptyResults(null), { eta: 3, minEpochs: 1 }, quiet([]));
+    expect(res.rungs[0].ranked.map((r) => r.score)).toEqual([21, 11, -Infinity].map((x) => x + 0.1));
+    expect(res.rungs[0].kept).toEqual([res.rungs[0].ranked[0].group]);
+  });
+});
+
+async function cli(...argv: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const code = await runSweepCli(argv, { out: (s) => out.push(...s.split('\n')), err: (s) => err.push(s) });
+  return { code, out, err };
+}
+
+describe('sweep CLI', () => {
+  const out = join(dir, 'small');
+  const args = ['--device', 'cpu', '--limit-train', '96', '--limit-test', '64', '--grid', 'lr=0.5,2', '--grid', 'epochs=1', '--out', out];
+
+  it('trains on the CPU reference and writes results.json, results.md and accuracy.svg; a rerun skips', async () => {
+    const first = await cli(...args);
+    expect(first.err).toEqual([]);
+    expect(first.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as SweepResults;
+    expect(results.runs.map((r) => r.label)).toEqual(['epochs=1', 'lr=2 epochs=1']);
+    expect(results.runs.every((r) => r.testAccuracy.length === 1 && r.adapter === 'cpu reference')).toBe(true);
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain(`npm run sweep -- ${args.join(' ')}`);
+    expect(readFileSync(join(out, 'accuracy.svg'), 'utf8')).toMatch(/^<svg/);
+    const again = await cli(...args);
+    expect(again.out.filter((l) => l.includes('in the results already, skipped'))).toHaveLength(2);
+    expect((JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as SweepResults).commands).toHaveLength(2);
+  }, 60_000);
+
+  it.each([
+    [[], 'nothing to sweep'],
+    [['--grid', 'lr=0'], '--lr must be a finite number > 0'],
+    [['--grid', 'foo=1'], 'unknown setting "foo"'],
+    [['--list', '/nonexistent.json'], '--list cannot read "/nonexistent.json"'],
+    [['--grid', 'lr=1', '--halving', '--eta', '1'], '--eta'],
+    [['--grid', 'lr=1', '--runtime', 'deno'], '--runtime'],
+  ])('refuses %j with a message naming the problem', async (argv, message) => {
+    const r = await cli(...argv, '--out', join(dir, 'never'));
+    expect(r.code).toBe(2);
+    expect(r.err.join(' ')).toContain(message);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+
+  it('refuses a corrupt results.json instead of overwriting it', async () => {
+    const bad = join(dir, 'bad');
+    await cli('--device', 'cpu', '--grid', 'lr=1', '--limit-train', '32', '--limit-test', '32', '--grid', 'epochs=1', '--out', bad);
+    writeFileSync(join(bad, 'results.json'), '{"runs": [');
+    const r = await cli('--device', 'cpu', '--grid', 'lr=1', '--out', bad);
+    expect(r.code).toBe(2);
+    expect(r.err.join(' ')).toContain('not valid JSON');
+    expect(readFileSync(join(bad, 'results.json'), 'utf8')).toBe('{"runs": [');
+  }, 60_000);
+});
