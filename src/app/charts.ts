@@ -19,7 +19,7 @@ const COLORS = {
 };
 
 /** One uPlot chart that follows its container's width and redraws at most once per frame. */
-class LiveChart {
+export class LiveChart {
   private readonly plot: uPlot;
   private frame = 0;
 

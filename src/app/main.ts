@@ -11,6 +11,7 @@ import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
 import { byId, element, formatCount, formatSeconds } from './dom.ts';
 import { downloadModel, readModelFile } from './model-files.ts';
+import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
 import type { EpochMessage, PageMessage, RunState, WorkerMessage } from './protocol.ts';
 import { showAdapter, showNoGpu } from './status-panel.ts';
 import { drawFirstLayer } from './weights-grid.ts';
@@ -26,6 +27,7 @@ const buttons = {
   stop: byId('stop', HTMLButtonElement),
   check: byId('check', HTMLButtonElement),
   download: byId('download', HTMLButtonElement),
+  noise: byId('noise', HTMLButtonElement),
 };
 const recipe = byId('recipe', HTMLButtonElement);
 const loadFile = byId('load-file', HTMLInputElement);
@@ -35,6 +37,14 @@ const log = byId('log');
 const metrics = { acc: byId('metric-acc'), epoch: byId('metric-epoch'), speed: byId('metric-speed'), first: byId('metric-first') };
 
 const charts = new TrainingCharts(byId('chart-loss'), byId('chart-epochs'), byId('chart-speed'));
+const noise = {
+  view: new NoiseView(byId('noise-chart'), byId('noise-table', HTMLTableElement), byId('noise-summary')),
+  images: byId('noise-images', HTMLInputElement),
+  samples: byId('noise-samples', HTMLInputElement),
+  note: byId('noise-note'),
+  progress: byId('noise-progress'),
+  error: byId('noise-error'),
+};
 const digit = new DigitPanel({
   pad: byId('pad', HTMLCanvasElement),
   preview: byId('preview', HTMLCanvasElement),
@@ -52,6 +62,7 @@ let extent: DataExtent | null = null;
 let formCheck: FormCheck = { config: null, errors: new Map() };
 let model: { mlp: Mlp; label: string } | null = null;
 let checking = false;
+let measuring = false;
 /** The run being shown: its plan, and when Train (or Resume after a lost device) was pressed. */
 let run: { epochs: number; requestedAt: number; firstPointSeen: boolean } | null = null;
 
@@ -91,16 +102,30 @@ function revalidate(): void {
   byId('from-current-error').textContent = fromErr;
   if (fromErr) formCheck = { ...formCheck, config: null };
   showErrors(form, formCheck.errors);
+  noise.images.max = String(noiseSubset());
+  noise.note.textContent = noisePlan().note;
   refreshButtons();
+}
+
+/** The training subset of the form (during a run: the run's), which the noise measurement draws from. */
+function noiseSubset(): number {
+  return formCheck.config?.limitTrain ?? extent?.trainCount ?? 60_000;
+}
+
+function noisePlan(): NoisePlan {
+  return planNoise(noiseSubset(), noise.images.value, noise.samples.value);
 }
 
 function refreshButtons(): void {
   const running = state === 'training' || state === 'paused';
-  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking);
+  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking && !measuring);
   buttons.pause.disabled = state !== 'training';
-  buttons.resume.disabled = !(state === 'paused' || state === 'lost');
+  // The worker restarts a lost run only when nothing else holds it.
+  buttons.resume.disabled = !(state === 'paused' || (state === 'lost' && !measuring));
   buttons.stop.disabled = !(running || state === 'lost');
-  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking);
+  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking && !measuring);
+  // A run's own weights, else the current model (a finished run's, or a loaded file).
+  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && (running || model) && noisePlan().batchSizes.length);
   buttons.download.disabled = !model;
   fields.disabled = running;
   recipe.disabled = running;
@@ -164,6 +189,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       showNoGpu(deviceStatus, msg.message);
       deviceSelect.value = 'cpu';
       deviceSelect.options[0].disabled = true;
+      noise.progress.textContent = 'needs WebGPU';
       noteSlowDevice();
       break;
     case 'state': {
@@ -234,6 +260,21 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       byId('check-verdict').className = 'verdict fail';
       refreshButtons();
       break;
+    case 'noise-progress':
+      noise.progress.textContent = msg.line;
+      break;
+    case 'noise-done':
+      measuring = false;
+      noise.progress.textContent = '';
+      noise.view.show(msg.result);
+      refreshButtons();
+      break;
+    case 'noise-error':
+      measuring = false;
+      noise.progress.textContent = '';
+      noise.error.textContent = `The measurement could not run: ${msg.message}`;
+      refreshButtons();
+      break;
     case 'error':
       setStatus(msg.message, 'error');
       appendLog(`error: ${msg.message}`);
@@ -282,6 +323,19 @@ buttons.check.addEventListener('click', () => {
   byId('check-table', HTMLTableElement).replaceChildren();
   byId('check-progress').textContent = 'compiling the kernels…';
   send({ type: 'compare', config: formCheck.config, steps });
+  refreshButtons();
+});
+
+for (const input of [noise.images, noise.samples]) input.addEventListener('input', revalidate);
+buttons.noise.addEventListener('click', () => {
+  const { images, samples, batchSizes } = noisePlan();
+  measuring = true;
+  noise.error.textContent = '';
+  noise.progress.textContent = state === 'training' ? 'waiting for the next read-back…' : 'compiling the kernels…';
+  send({
+    type: 'noise',
+    request: { images, samples, batchSizes, seed: formCheck.config?.seed ?? NOTEBOOK_RECIPE.seed, weights: model && { mlp: model.mlp, label: model.label } },
+  });
   refreshButtons();
 });
 

@@ -4,6 +4,7 @@ import type { AdapterSummary } from '../gpu/context.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import type { StepComparison } from '../train/compare.ts';
 import type { TrainConfig } from '../train/config.ts';
+import type { GradientNoiseRow } from '../train/noise.ts';
 import type { Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 
@@ -14,6 +15,29 @@ export interface TrainRequest {
   init: Mlp | null;
 }
 
+/** A batch-size noise measurement (src/train/noise.ts) at the current weights: those of the run in
+ * progress, else `weights`. */
+export interface NoiseRequest {
+  /** G is the gradient over the first `images` training images; every batch is drawn from them. */
+  images: number;
+  batchSizes: number[];
+  /** Random batches per batch size. */
+  samples: number;
+  seed: number;
+  weights: { mlp: Mlp; label: string } | null;
+}
+
+export interface NoiseResult {
+  /** Which weights were measured, e.g. "epoch 1, step 40". */
+  weights: string;
+  images: number;
+  samples: number;
+  fullLoss: number;
+  fullGradNormSq: number;
+  rows: GradientNoiseRow[];
+  seconds: number;
+}
+
 export type PageMessage =
   | { type: 'init'; mnistUrl: string }
   | { type: 'train'; request: TrainRequest }
@@ -21,7 +45,8 @@ export type PageMessage =
   /** Continues a paused run, or restarts a run whose device was lost from its last epoch. */
   | { type: 'resume'; device: Device }
   | { type: 'stop' }
-  | { type: 'compare'; config: TrainConfig; steps: number };
+  | { type: 'compare'; config: TrainConfig; steps: number }
+  | { type: 'noise'; request: NoiseRequest };
 
 /** idle: nothing runs; lost: the run ended with its device and can resume from its snapshot. */
 export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'lost';
@@ -50,4 +75,7 @@ export type WorkerMessage =
   | { type: 'compare-step'; comparison: StepComparison; steps: number }
   | { type: 'compare-done'; comparisons: StepComparison[]; tolerance: { lossRtol: number; paramAtol: number } }
   | { type: 'compare-error'; message: string }
+  | { type: 'noise-progress'; line: string }
+  | { type: 'noise-done'; result: NoiseResult }
+  | { type: 'noise-error'; message: string }
   | { type: 'error'; message: string };

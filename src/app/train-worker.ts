@@ -1,15 +1,17 @@
 // The dashboard's training worker: MNIST, the WebGPU device and the step loop live here, so the
 // page only draws. It runs the same runSession as the CLI, pauses by holding the loop in an awaited
 // event, keeps the weights of every completed epoch, and after a lost device restarts from them.
+import { limitSplit } from '../data/batches.ts';
 import { loadMnistFromUrl, type MnistData } from '../data/mnist.ts';
 import { GpuDeviceError, requestGpu, type GpuContext } from '../gpu/context.ts';
 import { cloneMlp, initMlp, type Mlp } from '../reference/mlp.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
 import type { TrainConfig } from '../train/config.ts';
+import { createGpuNoiseBackend, measureGradientNoise } from '../train/noise.ts';
 import { runSession, type Device } from '../train/session.ts';
 import { chooseKernels } from '../train/step.ts';
 import { confusionMatrix } from './confusion.ts';
-import type { PageMessage, RunState, TrainRequest, WorkerMessage } from './protocol.ts';
+import type { NoiseRequest, PageMessage, RunState, TrainRequest, WorkerMessage } from './protocol.ts';
 
 /** Live predictions need fresh weights, but a read-back of 2 MB per chunk would slow fast GPUs. */
 const WEIGHTS_EVERY_MS = 500;
@@ -30,6 +32,13 @@ let releasePause: (() => void) | null = null;
 let kernelsChosen: Promise<unknown> = Promise.resolve();
 /** The run that can be resumed after a lost device, with the weights of its last whole epoch. */
 let resumable: { request: TrainRequest; epochs: number; weights: Mlp } | null = null;
+/** The run in progress: its weights reader once the trainer exists, and its last read-back. */
+let activeRun: { read: (() => Promise<Mlp>) | null; at: string } | null = null;
+/** A noise measurement asked for while steps run waits for the next read-back, where the loop can
+ * be held with no step in flight. */
+let noiseWaiting: NoiseRequest | null = null;
+/** The measurement in progress: a paused run resumed meanwhile waits for it. */
+let noiseRunning: Promise<void> | null = null;
 
 async function train(request: TrainRequest, startEpoch: number, init: Mlp | null): Promise<void> {
   const mnist = data;
@@ -40,7 +49,8 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
   pauseRequested = false;
   setState('training');
   const trainCount = config.limitTrain ?? mnist.train.count;
-  let readWeights: (() => Promise<Mlp>) | null = null;
+  const run: NonNullable<typeof activeRun> = { read: null, at: '' };
+  activeRun = run;
   let lastWeightsAt = 0;
   let deviceLost = false;
   // Throughput counts only time spent stepping: not pauses, weight read-backs or evaluation.
@@ -70,7 +80,7 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
         post({ type: 'started', device: request.device, adapter, kernels, stepsPerEpoch: Math.ceil(trainCount / config.batchSize), startEpoch });
         chunkStart = performance.now();
       },
-      onWeightsReader: (read) => (readWeights = read),
+      onWeightsReader: (read) => (run.read = read),
       events: {
         onLog: (line) => post({ type: 'log', line }),
         onStepLosses: (firstStep, losses) => post({ type: 'steps', firstStep, losses: losses.slice() }),
@@ -93,14 +103,17 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
             loss: p.lastLoss,
           });
           prevSamples = samples;
-          if (readWeights && now - lastWeightsAt > WEIGHTS_EVERY_MS) {
-            postWeights(await readWeights(), `epoch ${p.epoch}, step ${p.stepInEpoch}`);
+          run.at = `epoch ${p.epoch}, step ${p.stepInEpoch}`;
+          if (run.read && now - lastWeightsAt > WEIGHTS_EVERY_MS) {
+            postWeights(await run.read(), run.at);
             lastWeightsAt = performance.now();
           }
+          if (noiseWaiting && run.read) await startNoise(noiseWaiting, run.read, run.at);
           if (pauseRequested && !stopRequested) {
             setState('paused');
             await new Promise<void>((resolve) => (releasePause = resolve));
             releasePause = null;
+            await noiseRunning;
             if (!stopRequested && !deviceLost) setState('training');
           }
           chunkStart = performance.now();
@@ -109,8 +122,8 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
           const { predictions, ...result } = r;
           const labels = mnist.test.labels.subarray(0, predictions.length);
           post({ type: 'epoch', result, confusion: confusionMatrix(labels, predictions), samplesPerSec: (trainCount * 1000) / epochActiveMs });
-          if (readWeights) {
-            const w = await readWeights();
+          if (run.read) {
+            const w = await run.read();
             resumable = { request, epochs: r.epoch, weights: cloneMlp(w) };
             postWeights(w, `after epoch ${r.epoch}`);
             lastWeightsAt = performance.now();
@@ -120,7 +133,10 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
       },
     });
     const last = report.epochs.at(-1);
-    postWeights(weights, report.diverged ? 'last finite read-back' : report.stopped ? 'stopped run' : `after epoch ${last?.epoch}`);
+    const label = report.diverged ? 'last finite read-back' : report.stopped ? 'stopped run' : `after epoch ${last?.epoch}`;
+    // Asked for after the last read-back: measured at the final weights, before they are sent away.
+    if (noiseWaiting) await startNoise(noiseWaiting, async () => weights, label);
+    postWeights(weights, label);
     resumable = null;
     if (report.diverged) post({ type: 'finished', outcome: 'diverged', message: report.diverged });
     else if (report.stopped) post({ type: 'finished', outcome: 'stopped', message: 'Stopped. The charts and the model keep the last read-back.' });
@@ -143,6 +159,58 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
     }
   } finally {
     busy = false;
+    activeRun = null;
+    if (noiseWaiting) {
+      noiseWaiting = null;
+      post({ type: 'noise-error', message: 'the run ended before its next read-back; measure again' });
+    }
+  }
+}
+
+/** Gradient noise at the weights `read` returns, on a device of its own, so the run's buffers and
+ * batch order stay untouched. */
+async function measureNoiseAt(request: NoiseRequest, read: () => Promise<Mlp>, label: string): Promise<void> {
+  const t0 = performance.now();
+  let ctx: GpuContext | null = null;
+  try {
+    if (!data) throw new Error('MNIST is still loading');
+    const weights = await read();
+    const { images, batchSizes, samples, seed } = request;
+    // Rows per evaluation of G, as `npm run noise` takes them: enough to amortise a submit.
+    const chunk = Math.min(images, Math.max(512, ...batchSizes));
+    await kernelsChosen;
+    ctx = await requestGpu();
+    // Gradients only: no room for training steps.
+    const backend = createGpuNoiseBackend(ctx, await chooseKernels(ctx), limitSplit(data.train, images), weights, { rows: chunk, steps: 0, order: 0 });
+    const r = await measureGradientNoise(backend, { trainCount: images, batchSizes, samples, seed, chunk }, (line) => post({ type: 'noise-progress', line }));
+    const seconds = (performance.now() - t0) / 1000;
+    post({ type: 'noise-done', result: { weights: label, images, samples, fullLoss: r.full.loss, fullGradNormSq: r.normSq, rows: r.rows, seconds } });
+  } catch (err) {
+    post({ type: 'noise-error', message: errorText(err) });
+  } finally {
+    // The backend's buffers go with its device.
+    ctx?.destroy();
+  }
+}
+
+function startNoise(request: NoiseRequest, read: () => Promise<Mlp>, label: string): Promise<void> {
+  noiseWaiting = null;
+  noiseRunning = measureNoiseAt(request, read, label).finally(() => (noiseRunning = null));
+  return noiseRunning;
+}
+
+function requestNoise(request: NoiseRequest): void {
+  if (noiseRunning || noiseWaiting) return;
+  if (activeRun) {
+    // Paused: the loop waits in its pause with no step in flight, so the weights can be read now.
+    if (releasePause && activeRun.read) void startNoise(request, activeRun.read, `${activeRun.at} (paused)`);
+    else noiseWaiting = request;
+  } else if (!busy && request.weights) {
+    const { mlp, label } = request.weights;
+    busy = true;
+    void startNoise(request, async () => mlp, label).finally(() => (busy = false));
+  } else {
+    post({ type: 'noise-error', message: busy ? 'the GPU vs CPU check is running; measure when it has finished' : 'no model yet: train one or load a file' });
   }
 }
 
@@ -220,6 +288,9 @@ self.onmessage = (ev: MessageEvent<PageMessage>) => {
       break;
     case 'compare':
       if (!busy) compare(msg.config, msg.steps).catch((err) => post({ type: 'compare-error', message: errorText(err) }));
+      break;
+    case 'noise':
+      requestNoise(msg.request);
       break;
   }
 };

@@ -303,6 +303,47 @@ function trainingRow(label: string, batch: number, losses: ArrayLike<number>, wi
   };
 }
 
+/** At the backend's current weights: G over the first `trainCount` rows, then for each batch size
+ * `samples` random batches of those rows and how far their gradients fall from G. */
+export async function measureGradientNoise(
+  backend: NoiseBackend,
+  o: Pick<NoiseOptions, 'trainCount' | 'batchSizes' | 'samples' | 'seed' | 'chunk'>,
+  log: (line: string) => void,
+): Promise<{ full: { loss: number; grad: Float64Array }; normSq: number; rows: GradientNoiseRow[] }> {
+  const N = o.trainCount;
+  log(`full-batch gradient over ${N} images`);
+  const full = await fullGradient(backend, N, o.chunk);
+  const G = full.grad;
+  const normSq = dot(G, G);
+  const rows: GradientNoiseRow[] = [];
+  for (const B of o.batchSizes) {
+    log(`gradient noise: ${o.samples} batches of ${B}`);
+    const rng = deriveRng(o.seed, NOISE_STREAM + B);
+    const pool = Uint32Array.from({ length: N }, (_, i) => i);
+    const dist: number[] = [], cos: number[] = [], loss: number[] = [];
+    for (let k = 0; k < o.samples; k++) {
+      const g = await backend.gradient(drawBatch(pool, B, rng));
+      dist.push(squaredDistance(g.grad, G));
+      cos.push(cosine(g.grad, G));
+      loss.push(g.loss);
+    }
+    const d = meanWithSe(dist);
+    rows.push({
+      batch: B,
+      samples: o.samples,
+      sqDist: sig(d.mean),
+      sqDistSe: sig(d.se),
+      scaled: sig(B * d.mean),
+      corrected: sig((B * d.mean * (N - 1)) / (N - B)),
+      noiseToSignal: sig(d.mean / normSq),
+      cosine: sig(mean(cos)),
+      lossMean: sig(mean(loss)),
+      lossStd: sig(sampleStd(loss)),
+    });
+  }
+  return { full, normSq, rows };
+}
+
 export async function measureNoise(backend: NoiseBackend, o: NoiseOptions): Promise<NoiseMeasurement> {
   const t0 = performance.now();
   const N = o.trainCount;
@@ -317,36 +358,7 @@ export async function measureNoise(backend: NoiseBackend, o: NoiseOptions): Prom
   }
   const W = await backend.weights();
 
-  log(`full-batch gradient over ${N} images`);
-  const full = await fullGradient(backend, N, o.chunk);
-  const G = full.grad;
-  const normSq = dot(G, G);
-  const gradientNoise: GradientNoiseRow[] = [];
-  for (const B of o.batchSizes) {
-    log(`gradient noise: ${o.samples} batches of ${B}`);
-    const rng = deriveRng(o.seed, NOISE_STREAM + B);
-    const pool = Uint32Array.from({ length: N }, (_, i) => i);
-    const dist: number[] = [], cos: number[] = [], loss: number[] = [];
-    for (let k = 0; k < o.samples; k++) {
-      const g = await backend.gradient(drawBatch(pool, B, rng));
-      dist.push(squaredDistance(g.grad, G));
-      cos.push(cosine(g.grad, G));
-      loss.push(g.loss);
-    }
-    const d = meanWithSe(dist);
-    gradientNoise.push({
-      batch: B,
-      samples: o.samples,
-      sqDist: sig(d.mean),
-      sqDistSe: sig(d.se),
-      scaled: sig(B * d.mean),
-      corrected: sig((B * d.mean * (N - 1)) / (N - B)),
-      noiseToSignal: sig(d.mean / normSq),
-      cosine: sig(mean(cos)),
-      lossMean: sig(mean(loss)),
-      lossStd: sig(sampleStd(loss)),
-    });
-  }
+  const { full, normSq, rows: gradientNoise } = await measureGradientNoise(backend, o, log);
 
   const training: TrainingRow[] = [];
   for (const B of o.batchSizes) {
