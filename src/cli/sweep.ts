@@ -9,12 +9,12 @@ import type { MnistData } from '../data/mnist.ts';
 import { loadMnist } from '../data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { expandPoints, parseGrid, parseList, planRuns, SWEEP_KEYS, SweepSpecError, type PlannedRun } from '../sweep/plan.ts';
+import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, SweepSpecError, type PlannedRun, type SweepPoint } from '../sweep/plan.ts';
 import { emptyResults, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
 import { runSession, type Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 import { configureProgram, fail, isMain, parseChoice, parseInteger, processIo, runCommand, type CliIo } from './common.ts';
-import { renderAccuracySvg, renderSweepMarkdown, sweepTable } from './sweep-report.ts';
+import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from './sweep-report.ts';
 import { textTable } from './tables.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -23,6 +23,8 @@ function buildProgram(io: CliIo): Command {
       'and write results.json, results.md and accuracy.svg.')
     .option('--grid <key=values>', `an axis of the grid, e.g. lr=0.5,1,2 (repeatable; keys: ${SWEEP_KEYS.join(', ')})`, (v: string, a: string[]) => [...a, v], [] as string[])
     .option('--list <file>', 'a JSON array of configurations, e.g. [{"lr": 2, "schedule": "cosine", "epochs": 20}], crossed with --grid')
+    .option('--from <dir>', "another sweep's folder: take its best finished configurations (see --top) instead of --list, and reuse their runs")
+    .option('--top <n>', 'with --from: how many of its best finished configurations, e.g. to verify them with --grid seed=1,2,3', '1')
     .option('--halving', 'successive halving: train all a few epochs, keep the best 1/eta, repeat until the survivors finish')
     .option('--eta <n>', 'halving factor, integer >= 2', '3')
     .option('--min-epochs <n>', 'epochs of the first halving rung at least, integer >= 1', '1')
@@ -34,12 +36,15 @@ function buildProgram(io: CliIo): Command {
     .option('--runtime <r>', 'browser (headless Chrome/Chromium, CHROME_PATH to choose) | node (Dawn)', 'browser')
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')} (default: timed per adapter)`)
     .option('--dry-run', 'print the planned runs and what the results already hold, train nothing')
+    .option('--readme', "rewrite README.md's results table from sweeps/notebook and sweeps/tuned, train nothing")
     .option('--report-only', "rewrite results.md and accuracy.svg from --out's results.json, train nothing");
 }
 
 interface RawOptions {
   grid: string[];
   list?: string;
+  from?: string;
+  top: string;
   halving?: boolean;
   eta: string;
   minEpochs: string;
@@ -52,6 +57,7 @@ interface RawOptions {
   matmul?: string;
   dryRun?: boolean;
   reportOnly?: boolean;
+  readme?: boolean;
 }
 
 async function readResults(file: string, halving: HalvingOptions | null): Promise<SweepResults> {
@@ -83,6 +89,15 @@ async function writeOutputs(dir: string, results: SweepResults): Promise<void> {
   await writeAtomically(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
   await writeAtomically(join(dir, 'results.md'), renderSweepMarkdown(results));
   if (results.runs.length) await writeAtomically(join(dir, 'accuracy.svg'), await renderAccuracySvg(results));
+}
+
+/** The `top` best finished configurations of the sweep in `dir`, as list entries, with that
+ * sweep's runs of them (a run with the same key is the same training: it need not run again). */
+async function bestOf(dir: string, top: number): Promise<{ points: SweepPoint[]; source: SweepResults }> {
+  const source = await readResults(join(dir, 'results.json'), null);
+  const best = summarise(source).filter((s) => s.complete && s.diverged === 0).slice(0, top);
+  if (!best.length) fail(`--from: ${join(dir, 'results.json')} holds no finished configuration without divergence`);
+  return { points: best.map((b) => pointOf(source.runs.find((r) => r.group === b.group)!.config)), source };
 }
 
 const epochLine = (e: Omit<EpochResult, 'predictions'>, of: number) =>
@@ -125,6 +140,13 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     limitTrain: o.limitTrain === undefined ? null : parseInteger('--limit-train', o.limitTrain, 1),
     limitTest: o.limitTest === undefined ? null : parseInteger('--limit-test', o.limitTest, 1),
   };
+  if (o.readme) {
+    const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null)));
+    const readme = await readFile('README.md', 'utf8');
+    await writeFile('README.md', replaceReadmeResults(readme, renderReadmeResults(notebook, tuned)));
+    io.out(`rewrote the results table of README.md from ${README_SWEEPS.notebook} and ${README_SWEEPS.tuned}`);
+    return 0;
+  }
   if (o.reportOnly) {
     const file = join(o.out, 'results.json');
     const results = await readResults(file, null);
@@ -133,21 +155,33 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     io.out(`${textTable(sweepTable(results))}\nwrote ${join(o.out, 'results.md')} and accuracy.svg from ${file}`);
     return 0;
   }
-  if (!o.list && o.grid.length === 0) fail('nothing to sweep: give --grid key=values (e.g. --grid lr=0.5,1,2) and/or --list FILE.json');
+  if (!o.list && !o.from && o.grid.length === 0) {
+    fail('nothing to sweep: give --grid key=values (e.g. --grid lr=0.5,1,2), --list FILE.json or --from DIR');
+  }
+  if (o.list && o.from) fail('--list and --from both give the configurations: choose one');
+  const file = join(o.out, 'results.json');
+  const previous = await readResults(file, halving);
   let plan: PlannedRun[];
   let data: MnistData;
   try {
-    const list = o.list ? parseList(await readFile(o.list, 'utf8').catch((e: Error) => fail(`--list cannot read ${JSON.stringify(o.list)}: ${e.message}`)), o.list) : null;
+    const from = o.from ? await bestOf(o.from, parseInteger('--top', o.top, 1)) : null;
+    const list = from?.points ?? (o.list ? parseList(await readFile(o.list, 'utf8').catch((e: Error) => fail(`--list cannot read ${JSON.stringify(o.list)}: ${e.message}`)), o.list) : null);
     const points = expandPoints(list, parseGrid(o.grid));
     planRuns(points, base); // settings checked before MNIST is read
     data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
     plan = planRuns(points, base, { trainCount: data.train.count, testCount: data.test.count });
+    const keys = new Set(plan.map((r) => r.key));
+    const reused = from?.source.runs.filter((r) => keys.has(r.key) && !previous.runs.some((x) => x.key === r.key)) ?? [];
+    if (reused.length) {
+      previous.runs.push(...reused);
+      const own = previous.commands.filter((c) => !from!.source.commands.includes(c));
+      previous.commands = [...from!.source.commands, ...own];
+      io.out(`reusing ${reused.length} finished runs of ${o.from}`);
+    }
   } catch (e) {
     if (e instanceof SweepSpecError) fail(e.message);
     throw e;
   }
-  const file = join(o.out, 'results.json');
-  const previous = await readResults(file, halving);
   const groups = new Set(plan.map((r) => r.group)).size;
   io.out(`sweep: ${plan.length} runs (${groups} configurations x seeds)${halving ? `, successive halving with eta ${halving.eta}` : ''}; ` +
     `results in ${o.out} (${previous.runs.length} runs there already)`);

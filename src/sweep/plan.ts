@@ -44,6 +44,11 @@ function asKey(name: string, where: string): SweepKey {
   throw new SweepSpecError(`${where}: unknown setting ${JSON.stringify(name)} (accepted: ${SWEEP_KEYS.join(', ')})`);
 }
 
+/** The sweep settings of a configuration, e.g. to run another sweep's best ones again. */
+export function pointOf(c: TrainConfig): SweepPoint {
+  return Object.fromEntries(SWEEP_KEYS.filter((k) => k !== 'seed').map((k) => [k, c[FIELD[k]] as SweepValue]));
+}
+
 /** `--grid lr=0.5,1,2` and friends: one axis per assignment, every value parsed. */
 export function parseGrid(assignments: string[]): Map<SweepKey, SweepValue[]> {
   const axes = new Map<SweepKey, SweepValue[]>();

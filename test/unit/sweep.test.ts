@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderSweepMarkdown, summarise } from '../../src/cli/sweep-report.ts';
+import { README_SWEEPS, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise } from '../../src/cli/sweep-report.ts';
 import { runSweepCli } from '../../src/cli/sweep.ts';
 import { expandPoints, parseGrid, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
 import { emptyResults, runSweep, type SweepResults } from '../../src/sweep/run.ts';
@@ -100,8 +100,24 @@ describe('sweep CLI', () => {
     expect((JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as SweepResults).commands).toHaveLength(2);
   }, 60_000);
 
+  it('--from DIR --top N runs that sweep\'s best N with more seeds, reusing the runs it has', async () => {
+    const verify = join(dir, 'verify');
+    const r = await cli('--device', 'cpu', '--limit-train', '96', '--limit-test', '64', '--from', out, '--top', '1', '--grid', 'seed=1,2', '--out', verify);
+    expect(r.err).toEqual([]);
+    const results = JSON.parse(readFileSync(join(verify, 'results.json'), 'utf8')) as SweepResults;
+    const source = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as SweepResults;
+    const best = summarise(source)[0];
+    expect(results.runs.map((x) => `${x.label} seed=${x.config.seed}`)).toEqual([`${best.label} seed=1`, `${best.label} seed=2`]);
+    // Seed 1 is the source's run itself; only seed 2 was trained.
+    expect(results.runs[0]).toEqual(source.runs.find((x) => x.group === best.group));
+    expect(r.out.filter((l) => l.includes(': training '))).toHaveLength(1);
+    expect(results.commands.slice(0, source.commands.length)).toEqual(source.commands);
+  }, 60_000);
+
   it.each([
     [[], 'nothing to sweep'],
+    [['--from', '/nonexistent-sweep'], '--from: /nonexistent-sweep/results.json holds no finished configuration'],
+    [['--from', '/x', '--list', '/y.json'], '--list and --from both'],
     [['--grid', 'lr=0'], '--lr must be a finite number > 0'],
     [['--grid', 'foo=1'], 'unknown setting "foo"'],
     [['--list', '/nonexistent.json'], '--list cannot read "/nonexistent.json"'],
@@ -123,4 +139,18 @@ describe('sweep CLI', () => {
     expect(r.err.join(' ')).toContain('not valid JSON');
     expect(readFileSync(join(bad, 'results.json'), 'utf8')).toBe('{"runs": [');
   }, 60_000);
+});
+
+describe('README results table', () => {
+  it('is what `npm run sweep -- --readme` renders from the committed sweeps', () => {
+    const read = (d: string) => JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')) as SweepResults;
+    const block = renderReadmeResults(read(README_SWEEPS.notebook), read(README_SWEEPS.tuned));
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain(block);
+    expect(replaceReadmeResults(readme, block)).toBe(readme);
+    // The figures in it come from runs: three seeds of every configuration, each trained to its end.
+    for (const d of [README_SWEEPS.notebook, README_SWEEPS.tuned]) {
+      for (const s of summarise(read(d))) expect(s).toMatchObject({ complete: true, seeds: [1, 2, 3], diverged: 0 });
+    }
+  });
 });
