@@ -13,7 +13,7 @@ import { BENCH_SECTIONS, type BenchOptions, type BenchResult, type BenchSection 
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { BenchWindow } from './bench-page.ts';
-import { configureProgram, isMain, parseChoice, parseInteger, processIo, runCommand, type CliIo } from './common.ts';
+import { configureProgram, runIfMain, parseChoice, parseInteger, runCommand, type CliIo } from './common.ts';
 
 function buildProgram(io: CliIo): Command {
   return configureProgram(new Command('bench'), io)
@@ -117,8 +117,4 @@ export function runBenchCli(argv: string[], io: CliIo): Promise<number> {
   return runCommand(program, io, () => run(program, argv, io));
 }
 
-if (await isMain(import.meta.url)) {
-  process.exitCode = await runBenchCli(process.argv.slice(2), processIo);
-  // Dawn's instance keeps Node's event loop alive; the run is over.
-  process.exit();
-}
+await runIfMain(import.meta.url, runBenchCli);

@@ -98,6 +98,15 @@ export async function runCommand(program: Command, io: CliIo, body: () => Promis
   }
 }
 
+/** The entry point of every command: when the module at `url` is the script Node was started
+ * with, runs `cli` on the command line and exits with its code. Exiting is needed: Dawn's
+ * instance keeps Node's event loop alive after a GPU run. */
+export async function runIfMain(url: string, cli: (argv: string[], io: CliIo) => Promise<number>): Promise<void> {
+  if (!(await isMain(url))) return;
+  process.exitCode = await cli(process.argv.slice(2), processIo);
+  process.exit();
+}
+
 /** True when the module at `url` is the script Node was started with. */
 export async function isMain(url: string): Promise<boolean> {
   const script = process.argv[1];

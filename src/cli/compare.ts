@@ -8,7 +8,7 @@ import { requestGpu, describeAdapter } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
 import { ConfigError, NOTEBOOK_RECIPE } from '../train/config.ts';
-import { configureProgram, fail, isMain, parseChoice, parseInteger, parseNumber, processIo, runCommand, type CliIo } from './common.ts';
+import { configureProgram, fail, runIfMain, parseChoice, parseInteger, parseNumber, runCommand, type CliIo } from './common.ts';
 
 function buildProgram(io: CliIo): Command {
   const R = NOTEBOOK_RECIPE;
@@ -98,7 +98,4 @@ export function runCompareCli(argv: string[], io: CliIo): Promise<number> {
   return runCommand(program, io, () => run(program, argv, io));
 }
 
-if (await isMain(import.meta.url)) {
-  process.exitCode = await runCompareCli(process.argv.slice(2), processIo);
-  process.exit();
-}
+await runIfMain(import.meta.url, runCompareCli);

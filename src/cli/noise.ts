@@ -10,7 +10,7 @@ import { initMlp } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { capacityFor, createCpuNoiseBackend, createGpuNoiseBackend, measureNoise, type NoiseBackend, type NoiseOptions } from '../train/noise.ts';
 import { chooseKernels } from '../train/step.ts';
-import { configureProgram, fail, isMain, parseChoice, parseInteger, parseNumber, processIo, runCommand, type CliIo } from './common.ts';
+import { configureProgram, fail, runIfMain, parseChoice, parseInteger, parseNumber, runCommand, type CliIo } from './common.ts';
 import { NOISE_DOC, NOISE_SVG, noiseTables, renderNoiseDoc, renderNoiseSvg, type NoiseReport } from './noise-doc.ts';
 import { textTable } from './tables.ts';
 import { readInit } from './train.ts';
@@ -138,8 +138,4 @@ export function runNoiseCli(argv: string[], io: CliIo): Promise<number> {
   return runCommand(program, io, () => run(program, argv, io));
 }
 
-if (await isMain(import.meta.url)) {
-  process.exitCode = await runNoiseCli(process.argv.slice(2), processIo);
-  // Dawn's instance keeps Node's event loop alive; the run is over.
-  process.exit();
-}
+await runIfMain(import.meta.url, runNoiseCli);

@@ -8,17 +8,18 @@ import { Command } from 'commander';
 import type { MnistData } from '../data/mnist.ts';
 import { loadMnist } from '../data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
-import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
+import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, SweepSpecError, type PlannedRun, type SweepPoint } from '../sweep/plan.ts';
 import { emptyResults, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
 import { runSession, type Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
-import { configureProgram, fail, isMain, parseChoice, parseInteger, processIo, runCommand, type CliIo } from './common.ts';
+import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
 import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from './sweep-report.ts';
 import { textTable } from './tables.ts';
+import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 function buildProgram(io: CliIo): Command {
-  return configureProgram(new Command('sweep'), io)
+  return addTrainerOptions(configureProgram(new Command('sweep'), io))
     .description("Tune the notebook's 784-512-256-10 network: train every configuration of a grid and/or list, resumably, " +
       'and write results.json, results.md and accuracy.svg.')
     .option('--grid <key=values>', `an axis of the grid, e.g. lr=0.5,1,2 (repeatable; keys: ${SWEEP_KEYS.join(', ')})`, (v: string, a: string[]) => [...a, v], [] as string[])
@@ -29,18 +30,12 @@ function buildProgram(io: CliIo): Command {
     .option('--eta <n>', 'halving factor, integer >= 2', '3')
     .option('--min-epochs <n>', 'epochs of the first halving rung at least, integer >= 1', '1')
     .option('--out <dir>', 'results folder; an existing results.json there is resumed', 'sweeps/latest')
-    .option('--limit-train <n>', 'use only the first n training images')
-    .option('--limit-test <n>', 'use only the first n test images')
-    .option('--data <dir>', 'folder with the four MNIST IDX files (plain or .gz); default: the embedded MNIST')
-    .option('--device <d>', 'gpu | cpu (cpu: the TypeScript reference)', 'gpu')
-    .option('--runtime <r>', 'browser (headless Chrome/Chromium, CHROME_PATH to choose) | node (Dawn)', 'browser')
-    .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')} (default: timed per adapter)`)
     .option('--dry-run', 'print the planned runs and what the results already hold, train nothing')
     .option('--readme', "rewrite README.md's results table from sweeps/notebook and sweeps/tuned, train nothing")
     .option('--report-only', "rewrite results.md and accuracy.svg from --out's results.json, train nothing");
 }
 
-interface RawOptions {
+interface RawOptions extends RawTrainerOptions {
   grid: string[];
   list?: string;
   from?: string;
@@ -49,12 +44,6 @@ interface RawOptions {
   eta: string;
   minEpochs: string;
   out: string;
-  limitTrain?: string;
-  limitTest?: string;
-  data?: string;
-  device: string;
-  runtime: string;
-  matmul?: string;
   dryRun?: boolean;
   reportOnly?: boolean;
   readme?: boolean;
@@ -132,14 +121,9 @@ async function withRunner<T>(o: { device: Device; runtime: 'browser' | 'node'; d
 async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<RawOptions>();
-  const device = parseChoice<Device>('--device', o.device, ['gpu', 'cpu']);
-  const runtime = parseChoice('--runtime', o.runtime, ['browser', 'node'] as const);
-  const matmul = o.matmul === undefined ? undefined : parseChoice<MatmulVariant>('--matmul', o.matmul, MATMUL_VARIANTS);
+  const { device, runtime, matmul, limitTrain, limitTest } = parseTrainerOptions(o);
   const halving = o.halving ? { eta: parseInteger('--eta', o.eta, 2, 100), minEpochs: parseInteger('--min-epochs', o.minEpochs, 1) } : null;
-  const base = {
-    limitTrain: o.limitTrain === undefined ? null : parseInteger('--limit-train', o.limitTrain, 1),
-    limitTest: o.limitTest === undefined ? null : parseInteger('--limit-test', o.limitTest, 1),
-  };
+  const base = { limitTrain, limitTest };
   if (o.readme) {
     const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null)));
     const readme = await readFile('README.md', 'utf8');
@@ -205,8 +189,4 @@ export function runSweepCli(argv: string[], io: CliIo): Promise<number> {
   return runCommand(program, io, () => run(program, argv, io));
 }
 
-if (await isMain(import.meta.url)) {
-  process.exitCode = await runSweepCli(process.argv.slice(2), processIo);
-  // Dawn's instance keeps Node's event loop alive; the run is over.
-  process.exit();
-}
+await runIfMain(import.meta.url, runSweepCli);

@@ -7,11 +7,10 @@ import { Command } from 'commander';
 import {
   configureProgram,
   fail,
-  isMain,
+  runIfMain,
   parseChoice,
   parseInteger,
   parseNumber,
-  processIo,
   runCommand,
   type CliIo,
 } from './common.ts';
@@ -208,8 +207,4 @@ export function runToyCli(argv: string[], io: CliIo): Promise<number> {
   return runCommand(program, io, () => run(program, argv, io));
 }
 
-if (await isMain(import.meta.url)) {
-  process.exitCode = await runToyCli(process.argv.slice(2), processIo);
-  // Dawn's instance keeps Node's event loop alive after --device gpu; the run is over.
-  process.exit();
-}
+await runIfMain(import.meta.url, runToyCli);

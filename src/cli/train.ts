@@ -4,28 +4,27 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { loadMnist } from '../data/mnist-node.ts';
-import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { ConfigError, LR_SCHEDULES, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
-import { runSession, type Device, type TrainReport } from '../train/session.ts';
+import { runSession, type TrainReport } from '../train/session.ts';
 import {
   configureProgram,
   fail,
-  isMain,
+  runIfMain,
   parseChoice,
   parseInteger,
   parseNumber,
-  processIo,
   runCommand,
   type CliIo,
 } from './common.ts';
 import { createReporter } from './reporter.ts';
+import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 const R = NOTEBOOK_RECIPE;
 
 function buildProgram(io: CliIo): Command {
-  return configureProgram(new Command('train'), io)
+  return addTrainerOptions(configureProgram(new Command('train'), io))
     .description("Train the notebook's MNIST MLP with WebGPU (default: its recipe, 784-512-256-10, SGD lr 0.5, batch 32, 10 epochs).")
     .option('--epochs <n>', 'epochs, integer >= 1', String(R.epochs))
     .option('--batch <n>', 'batch size, integer in [1, training samples]', String(R.batchSize))
@@ -39,19 +38,13 @@ function buildProgram(io: CliIo): Command {
     .option('--no-shuffle', 'keep the training set in file order')
     .option('--log-interval <n>', 'a Train Epoch line every n batches', String(R.logInterval))
     .option('--readback-every <n>', 'steps per GPU submit between loss read-backs', String(R.readbackEvery))
-    .option('--limit-train <n>', 'use only the first n training images')
-    .option('--limit-test <n>', 'use only the first n test images')
-    .option('--data <dir>', 'folder with the four MNIST IDX files (plain or .gz); default: the embedded MNIST')
-    .option('--device <d>', 'gpu | cpu (cpu: the TypeScript reference)', 'gpu')
-    .option('--runtime <r>', 'browser (headless Chrome/Chromium, CHROME_PATH to choose) | node (Dawn)', 'browser')
-    .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')} (default: timed per adapter)`)
     .option('--init <file>', 'start from these weights (.safetensors, PyTorch names fc1.weight ...)')
     .option('--save <file>', 'write the final weights (.safetensors)')
     .option('--json <file>', 'write a JSON report (config, adapter, per-step loss, per-epoch results)')
     .option('--no-progress', 'no progress bar');
 }
 
-interface RawOptions {
+interface RawOptions extends RawTrainerOptions {
   epochs: string;
   batch: string;
   lr: string;
@@ -64,12 +57,6 @@ interface RawOptions {
   shuffle: boolean;
   logInterval: string;
   readbackEvery: string;
-  limitTrain?: string;
-  limitTest?: string;
-  data?: string;
-  device: string;
-  runtime: string;
-  matmul?: string;
   init?: string;
   save?: string;
   json?: string;
@@ -91,8 +78,6 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
     shuffle: o.shuffle,
     logInterval: parseInteger('--log-interval', o.logInterval, 1),
     readbackEvery: parseInteger('--readback-every', o.readbackEvery, 1),
-    limitTrain: o.limitTrain === undefined ? null : parseInteger('--limit-train', o.limitTrain, 1),
-    limitTest: o.limitTest === undefined ? null : parseInteger('--limit-test', o.limitTest, 1),
   };
 }
 
@@ -114,10 +99,9 @@ export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
 async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<RawOptions>();
-  const partial = configFrom(o);
-  const device = parseChoice<Device>('--device', o.device, ['gpu', 'cpu']);
-  const runtime = parseChoice('--runtime', o.runtime, ['browser', 'node'] as const);
-  const matmul = o.matmul === undefined ? undefined : parseChoice<MatmulVariant>('--matmul', o.matmul, MATMUL_VARIANTS);
+  const trainer = parseTrainerOptions(o);
+  const { device, runtime, matmul } = trainer;
+  const partial = { ...configFrom(o), limitTrain: trainer.limitTrain, limitTest: trainer.limitTest };
   let config: TrainConfig;
   try {
     // Checks that need no data first, so a typo fails before MNIST is read.
@@ -169,8 +153,4 @@ export function runTrainCli(argv: string[], io: CliIo): Promise<number> {
   return runCommand(program, io, () => run(program, argv, io));
 }
 
-if (await isMain(import.meta.url)) {
-  process.exitCode = await runTrainCli(process.argv.slice(2), processIo);
-  // Dawn's instance keeps Node's event loop alive; the run is over.
-  process.exit();
-}
+await runIfMain(import.meta.url, runTrainCli);

@@ -5,7 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { initMlp } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
-import { collectErrors, fillForm, openDashboard, points } from './helpers.ts';
+import { collectErrors, fillForm, openDashboard, points, trainThenPause } from './helpers.ts';
 
 // Settings that reach a real accuracy in one epoch within seconds on SwiftShader. The notebook's
 // 784-512-256-10 at lr 0.5 sits on its loss plateau for hundreds of steps (CLI: 13% after one epoch
@@ -43,16 +43,8 @@ test('trains one epoch live, reads a drawn test digit, and keeps its model when 
   await expect(page.locator('#device-status dl')).toContainText('architecture');
 
   await fillForm(page, QUICK);
-  await page.locator('#train').click();
-  // Pause as soon as the run has started: it takes effect at the next read-back (every 10 steps),
-  // so the pause is seen mid-epoch however fast the adapter is. Waiting for the first chart point
-  // first would race a fast adapter to the end of this 125-step epoch.
-  await expect(page.locator('#pause')).toBeEnabled({ timeout: 120_000 });
-  await page.locator('#pause').click();
-  await expect(page.locator('#run-status')).toContainText('Paused', { timeout: 120_000 });
-  // The chart redraws on the next animation frame: let the last read-back land first.
-  await page.evaluate(() => new Promise(requestAnimationFrame));
-  const pausedAt = await points(page, 'chart-loss');
+  // Read-backs every 10 steps: the pause lands inside this 125-step epoch.
+  const pausedAt = await trainThenPause(page);
   await page.waitForTimeout(1500);
   expect(await points(page, 'chart-loss')).toBe(pausedAt);
   expect(pausedAt).toBeLessThan(STEPS);

@@ -22,3 +22,16 @@ export async function fillForm(page: Page, values: Record<string, string>): Prom
 }
 
 export const points = (page: Page, chart: string) => page.locator(`#${chart}`).getAttribute('data-points').then(Number);
+
+/** Starts a run and pauses it as soon as it has started: the pause takes effect at the next
+ * read-back, so it lands mid-epoch however fast the adapter is (waiting for a chart point first
+ * would race a fast adapter to the end of a short epoch). Returns the loss chart's points then. */
+export async function trainThenPause(page: Page): Promise<number> {
+  await page.locator('#train').click();
+  await expect(page.locator('#pause')).toBeEnabled({ timeout: 120_000 });
+  await page.locator('#pause').click();
+  await expect(page.locator('#run-status')).toContainText('Paused', { timeout: 120_000 });
+  // The chart redraws on the next animation frame: let the last read-back land first.
+  await page.evaluate(() => new Promise(requestAnimationFrame));
+  return points(page, 'chart-loss');
+}

@@ -2,7 +2,7 @@
 // without disturbing it.
 import { mkdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { collectErrors, fillForm, openDashboard, points } from './helpers.ts';
+import { collectErrors, fillForm, openDashboard, points, trainThenPause } from './helpers.ts';
 
 // 2,000 images at batch 32: 63 steps an epoch. The default counts (20 batches per size, G over
 // min(4,096, the subset) images) are what the panel offers a person.
@@ -36,12 +36,7 @@ test('measures the gradient noise per batch size at the current weights, with th
   await fillForm(page, RUN);
   await expect(page.locator('#noise-note')).toContainText('20 random batches of each size B = 8, 32, 128, 512');
   await expect(page.locator('#noise-note')).toContainText('whole training subset (2,000 images)');
-  await page.locator('#train').click();
-  await expect(page.locator('#pause')).toBeEnabled({ timeout: 120_000 });
-  await page.locator('#pause').click();
-  await expect(page.locator('#run-status')).toContainText('Paused', { timeout: 120_000 });
-  await page.evaluate(() => new Promise(requestAnimationFrame));
-  const pausedAt = await points(page, 'chart-loss');
+  const pausedAt = await trainThenPause(page);
 
   await page.locator('#noise').click();
   const paused = await noiseRows(page);
