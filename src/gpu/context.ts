@@ -258,8 +258,8 @@ async function requestAdapter(options: GPURequestAdapterOptions): Promise<Adapte
   }
   // A variable specifier keeps bundlers from pulling the native addon into browser builds.
   const nodeEntry = './node-gpu.ts';
-  const { requestNodeAdapter, releaseNodeGpu } = (await import(/* @vite-ignore */ nodeEntry)) as typeof import('./node-gpu.ts');
-  return { adapter: await requestNodeAdapter(options, nodeHelp), runtime: 'node', release: releaseNodeGpu };
+  const { requestNodeAdapter } = (await import(/* @vite-ignore */ nodeEntry)) as typeof import('./node-gpu.ts');
+  return { ...(await requestNodeAdapter(options, nodeHelp)), runtime: 'node' };
 }
 
 export async function requestGpu(options: GpuOptions = {}): Promise<GpuContext> {

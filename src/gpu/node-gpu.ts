@@ -8,15 +8,13 @@ const swiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
  * without a GPU, where Mesa's lavapipe does not work with Dawn), the SwiftShader that Debian's
  * chromium ships, so Node and Chrome run the same software adapter. A user's VK_ICD_FILENAMES
  * is always respected. */
-// Dawn tears its instance down when the GPU object is garbage-collected, taking live devices
-// with it (a crash, not an error); so the instance is held until the context is destroyed.
-let instance: GPU | null = null;
+// Dawn tears an instance down when its GPU object is garbage-collected, taking that instance's
+// devices with it (a crash, not an error); so every context's instance is held here until the
+// context is destroyed. One slot would not do: a second context (a test's own run beside the
+// suite's, a sweep beside the dashboard) would orphan the first one's instance.
+const held = new Set<GPU>();
 
-export function releaseNodeGpu(): void {
-  instance = null;
-}
-
-export async function requestNodeAdapter(options: GPURequestAdapterOptions, help: string): Promise<GPUAdapter | null> {
+export async function requestNodeAdapter(options: GPURequestAdapterOptions, help: string): Promise<{ adapter: GPUAdapter | null; release: () => void }> {
   let webgpu: typeof import('webgpu');
   try {
     webgpu = await import('webgpu');
@@ -24,10 +22,13 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions, help
     throw new GpuUnavailableError(`Could not load Dawn (npm webgpu): ${(err as Error).message}. ${help}`);
   }
   Object.assign(globalThis, webgpu.globals);
-  instance = webgpu.create([]);
-  const adapter = await instance.requestAdapter(options);
-  if (adapter || process.env.VK_ICD_FILENAMES || !existsSync(swiftShaderIcd)) return adapter;
-  process.env.VK_ICD_FILENAMES = swiftShaderIcd;
-  instance = webgpu.create([]);
-  return instance.requestAdapter(options);
+  let gpu = webgpu.create([]);
+  let adapter = await gpu.requestAdapter(options);
+  if (!adapter && !process.env.VK_ICD_FILENAMES && existsSync(swiftShaderIcd)) {
+    process.env.VK_ICD_FILENAMES = swiftShaderIcd;
+    gpu = webgpu.create([]);
+    adapter = await gpu.requestAdapter(options);
+  }
+  held.add(gpu);
+  return { adapter, release: () => void held.delete(gpu) };
 }
