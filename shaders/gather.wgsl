@@ -1,27 +1,37 @@
-// Batch conversion: u8 images and labels, resident on the GPU for the whole run, to the f32 input
-// rows and u32 labels of one batch. One invocation per output pixel: invocation (k, r) writes
-// x[r, k] = images[s * rowLen + k] / 255 with s = order[counter[0] * batchStride + r], the r-th
-// sample of the step the GPU-side counter points at; invocation (0, r) also writes y[r].
+// Batch conversion: u8 images and labels to the f32 input rows and u32 labels of one batch. One
+// invocation per output pixel: invocation (k, r) writes x[r, k] = images[s * rowLen + k] / 255 for
+// its row's sample s; invocation (0, r) also writes y[r] = labels[s]. Two entry points pick s:
+//   gather_u8: the data set resident on the GPU for the whole run, s = order[counter[0] *
+//     batchStride + r], the r-th sample of the step the GPU-side counter points at;
+//   convert_u8: one batch the CPU wrote in sample order (a streamed ring slot), s = r.
 // The u8 sets are packed 4 bytes per u32 word, little-endian (a Uint8Array's bytes as uploaded),
 // so any rowLen works: a byte is picked out of its word by address, never assumed aligned.
 // Workgroup 64x1; grid ceil(rowLen / 64) x rows, so the row index needs no bounds check.
-// Bindings: 0 params (uniform batchStride, rowLen), 1 images (u8 packed), 2 labels (u8
-// packed), 3 order (u32, the epoch's sample indices), 4 counter (u32[1], the step within the
-// epoch), 5 x (rows, rowLen) f32, 6 y (rows) u32.
+// Bindings: 0 params (uniform batchStride, rowLen), 1 images (u8 packed), 2 labels (u8 packed),
+// 3 x (rows, rowLen) f32, 4 y (rows) u32; gather_u8 only: 5 order (u32, the epoch's sample
+// indices), 6 counter (u32[1], the step within the epoch). convert_u8's bindings are the first
+// five, so its automatic layout is a prefix of gather_u8's and one wrapper binds both.
 
 struct Params { batchStride: u32, rowLen: u32, pad0: u32, pad1: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> images: array<u32>;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
-@group(0) @binding(3) var<storage, read> order: array<u32>;
-@group(0) @binding(4) var<storage, read> counter: array<u32>;
-@group(0) @binding(5) var<storage, read_write> x: array<f32>;
-@group(0) @binding(6) var<storage, read_write> y: array<u32>;
+@group(0) @binding(3) var<storage, read_write> x: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<u32>;
+@group(0) @binding(5) var<storage, read> order: array<u32>;
+@group(0) @binding(6) var<storage, read> counter: array<u32>;
 
 // Byte `addr` of a packed set, given the word that holds it.
 fn byteAt(word: u32, addr: u32) -> u32 {
   return extractBits(word, (addr & 3u) * 8u, 8u);
+}
+
+// Pixel k of row r from sample s, and the row's label.
+fn convertPixel(s: u32, r: u32, k: u32) {
+  let addr = s * params.rowLen + k;
+  x[r * params.rowLen + k] = f32(byteAt(images[addr >> 2u], addr)) / 255.0;
+  if (k == 0u) { y[r] = byteAt(labels[s >> 2u], s); }
 }
 
 @compute @workgroup_size(64)
@@ -29,8 +39,13 @@ fn gather_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = gid.x;
   let r = gid.y;
   if (k >= params.rowLen) { return; }
-  let sample = order[counter[0] * params.batchStride + r];
-  let addr = sample * params.rowLen + k;
-  x[r * params.rowLen + k] = f32(byteAt(images[addr >> 2u], addr)) / 255.0;
-  if (k == 0u) { y[r] = byteAt(labels[sample >> 2u], sample); }
+  convertPixel(order[counter[0] * params.batchStride + r], r, k);
+}
+
+@compute @workgroup_size(64)
+fn convert_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let k = gid.x;
+  let r = gid.y;
+  if (k >= params.rowLen) { return; }
+  convertPixel(r, r, k);
 }

@@ -95,6 +95,19 @@ export function renderMarkdown(r: BenchResult): string {
         'a dozen dispatches whatever the width; the GPU catches up as the width grows).'
       : `Crossover: the GPU first wins at width ${r.toy.crossoverWidth}.`, '');
   }
+  if (r.data) {
+    lines.push('## 6. Data path: upload once + GPU gather (A) vs a streamed ring (B), per epoch of 60,000 images', '',
+      '(A): the u8 set uploaded once (shown apart), then per epoch the shuffled order written and every batch gathered on the ' +
+      'GPU by it. (B): per step the CPU gathers the batch\'s u8 rows and labels by the same order, writeBuffer()s them into a ring ' +
+      'slot and a kernel converts the slot to f32. Both submit steps as the trainer does and advance its step counter; one sync ' +
+      'per epoch. B / A and B − A are medians of per-round figures; break-even = upload / (B − A).', '', table(
+        ['batch', 'steps (per submit)', 'upload once ms (resident MB)', '(A) gather ms/epoch', '(B) streaming ms/epoch',
+          'of which CPU gather + writeBuffer ms', 'B / A', 'B − A ms/epoch', 'break-even epochs', 'ring slots (MB)'],
+        r.data.rows.map((d) => [String(d.batch), `${d.steps} (${d.stepsPerSubmit})`, `${f(d.uploadMs, 0)} (${f(d.residentBytes / 1e6, 1)})`,
+          f(d.onceEpochMs, 0), f(d.streamEpochMs, 0), f(d.streamCpuMs, 0), f(d.streamOverOnce), f(d.streamExtraMsPerEpoch, 0),
+          d.breakEvenEpochs === null ? 'never' : f(d.breakEvenEpochs, 1), `${d.ringSlots} (${f(d.ringBytes / 1e6, 2)})`]),
+      ), '', `**Conclusion** (${r.data.epochs} epochs, the recipe's): ${r.data.conclusion}`, '');
+  }
   if (r.targets.length) {
     lines.push('## Targets', '', table(['target', 'measured', 'holds'],
       r.targets.map((t) => [t.name, t.measured, t.holds ? 'yes' : '**no**'])), '');

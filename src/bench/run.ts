@@ -3,8 +3,10 @@
 // the benchmark issue. `npm run bench` (src/cli/bench.ts) runs this and writes the files.
 import type { GpuContext } from '../gpu/context.ts';
 import { MATMUL_VARIANTS } from '../gpu/kernels/matmul.ts';
+import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { chooseKernels } from '../train/step.ts';
 import { measureCeiling, type PeakProbe } from './ceiling.ts';
+import { benchData, dataVerdict } from './data.ts';
 import { benchMatmuls } from './matmul.ts';
 import type { TimingBudget } from './timing.ts';
 import { benchToy } from './toy.ts';
@@ -117,6 +119,7 @@ export async function runBench(
     training: [],
     cpuReference: [],
     toy: null,
+    data: null,
     targets: [],
     notes,
     totalSeconds: 0,
@@ -152,6 +155,21 @@ export async function runBench(
       'evaluation-step medians (ceil(60000/B) steps + ceil(10000/B) evaluation steps), not run.');
   }
   if (has('toy')) result.toy = await benchToy(ctx, options.toyWidths, budget, v, log);
+  if (has('data')) {
+    const rows = await benchData(ctx, { batches: options.batches, readbackEvery: options.readbackEvery },
+      { ...budget, maxTotalMs: options.quick ? 30_000 : 120_000 }, v, log);
+    // The verdict for the notebook's recipe (batch 32, 10 epochs), or the first batch measured.
+    const row = rows.find((d) => d.batch === NOTEBOOK_RECIPE.batchSize) ?? rows[0];
+    if (row) {
+      const { choice, line } = dataVerdict(row, NOTEBOOK_RECIPE.epochs);
+      // Where the shaders run on the CPU, both paths compete for the same cores as the trainer's
+      // host code: the figures need not carry over to a GPU.
+      const conclusion = ctx.adapter.isFallbackAdapter ? `${line} (Measured on a CPU fallback adapter: re-measure on a GPU ` +
+        'before changing the trainer.)' : line;
+      result.data = { rows, epochs: NOTEBOOK_RECIPE.epochs, choice, conclusion };
+      log(`data: ${conclusion}`);
+    }
+  }
 
   result.validation.passed = v.passed;
   result.targets = checkTargets(result);

@@ -5,7 +5,7 @@ import type { AdapterSummary } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Timing } from './timing.ts';
 
-export const BENCH_SECTIONS = ['ceiling', 'matmul', 'training', 'cpu', 'toy'] as const;
+export const BENCH_SECTIONS = ['ceiling', 'matmul', 'training', 'cpu', 'toy', 'data'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchOptions {
@@ -157,6 +157,37 @@ export interface ToyRow {
   timings: { cpu: Timing; gpu: Timing };
 }
 
+/** How batches enter the GPU (section 6), per epoch of the recipe's 60,000 training images:
+ * (A) upload-once, the u8 set resident and each batch gathered on the GPU by the shuffled order;
+ * (B) streaming, each batch gathered on the CPU and written into a ring slot, converted there. */
+export interface DataRow {
+  batch: number;
+  /** Steps per epoch, and per submit (one sync per epoch). */
+  steps: number;
+  stepsPerSubmit: number;
+  /** (B)'s ring: one slot per step of a submit, each a batch of u8 rows and labels. */
+  ringSlots: number;
+  ringBytes: number;
+  /** (A)'s u8 training set, resident for the whole run. */
+  residentBytes: number;
+  /** (A)'s one-time upload of the u8 images and labels, to the end of a sync. */
+  uploadMs: number;
+  /** (A) per epoch: the order written, every batch's gather dispatch. */
+  onceEpochMs: number;
+  /** (B) per epoch: CPU gather, writeBuffer and convert dispatch of every batch. */
+  streamEpochMs: number;
+  /** Of which the CPU gather and writeBuffer calls. */
+  streamCpuMs: number;
+  /** (B) / (A) per epoch, median over interleaved rounds. */
+  streamOverOnce: number;
+  /** (B) - (A) per epoch, median over rounds: what upload-once saves each epoch. */
+  streamExtraMsPerEpoch: number;
+  /** uploadMs / streamExtraMsPerEpoch: epochs until upload-once has paid for its upload; null
+   * when streaming costs no more per epoch. */
+  breakEvenEpochs: number | null;
+  timings: { upload: Timing; once: Timing; stream: Timing };
+}
+
 export interface TargetCheck {
   name: string;
   target: string;
@@ -187,6 +218,9 @@ export interface BenchResult {
   training: TrainingRow[];
   cpuReference: CpuRow[];
   toy: { rows: ToyRow[]; crossoverWidth: number | null } | null;
+  /** Section 6, with a conclusion computed from the figures at the recipe's batch size (or the
+   * first measured) for the recipe's epochs. */
+  data: { rows: DataRow[]; epochs: number; choice: 'upload-once' | 'streaming'; conclusion: string } | null;
   targets: TargetCheck[];
   notes: string[];
   totalSeconds: number;

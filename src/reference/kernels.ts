@@ -175,6 +175,12 @@ export function gatherU8Cpu(images: Uint8Array, indices: ArrayLike<number>, rowL
   return out;
 }
 
+/** convert_u8's twin: the first `rows` rows of a batch already gathered in sample order (a
+ * streamed ring slot), scaled to [0, 1]. */
+export function convertU8Cpu(images: Uint8Array, rows: number, rowLen: number): Float32Array {
+  return gatherU8Cpu(images, Array.from({ length: rows }, (_, r) => r), rowLen);
+}
+
 /** Summed squared error of (B, C) outputs against one-hot labels, and its gradient
  * 2 * (out - expected): the toy network's loss, exactly as the notebook prints it. */
 export function squaredErrorCpu(

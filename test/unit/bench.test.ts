@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBenchCli } from '../../src/cli/bench.ts';
+import { breakEvenEpochs, dataVerdict, packBatch } from '../../src/bench/data.ts';
 import type { BenchResult } from '../../src/bench/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
@@ -35,7 +36,7 @@ describe('bench CLI', () => {
   });
 
   it('a tiny quick run in Node validates, times and writes the JSON and Markdown', async () => {
-    const { code, err } = await cli(...TINY);
+    const { code, err } = await cli(...TINY, '--sections', 'ceiling,matmul,training,cpu,toy');
     expect(err).toEqual([]);
     expect(code).toBe(0);
     const files = readdirSync(dir);
@@ -93,4 +94,67 @@ describe('bench CLI', () => {
     }
     expect(md).toContain('isFallbackAdapter');
   }, 600_000);
+
+  // Its own run at batch 512: an epoch of 60,000 images is 15,000 steps at the tiny run's batch 4.
+  // 60000 = 117 * 512 + 96: the last batch is ragged, and lands in the second slot of the ring.
+  it('the data section times both paths over an epoch and concludes from the figures', async () => {
+    const { code, err, out } = await cli('--quick', '--runtime', 'node', '--repeats', '1', '--batches', '512', '--readback-every', '2',
+      '--sections', 'data', '--out', dir);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const json = out.find((l) => l.startsWith('wrote '))!.match(/^wrote (\S+\.json)/)![1];
+    const r = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
+    expect(r.validation.checks.map((c) => c.name)).toEqual(['upload-once', 'streaming'].flatMap((p) => [`data ${p} B=512 x`, `data ${p} B=512 y`]));
+    expect(r.validation.passed).toBe(true);
+    const d = r.data!.rows[0];
+    expect(d).toMatchObject({ batch: 512, steps: 118, stepsPerSubmit: 2, ringSlots: 2 });
+    for (const x of [d.uploadMs, d.onceEpochMs, d.streamEpochMs, d.streamCpuMs, d.streamOverOnce]) expect(x).toBeGreaterThan(0);
+    expect(r.data!.conclusion).toContain('batch 512');
+    expect(r.data!.conclusion).toContain(r.data!.choice === 'streaming' ? 'should stream' : 'keep uploading once');
+    expect(readFileSync(json.replace(/\.json$/, '.md'), 'utf8')).toContain('## 6. Data path');
+  }, 600_000);
+});
+
+describe('data section helpers', () => {
+  // 5 images of 2x3 bytes: image s is bytes 10s..10s+5, its label 100 + s.
+  const split = {
+    images: Uint8Array.from({ length: 30 }, (_, i) => 10 * Math.floor(i / 6) + (i % 6)),
+    labels: Uint8Array.from([100, 101, 102, 103, 104]),
+    count: 5,
+    rows: 2,
+    cols: 3,
+  };
+  const order = Uint32Array.from([4, 2, 0, 3, 1]);
+
+  it('packBatch copies a batch\'s rows and labels in order, and a ragged last batch leaves the rest of the slot', () => {
+    const images = new Uint8Array(12).fill(255);
+    const labels = new Uint8Array(4).fill(255);
+    expect(packBatch(split, order, 0, 2, images, labels)).toBe(2);
+    expect(Array.from(images)).toEqual([40, 41, 42, 43, 44, 45, 20, 21, 22, 23, 24, 25]);
+    expect(Array.from(labels)).toEqual([104, 102, 255, 255]);
+    expect(packBatch(split, order, 2, 2, images, labels)).toBe(1);
+    expect(Array.from(images)).toEqual([10, 11, 12, 13, 14, 15, 20, 21, 22, 23, 24, 25]);
+    expect(Array.from(labels)).toEqual([101, 102, 255, 255]);
+    expect(() => packBatch(split, order, 3, 2, images, labels)).toThrow(RangeError);
+  });
+
+  it('breakEvenEpochs: the upload over the per-epoch saving; never when streaming costs no more', () => {
+    expect(breakEvenEpochs(800, 400)).toBe(2);
+    expect(breakEvenEpochs(800, 0)).toBeNull();
+    expect(breakEvenEpochs(800, -50)).toBeNull();
+  });
+
+  it('dataVerdict keeps upload-once only when its upload pays back within the run', () => {
+    const row = { batch: 32, uploadMs: 800, streamOverOnce: 1.5 };
+    const payback = dataVerdict({ ...row, streamExtraMsPerEpoch: 400, breakEvenEpochs: 2 }, 10);
+    expect(payback.choice).toBe('upload-once');
+    expect(payback.line).toContain('after 2.0 epochs');
+    expect(payback.line).toContain('saves 3200 ms');
+    const late = dataVerdict({ ...row, streamExtraMsPerEpoch: 50, breakEvenEpochs: 16 }, 10);
+    expect(late.choice).toBe('streaming');
+    expect(late.line).toContain('from 16 epochs on');
+    const never = dataVerdict({ ...row, streamOverOnce: 0.8, streamExtraMsPerEpoch: -300, breakEvenEpochs: null }, 10);
+    expect(never.choice).toBe('streaming');
+    expect(never.line).toContain('300 ms less per epoch');
+  });
 });

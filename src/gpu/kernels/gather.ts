@@ -1,6 +1,8 @@
-// One batch gathered from the resident u8 data set (shaders/gather.wgsl); CPU twin: gatherU8Cpu.
-// images is (count, rowLen) u8 and labels (count) u8, both packed 4 per u32 word; order is
-// (count) u32; counter is u32[1]; x is (rows, rowLen) f32 in [0, 1], y is (rows) u32.
+// One batch to the f32 input rows (shaders/gather.wgsl): gathered from the resident u8 data set
+// (gather_u8, CPU twin gatherU8Cpu), or converted from a batch the CPU wrote in sample order
+// (convert_u8, CPU twin convertU8Cpu). images is (count, rowLen) u8 and labels (count) u8, both
+// packed 4 per u32 word; order is (count) u32; counter is u32[1]; x is (rows, rowLen) f32 in
+// [0, 1], y is (rows) u32.
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders } from '../shaders.ts';
@@ -11,17 +13,20 @@ export function uploadU8(ctx: GpuContext, label: string, bytes: Uint8Array): GPU
   return ctx.storage(label, bytes);
 }
 
-export interface GatherBuffers {
+export interface ConvertBuffers {
   images: GPUBuffer;
   labels: GPUBuffer;
-  /** u32 sample indices for the whole epoch. */
-  order: GPUBuffer;
-  /** u32[1]: the step number within the epoch, advanced on the GPU (advanceDispatch). */
-  counter: GPUBuffer;
   /** f32 (rows, rowLen). */
   x: GPUBuffer;
   /** u32 (rows). */
   y: GPUBuffer;
+}
+
+export interface GatherBuffers extends ConvertBuffers {
+  /** u32 sample indices for the whole epoch. */
+  order: GPUBuffer;
+  /** u32[1]: the step number within the epoch, advanced on the GPU (advanceDispatch). */
+  counter: GPUBuffer;
 }
 
 export interface GatherShape {
@@ -33,15 +38,25 @@ export interface GatherShape {
   rowLen: number;
 }
 
-/** Row r of the batch is sample order[counter[0] * batchStride + r]. */
-export function gatherDispatch(ctx: GpuContext, bufs: GatherBuffers, p: GatherShape): Dispatch {
+// u8 pixels and labels in, f32 pixels and u32 labels out; gather_u8 also reads an index per row
+// and the counter.
+const batchDispatch = (ctx: GpuContext, entry: 'gather_u8' | 'convert_u8', buffers: GPUBuffer[], p: GatherShape): Dispatch => {
   const { rows, batchStride, rowLen } = p;
   if (!(rows > 0 && rows <= batchStride && rowLen > 0)) {
-    throw new RangeError(`gather: need 0 < rows <= batchStride and rowLen > 0, got rows ${rows}, batchStride ${batchStride}, rowLen ${rowLen}`);
+    throw new RangeError(`${entry}: need 0 < rows <= batchStride and rowLen > 0, got rows ${rows}, batchStride ${batchStride}, rowLen ${rowLen}`);
   }
-  const params = ctx.uniform('gather params', new Uint32Array([batchStride, rowLen, 0, 0]));
-  return makeDispatch(ctx, `gather_u8 ${rows}x${rowLen}`, ctx.pipeline(shaders.gather, 'gather_u8'),
-    [params, bufs.images, bufs.labels, bufs.order, bufs.counter, bufs.x, bufs.y], [ceilDiv(rowLen, 64), rows],
-    // u8 pixels and labels in, f32 pixels and u32 labels out, one index per row.
-    { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 9 + 4 });
+  const params = ctx.uniform(`${entry} params`, new Uint32Array([batchStride, rowLen, 0, 0]));
+  return makeDispatch(ctx, `${entry} ${rows}x${rowLen}`, ctx.pipeline(shaders.gather, entry), [params, ...buffers],
+    [ceilDiv(rowLen, 64), rows], { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 5 + (entry === 'gather_u8' ? rows * 4 + 4 : 0) });
+};
+
+/** Row r of the batch is sample order[counter[0] * batchStride + r]. */
+export function gatherDispatch(ctx: GpuContext, bufs: GatherBuffers, p: GatherShape): Dispatch {
+  return batchDispatch(ctx, 'gather_u8', [bufs.images, bufs.labels, bufs.x, bufs.y, bufs.order, bufs.counter], p);
+}
+
+/** Row r of the batch is row r of `images` (and label r of `labels`): a batch the CPU has already
+ * gathered, such as a slot of a streamed ring. */
+export function convertDispatch(ctx: GpuContext, bufs: ConvertBuffers, rows: number, rowLen: number): Dispatch {
+  return batchDispatch(ctx, 'convert_u8', [bufs.images, bufs.labels, bufs.x, bufs.y], { rows, batchStride: rows, rowLen });
 }
