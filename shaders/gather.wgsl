@@ -6,13 +6,16 @@
 //   convert_u8: one batch the CPU wrote in sample order (a streamed ring slot), s = r.
 // The u8 sets are packed 4 bytes per u32 word, little-endian (a Uint8Array's bytes as uploaded),
 // so any rowLen works: a byte is picked out of its word by address, never assumed aligned.
+// Augmentation (gather_u8, params.shift > 0): each row's image, params.width pixels wide, moves by
+// (dx, dy), |dx|, |dy| <= shift, zeros shifted in; (dx, dy) is a hash of the sample's position in
+// the epoch and the epoch's salt in counter[1], the same integers src/data/augment.ts computes.
 // Workgroup 64x1; grid ceil(rowLen / 64) x rows, so the row index needs no bounds check.
-// Bindings: 0 params (uniform batchStride, rowLen), 1 images (u8 packed), 2 labels (u8 packed),
+// Bindings: 0 params (uniform batchStride, rowLen, width, shift), 1 images (u8 packed), 2 labels (u8 packed),
 // 3 x (rows, rowLen) f32, 4 y (rows) u32; gather_u8 only: 5 order (u32, the epoch's sample
-// indices), 6 counter (u32[1], the step within the epoch). convert_u8's bindings are the first
+// indices), 6 counter (u32[1], the step within the epoch; u32[2] with the salt when shifting). convert_u8's bindings are the first
 // five, so its automatic layout is a prefix of gather_u8's and one wrapper binds both.
 
-struct Params { batchStride: u32, rowLen: u32, pad0: u32, pad1: u32 }
+struct Params { batchStride: u32, rowLen: u32, width: u32, shift: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> images: array<u32>;
@@ -27,10 +30,28 @@ fn byteAt(word: u32, addr: u32) -> u32 {
   return extractBits(word, (addr & 3u) * 8u, 8u);
 }
 
-// Pixel k of row r from sample s, and the row's label.
-fn convertPixel(s: u32, r: u32, k: u32) {
-  let addr = s * params.rowLen + k;
-  x[r * params.rowLen + k] = f32(byteAt(images[addr >> 2u], addr)) / 255.0;
+// lowbias32 (Chris Wellons), as hashU32 in src/data/augment.ts.
+fn hash(v: u32) -> u32 {
+  var h = v;
+  h ^= h >> 16u;
+  h *= 0x7feb352du;
+  h ^= h >> 15u;
+  h *= 0x846ca68bu;
+  h ^= h >> 16u;
+  return h;
+}
+
+// Pixel k of row r from sample s, its image moved by (dx, dy) with zeros shifted in, and the
+// row's label.
+fn convertPixel(s: u32, r: u32, k: u32, dx: i32, dy: i32) {
+  let px = i32(k % params.width) - dx;
+  let py = i32(k / params.width) - dy;
+  var v = 0.0;
+  if (px >= 0 && px < i32(params.width) && py >= 0 && u32(py) * params.width < params.rowLen) {
+    let addr = s * params.rowLen + u32(py) * params.width + u32(px);
+    v = f32(byteAt(images[addr >> 2u], addr)) / 255.0;
+  }
+  x[r * params.rowLen + k] = v;
   if (k == 0u) { y[r] = byteAt(labels[s >> 2u], s); }
 }
 
@@ -39,7 +60,16 @@ fn gather_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = gid.x;
   let r = gid.y;
   if (k >= params.rowLen) { return; }
-  convertPixel(order[counter[0] * params.batchStride + r], r, k);
+  let position = counter[0] * params.batchStride + r;
+  var dx = 0;
+  var dy = 0;
+  if (params.shift > 0u) {
+    let span = 2u * params.shift + 1u;
+    let h = hash(counter[1] ^ hash(position));
+    dx = i32(h % span) - i32(params.shift);
+    dy = i32((h / span) % span) - i32(params.shift);
+  }
+  convertPixel(order[position], r, k, dx, dy);
 }
 
 @compute @workgroup_size(64)
@@ -47,5 +77,5 @@ fn convert_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = gid.x;
   let r = gid.y;
   if (k >= params.rowLen) { return; }
-  convertPixel(r, r, k);
+  convertPixel(r, r, k, 0, 0);
 }

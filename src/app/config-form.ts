@@ -16,6 +16,7 @@ const FIELDS = {
   '--limit-test': ['limitTest', 'test images'],
   '--readback-every': ['readbackEvery', 'read-back interval'],
   '--lr-schedule': ['lrSchedule', 'schedule'],
+  '--augment-shift': ['augmentShift', 'augmentation shift'],
 } as const satisfies Record<string, readonly [keyof TrainConfig, string]>;
 
 export type FieldName = (typeof FIELDS)[keyof typeof FIELDS][0];
@@ -49,6 +50,7 @@ function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
     limitTest: limit('limitTest'),
     readbackEvery: num('readbackEvery'),
     lrSchedule: input(form, 'lrSchedule').value as TrainConfig['lrSchedule'],
+    augmentShift: num('augmentShift'),
   };
 }
 

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { loadMnist } from '../data/mnist-node.ts';
 import type { Mlp } from '../reference/mlp.ts';
-import { ConfigError, LR_SCHEDULES, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
+import { ConfigError, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type TrainReport } from '../train/session.ts';
 import {
@@ -33,6 +33,7 @@ function buildProgram(io: CliIo): Command {
     .option('--nesterov', 'Nesterov momentum (needs --momentum > 0)')
     .option('--weight-decay <x>', 'L2 weight decay, >= 0', String(R.weightDecay))
     .option('--lr-schedule <s>', `${LR_SCHEDULES.join(' | ')} (per epoch; step: lr/10 after 1/2 and 3/4 of the epochs)`, R.lrSchedule)
+    .option('--augment-shift <n>', `augmentation: shift each training image by up to n pixels (0 to ${MAX_AUGMENT_SHIFT}; 0: none)`, String(R.augmentShift))
     .option('--hidden <list>', 'hidden layer widths, comma-separated', R.hidden.join(','))
     .option('--seed <n>', 'seed of weight init and shuffling, integer in [0, 4294967295]', String(R.seed))
     .option('--no-shuffle', 'keep the training set in file order')
@@ -52,6 +53,7 @@ interface RawOptions extends RawTrainerOptions {
   nesterov?: boolean;
   weightDecay: string;
   lrSchedule: string;
+  augmentShift: string;
   hidden: string;
   seed: string;
   shuffle: boolean;
@@ -73,6 +75,7 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
     nesterov: !!o.nesterov,
     weightDecay: parseNumber('--weight-decay', o.weightDecay, 0, true),
     lrSchedule: parseChoice('--lr-schedule', o.lrSchedule, LR_SCHEDULES),
+    augmentShift: parseInteger('--augment-shift', o.augmentShift, 0, MAX_AUGMENT_SHIFT),
     hidden,
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
     shuffle: o.shuffle,

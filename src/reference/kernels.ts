@@ -2,6 +2,7 @@
 // stem and argument order (matmul.wgsl <-> matmulCpu). Written independently of the WGSL and
 // deliberately naive: straight loops, float64 accumulation, float32 storage, so they are the
 // ground truth the GPU is measured against.
+import { shiftAt } from '../data/augment.ts';
 
 export type Activation = 'none' | 'sigmoid';
 
@@ -160,17 +161,35 @@ export function sgdUpdateCpu(
   }
 }
 
+/** Augmentation as gather_u8 applies it: images `width` pixels wide shifted by up to `shift`
+ * pixels each way, the shift of row r drawn from the epoch's `salt` and its position
+ * `firstPosition + r` in the epoch (src/data/augment.ts). */
+export interface GatherAugment {
+  shift: number;
+  width: number;
+  salt: number;
+  firstPosition: number;
+}
+
 /** Rows of a u8 image set picked by index and scaled to [0, 1]: images is (count, rowLen),
- * indices is (B), the result is (B, rowLen). This is ToTensor() of the notebook. */
-export function gatherU8Cpu(images: Uint8Array, indices: ArrayLike<number>, rowLen: number): Float32Array {
+ * indices is (B), the result is (B, rowLen). This is ToTensor() of the notebook; with `augment`,
+ * each image is also moved by its random shift, zeros shifted in. */
+export function gatherU8Cpu(images: Uint8Array, indices: ArrayLike<number>, rowLen: number, augment?: GatherAugment): Float32Array {
   const out = new Float32Array(indices.length * rowLen);
+  const width = augment?.width ?? rowLen;
   for (let r = 0; r < indices.length; r++) {
     const idx = indices[r];
     if (!Number.isInteger(idx) || idx < 0 || (idx + 1) * rowLen > images.length) {
       throw new RangeError(`gatherU8: index ${idx} is not a row of the image set`);
     }
+    const { dx, dy } = augment ? shiftAt(augment.salt, augment.firstPosition + r, augment.shift) : { dx: 0, dy: 0 };
     const src = idx * rowLen;
-    for (let k = 0; k < rowLen; k++) out[r * rowLen + k] = images[src + k] / 255;
+    for (let k = 0; k < rowLen; k++) {
+      const px = (k % width) - dx;
+      const py = Math.floor(k / width) - dy;
+      const inside = px >= 0 && px < width && py >= 0 && py * width < rowLen;
+      out[r * rowLen + k] = inside ? images[src + py * width + px] / 255 : 0;
+    }
   }
   return out;
 }

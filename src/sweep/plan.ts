@@ -3,7 +3,7 @@
 import { ConfigError, LR_SCHEDULES, NOTEBOOK_RECIPE, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
 /** The settings a sweep may vary, by the names used on the command line and in list files. */
-export const SWEEP_KEYS = ['lr', 'momentum', 'nesterov', 'batch', 'epochs', 'schedule', 'weight-decay', 'seed'] as const;
+export const SWEEP_KEYS = ['lr', 'momentum', 'nesterov', 'batch', 'epochs', 'schedule', 'weight-decay', 'augment-shift', 'seed'] as const;
 export type SweepKey = (typeof SWEEP_KEYS)[number];
 export type SweepValue = number | boolean | string;
 /** One configuration's settings that differ from the notebook's recipe. */
@@ -21,6 +21,7 @@ const FIELD: Record<SweepKey, keyof TrainConfig> = {
   epochs: 'epochs',
   schedule: 'lrSchedule',
   'weight-decay': 'weightDecay',
+  'augment-shift': 'augmentShift',
   seed: 'seed',
 };
 
@@ -107,6 +108,10 @@ export interface PlannedRun {
   config: TrainConfig;
 }
 
+/** Settings added after results were first written: in a run's key only when not at their
+ * default, so the keys of earlier results (and their resumption) stay valid. */
+const LATER_KEYS: readonly SweepKey[] = ['augment-shift'];
+
 const describe = (c: TrainConfig, keys: readonly SweepKey[]) =>
   keys.map((k) => `${k}=${String(c[FIELD[k]])}`).join(' ');
 
@@ -123,7 +128,8 @@ export function planRuns(points: SweepPoint[], base: Partial<TrainConfig>, data?
       throw e;
     }
     const limits = [config.limitTrain === null ? '' : ` limit-train=${config.limitTrain}`, config.limitTest === null ? '' : ` limit-test=${config.limitTest}`].join('');
-    const group = describe(config, SWEEP_KEYS.filter((k) => k !== 'seed')) + limits;
+    const keyed = SWEEP_KEYS.filter((k) => k !== 'seed' && !(LATER_KEYS.includes(k) && config[FIELD[k]] === NOTEBOOK_RECIPE[FIELD[k]]));
+    const group = describe(config, keyed) + limits;
     const changed = SWEEP_KEYS.filter((k) => k !== 'seed' && config[FIELD[k]] !== NOTEBOOK_RECIPE[FIELD[k]]);
     return { key: `${group} seed=${config.seed}`, group, label: changed.length ? describe(config, changed) : 'notebook recipe', config };
   });

@@ -21,6 +21,8 @@ export interface TrainConfig {
   /** Steps encoded per GPU submit; losses are read back (and checked for NaN) after each. */
   readbackEvery: number;
   lrSchedule: LrSchedule;
+  /** Augmentation: shift every training image by up to this many pixels each way (0: none). */
+  augmentShift: number;
   /** Use only the first N training / test samples (null: all). */
   limitTrain: number | null;
   limitTest: number | null;
@@ -40,6 +42,7 @@ export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   logInterval: 200,
   readbackEvery: 50,
   lrSchedule: 'constant',
+  augmentShift: 0,
   limitTrain: null,
   limitTest: null,
 }) as TrainConfig;
@@ -59,6 +62,9 @@ export interface DataExtent {
   trainCount: number;
   testCount: number;
 }
+
+/** A quarter of MNIST's 28 pixels: beyond that a digit can leave the frame. */
+export const MAX_AUGMENT_SHIFT = 7;
 
 const isPositiveInt = (v: number) => Number.isInteger(v) && v > 0;
 
@@ -81,6 +87,9 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   if (!isPositiveInt(c.readbackEvery)) throw new ConfigError('--readback-every', `must be a positive integer, got ${c.readbackEvery}`);
   if (!LR_SCHEDULES.includes(c.lrSchedule)) {
     throw new ConfigError('--lr-schedule', `must be one of ${LR_SCHEDULES.join(', ')}, got ${c.lrSchedule}`);
+  }
+  if (!(Number.isInteger(c.augmentShift) && c.augmentShift >= 0 && c.augmentShift <= MAX_AUGMENT_SHIFT)) {
+    throw new ConfigError('--augment-shift', `must be an integer in [0, ${MAX_AUGMENT_SHIFT}] (pixels), got ${c.augmentShift}`);
   }
   for (const [opt, v, max] of [
     ['--limit-train', c.limitTrain, data?.trainCount],

@@ -1,5 +1,6 @@
 // The CPU reference as a trainer (`--device cpu`): the same epochs, batches and log lines as the
 // WebGPU trainer, each step computed by mlpTrainStepCpu. Slow by design; it is the ground truth.
+import { augmentSalt } from '../data/augment.ts';
 import type { MnistSplit } from '../data/mnist.ts';
 import { batchIndices } from '../data/batches.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
@@ -36,6 +37,7 @@ export class CpuTrainer implements Trainer {
     const steps = Math.ceil(plan.order.length / B);
     const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
     const rowLen = this.mlp.sizes[0];
+    const salt = config.augmentShift > 0 ? augmentSalt(config.seed, plan.epoch) : null;
     for (let s0 = 0; s0 < steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
       const s1 = Math.min(s0 + config.readbackEvery, steps);
@@ -45,7 +47,8 @@ export class CpuTrainer implements Trainer {
       let samples = 0;
       for (let s = s0; s < s1; s++) {
         const idx = batchIndices(plan.order, s, B);
-        const x = gatherU8Cpu(this.train.images, idx, rowLen);
+        const augment = salt === null ? undefined : { shift: config.augmentShift, width: this.train.cols, salt, firstPosition: s * B };
+        const x = gatherU8Cpu(this.train.images, idx, rowLen, augment);
         const labels = Array.from(idx, (i) => this.train.labels[i]);
         const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd);
         losses[s - s0] = r.loss;

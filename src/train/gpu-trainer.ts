@@ -3,6 +3,7 @@
 // epoch's shuffled index buffer, so a step costs no CPU work and no transfer. Steps are encoded
 // `readbackEvery` at a time into one submit; losses and correct counts accumulate on the GPU and
 // come back once per submit, which is also when NaN is caught.
+import { augmentSalt } from '../data/augment.ts';
 import type { MnistSplit } from '../data/mnist.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
@@ -77,13 +78,15 @@ export class GpuTrainer implements Trainer {
       const order = ctx.storage(`${name} order`, Uint32Array.from({ length: split.count }, (_, i) => i));
       const steps = Math.ceil(split.count / B);
       const metrics: Metrics = {
-        counter: ctx.storage(`${name} step counter`, 4),
+        // The step, then the epoch's augmentation salt (read by the gather when it shifts).
+        counter: ctx.storage(`${name} step counter`, 8),
         lossHistory: ctx.storage(`${name} loss history`, steps * 4),
         correctHistory: ctx.storage(`${name} correct history`, steps * 4),
       };
       const plan = (rows: number): Dispatch[] => [
         gatherDispatch(ctx, { images, labels, order, counter: metrics.counter, x: model.input, y: model.labels },
-          { rows, batchStride: B, rowLen }),
+          // Only training batches are augmented; the test set is evaluated as it is.
+          { rows, batchStride: B, rowLen, ...(train ? { shift: config.augmentShift, width: split.cols } : {}) }),
         ...(train
           ? trainStepDispatches(ctx, model, kernels, rows, 'nll', metrics, hyper)
           : evalStepDispatches(ctx, model, kernels, rows, 'nll', metrics)),
@@ -101,7 +104,7 @@ export class GpuTrainer implements Trainer {
     const { ctx, trainSet: set, config } = this;
     const B = config.batchSize;
     ctx.write(set.order, plan.order);
-    ctx.write(set.metrics.counter, new Uint32Array([0]));
+    ctx.write(set.metrics.counter, new Uint32Array([0, augmentSalt(config.seed, plan.epoch)]));
     writeSgdHyper(ctx, this.hyper, sgdOptions(config, plan.lr));
     const params = paramBuffers(this.model);
     for (let s0 = 0; s0 < set.steps; s0 += config.readbackEvery) {

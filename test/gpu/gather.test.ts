@@ -1,9 +1,10 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convertU8Cpu, gatherU8Cpu } from '../../src/reference/kernels.ts';
 import { convertDispatch, gatherDispatch, uploadU8 } from '../../src/gpu/kernels/gather.ts';
 import { runDispatches } from '../../src/gpu/dispatch.ts';
 import { epochOrder } from '../../src/data/batches.ts';
 import { createRng } from '../../src/data/prng.ts';
+import { augmentSalt } from '../../src/data/augment.ts';
 import { expectClose, useGpu } from './gpu-suite.ts';
 
 // byte / 255: WGSL allows f32 division 2.5 ULP of error (SwiftShader multiplies by 1/255 and is
@@ -49,6 +50,39 @@ describe('gather kernel vs gatherU8Cpu', () => {
         ctx.destroyBuffer(counter);
       }
       console.log(`gather rowLen ${rowLen}: max |gpu - ref| of x = ${maxErr.toExponential(2)}`);
+      for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
+    });
+  }
+});
+
+// Augmentation: MNIST's 28x28 by up to 2 pixels, and 5x3 images (rows starting mid-word) by up to
+// 1; every shift of each row is drawn on the GPU from the counter's salt and must equal the twin's.
+describe('gather kernel with random shifts vs gatherU8Cpu', () => {
+  const gpu = useGpu();
+  for (const { rowLen, width, shift, count } of [{ rowLen: 784, width: 28, shift: 2, count: 112 }, { rowLen: 15, width: 5, shift: 1, count: 113 }]) {
+    it(`${width}x${rowLen / width} images, shift ${shift}: full and ragged batches`, async () => {
+      const ctx = gpu();
+      const rng = createRng(rowLen + 2);
+      const images = Uint8Array.from({ length: count * rowLen }, () => 1 + rng.int(255));
+      const labels = Uint8Array.from({ length: count }, () => rng.int(10));
+      const order = epochOrder(count, 3, 2, true);
+      const salt = augmentSalt(3, 2);
+      const x = ctx.storage('x', BATCH * rowLen * 4);
+      const y = ctx.storage('y', BATCH * 4);
+      const bufs = { images: uploadU8(ctx, 'images', images), labels: uploadU8(ctx, 'labels', labels), order: ctx.storage('order', order), x, y };
+      let moved = 0;
+      for (const step of [0, 1, Math.ceil(count / BATCH) - 1]) {
+        const rows = Math.min(BATCH, count - step * BATCH);
+        const counter = ctx.storage('counter', new Uint32Array([step, salt]));
+        await runDispatches(ctx, [gatherDispatch(ctx, { ...bufs, counter }, { rows, batchStride: BATCH, rowLen, width, shift })]);
+        const indices = order.subarray(step * BATCH, step * BATCH + rows);
+        const ref = gatherU8Cpu(images, indices, rowLen, { shift, width, salt, firstPosition: step * BATCH });
+        expectClose(`shifted gather step ${step}`, await ctx.readF32(x, rows * rowLen), ref, X_TOL);
+        // Every pixel is >= 1, so a zero is a pixel shifted in: most rows must have some.
+        for (let r = 0; r < rows; r++) if (ref.subarray(r * rowLen, (r + 1) * rowLen).includes(0)) moved++;
+        ctx.destroyBuffer(counter);
+      }
+      expect(moved).toBeGreaterThan(30);
       for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
     });
   }

@@ -78,6 +78,22 @@ describe('training on the GPU vs the CPU reference', () => {
     expect(kept.every((t) => t.data.every(Number.isFinite))).toBe(true);
   });
 
+  it('augmented training (shifts of up to 2 pixels) gives the same per-step losses as the CPU reference', async () => {
+    const ctx = gpu();
+    const data = { source: 'synthetic', train: syntheticSplit(30 * 16, 31), test: syntheticSplit(40, 32) };
+    const config = { epochs: 2, batchSize: 16, hidden: [32, 16], augmentShift: 2 };
+    const [onGpu, onCpu, plain] = await Promise.all([
+      runSession({ config, device: 'gpu', data, ctx }),
+      runSession({ config, device: 'cpu', data }),
+      runSession({ config: { ...config, augmentShift: 0 }, device: 'cpu', data }),
+    ]);
+    expect(onGpu.report.stepLosses).toHaveLength(60);
+    const worst = Math.max(...onGpu.report.stepLosses.map((l, i) => Math.abs(l - onCpu.report.stepLosses[i]) / Math.abs(onCpu.report.stepLosses[i])));
+    expect(worst).toBeLessThanOrEqual(PARITY_TOLERANCE.lossRtol);
+    // The shifts did change what was trained on: the first step's batch already differs.
+    expect(plain.report.stepLosses[0]).not.toBe(onCpu.report.stepLosses[0]);
+  });
+
   it('sessions on a shared context (a sweep) free their buffers, stop early on request, and match a fresh context', async () => {
     const ctx = gpu();
     const data = { source: 'synthetic', train: syntheticSplit(20 * 16, 21), test: syntheticSplit(50, 22) };

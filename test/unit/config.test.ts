@@ -107,6 +107,10 @@ describe('validateConfig', () => {
     expect(() => validateConfig({ batchSize: 70_000, limitTrain: 70_000 })).not.toThrow();
   });
 
+  it.each([8, -1, 1.5])('refuses --augment-shift %s', (augmentShift) => {
+    expectRejected({ augmentShift }, '--augment-shift', ['[0, 7]']);
+  });
+
   it("refuses --lr-schedule 'foo'", () => {
     expectRejected({ lrSchedule: 'foo' as TrainConfig['lrSchedule'] }, '--lr-schedule', ['constant, cosine, step']);
   });

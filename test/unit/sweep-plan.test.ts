@@ -39,6 +39,13 @@ describe('sweep plan', () => {
     expect(runs[0].key).toMatch(/lr=0.5 momentum=0 nesterov=false batch=32 epochs=10 schedule=constant weight-decay=0 limit-train=100 seed=1$/);
   });
 
+  it('keys a later setting only when it is not at its default, so earlier results still resume', () => {
+    const [plain, shifted] = planRuns(expandPoints(null, parseGrid(['augment-shift=0,2'])), {});
+    expect(plain.key).not.toContain('augment-shift');
+    expect(shifted.key).toContain('weight-decay=0 augment-shift=2 seed=1');
+    expect(shifted.label).toBe('augment-shift=2');
+  });
+
   it.each([
     [['lr'], ['--grid lr', 'key=value']],
     [['lr='], ['--grid lr=', 'key=value']],

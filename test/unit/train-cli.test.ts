@@ -44,6 +44,7 @@ describe('train CLI: bad options', () => {
     [['--limit-train', '0'], ['--limit-train', '>= 1']],
     [['--limit-train', '70000'], ['--limit-train', 'at most 60000']],
     [['--lr-schedule', 'foo'], ['--lr-schedule', 'constant, cosine, step']],
+    [['--augment-shift', '9'], ['--augment-shift', '"9"']],
     [['--nesterov'], ['--nesterov', '--momentum > 0']],
     [['--data', '/nonexistent'], ['--data', '/nonexistent', 'four IDX files']],
     [['--init', '/nonexistent.safetensors'], ['--init', '/nonexistent.safetensors']],

@@ -25,7 +25,8 @@ export interface ConvertBuffers {
 export interface GatherBuffers extends ConvertBuffers {
   /** u32 sample indices for the whole epoch. */
   order: GPUBuffer;
-  /** u32[1]: the step number within the epoch, advanced on the GPU (advanceDispatch). */
+  /** u32[1]: the step number within the epoch, advanced on the GPU (advanceDispatch); u32[2] with
+   * the epoch's augmentation salt (augmentSalt) second when the shape asks for shifts. */
   counter: GPUBuffer;
 }
 
@@ -36,16 +37,23 @@ export interface GatherShape {
   batchStride: number;
   /** Bytes per image: 784 for MNIST. */
   rowLen: number;
+  /** Augmentation: shift each image (`width` pixels wide, rowLen / width high) by up to this many
+   * pixels each way (gather_u8 only; default 0, none). */
+  shift?: number;
+  width?: number;
 }
 
 // u8 pixels and labels in, f32 pixels and u32 labels out; gather_u8 also reads an index per row
 // and the counter.
 const batchDispatch = (ctx: GpuContext, entry: 'gather_u8' | 'convert_u8', buffers: GPUBuffer[], p: GatherShape): Dispatch => {
-  const { rows, batchStride, rowLen } = p;
+  const { rows, batchStride, rowLen, shift = 0, width = rowLen } = p;
   if (!(rows > 0 && rows <= batchStride && rowLen > 0)) {
     throw new RangeError(`${entry}: need 0 < rows <= batchStride and rowLen > 0, got rows ${rows}, batchStride ${batchStride}, rowLen ${rowLen}`);
   }
-  const params = ctx.uniform(`${entry} params`, new Uint32Array([batchStride, rowLen, 0, 0]));
+  if (!(Number.isInteger(shift) && shift >= 0 && width > 0 && rowLen % width === 0)) {
+    throw new RangeError(`${entry}: need an integer shift >= 0 and a width dividing rowLen ${rowLen}, got shift ${shift}, width ${width}`);
+  }
+  const params = ctx.uniform(`${entry} params`, new Uint32Array([batchStride, rowLen, width, shift]));
   return makeDispatch(ctx, `${entry} ${rows}x${rowLen}`, ctx.pipeline(shaders.gather, entry), [params, ...buffers],
     [ceilDiv(rowLen, 64), rows], { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 5 + (entry === 'gather_u8' ? rows * 4 + 4 : 0) });
 };
