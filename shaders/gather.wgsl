@@ -1,6 +1,6 @@
 // Batch conversion: u8 images and labels to the f32 input rows and u32 labels of one batch. One
-// invocation per output pixel: invocation (k, r) writes x[r, k] = images[s * rowLen + k] / 255 for
-// its row's sample s; invocation (0, r) also writes y[r] = labels[s]. Two entry points pick s:
+// invocation per four output pixels: invocation (j, r) writes x[r, k] = images[s * rowLen + k] / 255
+// for k = 4j..4j+3 of its row's sample s; invocation (0, r) also writes y[r] = labels[s]. Two entry points pick s:
 //   gather_u8: the data set resident on the GPU for the whole run, s = order[counter[0] *
 //     batchStride + r], the r-th sample of the step the GPU-side counter points at;
 //   convert_u8: one batch the CPU wrote in sample order (a streamed ring slot), s = r.
@@ -9,7 +9,7 @@
 // Augmentation (gather_u8, params.shift > 0): each row's image, params.width pixels wide, moves by
 // (dx, dy), |dx|, |dy| <= shift, zeros shifted in; (dx, dy) is a hash of the sample's position in
 // the epoch and the epoch's salt in counter[1], the same integers src/data/augment.ts computes.
-// Workgroup 64x1; grid ceil(rowLen / 64) x rows, so the row index needs no bounds check.
+// Workgroup 64x1; grid ceil(rowLen / 256) x rows, so the row index needs no bounds check.
 // Bindings: 0 params (uniform batchStride, rowLen, width, shift), 1 images (u8 packed), 2 labels (u8 packed),
 // 3 x (rows, rowLen) f32, 4 y (rows) u32; gather_u8 only: 5 order (u32, the epoch's sample
 // indices), 6 counter (u32[1], the step within the epoch; u32[2] with the salt when shifting). convert_u8's bindings are the first
@@ -41,25 +41,35 @@ fn hash(v: u32) -> u32 {
   return h;
 }
 
-// Pixel k of row r from sample s, its image moved by (dx, dy) with zeros shifted in, and the
-// row's label.
-fn convertPixel(s: u32, r: u32, k: u32, dx: i32, dy: i32) {
-  let px = i32(k % params.width) - dx;
-  let py = i32(k / params.width) - dy;
-  var v = 0.0;
-  if (px >= 0 && px < i32(params.width) && py >= 0 && u32(py) * params.width < params.rowLen) {
-    let addr = s * params.rowLen + u32(py) * params.width + u32(px);
-    v = f32(byteAt(images[addr >> 2u], addr)) / 255.0;
+// Pixels k0..k0+3 of row r from sample s, its image moved by (dx, dy) with zeros shifted in, and
+// the row's label. Four pixels per invocation so that gather_u8's index loads are shared, and a
+// word is loaded once for the pixels it holds: on a CPU adapter each storage load costs a gather
+// of its own (bench: data section).
+fn convertPixels(s: u32, r: u32, k0: u32, dx: i32, dy: i32) {
+  var wordIndex = 0xffffffffu;
+  var word = 0u;
+  for (var k = k0; k < min(k0 + 4u, params.rowLen); k++) {
+    let px = i32(k % params.width) - dx;
+    let py = i32(k / params.width) - dy;
+    var v = 0.0;
+    if (px >= 0 && px < i32(params.width) && py >= 0 && u32(py) * params.width < params.rowLen) {
+      let addr = s * params.rowLen + u32(py) * params.width + u32(px);
+      if ((addr >> 2u) != wordIndex) {
+        wordIndex = addr >> 2u;
+        word = images[wordIndex];
+      }
+      v = f32(byteAt(word, addr)) / 255.0;
+    }
+    x[r * params.rowLen + k] = v;
   }
-  x[r * params.rowLen + k] = v;
-  if (k == 0u) { y[r] = byteAt(labels[s >> 2u], s); }
+  if (k0 == 0u) { y[r] = byteAt(labels[s >> 2u], s); }
 }
 
 @compute @workgroup_size(64)
 fn gather_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k = gid.x;
+  let k0 = gid.x * 4u;
   let r = gid.y;
-  if (k >= params.rowLen) { return; }
+  if (k0 >= params.rowLen) { return; }
   let position = counter[0] * params.batchStride + r;
   var dx = 0;
   var dy = 0;
@@ -69,13 +79,13 @@ fn gather_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
     dx = i32(h % span) - i32(params.shift);
     dy = i32((h / span) % span) - i32(params.shift);
   }
-  convertPixel(order[position], r, k, dx, dy);
+  convertPixels(order[position], r, k0, dx, dy);
 }
 
 @compute @workgroup_size(64)
 fn convert_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k = gid.x;
+  let k0 = gid.x * 4u;
   let r = gid.y;
-  if (k >= params.rowLen) { return; }
-  convertPixel(r, r, k, 0, 0);
+  if (k0 >= params.rowLen) { return; }
+  convertPixels(r, r, k0, 0, 0);
 }

@@ -55,7 +55,7 @@ const batchDispatch = (ctx: GpuContext, entry: 'gather_u8' | 'convert_u8', buffe
   }
   const params = ctx.uniform(`${entry} params`, new Uint32Array([batchStride, rowLen, width, shift]));
   return makeDispatch(ctx, `${entry} ${rows}x${rowLen}`, ctx.pipeline(shaders.gather, entry), [params, ...buffers],
-    [ceilDiv(rowLen, 64), rows], { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 5 + (entry === 'gather_u8' ? rows * 4 + 4 : 0) });
+    [ceilDiv(rowLen, 256), rows], { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 5 + (entry === 'gather_u8' ? rows * 4 + 4 : 0) });
 };
 
 /** Row r of the batch is sample order[counter[0] * batchStride + r]. */
