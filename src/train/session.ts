@@ -69,13 +69,20 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
   let ctx: GpuContext | null = null;
   let trainer: Trainer;
   let kernels: object | null = null;
-  let releaseBuffers: (() => void) | null = null;
+  // A shared context outlives the run: free only what this run allocated on it.
+  let cleanUp = () => {};
   if (opts.device === 'gpu') {
-    ctx = opts.ctx ?? (await requestGpu(opts.gpu));
-    releaseBuffers = opts.ctx?.trackNewBuffers() ?? null;
-    const gpu = await GpuTrainer.create(ctx, { config, train, test, init, matmul: opts.matmul });
-    kernels = gpu.kernels;
-    trainer = gpu;
+    const gpuCtx = opts.ctx ?? (await requestGpu(opts.gpu));
+    ctx = gpuCtx;
+    cleanUp = opts.ctx ? opts.ctx.trackNewBuffers() : () => gpuCtx.destroy();
+    try {
+      const gpu = await GpuTrainer.create(gpuCtx, { config, train, test, init, matmul: opts.matmul });
+      kernels = gpu.kernels;
+      trainer = gpu;
+    } catch (e) {
+      cleanUp();
+      throw e;
+    }
   } else {
     trainer = new CpuTrainer(config, train, test, init);
   }
@@ -108,7 +115,6 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
     };
     return { report, weights };
   } finally {
-    if (releaseBuffers) releaseBuffers();
-    else ctx?.destroy();
+    cleanUp();
   }
 }
