@@ -14,6 +14,7 @@ import { emptyResults, runSweep, type HalvingOptions, type SweepResults, type Sw
 import { runSession, type Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
+import { createReporter, type Reporter } from './reporter.ts';
 import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from './sweep-report.ts';
 import { textTable } from './tables.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
@@ -95,17 +96,25 @@ const epochLine = (e: Omit<EpochResult, 'predictions'>, of: number) =>
 /** Runs `body` with a runner for the chosen device and runtime, set up once for the sweep. */
 async function withRunner<T>(o: { device: Device; runtime: 'browser' | 'node'; data: MnistData; dataDir?: string; matmul?: MatmulVariant },
   io: CliIo, body: (runner: SweepRunner) => Promise<T>): Promise<T> {
+  // The adapter once, with the train command's warning when it is a CPU fallback.
+  const reporter = createReporter(io, false);
   if (o.device === 'gpu' && o.runtime === 'browser') {
     const { withBrowserTrainer } = await import('./browser-runtime.ts');
+    let told = false;
     return withBrowserTrainer(o.dataDir, (train) => body({
       run: async (r: PlannedRun, epochs: number) => (await train({ config: r.config, initBase64: null, matmul: o.matmul, stopAfterEpochs: epochs },
         (kind, payload) => {
           if (kind === 'epoch') io.out(epochLine(payload as EpochResult, r.config.epochs));
+          else if (kind === 'ready' && !told) {
+            told = true;
+            reporter.ready(payload as Parameters<Reporter['ready']>[0]);
+          }
         })).report,
     }));
   }
   // One context for the whole sweep: its pipelines compile once.
   const ctx: GpuContext | undefined = o.device === 'gpu' ? await requestGpu() : undefined;
+  reporter.ready({ adapter: ctx?.adapter ?? null, kernels: null });
   try {
     return await body({
       run: async (r, epochs) => (await runSession({

@@ -90,6 +90,7 @@ describe('sweep CLI', () => {
     const first = await cli(...args);
     expect(first.err).toEqual([]);
     expect(first.code).toBe(0);
+    expect(first.out).toContain('device: CPU reference (plain TypeScript, float64 accumulation)');
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as SweepResults;
     expect(results.runs.map((r) => r.label)).toEqual(['epochs=1', 'lr=2 epochs=1']);
     expect(results.runs.every((r) => r.testAccuracy.length === 1 && r.adapter === 'cpu reference')).toBe(true);
