@@ -3,7 +3,7 @@
 // there is no GPU). Results also go to test-results/e2e.json for CI.
 import { createServer } from 'node:net';
 import { defineConfig } from '@playwright/test';
-import { chromiumArgs, findChrome } from './src/cli/chrome.ts';
+import { chromiumArgs, findChrome } from './src/headless/chrome.ts';
 
 /** A free loopback port, chosen once: worker processes inherit it through the environment. */
 async function freePort(): Promise<number> {

@@ -1,12 +1,13 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import { playwright } from '@vitest/browser-playwright';
-import { chromiumArgs, findChrome } from './src/cli/chrome.ts';
-import { mnistAssets } from './src/cli/mnist-assets.ts';
+import { chromiumArgs, findChrome } from './src/headless/chrome.ts';
+import { mnistAssets } from './src/headless/mnist-assets.ts';
 
 // One config for the app (index.html), and for Vitest's three projects:
-// unit (plain Node), gpu-node (kernels through Dawn) and gpu-chromium (the same kernel test files
-// in headless Chromium with WebGPU, through the system browser).
+// unit (plain Node, no GPU), gpu-node (the kernel suites of test/gpu through Dawn, and the
+// Node-only GPU tests of test/node-gpu: commands run as a user runs them) and gpu-chromium (the
+// same test/gpu files in headless Chromium with WebGPU, through the system browser).
 export default defineConfig({
   plugins: [mnistAssets()],
   // The dashboard (index.html) builds to a static site: relative URLs let any static server host
@@ -33,7 +34,7 @@ export default defineConfig({
         test: {
           name: 'gpu-node',
           environment: 'node',
-          include: ['test/gpu/**/*.test.ts'],
+          include: ['test/gpu/**/*.test.ts', 'test/node-gpu/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

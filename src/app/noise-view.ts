@@ -1,8 +1,8 @@
 // The batch-size noise view: at the current weights, how far a batch's gradient g_B falls from the
-// full-batch gradient G at each batch size (measured in the worker by src/train/noise.ts, as
+// full-batch gradient G at each batch size (measured in the worker by src/noise/measure.ts, as
 // `npm run noise` does), on log-log axes against a 1/B line, with every number in a table.
 import type uPlot from 'uplot';
-import type { GradientNoiseRow } from '../train/noise.ts';
+import type { GradientNoiseRow } from '../noise/measure.ts';
 import { LiveChart } from './charts.ts';
 import { element, formatCount, formatSeconds } from './dom.ts';
 import type { NoiseResult } from './protocol.ts';

@@ -4,7 +4,7 @@ import type { AdapterSummary } from '../gpu/context.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import type { StepComparison } from '../train/compare.ts';
 import type { TrainConfig } from '../train/config.ts';
-import type { GradientNoiseRow } from '../train/noise.ts';
+import type { GradientNoiseRow } from '../noise/measure.ts';
 import type { Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 
@@ -15,7 +15,7 @@ export interface TrainRequest {
   init: Mlp | null;
 }
 
-/** A batch-size noise measurement (src/train/noise.ts) at the current weights: those of the run in
+/** A batch-size noise measurement (src/noise/measure.ts) at the current weights: those of the run in
  * progress, else `weights`. */
 export interface NoiseRequest {
   /** G is the gradient over the first `images` training images; every batch is drawn from them. */

@@ -3,11 +3,12 @@
 // event, keeps the weights of every completed epoch, and after a lost device restarts from them.
 import { limitSplit } from '../data/batches.ts';
 import { loadMnistFromUrl, type MnistData } from '../data/mnist.ts';
-import { GpuDeviceError, requestGpu, type GpuContext } from '../gpu/context.ts';
+import { requestGpu, type GpuContext } from '../gpu/context.ts';
+import { GpuDeviceError } from '../gpu/errors.ts';
 import { cloneMlp, initMlp, type Mlp } from '../reference/mlp.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
 import type { TrainConfig } from '../train/config.ts';
-import { createGpuNoiseBackend, measureGradientNoise } from '../train/noise.ts';
+import { createGpuNoiseBackend, measureGradientNoise } from '../noise/measure.ts';
 import { runSession, type Device } from '../train/session.ts';
 import { chooseKernels } from '../train/step.ts';
 import { confusionMatrix } from './confusion.ts';

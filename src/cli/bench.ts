@@ -12,7 +12,7 @@ import { renderMarkdown } from '../bench/report.ts';
 import { BENCH_SECTIONS, type BenchOptions, type BenchResult, type BenchSection } from '../bench/types.ts';
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
-import type { BenchWindow } from './bench-page.ts';
+import type { BenchWindow } from '../headless/bench-page.ts';
 import { configureProgram, runIfMain, parseChoice, parseInteger, runCommand, type CliIo } from './common.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -75,8 +75,8 @@ async function inNode(options: BenchOptions, io: CliIo): Promise<BenchResult> {
 
 async function inBrowser(options: BenchOptions, io: CliIo): Promise<BenchResult> {
   const benchEvent = (line: string) => io.out(line);
-  const { withHeadlessPage } = await import('./browser-runtime.ts');
-  return withHeadlessPage({ pagePath: 'src/cli/bench.html', readyFlag: 'benchReady', expose: { benchEvent } }, async (page, browser) => {
+  const { withHeadlessPage } = await import('../headless/browser-runtime.ts');
+  return withHeadlessPage({ pagePath: 'src/headless/bench.html', readyFlag: 'benchReady', expose: { benchEvent } }, async (page, browser) => {
     const result = await page.evaluate((o) => (window as unknown as BenchWindow).runHeadlessBench(o), options);
     result.environment.runtimeVersion = `Chromium ${browser.version()}`;
     return result;

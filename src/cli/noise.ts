@@ -1,4 +1,4 @@
-// `npm run noise`: measures why SGD's per-step loss jumps (src/train/noise.ts) and prints the
+// `npm run noise`: measures why SGD's per-step loss jumps (src/noise/measure.ts) and prints the
 // tables; --json writes the report, --doc renders docs/sgd-noise.md and its plot from it.
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
@@ -8,11 +8,11 @@ import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { initMlp } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
-import { capacityFor, createCpuNoiseBackend, createGpuNoiseBackend, measureNoise, type NoiseBackend, type NoiseOptions } from '../train/noise.ts';
+import { capacityFor, createCpuNoiseBackend, createGpuNoiseBackend, measureNoise, type NoiseBackend, type NoiseOptions } from '../noise/measure.ts';
 import { chooseKernels } from '../train/step.ts';
 import { configureProgram, fail, runIfMain, parseChoice, parseInteger, parseNumber, runCommand, type CliIo } from './common.ts';
-import { NOISE_DOC, NOISE_SVG, noiseTables, renderNoiseDoc, renderNoiseSvg, type NoiseReport } from './noise-doc.ts';
-import { textTable } from './tables.ts';
+import { NOISE_DOC, NOISE_SVG, noiseTables, renderNoiseDoc, renderNoiseSvg, type NoiseReport } from '../docs/noise-doc.ts';
+import { textTable } from '../docs/tables.ts';
 import { readInit } from './train.ts';
 
 function buildProgram(io: CliIo): Command {

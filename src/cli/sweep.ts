@@ -15,8 +15,8 @@ import { runSession, type Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
 import { createReporter, type Reporter } from './reporter.ts';
-import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from './sweep-report.ts';
-import { textTable } from './tables.ts';
+import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from '../docs/sweep-report.ts';
+import { textTable } from '../docs/tables.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -99,7 +99,7 @@ async function withRunner<T>(o: { device: Device; runtime: 'browser' | 'node'; d
   // The adapter once, with the train command's warning when it is a CPU fallback.
   const reporter = createReporter(io, false);
   if (o.device === 'gpu' && o.runtime === 'browser') {
-    const { withBrowserTrainer } = await import('./browser-runtime.ts');
+    const { withBrowserTrainer } = await import('../headless/browser-runtime.ts');
     let told = false;
     return withBrowserTrainer(o.dataDir, (train) => body({
       run: async (r: PlannedRun, epochs: number) => (await train({ config: r.config, initBase64: null, matmul: o.matmul, stopAfterEpochs: epochs },

@@ -181,7 +181,8 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     result = { errors: trainNetwork(network, dataset, lr, epochs, nOutputs, onEpoch), network };
   } else {
     // Loaded only here: the CPU path needs neither Dawn's native addon nor the `?raw` WGSL loader.
-    const { GpuDeviceError, GpuUnavailableError, requestGpu } = await import('../gpu/context.ts');
+    const { requestGpu } = await import('../gpu/context.ts');
+    const { GpuDeviceError, GpuUnavailableError } = await import('../gpu/errors.ts');
     const { trainToyOnGpu } = await import('../train/toy-gpu.ts');
     try {
       const ctx = await requestGpu();

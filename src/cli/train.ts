@@ -129,7 +129,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   try {
     result = device === 'gpu' && runtime === 'browser'
       // Loaded only here: a Node-runtime run needs neither Vite nor Playwright.
-      ? await (await import('./browser-runtime.ts')).runInBrowser({ config, dataDir: o.data, init, matmul }, reporter)
+      ? await (await import('../headless/browser-runtime.ts')).runInBrowser({ config, dataDir: o.data, init, matmul }, reporter)
       : await runSession({ config, device, data, init, matmul, events: reporter, onReady: reporter.ready });
   } finally {
     reporter.close();

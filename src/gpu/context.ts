@@ -2,6 +2,8 @@
 // bindings (npm `webgpu`) in Node. Everything above this file sees a GpuContext, which also owns
 // the live-bytes counter, the pipeline cache and the error/loss watch.
 
+import { GpuDeviceError, GpuUnavailableError } from './errors.ts';
+
 export type Runtime = 'browser' | 'node';
 
 export interface AdapterSummary {
@@ -17,14 +19,6 @@ export interface AdapterSummary {
   userAgent?: string;
 }
 
-export class GpuUnavailableError extends Error {
-  override name = 'GpuUnavailableError';
-}
-
-/** The device was lost or reported a validation/out-of-memory error: the run cannot continue. */
-export class GpuDeviceError extends Error {
-  override name = 'GpuDeviceError';
-}
 
 /** Limits the kernels rely on; the defaults of the WebGPU spec, checked rather than assumed. */
 const REQUIRED_LIMITS = {
@@ -44,7 +38,6 @@ const REPORTED_LIMITS = [
 ] as const;
 
 export interface GpuOptions {
-  powerPreference?: GPUPowerPreference;
   /** Called once when the device is lost or reports an error the run cannot survive. */
   onFatal?: (err: GpuDeviceError) => void;
 }
@@ -263,7 +256,7 @@ async function requestAdapter(options: GPURequestAdapterOptions): Promise<Adapte
 }
 
 export async function requestGpu(options: GpuOptions = {}): Promise<GpuContext> {
-  const { adapter, runtime, release } = await requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  const { adapter, runtime, release } = await requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     release();
     throw new GpuUnavailableError(runtime === 'browser' ? browserHelp : nodeHelp);

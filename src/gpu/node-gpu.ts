@@ -1,19 +1,19 @@
 // Dawn in Node. Kept apart from context.ts so browser bundles never see the native addon.
 import { existsSync } from 'node:fs';
-import { GpuUnavailableError } from './context.ts';
+import { GpuUnavailableError } from './errors.ts';
 
 const swiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** An adapter from Dawn: the system's Vulkan driver first; when it offers none (a machine
- * without a GPU, where Mesa's lavapipe does not work with Dawn), the SwiftShader that Debian's
- * chromium ships, so Node and Chrome run the same software adapter. A user's VK_ICD_FILENAMES
- * is always respected. */
 // Dawn tears an instance down when its GPU object is garbage-collected, taking that instance's
 // devices with it (a crash, not an error); so every context's instance is held here until the
 // context is destroyed. One slot would not do: a second context (a test's own run beside the
 // suite's, a sweep beside the dashboard) would orphan the first one's instance.
 const held = new Set<GPU>();
 
+/** An adapter from Dawn: the system's Vulkan driver first; when it offers none (a machine
+ * without a GPU, where Mesa's lavapipe does not work with Dawn), the SwiftShader that Debian's
+ * chromium ships, so Node and Chrome run the same software adapter. A user's VK_ICD_FILENAMES
+ * is always respected. */
 export async function requestNodeAdapter(options: GPURequestAdapterOptions, help: string): Promise<{ adapter: GPUAdapter | null; release: () => void }> {
   let webgpu: typeof import('webgpu');
   try {

@@ -1,5 +1,5 @@
 // Every WGSL source of the project, imported as text. Vite (app, Vitest) understands `?raw`;
-// the Node CLIs get the same through src/cli/raw-loader.mjs. The kernels that update parameters
+// the Node CLIs get the same through src/node/raw-loader.mjs. The kernels that update parameters
 // share sgd_step.wgsl (the SGD formula, no bindings), appended to their source here.
 import bench from '../../shaders/bench.wgsl?raw';
 import biasGrad from '../../shaders/bias_grad.wgsl?raw';

@@ -1,7 +1,7 @@
 // The dashboard in a browser without WebGPU: Chromium on Linux gives no adapter without
 // --enable-unsafe-webgpu. The page must say why and still train, on the CPU reference.
 import { expect, test } from '@playwright/test';
-import { chromiumArgs, findChrome } from '../../src/cli/chrome.ts';
+import { chromiumArgs, findChrome } from '../../src/headless/chrome.ts';
 import { collectErrors, fillForm, openDashboard, points } from './helpers.ts';
 
 test.use({ launchOptions: { executablePath: findChrome(), args: chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu') } });

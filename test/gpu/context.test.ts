@@ -1,6 +1,6 @@
 // The GPU context never lets a run continue silently past a device error.
 import { describe, expect, it } from 'vitest';
-import { GpuDeviceError } from '../../src/gpu/context.ts';
+import { GpuDeviceError } from '../../src/gpu/errors.ts';
 import { useGpu } from './gpu-suite.ts';
 
 describe('GPU context', () => {

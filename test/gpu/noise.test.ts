@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { limitSplit } from '../../src/data/batches.ts';
 import { initMlp } from '../../src/reference/mlp.ts';
-import { createCpuNoiseBackend, createGpuNoiseBackend, streamOrder } from '../../src/train/noise.ts';
+import { createCpuNoiseBackend, createGpuNoiseBackend, streamOrder } from '../../src/noise/measure.ts';
 import { chooseKernels } from '../../src/train/step.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 

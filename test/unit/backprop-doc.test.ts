@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BACKPROP_DOC, backpropDoc } from '../../src/cli/backprop-doc.ts';
+import { BACKPROP_DOC, backpropDoc } from '../../src/docs/backprop-doc.ts';
 
 describe('docs/backprop.md', () => {
   it('is exactly what `npm run docs:backprop` generates from the CPU reference today', () => {

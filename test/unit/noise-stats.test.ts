@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { epochOrder } from '../../src/data/batches.ts';
 import { createRng } from '../../src/data/prng.ts';
-import { drawBatch, streamOrder } from '../../src/train/noise.ts';
+import { drawBatch, streamOrder } from '../../src/noise/measure.ts';
 import {
   centredMovingAverage,
   cosine,
@@ -11,7 +11,7 @@ import {
   sampleStd,
   squaredDistance,
   stdAroundMovingAverage,
-} from '../../src/train/noise-stats.ts';
+} from '../../src/noise/stats.ts';
 
 describe('noise statistics, against hand-computed values', () => {
   it('mean, sample std and the standard error of a mean', () => {

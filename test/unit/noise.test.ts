@@ -8,8 +8,8 @@ import { limitSplit } from '../../src/data/batches.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { initMlp } from '../../src/reference/mlp.ts';
 import { runNoiseCli } from '../../src/cli/noise.ts';
-import type { NoiseReport } from '../../src/cli/noise-doc.ts';
-import { createCpuNoiseBackend, measureNoise, type NoiseOptions } from '../../src/train/noise.ts';
+import type { NoiseReport } from '../../src/docs/noise-doc.ts';
+import { createCpuNoiseBackend, measureNoise, type NoiseOptions } from '../../src/noise/measure.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [], err: string[] = [];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NOISE_DOC, NOISE_SVG, renderNoiseDoc, renderNoiseSvg, reportFromDoc } from '../../src/cli/noise-doc.ts';
+import { NOISE_DOC, NOISE_SVG, renderNoiseDoc, renderNoiseSvg, reportFromDoc } from '../../src/docs/noise-doc.ts';
 
 // The page ends with the report of the run that produced it; everything else on it is rendered
 // from that report, so re-rendering must give the page back byte for byte.

@@ -13,7 +13,7 @@ import type { Progress } from '../train/trainer.ts';
 import { launchChromium } from './chrome.ts';
 import { base64ToBytes, bytesToBase64, type HeadlessEvent, type HeadlessRequest, type HeadlessWindow } from './headless-protocol.ts';
 import { mnistAssets } from './mnist-assets.ts';
-import type { Reporter } from './reporter.ts';
+import type { Reporter } from '../cli/reporter.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -42,7 +42,7 @@ async function startPageServer(dataDir?: string) {
 
 export interface HeadlessPageOptions {
   dataDir?: string;
-  /** The page, relative to the project root, e.g. 'src/cli/headless.html'. */
+  /** The page, relative to the project root, e.g. 'src/headless/headless.html'. */
   pagePath: string;
   /** A window property the page sets to true once its entry point has loaded. */
   readyFlag: string;
@@ -86,7 +86,7 @@ export function withBrowserTrainer<T>(
 ): Promise<T> {
   let listener: (kind: HeadlessEvent, payload: unknown) => void = () => {};
   const trainerEvent = (kind: HeadlessEvent, payload: unknown) => listener(kind, payload);
-  return withHeadlessPage({ dataDir, pagePath: 'src/cli/headless.html', readyFlag: 'headlessReady', expose: { trainerEvent } },
+  return withHeadlessPage({ dataDir, pagePath: 'src/headless/headless.html', readyFlag: 'headlessReady', expose: { trainerEvent } },
     (page) => body(async (req, onEvent) => {
       listener = onEvent;
       const result = await page.evaluate((r) => (window as unknown as HeadlessWindow).runHeadlessTraining(r), req);

@@ -13,10 +13,10 @@ import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
 import { createSgdHyper, writeSgdHyper } from '../gpu/kernels/sgd.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
 import { cloneMlp, createOptimizerState, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
-import { NOTEBOOK_RECIPE } from './config.ts';
-import { createGpuModel, downloadParams, uploadParams } from './gpu-model.ts';
-import { cosine, dot, mean, meanWithSe, sampleStd, squaredDistance, stdAroundMovingAverage } from './noise-stats.ts';
-import { forwardDispatches, gradientDispatches, trainStepDispatches, type KernelChoice, type Metrics } from './step.ts';
+import { NOTEBOOK_RECIPE } from '../train/config.ts';
+import { createGpuModel, downloadParams, uploadParams } from '../train/gpu-model.ts';
+import { cosine, dot, mean, meanWithSe, sampleStd, squaredDistance, stdAroundMovingAverage } from './stats.ts';
+import { forwardDispatches, gradientDispatches, trainStepDispatches, type KernelChoice, type Metrics } from '../train/step.ts';
 
 /** What computes losses and gradients at the current weights, and trains. */
 export interface NoiseBackend {

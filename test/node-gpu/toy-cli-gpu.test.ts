@@ -1,0 +1,50 @@
+// `npm run toy -- --device gpu` as a process: the toy network through the WebGPU kernels (Dawn),
+// against the CPU run of the same command.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runToyCli } from '../../src/cli/toy.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [], err: string[] = [];
+  const code = await runToyCli(argv, { out: (s) => out.push(...s.split('\n')), err: (s) => err.push(s) });
+  return { code, out, err };
+}
+
+type Spawned = { code: number; stdout: string; stderr: string };
+const execResult = (resolve: (r: Spawned) => void) => (error: { code?: unknown } | null, stdout: string, stderr: string) =>
+  resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+
+// As `npm run toy` runs it: the GPU path needs the `?raw` loader for its WGSL.
+describe('npm run toy -- --device gpu as a process', () => {
+  const spawn = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+    new Promise<Spawned>((resolve) => {
+      execFile('node', ['--import', 'tsx', '--import', './src/node/raw-loader.mjs', 'src/cli/toy.ts', ...args],
+        { cwd: repoRoot, env }, execResult(resolve));
+    });
+
+  it("prints the CPU run's epoch lines, then the network, and exits 0", async () => {
+    const cpu = await cli();
+    const { code, stdout } = await spawn(['--device', 'gpu']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 20)).toEqual(cpu.out.slice(0, 20));
+    // float32 weights print with other digits; the shape of the listing is the same.
+    expect(lines.slice(20).map((l) => l.replace(/=.*/, ''))).toEqual(cpu.out.slice(20).map((l) => l.replace(/=.*/, '')));
+  });
+
+  it('without an adapter, exits 1 with one line saying so', async () => {
+    // Dawn honours a user's VK_ICD_FILENAMES, so a missing file means no Vulkan driver at all.
+    const { code, stdout, stderr } = await spawn(['--device', 'gpu'], { ...process.env, VK_ICD_FILENAMES: join(tmpdir(), 'no-such-icd.json') });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    // Dawn writes its own warnings to stderr too; ours is the one line starting with the option.
+    const ours = stderr.split('\n').filter((l) => l.includes('--device gpu'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatch(/^error: --device gpu: .*no WebGPU adapter/);
+  });
+});
