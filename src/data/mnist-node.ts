@@ -41,7 +41,7 @@ export async function loadMnistFolder(dir: string): Promise<MnistData> {
     if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
     present = new Set(await readdir(dir));
   } catch (e) {
-    throw new Error(`MNIST folder ${dir} cannot be read (${(e as Error).message}). Pass a folder holding the four IDX files.`);
+    throw new Error(`MNIST folder ${dir} cannot be read (${(e as Error).message}). Pass a folder holding the four IDX files.`, { cause: e });
   }
   const chosen = new Map<MnistFileKey, string>();
   const missing: string[] = [];

@@ -60,7 +60,7 @@ export class GpuContext {
       this.fatal = err;
       onFatal?.(err);
     };
-    device.lost.then((info) => {
+    void device.lost.then((info) => {
       if (info.reason !== 'destroyed') {
         fail(new GpuDeviceError(`WebGPU device lost (${info.reason}): ${info.message}. ` +
           'Reload the page or restart the run; training resumes from the last saved weights.'));

@@ -104,6 +104,6 @@ export function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promi
   return withBrowserTrainer(opts.dataDir, (train) => train(req, (kind, payload) => {
     if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);
     else if (kind === 'log') reporter.onLog?.(payload as string);
-    else if (kind === 'progress') reporter.onProgress?.(payload as Progress);
+    else if (kind === 'progress') void reporter.onProgress?.(payload as Progress);
   }));
 }
