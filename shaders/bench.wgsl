@@ -1,10 +1,10 @@
 // The adapter's own ceiling, measured by `npm run bench` (src/bench/ceiling.ts); CPU twins in
 // src/reference/bench.ts. None of these is used in training.
-//   bench_fma    arithmetic only: each invocation runs params.iters rounds of ROUND_FLOPS
-//                FLOPs: two independent vec4 chains x = x * m + c (m, c from the uniform, so
-//                nothing folds), written out 16 times per round, then writes one sum so the work
-//                cannot be discarded. Its memory traffic is one f32 per invocation. Workgroup 64,
-//                one invocation per output. Shaped by measurement on SwiftShader (Subzero JIT):
+//   bench_fma    arithmetic only: each invocation runs params.iters rounds of 256 FLOPs:
+//                two independent vec4 chains x = x * m + c (m, c from the uniform, so nothing
+//                folds), written out 16 times per round (16 x 2 chains x 4 lanes x (multiply +
+//                add)), then writes one sum so the work cannot be discarded. Its memory
+//                traffic is one f32 per invocation. Workgroup 64, one invocation per output. Shaped by measurement on SwiftShader (Subzero JIT):
 //                it neither unrolls loops nor keeps more than ~16 SIMD values in registers, so a
 //                rolled loop measures the loop (8 chains, 1 op per round: ~1 GFLOP/s here) and
 //                8 vec4 chains measure register spills; 2 chains x 16 per round ran 8-17 GFLOP/s.
@@ -28,9 +28,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read_write> sums: array<f32>;
-
-/** FLOPs of one round per invocation: 16 x 2 chains x 4 lanes x (multiply + add). */
-const ROUND_FLOPS = 256u;
 
 // Starting values differ per chain and per lane so no two chains are the same computation.
 fn start(id: u32, chain: u32) -> vec4<f32> {

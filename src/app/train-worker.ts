@@ -28,8 +28,8 @@ let busy = false;
 let stopRequested = false;
 let pauseRequested = false;
 let releasePause: (() => void) | null = null;
-/** The timed matmul trial (seconds on a CPU adapter) runs while the page loads; step.ts caches its
- * choice per adapter, so a run started after it skips the trial. */
+/** The timed matmul trial (seconds on a CPU adapter) runs while the page loads; matmul.ts caches
+ * its choice per adapter, so a run started after it skips the trial. */
 let kernelsChosen: Promise<unknown> = Promise.resolve();
 /** The run that can be resumed after a lost device, with the weights of its last whole epoch. */
 let resumable: { request: TrainRequest; epochs: number; weights: Mlp } | null = null;
