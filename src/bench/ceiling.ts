@@ -4,7 +4,8 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { benchCopyDispatch, benchEmptyDispatch, benchFmaDispatch, FMA_C, FMA_CHAINS, FMA_M, FMA_PER_ROUND } from '../gpu/kernels/bench.ts';
 import { benchCopyCpu, benchFmaCpu } from '../reference/bench.ts';
-import { runList, timeDispatches, timeInterleaved, timeUnits, type TimingBudget } from './timing.ts';
+import { timeDispatches, timeInterleaved, timeUnits, type TimingBudget } from './timing.ts';
+import { runDispatches } from '../gpu/runner.ts';
 import type { CeilingResult } from './types.ts';
 import type { Validator } from './validate.ts';
 
@@ -34,9 +35,9 @@ export async function measureCeiling(
   const sums = ctx.storage('bench sums', maxInvocations * 4);
   for (;;) {
     const d = benchFmaDispatch(ctx, sums, invocations, FMA_ITERS);
-    await runList(ctx, [d], 1);
+    await runDispatches(ctx, [d], 1);
     const t0 = performance.now();
-    await runList(ctx, [d], 1);
+    await runDispatches(ctx, [d], 1);
     if (performance.now() - t0 > 4 || invocations >= maxInvocations) break;
     invocations *= 4;
   }
@@ -46,7 +47,7 @@ export async function measureCeiling(
   const ref = benchFmaCpu(invocations, FMA_ITERS * FMA_PER_ROUND, FMA_CHAINS, FMA_M, FMA_C);
   let valid = true;
   for (const { builtin, d } of okFma) {
-    await runList(ctx, [d], 1);
+    await runDispatches(ctx, [d], 1);
     valid = v.check(`bench_fma${builtin ? '_builtin' : ''} ${invocations}x${FMA_ITERS}`, await ctx.readF32(sums, invocations), ref, FMA_TOL) && valid;
   }
 
@@ -57,13 +58,13 @@ export async function measureCeiling(
   const src = ctx.storage('bench copy src', srcData);
   const dst = ctx.storage('bench copy dst', copyBytes);
   const copy = benchCopyDispatch(ctx, src, dst, n4);
-  await runList(ctx, [copy], 1);
+  await runDispatches(ctx, [copy], 1);
   valid = v.check('bench_copy 32 MiB', await ctx.readF32(dst, srcData.length), benchCopyCpu(srcData), { atol: 0, rtol: 0 }) && valid;
 
   const empty = benchEmptyDispatch(ctx, sums);
   // The empty kernel must leave its sink alone: sums[0] holds the last fma sum.
   const before = await ctx.readF32(sums, 1);
-  await runList(ctx, [empty], 8);
+  await runDispatches(ctx, [empty], 8);
   valid = v.check('bench_empty writes nothing', await ctx.readF32(sums, 1), before, { atol: 0, rtol: 0 }) && valid;
   if (!valid) {
     for (const b of [sums, src, dst]) ctx.destroyBuffer(b);
@@ -72,7 +73,7 @@ export async function measureCeiling(
 
   log(`ceiling: timing fma (${invocations} invocations x ${FMA_ITERS} rounds)`);
   // The two forms side by side, round by round, so the faster is not just the luckier.
-  const { timings: [fma, fmaBuiltin] } = await timeInterleaved(okFma.map(({ d }) => (inner: number) => runList(ctx, [d], inner)), budget);
+  const { timings: [fma, fmaBuiltin] } = await timeInterleaved(okFma.map(({ d }) => (inner: number) => runDispatches(ctx, [d], inner)), budget);
   log('ceiling: timing copy, empty dispatch, submit + read-back');
   const copyT = await timeDispatches(ctx, [copy], budget);
   const emptyT = await timeDispatches(ctx, [empty], { ...budget, maxInner: 2000 });

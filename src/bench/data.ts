@@ -14,7 +14,8 @@ import { batchIndices, epochOrder } from '../data/batches.ts';
 import type { MnistSplit } from '../data/mnist.ts';
 import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
+import type { Dispatch } from '../gpu/dispatch.ts';
+import { submitSteps } from '../gpu/runner.ts';
 import { convertDispatch, gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
 import { advanceDispatch } from '../gpu/kernels/metrics.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
@@ -108,30 +109,26 @@ export async function benchData(
       const stagingImages = new Uint8Array(words(B * rowLen));
       const stagingLabels = new Uint8Array(words(B));
 
-      const runEpoch = async (encodeStep: (pass: GPUComputePassEncoder, step: number) => void) => {
+      const runEpoch = async (stepDispatches: (step: number) => readonly Dispatch[]) => {
         ctx.write(counter, zero);
         for (let s0 = 0; s0 < steps; s0 += perSubmit) {
-          const enc = ctx.device.createCommandEncoder();
-          const pass = enc.beginComputePass();
-          for (let s = s0; s < Math.min(s0 + perSubmit, steps); s++) encodeStep(pass, s);
-          pass.end();
-          ctx.device.queue.submit([enc.finish()]);
+          submitSteps(ctx, { steps: Math.min(perSubmit, steps - s0), dispatches: (i) => stepDispatches(s0 + i) });
         }
         await ctx.sync();
       };
       const onceEpoch = () => {
         ctx.write(orderBuf, order);
-        return runEpoch((pass, s) => encodeDispatches(pass, s === steps - 1 && once.tail ? once.tail : once.full));
+        return runEpoch((s) => (s === steps - 1 && once.tail ? once.tail : once.full));
       };
       let streamCpuMs = 0;
-      const streamEpoch = () => runEpoch((pass, s) => {
+      const streamEpoch = () => runEpoch((s) => {
         const t0 = performance.now();
         const slot = ring[s % perSubmit];
         const n = packBatch(train, order, s, B, stagingImages, stagingLabels);
         ctx.write(slot.images, stagingImages.subarray(0, words(n * rowLen)));
         ctx.write(slot.labels, stagingLabels.subarray(0, words(n)));
         streamCpuMs += performance.now() - t0;
-        encodeDispatches(pass, n < B ? streamTail! : slot.full);
+        return n < B ? streamTail! : slot.full;
       });
 
       // Validate first: after an epoch x and y hold the last batch, ragged where B does not divide it.

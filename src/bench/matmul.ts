@@ -8,7 +8,8 @@ import { createRng } from '../data/prng.ts';
 import { matmulCpu, type MatmulShape } from '../reference/kernels.ts';
 import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import type { PeakProbe } from './ceiling.ts';
-import { medianRatio, runList, timeInterleaved, type TimingBudget } from './timing.ts';
+import { medianRatio, timeInterleaved, type TimingBudget } from './timing.ts';
+import { runDispatches } from '../gpu/runner.ts';
 import type { MatmulRole, MatmulRow } from './types.ts';
 import type { Validator } from './validate.ts';
 
@@ -43,12 +44,6 @@ export function trainingMatmuls(B: number, sizes: readonly number[] = MNIST_MLP_
 function randomArray(n: number, seed: number): Float32Array {
   const rng = createRng(seed);
   return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
-}
-
-export function describeShape(s: MatmulShape): string {
-  const a = s.transA ? `(${s.K}x${s.M})^T` : `(${s.M}x${s.K})`;
-  const b = s.transB ? `(${s.N}x${s.K})^T` : `(${s.K}x${s.N})`;
-  return `${a}${b}`;
 }
 
 export interface MatmulBenchOptions {
@@ -98,7 +93,7 @@ export async function benchMatmuls(
         }
         const d = matmulDispatch(ctx, variant, bufs, mm.shape);
         ctx.write(bufs.c, new Float32Array(M * N).fill(NaN));
-        await runList(ctx, [d], 1);
+        await runDispatches(ctx, [d], 1);
         const ok = v.check(name, await ctx.readF32(bufs.c, M * N), ref, TOL);
         const base = {
           variant,
@@ -116,8 +111,8 @@ export async function benchMatmuls(
         }
         // Timed round by round beside the peak shader: the fraction of peak is the median of the
         // rounds' ratios, steady even when the machine's load is not.
-        const runs = [(inner: number) => runList(ctx, [d], inner)];
-        if (probe) runs.push((inner: number) => runList(ctx, [probe.dispatch], inner));
+        const runs = [(inner: number) => runDispatches(ctx, [d], inner)];
+        if (probe) runs.push((inner: number) => runDispatches(ctx, [probe.dispatch], inner));
         const { timings, samples } = await timeInterleaved(runs, budget);
         const timing = timings[0];
         const gflops = flops / timing.ms / 1e6;

@@ -2,7 +2,8 @@
 // which the median is reported. GPU work is timed from the submit to the end of a 4-byte
 // read-back (ctx.sync), with enough dispatches per submit that the read-back is a small share.
 import type { GpuContext } from '../gpu/context.ts';
-import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
+import type { Dispatch } from '../gpu/dispatch.ts';
+import { runDispatches } from '../gpu/runner.ts';
 
 export interface Timing {
   /** Median milliseconds of one unit (a dispatch, a step, an epoch), over the repeats. */
@@ -86,25 +87,7 @@ export async function timeInterleaved(
 /** Median over rounds of a per-round ratio of two interleaved series. */
 export const medianRatio = (num: readonly number[], den: readonly number[]): number => median(num.map((x, i) => x / den[i]));
 
-/** Encodes `list` `inner` times into one compute pass, submits and waits. */
-export async function runList(ctx: GpuContext, list: readonly Dispatch[], inner: number, before?: () => void): Promise<void> {
-  before?.();
-  const enc = ctx.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  for (let i = 0; i < inner; i++) encodeDispatches(pass, list);
-  pass.end();
-  ctx.device.queue.submit([enc.finish()]);
-  await ctx.sync();
-}
-
 /** Median milliseconds of one pass through `list` (one dispatch when it holds one). */
-export function timeDispatches(ctx: GpuContext, list: readonly Dispatch[], budget: TimingBudget, before?: () => void): Promise<Timing> {
-  return timeUnits((inner) => runList(ctx, list, inner, before), budget);
-}
-
-/** Median milliseconds of a synchronous CPU function. */
-export function timeCpu(fn: () => void, budget: TimingBudget): Promise<Timing> {
-  return timeUnits(async (inner) => {
-    for (let i = 0; i < inner; i++) fn();
-  }, budget);
+export function timeDispatches(ctx: GpuContext, list: readonly Dispatch[], budget: TimingBudget): Promise<Timing> {
+  return timeUnits((inner) => runDispatches(ctx, list, inner), budget);
 }

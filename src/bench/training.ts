@@ -20,7 +20,8 @@ import { createGpuModel } from '../train/gpu-model.ts';
 import { GpuTrainer } from '../train/gpu-trainer.ts';
 import { trainStepDispatches, type KernelChoice, type Metrics } from '../train/step.ts';
 import { cpuReferenceStep } from './cpu.ts';
-import { median, medianRatio, runList, timeInterleaved, type Timing, type TimingBudget } from './timing.ts';
+import { median, medianRatio, timeInterleaved, type Timing, type TimingBudget } from './timing.ts';
+import { runDispatches } from '../gpu/runner.ts';
 import type { CpuRow, KernelShare, TrainingRow } from './types.ts';
 import type { Validator } from './validate.ts';
 
@@ -170,13 +171,17 @@ export async function benchTraining(
     const cpuStep = opts.cpu ? cpuReferenceStep(B) : null;
     log(`training B=${B}: timing the trainer, the step's list and each of its ${list.length} dispatches alone, in rounds` +
       (cpuStep ? ', with the CPU reference step' : ''));
+    const fromStepZero = (l: readonly Dispatch[]) => async (inner: number) => {
+      reset();
+      await runDispatches(ctx, l, inner);
+    };
     const runs: ((inner: number) => Promise<void>)[] = [
       trainerRun,
       async (inner) => {
         for (let i = 0; i < inner; i++) await trainer.evaluate();
       },
-      (inner) => runList(ctx, list, inner, reset),
-      ...list.map((d) => (inner: number) => runList(ctx, [d], inner, reset)),
+      fromStepZero(list),
+      ...list.map((d) => fromStepZero([d])),
     ];
     if (cpuStep) {
       runs.push(async (inner) => {

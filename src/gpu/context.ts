@@ -146,7 +146,7 @@ export class GpuContext {
   trackNewBuffers(): () => void {
     const before = new Set(this.liveBuffers);
     return () => {
-      const shared = [this.placeholderBuffer, this.writablePlaceholderBuffer, this.uniformPlaceholderBuffer];
+      const shared = [this.placeholderBuffer, this.writablePlaceholderBuffer, this.uniformPlaceholderBuffer, this.staging];
       for (const b of [...this.liveBuffers]) if (!before.has(b) && !shared.includes(b)) this.destroyBuffer(b);
     };
   }
@@ -177,21 +177,41 @@ export class GpuContext {
     return pipeline;
   }
 
-  /** Copies a buffer's first `bytes` bytes back to the CPU; the one place that waits on the GPU. */
-  async read(buffer: GPUBuffer, bytes = buffer.size, offset = 0): Promise<ArrayBuffer> {
+  private staging: GPUBuffer | null = null;
+  private reading: Promise<unknown> = Promise.resolve();
+
+  /** Grows the one staging buffer that read-backs go through to at least `bytes`, so a run can
+   * size it before its first step and keep the live-bytes count flat from there. */
+  reserveReadback(bytes: number): void {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    if (this.staging && this.staging.size >= size) return;
+    if (this.staging) this.destroyBuffer(this.staging);
+    this.staging = this.createBuffer('read-back staging', size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  }
+
+  /** Copies `bytes` bytes of a buffer back to the CPU; the one place that waits on the GPU. Reads
+   * take turns on one staging buffer (a mapped buffer cannot be copied into). */
+  read(buffer: GPUBuffer, bytes = buffer.size, offset = 0): Promise<ArrayBuffer> {
+    const turn = this.reading.then(() => this.readNow(buffer, bytes, offset));
+    this.reading = turn.catch(() => {});
+    return turn;
+  }
+
+  private async readNow(buffer: GPUBuffer, bytes: number, offset: number): Promise<ArrayBuffer> {
     this.check();
-    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.reserveReadback(bytes);
+    const staging = this.staging!;
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
     this.device.queue.submit([enc.finish()]);
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 8) * 8);
     } catch (err) {
       this.check();
       throw err;
     }
-    const copy = staging.getMappedRange().slice(0);
-    staging.destroy();
+    const copy = staging.getMappedRange(0, Math.ceil(bytes / 8) * 8).slice(0, bytes);
+    staging.unmap();
     this.check();
     return copy;
   }
@@ -217,6 +237,7 @@ export class GpuContext {
     this.placeholderBuffer = null;
     this.writablePlaceholderBuffer = null;
     this.uniformPlaceholderBuffer = null;
+    this.staging = null;
     this.device.destroy();
     this.release();
   }

@@ -48,16 +48,6 @@ export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readon
   }
 }
 
-/** Submits the dispatches in one compute pass and waits until the GPU has run them. */
-export async function runDispatches(ctx: GpuContext, dispatches: readonly Dispatch[], repeat = 1): Promise<void> {
-  const enc = ctx.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  for (let r = 0; r < repeat; r++) encodeDispatches(pass, dispatches);
-  pass.end();
-  ctx.device.queue.submit([enc.finish()]);
-  await ctx.sync();
-}
-
 export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 
 /** Workgroups of 256 for a grid-stride kernel over n elements, about 16 elements per invocation:

@@ -8,7 +8,8 @@ import { epochOrder } from '../data/batches.ts';
 import type { MnistSplit } from '../data/mnist.ts';
 import { deriveRng, type Rng } from '../data/prng.ts';
 import { describeAdapter, type AdapterSummary, type GpuContext } from '../gpu/context.ts';
-import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
+import type { Dispatch } from '../gpu/dispatch.ts';
+import { runSteps, submitSteps } from '../gpu/runner.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
 import { createSgdHyper, writeSgdHyper } from '../gpu/kernels/sgd.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
@@ -91,26 +92,24 @@ export function createGpuNoiseBackend(
     async gradient(indices) {
       const n = indices.length;
       if (n < 1 || n > cap.rows) throw new RangeError(`gradient: ${n} rows, the backend holds 1 to ${cap.rows}`);
-      let list = probeLists.get(n);
-      if (!list) {
-        list = [gather(probe.order, probe.metrics.counter, n), ...forwardDispatches(ctx, model, kernels, n, 'nll', probe.metrics),
-          ...gradientDispatches(ctx, model, kernels, n)];
-        probeLists.set(n, list);
-      }
+      const list = probeLists.get(n) ?? [gather(probe.order, probe.metrics.counter, n),
+        ...forwardDispatches(ctx, model, kernels, n, 'nll', probe.metrics), ...gradientDispatches(ctx, model, kernels, n)];
+      probeLists.set(n, list);
       ctx.write(probe.order, indices);
       ctx.write(probe.metrics.counter, new Uint32Array([0]));
-      const enc = ctx.device.createCommandEncoder({ label: `gradient of ${n} rows` });
-      const pass = enc.beginComputePass();
-      encodeDispatches(pass, list);
-      pass.end();
-      let offset = 0;
-      for (const g of grads) {
-        enc.copyBufferToBuffer(g, 0, flat, offset, g.size);
-        offset += g.size;
-      }
-      enc.copyBufferToBuffer(probe.metrics.lossHistory, 0, flat, offset, 4);
-      ctx.device.queue.submit([enc.finish()]);
-      const out = await ctx.readF32(flat, paramCount + 1);
+      const out = new Float32Array(await runSteps(ctx, {
+        label: `gradient of ${n} rows`,
+        steps: 1,
+        dispatches: () => list,
+        after: (enc) => {
+          let offset = 0;
+          for (const g of grads) {
+            enc.copyBufferToBuffer(g, 0, flat, offset, g.size);
+            offset += g.size;
+          }
+          enc.copyBufferToBuffer(probe.metrics.lossHistory, 0, flat, offset, 4);
+        },
+      }, { buffer: flat, bytes: (paramCount + 1) * 4 }));
       return { loss: out[paramCount], grad: out.subarray(0, paramCount) };
     },
     async train(order, B, lr) {
@@ -118,21 +117,14 @@ export function createGpuNoiseBackend(
       if (!Number.isInteger(steps) || steps > cap.steps || order.length > cap.order) {
         throw new RangeError(`train: ${order.length} indices in batches of ${B}; the backend holds ${cap.steps} steps, ${cap.order} indices`);
       }
-      let list = trainLists.get(B);
-      if (!list) {
-        list = [gather(trainRun.order, trainRun.metrics.counter, B),
-          ...trainStepDispatches(ctx, model, kernels, B, 'nll', trainRun.metrics, hyper)];
-        trainLists.set(B, list);
-      }
+      const list = trainLists.get(B) ?? [gather(trainRun.order, trainRun.metrics.counter, B),
+        ...trainStepDispatches(ctx, model, kernels, B, 'nll', trainRun.metrics, hyper)];
+      trainLists.set(B, list);
       ctx.write(trainRun.order, order);
       ctx.write(trainRun.metrics.counter, new Uint32Array([0]));
       writeSgdHyper(ctx, hyper, { lr });
       for (let s0 = 0; s0 < steps; s0 += STEPS_PER_SUBMIT) {
-        const enc = ctx.device.createCommandEncoder({ label: `B=${B} steps ${s0}+` });
-        const pass = enc.beginComputePass();
-        for (let s = s0; s < Math.min(s0 + STEPS_PER_SUBMIT, steps); s++) encodeDispatches(pass, list);
-        pass.end();
-        ctx.device.queue.submit([enc.finish()]);
+        submitSteps(ctx, { label: `B=${B} steps ${s0}+`, steps: Math.min(STEPS_PER_SUBMIT, steps - s0), dispatches: () => list });
       }
       return ctx.readF32(trainRun.metrics.lossHistory, steps);
     },

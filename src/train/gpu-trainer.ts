@@ -6,7 +6,8 @@
 import { augmentSalt } from '../data/augment.ts';
 import type { MnistSplit } from '../data/mnist.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
+import type { Dispatch } from '../gpu/dispatch.ts';
+import { runSteps } from '../gpu/runner.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { createSgdHyper, writeSgdHyper } from '../gpu/kernels/sgd.ts';
@@ -43,8 +44,9 @@ interface SplitOnGpu {
 export class GpuTrainer implements Trainer {
   readonly device = 'gpu';
   private readonly backups: GPUBuffer[];
-  /** One read-back interval's losses then correct counts, gathered so one map returns both. */
-  private readonly chunkStats: GPUBuffer;
+  /** What one read-back returns, gathered on the GPU: an interval's losses then correct counts,
+   * or an evaluation's batch losses, correct counts and predictions. */
+  private readonly stats: GPUBuffer;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -54,11 +56,12 @@ export class GpuTrainer implements Trainer {
     private readonly hyper: GPUBuffer,
     private readonly trainSet: SplitOnGpu,
     private readonly testSet: SplitOnGpu,
-    private readonly predictions: GPUBuffer,
     private readonly shape: Mlp,
   ) {
     this.backups = paramBuffers(model).map((b) => ctx.storage(`${b.label} backup`, b.size));
-    this.chunkStats = ctx.storage('chunk losses and correct counts', 2 * config.readbackEvery * 4);
+    const statsBytes = 4 * Math.max(2 * config.readbackEvery, 2 * testSet.steps + testSet.split.count);
+    this.stats = ctx.storage('read-back stats', statsBytes);
+    ctx.reserveReadback(statsBytes);
   }
 
   get adapter() {
@@ -96,8 +99,7 @@ export class GpuTrainer implements Trainer {
     };
     const trainSet = upload(train, 'train', true);
     const testSet = upload(test, 'test', false);
-    const predictions = ctx.storage('test predictions', test.count * 4);
-    return new GpuTrainer(ctx, config, kernels, model, hyper, trainSet, testSet, predictions, cloneMlp(init));
+    return new GpuTrainer(ctx, config, kernels, model, hyper, trainSet, testSet, cloneMlp(init));
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
@@ -109,29 +111,31 @@ export class GpuTrainer implements Trainer {
     const params = paramBuffers(this.model);
     for (let s0 = 0; s0 < set.steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
-      const s1 = Math.min(s0 + config.readbackEvery, set.steps);
-      const enc = ctx.device.createCommandEncoder({ label: `epoch ${plan.epoch} steps ${s0}-${s1}` });
-      // The parameters as they stand were read back as finite: keep them in case this chunk is not.
-      params.forEach((p, i) => enc.copyBufferToBuffer(p, 0, this.backups[i], 0, p.size));
-      const pass = enc.beginComputePass();
-      for (let s = s0; s < s1; s++) encodeDispatches(pass, s === set.steps - 1 && set.tail ? set.tail : set.full);
-      pass.end();
-      const n = s1 - s0;
-      enc.copyBufferToBuffer(set.metrics.lossHistory, s0 * 4, this.chunkStats, 0, n * 4);
-      enc.copyBufferToBuffer(set.metrics.correctHistory, s0 * 4, this.chunkStats, n * 4, n * 4);
-      ctx.device.queue.submit([enc.finish()]);
-      const stats = await ctx.read(this.chunkStats, 2 * n * 4);
+      const n = Math.min(config.readbackEvery, set.steps - s0);
+      const stats = await runSteps(ctx, {
+        label: `epoch ${plan.epoch} steps ${s0}-${s0 + n}`,
+        steps: n,
+        dispatches: (i) => (s0 + i === set.steps - 1 && set.tail ? set.tail : set.full),
+        // The parameters as they stand were read back as finite: keep them in case this chunk is not.
+        before: (enc) => params.forEach((p, i) => enc.copyBufferToBuffer(p, 0, this.backups[i], 0, p.size)),
+        after: (enc) => {
+          enc.copyBufferToBuffer(set.metrics.lossHistory, s0 * 4, this.stats, 0, n * 4);
+          enc.copyBufferToBuffer(set.metrics.correctHistory, s0 * 4, this.stats, n * 4, n * 4);
+        },
+      }, { buffer: this.stats, bytes: 2 * n * 4 });
       const losses = new Float32Array(stats, 0, n);
       const correct = new Uint32Array(stats, n * 4, n);
       const bad = losses.findIndex((l) => !Number.isFinite(l));
       if (bad >= 0) {
-        const restore = ctx.device.createCommandEncoder();
-        params.forEach((p, i) => restore.copyBufferToBuffer(this.backups[i], 0, p, 0, p.size));
-        ctx.device.queue.submit([restore.finish()]);
-        await ctx.sync();
+        await runSteps(ctx, {
+          label: 'restore the last finite parameters',
+          steps: 0,
+          dispatches: () => [],
+          before: (enc) => params.forEach((p, i) => enc.copyBufferToBuffer(this.backups[i], 0, p, 0, p.size)),
+        });
         throw new DivergenceError(plan.epoch, s0 + bad, losses[bad], plan.lr);
       }
-      const samples = Math.min(s1 * B, set.split.count) - s0 * B;
+      const samples = Math.min((s0 + n) * B, set.split.count) - s0 * B;
       await onChunk({ firstStep: s0, losses, correct, samples });
     }
     return true;
@@ -141,19 +145,24 @@ export class GpuTrainer implements Trainer {
     const { ctx, testSet: set, config } = this;
     const B = config.batchSize;
     ctx.write(set.metrics.counter, new Uint32Array([0]));
-    const enc = ctx.device.createCommandEncoder({ label: 'evaluation' });
-    for (let s = 0; s < set.steps; s++) {
-      const last = s === set.steps - 1 && set.tail;
-      const pass = enc.beginComputePass();
-      encodeDispatches(pass, last ? set.tail! : set.full);
-      pass.end();
-      const rows = last ? set.split.count % B : B;
-      enc.copyBufferToBuffer(this.model.argmax, 0, this.predictions, s * B * 4, rows * 4);
-    }
-    ctx.device.queue.submit([enc.finish()]);
-    const batchMeans = await ctx.readF32(set.metrics.lossHistory, set.steps);
-    const correctPerBatch = await ctx.readU32(set.metrics.correctHistory, set.steps);
-    const predicted = await ctx.readU32(this.predictions, set.split.count);
+    const count = set.split.count;
+    // Batch losses, correct counts, then every prediction: one read-back.
+    const stats = await runSteps(ctx, {
+      label: 'evaluation',
+      steps: set.steps,
+      dispatches: (s) => (s === set.steps - 1 && set.tail ? set.tail : set.full),
+      afterStep: (enc, s) => {
+        const rows = Math.min(B, count - s * B);
+        enc.copyBufferToBuffer(this.model.argmax, 0, this.stats, (2 * set.steps + s * B) * 4, rows * 4);
+      },
+      after: (enc) => {
+        enc.copyBufferToBuffer(set.metrics.lossHistory, 0, this.stats, 0, set.steps * 4);
+        enc.copyBufferToBuffer(set.metrics.correctHistory, 0, this.stats, set.steps * 4, set.steps * 4);
+      },
+    }, { buffer: this.stats, bytes: (2 * set.steps + count) * 4 });
+    const batchMeans = new Float32Array(stats, 0, set.steps);
+    const correctPerBatch = new Uint32Array(stats, set.steps * 4, set.steps);
+    const predicted = new Uint32Array(stats, 2 * set.steps * 4, count);
     let meanSum = 0;
     let rowLossSum = 0;
     let correct = 0;
@@ -163,7 +172,6 @@ export class GpuTrainer implements Trainer {
       rowLossSum += batchMeans[s] * rows;
       correct += correctPerBatch[s];
     }
-    const count = set.split.count;
     return {
       testLoss: meanSum / count,
       meanLoss: rowLossSum / count,

@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import { biasGradCpu, sgdUpdateCpu, type SgdOptions } from '../../src/reference/kernels.ts';
 import { BIAS_GRAD_VARIANTS, biasGradDispatch } from '../../src/gpu/kernels/bias-grad.ts';
 import { createSgdHyper } from '../../src/gpu/kernels/sgd.ts';
-import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { runDispatches } from '../../src/gpu/runner.ts';
 import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
 
 // Column sums of M f32 terms in [-1, 1], in order (serial) or as 8 strided partials then a tree

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { convertU8Cpu, gatherU8Cpu } from '../../src/reference/kernels.ts';
 import { convertDispatch, gatherDispatch, uploadU8 } from '../../src/gpu/kernels/gather.ts';
-import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { runDispatches } from '../../src/gpu/runner.ts';
 import { epochOrder } from '../../src/data/batches.ts';
 import { createRng } from '../../src/data/prng.ts';
 import { augmentSalt } from '../../src/data/augment.ts';

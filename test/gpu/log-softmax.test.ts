@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
 import { logSoftmaxNllDispatch } from '../../src/gpu/kernels/log-softmax.ts';
-import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { runDispatches } from '../../src/gpu/runner.ts';
 import { createRng } from '../../src/data/prng.ts';
 import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
 

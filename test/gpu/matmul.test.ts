@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import { matmulCpu, sgdUpdateCpu, sigmoidBackwardCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
 import { MATMUL_VARIANTS, chooseMatmulVariant, matmulDispatch } from '../../src/gpu/kernels/matmul.ts';
 import { createSgdHyper } from '../../src/gpu/kernels/sgd.ts';
-import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { runDispatches } from '../../src/gpu/runner.ts';
 import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
 
 // f32 products summed over K terms on the GPU (fma, any order) against float64 sums: the error

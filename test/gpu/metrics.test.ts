@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stepMetricsCpu } from '../../src/reference/kernels.ts';
 import { advanceDispatch, stepMetricsDispatch } from '../../src/gpu/kernels/metrics.ts';
-import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { runDispatches } from '../../src/gpu/runner.ts';
 import { createRng } from '../../src/data/prng.ts';
 import { expectClose, useGpu } from './gpu-suite.ts';
 

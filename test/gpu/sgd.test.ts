@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sgdUpdateCpu, type SgdOptions } from '../../src/reference/kernels.ts';
 import { createSgdHyper, sgdDispatch, writeSgdHyper } from '../../src/gpu/kernels/sgd.ts';
-import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { runDispatches } from '../../src/gpu/runner.ts';
 import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
 
 // The same few f32 operations per element on both sides, but the reference keeps float64 between

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { sigmoidBackwardCpu, sigmoidCpu } from '../../src/reference/kernels.ts';
 import { sigmoidBackwardDispatch, sigmoidDispatch } from '../../src/gpu/kernels/sigmoid.ts';
-import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { runDispatches } from '../../src/gpu/runner.ts';
 import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
 
 // WGSL bounds exp's error by 3 + 2|x| ULP and leaves it to the implementation within that; the

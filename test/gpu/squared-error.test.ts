@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { logSoftmaxNllCpu, squaredErrorCpu } from '../../src/reference/kernels.ts';
 import { squaredErrorDispatch } from '../../src/gpu/kernels/squared-error.ts';
-import { runDispatches } from '../../src/gpu/dispatch.ts';
+import { runDispatches } from '../../src/gpu/runner.ts';
 import { createRng } from '../../src/data/prng.ts';
 import { expectClose, useGpu } from './gpu-suite.ts';
 

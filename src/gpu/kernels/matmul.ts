@@ -3,7 +3,8 @@
 // op(A) is (M,K), op(B) is (K,N), bias is (N), y is (M,N), C is (M,N).
 import type { MatmulShape } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
-import { ceilDiv, makeDispatch, runDispatches, type Dispatch } from '../dispatch.ts';
+import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
+import { runDispatches } from '../runner.ts';
 import { shaders } from '../shaders.ts';
 import { checkSgdBindings } from './sgd.ts';
 
