@@ -29,12 +29,17 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read_write> sums: array<f32>;
 
+// Invocations per workgroup of bench_fma and of bench_copy; src/gpu/kernels/bench.ts sizes grids
+// from them.
+const FMA_WG = 64u;
+const COPY_WG = 256u;
+
 // Starting values differ per chain and per lane so no two chains are the same computation.
 fn start(id: u32, chain: u32) -> vec4<f32> {
   return vec4<f32>(f32(id % 97u), f32(chain), 1.0, 2.0) * 0.01 + vec4<f32>(0.1, 0.2, 0.3, 0.4);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(FMA_WG)
 fn bench_fma(@builtin(global_invocation_id) gid: vec3<u32>) {
   let m = vec4<f32>(params.m);
   let c = vec4<f32>(params.c);
@@ -79,7 +84,7 @@ fn bench_fma(@builtin(global_invocation_id) gid: vec3<u32>) {
   sums[gid.x] = (s.x + s.y) + (s.z + s.w);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(FMA_WG)
 fn bench_fma_builtin(@builtin(global_invocation_id) gid: vec3<u32>) {
   let m = vec4<f32>(params.m);
   let c = vec4<f32>(params.c);
@@ -124,9 +129,9 @@ fn bench_fma_builtin(@builtin(global_invocation_id) gid: vec3<u32>) {
   sums[gid.x] = (s.x + s.y) + (s.z + s.w);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(COPY_WG)
 fn bench_copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let stride = groups.x * 256u;
+  let stride = groups.x * COPY_WG;
   for (var i = gid.x; i < params.n; i += stride) { dst[i] = src[i]; }
 }
 

@@ -37,7 +37,11 @@ fn storeSum(acc: f32, j: u32) {
   }
 }
 
-@compute @workgroup_size(64)
+// Columns per workgroup of bias_grad_serial; src/gpu/kernels/bias-grad.ts sizes the grid from
+// these constants.
+const SERIAL_WG = 64u;
+
+@compute @workgroup_size(SERIAL_WG)
 fn bias_grad_serial(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   if (j >= dims.N) { return; }

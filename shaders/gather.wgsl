@@ -25,6 +25,11 @@ struct Params { batchStride: u32, rowLen: u32, width: u32, shift: u32 }
 @group(0) @binding(5) var<storage, read> order: array<u32>;
 @group(0) @binding(6) var<storage, read> counter: array<u32>;
 
+// Invocations per workgroup and output pixels per invocation; src/gpu/kernels/gather.ts sizes
+// the grid from them.
+const WG = 64u;
+const PIXELS = 4u;
+
 // Byte `addr` of a packed set, given the word that holds it.
 fn byteAt(word: u32, addr: u32) -> u32 {
   return extractBits(word, (addr & 3u) * 8u, 8u);
@@ -48,7 +53,7 @@ fn hash(v: u32) -> u32 {
 fn convertPixels(s: u32, r: u32, k0: u32, dx: i32, dy: i32) {
   var wordIndex = 0xffffffffu;
   var word = 0u;
-  for (var k = k0; k < min(k0 + 4u, params.rowLen); k++) {
+  for (var k = k0; k < min(k0 + PIXELS, params.rowLen); k++) {
     let px = i32(k % params.width) - dx;
     let py = i32(k / params.width) - dy;
     var v = 0.0;
@@ -65,9 +70,9 @@ fn convertPixels(s: u32, r: u32, k0: u32, dx: i32, dy: i32) {
   if (k0 == 0u) { y[r] = byteAt(labels[s >> 2u], s); }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn gather_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k0 = gid.x * 4u;
+  let k0 = gid.x * PIXELS;
   let r = gid.y;
   if (k0 >= params.rowLen) { return; }
   let position = counter[0] * params.batchStride + r;
@@ -82,9 +87,9 @@ fn gather_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
   convertPixels(order[position], r, k0, dx, dy);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn convert_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k0 = gid.x * 4u;
+  let k0 = gid.x * PIXELS;
   let r = gid.y;
   if (k0 >= params.rowLen) { return; }
   convertPixels(r, r, k0, 0, 0);

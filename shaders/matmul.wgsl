@@ -90,7 +90,10 @@ fn store(acc: f32, i: u32, j: u32) {
   C[idx] = v;
 }
 
-@compute @workgroup_size(16, 16)
+// Each variant's geometry; src/gpu/kernels/matmul.ts sizes grids from these constants.
+const NAIVE_WG = 16u;
+
+@compute @workgroup_size(NAIVE_WG, NAIVE_WG)
 fn matmul_naive(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (SGD) { H = hyper; }
   let i = gid.y;
@@ -101,10 +104,11 @@ fn matmul_naive(@builtin(global_invocation_id) gid: vec3<u32>) {
   store(acc, i, j);
 }
 
+const BLOCKED_WG = 8u;
 const TM = 4u;
 const TN = 4u;
 
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(BLOCKED_WG, BLOCKED_WG)
 fn matmul_blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (SGD) { H = hyper; }
   let i0 = gid.y * TM;
@@ -185,11 +189,15 @@ fn storeBlock(acc: mat4x4<f32>, i0: u32, j0: u32) {
   storeColumn(acc[3], i0, j0 + 3u);
 }
 
-@compute @workgroup_size(8, 8)
+// Invocations per workgroup side, and the side of each invocation's block (2x2 blocks of 4x4).
+const VEC4_WG = 8u;
+const VEC4_BLOCK = 8u;
+
+@compute @workgroup_size(VEC4_WG, VEC4_WG)
 fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (SGD) { H = hyper; }
-  let i0 = gid.y * 8u;
-  let j0 = gid.x * 8u;
+  let i0 = gid.y * VEC4_BLOCK;
+  let j0 = gid.x * VEC4_BLOCK;
   if (i0 >= dims.M || j0 >= dims.N) { return; }
   // Second blocks past the edge are clamped onto the first; their results are never stored.
   let i1 = select(i0, i0 + 4u, i0 + 4u < dims.M);
@@ -214,17 +222,19 @@ fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i1 != i0 && j1 != j0) { storeBlock(c11, i1, j1); }
 }
 
+// 64x64 tiles: 16x16 invocations, each a 4x4 block.
+const TILED_WG = 16u;
 const TILE = 64u;
 const TILE_K = 16u;
 var<workgroup> tileA: array<array<f32, TILE>, TILE_K>;
 var<workgroup> tileB: array<array<f32, TILE>, TILE_K>;
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(TILED_WG, TILED_WG)
 fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   if (SGD) { H = hyper; }
   let rowBase = wg.y * TILE;
   let colBase = wg.x * TILE;
-  let flat = lid.y * 16u + lid.x;
+  let flat = lid.y * TILED_WG + lid.x;
   var acc: array<array<f32, 4>, 4>;
   for (var k0 = 0u; k0 < dims.K; k0 += TILE_K) {
     // 256 invocations stage 16x64 elements of each operand, 4 apiece; zeros past the edges.

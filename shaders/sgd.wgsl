@@ -14,16 +14,19 @@ struct Dims { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 /** A velocity buffer is bound (momentum may be on): read and write it. */
 override HAS_VELOCITY: bool = false;
 
+// Invocations per workgroup; src/gpu/kernels/sgd.ts sizes the grid from it.
+const WG = 256u;
+
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<uniform> hyper: Hyper;
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
 @group(0) @binding(3) var<storage, read> grad: array<f32>;
 @group(0) @binding(4) var<storage, read_write> velocity: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn sgd_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let h = hyper;
-  let stride = groups.x * 256u;
+  let stride = groups.x * WG;
   for (var i = gid.x; i < dims.n; i += stride) {
     if (HAS_VELOCITY) {
       let r = sgdUpdate(param[i], grad[i], velocity[i], h);

@@ -10,6 +10,9 @@
 
 struct Dims { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 
+// Invocations per workgroup; src/gpu/kernels/sigmoid.ts sizes the grid from it.
+const WG = 256u;
+
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -26,14 +29,14 @@ fn safeSigmoid(v: f32) -> f32 {
   return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn sigmoid_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  for (var i = gid.x; i < dims.n; i += groups.x * 256u) { y[i] = safeSigmoid(x[i]); }
+  for (var i = gid.x; i < dims.n; i += groups.x * WG) { y[i] = safeSigmoid(x[i]); }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn sigmoid_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  for (var i = gid.x; i < dims.n; i += groups.x * 256u) {
+  for (var i = gid.x; i < dims.n; i += groups.x * WG) {
     let s = yKept[i];
     dx[i] = g[i] * s * (1.0 - s);
   }

@@ -1,11 +1,16 @@
 // The toy network's loss: summed squared error of (B, C) outputs against one-hot labels, as the
 // notebook prints it. One invocation per row, looping over its C outputs:
 //   rowLoss = sum_c (out - onehot)^2,  grad = 2 * (out - onehot),  argmax = first largest output.
+// With SIGMOID_BACKWARD the outputs are a sigmoid's and grad goes on through it to the
+// pre-activation: grad = 2 * (out - onehot) * out * (1 - out), the output layer's delta, so the
+// gradient with respect to the outputs never goes to memory.
 // Workgroup 64, grid ceil(B / 64).
 // Bindings: 0 params (uniform B, C), 1 outputs (B,C), 2 labels (B) u32, 3 grad (B,C), 4 rowLoss (B),
 // 5 argmax (B) u32.
 
 struct Params { B: u32, C: u32, pad0: u32, pad1: u32 }
+
+override SIGMOID_BACKWARD: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> outputs: array<f32>;
@@ -14,7 +19,10 @@ struct Params { B: u32, C: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
 @group(0) @binding(5) var<storage, read_write> argmax: array<u32>;
 
-@compute @workgroup_size(64)
+// Rows per workgroup; src/gpu/kernels/squared-error.ts sizes the grid from it.
+const WG = 64u;
+
+@compute @workgroup_size(WG)
 fn squared_error(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x;
   if (r >= params.B) { return; }
@@ -27,7 +35,7 @@ fn squared_error(@builtin(global_invocation_id) gid: vec3<u32>) {
     let v = outputs[base + c];
     let diff = v - select(0.0, 1.0, c == label);
     loss += diff * diff;
-    grad[base + c] = 2.0 * diff;
+    grad[base + c] = select(2.0 * diff, 2.0 * diff * v * (1.0 - v), SIGMOID_BACKWARD);
     if (v > m) {
       m = v;
       best = c;

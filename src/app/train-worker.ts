@@ -2,7 +2,7 @@
 // page only draws. It runs the same runSession as the CLI, pauses by holding the loop in an awaited
 // event, keeps the weights of every completed epoch, and after a lost device restarts from them.
 import { limitSplit } from '../data/batches.ts';
-import { loadMnistFromUrl, type MnistData } from '../data/mnist.ts';
+import { loadMnistFromUrl, mlpSizesFor, type MnistData } from '../data/mnist.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
 import { cloneMlp, initMlp, type Mlp } from '../reference/mlp.ts';
@@ -61,7 +61,7 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
   let prevEpoch = 0;
   try {
     if (request.device === 'gpu') await kernelsChosen;
-    const start = init ?? initMlp([mnist.train.rows * mnist.train.cols, ...config.hidden, 10], config.seed);
+    const start = init ?? initMlp(mlpSizesFor(mnist, config.hidden), config.seed);
     resumable = { request, epochs: startEpoch, weights: cloneMlp(start) };
     const { report, weights } = await runSession({
       config,

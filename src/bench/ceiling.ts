@@ -4,15 +4,13 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { benchCopyDispatch, benchEmptyDispatch, benchFmaDispatch, FMA_C, FMA_CHAINS, FMA_M, FMA_PER_ROUND } from '../gpu/kernels/bench.ts';
 import { benchCopyCpu, benchFmaCpu } from '../reference/bench.ts';
+import { TOLERANCES } from '../reference/tolerance.ts';
 import { timeDispatches, timeInterleaved, timeUnits, type TimingBudget } from './timing.ts';
 import { runDispatches } from '../gpu/runner.ts';
 import type { CeilingResult } from './types.ts';
 import type { Validator } from './validate.ts';
 
 const FMA_ITERS = 16;
-// The arithmetic is f32 either way; chains converge to 1, so errors stay at a few ULPs of the
-// sum of 8 lanes (~8): 1e-5 relative is ample, and a wrong kernel is off by far more.
-const FMA_TOL = { atol: 1e-4, rtol: 1e-5 };
 
 /** The peak shader, kept to be timed again beside each kernel whose fraction of peak is
  * reported (a shared machine's load changes within a run). */
@@ -48,7 +46,7 @@ export async function measureCeiling(
   let valid = true;
   for (const { builtin, d } of okFma) {
     await runDispatches(ctx, [d], 1);
-    valid = v.check(`bench_fma${builtin ? '_builtin' : ''} ${invocations}x${FMA_ITERS}`, await ctx.readF32(sums, invocations), ref, FMA_TOL) && valid;
+    valid = v.check(`bench_fma${builtin ? '_builtin' : ''} ${invocations}x${FMA_ITERS}`, await ctx.readF32(sums, invocations), ref, TOLERANCES.benchFma) && valid;
   }
 
   // Copy: 32 MiB each way, past any CPU's last-level cache share of it and a GPU's L2.
@@ -59,13 +57,13 @@ export async function measureCeiling(
   const dst = ctx.storage('bench copy dst', copyBytes);
   const copy = benchCopyDispatch(ctx, src, dst, n4);
   await runDispatches(ctx, [copy], 1);
-  valid = v.check('bench_copy 32 MiB', await ctx.readF32(dst, srcData.length), benchCopyCpu(srcData), { atol: 0, rtol: 0 }) && valid;
+  valid = v.check('bench_copy 32 MiB', await ctx.readF32(dst, srcData.length), benchCopyCpu(srcData), TOLERANCES.exact) && valid;
 
   const empty = benchEmptyDispatch(ctx, sums);
   // The empty kernel must leave its sink alone: sums[0] holds the last fma sum.
   const before = await ctx.readF32(sums, 1);
   await runDispatches(ctx, [empty], 8);
-  valid = v.check('bench_empty writes nothing', await ctx.readF32(sums, 1), before, { atol: 0, rtol: 0 }) && valid;
+  valid = v.check('bench_empty writes nothing', await ctx.readF32(sums, 1), before, TOLERANCES.exact) && valid;
   if (!valid) {
     for (const b of [sums, src, dst]) ctx.destroyBuffer(b);
     return null;

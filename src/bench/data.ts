@@ -19,6 +19,7 @@ import { submitSteps } from '../gpu/runner.ts';
 import { convertDispatch, gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
 import { advanceDispatch } from '../gpu/kernels/metrics.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
+import { TOLERANCES } from '../reference/tolerance.ts';
 import { median, medianRatio, timeInterleaved, type TimingBudget } from './timing.ts';
 import { RECIPE_TRAIN, readbackEveryFor } from './training.ts';
 import type { DataRow } from './types.ts';
@@ -139,9 +140,8 @@ export async function benchData(
       let ok = true;
       for (const [name, epoch] of [['upload-once', onceEpoch], ['streaming', streamEpoch]] as const) {
         await epoch();
-        // byte / 255 in f32: WGSL allows 2.5 ULP (see test/gpu/gather.test.ts); labels are copied.
-        ok = v.check(`data ${name} B=${B} x`, await ctx.readF32(x, last.length * rowLen), wantX, { atol: 0, rtol: 2.5 * 2 ** -23 }) && ok;
-        ok = v.check(`data ${name} B=${B} y`, await ctx.readU32(y, last.length), wantY, { atol: 0, rtol: 0 }) && ok;
+        ok = v.check(`data ${name} B=${B} x`, await ctx.readF32(x, last.length * rowLen), wantX, TOLERANCES.pixels) && ok;
+        ok = v.check(`data ${name} B=${B} y`, await ctx.readU32(y, last.length), wantY, TOLERANCES.exact) && ok;
       }
       if (!ok) continue;
 

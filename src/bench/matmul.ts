@@ -3,7 +3,7 @@
 // weight gradient dz^T x (TRANS_A) and, past the first layer, the input gradient dz W. Each
 // (variant, shape) is checked against matmulCpu before it is timed.
 import type { GpuContext } from '../gpu/context.ts';
-import { matmulDispatch, resolveMatmulVariant, type MatmulVariant } from '../gpu/kernels/matmul.ts';
+import { matmulDispatch, resolveMatmulVariant, STORE, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { createRng } from '../data/prng.ts';
 import { matmulCpu, type MatmulShape } from '../reference/kernels.ts';
 import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
@@ -12,10 +12,8 @@ import { medianRatio, timeInterleaved, type TimingBudget } from './timing.ts';
 import { runDispatches } from '../gpu/runner.ts';
 import type { MatmulRole, MatmulRow } from './types.ts';
 import type { Validator } from './validate.ts';
+import { TOLERANCES } from '../reference/tolerance.ts';
 
-// As test/gpu/matmul.test.ts: f32 sums of up to 784 products of values in [-1, 1] against
-// float64; rtol covers the sigmoid epilogue's exp.
-const TOL = { atol: 2e-5, rtol: 1e-5 };
 
 export interface TrainingMatmul {
   layer: string;
@@ -91,10 +89,11 @@ export async function benchMatmuls(
             continue;
           }
         }
-        const d = matmulDispatch(ctx, variant, bufs, mm.shape);
+        const d = matmulDispatch(ctx, variant, bufs, mm.shape,
+          bufs.bias ? { kind: 'bias', bias: bufs.bias, activation: mm.shape.activation ?? 'none' } : STORE);
         ctx.write(bufs.c, new Float32Array(M * N).fill(NaN));
         await runDispatches(ctx, [d], 1);
-        const ok = v.check(name, await ctx.readF32(bufs.c, M * N), ref, TOL);
+        const ok = v.check(name, await ctx.readF32(bufs.c, M * N), ref, TOLERANCES.matmul);
         const base = {
           variant,
           ran: resolveMatmulVariant(variant, mm.shape),

@@ -12,8 +12,9 @@ import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { createSgdHyper } from '../gpu/kernels/sgd.ts';
+import { SgdParams } from '../gpu/kernels/sgd.ts';
 import { initMlp, MNIST_MLP_SIZES, mlpParamTensors } from '../reference/mlp.ts';
+import { TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig } from '../train/config.ts';
 import { CpuTrainer } from '../train/cpu-trainer.ts';
 import { createGpuModel } from '../train/gpu-model.ts';
@@ -46,12 +47,10 @@ async function validateStep(ctx: GpuContext, B: number, matmul: MatmulVariant, v
   for (const t of [g, c]) {
     await t.runEpoch({ epoch: 0, order, lr: LR }, (chunk) => void losses.push(chunk.losses[0]), () => false);
   }
-  let ok = v.check(`training step B=${B} (${matmul}) loss`, [losses[0]], [losses[1]], { atol: 0, rtol: 1e-5 });
+  let ok = v.check(`training step B=${B} (${matmul}) loss`, [losses[0]], [losses[1]], TOLERANCES.stepLoss);
   const cpu = mlpParamTensors(await c.weights());
-  // As test/gpu/train-step.test.ts: one step moves each weight by lr * grad, and the f32
-  // gradient differs from the float64 one by ~1e-7 relative.
   for (const [i, t] of mlpParamTensors(await g.weights()).entries()) {
-    ok = v.check(`training step B=${B} (${matmul}) ${t.name}`, t.data, cpu[i].data, { atol: 1e-6, rtol: 0 }) && ok;
+    ok = v.check(`training step B=${B} (${matmul}) ${t.name}`, t.data, cpu[i].data, TOLERANCES.stepParams) && ok;
   }
   return ok;
 }
@@ -61,7 +60,7 @@ async function validateStep(ctx: GpuContext, B: number, matmul: MatmulVariant, v
 function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChoice, maxSteps: number) {
   const pool = 4 * B;
   const data = syntheticSplit(pool, 17);
-  const model = createGpuModel(ctx, initMlp([...MNIST_MLP_SIZES], 1), B, false);
+  const model = createGpuModel(ctx, initMlp([...MNIST_MLP_SIZES], 1), { maxBatch: B, momentum: false, storedGradients: !kernels.fuse });
   const metrics: Metrics = {
     counter: ctx.storage('bench step counter', 4),
     lossHistory: ctx.storage('bench loss history', (maxSteps + 1) * 4),
@@ -73,10 +72,10 @@ function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChoice, maxSt
   // lr 0: the same arithmetic as any rate, but repeating the step on its few batches hundreds of
   // times does not drive the weights into saturation (sigmoid) or subnormal ranges, which real
   // training, one step per batch, does not reach this way.
-  const hyper = createSgdHyper(ctx, { lr: 0 });
+  const sgd = SgdParams.create(ctx, { lr: 0 });
   const list: Dispatch[] = [
     gatherDispatch(ctx, { images, labels, order, counter: metrics.counter, x: model.input, y: model.labels }, { rows: B, batchStride: B, rowLen: 784 }),
-    ...trainStepDispatches(ctx, model, kernels, B, 'nll', metrics, hyper),
+    ...trainStepDispatches({ ctx, model, kernels, rows: B, loss: 'nll', metrics }, sgd),
   ];
   const reset = () => ctx.write(metrics.counter, new Uint32Array([0]));
   return { list, reset };

@@ -8,6 +8,10 @@ import type { Timing } from './timing.ts';
 export const BENCH_SECTIONS = ['ceiling', 'matmul', 'training', 'cpu', 'toy', 'data'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
+/** What the benchmark asks of the device beyond training: per-dispatch GPU time (section 3's
+ * split) where the adapter offers timestamp queries. */
+export const BENCH_GPU_OPTIONS = { optionalFeatures: ['timestamp-query'] as GPUFeatureName[] };
+
 export interface BenchOptions {
   quick: boolean;
   /** Timed repeats per figure (the median is reported). */

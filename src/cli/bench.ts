@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { defaultBenchOptions, runBench } from '../bench/run.ts';
 import { renderMarkdown } from '../bench/report.ts';
-import { BENCH_SECTIONS, type BenchOptions, type BenchResult, type BenchSection } from '../bench/types.ts';
+import { BENCH_GPU_OPTIONS, BENCH_SECTIONS, type BenchOptions, type BenchResult, type BenchSection } from '../bench/types.ts';
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { BenchWindow } from '../headless/bench-page.ts';
@@ -64,7 +64,7 @@ export function resultSlug(r: BenchResult): string {
 async function inNode(options: BenchOptions, io: CliIo): Promise<BenchResult> {
   const require = createRequire(import.meta.url);
   const { version } = require('webgpu/package.json') as { version: string };
-  const ctx = await requestGpu();
+  const ctx = await requestGpu(BENCH_GPU_OPTIONS);
   try {
     return await runBench(ctx, options, { runtime: 'node', runtimeVersion: `Dawn (npm webgpu ${version})`, userAgent: ctx.adapter.userAgent ?? '' },
       (line) => io.out(line));

@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { limitSplit } from '../data/batches.ts';
+import { mlpSizesFor } from '../data/mnist.ts';
 import { loadMnist } from '../data/mnist-node.ts';
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
@@ -95,7 +96,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const tooLarge = opts.batchSizes.find((B) => B > limit);
   if (tooLarge !== undefined) fail(`--batch-sizes: ${tooLarge} is more than the ${limit} training images`);
   const train = limitSplit(data.train, limit);
-  const sizes = [train.rows * train.cols, ...hidden, 10];
+  const sizes = mlpSizesFor(data, hidden);
   const init = o.init ? await readInit(o.init, sizes) : initMlp(sizes, opts.seed);
   // Rows per gradient evaluation of the full gradient: large enough to amortise a submit.
   const options: NoiseOptions = { ...opts, trainCount: limit, chunk: Math.min(limit, Math.max(512, ...opts.batchSizes)) };

@@ -3,6 +3,7 @@
 // through Dawn (--runtime node), or on the CPU reference (--device cpu).
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { mlpSizesFor } from '../data/mnist.ts';
 import { loadMnist } from '../data/mnist-node.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { ConfigError, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
@@ -120,7 +121,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
-  const sizes = [data.train.rows * data.train.cols, ...config.hidden, 10];
+  const sizes = mlpSizesFor(data, config.hidden);
   const init = o.init ? await readInit(o.init, sizes) : null;
   io.out(`data: ${data.source}, ${config.limitTrain ?? data.train.count} training / ${config.limitTest ?? data.test.count} test images`);
   io.out(`config: ${JSON.stringify({ ...config, hidden: config.hidden.join(',') })}`);

@@ -76,6 +76,19 @@ export function mnistSplit(
   return { images: imagesIdx.data, labels, count, rows, cols };
 }
 
+/** How many classes the splits' labels name: one more than the largest label (MNIST: 10). The
+ * width of the network's output layer comes from here and nowhere else. */
+export function classCount(...splits: Pick<MnistSplit, 'labels' | 'count'>[]): number {
+  let max = 0;
+  for (const s of splits) for (let i = 0; i < s.count; i++) max = Math.max(max, s.labels[i]);
+  return max + 1;
+}
+
+/** Layer widths of an MLP for this data: its pixels in, `hidden`, its classes out. */
+export function mlpSizesFor(data: Pick<MnistData, 'train' | 'test'>, hidden: readonly number[]): number[] {
+  return [data.train.rows * data.train.cols, ...hidden, classCount(data.train, data.test)];
+}
+
 export function mnistFromBytes(files: Record<MnistFileKey, NamedBytes>, source: string): MnistData {
   const parsed = (key: MnistFileKey): IdxTensor => parseIdx(files[key].bytes, files[key].name);
   return {

@@ -38,6 +38,9 @@ const REPORTED_LIMITS = [
 ] as const;
 
 export interface GpuOptions {
+  /** Features to enable where the adapter offers them, never required: the benchmark asks for
+   * 'timestamp-query'; training asks for nothing it cannot do without. */
+  optionalFeatures?: GPUFeatureName[];
   /** Called once when the device is lost or reports an error the run cannot survive. */
   onFatal?: (err: GpuDeviceError) => void;
 }
@@ -295,7 +298,7 @@ export async function requestGpu(options: GpuOptions = {}): Promise<GpuContext> 
   for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
     requiredLimits[name] = adapter.limits[name];
   }
-  const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const features = (options.optionalFeatures ?? []).filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features });
   const info = adapter.info;
   const limits: Record<string, number> = {};

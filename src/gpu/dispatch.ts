@@ -50,7 +50,7 @@ export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readon
 
 export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 
-/** Workgroups of 256 for a grid-stride kernel over n elements, about 16 elements per invocation:
- * few enough invocations that their fixed cost (large on CPU adapters) is amortised, enough to
- * fill a GPU for the model's tensor sizes. */
-export const gridStrideGroups = (n: number): number => ceilDiv(n, 256 * 16);
+/** Workgroups of `wg` invocations for a grid-stride kernel over n elements, about 16 elements per
+ * invocation: few enough invocations that their fixed cost (large on CPU adapters) is amortised,
+ * enough to fill a GPU for the model's tensor sizes. */
+export const gridStrideGroups = (n: number, wg: number): number => ceilDiv(n, wg * 16);

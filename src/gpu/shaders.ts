@@ -23,3 +23,11 @@ export const shaders = {
   sigmoid,
   squaredError,
 } as const;
+
+/** A `const NAME = <integer>u;` of a shader: the workgroup sizes and tiles that the WGSL is written
+ * around, read from it so the wrappers that size dispatch grids never restate them. */
+export function wgslConst(source: string, name: string): number {
+  const m = new RegExp(`\\bconst\\s+${name}\\s*(?::\\s*\\w+\\s*)?=\\s*(\\d+)u?\\s*;`).exec(source);
+  if (!m) throw new Error(`shader constant ${name} not found`);
+  return Number(m[1]);
+}

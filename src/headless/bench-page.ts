@@ -2,7 +2,7 @@
 // benchmark on navigator.gpu and returns the result; progress lines come back through a function
 // the CLI exposes on window.
 import { runBench } from '../bench/run.ts';
-import type { BenchOptions, BenchResult } from '../bench/types.ts';
+import { BENCH_GPU_OPTIONS, type BenchOptions, type BenchResult } from '../bench/types.ts';
 import { requestGpu } from '../gpu/context.ts';
 
 export interface BenchWindow {
@@ -14,7 +14,7 @@ export interface BenchWindow {
 const w = window as unknown as BenchWindow;
 
 w.runHeadlessBench = async (options: BenchOptions): Promise<BenchResult> => {
-  const ctx = await requestGpu();
+  const ctx = await requestGpu(BENCH_GPU_OPTIONS);
   try {
     return await runBench(ctx, options, { runtime: 'browser', runtimeVersion: '', userAgent: navigator.userAgent },
       (line) => void w.benchEvent(line));

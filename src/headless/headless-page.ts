@@ -2,7 +2,7 @@
 // it runs the same session as Node, with MNIST fetched from /mnist/, and sends events back
 // through functions the CLI exposes on window. A sweep runs many sessions in one page: MNIST and
 // the GPU context (its compiled pipelines) are kept between them.
-import { loadMnistFromUrl, type MnistData } from '../data/mnist.ts';
+import { loadMnistFromUrl, mlpSizesFor, type MnistData } from '../data/mnist.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { decodeSafetensors, encodeSafetensors } from '../train/safetensors.ts';
 import { runSession } from '../train/session.ts';
@@ -18,7 +18,7 @@ w.runHeadlessTraining = async (req: HeadlessRequest): Promise<HeadlessResult> =>
   data ??= loadMnistFromUrl(new URL('/mnist/', location.href).href);
   ctx ??= requestGpu();
   const [mnist, gpu] = await Promise.all([data, ctx]);
-  const sizes = [mnist.train.rows * mnist.train.cols, ...req.config.hidden, 10];
+  const sizes = mlpSizesFor(mnist, req.config.hidden);
   const init = req.initBase64 ? decodeSafetensors(base64ToBytes(req.initBase64), sizes, 'init') : null;
   const { report, weights } = await runSession({
     config: req.config,

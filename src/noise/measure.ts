@@ -11,11 +11,11 @@ import { describeAdapter, type AdapterSummary, type GpuContext } from '../gpu/co
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { runSteps, submitSteps } from '../gpu/runner.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
-import { createSgdHyper, writeSgdHyper } from '../gpu/kernels/sgd.ts';
+import { SgdParams } from '../gpu/kernels/sgd.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
 import { cloneMlp, createOptimizerState, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
-import { createGpuModel, downloadParams, uploadParams } from '../train/gpu-model.ts';
+import { createGpuModel, downloadParams, storedGradients, uploadParams } from '../train/gpu-model.ts';
 import { cosine, dot, mean, meanWithSe, sampleStd, squaredDistance, stdAroundMovingAverage } from './stats.ts';
 import { forwardDispatches, gradientDispatches, trainStepDispatches, type KernelChoice, type Metrics } from '../train/step.ts';
 
@@ -64,7 +64,7 @@ export function createGpuNoiseBackend(
   cap: Capacity,
 ): NoiseBackend {
   const rowLen = init.sizes[0];
-  const model = createGpuModel(ctx, init, cap.rows, false);
+  const model = createGpuModel(ctx, init, { maxBatch: cap.rows, momentum: false, storedGradients: true });
   const images = uploadU8(ctx, 'train images', train.images.subarray(0, train.count * rowLen));
   const labels = uploadU8(ctx, 'train labels', train.labels.subarray(0, train.count));
   const metrics = (name: string, slots: number): Metrics => ({
@@ -75,11 +75,12 @@ export function createGpuNoiseBackend(
   // Gradients: one batch at a time, its loss in slot 0 (the counter is never advanced).
   const probe = { order: ctx.storage('probe order', cap.rows * 4), metrics: metrics('probe', 1) };
   const trainRun = { order: ctx.storage('train order', cap.order * 4), metrics: metrics('train', cap.steps) };
-  const hyper = createSgdHyper(ctx, { lr: NOTEBOOK_RECIPE.lr });
-  const grads = model.layers.flatMap((l) => [l.gradWeight, l.gradBias]);
+  const sgd = SgdParams.create(ctx, { lr: NOTEBOOK_RECIPE.lr });
+  const grads = storedGradients(model).flatMap((g) => [g.weight, g.bias]);
   const paramCount = mlpParamTensors(init).reduce((n, t) => n + t.data.length, 0);
   // Every gradient tensor and the loss, copied side by side so one read-back brings them all.
   const flat = ctx.storage('flat gradient', (paramCount + 1) * 4);
+  const plan = (rows: number) => ({ ctx, model, kernels, rows, loss: 'nll' as const });
   const gather = (order: GPUBuffer, counter: GPUBuffer, rows: number) =>
     gatherDispatch(ctx, { images, labels, order, counter, x: model.input, y: model.labels }, { rows, batchStride: rows, rowLen });
   // Dispatches hold uniforms, so each row count's list is built once.
@@ -93,7 +94,7 @@ export function createGpuNoiseBackend(
       const n = indices.length;
       if (n < 1 || n > cap.rows) throw new RangeError(`gradient: ${n} rows, the backend holds 1 to ${cap.rows}`);
       const list = probeLists.get(n) ?? [gather(probe.order, probe.metrics.counter, n),
-        ...forwardDispatches(ctx, model, kernels, n, 'nll', probe.metrics), ...gradientDispatches(ctx, model, kernels, n)];
+        ...forwardDispatches({ ...plan(n), metrics: probe.metrics }), ...gradientDispatches({ ...plan(n), metrics: probe.metrics })];
       probeLists.set(n, list);
       ctx.write(probe.order, indices);
       ctx.write(probe.metrics.counter, new Uint32Array([0]));
@@ -118,11 +119,11 @@ export function createGpuNoiseBackend(
         throw new RangeError(`train: ${order.length} indices in batches of ${B}; the backend holds ${cap.steps} steps, ${cap.order} indices`);
       }
       const list = trainLists.get(B) ?? [gather(trainRun.order, trainRun.metrics.counter, B),
-        ...trainStepDispatches(ctx, model, kernels, B, 'nll', trainRun.metrics, hyper)];
+        ...trainStepDispatches({ ...plan(B), metrics: trainRun.metrics }, sgd)];
       trainLists.set(B, list);
       ctx.write(trainRun.order, order);
       ctx.write(trainRun.metrics.counter, new Uint32Array([0]));
-      writeSgdHyper(ctx, hyper, { lr });
+      sgd.write(ctx, { lr });
       for (let s0 = 0; s0 < steps; s0 += STEPS_PER_SUBMIT) {
         submitSteps(ctx, { label: `B=${B} steps ${s0}+`, steps: Math.min(STEPS_PER_SUBMIT, steps - s0), dispatches: () => list });
       }

@@ -200,25 +200,34 @@ export function convertU8Cpu(images: Uint8Array, rows: number, rowLen: number): 
   return gatherU8Cpu(images, Array.from({ length: rows }, (_, r) => r), rowLen);
 }
 
-/** Summed squared error of (B, C) outputs against one-hot labels, and its gradient
- * 2 * (out - expected): the toy network's loss, exactly as the notebook prints it. */
+/** Summed squared error of (B, C) outputs against one-hot labels, its gradient 2 (out - expected)
+ * and each row's argmax (the first largest output): the toy network's loss, exactly as the
+ * notebook prints it. */
 export function squaredErrorCpu(
   out: Float32Array,
   labels: ArrayLike<number>,
   B: number,
   C: number,
-): { loss: number; grad: Float32Array } {
+): { loss: number; rowLoss: Float32Array; grad: Float32Array; argmax: Uint32Array } {
   checkLength('squaredError out', out, B * C);
+  checkLength('squaredError labels', labels, B);
   const grad = new Float32Array(B * C);
+  const rowLoss = new Float32Array(B);
+  const argmax = new Uint32Array(B);
   let loss = 0;
   for (let r = 0; r < B; r++) {
+    let row = 0;
     for (let c = 0; c < C; c++) {
-      const diff = out[r * C + c] - (labels[r] === c ? 1 : 0);
-      loss += diff * diff;
+      const v = out[r * C + c];
+      const diff = v - (labels[r] === c ? 1 : 0);
+      row += diff * diff;
       grad[r * C + c] = 2 * diff;
+      if (v > out[r * C + argmax[r]]) argmax[r] = c;
     }
+    rowLoss[r] = row;
+    loss += row;
   }
-  return { loss, grad };
+  return { loss, rowLoss, grad, argmax };
 }
 
 /** One training step's metrics from its per-row results: loss = lossScale * Σ rowLoss (1/B gives

@@ -1,7 +1,7 @@
 // GPU vs CPU reference, step by step, from the same weights and the same batches: the check a
 // user runs to trust the GPU numbers (`npm run compare`, the dashboard's check button).
 import { batchIndices, epochOrder, limitSplit } from '../data/batches.ts';
-import type { MnistSplit } from '../data/mnist.ts';
+import { mlpSizesFor, type MnistSplit } from '../data/mnist.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
@@ -50,7 +50,7 @@ export async function compareGpuWithCpu(
   const config: TrainConfig = { ...base, epochs: 1, limitTrain: need, readbackEvery: 1 };
   const train = limitSplit(opts.train, need);
   const test = limitSplit(opts.test, Math.min(B, opts.test.count));
-  const sizes = [train.rows * train.cols, ...config.hidden, 10];
+  const sizes = mlpSizesFor(opts, config.hidden);
   const init = initMlp(sizes, config.seed);
   const gpu = await GpuTrainer.create(ctx, { config, train, test, init, matmul: opts.matmul, fuse: opts.fuse });
   const cpu = cloneMlp(init);

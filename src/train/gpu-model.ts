@@ -1,5 +1,5 @@
-// The network's tensors on the GPU: parameters in PyTorch's layout, their gradients and
-// velocities, and the activations of the largest batch. All allocated here, once per run.
+// The network's tensors on the GPU: parameters in PyTorch's layout, their velocities, and the
+// activations of the largest batch. All allocated here, once per run.
 import type { GpuContext } from '../gpu/context.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 
@@ -11,8 +11,6 @@ export interface GpuLayer {
   weight: GPUBuffer;
   /** (out) */
   bias: GPUBuffer;
-  gradWeight: GPUBuffer;
-  gradBias: GPUBuffer;
   /** Momentum buffers; null without momentum. */
   velWeight: GPUBuffer | null;
   velBias: GPUBuffer | null;
@@ -20,8 +18,16 @@ export interface GpuLayer {
   gradZ: GPUBuffer;
   /** (maxBatch, out): this layer's output (post-sigmoid for hidden layers, logits for the last). */
   act: GPUBuffer;
-  /** (maxBatch, out): dLoss/d(act), for layers whose output feeds a sigmoid backward. */
-  gradAct: GPUBuffer;
+}
+
+/** Gradients stored in memory, for steps that compute them apart from the update (the unfused
+ * path, a gradient-only pass); the fused step never stores one. */
+export interface LayerGradients {
+  /** (out, in), (out) */
+  weight: GPUBuffer;
+  bias: GPUBuffer;
+  /** (maxBatch, out): dLoss/d(act), for layers whose output feeds a separate sigmoid backward. */
+  act: GPUBuffer;
 }
 
 export interface GpuModel {
@@ -32,13 +38,22 @@ export interface GpuModel {
   /** (maxBatch) labels as u32. */
   labels: GPUBuffer;
   layers: GpuLayer[];
-  /** (maxBatch) per-row loss, argmax; (maxBatch, classes) softmax probabilities. */
+  /** Per layer; null when the model was created without stored gradients. */
+  gradients: LayerGradients[] | null;
+  /** (maxBatch) per-row loss and argmax, between the loss kernel and the metrics kernel. */
   rowLoss: GPUBuffer;
   argmax: GPUBuffer;
-  probs: GPUBuffer;
 }
 
-export function createGpuModel(ctx: GpuContext, mlp: Mlp, maxBatch: number, momentum: boolean): GpuModel {
+export interface GpuModelOptions {
+  maxBatch: number;
+  momentum: boolean;
+  /** Allocate LayerGradients (see there). */
+  storedGradients: boolean;
+}
+
+export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions): GpuModel {
+  const { maxBatch, momentum } = opts;
   const f32 = (n: number) => n * 4;
   const layers = mlp.layers.map((l): GpuLayer => ({
     name: l.name,
@@ -46,25 +61,34 @@ export function createGpuModel(ctx: GpuContext, mlp: Mlp, maxBatch: number, mome
     out: l.out,
     weight: ctx.storage(`${l.name}.weight`, l.weight),
     bias: ctx.storage(`${l.name}.bias`, l.bias),
-    gradWeight: ctx.storage(`${l.name}.weight grad`, f32(l.out * l.in)),
-    gradBias: ctx.storage(`${l.name}.bias grad`, f32(l.out)),
     velWeight: momentum ? ctx.storage(`${l.name}.weight velocity`, f32(l.out * l.in)) : null,
     velBias: momentum ? ctx.storage(`${l.name}.bias velocity`, f32(l.out)) : null,
     gradZ: ctx.storage(`${l.name} dz`, f32(maxBatch * l.out)),
     act: ctx.storage(`${l.name} output`, f32(maxBatch * l.out)),
-    gradAct: ctx.storage(`${l.name} d output`, f32(maxBatch * l.out)),
   }));
-  const classes = mlp.sizes[mlp.sizes.length - 1];
+  const gradients = opts.storedGradients
+    ? mlp.layers.map((l): LayerGradients => ({
+      weight: ctx.storage(`${l.name}.weight grad`, f32(l.out * l.in)),
+      bias: ctx.storage(`${l.name}.bias grad`, f32(l.out)),
+      act: ctx.storage(`${l.name} d output`, f32(maxBatch * l.out)),
+    }))
+    : null;
   return {
     sizes: [...mlp.sizes],
     maxBatch,
     input: ctx.storage('input batch', f32(maxBatch * mlp.sizes[0])),
     labels: ctx.storage('label batch', f32(maxBatch)),
     layers,
+    gradients,
     rowLoss: ctx.storage('row loss', f32(maxBatch)),
     argmax: ctx.storage('argmax', f32(maxBatch)),
-    probs: ctx.storage('probabilities', f32(maxBatch * classes)),
   };
+}
+
+/** The model's stored gradients, for the steps that need them. */
+export function storedGradients(model: GpuModel): LayerGradients[] {
+  if (!model.gradients) throw new Error('this pass stores gradients: create the model with storedGradients');
+  return model.gradients;
 }
 
 /** Parameter buffers in state_dict order (fc1.weight, fc1.bias, ...), matching mlpParamTensors. */

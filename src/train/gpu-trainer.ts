@@ -10,7 +10,7 @@ import type { Dispatch } from '../gpu/dispatch.ts';
 import { runSteps } from '../gpu/runner.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { createSgdHyper, writeSgdHyper } from '../gpu/kernels/sgd.ts';
+import { SgdParams } from '../gpu/kernels/sgd.ts';
 import { cloneMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
 import { createGpuModel, downloadParams, paramBuffers, type GpuModel } from './gpu-model.ts';
@@ -53,7 +53,7 @@ export class GpuTrainer implements Trainer {
     private readonly config: TrainConfig,
     readonly kernels: KernelChoice,
     private readonly model: GpuModel,
-    private readonly hyper: GPUBuffer,
+    private readonly sgd: SgdParams,
     private readonly trainSet: SplitOnGpu,
     private readonly testSet: SplitOnGpu,
     private readonly shape: Mlp,
@@ -72,8 +72,8 @@ export class GpuTrainer implements Trainer {
     const { config, train, test, init } = opts;
     const B = config.batchSize;
     const kernels = await chooseKernels(ctx, opts.matmul, opts.fuse ?? true);
-    const model = createGpuModel(ctx, init, B, config.momentum > 0);
-    const hyper = createSgdHyper(ctx, sgdOptions(config, config.lr));
+    const model = createGpuModel(ctx, init, { maxBatch: B, momentum: config.momentum > 0, storedGradients: !kernels.fuse });
+    const sgd = SgdParams.create(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];
     const upload = (split: MnistSplit, name: string, train: boolean): SplitOnGpu => {
       const images = uploadU8(ctx, `${name} images`, split.images.subarray(0, split.count * rowLen));
@@ -91,15 +91,15 @@ export class GpuTrainer implements Trainer {
           // Only training batches are augmented; the test set is evaluated as it is.
           { rows, batchStride: B, rowLen, ...(train ? { shift: config.augmentShift, width: split.cols } : {}) }),
         ...(train
-          ? trainStepDispatches(ctx, model, kernels, rows, 'nll', metrics, hyper)
-          : evalStepDispatches(ctx, model, kernels, rows, 'nll', metrics)),
+          ? trainStepDispatches({ ctx, model, kernels, rows, loss: 'nll', metrics }, sgd)
+          : evalStepDispatches({ ctx, model, kernels, rows, loss: 'nll', metrics })),
       ];
       const rest = split.count % B;
       return { split, images, labels, order, metrics, full: plan(B), tail: rest ? plan(rest) : null, steps };
     };
     const trainSet = upload(train, 'train', true);
     const testSet = upload(test, 'test', false);
-    return new GpuTrainer(ctx, config, kernels, model, hyper, trainSet, testSet, cloneMlp(init));
+    return new GpuTrainer(ctx, config, kernels, model, sgd, trainSet, testSet, cloneMlp(init));
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
@@ -107,7 +107,7 @@ export class GpuTrainer implements Trainer {
     const B = config.batchSize;
     ctx.write(set.order, plan.order);
     ctx.write(set.metrics.counter, new Uint32Array([0, augmentSalt(config.seed, plan.epoch)]));
-    writeSgdHyper(ctx, this.hyper, sgdOptions(config, plan.lr));
+    this.sgd.write(ctx, sgdOptions(config, plan.lr));
     const params = paramBuffers(this.model);
     for (let s0 = 0; s0 < set.steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;

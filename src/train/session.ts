@@ -2,7 +2,7 @@
 // configuration against the data, builds the GPU or CPU trainer, runs the epochs and returns
 // the report that `--json` writes and the final weights.
 import { limitSplit } from '../data/batches.ts';
-import type { MnistData, MnistSplit } from '../data/mnist.ts';
+import { mlpSizesFor, type MnistData, type MnistSplit } from '../data/mnist.ts';
 import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { initMlp, type Mlp } from '../reference/mlp.ts';
@@ -10,6 +10,7 @@ import { validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
 import { runTraining, type EpochResult, type TrainEvents, type Trainer } from './trainer.ts';
+import type { KernelChoice } from './step.ts';
 
 export type Device = 'gpu' | 'cpu';
 
@@ -22,7 +23,7 @@ export interface SessionOptions {
   matmul?: MatmulVariant;
   events?: TrainEvents;
   /** Called once the trainer exists, before the first step (e.g. to print the adapter). */
-  onReady?: (info: { adapter: AdapterSummary | null; kernels: object | null; config: TrainConfig }) => void;
+  onReady?: (info: { adapter: AdapterSummary | null; kernels: KernelChoice | null; config: TrainConfig }) => void;
   shouldStop?: () => boolean;
   /** Epoch to start at (0-based): resuming from `init` saved after epoch `startEpoch`. */
   startEpoch?: number;
@@ -42,7 +43,7 @@ export interface TrainReport {
   config: TrainConfig;
   device: Device;
   adapter: AdapterSummary | null;
-  kernels: object | null;
+  kernels: KernelChoice | null;
   data: { source: string; train: number; test: number };
   /** Train loss of every step (the batch mean), in order. */
   stepLosses: number[];
@@ -60,7 +61,7 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
   const config = validateConfig(opts.config, { trainCount: data.train.count, testCount: data.test.count });
   const train: MnistSplit = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
   const test: MnistSplit = config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
-  const sizes = [train.rows * train.cols, ...config.hidden, 10];
+  const sizes = mlpSizesFor(data, config.hidden);
   const init = opts.init ?? initMlp(sizes, config.seed);
   if (init.sizes.join(',') !== sizes.join(',')) {
     throw new Error(`the starting weights are ${init.sizes.join('-')}, the configured network is ${sizes.join('-')} (check --hidden)`);
@@ -68,7 +69,7 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
   const t0 = performance.now();
   let ctx: GpuContext | null = null;
   let trainer: Trainer;
-  let kernels: object | null = null;
+  let kernels: KernelChoice | null = null;
   // A shared context outlives the run: free only what this run allocated on it.
   let cleanUp = () => {};
   if (opts.device === 'gpu') {

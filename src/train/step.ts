@@ -7,10 +7,10 @@ import { biasGradDispatch, type BiasGradVariant } from '../gpu/kernels/bias-grad
 import { logSoftmaxNllDispatch } from '../gpu/kernels/log-softmax.ts';
 import { chooseMatmulVariant, matmulDispatch, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { advanceDispatch, stepMetricsDispatch } from '../gpu/kernels/metrics.ts';
-import { sgdDispatch } from '../gpu/kernels/sgd.ts';
+import { sgdDispatch, type SgdParams } from '../gpu/kernels/sgd.ts';
 import { sigmoidBackwardDispatch } from '../gpu/kernels/sigmoid.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
-import type { GpuModel } from './gpu-model.ts';
+import { storedGradients, type GpuModel } from './gpu-model.ts';
 
 /** 'nll': linear output, log-softmax + mean NLL (the MNIST MLP). 'squared': sigmoid output,
  * summed squared error against one-hot targets (the notebook's toy network). */
@@ -20,10 +20,10 @@ export interface KernelChoice {
   matmul: MatmulVariant;
   biasGrad: BiasGradVariant;
   /** Training steps fuse the optimizer step into the weight- and bias-gradient kernels and each
-   * hidden layer's sigmoid backward into the input-gradient matmul (fusedBackwardDispatches: 6
-   * fewer dispatches, gradients never stored); false: gradientDispatches then
-   * updateDispatches, one kernel per operation as the CPU reference is written: the way to tell
-   * a fusion bug from a kernel bug when `npm run compare` disagrees (--no-fuse). */
+   * hidden layer's sigmoid backward into the input-gradient matmul (fusedBackwardDispatches:
+   * gradients never stored); false: gradientDispatches then updateDispatches, one kernel per
+   * operation as the CPU reference is written: the way to tell a fusion bug from a kernel bug
+   * when `npm run compare` disagrees (--no-fuse). */
   fuse: boolean;
 }
 
@@ -42,37 +42,45 @@ export interface Metrics {
   correctHistory: GPUBuffer;
 }
 
-/** Forward pass of B rows: hidden layers sigmoid(x W^T + b) fused in the matmul epilogue; the
- * last layer linear for 'nll', sigmoid for 'squared'. Then the loss kernel and the metrics. */
-export function forwardDispatches(
-  ctx: GpuContext,
-  model: GpuModel,
-  kernels: KernelChoice,
-  B: number,
-  loss: LossKind,
-  metrics: Metrics,
-): Dispatch[] {
+/** What every dispatch list of a step is built from. */
+export interface StepPlan {
+  ctx: GpuContext;
+  model: GpuModel;
+  kernels: KernelChoice;
+  /** Rows of this batch: the batch size, or fewer for a ragged last batch. */
+  rows: number;
+  loss: LossKind;
+  metrics: Metrics;
+}
+
+/** Forward pass of the batch: hidden layers sigmoid(x W^T + b) fused in the matmul epilogue; the
+ * last layer linear for 'nll', sigmoid for 'squared'. Then the loss kernel, which leaves the
+ * output layer's dz in its gradZ, and the metrics. */
+export function forwardDispatches(p: StepPlan): Dispatch[] {
+  const { ctx, model, kernels, rows: B, loss, metrics } = p;
   const list: Dispatch[] = [];
   let x = model.input;
   model.layers.forEach((l, i) => {
     const last = i === model.layers.length - 1;
-    const activation = !last || loss === 'squared' ? 'sigmoid' : 'none';
     // act is (B, out) = act(x (B, in) W^T (in, out) + b)
-    list.push(matmulDispatch(ctx, kernels.matmul, { a: x, b: l.weight, bias: l.bias, c: l.act },
-      { M: B, N: l.out, K: l.in, transB: true, activation }));
+    list.push(matmulDispatch(ctx, kernels.matmul, { a: x, b: l.weight, c: l.act }, { M: B, N: l.out, K: l.in, transB: true },
+      { kind: 'bias', bias: l.bias, activation: !last || loss === 'squared' ? 'sigmoid' : 'none' }));
     x = l.act;
   });
   const out = model.layers[model.layers.length - 1];
   const C = out.out;
+  const perRow = { labels: model.labels, rowLoss: model.rowLoss, argmax: model.argmax };
   if (loss === 'nll') {
     // dz = (softmax - onehot) / B, the gradient of the batch's mean loss.
-    list.push(logSoftmaxNllDispatch(ctx, { logits: out.act, labels: model.labels, grad: out.gradZ,
-      rowLoss: model.rowLoss, argmax: model.argmax, probs: model.probs }, { B, C, gradScale: 1 / B }));
+    list.push(logSoftmaxNllDispatch(ctx, { logits: out.act, grad: out.gradZ, ...perRow }, { B, C, gradScale: 1 / B }));
+  } else if (kernels.fuse) {
+    // dz = 2 (out - onehot) * out (1 - out), in one kernel.
+    list.push(squaredErrorDispatch(ctx, { out: out.act, grad: out.gradZ, ...perRow }, { B, C, sigmoidBackward: true }));
   } else {
     // d out = 2 (out - onehot); dz = d out * out (1 - out).
-    list.push(squaredErrorDispatch(ctx, { out: out.act, labels: model.labels, grad: out.gradAct,
-      rowLoss: model.rowLoss, argmax: model.argmax }, { B, C }));
-    list.push(sigmoidBackwardDispatch(ctx, { g: out.gradAct, y: out.act, dx: out.gradZ }, B * C));
+    const g = storedGradients(model)[model.layers.length - 1];
+    list.push(squaredErrorDispatch(ctx, { out: out.act, grad: g.act, ...perRow }, { B, C, sigmoidBackward: false }));
+    list.push(sigmoidBackwardDispatch(ctx, { g: g.act, y: out.act, dx: out.gradZ }, B * C));
   }
   // The history holds the batch mean for 'nll' (what the notebook logs) and the batch sum for
   // 'squared' (the notebook's sum_error adds every row's error).
@@ -82,40 +90,37 @@ export function forwardDispatches(
   return list;
 }
 
-/** Backward pass for B rows, after forwardDispatches: every parameter's gradient (the mean
- * loss's, for 'nll') in the layers' grad buffers, parameters untouched. */
-export function gradientDispatches(
-  ctx: GpuContext,
-  model: GpuModel,
-  kernels: KernelChoice,
-  B: number,
-): Dispatch[] {
+/** Backward pass of the batch, after forwardDispatches: every parameter's gradient (the mean
+ * loss's, for 'nll') in the model's stored gradients, parameters untouched. */
+export function gradientDispatches(p: StepPlan): Dispatch[] {
+  const { ctx, model, kernels, rows: B } = p;
+  const grads = storedGradients(model);
   const list: Dispatch[] = [];
   for (let i = model.layers.length - 1; i >= 0; i--) {
     const l = model.layers[i];
     const prevAct = i === 0 ? model.input : model.layers[i - 1].act;
     // dW (out, in) = dz^T (out, B) x (B, in)
-    list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: prevAct, c: l.gradWeight },
-      { M: l.out, N: l.in, K: B, transA: true }));
+    list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: prevAct, c: grads[i].weight }, { M: l.out, N: l.in, K: B, transA: true }));
     // db (out) = column sums of dz (B, out)
-    list.push(biasGradDispatch(ctx, kernels.biasGrad, { dY: l.gradZ, db: l.gradBias }, { M: B, N: l.out }));
+    list.push(biasGradDispatch(ctx, kernels.biasGrad, { dY: l.gradZ, db: grads[i].bias }, { M: B, N: l.out }));
     if (i > 0) {
       const prev = model.layers[i - 1];
       // d act_prev (B, in) = dz (B, out) W (out, in); dz_prev = d act_prev * act_prev (1 - act_prev)
-      list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: l.weight, c: prev.gradAct },
-        { M: B, N: l.in, K: l.out }));
-      list.push(sigmoidBackwardDispatch(ctx, { g: prev.gradAct, y: prev.act, dx: prev.gradZ }, B * l.in));
+      list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: l.weight, c: grads[i - 1].act }, { M: B, N: l.in, K: l.out }));
+      list.push(sigmoidBackwardDispatch(ctx, { g: grads[i - 1].act, y: prev.act, dx: prev.gradZ }, B * l.in));
     }
   }
   return list;
 }
 
-/** SGD on every tensor from the gradients in place; runs after all of them are computed, as
+/** SGD on every tensor from the stored gradients; runs after all of them are computed, as
  * loss.backward() then optimizer.step(). */
-export function updateDispatches(ctx: GpuContext, model: GpuModel, hyper: GPUBuffer): Dispatch[] {
-  return model.layers.flatMap((l) => [
-    sgdDispatch(ctx, { param: l.weight, grad: l.gradWeight, velocity: l.velWeight, hyper }, l.out * l.in),
-    sgdDispatch(ctx, { param: l.bias, grad: l.gradBias, velocity: l.velBias, hyper }, l.out),
+export function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
+  const { ctx, model } = p;
+  const grads = storedGradients(model);
+  return model.layers.flatMap((l, i) => [
+    sgdDispatch(ctx, sgd, { param: l.weight, grad: grads[i].weight, velocity: l.velWeight }, l.out * l.in),
+    sgdDispatch(ctx, sgd, { param: l.bias, grad: grads[i].bias, velocity: l.velBias }, l.out),
   ]);
 }
 
@@ -123,14 +128,9 @@ export function updateDispatches(ctx: GpuContext, model: GpuModel, hyper: GPUBuf
  * previous layer's sigmoid backward (it reads this layer's weight, so it runs before that
  * weight's update), then the weight and bias gradients fused with their SGD step. Every gradient
  * is still taken at the parameters as they were before the step, as loss.backward() then
- * optimizer.step(); the layers' grad buffers are left untouched. */
-export function fusedBackwardDispatches(
-  ctx: GpuContext,
-  model: GpuModel,
-  kernels: KernelChoice,
-  B: number,
-  hyper: GPUBuffer,
-): Dispatch[] {
+ * optimizer.step(); no gradient is stored. */
+export function fusedBackwardDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
+  const { ctx, model, kernels, rows: B } = p;
   const list: Dispatch[] = [];
   for (let i = model.layers.length - 1; i >= 0; i--) {
     const l = model.layers[i];
@@ -138,46 +138,30 @@ export function fusedBackwardDispatches(
     if (i > 0) {
       const prev = model.layers[i - 1];
       // dz_prev (B, in) = (dz (B, out) W (out, in)) * act_prev (1 - act_prev)
-      list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: l.weight, y: prev.act, c: prev.gradZ },
-        { M: B, N: l.in, K: l.out }));
+      list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: l.weight, c: prev.gradZ }, { M: B, N: l.in, K: l.out },
+        { kind: 'sigmoid-backward', y: prev.act }));
     }
     // W (out, in) -= lr * dz^T (out, B) x (B, in)
-    list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: prevAct, c: l.weight, hyper, velocity: l.velWeight },
-      { M: l.out, N: l.in, K: B, transA: true }));
+    list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: prevAct, c: l.weight }, { M: l.out, N: l.in, K: B, transA: true },
+      { kind: 'sgd', sgd, velocity: l.velWeight }));
     // b (out) -= lr * column sums of dz (B, out)
-    list.push(biasGradDispatch(ctx, kernels.biasGrad, { dY: l.gradZ, db: l.bias, hyper, velocity: l.velBias }, { M: B, N: l.out }));
+    list.push(biasGradDispatch(ctx, kernels.biasGrad, { dY: l.gradZ, db: l.bias }, { M: B, N: l.out },
+      { kind: 'sgd', sgd, velocity: l.velBias }));
   }
   return list;
 }
 
 /** One whole training step; the counter advances last, so every kernel of the step saw the same
  * step number. */
-export function trainStepDispatches(
-  ctx: GpuContext,
-  model: GpuModel,
-  kernels: KernelChoice,
-  B: number,
-  loss: LossKind,
-  metrics: Metrics,
-  hyper: GPUBuffer,
-): Dispatch[] {
+export function trainStepDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
   return [
-    ...forwardDispatches(ctx, model, kernels, B, loss, metrics),
-    ...(kernels.fuse
-      ? fusedBackwardDispatches(ctx, model, kernels, B, hyper)
-      : [...gradientDispatches(ctx, model, kernels, B), ...updateDispatches(ctx, model, hyper)]),
-    advanceDispatch(ctx, metrics.counter),
+    ...forwardDispatches(p),
+    ...(p.kernels.fuse ? fusedBackwardDispatches(p, sgd) : [...gradientDispatches(p), ...updateDispatches(p, sgd)]),
+    advanceDispatch(p.ctx, p.metrics.counter),
   ];
 }
 
 /** Evaluation of one batch: forward, loss and metrics only. */
-export function evalStepDispatches(
-  ctx: GpuContext,
-  model: GpuModel,
-  kernels: KernelChoice,
-  B: number,
-  loss: LossKind,
-  metrics: Metrics,
-): Dispatch[] {
-  return [...forwardDispatches(ctx, model, kernels, B, loss, metrics), advanceDispatch(ctx, metrics.counter)];
+export function evalStepDispatches(p: StepPlan): Dispatch[] {
+  return [...forwardDispatches(p), advanceDispatch(p.ctx, p.metrics.counter)];
 }

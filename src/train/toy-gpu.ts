@@ -4,7 +4,7 @@
 // twin is trainNetwork in src/reference/toy.ts, in float64; here everything is float32.
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches } from '../gpu/dispatch.ts';
-import { createSgdHyper } from '../gpu/kernels/sgd.ts';
+import { SgdParams } from '../gpu/kernels/sgd.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
 import { createGpuModel } from './gpu-model.ts';
@@ -55,7 +55,7 @@ export async function trainToyOnGpu(
   });
 
   const kernels = await chooseKernels(ctx);
-  const model = createGpuModel(ctx, mlp, 1, false);
+  const model = createGpuModel(ctx, mlp, { maxBatch: 1, momentum: false, storedGradients: false });
   const steps = dataset.length;
   // The whole data set stays on the GPU; each step copies its row into the batch-of-one buffers.
   const rows = ctx.storage('toy rows', Float32Array.from(dataset.flatMap((row) => row.slice(0, nIn))));
@@ -65,7 +65,7 @@ export async function trainToyOnGpu(
     lossHistory: ctx.storage('toy loss history', steps * 4),
     correctHistory: ctx.storage('toy correct history', steps * 4),
   };
-  const step = trainStepDispatches(ctx, model, kernels, 1, 'squared', metrics, createSgdHyper(ctx, { lr: lrate }));
+  const step = trainStepDispatches({ ctx, model, kernels, rows: 1, loss: 'squared', metrics }, SgdParams.create(ctx, { lr: lrate }));
 
   const errors: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {

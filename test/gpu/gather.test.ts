@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { convertU8Cpu, gatherU8Cpu } from '../../src/reference/kernels.ts';
-import { convertDispatch, gatherDispatch, uploadU8 } from '../../src/gpu/kernels/gather.ts';
-import { runDispatches } from '../../src/gpu/runner.ts';
+import { TOLERANCES } from '../../src/reference/tolerance.ts';
+import { convertDispatch, gatherDispatch } from '../../src/gpu/kernels/gather.ts';
 import { epochOrder } from '../../src/data/batches.ts';
 import { createRng } from '../../src/data/prng.ts';
 import { augmentSalt } from '../../src/data/augment.ts';
-import { expectClose, useGpu } from './gpu-suite.ts';
-
-// byte / 255: WGSL allows f32 division 2.5 ULP of error (SwiftShader multiplies by 1/255 and is
-// 1 ULP off), and an ULP is at most 2^-23 of the value. Labels are copied, so exact.
-const X_TOL = { atol: 0, rtol: 2.5 * 2 ** -23 };
-const EXACT = { atol: 0, rtol: 0 };
+import { useGpu } from './gpu-suite.ts';
+import { checkKernel, WorstErrors } from './kernel-check.ts';
 
 const BATCH = 32;
 
@@ -22,35 +18,37 @@ const CASES = [
   { rowLen: 5, count: 113 },
 ];
 
+function makeSet(rowLen: number, count: number, seed: number, minPixel = 0) {
+  const rng = createRng(seed);
+  const images = Uint8Array.from({ length: count * rowLen }, () => minPixel + rng.int(256 - minPixel));
+  const labels = Uint8Array.from({ length: count }, () => rng.int(10));
+  return { images, labels };
+}
+
 describe('gather kernel vs gatherU8Cpu', () => {
   const gpu = useGpu();
   for (const { rowLen, count } of CASES) {
     it(`rowLen ${rowLen}: full batches at counter 0 and > 0, then the ragged last batch`, async () => {
-      const ctx = gpu();
-      const rng = createRng(rowLen);
-      const images = Uint8Array.from({ length: count * rowLen }, () => rng.int(256));
-      const labels = Uint8Array.from({ length: count }, () => rng.int(10));
+      const { images, labels } = makeSet(rowLen, count, rowLen);
       // Bytes 0 and 255 pin the ends of the scale.
       images[0] = 0;
       images[1] = 255;
       const order = epochOrder(count, 7, 1, true);
-      const x = ctx.storage('x', BATCH * rowLen * 4);
-      const y = ctx.storage('y', BATCH * 4);
-      const bufs = { images: uploadU8(ctx, 'images', images), labels: uploadU8(ctx, 'labels', labels), order: ctx.storage('order', order), x, y };
-      const steps = Math.ceil(count / BATCH);
-      let maxErr = 0;
-      for (const step of [0, 1, steps - 1]) {
+      const worst = new WorstErrors();
+      for (const step of [0, 1, Math.ceil(count / BATCH) - 1]) {
         const rows = Math.min(BATCH, count - step * BATCH);
-        const counter = ctx.storage('counter', new Uint32Array([step]));
-        await runDispatches(ctx, [gatherDispatch(ctx, { ...bufs, counter }, { rows, batchStride: BATCH, rowLen })]);
         const indices = order.subarray(step * BATCH, step * BATCH + rows);
-        const what = `gather rowLen ${rowLen} step ${step} rows ${rows}`;
-        maxErr = Math.max(maxErr, expectClose(`${what} x`, await ctx.readF32(x, rows * rowLen), gatherU8Cpu(images, indices, rowLen), X_TOL));
-        expectClose(`${what} y`, await ctx.readU32(y, rows), Array.from(indices, (i) => labels[i]), EXACT);
-        ctx.destroyBuffer(counter);
+        worst.add(await checkKernel(gpu(), {
+          what: `gather rowLen ${rowLen} step ${step} rows ${rows}`,
+          buffers: { images, labels, order, counter: Uint32Array.of(step), x: BATCH * rowLen, y: BATCH },
+          dispatches: (bufs) => gatherDispatch(gpu(), bufs, { rows, batchStride: BATCH, rowLen }),
+          expect: () => ({
+            x: { ref: gatherU8Cpu(images, indices, rowLen), tol: TOLERANCES.pixels },
+            y: { ref: Array.from(indices, (i) => labels[i]), tol: TOLERANCES.exact, as: 'u32' },
+          }),
+        }));
       }
-      console.log(`gather rowLen ${rowLen}: max |gpu - ref| of x = ${maxErr.toExponential(2)}`);
-      for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
+      worst.log(`gather rowLen ${rowLen}`);
     });
   }
 });
@@ -61,29 +59,25 @@ describe('gather kernel with random shifts vs gatherU8Cpu', () => {
   const gpu = useGpu();
   for (const { rowLen, width, shift, count } of [{ rowLen: 784, width: 28, shift: 2, count: 112 }, { rowLen: 15, width: 5, shift: 1, count: 113 }]) {
     it(`${width}x${rowLen / width} images, shift ${shift}: full and ragged batches`, async () => {
-      const ctx = gpu();
-      const rng = createRng(rowLen + 2);
-      const images = Uint8Array.from({ length: count * rowLen }, () => 1 + rng.int(255));
-      const labels = Uint8Array.from({ length: count }, () => rng.int(10));
+      // Every pixel >= 1, so a zero is a pixel shifted in.
+      const { images, labels } = makeSet(rowLen, count, rowLen + 2, 1);
       const order = epochOrder(count, 3, 2, true);
       const salt = augmentSalt(3, 2);
-      const x = ctx.storage('x', BATCH * rowLen * 4);
-      const y = ctx.storage('y', BATCH * 4);
-      const bufs = { images: uploadU8(ctx, 'images', images), labels: uploadU8(ctx, 'labels', labels), order: ctx.storage('order', order), x, y };
       let moved = 0;
       for (const step of [0, 1, Math.ceil(count / BATCH) - 1]) {
         const rows = Math.min(BATCH, count - step * BATCH);
-        const counter = ctx.storage('counter', new Uint32Array([step, salt]));
-        await runDispatches(ctx, [gatherDispatch(ctx, { ...bufs, counter }, { rows, batchStride: BATCH, rowLen, width, shift })]);
         const indices = order.subarray(step * BATCH, step * BATCH + rows);
         const ref = gatherU8Cpu(images, indices, rowLen, { shift, width, salt, firstPosition: step * BATCH });
-        expectClose(`shifted gather step ${step}`, await ctx.readF32(x, rows * rowLen), ref, X_TOL);
-        // Every pixel is >= 1, so a zero is a pixel shifted in: most rows must have some.
+        await checkKernel(gpu(), {
+          what: `shifted gather step ${step}`,
+          buffers: { images, labels, order, counter: Uint32Array.of(step, salt), x: BATCH * rowLen, y: BATCH },
+          dispatches: (bufs) => gatherDispatch(gpu(), bufs, { rows, batchStride: BATCH, rowLen, width, shift }),
+          expect: () => ({ x: { ref, tol: TOLERANCES.pixels } }),
+        });
         for (let r = 0; r < rows; r++) if (ref.subarray(r * rowLen, (r + 1) * rowLen).includes(0)) moved++;
-        ctx.destroyBuffer(counter);
       }
+      // Most rows must have moved.
       expect(moved).toBeGreaterThan(30);
-      for (const buf of Object.values(bufs)) ctx.destroyBuffer(buf);
     });
   }
 });
@@ -94,25 +88,20 @@ describe('convert kernel vs convertU8Cpu', () => {
   const gpu = useGpu();
   for (const { rowLen } of CASES) {
     it(`rowLen ${rowLen}: a full batch, then a ragged one`, async () => {
-      const ctx = gpu();
-      const rng = createRng(rowLen + 1);
-      const x = ctx.storage('x', BATCH * rowLen * 4);
-      const y = ctx.storage('y', BATCH * 4);
       for (const rows of [BATCH, 13]) {
-        const images = Uint8Array.from({ length: BATCH * rowLen }, () => rng.int(256));
-        const labels = Uint8Array.from({ length: BATCH }, () => rng.int(10));
+        const { images, labels } = makeSet(rowLen, BATCH, rowLen + rows);
         images[0] = 0;
         images[1] = 255;
-        const slot = { images: uploadU8(ctx, 'slot images', images), labels: uploadU8(ctx, 'slot labels', labels), x, y };
-        await runDispatches(ctx, [convertDispatch(ctx, slot, rows, rowLen)]);
-        const what = `convert rowLen ${rowLen} rows ${rows}`;
-        expectClose(`${what} x`, await ctx.readF32(x, rows * rowLen), convertU8Cpu(images, rows, rowLen), X_TOL);
-        expectClose(`${what} y`, await ctx.readU32(y, rows), labels.subarray(0, rows), EXACT);
-        ctx.destroyBuffer(slot.images);
-        ctx.destroyBuffer(slot.labels);
+        await checkKernel(gpu(), {
+          what: `convert rowLen ${rowLen} rows ${rows}`,
+          buffers: { images, labels, x: BATCH * rowLen, y: BATCH },
+          dispatches: (bufs) => convertDispatch(gpu(), bufs, rows, rowLen),
+          expect: () => ({
+            x: { ref: convertU8Cpu(images, rows, rowLen), tol: TOLERANCES.pixels },
+            y: { ref: labels.subarray(0, rows), tol: TOLERANCES.exact, as: 'u32' },
+          }),
+        });
       }
-      ctx.destroyBuffer(x);
-      ctx.destroyBuffer(y);
     });
   }
 });

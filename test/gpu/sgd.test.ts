@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sgdUpdateCpu, type SgdOptions } from '../../src/reference/kernels.ts';
-import { createSgdHyper, sgdDispatch, writeSgdHyper } from '../../src/gpu/kernels/sgd.ts';
-import { runDispatches } from '../../src/gpu/runner.ts';
-import { expectClose, randomArray, useGpu } from './gpu-suite.ts';
-
-// The same few f32 operations per element on both sides, but the reference keeps float64 between
-// them and rounds only what it stores, and the GPU may fuse a multiply-add: each step may differ
-// by an ULP or two of the operands (values up to ~10 for a velocity at momentum 0.9, so 1e-6
-// relative), and the atol covers results that cancel towards 0. Three steps compound it a little.
-const TOL = { atol: 2e-7, rtol: 2e-6 };
+import { TOLERANCES } from '../../src/reference/tolerance.ts';
+import { SgdParams, sgdDispatch } from '../../src/gpu/kernels/sgd.ts';
+import { randomArray, useGpu } from './gpu-suite.ts';
+import { checkKernel, WorstErrors } from './kernel-check.ts';
 
 const CONFIGS: [string, SgdOptions][] = [
   ['plain', { lr: 0.1 }],
@@ -24,48 +19,45 @@ describe('SGD kernel vs sgdUpdateCpu', () => {
   const gpu = useGpu();
 
   for (const [name, opts] of CONFIGS) {
-    it(`${name}: ${STEPS} consecutive steps, the learning rate halved between them by writeSgdHyper`, async () => {
+    it(`${name}: ${STEPS} consecutive steps, the learning rate halved between them by SgdParams.write`, async () => {
       const ctx = gpu();
-      let maxErr = 0;
+      const worst = new WorstErrors();
       for (const n of SIZES) {
         const param = randomArray(n, n);
         const velocity = opts.momentum ? new Float32Array(n) : null;
-        const bufs = {
-          param: ctx.storage('param', param),
-          grad: ctx.storage('grad', n * 4),
-          velocity: velocity ? ctx.storage('velocity', velocity) : null,
-          hyper: createSgdHyper(ctx, opts),
-        };
-        const dispatch = sgdDispatch(ctx, bufs, n);
-        for (let step = 0; step < STEPS; step++) {
-          const stepOpts = { ...opts, lr: opts.lr / 2 ** step };
-          const grad = randomArray(n, n + 1 + step);
-          ctx.device.queue.writeBuffer(bufs.grad, 0, grad.buffer as ArrayBuffer);
-          writeSgdHyper(ctx, bufs.hyper, stepOpts);
-          await runDispatches(ctx, [dispatch]);
-          sgdUpdateCpu(param, grad, velocity, stepOpts);
-          const what = `sgd ${name} n=${n} step ${step}`;
-          maxErr = Math.max(maxErr, expectClose(`${what} param`, await ctx.readF32(bufs.param, n), param, TOL));
-          if (velocity && bufs.velocity) {
-            maxErr = Math.max(maxErr, expectClose(`${what} velocity`, await ctx.readF32(bufs.velocity, n), velocity, TOL));
-          }
-        }
-        for (const buf of Object.values(bufs)) if (buf) ctx.destroyBuffer(buf);
+        const sgd = SgdParams.create(ctx, opts);
+        const stepOpts = (step: number) => ({ ...opts, lr: opts.lr / 2 ** step });
+        const grad = (step: number) => randomArray(n, n + 1 + step);
+        worst.add(await checkKernel(ctx, {
+          what: `sgd ${name} n=${n}`,
+          buffers: { param: param.slice(), grad: n, ...(velocity ? { velocity: velocity.slice() } : {}) },
+          dispatches: (bufs) => sgdDispatch(ctx, sgd, { param: bufs.param, grad: bufs.grad, velocity: bufs.velocity ?? null }, n),
+          runs: STEPS,
+          beforeRun: (bufs, step) => {
+            ctx.write(bufs.grad, grad(step));
+            sgd.write(ctx, stepOpts(step));
+          },
+          expect: (step) => {
+            sgdUpdateCpu(param, grad(step), velocity, stepOpts(step));
+            return { param: { ref: param, tol: TOLERANCES.sgd }, ...(velocity ? { velocity: { ref: velocity, tol: TOLERANCES.sgd } } : {}) };
+          },
+        }));
+        ctx.destroyBuffer(sgd.buffer);
       }
-      console.log(`sgd ${name}: max |gpu - ref| = ${maxErr.toExponential(2)}`);
+      worst.log(`sgd ${name}`);
     });
   }
 
-  it('refuses momentum without a velocity buffer, and Nesterov without momentum', () => {
+  it('refuses momentum without a velocity buffer, turning momentum on later, and Nesterov without momentum', () => {
     const ctx = gpu();
     const param = ctx.storage('param', 16);
     const grad = ctx.storage('grad', 16);
-    expect(() => sgdDispatch(ctx, { param, grad, hyper: createSgdHyper(ctx, { lr: 0.1, momentum: 0.9 }) }, 4))
-      .toThrow(/momentum 0.9 needs a velocity buffer/);
-    const plain = createSgdHyper(ctx, { lr: 0.1 });
-    sgdDispatch(ctx, { param, grad, hyper: plain }, 4);
-    expect(() => writeSgdHyper(ctx, plain, { lr: 0.1, momentum: 0.5 })).toThrow(/without a velocity buffer/);
-    expect(() => createSgdHyper(ctx, { lr: 0.1, nesterov: true })).toThrow(/Nesterov momentum needs momentum > 0/);
-    for (const buf of [param, grad, plain]) ctx.destroyBuffer(buf);
+    const withMomentum = SgdParams.create(ctx, { lr: 0.1, momentum: 0.9 });
+    expect(() => sgdDispatch(ctx, withMomentum, { param, grad, velocity: null }, 4)).toThrow(/momentum needs a velocity buffer/);
+    const plain = SgdParams.create(ctx, { lr: 0.1 });
+    sgdDispatch(ctx, plain, { param, grad, velocity: null }, 4);
+    expect(() => plain.write(ctx, { lr: 0.1, momentum: 0.5 })).toThrow(/built without velocity buffers/);
+    expect(() => SgdParams.create(ctx, { lr: 0.1, nesterov: true })).toThrow(/Nesterov momentum needs momentum > 0/);
+    for (const buf of [param, grad, withMomentum.buffer, plain.buffer]) ctx.destroyBuffer(buf);
   });
 });

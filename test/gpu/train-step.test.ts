@@ -11,6 +11,7 @@ import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
 import { runSession } from '../../src/train/session.ts';
 import { runTraining } from '../../src/train/trainer.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
+import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 
 describe('training on the GPU vs the CPU reference', () => {
@@ -31,10 +32,8 @@ describe('training on the GPU vs the CPU reference', () => {
       }
       expect(Math.abs(losses[0] - losses[1])).toBeLessThanOrEqual(PARITY_TOLERANCE.lossRtol * losses[1]);
       const cpuTensors = mlpParamTensors(await c.weights());
-      // One step moves each weight by lr * grad; the GPU's f32 gradient differs from the float64
-      // one by ~1e-7 relative, so 1e-6 absolute is ample and still catches any wrong kernel.
       mlpParamTensors(await g.weights()).forEach((t, i) =>
-        expectClose(`${t.name} after one step`, t.data, cpuTensors[i].data, { atol: 1e-6, rtol: 0 }));
+        expectClose(`${t.name} after one step`, t.data, cpuTensors[i].data, TOLERANCES.stepParams));
     });
   }
 

@@ -5,7 +5,10 @@
 // [0, 1], y is (rows) u32.
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
-import { shaders } from '../shaders.ts';
+import { shaders, wgslConst } from '../shaders.ts';
+
+/** Output pixels per workgroup. */
+const PIXELS_PER_GROUP = wgslConst(shaders.gather, 'WG') * wgslConst(shaders.gather, 'PIXELS');
 
 /** Uploads a u8 array as is: its bytes are the packed words the kernel reads, and the buffer is
  * padded to a whole word (GpuContext.createBuffer rounds sizes up to 4 bytes). */
@@ -55,7 +58,7 @@ const batchDispatch = (ctx: GpuContext, entry: 'gather_u8' | 'convert_u8', buffe
   }
   const params = ctx.uniform(`${entry} params`, new Uint32Array([batchStride, rowLen, width, shift]));
   return makeDispatch(ctx, `${entry} ${rows}x${rowLen}`, ctx.pipeline(shaders.gather, entry), [params, ...buffers],
-    [ceilDiv(rowLen, 256), rows], { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 5 + (entry === 'gather_u8' ? rows * 4 + 4 : 0) });
+    [ceilDiv(rowLen, PIXELS_PER_GROUP), rows], { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 5 + (entry === 'gather_u8' ? rows * 4 + 4 : 0) });
 };
 
 /** Row r of the batch is sample order[counter[0] * batchStride + r]. */

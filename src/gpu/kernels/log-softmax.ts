@@ -1,8 +1,10 @@
 // Log-softmax fused with the NLL loss and its gradient (shaders/log_softmax.wgsl); CPU twin:
-// logSoftmaxNllCpu. logits, grad and probs are (B,C) f32; labels and argmax (B) u32; rowLoss (B).
+// logSoftmaxNllCpu. logits and grad are (B,C) f32; labels and argmax (B) u32; rowLoss (B).
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
-import { shaders } from '../shaders.ts';
+import { shaders, wgslConst } from '../shaders.ts';
+
+const WG = wgslConst(shaders.logSoftmax, 'WG');
 
 export interface LogSoftmaxNllBuffers {
   logits: GPUBuffer;
@@ -10,8 +12,6 @@ export interface LogSoftmaxNllBuffers {
   grad: GPUBuffer;
   rowLoss: GPUBuffer;
   argmax: GPUBuffer;
-  /** The softmax itself, for predictions (the dashboard's draw-a-digit); skipped when absent. */
-  probs?: GPUBuffer;
 }
 
 export interface LogSoftmaxNllShape {
@@ -28,10 +28,8 @@ export function logSoftmaxNllDispatch(ctx: GpuContext, bufs: LogSoftmaxNllBuffer
   params.setUint32(0, B, true);
   params.setUint32(4, C, true);
   params.setFloat32(8, gradScale, true);
-  const pipeline = ctx.pipeline(shaders.logSoftmax, 'log_softmax_nll', { HAS_PROBS: Number(!!bufs.probs) });
-  return makeDispatch(ctx, `log_softmax_nll ${B}x${C}`, pipeline,
-    [ctx.uniform('log_softmax params', params), bufs.logits, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax,
-      bufs.probs ?? ctx.placeholder], [ceilDiv(B, 64)],
+  return makeDispatch(ctx, `log_softmax_nll ${B}x${C}`, ctx.pipeline(shaders.logSoftmax, 'log_softmax_nll'),
+    [ctx.uniform('log_softmax params', params), bufs.logits, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax], [ceilDiv(B, WG)],
     // Per element: max, exp, sum, log, gradient (the exps counted as one FLOP each).
-    { flops: 6 * B * C, bytes: 4 * (B * C * (bufs.probs ? 3 : 2) + 3 * B) });
+    { flops: 6 * B * C, bytes: 4 * (B * C * 2 + 3 * B) });
 }

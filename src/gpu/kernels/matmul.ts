@@ -1,80 +1,113 @@
 // C = epilogue(op(A) op(B)) on the GPU (shaders/matmul.wgsl); CPU twin: matmulCpu, followed by
 // sigmoidBackwardCpu or sgdUpdateCpu for the fused epilogues.
 // op(A) is (M,K), op(B) is (K,N), bias is (N), y is (M,N), C is (M,N).
-import type { MatmulShape } from '../../reference/kernels.ts';
+import type { Activation, MatmulShape } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
 import { runDispatches } from '../runner.ts';
-import { shaders } from '../shaders.ts';
-import { checkSgdBindings } from './sgd.ts';
+import { shaders, wgslConst } from '../shaders.ts';
+import type { SgdEpilogue } from './sgd.ts';
 
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /** Output elements one workgroup covers, per variant: [rows, columns]. */
+const c = (name: string) => wgslConst(shaders.matmul, name);
 const COVERAGE: Record<MatmulVariant, [number, number]> = {
-  naive: [16, 16],
-  blocked: [8 * 4, 8 * 4],
-  vec4: [8 * 8, 8 * 8],
-  tiled: [64, 64],
+  naive: [c('NAIVE_WG'), c('NAIVE_WG')],
+  blocked: [c('BLOCKED_WG') * c('TM'), c('BLOCKED_WG') * c('TN')],
+  vec4: [c('VEC4_WG') * c('VEC4_BLOCK'), c('VEC4_WG') * c('VEC4_BLOCK')],
+  tiled: [c('TILE'), c('TILE')],
 };
 
-/** The epilogue follows from the buffers given:
- *  - bias (and shape.activation 'sigmoid'): C = act(product + bias), a forward layer;
- *  - y: C = product * y (1 - y), an input gradient fused with the sigmoid backward of the layer
- *    whose output is y;
- *  - hyper: C is a parameter and the product its gradient, C = SGD step of C (the velocity,
- *    n zero-filled f32, is required when momentum is on), the weight gradient fused with the
- *    optimizer step. */
+/** The operands: op(A) is (M,K), op(B) is (K,N), C is (M,N). */
 export interface MatmulBuffers {
   a: GPUBuffer;
   b: GPUBuffer;
-  bias?: GPUBuffer | null;
   c: GPUBuffer;
-  y?: GPUBuffer | null;
-  hyper?: GPUBuffer | null;
-  velocity?: GPUBuffer | null;
 }
 
+/** What happens to each element of the product before it is stored:
+ *  - store: C = product;
+ *  - bias: C = act(product + bias), a forward layer (bias is (N));
+ *  - sigmoid-backward: C = product * y (1 - y), y (M,N) being the output of the layer whose
+ *    sigmoid this undoes: an input gradient fused with the layer below's activation backward;
+ *  - sgd: C is a parameter and the product its gradient: C takes an SGD step (velocity (M,N),
+ *    required when the optimizer keeps momentum): a weight gradient fused with its update. */
+export type MatmulEpilogue =
+  | { kind: 'store' }
+  | { kind: 'bias'; bias: GPUBuffer; activation: Activation }
+  | { kind: 'sigmoid-backward'; y: GPUBuffer }
+  | SgdEpilogue;
+
+export const STORE: MatmulEpilogue = { kind: 'store' };
+
+/** The shape of a matmul; the CPU twin's MatmulShape without its activation (an epilogue here). */
+export type MatmulDims = Omit<MatmulShape, 'activation'>;
+
 /** Whether matmul_vec4 can read this shape's operands as vec4 along their contiguous axis. */
-export function vec4Fits({ M, N, K, transA = false, transB = false }: MatmulShape): boolean {
+export function vec4Fits({ M, N, K, transA = false, transB = false }: MatmulDims): boolean {
   return K % 4 === 0 && (!transA || M % 4 === 0) && (transB || N % 4 === 0);
 }
 
 /** The variant that runs when `requested` is asked for on this shape. */
-export function resolveMatmulVariant(requested: MatmulVariant, shape: MatmulShape): MatmulVariant {
+export function resolveMatmulVariant(requested: MatmulVariant, shape: MatmulDims): MatmulVariant {
   return requested === 'vec4' && !vec4Fits(shape) ? 'blocked' : requested;
 }
 
-export function matmulDispatch(ctx: GpuContext, requested: MatmulVariant, bufs: MatmulBuffers, shape: MatmulShape): Dispatch {
-  const { M, N, K, transA = false, transB = false, activation = 'none' } = shape;
+export function matmulDispatch(
+  ctx: GpuContext,
+  requested: MatmulVariant,
+  bufs: MatmulBuffers,
+  shape: MatmulDims,
+  epilogue: MatmulEpilogue = STORE,
+): Dispatch {
+  const { M, N, K, transA = false, transB = false } = shape;
   if (!(M > 0 && N > 0 && K > 0)) throw new RangeError(`matmul: M, N, K must be positive, got ${M}, ${N}, ${K}`);
-  const sgd = !!bufs.hyper;
-  const sigmoidBackward = !!bufs.y;
-  if ((sgd || sigmoidBackward) && (bufs.bias || activation !== 'none' || (sgd && sigmoidBackward))) {
-    throw new Error('matmul: the SGD and sigmoid-backward epilogues exclude each other and a bias or activation');
+  // A CPU-twin shape carries its activation; here it belongs to the epilogue, and would be lost.
+  const activation = (shape as MatmulShape).activation ?? 'none';
+  if (activation !== 'none' && !(epilogue.kind === 'bias' && epilogue.activation === activation)) {
+    throw new Error(`matmul: activation '${activation}' is applied by a { kind: 'bias', activation } epilogue, not by the shape`);
   }
-  if (bufs.velocity && !sgd) throw new Error('matmul: a velocity buffer needs the SGD epilogue (hyper)');
-  if (sgd) checkSgdBindings('matmul SGD epilogue', bufs.hyper!, bufs.velocity, M * N);
   const variant = resolveMatmulVariant(requested, shape);
+  // Binding 3 is the epilogue's input (bias or y); 5 and 6 the optimizer's uniform and velocity.
+  let aux = ctx.placeholder;
+  let hyper = ctx.uniformPlaceholder;
+  let velocity = ctx.writablePlaceholder;
+  let extra = 0;
+  switch (epilogue.kind) {
+    case 'store':
+      break;
+    case 'bias':
+      aux = epilogue.bias;
+      extra = N;
+      break;
+    case 'sigmoid-backward':
+      aux = epilogue.y;
+      extra = M * N;
+      break;
+    case 'sgd':
+      hyper = epilogue.sgd.buffer;
+      velocity = epilogue.sgd.velocityBinding(ctx, 'matmul SGD epilogue', epilogue.velocity, M * N);
+      extra = (epilogue.velocity ? 4 : 1) * M * N;
+      break;
+  }
   const pipeline = ctx.pipeline(shaders.matmul, `matmul_${variant}`, {
     TRANS_A: Number(transA),
     TRANS_B: Number(transB),
-    HAS_BIAS: Number(!!bufs.bias),
-    SIGMOID: Number(activation === 'sigmoid'),
-    SIGMOID_BACKWARD: Number(sigmoidBackward),
-    SGD: Number(sgd),
-    HAS_VELOCITY: Number(!!bufs.velocity),
+    HAS_BIAS: Number(epilogue.kind === 'bias'),
+    SIGMOID: Number(epilogue.kind === 'bias' && epilogue.activation === 'sigmoid'),
+    SIGMOID_BACKWARD: Number(epilogue.kind === 'sigmoid-backward'),
+    SGD: Number(epilogue.kind === 'sgd'),
+    HAS_VELOCITY: Number(epilogue.kind === 'sgd' && !!epilogue.velocity),
   });
   const dims = ctx.uniform('matmul dims', new Uint32Array([M, N, K, 0]));
   const [rows, cols] = COVERAGE[variant];
-  const extra = sgd ? (bufs.velocity ? 4 : 1) * M * N : sigmoidBackward ? M * N : bufs.bias ? N : 0;
-  const cost = { flops: 2 * M * N * K + (sgd || sigmoidBackward ? 3 * M * N : 0), bytes: 4 * (M * K + K * N + M * N + extra) };
-  const epilogue = sgd ? ' +sgd' : sigmoidBackward ? ' +sigmoid_backward' : '';
-  return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}${epilogue}`, pipeline,
-    [dims, bufs.a, bufs.b, bufs.bias ?? bufs.y ?? ctx.placeholder, bufs.c, bufs.hyper ?? ctx.uniformPlaceholder,
-      bufs.velocity ?? ctx.writablePlaceholder],
-    [ceilDiv(N, cols), ceilDiv(M, rows)], cost);
+  const elementwise = epilogue.kind === 'sgd' || epilogue.kind === 'sigmoid-backward' ? 3 * M * N : 0;
+  const cost = { flops: 2 * M * N * K + elementwise, bytes: 4 * (M * K + K * N + M * N + extra) };
+  const suffix = epilogue.kind === 'store' || epilogue.kind === 'bias' ? '' : ` +${epilogue.kind}`;
+  return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}${suffix}`, pipeline,
+    [dims, bufs.a, bufs.b, aux, bufs.c, hyper, velocity], [ceilDiv(N, cols), ceilDiv(M, rows)], cost);
 }
 
 const chosen = new Map<string, MatmulVariant>();

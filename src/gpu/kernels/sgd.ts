@@ -1,18 +1,11 @@
 // In-place SGD step (shaders/sgd.wgsl); CPU twin: sgdUpdateCpu. param, grad and velocity each
-// hold n f32 values; hyper is the uniform made by createSgdHyper, shared by every tensor.
+// hold n f32 values. The hyper-parameters are an SgdParams, shared by every tensor's update.
 import type { SgdOptions } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
 import { gridStrideGroups, makeDispatch, type Dispatch } from '../dispatch.ts';
-import { shaders } from '../shaders.ts';
+import { shaders, wgslConst } from '../shaders.ts';
 
-// A uniform cannot be inspected from the CPU, so what each hyper buffer holds is remembered here:
-// a momentum step bound without a velocity buffer would otherwise drop the momentum silently.
-interface HyperState {
-  momentum: number;
-  /** Some dispatch binds this hyper buffer without a velocity. */
-  boundWithoutVelocity: boolean;
-}
-const hyperStates = new WeakMap<GPUBuffer, HyperState>();
+const WG = wgslConst(shaders.sgd, 'WG');
 
 /** lr, momentum, weightDecay as f32 and nesterov as u32: the shader's Hyper struct. PyTorch's
  * checks, so the GPU refuses what torch.optim.SGD refuses. */
@@ -30,55 +23,60 @@ function packHyper(opts: SgdOptions): DataView {
   return data;
 }
 
-export function createSgdHyper(ctx: GpuContext, opts: SgdOptions): GPUBuffer {
-  const buffer = ctx.uniform('sgd hyper', packHyper(opts));
-  hyperStates.set(buffer, { momentum: opts.momentum ?? 0, boundWithoutVelocity: false });
-  return buffer;
+/** The optimizer on the GPU: one uniform of hyper-parameters that every update dispatch binds,
+ * rewritten between submits by a learning-rate schedule. Whether momentum is kept is decided at
+ * creation: the update dispatches are built once, each with or without a velocity buffer, so
+ * momentum cannot be turned on later without them (it would be dropped silently). */
+export class SgdParams {
+  private constructor(
+    readonly buffer: GPUBuffer,
+    /** Momentum was on at creation: every update must bind a velocity buffer. */
+    readonly keepsVelocity: boolean,
+  ) {}
+
+  static create(ctx: GpuContext, opts: SgdOptions): SgdParams {
+    return new SgdParams(ctx.uniform('sgd hyper', packHyper(opts)), (opts.momentum ?? 0) !== 0);
+  }
+
+  /** New hyper-parameters (a learning-rate schedule); they take effect from the next submit. */
+  write(ctx: GpuContext, opts: SgdOptions): void {
+    if ((opts.momentum ?? 0) !== 0 && !this.keepsVelocity) {
+      throw new Error(`sgd: cannot turn momentum on (${opts.momentum}): the updates were built without velocity buffers`);
+    }
+    ctx.write(this.buffer, packHyper(opts));
+  }
+
+  /** The velocity binding of one tensor's update of n elements: its buffer, required when
+   * momentum is kept; the context's placeholder when there is none. */
+  velocityBinding(ctx: GpuContext, what: string, velocity: GPUBuffer | null, n: number): GPUBuffer {
+    if (velocity) return velocity;
+    if (this.keepsVelocity) throw new Error(`${what}: momentum needs a velocity buffer (${n} zero-filled f32)`);
+    return ctx.writablePlaceholder;
+  }
 }
 
-/** Rewrites the hyper-parameters (a learning-rate schedule); takes effect from the next submit. */
-export function writeSgdHyper(ctx: GpuContext, buffer: GPUBuffer, opts: SgdOptions): void {
-  const state = stateOf(buffer);
-  const momentum = opts.momentum ?? 0;
-  if (momentum !== 0 && state.boundWithoutVelocity) {
-    throw new Error(`sgd: cannot turn momentum on (${momentum}): dispatches without a velocity buffer share this hyper buffer`);
-  }
-  const data = packHyper(opts);
-  ctx.device.queue.writeBuffer(buffer, 0, data.buffer);
-  state.momentum = momentum;
+/** The epilogue of a kernel whose output is a parameter's gradient: instead of storing it, the
+ * parameter (the kernel's output buffer) takes an SGD step with it, with its velocity when
+ * momentum is kept. Shared by the matmul (weights) and bias-gradient (biases) kernels. */
+export interface SgdEpilogue {
+  kind: 'sgd';
+  sgd: SgdParams;
+  velocity: GPUBuffer | null;
 }
 
 export interface SgdBuffers {
   param: GPUBuffer;
   grad: GPUBuffer;
-  /** Zero-filled at the start; required when momentum > 0. */
-  velocity?: GPUBuffer | null;
-  hyper: GPUBuffer;
+  /** Zero-filled at the start; required when momentum is kept. */
+  velocity: GPUBuffer | null;
 }
 
-/** Checks a dispatch's SGD bindings before it is made: a hyper buffer from createSgdHyper, and a
- * velocity of n zero-filled f32 whenever momentum is (or may later be turned) on. Used by every
- * kernel that updates parameters (this one, and the fused matmul and bias-gradient epilogues). */
-export function checkSgdBindings(what: string, hyper: GPUBuffer, velocity: GPUBuffer | null | undefined, n: number): void {
-  const state = stateOf(hyper);
-  if (!velocity) {
-    if (state.momentum !== 0) throw new Error(`${what}: momentum ${state.momentum} needs a velocity buffer (${n} zero-filled f32)`);
-    state.boundWithoutVelocity = true;
-  }
-}
-
-export function sgdDispatch(ctx: GpuContext, bufs: SgdBuffers, n: number): Dispatch {
+export function sgdDispatch(ctx: GpuContext, sgd: SgdParams, bufs: SgdBuffers, n: number): Dispatch {
   if (!(n > 0)) throw new RangeError(`sgd: n must be positive, got ${n}`);
-  checkSgdBindings('sgd', bufs.hyper, bufs.velocity, n);
+  const velocity = sgd.velocityBinding(ctx, 'sgd', bufs.velocity, n);
   const dims = ctx.uniform('sgd dims', new Uint32Array([n, 0, 0, 0]));
   return makeDispatch(ctx, `sgd_update ${n}`, ctx.pipeline(shaders.sgd, 'sgd_update', { HAS_VELOCITY: Number(!!bufs.velocity) }),
-    [dims, bufs.hyper, bufs.param, bufs.grad, bufs.velocity ?? ctx.placeholder], [gridStrideGroups(n)],
+    [dims, sgd.buffer, bufs.param, bufs.grad, velocity], [gridStrideGroups(n, WG)],
     // param read and written, grad read; the velocity read and written too when bound.
     { flops: (bufs.velocity ? 6 : 3) * n, bytes: 4 * n * (bufs.velocity ? 5 : 3) });
-}
-
-function stateOf(buffer: GPUBuffer): HyperState {
-  const state = hyperStates.get(buffer);
-  if (!state) throw new Error('sgd: the hyper buffer must come from createSgdHyper');
-  return state;
 }

@@ -2,13 +2,15 @@
 // sigmoidBackwardCpu. Every buffer holds n f32 values.
 import type { GpuContext } from '../context.ts';
 import { gridStrideGroups, makeDispatch, type Dispatch } from '../dispatch.ts';
-import { shaders } from '../shaders.ts';
+import { shaders, wgslConst } from '../shaders.ts';
+
+const WG = wgslConst(shaders.sigmoid, 'WG');
 
 function elementwise(ctx: GpuContext, entry: string, buffers: GPUBuffer[], n: number): Dispatch {
   if (!(n > 0)) throw new RangeError(`${entry}: n must be positive, got ${n}`);
   const dims = ctx.uniform(`${entry} dims`, new Uint32Array([n, 0, 0, 0]));
   // Every buffer but the dims is n f32 values, each touched once; about 4 FLOPs per element.
-  return makeDispatch(ctx, `${entry} ${n}`, ctx.pipeline(shaders.sigmoid, entry), [dims, ...buffers], [gridStrideGroups(n)],
+  return makeDispatch(ctx, `${entry} ${n}`, ctx.pipeline(shaders.sigmoid, entry), [dims, ...buffers], [gridStrideGroups(n, WG)],
     { flops: 4 * n, bytes: 4 * n * buffers.length });
 }
 

@@ -1,8 +1,11 @@
 // The toy network's squared-error loss and gradient (shaders/squared_error.wgsl); CPU twin:
-// squaredErrorCpu. out and grad are (B,C) f32; labels and argmax (B) u32; rowLoss (B).
+// squaredErrorCpu (then sigmoidBackwardCpu with sigmoidBackward). out and grad are (B,C) f32;
+// labels and argmax (B) u32; rowLoss (B).
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
-import { shaders } from '../shaders.ts';
+import { shaders, wgslConst } from '../shaders.ts';
+
+const WG = wgslConst(shaders.squaredError, 'WG');
 
 export interface SquaredErrorBuffers {
   out: GPUBuffer;
@@ -12,11 +15,19 @@ export interface SquaredErrorBuffers {
   argmax: GPUBuffer;
 }
 
-export function squaredErrorDispatch(ctx: GpuContext, bufs: SquaredErrorBuffers, p: { B: number; C: number }): Dispatch {
+export interface SquaredErrorShape {
+  B: number;
+  C: number;
+  /** The outputs are a sigmoid's: grad is taken on through it, to the pre-activation. */
+  sigmoidBackward: boolean;
+}
+
+export function squaredErrorDispatch(ctx: GpuContext, bufs: SquaredErrorBuffers, p: SquaredErrorShape): Dispatch {
   const { B, C } = p;
   if (!(B > 0 && C > 0)) throw new RangeError(`squaredError: B and C must be positive, got ${B}, ${C}`);
   const params = ctx.uniform('squared_error params', new Uint32Array([B, C, 0, 0]));
-  return makeDispatch(ctx, `squared_error ${B}x${C}`, ctx.pipeline(shaders.squaredError, 'squared_error'),
-    [params, bufs.out, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax], [ceilDiv(B, 64)],
-    { flops: 4 * B * C, bytes: 4 * (2 * B * C + 3 * B) });
+  const pipeline = ctx.pipeline(shaders.squaredError, 'squared_error', { SIGMOID_BACKWARD: Number(p.sigmoidBackward) });
+  return makeDispatch(ctx, `squared_error ${B}x${C}${p.sigmoidBackward ? ' +sigmoid-backward' : ''}`, pipeline,
+    [params, bufs.out, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax], [ceilDiv(B, WG)],
+    { flops: (p.sigmoidBackward ? 7 : 4) * B * C, bytes: 4 * (2 * B * C + 3 * B) });
 }
