@@ -12,7 +12,8 @@
 // Workgroup 64x1; grid ceil(rowLen / 256) x rows, so the row index needs no bounds check.
 // Bindings: 0 params (uniform batchStride, rowLen, width, shift), 1 images (u8 packed), 2 labels (u8 packed),
 // 3 x (rows, rowLen) f32, 4 y (rows) u32; gather_u8 only: 5 order (u32, the epoch's sample
-// indices), 6 counter (u32[1], the step within the epoch; u32[2] with the salt when shifting). convert_u8's bindings are the first
+// indices), 6 counter (the run record of src/gpu/kernels/metrics.ts: [0] the step within the
+// epoch, [1] the salt). convert_u8's bindings are the first
 // five, so its automatic layout is a prefix of gather_u8's and one wrapper binds both.
 
 struct Params { batchStride: u32, rowLen: u32, width: u32, shift: u32 }

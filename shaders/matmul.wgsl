@@ -15,7 +15,12 @@
 //                     in `velocity` when HAS_VELOCITY: the weight gradient fused with the
 //                     optimizer step, so the gradient never goes to memory.
 //
-// Four variants, chosen per adapter by a timed trial (src/gpu/kernels/matmul.ts):
+//   BIAS_SGD          with SGD, for a weight gradient dW = dz^T x: one extra column of workgroups
+//                     (the grid's last x) takes the bias's gradient, the row sums of op(A) =
+//                     dz^T over K (the batch, summed in order like bias_grad_serial), and its SGD
+//                     step in place (biasParam, biasVelocity): the bias update costs no dispatch.
+//
+// Variants, chosen per shape by a timed trial (src/gpu/kernels/matmul.ts):
 //   matmul_naive   one invocation per output element, workgroup 16x16.
 //   matmul_blocked each invocation computes a TM x TN block straight from storage, no shared
 //                  memory, workgroup 8x8 (covers 8*TM rows by 8*TN columns).
@@ -26,10 +31,18 @@
 //                  adapters such as SwiftShader, whose JIT neither unrolls loops nor keeps
 //                  dynamically indexed arrays in registers: every index into a local array or
 //                  matrix is a constant, and every loop body is written out.
-//   matmul_tiled   64x64 tiles of C staged through workgroup memory in K-steps of 16,
-//                  workgroup 16x16, each invocation a 4x4 block: the classic GPU kernel.
+//   matmul_tiled   TILE x TILE tiles of C (override: 64, or 32 for more workgroups on skinny
+//                  shapes) staged through workgroup memory in K-steps of 16, workgroup
+//                  (TILE/4)x(TILE/4), each invocation a 4x4 block: the classic GPU kernel.
+//   matmul_skinny  8x8 tiles of C with K split four ways inside the workgroup (256 invocations:
+//                  4 per output), operands staged 32 K-values at a time and the 4 partial sums
+//                  added in workgroup memory (or by subgroup shuffles, shaders/
+//                  matmul_subgroups.wgsl): many workgroups for the batch-sized M of a forward
+//                  or input-gradient matmul (32 x 512 x 784 launches 256 of them), where a 64x64
+//                  tile launches 8 on a GPU with a hundred cores.
 // Bindings: 0 dims (uniform M, N, K), 1 A, 2 B, 3 aux (bias (N) or y (M,N); bound but unread
-// otherwise), 4 C (M,N), 5 hyper (uniform, SGD only), 6 velocity (M,N; SGD with HAS_VELOCITY only).
+// otherwise), 4 C (M,N), 5 hyper (uniform, SGD only), 6 velocity (M,N; SGD with HAS_VELOCITY
+// only), 7 biasParam (M; BIAS_SGD only), 8 biasVelocity (M; BIAS_SGD with HAS_VELOCITY only).
 
 struct Dims { M: u32, N: u32, K: u32, pad: u32 }
 
@@ -40,6 +53,7 @@ override SIGMOID: bool = false;
 override SIGMOID_BACKWARD: bool = false;
 override SGD: bool = false;
 override HAS_VELOCITY: bool = false;
+override BIAS_SGD: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -48,6 +62,8 @@ override HAS_VELOCITY: bool = false;
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;
 @group(0) @binding(5) var<uniform> hyper: Hyper;
 @group(0) @binding(6) var<storage, read_write> velocity: array<f32>;
+@group(0) @binding(7) var<storage, read_write> biasParam: array<f32>;
+@group(0) @binding(8) var<storage, read_write> biasVelocity: array<f32>;
 
 fn loadA(i: u32, k: u32) -> f32 {
   if (TRANS_A) { return A[k * dims.M + i]; }
@@ -90,12 +106,43 @@ fn store(acc: f32, i: u32, j: u32) {
   C[idx] = v;
 }
 
+// BIAS_SGD: the bias entries r0 .. r0 + rows - 1, invocation t taking entry r0 + t: the sum of row
+// r0 + t of op(A) over K, in order, is its gradient. Called by a whole workgroup of the extra
+// column, which then returns, so no barrier of the product's code is skipped by only some.
+fn biasColumn(r0: u32, rows: u32, t: u32) {
+  let i = r0 + t;
+  if (t >= rows || i >= dims.M) { return; }
+  var acc = 0.0;
+  for (var k = 0u; k < dims.K; k++) { acc += loadA(i, k); }
+  updateBias(i, acc);
+}
+
+fn updateBias(i: u32, grad: f32) {
+  if (HAS_VELOCITY) {
+    let r = sgdUpdate(biasParam[i], grad, biasVelocity[i], H);
+    biasParam[i] = r.x;
+    biasVelocity[i] = r.y;
+  } else {
+    biasParam[i] = sgdUpdate(biasParam[i], grad, 0.0, H).x;
+  }
+}
+
+// The extra column's workgroups: the grid's last x when BIAS_SGD.
+fn isBiasColumn(wg: vec3<u32>, groups: vec3<u32>) -> bool {
+  return BIAS_SGD && wg.x == groups.x - 1u;
+}
+
 // Each variant's geometry; src/gpu/kernels/matmul.ts sizes grids from these constants.
 const NAIVE_WG = 16u;
 
 @compute @workgroup_size(NAIVE_WG, NAIVE_WG)
-fn matmul_naive(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn matmul_naive(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
+                @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   if (SGD) { H = hyper; }
+  if (isBiasColumn(wg, groups)) {
+    biasColumn(wg.y * NAIVE_WG, NAIVE_WG, t);
+    return;
+  }
   let i = gid.y;
   let j = gid.x;
   if (i >= dims.M || j >= dims.N) { return; }
@@ -109,8 +156,13 @@ const TM = 4u;
 const TN = 4u;
 
 @compute @workgroup_size(BLOCKED_WG, BLOCKED_WG)
-fn matmul_blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn matmul_blocked(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
+                  @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   if (SGD) { H = hyper; }
+  if (isBiasColumn(wg, groups)) {
+    biasColumn(wg.y * BLOCKED_WG * TM, BLOCKED_WG * TM, t);
+    return;
+  }
   let i0 = gid.y * TM;
   let j0 = gid.x * TN;
   if (i0 >= dims.M || j0 >= dims.N) { return; }
@@ -193,9 +245,27 @@ fn storeBlock(acc: mat4x4<f32>, i0: u32, j0: u32) {
 const VEC4_WG = 8u;
 const VEC4_BLOCK = 8u;
 
+// biasColumn for matmul_vec4, which may read A only as A4 (one binding, one type per entry
+// point): the same sums in the same order, element k of row i picked out of its vec4.
+fn biasColumnVec4(r0: u32, rows: u32, t: u32) {
+  let i = r0 + t;
+  if (t >= rows || i >= dims.M) { return; }
+  var acc = 0.0;
+  for (var k = 0u; k < dims.K; k++) {
+    let idx = select(i * dims.K + k, k * dims.M + i, TRANS_A);
+    acc += A4[idx / 4u][idx % 4u];
+  }
+  updateBias(i, acc);
+}
+
 @compute @workgroup_size(VEC4_WG, VEC4_WG)
-fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
+               @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   if (SGD) { H = hyper; }
+  if (isBiasColumn(wg, groups)) {
+    biasColumnVec4(wg.y * VEC4_WG * VEC4_BLOCK, VEC4_WG * VEC4_BLOCK, t);
+    return;
+  }
   let i0 = gid.y * VEC4_BLOCK;
   let j0 = gid.x * VEC4_BLOCK;
   if (i0 >= dims.M || j0 >= dims.N) { return; }
@@ -222,24 +292,29 @@ fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i1 != i0 && j1 != j0) { storeBlock(c11, i1, j1); }
 }
 
-// 64x64 tiles: 16x16 invocations, each a 4x4 block.
-const TILED_WG = 16u;
-const TILE = 64u;
+// TILE x TILE tiles (override, set by the wrapper: 64 or 32): (TILE/4) x (TILE/4) invocations,
+// each a 4x4 block.
+override TILE: u32 = 64u;
 const TILE_K = 16u;
-var<workgroup> tileA: array<array<f32, TILE>, TILE_K>;
-var<workgroup> tileB: array<array<f32, TILE>, TILE_K>;
+const TILED_BLOCK = 4u;
+override TILED_WG: u32 = TILE / TILED_BLOCK;
+var<workgroup> tileA: array<f32, TILE_K * TILE>;
+var<workgroup> tileB: array<f32, TILE_K * TILE>;
 
 @compute @workgroup_size(TILED_WG, TILED_WG)
-fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+                @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) flat: u32) {
   if (SGD) { H = hyper; }
+  if (isBiasColumn(wg, groups)) {
+    biasColumn(wg.y * TILE, TILE, flat);
+    return;
+  }
   let rowBase = wg.y * TILE;
   let colBase = wg.x * TILE;
-  let flat = lid.y * TILED_WG + lid.x;
-  var acc: array<array<f32, 4>, 4>;
+  var acc: array<array<f32, TILED_BLOCK>, TILED_BLOCK>;
   for (var k0 = 0u; k0 < dims.K; k0 += TILE_K) {
-    // 256 invocations stage 16x64 elements of each operand, 4 apiece; zeros past the edges.
-    for (var e = 0u; e < 4u; e++) {
-      let idx = flat * 4u + e;
+    // The invocations stage TILE_K x TILE elements of each operand; zeros past the edges.
+    for (var idx = flat; idx < TILE_K * TILE; idx += TILED_WG * TILED_WG) {
       let kk = idx / TILE;
       let mn = idx % TILE;
       let k = k0 + kk;
@@ -249,26 +324,93 @@ fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
       var bv = 0.0;
       if (k < dims.K && i < dims.M) { av = loadA(i, k); }
       if (k < dims.K && j < dims.N) { bv = loadB(k, j); }
-      tileA[kk][mn] = av;
-      tileB[kk][mn] = bv;
+      tileA[idx] = av;
+      tileB[idx] = bv;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TILE_K; kk++) {
-      var a: array<f32, 4>;
-      var b: array<f32, 4>;
-      for (var r = 0u; r < 4u; r++) { a[r] = tileA[kk][lid.y * 4u + r]; }
-      for (var c = 0u; c < 4u; c++) { b[c] = tileB[kk][lid.x * 4u + c]; }
-      for (var r = 0u; r < 4u; r++) {
-        for (var c = 0u; c < 4u; c++) { acc[r][c] = fma(a[r], b[c], acc[r][c]); }
+      var a: array<f32, TILED_BLOCK>;
+      var b: array<f32, TILED_BLOCK>;
+      for (var r = 0u; r < TILED_BLOCK; r++) { a[r] = tileA[kk * TILE + lid.y * TILED_BLOCK + r]; }
+      for (var c = 0u; c < TILED_BLOCK; c++) { b[c] = tileB[kk * TILE + lid.x * TILED_BLOCK + c]; }
+      for (var r = 0u; r < TILED_BLOCK; r++) {
+        for (var c = 0u; c < TILED_BLOCK; c++) { acc[r][c] = fma(a[r], b[c], acc[r][c]); }
       }
     }
     workgroupBarrier();
   }
-  for (var r = 0u; r < 4u; r++) {
-    for (var c = 0u; c < 4u; c++) {
-      let i = rowBase + lid.y * 4u + r;
-      let j = colBase + lid.x * 4u + c;
+  for (var r = 0u; r < TILED_BLOCK; r++) {
+    for (var c = 0u; c < TILED_BLOCK; c++) {
+      let i = rowBase + lid.y * TILED_BLOCK + r;
+      let j = colBase + lid.x * TILED_BLOCK + c;
       if (i < dims.M && j < dims.N) { store(acc[r][c], i, j); }
     }
   }
+}
+
+// 8x8 outputs per workgroup, 4 invocations per output each summing a quarter of every K-stage.
+const SKINNY_TILE = 8u;
+const SKINNY_LANES = 4u;
+const SKINNY_KT = 32u;
+const SKINNY_WG = 256u;
+// Rows of the staged operands, padded by one so that the 8 rows one warp reads at a time fall
+// in different memory banks.
+const SKINNY_STRIDE = 33u;
+var<workgroup> skinnyA: array<f32, SKINNY_TILE * SKINNY_STRIDE>;
+var<workgroup> skinnyB: array<f32, SKINNY_TILE * SKINNY_STRIDE>;
+var<workgroup> skinnyPart: array<f32, SKINNY_WG>;
+
+// Invocation t's share of output (t / 4) of the tile at (wg.y, wg.x): the sum over k = lane,
+// lane + 4, ... of each stage. The staging reads each operand along its contiguous axis, so
+// that neighbouring invocations load neighbouring words: along K for A unless TRANS_A and for B
+// when TRANS_B (x and W^T of a forward layer), along the rows otherwise.
+fn skinnyPartial(wg: vec3<u32>, t: u32) -> f32 {
+  let i0 = wg.y * SKINNY_TILE;
+  let j0 = wg.x * SKINNY_TILE;
+  let out = t / SKINNY_LANES;
+  let lane = t % SKINNY_LANES;
+  let oi = out / SKINNY_TILE;
+  let oj = out % SKINNY_TILE;
+  // Staging coordinates (row of the tile, k within the stage) of this invocation's element.
+  let alongK = vec2<u32>(t / SKINNY_KT, t % SKINNY_KT);
+  let alongRows = vec2<u32>(t % SKINNY_TILE, t / SKINNY_TILE);
+  let sa = select(alongK, alongRows, TRANS_A);
+  let sb = select(alongRows, alongK, TRANS_B);
+  var acc = 0.0;
+  for (var k0 = 0u; k0 < dims.K; k0 += SKINNY_KT) {
+    var av = 0.0;
+    var bv = 0.0;
+    if (k0 + sa.y < dims.K && i0 + sa.x < dims.M) { av = loadA(i0 + sa.x, k0 + sa.y); }
+    if (k0 + sb.y < dims.K && j0 + sb.x < dims.N) { bv = loadB(k0 + sb.y, j0 + sb.x); }
+    skinnyA[sa.x * SKINNY_STRIDE + sa.y] = av;
+    skinnyB[sb.x * SKINNY_STRIDE + sb.y] = bv;
+    workgroupBarrier();
+    for (var q = lane; q < SKINNY_KT; q += SKINNY_LANES) {
+      acc = fma(skinnyA[oi * SKINNY_STRIDE + q], skinnyB[oj * SKINNY_STRIDE + q], acc);
+    }
+    workgroupBarrier();
+  }
+  return acc;
+}
+
+// The tile's output (t / 4), stored by the first of its 4 invocations.
+fn skinnyStore(wg: vec3<u32>, t: u32, sum: f32) {
+  let out = t / SKINNY_LANES;
+  let i = wg.y * SKINNY_TILE + out / SKINNY_TILE;
+  let j = wg.x * SKINNY_TILE + out % SKINNY_TILE;
+  if (t % SKINNY_LANES == 0u && i < dims.M && j < dims.N) { store(sum, i, j); }
+}
+
+@compute @workgroup_size(SKINNY_WG)
+fn matmul_skinny(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+                 @builtin(local_invocation_index) t: u32) {
+  if (SGD) { H = hyper; }
+  if (isBiasColumn(wg, groups)) {
+    biasColumn(wg.y * SKINNY_TILE, SKINNY_TILE, t);
+    return;
+  }
+  skinnyPart[t] = skinnyPartial(wg, t);
+  workgroupBarrier();
+  let base = t - t % SKINNY_LANES;
+  skinnyStore(wg, t, (skinnyPart[base] + skinnyPart[base + 1u]) + (skinnyPart[base + 2u] + skinnyPart[base + 3u]));
 }

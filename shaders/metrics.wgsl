@@ -1,16 +1,24 @@
 // Training metrics kept on the GPU, so a run reads them back every N steps instead of syncing
-// after each one. counter[0] is the step within the epoch and indexes the history slots.
-//   step_metrics  ONE workgroup of 256 invocations per step: invocation t sums rows t, t + 256, ...
+// after each one. Everything the host reads back lives in one u32 "run record" (layout in
+// src/gpu/kernels/metrics.ts: recordLayout):
+//   [0] the step within the pass, [1] the epoch's augmentation salt (read by the gather),
+//   [LOSSES + s] step s's loss (f32 bits), [CORRECT + s] its correct count,
+//   [PREDICTIONS + i] the predicted class of sample i of the pass (evaluation only).
+//   step_metrics  ONE workgroup of WG invocations per step: invocation t sums rows t, t + WG, ...
 //                 of rowLoss and counts argmax == label, a tree reduction in workgroup memory
-//                 combines the 256 partials, and invocation 0 writes
-//                 lossHistory[counter[0]] = lossScale * sum and correctHistory[counter[0]] = count.
-//                 Any B: the stride loop covers rows past 256.
-//   advance       one invocation: counter[0] += 1, encoded after everything that reads the step.
-// Bindings: step_metrics 0 params (uniform B, lossScale), 1 rowLoss (B), 2 argmax (B) u32,
-// 3 labels (B) u32, 4 counter (u32[1], read), 5 lossHistory f32, 6 correctHistory u32;
-// advance 0 counter (u32[1], read_write).
+//                 combines the partials, and invocation 0 writes the step's loss (lossScale *
+//                 sum) and correct count at the slot record[0] points to, then advances
+//                 record[0]: nothing after it in a step reads the step number. With PREDICT,
+//                 row r's argmax also goes to PREDICTIONS + step * batchStride + r.
+//   advance       one invocation: record[0] += 1, for passes without metrics (the bench's data
+//                 path).
+// Any B: the stride loop covers rows past WG.
+// Bindings: step_metrics 0 params (uniform), 1 rowLoss (B), 2 argmax (B) u32, 3 labels (B) u32,
+// 4 record (u32); advance 0 record.
 
-struct Params { B: u32, lossScale: f32, pad0: u32, pad1: u32 }
+struct Params { B: u32, lossScale: f32, losses: u32, correct: u32, predictions: u32, batchStride: u32, pad0: u32, pad1: u32 }
+
+override PREDICT: bool = false;
 
 const WG = 256u;
 
@@ -18,25 +26,27 @@ const WG = 256u;
 @group(0) @binding(1) var<storage, read> rowLoss: array<f32>;
 @group(0) @binding(2) var<storage, read> argmax: array<u32>;
 @group(0) @binding(3) var<storage, read> labels: array<u32>;
-@group(0) @binding(4) var<storage, read> counter: array<u32>;
-@group(0) @binding(5) var<storage, read_write> lossHistory: array<f32>;
-@group(0) @binding(6) var<storage, read_write> correctHistory: array<u32>;
+@group(0) @binding(4) var<storage, read_write> record: array<u32>;
 
-@group(0) @binding(0) var<storage, read_write> counterRw: array<u32>;
+@group(0) @binding(0) var<storage, read_write> recordToAdvance: array<u32>;
 
 var<workgroup> lossPart: array<f32, WG>;
 var<workgroup> correctPart: array<u32, WG>;
 
 @compute @workgroup_size(WG)
 fn step_metrics(@builtin(local_invocation_index) t: u32) {
+  let slot = record[0];
   var loss = 0.0;
   var correct = 0u;
   for (var r = t; r < params.B; r += WG) {
     loss += rowLoss[r];
     correct += select(0u, 1u, argmax[r] == labels[r]);
+    if (PREDICT) { record[params.predictions + slot * params.batchStride + r] = argmax[r]; }
   }
   lossPart[t] = loss;
   correctPart[t] = correct;
+  // Also orders every invocation's read of record[0] before invocation 0 advances it.
+  storageBarrier();
   workgroupBarrier();
   for (var width = WG / 2u; width > 0u; width >>= 1u) {
     if (t < width) {
@@ -46,13 +56,13 @@ fn step_metrics(@builtin(local_invocation_index) t: u32) {
     workgroupBarrier();
   }
   if (t == 0u) {
-    let slot = counter[0];
-    lossHistory[slot] = params.lossScale * lossPart[0];
-    correctHistory[slot] = correctPart[0];
+    record[params.losses + slot] = bitcast<u32>(params.lossScale * lossPart[0]);
+    record[params.correct + slot] = correctPart[0];
+    record[0] = slot + 1u;
   }
 }
 
 @compute @workgroup_size(1)
 fn advance() {
-  counterRw[0] += 1u;
+  recordToAdvance[0] += 1u;
 }

@@ -7,7 +7,7 @@ import type { TrainConfig } from '../train/config.ts';
 import type { GradientNoiseRow } from '../noise/measure.ts';
 import type { Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
-import type { KernelChoice } from '../train/step.ts';
+import type { KernelSummary } from '../gpu/kernel-choice.ts';
 
 export interface TrainRequest {
   config: TrainConfig;
@@ -63,10 +63,10 @@ export interface EpochMessage {
 export type WorkerMessage =
   | { type: 'data'; trainCount: number; testCount: number; source: string }
   /** Sent when the adapter is found, and again once the kernel variants for it are chosen. */
-  | { type: 'gpu'; adapter: AdapterSummary; kernels: KernelChoice | null }
+  | { type: 'gpu'; adapter: AdapterSummary; kernels: KernelSummary | null }
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'state'; state: RunState; message?: string }
-  | { type: 'started'; device: Device; adapter: AdapterSummary | null; kernels: KernelChoice | null; stepsPerEpoch: number; startEpoch: number }
+  | { type: 'started'; device: Device; adapter: AdapterSummary | null; kernels: KernelSummary | null; stepsPerEpoch: number; startEpoch: number }
   | { type: 'log'; line: string }
   | { type: 'steps'; firstStep: number; losses: Float32Array }
   | { type: 'progress'; epoch: number; step: number; stepInEpoch: number; stepsPerEpoch: number; samplesPerSec: number; loss: number }

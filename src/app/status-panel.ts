@@ -2,7 +2,7 @@
 // fallback (whose speed says nothing about GPUs), and the limits that bound the trainer.
 import type { AdapterSummary } from '../gpu/context.ts';
 import { element, formatCount } from './dom.ts';
-import type { KernelChoice } from '../train/step.ts';
+import type { KernelSummary } from '../gpu/kernel-choice.ts';
 
 const LIMIT_NOTES: Record<string, string> = {
   maxStorageBufferBindingSize: 'largest tensor one kernel can bind (the training images: 47 MB)',
@@ -17,7 +17,7 @@ function formatLimit(name: string, v: number): string {
   return /Size$/.test(name) && v >= 1 << 20 ? `${formatCount(v / (1 << 20))} MiB` : formatCount(v);
 }
 
-export function showAdapter(el: HTMLElement, a: AdapterSummary, kernels: KernelChoice | null = null): void {
+export function showAdapter(el: HTMLElement, a: AdapterSummary, kernels: KernelSummary | null = null): void {
   el.replaceChildren();
   const dl = element('dl');
   const add = (k: string, v: string) => dl.append(element('dt', k), element('dd', v));

@@ -5,12 +5,13 @@ import { limitSplit } from '../data/batches.ts';
 import { loadMnistFromUrl, mlpSizesFor, type MnistData } from '../data/mnist.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
-import { cloneMlp, initMlp, type Mlp } from '../reference/mlp.ts';
+import { cloneMlp, initMlp, MNIST_MLP_SIZES, type Mlp } from '../reference/mlp.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
-import type { TrainConfig } from '../train/config.ts';
+import { NOTEBOOK_RECIPE, type TrainConfig } from '../train/config.ts';
 import { createGpuNoiseBackend, measureGradientNoise } from '../noise/measure.ts';
 import { runSession, type Device } from '../train/session.ts';
-import { chooseKernels } from '../train/step.ts';
+import { KernelChooser } from '../gpu/kernel-choice.ts';
+import { chooseStepKernels } from '../train/step.ts';
 import { confusionMatrix } from './confusion.ts';
 import type { NoiseRequest, PageMessage, RunState, TrainRequest, WorkerMessage } from './protocol.ts';
 
@@ -182,7 +183,7 @@ async function measureNoiseAt(request: NoiseRequest, read: () => Promise<Mlp>, l
     await kernelsChosen;
     ctx = await requestGpu();
     // Gradients only: no room for training steps.
-    const backend = createGpuNoiseBackend(ctx, await chooseKernels(ctx), limitSplit(data.train, images), weights, { rows: chunk, steps: 0, order: 0 });
+    const backend = createGpuNoiseBackend(ctx, await KernelChooser.create(ctx), limitSplit(data.train, images), weights, { rows: chunk, steps: 0, order: 0 });
     const r = await measureGradientNoise(backend, { trainCount: images, batchSizes, samples, seed, chunk }, (line) => post({ type: 'noise-progress', line }));
     const seconds = (performance.now() - t0) / 1000;
     post({ type: 'noise-done', result: { weights: label, images, samples, fullLoss: r.full.loss, fullGradNormSq: r.normSq, rows: r.rows, seconds } });
@@ -247,8 +248,13 @@ async function init(mnistUrl: string): Promise<void> {
   const probe = requestGpu()
     .then((ctx) => {
       post({ type: 'gpu', adapter: ctx.adapter, kernels: null });
-      kernelsChosen = chooseKernels(ctx)
-        .then((kernels) => post({ type: 'gpu', adapter: ctx.adapter, kernels }))
+      // The recipe's shapes: its training batches and the test set's ragged last one.
+      const R = NOTEBOOK_RECIPE;
+      kernelsChosen = KernelChooser.create(ctx)
+        .then(async (kernels) => {
+          await chooseStepKernels(ctx, kernels, [...MNIST_MLP_SIZES], R.batchSize, [10000 % R.batchSize]);
+          post({ type: 'gpu', adapter: ctx.adapter, kernels: kernels.summary() });
+        })
         .catch(() => {}) // a run that needs the kernels will meet the same error and report it
         .finally(() => ctx.destroy());
     })

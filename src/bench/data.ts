@@ -17,7 +17,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { submitSteps } from '../gpu/runner.ts';
 import { convertDispatch, gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
-import { advanceDispatch } from '../gpu/kernels/metrics.ts';
+import { advanceDispatch, createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { median, medianRatio, timeInterleaved, type TimingBudget } from './timing.ts';
@@ -84,17 +84,16 @@ export async function benchData(
     const images = uploadU8(ctx, 'data images', train.images);
     const labels = uploadU8(ctx, 'data labels', train.labels);
     const orderBuf = ctx.storage('data order', train.count * 4);
-    const zero = new Uint32Array([0]);
     for (const B of opts.batches) {
       const perSubmit = opts.readbackEvery ?? readbackEveryFor(B);
       const steps = Math.ceil(train.count / B);
       const rest = train.count % B;
       const x = ctx.storage(`data x B=${B}`, B * rowLen * 4);
       const y = ctx.storage(`data y B=${B}`, B * 4);
-      const counter = ctx.storage(`data counter B=${B}`, 4);
-      const advance = advanceDispatch(ctx, counter);
+      const record = createRunRecord(ctx, `data B=${B}`, 0);
+      const advance = advanceDispatch(ctx, record);
       const onceStep = (n: number): Dispatch[] =>
-        [gatherDispatch(ctx, { images, labels, order: orderBuf, counter, x, y }, { rows: n, batchStride: B, rowLen }), advance];
+        [gatherDispatch(ctx, { images, labels, order: orderBuf, record, x, y }, { rows: n, batchStride: B, rowLen }), advance];
       const once = { full: onceStep(B), tail: rest ? onceStep(rest) : null };
       // writeBuffer lands before the next submit runs, so every step of a submit needs its own
       // slot: the ring holds one submit's batches, rewritten for the next submit (queue order
@@ -111,7 +110,7 @@ export async function benchData(
       const stagingLabels = new Uint8Array(words(B));
 
       const runEpoch = async (stepDispatches: (step: number) => readonly Dispatch[]) => {
-        ctx.write(counter, zero);
+        resetRecord(ctx, record);
         for (let s0 = 0; s0 < steps; s0 += perSubmit) {
           submitSteps(ctx, { steps: Math.min(perSubmit, steps - s0), dispatches: (i) => stepDispatches(s0 + i) });
         }

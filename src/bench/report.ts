@@ -68,11 +68,22 @@ export function renderMarkdown(r: BenchResult): string {
       'Steps timed alone or pipelined run at lr 0 (same arithmetic, no drift into saturation from repeating a batch).', '', table(
       ['batch', 'kernels', 'step ms (trainer)', 'samples/s', 'pipelined ms', 'Σ kernels alone ms', 'step / Σ', 'pipelined / Σ', 'dispatches',
         'MFLOP/step', 'MB/step', 'recipe epoch s (extrapolated)', 'eval step ms', 'read-backs', 'live bytes before → after'],
-      r.training.map((t) => [String(t.batch), `${t.matmul}${t.fused ? ', fused' : ''}`, f(t.stepMs), f(t.samplesPerSec, 0), f(t.pipelinedStepMs),
+      r.training.map((t) => [String(t.batch), t.fused ? 'fused' : 'one per operation', f(t.stepMs), f(t.samplesPerSec, 0), f(t.pipelinedStepMs),
         f(t.sumStandaloneMs), f(t.stepOverSum), f(t.pipelinedOverSum), String(t.dispatchesPerStep), f(t.flopsPerStep / 1e6, 1), f(t.bytesPerStep / 1e6, 2),
         f(t.epochSecondsExtrapolated, 1), f(t.evalStepMs), `${t.readsPerReadback} per ${t.readbackEvery} steps`,
         `${t.liveBytes.before} → ${t.liveBytes.after}`]),
     ), '');
+    if (r.kernelChoice) {
+      const k = r.kernelChoice;
+      const problems = [...new Set(k.trials.map((t) => t.problem))];
+      lines.push(`Kernel choice per shape${k.forced ? ` (forced: ${k.forced})` : ''}: each matmul of the step chooses its variant by a ` +
+        'trial on its own shape (validated against the CPU twin, then timed; ms per dispatch, the fastest of its runs; a candidate ' +
+        'that cannot win stops early). The trainer caches the choices per adapter.', '', table(['shape (M x N x K, epilogue)', 'chosen', 'trials'],
+        [...Object.entries(k.matmul), ...Object.entries(k.biasGrad)].map(([problem, variant]) => [problem, variant,
+          problems.includes(problem) ? k.trials.filter((t) => t.problem === problem)
+            .map((t) => `${t.variant} ${t.ms === null ? 'did not match' : f(t.ms, 3)}`).join(', ') : 'known']),
+      ), '');
+    }
     for (const t of r.training) {
       lines.push(`Step split at batch ${t.batch} (share from ${t.splitMethod === 'timestamp-query'
         ? `timestamp queries, one pass per dispatch: Σ ${f(t.timestampSumMs)} ms` : 'standalone timings'}):`, '');
@@ -110,7 +121,7 @@ export function renderMarkdown(r: BenchResult): string {
   }
   if (r.targets.length) {
     lines.push('## Targets', '', table(['target', 'measured', 'holds'],
-      r.targets.map((t) => [t.name, t.measured, t.holds ? 'yes' : '**no**'])), '');
+      r.targets.map((t) => [t.name, t.measured, t.holds === null ? 'n/a (CPU adapter)' : t.holds ? 'yes' : '**no**'])), '');
   }
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');

@@ -2,9 +2,9 @@
 // each kernel against its CPU twin, then time it, section by section, and check the targets of
 // the benchmark issue. `npm run bench` (src/cli/bench.ts) runs this and writes the files.
 import type { GpuContext } from '../gpu/context.ts';
-import { MATMUL_VARIANTS } from '../gpu/kernels/matmul.ts';
+import { MATMUL_VARIANTS, matmulVariantsFor } from '../gpu/kernels/matmul.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
-import { chooseKernels } from '../train/step.ts';
+import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { measureCeiling, type PeakProbe } from './ceiling.ts';
 import { benchData, dataVerdict } from './data.ts';
 import { benchMatmuls } from './matmul.ts';
@@ -42,41 +42,72 @@ export function defaultBenchOptions(quick: boolean): BenchOptions {
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
-/** The issue's targets are stated at batch 32; a run without it checks its first batch size. */
+/** The fastest variant's row of each matmul shape at batch B: what the per-shape choice picks. */
+function fastestPerShape(r: BenchResult, B: number) {
+  const best = new Map<string, BenchResult['matmul'][number]>();
+  for (const m of r.matmul) {
+    if (m.batch !== B || m.ms === null) continue;
+    const key = `${m.layer} ${m.role}`;
+    const seen = best.get(key);
+    if (!seen || m.ms < seen.ms!) best.set(key, m);
+  }
+  return [...best.values()];
+}
+
+/** The real-GPU speed targets (issue 12), and the structural ones that hold on any adapter. The
+ * speed targets are stated for a real GPU: on a CPU fallback adapter they are reported, never
+ * counted as held or missed. */
 function checkTargets(r: BenchResult): TargetCheck[] {
   const targets: TargetCheck[] = [];
-  const B = r.options.batches.includes(32) ? 32 : r.options.batches[0];
-  const chosen = r.training[0]?.matmul;
-  const atB = r.matmul.filter((m) => m.batch === B && m.variant === chosen && m.fractionOfPeak !== null);
-  if (atB.length > 0 && r.ceiling) {
-    const worst = atB.reduce((a, b) => (b.fractionOfPeak! < a.fractionOfPeak! ? b : a));
+  const gpu = !r.adapter.isFallbackAdapter;
+  const speed = (t: Omit<TargetCheck, 'holds'> & { holds: boolean }): TargetCheck => (gpu ? t : { ...t, holds: null });
+  const t32 = r.training.find((t) => t.batch === 32);
+  if (t32) {
     targets.push({
-      name: `every training matmul at batch ${B} (${chosen}) >= 60% of the FMA peak`,
-      target: '>= 60% of peak on every shape',
-      measured: atB.map((m) => `${m.layer} ${m.role} ${pct(m.fractionOfPeak!)}`).join(', ') +
-        `; worst ${worst.layer} ${worst.role} at ${pct(worst.fractionOfPeak!)} (each against the FMA peak timed beside it, ` +
-        `${r.ceiling.peakGflops.toFixed(2)} GFLOP/s in the ceiling section)`,
-      holds: atB.every((m) => m.fractionOfPeak! >= 0.6),
+      name: 'dispatches per training step at batch 32 <= 8',
+      target: '<= 8',
+      measured: `${t32.dispatchesPerStep} (${t32.kernels.map((k) => k.label.split(' ')[0]).join(', ')})`,
+      holds: t32.dispatchesPerStep <= 8,
     });
+    targets.push(speed({ name: 'training step at batch 32 <= 0.10 ms', target: '<= 0.10 ms', measured: `${t32.stepMs.toFixed(3)} ms`, holds: t32.stepMs <= 0.1 }));
+    const recipe = (Math.ceil(60000 / 32) * t32.stepMs * 10) / 1000;
+    targets.push(speed({
+      name: "the notebook recipe's 10 epochs <= 2.5 s of training time",
+      target: '<= 2.5 s',
+      measured: `${recipe.toFixed(2)} s (10 x 1875 steps x ${t32.stepMs.toFixed(3)} ms, extrapolated)`,
+      holds: recipe <= 2.5,
+    }));
   }
-  const tB = r.training.find((t) => t.batch === B);
-  if (tB) {
-    targets.push({
-      name: `a whole training step at batch ${B} <= 1.25x the sum of its kernels alone`,
+  const fc1 = fastestPerShape(r, 32).find((m) => m.layer === 'fc1' && m.role === 'forward');
+  if (fc1) {
+    targets.push(speed({ name: 'fc1 forward at batch 32 <= 15 µs', target: '<= 0.015 ms', measured: `${fc1.ms!.toFixed(4)} ms (${fc1.variant})`, holds: fc1.ms! <= 0.015 }));
+  }
+  const at512 = fastestPerShape(r, 512).filter((m) => m.fractionOfPeak !== null);
+  if (at512.length > 0) {
+    targets.push(speed({
+      name: 'every batch-512 matmul >= 25% of the FMA peak (its fastest variant)',
+      target: '>= 25% of peak on every shape',
+      measured: at512.map((m) => `${m.layer} ${m.role} ${pct(m.fractionOfPeak!)} (${m.variant})`).join(', '),
+      holds: at512.every((m) => m.fractionOfPeak! >= 0.25),
+    }));
+  }
+  const t512 = r.training.find((t) => t.batch === 512);
+  if (t512) {
+    targets.push(speed({
+      name: 'training step at batch 512 <= 1.25x the sum of its kernels alone',
       target: '<= 1.25x',
-      measured: `${tB.stepOverSum.toFixed(2)}x (median over interleaved rounds of trainer step / sum of its ${tB.dispatchesPerStep} ` +
-        `kernels alone; medians ${tB.stepMs.toFixed(2)} / ${tB.sumStandaloneMs.toFixed(2)} ms; the step's list pipelined ` +
-        `without the trainer: ${tB.pipelinedOverSum.toFixed(2)}x)`,
-      holds: tB.stepOverSum <= 1.25,
-    });
-    targets.push({
-      name: `no CPU<->GPU waits between read-back intervals (batch ${B})`,
-      target: 'read-backs only at the end of each interval',
-      measured: `${tB.readsPerReadback} buffer read-backs per interval of ${tB.readbackEvery} steps (counted), one submit per interval`,
-      holds: tB.readsPerReadback <= 2,
-    });
+      measured: `${t512.stepOverSum.toFixed(2)}x (median over interleaved rounds; medians ${t512.stepMs.toFixed(2)} / ` +
+        `${t512.sumStandaloneMs.toFixed(2)} ms; pipelined without the trainer ${t512.pipelinedOverSum.toFixed(2)}x)`,
+      holds: t512.stepOverSum <= 1.25,
+    }));
   }
   for (const t of r.training) {
+    targets.push({
+      name: `no CPU<->GPU waits between read-back intervals (batch ${t.batch})`,
+      target: 'read-backs only at the end of each interval',
+      measured: `${t.readsPerReadback} buffer read-backs per interval of ${t.readbackEvery} steps (counted), one submit per interval`,
+      holds: t.readsPerReadback <= 2,
+    });
     targets.push({
       name: `GPU buffer memory flat across timed epochs, batch ${t.batch}`,
       target: 'bytes after = bytes before',
@@ -120,6 +151,7 @@ export async function runBench(
     cpuReference: [],
     toy: null,
     data: null,
+    kernelChoice: null,
     targets: [],
     notes,
     totalSeconds: 0,
@@ -138,18 +170,28 @@ export async function runBench(
     }
   }
   if (has('matmul')) {
-    const { rows, skipped } = await benchMatmuls(ctx, { batches: options.batches, variants: options.variants, skipSlowerThan: 5 },
+    // The variants this device can run. On a CPU adapter the many-workgroup variants with
+    // barriers take minutes a shape (thousands of workgroups, each a set of emulated threads):
+    // timed there only when asked for by --variants.
+    const all = options.variants.length === MATMUL_VARIANTS.length;
+    const variants = options.variants.filter((m) => matmulVariantsFor(ctx).includes(m) &&
+      !(all && ctx.adapter.isFallbackAdapter && (m === 'skinny' || m === 'skinny-subgroups')));
+    const left = options.variants.filter((m) => !variants.includes(m));
+    if (left.length) notes.push(`Matmul variants not timed on this adapter: ${left.join(', ')} (${ctx.adapter.isFallbackAdapter ? 'slow on a CPU adapter; --variants times them' : 'not supported'}).`);
+    const { rows, skipped } = await benchMatmuls(ctx, { batches: options.batches, variants, skipSlowerThan: 5 },
       budget, probe, v, log);
     result.matmul = rows;
     notes.push(...skipped);
   }
   probe?.release();
-  const kernels = await chooseKernels(ctx);
+  // Fresh trials, so that the report shows each shape's candidates and times.
+  const kernels = await KernelChooser.create(ctx, { cache: null, fresh: true });
   if (has('training')) {
     const { rows, cpu } = await benchTraining(ctx, kernels,
       { batches: options.batches, chunks: options.trainerChunks, readbackEvery: options.readbackEvery, evalSteps: 10, cpu: has('cpu') },
       { ...budget, maxTotalMs: options.quick ? 60_000 : 240_000 }, v, log);
     result.training = rows;
+    result.kernelChoice = { ...kernels.summary(), trials: [...kernels.trials] };
     result.cpuReference = cpu;
     notes.push('Training figures use synthetic MNIST-sized data; epoch times are extrapolated from the measured step and ' +
       'evaluation-step medians (ceil(60000/B) steps + ceil(10000/B) evaluation steps), not run.');

@@ -11,7 +11,8 @@ import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
-import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+import type { KernelChooser } from '../gpu/kernel-choice.ts';
+import { createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
 import { SgdParams } from '../gpu/kernels/sgd.ts';
 import { initMlp, MNIST_MLP_SIZES, mlpParamTensors } from '../reference/mlp.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
@@ -19,7 +20,7 @@ import { validateConfig } from '../train/config.ts';
 import { CpuTrainer } from '../train/cpu-trainer.ts';
 import { createGpuModel } from '../train/gpu-model.ts';
 import { GpuTrainer } from '../train/gpu-trainer.ts';
-import { trainStepDispatches, type KernelChoice, type Metrics } from '../train/step.ts';
+import { trainStepDispatches } from '../train/step.ts';
 import { cpuReferenceStep } from './cpu.ts';
 import { median, medianRatio, timeInterleaved, type Timing, type TimingBudget } from './timing.ts';
 import { runDispatches } from '../gpu/runner.ts';
@@ -36,36 +37,32 @@ const LR = 0.5;
 export const readbackEveryFor = (B: number): number => Math.max(2, Math.min(50, Math.round(1600 / B)));
 
 /** One step of the GPU trainer against the CPU trainer from the same weights and batch. */
-async function validateStep(ctx: GpuContext, B: number, matmul: MatmulVariant, v: Validator): Promise<boolean> {
+async function validateStep(ctx: GpuContext, B: number, kernels: KernelChooser, v: Validator): Promise<boolean> {
   const train = syntheticSplit(B, 3 + B);
   const config = validateConfig({ batchSize: B, epochs: 1, readbackEvery: 1 });
   const init = initMlp([...MNIST_MLP_SIZES], 5);
   const order = epochOrder(B, 1, 0, true);
-  const g = await GpuTrainer.create(ctx, { config, train, test: train, init, matmul });
+  const g = await GpuTrainer.create(ctx, { config, train, test: train, init, kernels });
   const c = new CpuTrainer(config, train, train, init);
   const losses: number[] = [];
   for (const t of [g, c]) {
     await t.runEpoch({ epoch: 0, order, lr: LR }, (chunk) => void losses.push(chunk.losses[0]), () => false);
   }
-  let ok = v.check(`training step B=${B} (${matmul}) loss`, [losses[0]], [losses[1]], TOLERANCES.stepLoss);
+  let ok = v.check(`training step B=${B} loss`, [losses[0]], [losses[1]], TOLERANCES.stepLoss);
   const cpu = mlpParamTensors(await c.weights());
   for (const [i, t] of mlpParamTensors(await g.weights()).entries()) {
-    ok = v.check(`training step B=${B} (${matmul}) ${t.name}`, t.data, cpu[i].data, TOLERANCES.stepParams) && ok;
+    ok = v.check(`training step B=${B} ${t.name}`, t.data, cpu[i].data, TOLERANCES.stepParams) && ok;
   }
   return ok;
 }
 
 /** A model and the trainer's step list (gather + trainStepDispatches) for standalone timings,
  * with a step counter that the timing runs reset, and room for `maxSteps` steps per submit. */
-function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChoice, maxSteps: number) {
+async function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChooser, maxSteps: number) {
   const pool = 4 * B;
   const data = syntheticSplit(pool, 17);
   const model = createGpuModel(ctx, initMlp([...MNIST_MLP_SIZES], 1), { maxBatch: B, momentum: false, storedGradients: !kernels.fuse });
-  const metrics: Metrics = {
-    counter: ctx.storage('bench step counter', 4),
-    lossHistory: ctx.storage('bench loss history', (maxSteps + 1) * 4),
-    correctHistory: ctx.storage('bench correct history', (maxSteps + 1) * 4),
-  };
+  const record = createRunRecord(ctx, 'bench', maxSteps + 1);
   const images = uploadU8(ctx, 'bench images', data.images);
   const labels = uploadU8(ctx, 'bench labels', data.labels);
   const order = ctx.storage('bench order', Uint32Array.from({ length: (maxSteps + 1) * B }, (_, i) => i % pool));
@@ -74,10 +71,10 @@ function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChoice, maxSt
   // training, one step per batch, does not reach this way.
   const sgd = SgdParams.create(ctx, { lr: 0 });
   const list: Dispatch[] = [
-    gatherDispatch(ctx, { images, labels, order, counter: metrics.counter, x: model.input, y: model.labels }, { rows: B, batchStride: B, rowLen: 784 }),
-    ...trainStepDispatches({ ctx, model, kernels, rows: B, loss: 'nll', metrics }, sgd),
+    gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows: B, batchStride: B, rowLen: 784 }),
+    ...(await trainStepDispatches({ ctx, model, kernels, rows: B, loss: 'nll', record }, sgd)),
   ];
-  const reset = () => ctx.write(metrics.counter, new Uint32Array([0]));
+  const reset = () => resetRecord(ctx, record);
   return { list, reset };
 }
 
@@ -127,7 +124,7 @@ export interface TrainingBenchOptions {
 
 export async function benchTraining(
   ctx: GpuContext,
-  kernels: KernelChoice,
+  kernels: KernelChooser,
   opts: TrainingBenchOptions,
   budget: TimingBudget,
   v: Validator,
@@ -137,15 +134,15 @@ export async function benchTraining(
   const cpuRows: CpuRow[] = [];
   for (const B of opts.batches) {
     log(`training B=${B}: validating one step against the CPU reference`);
-    if (!(await validateStep(ctx, B, kernels.matmul, v))) continue;
+    if (!(await validateStep(ctx, B, kernels, v))) continue;
 
-    const { list, reset } = standaloneStep(ctx, B, kernels, budget.maxInner);
+    const { list, reset } = await standaloneStep(ctx, B, kernels, budget.maxInner);
     const readbackEvery = opts.readbackEvery ?? readbackEveryFor(B);
     const steps = readbackEvery * opts.chunks;
     const train = syntheticSplit(steps * B, 100 + B);
     const test = syntheticSplit(opts.evalSteps * B, 200 + B);
     const config = validateConfig({ batchSize: B, epochs: 1, readbackEvery });
-    const trainer = await GpuTrainer.create(ctx, { config, train, test, init: initMlp([...MNIST_MLP_SIZES], 1), matmul: kernels.matmul });
+    const trainer = await GpuTrainer.create(ctx, { config, train, test, init: initMlp([...MNIST_MLP_SIZES], 1), kernels });
     let epoch = 0;
     const trainerRun = async (inner: number) => {
       for (let i = 0; i < inner; i++) {
@@ -213,7 +210,6 @@ export async function benchTraining(
     const readsPerReadback = reads / opts.chunks;
     const row: TrainingRow = {
       batch: B,
-      matmul: kernels.matmul,
       fused: kernels.fuse,
       stepMs,
       samplesPerSec: (B * 1000) / stepMs,

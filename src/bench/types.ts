@@ -2,6 +2,7 @@
 // median over timed repeats after an untimed warm-up; `repeats` and `inner` (units per timed
 // submit) say how it was measured.
 import type { AdapterSummary } from '../gpu/context.ts';
+import type { KernelSummary, Trial } from '../gpu/kernel-choice.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Timing } from './timing.ts';
 
@@ -101,8 +102,7 @@ export interface KernelShare {
 
 export interface TrainingRow {
   batch: number;
-  matmul: MatmulVariant;
-  /** Fused backward and update (KernelChoice.fuse). */
+  /** Fused step (KernelChooser.fuse); each dispatch's variant is in its label (kernels). */
   fused: boolean;
   /** Median ms per step, the trainer's own loop (GpuTrainer.runEpoch: readbackEvery steps per
    * submit, parameter backups, loss read-backs). */
@@ -196,7 +196,8 @@ export interface TargetCheck {
   name: string;
   target: string;
   measured: string;
-  holds: boolean;
+  /** null: a real-GPU target measured on a CPU fallback adapter, reported but not judged. */
+  holds: boolean | null;
 }
 
 export interface BenchEnvironment {
@@ -225,6 +226,9 @@ export interface BenchResult {
   /** Section 6, with a conclusion computed from the figures at the recipe's batch size (or the
    * first measured) for the recipe's epochs. */
   data: { rows: DataRow[]; epochs: number; choice: 'upload-once' | 'streaming'; conclusion: string } | null;
+  /** The training step's kernels: the variant chosen for each matmul shape, and the trials
+   * (run fresh, ignoring any cache) that chose them. */
+  kernelChoice: (KernelSummary & { trials: Trial[] }) | null;
   targets: TargetCheck[];
   notes: string[];
   totalSeconds: number;

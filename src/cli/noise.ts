@@ -10,7 +10,7 @@ import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { initMlp } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { capacityFor, createCpuNoiseBackend, createGpuNoiseBackend, measureNoise, type NoiseBackend, type NoiseOptions } from '../noise/measure.ts';
-import { chooseKernels } from '../train/step.ts';
+import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { configureProgram, fail, runIfMain, parseChoice, parseInteger, parseNumber, runCommand, type CliIo } from './common.ts';
 import { NOISE_DOC, NOISE_SVG, noiseTables, renderNoiseDoc, renderNoiseSvg, type NoiseReport } from '../docs/noise-doc.ts';
 import { textTable } from '../docs/tables.ts';
@@ -106,7 +106,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   if (device === 'gpu') {
     const ctx = await requestGpu();
     try {
-      backend = createGpuNoiseBackend(ctx, await chooseKernels(ctx, matmul), train, init, capacityFor(options));
+      backend = createGpuNoiseBackend(ctx, await KernelChooser.create(ctx, { force: matmul }), train, init, capacityFor(options));
     } catch (e) {
       ctx.destroy();
       throw e;

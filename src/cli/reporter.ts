@@ -4,10 +4,10 @@ import cliProgress from 'cli-progress';
 import { describeAdapter, type AdapterSummary } from '../gpu/context.ts';
 import type { Progress, TrainEvents } from '../train/trainer.ts';
 import type { CliIo } from './common.ts';
-import type { KernelChoice } from '../train/step.ts';
+import type { KernelSummary } from '../gpu/kernel-choice.ts';
 
 export interface Reporter extends TrainEvents {
-  ready(info: { adapter: AdapterSummary | null; kernels: KernelChoice | null }): void;
+  ready(info: { adapter: AdapterSummary | null; kernels: KernelSummary | null }): void;
   close(): void;
 }
 

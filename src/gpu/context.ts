@@ -38,8 +38,8 @@ const REPORTED_LIMITS = [
 ] as const;
 
 export interface GpuOptions {
-  /** Features to enable where the adapter offers them, never required: the benchmark asks for
-   * 'timestamp-query'; training asks for nothing it cannot do without. */
+  /** Features to enable where the adapter offers them, beside 'subgroups' (always asked for,
+   * never required): the benchmark asks for 'timestamp-query'. */
   optionalFeatures?: GPUFeatureName[];
   /** Called once when the device is lost or reports an error the run cannot survive. */
   onFatal?: (err: GpuDeviceError) => void;
@@ -80,29 +80,28 @@ export class GpuContext {
     if (this.fatal) throw this.fatal;
   }
 
-  private placeholderBuffer: GPUBuffer | null = null;
-
-  /** A 16-byte storage buffer for bindings a kernel declares but does not read (a matmul
-   * without bias): 'auto' layouts need every declared binding filled. */
-  get placeholder(): GPUBuffer {
-    this.placeholderBuffer ??= this.storage('placeholder', 16);
-    return this.placeholderBuffer;
-  }
-
-  private writablePlaceholderBuffer: GPUBuffer | null = null;
+  private readonly unused: GPUBuffer[] = [];
   private uniformPlaceholderBuffer: GPUBuffer | null = null;
 
-  /** A second unused storage buffer, for a kernel with two unread bindings, one of them writable:
-   * WebGPU forbids binding one buffer both writable and in another binding of a dispatch. */
-  get writablePlaceholder(): GPUBuffer {
-    this.writablePlaceholderBuffer ??= this.storage('writable placeholder', 16);
-    return this.writablePlaceholderBuffer;
+  /** 16-byte storage buffers for bindings a kernel declares but does not use this time (a matmul
+   * without bias, an update without velocity): 'auto' layouts need every declared binding
+   * filled, and WebGPU forbids one buffer in two bindings of a dispatch when either is
+   * writable, so each unused binding of a dispatch takes its own `slot` (0, 1, 2, ...). */
+  unusedStorage(slot: number): GPUBuffer {
+    while (this.unused.length <= slot) this.unused.push(this.storage(`unused binding ${this.unused.length}`, 16));
+    return this.unused[slot];
   }
 
   /** A 16-byte uniform buffer for declared but unread uniform bindings. */
   get uniformPlaceholder(): GPUBuffer {
     this.uniformPlaceholderBuffer ??= this.uniform('uniform placeholder', new Uint32Array(4));
     return this.uniformPlaceholderBuffer;
+  }
+
+  /** The device was created with the 'subgroups' feature (requested wherever the adapter offers
+   * it): kernels may use subgroup operations. */
+  get hasSubgroups(): boolean {
+    return this.device.features.has('subgroups');
   }
 
   get liveBytes(): number {
@@ -149,7 +148,7 @@ export class GpuContext {
   trackNewBuffers(): () => void {
     const before = new Set(this.liveBuffers);
     return () => {
-      const shared = [this.placeholderBuffer, this.writablePlaceholderBuffer, this.uniformPlaceholderBuffer, this.staging];
+      const shared = [...this.unused, this.uniformPlaceholderBuffer, this.staging];
       for (const b of [...this.liveBuffers]) if (!before.has(b) && !shared.includes(b)) this.destroyBuffer(b);
     };
   }
@@ -222,7 +221,7 @@ export class GpuContext {
   /** Resolves once all work submitted so far has run. Implemented as a 4-byte read-back, not
    * queue.onSubmittedWorkDone(), which crashes Dawn inside Vitest's forked workers. */
   async sync(): Promise<void> {
-    await this.read(this.placeholder, 4);
+    await this.read(this.unusedStorage(0), 4);
   }
 
   async readF32(buffer: GPUBuffer, count: number, offsetElems = 0): Promise<Float32Array> {
@@ -237,8 +236,7 @@ export class GpuContext {
     for (const b of this.liveBuffers) b.destroy();
     this.liveBuffers.clear();
     this.liveBytesCount = 0;
-    this.placeholderBuffer = null;
-    this.writablePlaceholderBuffer = null;
+    this.unused.length = 0;
     this.uniformPlaceholderBuffer = null;
     this.staging = null;
     this.device.destroy();
@@ -298,7 +296,7 @@ export async function requestGpu(options: GpuOptions = {}): Promise<GpuContext> 
   for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
     requiredLimits[name] = adapter.limits[name];
   }
-  const features = (options.optionalFeatures ?? []).filter((f) => adapter.features.has(f));
+  const features = ['subgroups', ...(options.optionalFeatures ?? [])].filter((f): f is GPUFeatureName => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features });
   const info = adapter.info;
   const limits: Record<string, number> = {};

@@ -1,12 +1,15 @@
 // Every WGSL source of the project, imported as text. Vite (app, Vitest) understands `?raw`;
 // the Node CLIs get the same through src/node/raw-loader.mjs. The kernels that update parameters
-// share sgd_step.wgsl (the SGD formula, no bindings), appended to their source here.
+// share sgd_step.wgsl (the SGD formula, no bindings), appended to their source here; the matmul's
+// subgroup entry point is appended behind the directive that enables the feature.
 import bench from '../../shaders/bench.wgsl?raw';
 import biasGrad from '../../shaders/bias_grad.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
 import logSoftmax from '../../shaders/log_softmax.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
+import matmulSubgroups from '../../shaders/matmul_subgroups.wgsl?raw';
 import metrics from '../../shaders/metrics.wgsl?raw';
+import outputLayer from '../../shaders/output_layer.wgsl?raw';
 import sgd from '../../shaders/sgd.wgsl?raw';
 import sgdStep from '../../shaders/sgd_step.wgsl?raw';
 import sigmoid from '../../shaders/sigmoid.wgsl?raw';
@@ -18,7 +21,10 @@ export const shaders = {
   gather,
   logSoftmax,
   matmul: `${matmul}\n${sgdStep}`,
+  /** Only for devices with the 'subgroups' feature: the directive must open the module. */
+  matmulSubgroups: `enable subgroups;\n${matmul}\n${sgdStep}\n${matmulSubgroups}`,
   metrics,
+  outputLayer: `${outputLayer}\n${sgdStep}`,
   sgd: `${sgd}\n${sgdStep}`,
   sigmoid,
   squaredError,

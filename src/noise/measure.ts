@@ -17,7 +17,9 @@ import { cloneMlp, createOptimizerState, mlpParamTensors, mlpTrainStepCpu, type 
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { createGpuModel, downloadParams, storedGradients, uploadParams } from '../train/gpu-model.ts';
 import { cosine, dot, mean, meanWithSe, sampleStd, squaredDistance, stdAroundMovingAverage } from './stats.ts';
-import { forwardDispatches, gradientDispatches, trainStepDispatches, type KernelChoice, type Metrics } from '../train/step.ts';
+import { forwardDispatches, gradientDispatches, trainStepDispatches, type StepPlan } from '../train/step.ts';
+import type { KernelChooser } from '../gpu/kernel-choice.ts';
+import { createRunRecord, resetRecord, type RunRecord } from '../gpu/kernels/metrics.ts';
 
 /** What computes losses and gradients at the current weights, and trains. */
 export interface NoiseBackend {
@@ -58,7 +60,7 @@ export function capacityFor(o: NoiseOptions): Capacity {
  * buffer, as in GpuTrainer. */
 export function createGpuNoiseBackend(
   ctx: GpuContext,
-  kernels: KernelChoice,
+  kernels: KernelChooser,
   train: MnistSplit,
   init: Mlp,
   cap: Capacity,
@@ -67,22 +69,17 @@ export function createGpuNoiseBackend(
   const model = createGpuModel(ctx, init, { maxBatch: cap.rows, momentum: false, storedGradients: true });
   const images = uploadU8(ctx, 'train images', train.images.subarray(0, train.count * rowLen));
   const labels = uploadU8(ctx, 'train labels', train.labels.subarray(0, train.count));
-  const metrics = (name: string, slots: number): Metrics => ({
-    counter: ctx.storage(`${name} step counter`, 4),
-    lossHistory: ctx.storage(`${name} loss history`, slots * 4),
-    correctHistory: ctx.storage(`${name} correct history`, slots * 4),
-  });
-  // Gradients: one batch at a time, its loss in slot 0 (the counter is never advanced).
-  const probe = { order: ctx.storage('probe order', cap.rows * 4), metrics: metrics('probe', 1) };
-  const trainRun = { order: ctx.storage('train order', cap.order * 4), metrics: metrics('train', cap.steps) };
+  // Gradients: one batch at a time, its loss in slot 0 (the counter is reset before each).
+  const probe = { order: ctx.storage('probe order', cap.rows * 4), record: createRunRecord(ctx, 'probe', 1) };
+  const trainRun = { order: ctx.storage('train order', cap.order * 4), record: createRunRecord(ctx, 'train', cap.steps) };
   const sgd = SgdParams.create(ctx, { lr: NOTEBOOK_RECIPE.lr });
   const grads = storedGradients(model).flatMap((g) => [g.weight, g.bias]);
   const paramCount = mlpParamTensors(init).reduce((n, t) => n + t.data.length, 0);
   // Every gradient tensor and the loss, copied side by side so one read-back brings them all.
   const flat = ctx.storage('flat gradient', (paramCount + 1) * 4);
-  const plan = (rows: number) => ({ ctx, model, kernels, rows, loss: 'nll' as const });
-  const gather = (order: GPUBuffer, counter: GPUBuffer, rows: number) =>
-    gatherDispatch(ctx, { images, labels, order, counter, x: model.input, y: model.labels }, { rows, batchStride: rows, rowLen });
+  const plan = (rows: number, record: RunRecord): StepPlan => ({ ctx, model, kernels, rows, loss: 'nll', record });
+  const gather = (order: GPUBuffer, record: RunRecord, rows: number) =>
+    gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows, batchStride: rows, rowLen });
   // Dispatches hold uniforms, so each row count's list is built once.
   const probeLists = new Map<number, Dispatch[]>();
   const trainLists = new Map<number, Dispatch[]>();
@@ -93,11 +90,11 @@ export function createGpuNoiseBackend(
     async gradient(indices) {
       const n = indices.length;
       if (n < 1 || n > cap.rows) throw new RangeError(`gradient: ${n} rows, the backend holds 1 to ${cap.rows}`);
-      const list = probeLists.get(n) ?? [gather(probe.order, probe.metrics.counter, n),
-        ...forwardDispatches({ ...plan(n), metrics: probe.metrics }), ...gradientDispatches({ ...plan(n), metrics: probe.metrics })];
+      const list = probeLists.get(n) ?? [gather(probe.order, probe.record, n),
+        ...(await forwardDispatches(plan(n, probe.record))), ...(await gradientDispatches(plan(n, probe.record)))];
       probeLists.set(n, list);
       ctx.write(probe.order, indices);
-      ctx.write(probe.metrics.counter, new Uint32Array([0]));
+      resetRecord(ctx, probe.record);
       const out = new Float32Array(await runSteps(ctx, {
         label: `gradient of ${n} rows`,
         steps: 1,
@@ -108,7 +105,7 @@ export function createGpuNoiseBackend(
             enc.copyBufferToBuffer(g, 0, flat, offset, g.size);
             offset += g.size;
           }
-          enc.copyBufferToBuffer(probe.metrics.lossHistory, 0, flat, offset, 4);
+          enc.copyBufferToBuffer(probe.record.buffer, probe.record.layout.losses * 4, flat, offset, 4);
         },
       }, { buffer: flat, bytes: (paramCount + 1) * 4 }));
       return { loss: out[paramCount], grad: out.subarray(0, paramCount) };
@@ -118,16 +115,15 @@ export function createGpuNoiseBackend(
       if (!Number.isInteger(steps) || steps > cap.steps || order.length > cap.order) {
         throw new RangeError(`train: ${order.length} indices in batches of ${B}; the backend holds ${cap.steps} steps, ${cap.order} indices`);
       }
-      const list = trainLists.get(B) ?? [gather(trainRun.order, trainRun.metrics.counter, B),
-        ...trainStepDispatches({ ...plan(B), metrics: trainRun.metrics }, sgd)];
+      const list = trainLists.get(B) ?? [gather(trainRun.order, trainRun.record, B), ...(await trainStepDispatches(plan(B, trainRun.record), sgd))];
       trainLists.set(B, list);
       ctx.write(trainRun.order, order);
-      ctx.write(trainRun.metrics.counter, new Uint32Array([0]));
+      resetRecord(ctx, trainRun.record);
       sgd.write(ctx, { lr });
       for (let s0 = 0; s0 < steps; s0 += STEPS_PER_SUBMIT) {
         submitSteps(ctx, { label: `B=${B} steps ${s0}+`, steps: Math.min(STEPS_PER_SUBMIT, steps - s0), dispatches: () => list });
       }
-      return ctx.readF32(trainRun.metrics.lossHistory, steps);
+      return ctx.readF32(trainRun.record.buffer, steps, trainRun.record.layout.losses);
     },
     destroy: () => ctx.destroy(),
   };

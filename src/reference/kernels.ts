@@ -254,3 +254,47 @@ function checkLength(what: string, arr: ArrayLike<number>, expected: number): vo
     throw new RangeError(`${what}: expected ${expected} elements, got ${arr.length}`);
   }
 }
+
+export interface OutputLayerCpuResult {
+  /** The step's loss: the batch mean for 'nll', the batch sum for 'squared'. */
+  loss: number;
+  correct: number;
+  /** (B) each row's first largest output. */
+  argmax: Uint32Array;
+  /** (B, H) the layer below's delta (dz W) * h (1 - h); null without prevSigmoid. */
+  dzPrev: Float32Array | null;
+}
+
+/** output_layer.wgsl's twin, composed of the twins above: the layer's forward pass, its loss,
+ * the metrics, and, with `sgd`, the delta of the layer below (when h is a sigmoid's output) and
+ * the SGD step of W (C, H) and b (C), in place (with velW, velB when momentum is kept). h is
+ * (B, H), labels (B). */
+export function outputLayerCpu(
+  h: Float32Array,
+  W: Float32Array,
+  b: Float32Array,
+  labels: ArrayLike<number>,
+  p: { B: number; H: number; C: number; loss: 'nll' | 'squared'; prevSigmoid: boolean },
+  sgd: { opts: SgdOptions; velW: Float32Array | null; velB: Float32Array | null } | null,
+): OutputLayerCpuResult {
+  const { B, H, C, loss } = p;
+  const z = matmulCpu(h, W, b, { M: B, N: C, K: H, transB: true, activation: loss === 'squared' ? 'sigmoid' : 'none' });
+  let dz: Float32Array;
+  let rowLoss: Float32Array;
+  let argmax: Uint32Array;
+  if (loss === 'nll') {
+    ({ grad: dz, rowLoss, argmax } = logSoftmaxNllCpu(z, labels, B, C));
+  } else {
+    const se = squaredErrorCpu(z, labels, B, C);
+    ({ rowLoss, argmax } = se);
+    dz = sigmoidBackwardCpu(se.grad, z);
+  }
+  const metrics = stepMetricsCpu(rowLoss, argmax, labels, loss === 'nll' ? 1 / B : 1);
+  let dzPrev: Float32Array | null = null;
+  if (sgd) {
+    if (p.prevSigmoid) dzPrev = sigmoidBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), h);
+    sgdUpdateCpu(W, matmulCpu(dz, h, null, { M: C, N: H, K: B, transA: true }), sgd.velW, sgd.opts);
+    sgdUpdateCpu(b, biasGradCpu(dz, B, C), sgd.velB, sgd.opts);
+  }
+  return { loss: metrics.loss, correct: metrics.correct, argmax, dzPrev };
+}

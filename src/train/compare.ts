@@ -8,6 +8,7 @@ import { gatherU8Cpu } from '../reference/kernels.ts';
 import { cloneMlp, createOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu } from '../reference/mlp.ts';
 import { compareArrays, type Tolerance } from '../reference/tolerance.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
+import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
 
 /** What "agree" means for N steps of training. Losses: f32 GPU sums vs float64 ones differ
@@ -52,7 +53,8 @@ export async function compareGpuWithCpu(
   const test = limitSplit(opts.test, Math.min(B, opts.test.count));
   const sizes = mlpSizesFor(opts, config.hidden);
   const init = initMlp(sizes, config.seed);
-  const gpu = await GpuTrainer.create(ctx, { config, train, test, init, matmul: opts.matmul, fuse: opts.fuse });
+  const kernels = await KernelChooser.create(ctx, { force: opts.matmul, fuse: opts.fuse });
+  const gpu = await GpuTrainer.create(ctx, { config, train, test, init, kernels });
   const cpu = cloneMlp(init);
   const opt = createOptimizerState(cpu, config.momentum);
   const sgd = { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };

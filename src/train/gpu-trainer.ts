@@ -9,12 +9,13 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { runSteps } from '../gpu/runner.ts';
 import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
-import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+import { KernelChooser } from '../gpu/kernel-choice.ts';
+import { createRunRecord, readRecord, resetRecord, type RunRecord } from '../gpu/kernels/metrics.ts';
 import { SgdParams } from '../gpu/kernels/sgd.ts';
 import { cloneMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
 import { createGpuModel, downloadParams, paramBuffers, type GpuModel } from './gpu-model.ts';
-import { chooseKernels, evalStepDispatches, trainStepDispatches, type KernelChoice, type Metrics } from './step.ts';
+import { evalStepDispatches, trainStepDispatches, type StepPlan } from './step.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
 
 export interface GpuTrainerOptions {
@@ -23,18 +24,14 @@ export interface GpuTrainerOptions {
   test: MnistSplit;
   /** Starting weights (from initMlp or a loaded file); copied to the GPU. */
   init: Mlp;
-  /** Force a matmul variant instead of the timed per-adapter trial. */
-  matmul?: MatmulVariant;
-  /** false: one kernel per operation, as the CPU reference (see KernelChoice.fuse). */
-  fuse?: boolean;
+  /** The kernel variants (default: a chooser for this context, per-shape trials). */
+  kernels?: KernelChooser;
 }
 
 interface SplitOnGpu {
   split: MnistSplit;
-  images: GPUBuffer;
-  labels: GPUBuffer;
   order: GPUBuffer;
-  metrics: Metrics;
+  record: RunRecord;
   /** Dispatches of a full batch and, when the split does not divide evenly, of the last one. */
   full: Dispatch[];
   tail: Dispatch[] | null;
@@ -44,14 +41,13 @@ interface SplitOnGpu {
 export class GpuTrainer implements Trainer {
   readonly device = 'gpu';
   private readonly backups: GPUBuffer[];
-  /** What one read-back returns, gathered on the GPU: an interval's losses then correct counts,
-   * or an evaluation's batch losses, correct counts and predictions. */
-  private readonly stats: GPUBuffer;
+  /** One read-back interval's losses then correct counts, gathered so one map returns both. */
+  private readonly chunkStats: GPUBuffer;
 
   private constructor(
     private readonly ctx: GpuContext,
     private readonly config: TrainConfig,
-    readonly kernels: KernelChoice,
+    readonly kernels: KernelChooser,
     private readonly model: GpuModel,
     private readonly sgd: SgdParams,
     private readonly trainSet: SplitOnGpu,
@@ -59,9 +55,9 @@ export class GpuTrainer implements Trainer {
     private readonly shape: Mlp,
   ) {
     this.backups = paramBuffers(model).map((b) => ctx.storage(`${b.label} backup`, b.size));
-    const statsBytes = 4 * Math.max(2 * config.readbackEvery, 2 * testSet.steps + testSet.split.count);
-    this.stats = ctx.storage('read-back stats', statsBytes);
-    ctx.reserveReadback(statsBytes);
+    this.chunkStats = ctx.storage('read-back stats', 2 * config.readbackEvery * 4);
+    // An evaluation reads its record's losses, correct counts and predictions at once.
+    ctx.reserveReadback(Math.max(2 * config.readbackEvery, 2 * testSet.steps + testSet.split.count) * 4);
   }
 
   get adapter() {
@@ -71,42 +67,39 @@ export class GpuTrainer implements Trainer {
   static async create(ctx: GpuContext, opts: GpuTrainerOptions): Promise<GpuTrainer> {
     const { config, train, test, init } = opts;
     const B = config.batchSize;
-    const kernels = await chooseKernels(ctx, opts.matmul, opts.fuse ?? true);
+    const kernels = opts.kernels ?? (await KernelChooser.create(ctx));
     const model = createGpuModel(ctx, init, { maxBatch: B, momentum: config.momentum > 0, storedGradients: !kernels.fuse });
     const sgd = SgdParams.create(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];
-    const upload = (split: MnistSplit, name: string, train: boolean): SplitOnGpu => {
+    const upload = async (split: MnistSplit, name: string, train: boolean): Promise<SplitOnGpu> => {
       const images = uploadU8(ctx, `${name} images`, split.images.subarray(0, split.count * rowLen));
       const labels = uploadU8(ctx, `${name} labels`, split.labels.subarray(0, split.count));
       const order = ctx.storage(`${name} order`, Uint32Array.from({ length: split.count }, (_, i) => i));
       const steps = Math.ceil(split.count / B);
-      const metrics: Metrics = {
-        // The step, then the epoch's augmentation salt (read by the gather when it shifts).
-        counter: ctx.storage(`${name} step counter`, 8),
-        lossHistory: ctx.storage(`${name} loss history`, steps * 4),
-        correctHistory: ctx.storage(`${name} correct history`, steps * 4),
+      const record = createRunRecord(ctx, name, steps, train ? 0 : split.count);
+      const plan = async (rows: number): Promise<Dispatch[]> => {
+        const step: StepPlan = { ctx, model, kernels, rows, loss: 'nll', record };
+        return [
+          gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels },
+            // Only training batches are augmented; the test set is evaluated as it is.
+            { rows, batchStride: B, rowLen, ...(train ? { shift: config.augmentShift, width: split.cols } : {}) }),
+          ...(train ? await trainStepDispatches(step, sgd) : await evalStepDispatches(step, B)),
+        ];
       };
-      const plan = (rows: number): Dispatch[] => [
-        gatherDispatch(ctx, { images, labels, order, counter: metrics.counter, x: model.input, y: model.labels },
-          // Only training batches are augmented; the test set is evaluated as it is.
-          { rows, batchStride: B, rowLen, ...(train ? { shift: config.augmentShift, width: split.cols } : {}) }),
-        ...(train
-          ? trainStepDispatches({ ctx, model, kernels, rows, loss: 'nll', metrics }, sgd)
-          : evalStepDispatches({ ctx, model, kernels, rows, loss: 'nll', metrics })),
-      ];
       const rest = split.count % B;
-      return { split, images, labels, order, metrics, full: plan(B), tail: rest ? plan(rest) : null, steps };
+      return { split, order, record, full: await plan(B), tail: rest ? await plan(rest) : null, steps };
     };
-    const trainSet = upload(train, 'train', true);
-    const testSet = upload(test, 'test', false);
+    const trainSet = await upload(train, 'train', true);
+    const testSet = await upload(test, 'test', false);
     return new GpuTrainer(ctx, config, kernels, model, sgd, trainSet, testSet, cloneMlp(init));
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
     const { ctx, trainSet: set, config } = this;
     const B = config.batchSize;
+    const { layout } = set.record;
     ctx.write(set.order, plan.order);
-    ctx.write(set.metrics.counter, new Uint32Array([0, augmentSalt(config.seed, plan.epoch)]));
+    resetRecord(ctx, set.record, 0, augmentSalt(config.seed, plan.epoch));
     this.sgd.write(ctx, sgdOptions(config, plan.lr));
     const params = paramBuffers(this.model);
     for (let s0 = 0; s0 < set.steps; s0 += config.readbackEvery) {
@@ -119,12 +112,11 @@ export class GpuTrainer implements Trainer {
         // The parameters as they stand were read back as finite: keep them in case this chunk is not.
         before: (enc) => params.forEach((p, i) => enc.copyBufferToBuffer(p, 0, this.backups[i], 0, p.size)),
         after: (enc) => {
-          enc.copyBufferToBuffer(set.metrics.lossHistory, s0 * 4, this.stats, 0, n * 4);
-          enc.copyBufferToBuffer(set.metrics.correctHistory, s0 * 4, this.stats, n * 4, n * 4);
+          enc.copyBufferToBuffer(set.record.buffer, (layout.losses + s0) * 4, this.chunkStats, 0, n * 4);
+          enc.copyBufferToBuffer(set.record.buffer, (layout.correct + s0) * 4, this.chunkStats, n * 4, n * 4);
         },
-      }, { buffer: this.stats, bytes: 2 * n * 4 });
-      const losses = new Float32Array(stats, 0, n);
-      const correct = new Uint32Array(stats, n * 4, n);
+      }, { buffer: this.chunkStats, bytes: 2 * n * 4 });
+      const { losses, correct } = readRecord(stats, 0, n);
       const bad = losses.findIndex((l) => !Number.isFinite(l));
       if (bad >= 0) {
         await runSteps(ctx, {
@@ -144,30 +136,21 @@ export class GpuTrainer implements Trainer {
   async evaluate(): Promise<Evaluation> {
     const { ctx, testSet: set, config } = this;
     const B = config.batchSize;
-    ctx.write(set.metrics.counter, new Uint32Array([0]));
     const count = set.split.count;
-    // Batch losses, correct counts, then every prediction: one read-back.
-    const stats = await runSteps(ctx, {
+    resetRecord(ctx, set.record);
+    // Batch losses, correct counts and every prediction, adjacent in the record: one read-back.
+    const words = await runSteps(ctx, {
       label: 'evaluation',
       steps: set.steps,
       dispatches: (s) => (s === set.steps - 1 && set.tail ? set.tail : set.full),
-      afterStep: (enc, s) => {
-        const rows = Math.min(B, count - s * B);
-        enc.copyBufferToBuffer(this.model.argmax, 0, this.stats, (2 * set.steps + s * B) * 4, rows * 4);
-      },
-      after: (enc) => {
-        enc.copyBufferToBuffer(set.metrics.lossHistory, 0, this.stats, 0, set.steps * 4);
-        enc.copyBufferToBuffer(set.metrics.correctHistory, 0, this.stats, set.steps * 4, set.steps * 4);
-      },
-    }, { buffer: this.stats, bytes: (2 * set.steps + count) * 4 });
-    const batchMeans = new Float32Array(stats, 0, set.steps);
-    const correctPerBatch = new Uint32Array(stats, set.steps * 4, set.steps);
-    const predicted = new Uint32Array(stats, 2 * set.steps * 4, count);
+    }, { buffer: set.record.buffer, offset: set.record.layout.losses * 4, bytes: (2 * set.steps + count) * 4 });
+    const { losses: batchMeans, correct: correctPerBatch } = readRecord(words, 0, set.steps);
+    const predicted = new Uint32Array(words, 2 * set.steps * 4, count);
     let meanSum = 0;
     let rowLossSum = 0;
     let correct = 0;
     for (let s = 0; s < set.steps; s++) {
-      const rows = Math.min(B, set.split.count - s * B);
+      const rows = Math.min(B, count - s * B);
       meanSum += batchMeans[s];
       rowLossSum += batchMeans[s] * rows;
       correct += correctPerBatch[s];

@@ -10,7 +10,8 @@ import { validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
 import { runTraining, type EpochResult, type TrainEvents, type Trainer } from './trainer.ts';
-import type { KernelChoice } from './step.ts';
+import { KernelChooser } from '../gpu/kernel-choice.ts';
+import type { KernelSummary } from '../gpu/kernel-choice.ts';
 
 export type Device = 'gpu' | 'cpu';
 
@@ -23,7 +24,7 @@ export interface SessionOptions {
   matmul?: MatmulVariant;
   events?: TrainEvents;
   /** Called once the trainer exists, before the first step (e.g. to print the adapter). */
-  onReady?: (info: { adapter: AdapterSummary | null; kernels: KernelChoice | null; config: TrainConfig }) => void;
+  onReady?: (info: { adapter: AdapterSummary | null; kernels: KernelSummary | null; config: TrainConfig }) => void;
   shouldStop?: () => boolean;
   /** Epoch to start at (0-based): resuming from `init` saved after epoch `startEpoch`. */
   startEpoch?: number;
@@ -43,7 +44,7 @@ export interface TrainReport {
   config: TrainConfig;
   device: Device;
   adapter: AdapterSummary | null;
-  kernels: KernelChoice | null;
+  kernels: KernelSummary | null;
   data: { source: string; train: number; test: number };
   /** Train loss of every step (the batch mean), in order. */
   stepLosses: number[];
@@ -69,7 +70,7 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
   const t0 = performance.now();
   let ctx: GpuContext | null = null;
   let trainer: Trainer;
-  let kernels: KernelChoice | null = null;
+  let kernels: KernelSummary | null = null;
   // A shared context outlives the run: free only what this run allocated on it.
   let cleanUp = () => {};
   if (opts.device === 'gpu') {
@@ -77,8 +78,9 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
     ctx = gpuCtx;
     cleanUp = opts.ctx ? opts.ctx.trackNewBuffers() : () => gpuCtx.destroy();
     try {
-      const gpu = await GpuTrainer.create(gpuCtx, { config, train, test, init, matmul: opts.matmul });
-      kernels = gpu.kernels;
+      const chooser = await KernelChooser.create(gpuCtx, { force: opts.matmul });
+      const gpu = await GpuTrainer.create(gpuCtx, { config, train, test, init, kernels: chooser });
+      kernels = gpu.kernels.summary();
       trainer = gpu;
     } catch (e) {
       cleanUp();

@@ -1,73 +1,87 @@
 // Where a training step is encoded: the fixed list of GPU dispatches for one batch, from the
-// input batch already in model.input/model.labels to updated parameters and the step's loss
-// written into the history buffers. The CPU twin of this list is mlpTrainStepCpu.
+// input batch already in model.input/model.labels to updated parameters and the step's loss in
+// the run record. The CPU twin of this list is mlpTrainStepCpu.
+//
+// The fused step of an L-layer network is L - 1 forward matmuls (bias and sigmoid in their
+// epilogue), one output-layer kernel (the last layer's forward pass, loss, metrics, the delta of
+// the layer below and its own update, when its logits fit one workgroup), then per layer below,
+// from the top: the input gradient fused with the sigmoid's backward (it reads the weight before
+// that weight's update), and the weight gradient fused with the SGD step of the weight and of its
+// bias. 784-512-256-10 at batch 32: 7 dispatches with the data's gather. The unfused path
+// (--no-fuse) is one kernel per operation, as the CPU reference is written.
 import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
-import { biasGradDispatch, type BiasGradVariant } from '../gpu/kernels/bias-grad.ts';
+import type { KernelChooser } from '../gpu/kernel-choice.ts';
+import { biasGradDispatch } from '../gpu/kernels/bias-grad.ts';
 import { logSoftmaxNllDispatch } from '../gpu/kernels/log-softmax.ts';
-import { chooseMatmulVariant, matmulDispatch, type MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { advanceDispatch, stepMetricsDispatch } from '../gpu/kernels/metrics.ts';
-import { sgdDispatch, type SgdParams } from '../gpu/kernels/sgd.ts';
+import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogue } from '../gpu/kernels/matmul.ts';
+import { createRunRecord, stepMetricsDispatch, type RunRecord } from '../gpu/kernels/metrics.ts';
+import { outputLayerDispatch, outputLayerFits, type LossKind } from '../gpu/kernels/output-layer.ts';
+import { SgdParams, sgdDispatch } from '../gpu/kernels/sgd.ts';
 import { sigmoidBackwardDispatch } from '../gpu/kernels/sigmoid.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
-import { storedGradients, type GpuModel } from './gpu-model.ts';
+import { initMlp } from '../reference/mlp.ts';
+import { createGpuModel, storedGradients, type GpuModel } from './gpu-model.ts';
 
-/** 'nll': linear output, log-softmax + mean NLL (the MNIST MLP). 'squared': sigmoid output,
- * summed squared error against one-hot targets (the notebook's toy network). */
-export type LossKind = 'nll' | 'squared';
-
-export interface KernelChoice {
-  matmul: MatmulVariant;
-  biasGrad: BiasGradVariant;
-  /** Training steps fuse the optimizer step into the weight- and bias-gradient kernels and each
-   * hidden layer's sigmoid backward into the input-gradient matmul (fusedBackwardDispatches:
-   * gradients never stored); false: gradientDispatches then updateDispatches, one kernel per
-   * operation as the CPU reference is written: the way to tell a fusion bug from a kernel bug
-   * when `npm run compare` disagrees (--no-fuse). */
-  fuse: boolean;
-}
-
-/** The kernel variants for this adapter. One timed trial decides its family: shared-memory
- * reductions pay off exactly where the shared-memory matmul won (real GPUs), serial loops where
- * it lost (CPU adapters). */
-export async function chooseKernels(ctx: GpuContext, force?: MatmulVariant, fuse = true): Promise<KernelChoice> {
-  const { variant } = await chooseMatmulVariant(ctx, force);
-  return { matmul: variant, biasGrad: variant === 'tiled' ? 'workgroup' : 'serial', fuse };
-}
-
-/** Where each step leaves its loss and correct count, indexed by the GPU-side step counter. */
-export interface Metrics {
-  counter: GPUBuffer;
-  lossHistory: GPUBuffer;
-  correctHistory: GPUBuffer;
-}
+export type { LossKind };
 
 /** What every dispatch list of a step is built from. */
 export interface StepPlan {
   ctx: GpuContext;
   model: GpuModel;
-  kernels: KernelChoice;
+  kernels: KernelChooser;
   /** Rows of this batch: the batch size, or fewer for a ragged last batch. */
   rows: number;
   loss: LossKind;
-  metrics: Metrics;
+  record: RunRecord;
+  /** Write the output layer's outputs and deltas to memory (its act and gradZ) for inspection
+   * (the toy network prints them): no one-workgroup output kernel, which keeps them on chip. */
+  keepOutputs?: boolean;
 }
 
-/** Forward pass of the batch: hidden layers sigmoid(x W^T + b) fused in the matmul epilogue; the
- * last layer linear for 'nll', sigmoid for 'squared'. Then the loss kernel, which leaves the
- * output layer's dz in its gradZ, and the metrics. */
-export function forwardDispatches(p: StepPlan): Dispatch[] {
-  const { ctx, model, kernels, rows: B, loss, metrics } = p;
+/** A matmul of the step in the variant chosen for its problem. */
+async function matmul(p: StepPlan, bufs: MatmulBuffers, dims: MatmulDims, epilogue: MatmulEpilogue): Promise<Dispatch> {
+  return matmulDispatch(p.ctx, await p.kernels.matmul(dims, epilogue), bufs, dims, epilogue);
+}
+
+/** Layer i's output act(x W^T + b): x is (B, in), W (out, in), the output (B, out). */
+function forwardLayer(p: StepPlan, i: number): Promise<Dispatch> {
+  const { model, rows: B, loss } = p;
+  const l = model.layers[i];
+  const last = i === model.layers.length - 1;
+  return matmul(p, { a: i === 0 ? model.input : model.layers[i - 1].act, b: l.weight, c: l.act }, { M: B, N: l.out, K: l.in, transB: true },
+    { kind: 'bias', bias: l.bias, activation: !last || loss === 'squared' ? 'sigmoid' : 'none' });
+}
+
+async function hiddenForward(p: StepPlan): Promise<Dispatch[]> {
   const list: Dispatch[] = [];
-  let x = model.input;
-  model.layers.forEach((l, i) => {
-    const last = i === model.layers.length - 1;
-    // act is (B, out) = act(x (B, in) W^T (in, out) + b)
-    list.push(matmulDispatch(ctx, kernels.matmul, { a: x, b: l.weight, c: l.act }, { M: B, N: l.out, K: l.in, transB: true },
-      { kind: 'bias', bias: l.bias, activation: !last || loss === 'squared' ? 'sigmoid' : 'none' }));
-    x = l.act;
-  });
-  const out = model.layers[model.layers.length - 1];
+  for (let i = 0; i + 1 < p.model.layers.length; i++) list.push(await forwardLayer(p, i));
+  return list;
+}
+
+/** Whether this step's output layer runs as the one-workgroup kernel. */
+const fusedOutput = (p: StepPlan): boolean =>
+  p.kernels.fuse && !p.keepOutputs && outputLayerFits(p.rows, p.model.layers[p.model.layers.length - 1].out);
+
+/** The output layer as one kernel: forward, loss, metrics; with `sgd` also the delta of the
+ * layer below and the layer's own update. */
+function outputLayer(p: StepPlan, sgd: SgdParams | null, predict?: { batchStride: number }): Dispatch {
+  const { ctx, model, rows: B, loss, record } = p;
+  const L = model.layers.length;
+  const out = model.layers[L - 1];
+  const below = L > 1 ? model.layers[L - 2] : null;
+  return outputLayerDispatch(ctx, { h: below ? below.act : model.input, weight: out.weight, bias: out.bias, labels: model.labels, record },
+    { B, H: out.in, C: out.out, loss, predict, train: sgd && { sgd, velWeight: out.velWeight, velBias: out.velBias, dzPrev: below?.gradZ ?? null } });
+}
+
+/** Forward pass one kernel per operation: every layer's matmul, the loss kernel (which leaves the
+ * output layer's dz in its gradZ) and the metrics. */
+export async function forwardDispatches(p: StepPlan, predict?: { batchStride: number }): Promise<Dispatch[]> {
+  const { ctx, model, kernels, rows: B, loss, record } = p;
+  const list = await hiddenForward(p);
+  const L = model.layers.length;
+  list.push(await forwardLayer(p, L - 1));
+  const out = model.layers[L - 1];
   const C = out.out;
   const perRow = { labels: model.labels, rowLoss: model.rowLoss, argmax: model.argmax };
   if (loss === 'nll') {
@@ -78,21 +92,20 @@ export function forwardDispatches(p: StepPlan): Dispatch[] {
     list.push(squaredErrorDispatch(ctx, { out: out.act, grad: out.gradZ, ...perRow }, { B, C, sigmoidBackward: true }));
   } else {
     // d out = 2 (out - onehot); dz = d out * out (1 - out).
-    const g = storedGradients(model)[model.layers.length - 1];
+    const g = storedGradients(model)[L - 1];
     list.push(squaredErrorDispatch(ctx, { out: out.act, grad: g.act, ...perRow }, { B, C, sigmoidBackward: false }));
     list.push(sigmoidBackwardDispatch(ctx, { g: g.act, y: out.act, dx: out.gradZ }, B * C));
   }
-  // The history holds the batch mean for 'nll' (what the notebook logs) and the batch sum for
-  // 'squared' (the notebook's sum_error adds every row's error).
-  list.push(stepMetricsDispatch(ctx, { rowLoss: model.rowLoss, argmax: model.argmax, labels: model.labels,
-    counter: metrics.counter, lossHistory: metrics.lossHistory, correctHistory: metrics.correctHistory },
-  { B, lossScale: loss === 'nll' ? 1 / B : 1 }));
+  // The step's loss: the batch mean for 'nll' (what the notebook logs), the batch sum for
+  // 'squared' (the notebook's sum_error adds every row's error). The counter advances here.
+  list.push(stepMetricsDispatch(ctx, perRow, record, { B, lossScale: loss === 'nll' ? 1 / B : 1, predict }));
   return list;
 }
 
-/** Backward pass of the batch, after forwardDispatches: every parameter's gradient (the mean
- * loss's, for 'nll') in the model's stored gradients, parameters untouched. */
-export function gradientDispatches(p: StepPlan): Dispatch[] {
+/** Backward pass of the batch after forwardDispatches, one kernel per operation: every
+ * parameter's gradient (the mean loss's, for 'nll') into the model's stored gradients,
+ * parameters untouched. */
+export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
   const { ctx, model, kernels, rows: B } = p;
   const grads = storedGradients(model);
   const list: Dispatch[] = [];
@@ -100,13 +113,13 @@ export function gradientDispatches(p: StepPlan): Dispatch[] {
     const l = model.layers[i];
     const prevAct = i === 0 ? model.input : model.layers[i - 1].act;
     // dW (out, in) = dz^T (out, B) x (B, in)
-    list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: prevAct, c: grads[i].weight }, { M: l.out, N: l.in, K: B, transA: true }));
+    list.push(await matmul(p, { a: l.gradZ, b: prevAct, c: grads[i].weight }, { M: l.out, N: l.in, K: B, transA: true }, { kind: 'store' }));
     // db (out) = column sums of dz (B, out)
-    list.push(biasGradDispatch(ctx, kernels.biasGrad, { dY: l.gradZ, db: grads[i].bias }, { M: B, N: l.out }));
+    list.push(biasGradDispatch(ctx, await kernels.biasGrad(B, l.out), { dY: l.gradZ, db: grads[i].bias }, { M: B, N: l.out }));
     if (i > 0) {
       const prev = model.layers[i - 1];
       // d act_prev (B, in) = dz (B, out) W (out, in); dz_prev = d act_prev * act_prev (1 - act_prev)
-      list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: l.weight, c: grads[i - 1].act }, { M: B, N: l.in, K: l.out }));
+      list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: grads[i - 1].act }, { M: B, N: l.in, K: l.out }, { kind: 'store' }));
       list.push(sigmoidBackwardDispatch(ctx, { g: grads[i - 1].act, y: prev.act, dx: prev.gradZ }, B * l.in));
     }
   }
@@ -115,7 +128,7 @@ export function gradientDispatches(p: StepPlan): Dispatch[] {
 
 /** SGD on every tensor from the stored gradients; runs after all of them are computed, as
  * loss.backward() then optimizer.step(). */
-export function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
+function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
   const { ctx, model } = p;
   const grads = storedGradients(model);
   return model.layers.flatMap((l, i) => [
@@ -124,44 +137,58 @@ export function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
   ]);
 }
 
-/** Backward pass and SGD update in one: per layer, last first, the input gradient fused with the
- * previous layer's sigmoid backward (it reads this layer's weight, so it runs before that
- * weight's update), then the weight and bias gradients fused with their SGD step. Every gradient
- * is still taken at the parameters as they were before the step, as loss.backward() then
- * optimizer.step(); no gradient is stored. */
-export function fusedBackwardDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
-  const { ctx, model, kernels, rows: B } = p;
+/** Backward pass and update from layer `top` (whose dz is ready) down: per layer, the input
+ * gradient fused with the layer below's sigmoid backward, then the weight gradient fused with
+ * the weight's and the bias's SGD steps. Every gradient is still taken at the parameters as they
+ * were before the step, as loss.backward() then optimizer.step(); no gradient is stored. */
+async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<Dispatch[]> {
+  const { model, rows: B } = p;
   const list: Dispatch[] = [];
-  for (let i = model.layers.length - 1; i >= 0; i--) {
+  for (let i = top; i >= 0; i--) {
     const l = model.layers[i];
-    const prevAct = i === 0 ? model.input : model.layers[i - 1].act;
     if (i > 0) {
       const prev = model.layers[i - 1];
       // dz_prev (B, in) = (dz (B, out) W (out, in)) * act_prev (1 - act_prev)
-      list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: l.weight, c: prev.gradZ }, { M: B, N: l.in, K: l.out },
-        { kind: 'sigmoid-backward', y: prev.act }));
+      list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: prev.gradZ }, { M: B, N: l.in, K: l.out }, { kind: 'sigmoid-backward', y: prev.act }));
     }
-    // W (out, in) -= lr * dz^T (out, B) x (B, in)
-    list.push(matmulDispatch(ctx, kernels.matmul, { a: l.gradZ, b: prevAct, c: l.weight }, { M: l.out, N: l.in, K: B, transA: true },
-      { kind: 'sgd', sgd, velocity: l.velWeight }));
-    // b (out) -= lr * column sums of dz (B, out)
-    list.push(biasGradDispatch(ctx, kernels.biasGrad, { dY: l.gradZ, db: l.bias }, { M: B, N: l.out },
-      { kind: 'sgd', sgd, velocity: l.velBias }));
+    // W (out, in) -= lr * dz^T (out, B) x (B, in); b (out) -= lr * column sums of dz
+    list.push(await matmul(p, { a: l.gradZ, b: i === 0 ? model.input : model.layers[i - 1].act, c: l.weight }, { M: l.out, N: l.in, K: B, transA: true },
+      { kind: 'sgd', sgd, velocity: l.velWeight, bias: { param: l.bias, velocity: l.velBias } }));
   }
   return list;
 }
 
-/** One whole training step; the counter advances last, so every kernel of the step saw the same
- * step number. */
-export function trainStepDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
-  return [
-    ...forwardDispatches(p),
-    ...(p.kernels.fuse ? fusedBackwardDispatches(p, sgd) : [...gradientDispatches(p), ...updateDispatches(p, sgd)]),
-    advanceDispatch(p.ctx, p.metrics.counter),
-  ];
+/** One whole training step. */
+export async function trainStepDispatches(p: StepPlan, sgd: SgdParams): Promise<Dispatch[]> {
+  const L = p.model.layers.length;
+  if (fusedOutput(p)) return [...(await hiddenForward(p)), outputLayer(p, sgd), ...(await fusedBackward(p, sgd, L - 2))];
+  if (p.kernels.fuse) return [...(await forwardDispatches(p)), ...(await fusedBackward(p, sgd, L - 1))];
+  return [...(await forwardDispatches(p)), ...(await gradientDispatches(p)), ...updateDispatches(p, sgd)];
 }
 
-/** Evaluation of one batch: forward, loss and metrics only. */
-export function evalStepDispatches(p: StepPlan): Dispatch[] {
-  return [...forwardDispatches(p), advanceDispatch(p.ctx, p.metrics.counter)];
+/** Evaluation of one batch: forward, loss, metrics, and each row's prediction recorded as sample
+ * step * batchStride + r. */
+export async function evalStepDispatches(p: StepPlan, batchStride: number): Promise<Dispatch[]> {
+  const predict = { batchStride };
+  if (fusedOutput(p)) return [...(await hiddenForward(p)), outputLayer(p, null, predict)];
+  return forwardDispatches(p, predict);
+}
+
+/** Runs the kernel choice of a network's training and evaluation steps at `batchSize` (and
+ * their ragged tails) on a throwaway model, so that the first real step finds every variant
+ * chosen: the dashboard does it while the page loads. */
+export async function chooseStepKernels(ctx: GpuContext, kernels: KernelChooser, sizes: number[], batchSize: number, tails: number[]): Promise<void> {
+  const release = ctx.trackNewBuffers();
+  try {
+    const model = createGpuModel(ctx, initMlp(sizes, 0), { maxBatch: batchSize, momentum: false, storedGradients: !kernels.fuse });
+    const sgd = SgdParams.create(ctx, { lr: 0 });
+    const record = createRunRecord(ctx, 'kernel choice', 1, batchSize);
+    for (const rows of new Set([batchSize, ...tails.filter((t) => t > 0)])) {
+      const plan: StepPlan = { ctx, model, kernels, rows, loss: 'nll', record };
+      await trainStepDispatches(plan, sgd);
+      await evalStepDispatches(plan, batchSize);
+    }
+  } finally {
+    release();
+  }
 }

@@ -3,12 +3,14 @@
 // is a batch of one, so per-sample SGD is the 'squared' training step run once per row. The CPU
 // twin is trainNetwork in src/reference/toy.ts, in float64; here everything is float32.
 import type { GpuContext } from '../gpu/context.ts';
-import { encodeDispatches } from '../gpu/dispatch.ts';
+import { KernelChooser } from '../gpu/kernel-choice.ts';
+import { createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
+import { runSteps } from '../gpu/runner.ts';
 import { SgdParams } from '../gpu/kernels/sgd.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
 import { createGpuModel } from './gpu-model.ts';
-import { chooseKernels, trainStepDispatches, type Metrics } from './step.ts';
+import { trainStepDispatches } from './step.ts';
 
 /** PyTorch's layout of the notebook's network, rounded to float32. Shapes are checked here
  * because a kernel would read a ragged network as garbage rather than fail. */
@@ -54,34 +56,29 @@ export async function trainToyOnGpu(
     }
   });
 
-  const kernels = await chooseKernels(ctx);
+  const kernels = await KernelChooser.create(ctx);
   const model = createGpuModel(ctx, mlp, { maxBatch: 1, momentum: false, storedGradients: false });
   const steps = dataset.length;
   // The whole data set stays on the GPU; each step copies its row into the batch-of-one buffers.
   const rows = ctx.storage('toy rows', Float32Array.from(dataset.flatMap((row) => row.slice(0, nIn))));
   const labels = ctx.storage('toy labels', Uint32Array.from(dataset, (row) => row[nIn]));
-  const metrics: Metrics = {
-    counter: ctx.storage('toy step counter', 4),
-    lossHistory: ctx.storage('toy loss history', steps * 4),
-    correctHistory: ctx.storage('toy correct history', steps * 4),
-  };
-  const step = trainStepDispatches({ ctx, model, kernels, rows: 1, loss: 'squared', metrics }, SgdParams.create(ctx, { lr: lrate }));
+  const record = createRunRecord(ctx, 'toy', steps);
+  const step = await trainStepDispatches({ ctx, model, kernels, rows: 1, loss: 'squared', record, keepOutputs: true }, SgdParams.create(ctx, { lr: lrate }));
 
   const errors: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    ctx.write(metrics.counter, new Uint32Array([0]));
-    const enc = ctx.device.createCommandEncoder({ label: `toy epoch ${epoch}` });
-    for (let s = 0; s < steps; s++) {
-      // Copies cannot be recorded inside a compute pass, so every step gets its own pass.
-      enc.copyBufferToBuffer(rows, s * nIn * 4, model.input, 0, nIn * 4);
-      enc.copyBufferToBuffer(labels, s * 4, model.labels, 0, 4);
-      const pass = enc.beginComputePass();
-      encodeDispatches(pass, step);
-      pass.end();
-    }
-    ctx.device.queue.submit([enc.finish()]);
+    resetRecord(ctx, record);
+    const losses = await runSteps(ctx, {
+      label: `toy epoch ${epoch}`,
+      steps,
+      dispatches: () => step,
+      beforeStep: (enc, s) => {
+        enc.copyBufferToBuffer(rows, s * nIn * 4, model.input, 0, nIn * 4);
+        enc.copyBufferToBuffer(labels, s * 4, model.labels, 0, 4);
+      },
+    }, { buffer: record.buffer, offset: record.layout.losses * 4, bytes: steps * 4 });
     // Each slot is one row's Σ (out − y)²; added in row order like the notebook's sum_error.
-    const error = (await ctx.readF32(metrics.lossHistory, steps)).reduce((sum, e) => sum + e, 0);
+    const error = new Float32Array(losses).reduce((sum, e) => sum + e, 0);
     errors.push(error);
     onEpoch?.(epoch, error);
   }

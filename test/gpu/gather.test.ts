@@ -41,7 +41,7 @@ describe('gather kernel vs gatherU8Cpu', () => {
         worst.add(await checkKernel(gpu(), {
           what: `gather rowLen ${rowLen} step ${step} rows ${rows}`,
           buffers: { images, labels, order, counter: Uint32Array.of(step), x: BATCH * rowLen, y: BATCH },
-          dispatches: (bufs) => gatherDispatch(gpu(), bufs, { rows, batchStride: BATCH, rowLen }),
+          dispatches: (bufs) => gatherDispatch(gpu(), { ...bufs, record: { buffer: bufs.counter } }, { rows, batchStride: BATCH, rowLen }),
           expect: () => ({
             x: { ref: gatherU8Cpu(images, indices, rowLen), tol: TOLERANCES.pixels },
             y: { ref: Array.from(indices, (i) => labels[i]), tol: TOLERANCES.exact, as: 'u32' },
@@ -71,7 +71,7 @@ describe('gather kernel with random shifts vs gatherU8Cpu', () => {
         await checkKernel(gpu(), {
           what: `shifted gather step ${step}`,
           buffers: { images, labels, order, counter: Uint32Array.of(step, salt), x: BATCH * rowLen, y: BATCH },
-          dispatches: (bufs) => gatherDispatch(gpu(), bufs, { rows, batchStride: BATCH, rowLen, width, shift }),
+          dispatches: (bufs) => gatherDispatch(gpu(), { ...bufs, record: { buffer: bufs.counter } }, { rows, batchStride: BATCH, rowLen, width, shift }),
           expect: () => ({ x: { ref, tol: TOLERANCES.pixels } }),
         });
         for (let r = 0; r < rows; r++) if (ref.subarray(r * rowLen, (r + 1) * rowLen).includes(0)) moved++;

@@ -13,8 +13,10 @@ export type HostBuffer = Float32Array | Uint32Array | Uint8Array | number;
 export type Uploaded<T> = { [K in keyof T]: GPUBuffer };
 
 export interface Expected {
-  /** The twin's values; as many are read back from the buffer's start. */
+  /** The twin's values; as many are read back from the buffer, from `offset` on. */
   ref: ArrayLike<number>;
+  /** In elements; default 0. */
+  offset?: number;
   tol: Tolerance;
   /** How the buffer is read: u32 for indices, labels and counts. Default: u32 when ref is a
    * Uint32Array, else f32. */
@@ -31,8 +33,8 @@ export interface KernelCheck<T extends Record<string, HostBuffer>> {
   runs?: number;
   /** Called before run r (new gradients, new hyper-parameters). */
   beforeRun?(bufs: Uploaded<T>, run: number): void;
-  /** What the twin says after run r, per compared buffer. */
-  expect(run: number): { [K in keyof T]?: Expected };
+  /** What the twin says after run r, per compared buffer (several regions of one buffer: a list). */
+  expect(run: number): { [K in keyof T]?: Expected | Expected[] };
 }
 
 /** Runs the check; returns the largest |gpu - ref| per compared buffer over all runs. */
@@ -53,12 +55,15 @@ export async function checkKernel<T extends Record<string, HostBuffer>>(
       await runDispatches(ctx, Array.isArray(list) ? list : [list]);
       const expected = check.expect(run);
       for (const name of names) {
-        const e: Expected | undefined = expected[name];
-        if (!e) continue;
-        const u32 = (e.as ?? (e.ref instanceof Uint32Array ? 'u32' : 'f32')) === 'u32';
-        const got = u32 ? await ctx.readU32(bufs[name], e.ref.length) : await ctx.readF32(bufs[name], e.ref.length);
-        const err = expectClose(`${check.what}${(check.runs ?? 1) > 1 ? ` run ${run}` : ''}: ${name}`, got, e.ref, e.tol);
-        worst[name] = Math.max(worst[name] ?? 0, err);
+        const regions: Expected | Expected[] | undefined = expected[name];
+        for (const e of regions === undefined ? [] : Array.isArray(regions) ? regions : [regions]) {
+          const u32 = (e.as ?? (e.ref instanceof Uint32Array ? 'u32' : 'f32')) === 'u32';
+          const offset = e.offset ?? 0;
+          const got = u32 ? await ctx.readU32(bufs[name], e.ref.length, offset) : await ctx.readF32(bufs[name], e.ref.length, offset);
+          const where = `${name}${offset ? `[${offset}..]` : ''}`;
+          const err = expectClose(`${check.what}${(check.runs ?? 1) > 1 ? ` run ${run}` : ''}: ${where}`, got, e.ref, e.tol);
+          worst[name] = Math.max(worst[name] ?? 0, err);
+        }
       }
     }
   } finally {

@@ -1,7 +1,8 @@
-import { describe, it } from 'vitest';
-import { matmulCpu, sgdUpdateCpu, sigmoidBackwardCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
+import { describe, it, type TestContext } from 'vitest';
+import { biasGradCpu, matmulCpu, sgdUpdateCpu, sigmoidBackwardCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
-import { MATMUL_VARIANTS, chooseMatmulVariant, matmulDispatch } from '../../src/gpu/kernels/matmul.ts';
+import { MATMUL_VARIANTS, matmulDispatch, matmulVariantsFor, type MatmulVariant } from '../../src/gpu/kernels/matmul.ts';
+import type { GpuContext } from '../../src/gpu/context.ts';
 import { SgdParams } from '../../src/gpu/kernels/sgd.ts';
 import { randomArray, useGpu } from './gpu-suite.ts';
 import { checkKernel, WorstErrors } from './kernel-check.ts';
@@ -24,10 +25,19 @@ const SHAPES: [number, number, number][] = [
 ];
 const TRANSPOSES = [[false, false], [true, false], [false, true], [true, true]] as const;
 
+/** The device for a variant's test, or a visible skip where the device cannot run it
+ * (skinny-subgroups without the 'subgroups' feature). */
+function deviceFor(gpu: () => GpuContext, variant: MatmulVariant, t: TestContext): GpuContext {
+  const ctx = gpu();
+  if (!matmulVariantsFor(ctx).includes(variant)) t.skip(`${variant} needs the 'subgroups' feature, which this adapter lacks`);
+  return ctx;
+}
+
 describe('matmul kernels vs matmulCpu', () => {
   const gpu = useGpu();
   for (const variant of MATMUL_VARIANTS) {
-    it(`${variant}: every transpose combination over odd and model shapes`, async () => {
+    it(`${variant}: every transpose combination over odd and model shapes`, async (t) => {
+      deviceFor(gpu, variant, t);
       const worst = new WorstErrors();
       for (const [M, N, K] of SHAPES) {
         for (const [transA, transB] of TRANSPOSES) {
@@ -45,7 +55,8 @@ describe('matmul kernels vs matmulCpu', () => {
       worst.log(`matmul ${variant} over ${SHAPES.length * 4} shape/transpose cases`);
     });
 
-    it(`${variant}: fused bias and sigmoid epilogue, forward layer shapes`, async () => {
+    it(`${variant}: fused bias and sigmoid epilogue, forward layer shapes`, async (t) => {
+      deviceFor(gpu, variant, t);
       const worst = new WorstErrors();
       for (const [M, N, K] of [[32, 512, 784], [7, 10, 256], [33, 256, 512]] as const) {
         const shape: MatmulShape = { M, N, K, transB: true, activation: 'sigmoid' };
@@ -67,10 +78,13 @@ describe('matmul kernels vs matmulCpu', () => {
   // input gradient times the sigmoid's derivative (y in (0, 1), so y (1 - y) <= 1/4 only shrinks
   // the product's error), and the weight gradient fed to an SGD step (lr <= 1 scales it down).
   const FUSED_SHAPES: [number, number, number][] = [[33, 512, 256], [7, 10, 33], [32, 256, 10]];
-  const SGD_SHAPES: [number, number, number][] = [[256, 512, 32], [10, 256, 33], [13, 7, 5]];
+  // Weight-gradient shapes: K = the batch; M and N past every tile size without the full 256 x 512
+  // of fc2 (the skinny kernel's thousands of workgroups take minutes on a CPU adapter).
+  const SGD_SHAPES: [number, number, number][] = [[100, 260, 32], [10, 256, 33], [13, 7, 5]];
   const SGD_CONFIGS: SgdOptions[] = [{ lr: 0.5 }, { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true }];
   for (const variant of MATMUL_VARIANTS) {
-    it(`${variant}: dX fused with the sigmoid backward equals matmul then sigmoid backward`, async () => {
+    it(`${variant}: dX fused with the sigmoid backward equals matmul then sigmoid backward`, async (t) => {
+      deviceFor(gpu, variant, t);
       for (const [M, N, K] of FUSED_SHAPES) {
         const shape: MatmulShape = { M, N, K };
         const a = randomArray(M * K, 3 * M + K);
@@ -85,8 +99,8 @@ describe('matmul kernels vs matmulCpu', () => {
       }
     });
 
-    it(`${variant}: dW fused with the SGD step equals matmul then sgdUpdateCpu, twice`, async () => {
-      const ctx = gpu();
+    it(`${variant}: dW fused with the SGD step equals matmul then sgdUpdateCpu, twice`, async (t) => {
+      const ctx = deviceFor(gpu, variant, t);
       for (const opts of SGD_CONFIGS) {
         for (const [M, N, K] of SGD_SHAPES) {
           const shape: MatmulShape = { M, N, K, transA: true };
@@ -111,8 +125,41 @@ describe('matmul kernels vs matmulCpu', () => {
     });
   }
 
-  it('a timed trial picks a variant for this adapter', async () => {
-    const { variant, trials } = await chooseMatmulVariant(gpu());
-    console.log(`matmul variant chosen: ${variant}; trials (ms, 32x784x512): ${trials.map((t) => `${t.variant} ${t.ms.toFixed(2)}`).join(', ')}`);
-  });
+  // The weight gradient's dispatch also steps the layer's bias: its gradient is the row sums of
+  // op(A) = dz^T, the column sums of dz as stored (K, M), taken by one extra column of workgroups.
+  for (const variant of MATMUL_VARIANTS) {
+    it(`${variant}: dW and db fused with their SGD steps equal matmul, biasGradCpu and sgdUpdateCpu, twice`, async (t) => {
+      const ctx = deviceFor(gpu, variant, t);
+      for (const opts of SGD_CONFIGS) {
+        for (const [M, N, K] of [...SGD_SHAPES, [130, 70, 33], [70, 9, 1]] as [number, number, number][]) {
+          const shape: MatmulShape = { M, N, K, transA: true };
+          const param = randomArray(M * N, 19 * M + N, 0.1);
+          const bias = randomArray(M, 23 * M, 0.1);
+          const velocity = opts.momentum ? new Float32Array(M * N) : null;
+          const biasVelocity = opts.momentum ? new Float32Array(M) : null;
+          const a = randomArray(M * K, 29 * M + K);
+          const b = randomArray(K * N, 31 * N + K);
+          const sgd = SgdParams.create(ctx, opts);
+          await checkKernel(ctx, {
+            what: `${variant} W, b -= SGD(dz^T x, sums of dz) ${M}x${N}x${K} ${JSON.stringify(opts)}`,
+            buffers: { a, b, c: param.slice(), bias: bias.slice(), ...(velocity ? { velocity: velocity.slice(), biasVelocity: biasVelocity!.slice() } : {}) },
+            dispatches: (bufs) => matmulDispatch(ctx, variant, bufs, shape,
+              { kind: 'sgd', sgd, velocity: bufs.velocity ?? null, bias: { param: bufs.bias, velocity: bufs.biasVelocity ?? null } }),
+            runs: 2,
+            expect: () => {
+              sgdUpdateCpu(param, matmulCpu(a, b, null, shape), velocity, opts);
+              sgdUpdateCpu(bias, biasGradCpu(a, K, M), biasVelocity, opts);
+              const tol = TOLERANCES.matmul;
+              return {
+                c: { ref: param, tol },
+                bias: { ref: bias, tol },
+                ...(velocity ? { velocity: { ref: velocity, tol }, biasVelocity: { ref: biasVelocity!, tol } } : {}),
+              };
+            },
+          });
+          ctx.destroyBuffer(sgd.buffer);
+        }
+      }
+    });
+  }
 });

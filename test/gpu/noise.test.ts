@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { limitSplit } from '../../src/data/batches.ts';
 import { initMlp } from '../../src/reference/mlp.ts';
 import { createCpuNoiseBackend, createGpuNoiseBackend, streamOrder } from '../../src/noise/measure.ts';
-import { chooseKernels } from '../../src/train/step.ts';
+import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 
 describe('npm run noise: GPU backend vs CPU reference backend', () => {
@@ -15,7 +15,7 @@ describe('npm run noise: GPU backend vs CPU reference backend', () => {
     const ctx = gpu();
     const train = limitSplit((await loadTestMnist()).train, 256);
     const init = initMlp([784, 32, 16, 10], 3);
-    const g = createGpuNoiseBackend(ctx, await chooseKernels(ctx, 'vec4'), train, init, { rows: 64, steps: 10, order: 320 });
+    const g = createGpuNoiseBackend(ctx, await KernelChooser.create(ctx, { force: 'vec4' }), train, init, { rows: 64, steps: 10, order: 320 });
     const c = createCpuNoiseBackend(train, init);
     for (const indices of [Uint32Array.from([5, 17, 200]), Uint32Array.from({ length: 64 }, (_, i) => 3 * i)]) {
       const [a, b] = [await g.gradient(indices), await c.gradient(indices)];

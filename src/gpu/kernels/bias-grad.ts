@@ -29,7 +29,7 @@ export function biasGradDispatch(
   if (!(M > 0 && N > 0)) throw new RangeError(`biasGrad: M and N must be positive, got ${M}, ${N}`);
   const sgd = epilogue.kind === 'sgd' ? epilogue : null;
   const hyper = sgd ? sgd.sgd.buffer : ctx.uniformPlaceholder;
-  const velocity = sgd ? sgd.sgd.velocityBinding(ctx, 'biasGrad SGD epilogue', sgd.velocity, N) : ctx.writablePlaceholder;
+  const velocity = sgd?.sgd.velocityBinding('biasGrad SGD epilogue', sgd.velocity, N) ?? ctx.unusedStorage(0);
   const dims = ctx.uniform('bias_grad dims', new Uint32Array([M, N, 0, 0]));
   const pipeline = ctx.pipeline(shaders.biasGrad, `bias_grad_${variant}`, { SGD: Number(!!sgd), HAS_VELOCITY: Number(!!sgd?.velocity) });
   return makeDispatch(ctx, `bias_grad_${variant} ${M}x${N}${sgd ? ' +sgd' : ''}`, pipeline,

@@ -1,11 +1,13 @@
 // One batch to the f32 input rows (shaders/gather.wgsl): gathered from the resident u8 data set
 // (gather_u8, CPU twin gatherU8Cpu), or converted from a batch the CPU wrote in sample order
 // (convert_u8, CPU twin convertU8Cpu). images is (count, rowLen) u8 and labels (count) u8, both
-// packed 4 per u32 word; order is (count) u32; counter is u32[1]; x is (rows, rowLen) f32 in
+// packed 4 per u32 word; order is (count) u32; record is a run record (its step counter first,
+// the epoch's augmentation salt second); x is (rows, rowLen) f32 in
 // [0, 1], y is (rows) u32.
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
+import type { RunRecord } from './metrics.ts';
 
 /** Output pixels per workgroup. */
 const PIXELS_PER_GROUP = wgslConst(shaders.gather, 'WG') * wgslConst(shaders.gather, 'PIXELS');
@@ -28,9 +30,9 @@ export interface ConvertBuffers {
 export interface GatherBuffers extends ConvertBuffers {
   /** u32 sample indices for the whole epoch. */
   order: GPUBuffer;
-  /** u32[1]: the step number within the epoch, advanced on the GPU (advanceDispatch); u32[2] with
-   * the epoch's augmentation salt (augmentSalt) second when the shape asks for shifts. */
-  counter: GPUBuffer;
+  /** The pass's run record (src/gpu/kernels/metrics.ts): its step counter picks the batch, and
+   * its salt the shifts when the shape asks for them. */
+  record: Pick<RunRecord, 'buffer'>;
 }
 
 export interface GatherShape {
@@ -61,9 +63,9 @@ const batchDispatch = (ctx: GpuContext, entry: 'gather_u8' | 'convert_u8', buffe
     [ceilDiv(rowLen, PIXELS_PER_GROUP), rows], { flops: rows * rowLen, bytes: rows * rowLen * 5 + rows * 5 + (entry === 'gather_u8' ? rows * 4 + 4 : 0) });
 };
 
-/** Row r of the batch is sample order[counter[0] * batchStride + r]. */
+/** Row r of the batch is sample order[step * batchStride + r], step being the record's counter. */
 export function gatherDispatch(ctx: GpuContext, bufs: GatherBuffers, p: GatherShape): Dispatch {
-  return batchDispatch(ctx, 'gather_u8', [bufs.images, bufs.labels, bufs.x, bufs.y, bufs.order, bufs.counter], p);
+  return batchDispatch(ctx, 'gather_u8', [bufs.images, bufs.labels, bufs.x, bufs.y, bufs.order, bufs.record.buffer], p);
 }
 
 /** Row r of the batch is row r of `images` (and label r of `labels`): a batch the CPU has already

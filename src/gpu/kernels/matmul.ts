@@ -1,24 +1,32 @@
 // C = epilogue(op(A) op(B)) on the GPU (shaders/matmul.wgsl); CPU twin: matmulCpu, followed by
-// sigmoidBackwardCpu or sgdUpdateCpu for the fused epilogues.
+// sigmoidBackwardCpu, or by sgdUpdateCpu (and biasGradCpu for the bias) for the SGD epilogue.
 // op(A) is (M,K), op(B) is (K,N), bias is (N), y is (M,N), C is (M,N).
 import type { Activation, MatmulShape } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
-import { runDispatches } from '../runner.ts';
 import { shaders, wgslConst } from '../shaders.ts';
 import type { SgdEpilogue } from './sgd.ts';
 
-export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
+export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled', 'tiled32', 'skinny', 'skinny-subgroups'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
-/** Output elements one workgroup covers, per variant: [rows, columns]. */
 const c = (name: string) => wgslConst(shaders.matmul, name);
-const COVERAGE: Record<MatmulVariant, [number, number]> = {
-  naive: [c('NAIVE_WG'), c('NAIVE_WG')],
-  blocked: [c('BLOCKED_WG') * c('TM'), c('BLOCKED_WG') * c('TN')],
-  vec4: [c('VEC4_WG') * c('VEC4_BLOCK'), c('VEC4_WG') * c('VEC4_BLOCK')],
-  tiled: [c('TILE'), c('TILE')],
+
+/** Each variant's entry point, override constants and the output block one workgroup covers. */
+const VARIANTS: Record<MatmulVariant, { entry: string; constants?: Record<string, number>; rows: number; cols: number }> = {
+  naive: { entry: 'matmul_naive', rows: c('NAIVE_WG'), cols: c('NAIVE_WG') },
+  blocked: { entry: 'matmul_blocked', rows: c('BLOCKED_WG') * c('TM'), cols: c('BLOCKED_WG') * c('TN') },
+  vec4: { entry: 'matmul_vec4', rows: c('VEC4_WG') * c('VEC4_BLOCK'), cols: c('VEC4_WG') * c('VEC4_BLOCK') },
+  tiled: { entry: 'matmul_tiled', constants: { TILE: 64 }, rows: 64, cols: 64 },
+  tiled32: { entry: 'matmul_tiled', constants: { TILE: 32 }, rows: 32, cols: 32 },
+  skinny: { entry: 'matmul_skinny', rows: c('SKINNY_TILE'), cols: c('SKINNY_TILE') },
+  'skinny-subgroups': { entry: 'matmul_skinny_subgroups', rows: c('SKINNY_TILE'), cols: c('SKINNY_TILE') },
 };
+
+/** The variants this device can run: skinny-subgroups needs the 'subgroups' feature. */
+export function matmulVariantsFor(ctx: GpuContext): MatmulVariant[] {
+  return MATMUL_VARIANTS.filter((v) => v !== 'skinny-subgroups' || ctx.hasSubgroups);
+}
 
 /** The operands: op(A) is (M,K), op(B) is (K,N), C is (M,N). */
 export interface MatmulBuffers {
@@ -27,23 +35,37 @@ export interface MatmulBuffers {
   c: GPUBuffer;
 }
 
+/** A bias updated beside its weight: its gradient is the row sums of op(A) = dz^T over K. */
+export interface BiasUpdate {
+  param: GPUBuffer;
+  velocity: GPUBuffer | null;
+}
+
 /** What happens to each element of the product before it is stored:
  *  - store: C = product;
  *  - bias: C = act(product + bias), a forward layer (bias is (N));
  *  - sigmoid-backward: C = product * y (1 - y), y (M,N) being the output of the layer whose
  *    sigmoid this undoes: an input gradient fused with the layer below's activation backward;
  *  - sgd: C is a parameter and the product its gradient: C takes an SGD step (velocity (M,N),
- *    required when the optimizer keeps momentum): a weight gradient fused with its update. */
+ *    required when the optimizer keeps momentum): a weight gradient fused with its update; with
+ *    `bias`, the layer's bias (M) takes its step in the same dispatch. */
 export type MatmulEpilogue =
   | { kind: 'store' }
   | { kind: 'bias'; bias: GPUBuffer; activation: Activation }
   | { kind: 'sigmoid-backward'; y: GPUBuffer }
-  | SgdEpilogue;
+  | (SgdEpilogue & { bias?: BiasUpdate });
 
 export const STORE: MatmulEpilogue = { kind: 'store' };
 
 /** The shape of a matmul; the CPU twin's MatmulShape without its activation (an epilogue here). */
 export type MatmulDims = Omit<MatmulShape, 'activation'>;
+
+/** What distinguishes two matmuls for the per-shape choice: dims, layout and the epilogue's kind. */
+export function matmulProblemKey(dims: MatmulDims, epilogue: MatmulEpilogue): string {
+  const { M, N, K, transA = false, transB = false } = dims;
+  const kind = epilogue.kind === 'bias' ? `bias-${epilogue.activation}` : epilogue.kind === 'sgd' && epilogue.bias ? 'sgd+bias' : epilogue.kind;
+  return `${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''} ${kind}`;
+}
 
 /** Whether matmul_vec4 can read this shape's operands as vec4 along their contiguous axis. */
 export function vec4Fits({ M, N, K, transA = false, transB = false }: MatmulDims): boolean {
@@ -69,12 +91,20 @@ export function matmulDispatch(
   if (activation !== 'none' && !(epilogue.kind === 'bias' && epilogue.activation === activation)) {
     throw new Error(`matmul: activation '${activation}' is applied by a { kind: 'bias', activation } epilogue, not by the shape`);
   }
+  if (requested === 'skinny-subgroups' && !ctx.hasSubgroups) {
+    throw new Error("matmul: the skinny-subgroups variant needs the adapter's 'subgroups' feature, which this device lacks");
+  }
   const variant = resolveMatmulVariant(requested, shape);
-  // Binding 3 is the epilogue's input (bias or y); 5 and 6 the optimizer's uniform and velocity.
-  let aux = ctx.placeholder;
+  const { entry, constants = {}, rows, cols } = VARIANTS[variant];
+  // Binding 3 is the epilogue's input (bias or y); 5 to 8 the optimizer's uniform, the velocity,
+  // the bias and its velocity. Unused ones get spare buffers of their own.
+  let aux = ctx.unusedStorage(0);
   let hyper = ctx.uniformPlaceholder;
-  let velocity = ctx.writablePlaceholder;
+  let velocity = ctx.unusedStorage(1);
+  let biasParam = ctx.unusedStorage(2);
+  let biasVelocity = ctx.unusedStorage(3);
   let extra = 0;
+  const sgd = epilogue.kind === 'sgd' ? epilogue : null;
   switch (epilogue.kind) {
     case 'store':
       break;
@@ -88,73 +118,32 @@ export function matmulDispatch(
       break;
     case 'sgd':
       hyper = epilogue.sgd.buffer;
-      velocity = epilogue.sgd.velocityBinding(ctx, 'matmul SGD epilogue', epilogue.velocity, M * N);
+      velocity = epilogue.sgd.velocityBinding('matmul SGD epilogue', epilogue.velocity, M * N) ?? velocity;
       extra = (epilogue.velocity ? 4 : 1) * M * N;
+      if (epilogue.bias) {
+        biasParam = epilogue.bias.param;
+        biasVelocity = epilogue.sgd.velocityBinding('matmul SGD epilogue (bias)', epilogue.bias.velocity, M) ?? biasVelocity;
+        extra += (epilogue.bias.velocity ? 4 : 2) * M;
+      }
       break;
   }
-  const pipeline = ctx.pipeline(shaders.matmul, `matmul_${variant}`, {
+  const pipeline = ctx.pipeline(variant === 'skinny-subgroups' ? shaders.matmulSubgroups : shaders.matmul, entry, {
+    ...constants,
     TRANS_A: Number(transA),
     TRANS_B: Number(transB),
     HAS_BIAS: Number(epilogue.kind === 'bias'),
     SIGMOID: Number(epilogue.kind === 'bias' && epilogue.activation === 'sigmoid'),
     SIGMOID_BACKWARD: Number(epilogue.kind === 'sigmoid-backward'),
-    SGD: Number(epilogue.kind === 'sgd'),
-    HAS_VELOCITY: Number(epilogue.kind === 'sgd' && !!epilogue.velocity),
+    SGD: Number(!!sgd),
+    HAS_VELOCITY: Number(!!sgd?.velocity),
+    BIAS_SGD: Number(!!sgd?.bias),
   });
   const dims = ctx.uniform('matmul dims', new Uint32Array([M, N, K, 0]));
-  const [rows, cols] = COVERAGE[variant];
   const elementwise = epilogue.kind === 'sgd' || epilogue.kind === 'sigmoid-backward' ? 3 * M * N : 0;
-  const cost = { flops: 2 * M * N * K + elementwise, bytes: 4 * (M * K + K * N + M * N + extra) };
-  const suffix = epilogue.kind === 'store' || epilogue.kind === 'bias' ? '' : ` +${epilogue.kind}`;
+  const cost = { flops: 2 * M * N * K + elementwise + (sgd?.bias ? M * K + 3 * M : 0), bytes: 4 * (M * K + K * N + M * N + extra) };
+  const suffix = epilogue.kind === 'store' || epilogue.kind === 'bias' ? '' : sgd?.bias ? ' +sgd+bias' : ` +${epilogue.kind}`;
+  // The bias's workgroups are one more column of the grid.
+  const groupsX = ceilDiv(N, cols) + (sgd?.bias ? 1 : 0);
   return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}${suffix}`, pipeline,
-    [dims, bufs.a, bufs.b, aux, bufs.c, hyper, velocity], [ceilDiv(N, cols), ceilDiv(M, rows)], cost);
-}
-
-const chosen = new Map<string, MatmulVariant>();
-
-export interface VariantTrial {
-  variant: MatmulVariant;
-  /** Median milliseconds of one (32x784)x(784x512) forward matmul. */
-  ms: number;
-}
-
-/** Picks the fastest variant for this adapter by timing each on the first layer's forward shape
- * at batch 32, the shape that dominates a training step. Cached per adapter for the process. */
-export async function chooseMatmulVariant(
-  ctx: GpuContext,
-  force?: MatmulVariant,
-): Promise<{ variant: MatmulVariant; trials: VariantTrial[] }> {
-  if (force) return { variant: force, trials: [] };
-  const key = JSON.stringify([ctx.adapter.vendor, ctx.adapter.architecture, ctx.adapter.device, ctx.adapter.description]);
-  const cached = chosen.get(key);
-  if (cached) return { variant: cached, trials: [] };
-  const shape = { M: 32, N: 512, K: 784, transB: true };
-  const a = ctx.storage('trial A', new Float32Array(shape.M * shape.K).fill(0.5));
-  const b = ctx.storage('trial B', new Float32Array(shape.N * shape.K).fill(0.01));
-  const c = ctx.storage('trial C', shape.M * shape.N * 4);
-  const trials: VariantTrial[] = [];
-  let best = Infinity;
-  // Likeliest winners first (vec4 on CPU adapters, tiled on GPUs), so the early exit below
-  // spends little on the rest.
-  for (const variant of ['vec4', 'tiled', 'blocked', 'naive'] as const) {
-    const d = matmulDispatch(ctx, variant, { a, b, c }, shape);
-    await runDispatches(ctx, [d]); // compile and warm up, not timed
-    const times: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      const t0 = performance.now();
-      await runDispatches(ctx, [d], 4);
-      times.push((performance.now() - t0) / 4);
-      // A variant several times slower than the best so far cannot win: stop spending on it
-      // (the shared-memory kernel takes ~0.5 s a run on SwiftShader).
-      if (times[0] > 3 * best) break;
-    }
-    times.sort((x, y) => x - y);
-    const ms = times[Math.floor((times.length - 1) / 2)];
-    best = Math.min(best, ms);
-    trials.push({ variant, ms });
-  }
-  for (const buf of [a, b, c]) ctx.destroyBuffer(buf);
-  const winner = trials.reduce((x, y) => (y.ms < x.ms ? y : x)).variant;
-  chosen.set(key, winner);
-  return { variant: winner, trials };
+    [dims, bufs.a, bufs.b, aux, bufs.c, hyper, velocity, biasParam, biasVelocity], [groupsX, ceilDiv(M, rows)], cost);
 }

@@ -46,12 +46,11 @@ export class SgdParams {
     ctx.write(this.buffer, packHyper(opts));
   }
 
-  /** The velocity binding of one tensor's update of n elements: its buffer, required when
-   * momentum is kept; the context's placeholder when there is none. */
-  velocityBinding(ctx: GpuContext, what: string, velocity: GPUBuffer | null, n: number): GPUBuffer {
-    if (velocity) return velocity;
-    if (this.keepsVelocity) throw new Error(`${what}: momentum needs a velocity buffer (${n} zero-filled f32)`);
-    return ctx.writablePlaceholder;
+  /** Checks one tensor's velocity (n elements) against the optimizer: required when momentum is
+   * kept. Returns it; null means the binding is unused. */
+  velocityBinding(what: string, velocity: GPUBuffer | null, n: number): GPUBuffer | null {
+    if (!velocity && this.keepsVelocity) throw new Error(`${what}: momentum needs a velocity buffer (${n} zero-filled f32)`);
+    return velocity;
   }
 }
 
@@ -73,7 +72,7 @@ export interface SgdBuffers {
 
 export function sgdDispatch(ctx: GpuContext, sgd: SgdParams, bufs: SgdBuffers, n: number): Dispatch {
   if (!(n > 0)) throw new RangeError(`sgd: n must be positive, got ${n}`);
-  const velocity = sgd.velocityBinding(ctx, 'sgd', bufs.velocity, n);
+  const velocity = sgd.velocityBinding('sgd', bufs.velocity, n) ?? ctx.unusedStorage(0);
   const dims = ctx.uniform('sgd dims', new Uint32Array([n, 0, 0, 0]));
   return makeDispatch(ctx, `sgd_update ${n}`, ctx.pipeline(shaders.sgd, 'sgd_update', { HAS_VELOCITY: Number(!!bufs.velocity) }),
     [dims, sgd.buffer, bufs.param, bufs.grad, velocity], [gridStrideGroups(n, WG)],

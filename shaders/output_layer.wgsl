@@ -1,0 +1,180 @@
+// The output layer's whole step in ONE workgroup, for narrow outputs and small batches (B x C
+// logits fit workgroup memory: B * C <= MAX_LOGITS): what would otherwise be seven dispatches
+// (the layer's matmul, the loss, the metrics, the input gradient of the layer below, the weight
+// and bias updates, the step counter's advance), each paying a GPU's launch latency for a few
+// microseconds of work. h is the layer's input (B,H), W (C,H), b (C) in PyTorch's layout:
+//   1. z = h W^T + b, each of the B*C logits summed over H in order;
+//      LOSS_SQUARED: out = sigmoid(z) (the toy network), else z stays linear.
+//   2. per row r (invocation r, r + WG, ...), as log_softmax.wgsl / squared_error.wgsl:
+//      NLL:     m = max z, s = sum e^(z - m), loss_r = log s - (z[label] - m),
+//               dz = (e^(z - m) / s - onehot) * gradScale (1/B: the mean loss);
+//      squared: loss_r = sum (out - onehot)^2, dz = 2 (out - onehot) out (1 - out);
+//      argmax = the first largest; with PREDICT it is recorded as a prediction.
+//   3. as metrics.wgsl: the step's loss (lossScale * sum of loss_r, tree-reduced) and correct
+//      count at the slot the run record's step counter points to; the counter advances at the
+//      very end, after every read of it.
+//   TRAIN only:
+//   4. PREV_SIGMOID (h is a sigmoid layer's output): dzPrev = (dz W) * h (1 - h), (B,H), summed
+//      over C in order: the layer below's delta, read by its own gradient kernels.
+//   5. after a barrier (4 read W as it was), W -= SGD(dz^T h) and b -= SGD(column sums of dz),
+//      each gradient summed over the B rows in order, with the velocities when HAS_VELOCITY.
+// CPU twin: the composition of matmulCpu, logSoftmaxNllCpu / squaredErrorCpu, stepMetricsCpu,
+// sigmoidBackwardCpu, biasGradCpu and sgdUpdateCpu (test/gpu/output-layer.test.ts).
+// Workgroup WG, grid 1.
+// Bindings: 0 params (uniform), 1 h (B,H), 2 W (C,H), 3 b (C), 4 labels (B) u32, 5 record (the run
+// record of src/gpu/kernels/metrics.ts), 6 dzPrev (B,H), 7 velW (C,H), 8 velB (C) (both unread
+// without HAS_VELOCITY), 9 hyper (uniform, TRAIN only).
+
+struct Params {
+  B: u32, H: u32, C: u32, gradScale: f32,
+  lossScale: f32, losses: u32, correct: u32, predictions: u32,
+  batchStride: u32, pad0: u32, pad1: u32, pad2: u32,
+}
+
+override LOSS_SQUARED: bool = false;
+override TRAIN: bool = false;
+override PREV_SIGMOID: bool = false;
+override HAS_VELOCITY: bool = false;
+override PREDICT: bool = false;
+
+const WG = 256u;
+// 12 KiB of logits, beside the 2 KiB of reduction partials: inside the 16 KiB every adapter has.
+const MAX_LOGITS = 3072u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> h: array<f32>;
+@group(0) @binding(2) var<storage, read_write> W: array<f32>;
+@group(0) @binding(3) var<storage, read_write> b: array<f32>;
+@group(0) @binding(4) var<storage, read> labels: array<u32>;
+@group(0) @binding(5) var<storage, read_write> record: array<u32>;
+@group(0) @binding(6) var<storage, read_write> dzPrev: array<f32>;
+@group(0) @binding(7) var<storage, read_write> velW: array<f32>;
+@group(0) @binding(8) var<storage, read_write> velB: array<f32>;
+@group(0) @binding(9) var<uniform> hyper: Hyper;
+
+// The logits, then (after step 2) dz.
+var<workgroup> z: array<f32, MAX_LOGITS>;
+var<workgroup> lossPart: array<f32, WG>;
+var<workgroup> correctPart: array<u32, WG>;
+
+// exp of a negative argument only, as sigmoid.wgsl.
+fn sigmoid(v: f32) -> f32 {
+  let e = exp(-abs(v));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn output_layer(@builtin(local_invocation_index) t: u32) {
+  let B = params.B;
+  let H = params.H;
+  let C = params.C;
+  let slot = record[0];
+
+  // 1. logits
+  for (var idx = t; idx < B * C; idx += WG) {
+    let r = idx / C;
+    let c = idx % C;
+    var acc = b[c];
+    for (var k = 0u; k < H; k++) { acc += h[r * H + k] * W[c * H + k]; }
+    z[idx] = select(acc, sigmoid(acc), LOSS_SQUARED);
+  }
+  workgroupBarrier();
+
+  // 2. loss, gradient and argmax per row
+  var loss = 0.0;
+  var correct = 0u;
+  for (var r = t; r < B; r += WG) {
+    let base = r * C;
+    let label = labels[r];
+    var m = z[base];
+    var best = 0u;
+    for (var c = 1u; c < C; c++) {
+      if (z[base + c] > m) {
+        m = z[base + c];
+        best = c;
+      }
+    }
+    if (LOSS_SQUARED) {
+      var rowLoss = 0.0;
+      for (var c = 0u; c < C; c++) {
+        let out = z[base + c];
+        let diff = out - select(0.0, 1.0, c == label);
+        rowLoss += diff * diff;
+        z[base + c] = 2.0 * diff * out * (1.0 - out);
+      }
+      loss += rowLoss;
+    } else {
+      var s = 0.0;
+      for (var c = 0u; c < C; c++) { s += exp(z[base + c] - m); }
+      loss += log(s) - (z[base + label] - m);
+      for (var c = 0u; c < C; c++) {
+        z[base + c] = (exp(z[base + c] - m) / s - select(0.0, 1.0, c == label)) * params.gradScale;
+      }
+    }
+    correct += select(0u, 1u, best == label);
+    if (PREDICT) { record[params.predictions + slot * params.batchStride + r] = best; }
+  }
+  lossPart[t] = loss;
+  correctPart[t] = correct;
+  workgroupBarrier();
+
+  // 3. metrics
+  for (var width = WG / 2u; width > 0u; width >>= 1u) {
+    if (t < width) {
+      lossPart[t] += lossPart[t + width];
+      correctPart[t] += correctPart[t + width];
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    record[params.losses + slot] = bitcast<u32>(params.lossScale * lossPart[0]);
+    record[params.correct + slot] = correctPart[0];
+  }
+
+  if (TRAIN) {
+    let hp = hyper;
+    // 4. the layer below's delta, from W before its update
+    if (PREV_SIGMOID) {
+      for (var idx = t; idx < B * H; idx += WG) {
+        let r = idx / H;
+        let k = idx % H;
+        var acc = 0.0;
+        for (var c = 0u; c < C; c++) { acc += z[r * C + c] * W[c * H + k]; }
+        let y = h[idx];
+        dzPrev[idx] = acc * y * (1.0 - y);
+      }
+    }
+    storageBarrier();
+    workgroupBarrier();
+    // 5. the updates
+    for (var idx = t; idx < C * H; idx += WG) {
+      let c = idx / H;
+      let k = idx % H;
+      var g = 0.0;
+      for (var r = 0u; r < B; r++) { g += z[r * C + c] * h[r * H + k]; }
+      if (HAS_VELOCITY) {
+        let u = sgdUpdate(W[idx], g, velW[idx], hp);
+        W[idx] = u.x;
+        velW[idx] = u.y;
+      } else {
+        W[idx] = sgdUpdate(W[idx], g, 0.0, hp).x;
+      }
+    }
+    for (var c = t; c < C; c += WG) {
+      var g = 0.0;
+      for (var r = 0u; r < B; r++) { g += z[r * C + c]; }
+      if (HAS_VELOCITY) {
+        let u = sgdUpdate(b[c], g, velB[c], hp);
+        b[c] = u.x;
+        velB[c] = u.y;
+      } else {
+        b[c] = sgdUpdate(b[c], g, 0.0, hp).x;
+      }
+    }
+  }
+
+  // Every invocation read the step above; only now may it move on.
+  storageBarrier();
+  workgroupBarrier();
+  if (t == 0u) { record[0] = slot + 1u; }
+}

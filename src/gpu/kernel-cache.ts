@@ -1,0 +1,40 @@
+// Where the per-shape kernel choices of src/gpu/kernel-choice.ts persist, so the second run on an
+// adapter starts without trials: IndexedDB in a page or worker (idb-keyval), a JSON file in the
+// user's cache directory in Node (kernel-cache-node.ts). Entries are keyed by the adapter and a
+// hash of the kernels' source, so a driver change or an edited kernel starts afresh.
+import { get, set } from 'idb-keyval';
+
+/** Chosen variants of one adapter and kernel source, by problem key. */
+export type KernelChoices = Record<string, string>;
+
+export interface KernelCache {
+  /** Where it lives, for logs. */
+  readonly where: string;
+  load(key: string): Promise<KernelChoices>;
+  save(key: string, choices: KernelChoices): Promise<void>;
+}
+
+const inBrowser = (): boolean =>
+  typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+
+const idbCache: KernelCache = {
+  where: 'IndexedDB',
+  load: async (key) => ((await get(`kernel-choices:${key}`)) as KernelChoices | undefined) ?? {},
+  save: (key, choices) => set(`kernel-choices:${key}`, choices),
+};
+
+/** The cache for this environment; null where it is turned off (Node: WEBGPU_TRAINER_CACHE_DIR=off). */
+export async function defaultKernelCache(): Promise<KernelCache | null> {
+  if (inBrowser()) return typeof indexedDB === 'undefined' ? null : idbCache;
+  // A variable specifier keeps bundlers from pulling node:fs into browser builds.
+  const nodeEntry = './kernel-cache-node.ts';
+  const { nodeKernelCache } = (await import(/* @vite-ignore */ nodeEntry)) as typeof import('./kernel-cache-node.ts');
+  return nodeKernelCache();
+}
+
+/** FNV-1a of a string, hex: a short, stable fingerprint of the kernels' source. */
+export function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}

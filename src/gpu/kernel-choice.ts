@@ -1,0 +1,277 @@
+// Which variant runs each matmul and bias-gradient of a step. A problem (shape, layout, epilogue)
+// gets a short trial on its own shape the first time an adapter meets it: every candidate is
+// first checked against the CPU twin, then timed, and the fastest wins. Choices are kept for the
+// process and in a persistent cache (kernel-cache.ts), so a second run starts without trials.
+// A forced variant (--matmul) skips all of it.
+import { createRng } from '../data/prng.ts';
+import { biasGradCpu, matmulCpu } from '../reference/kernels.ts';
+import { biasGradTolerance, compareArrays, TOLERANCES, type Tolerance } from '../reference/tolerance.ts';
+import type { GpuContext } from './context.ts';
+import type { Dispatch } from './dispatch.ts';
+import { defaultKernelCache, fingerprint, type KernelCache, type KernelChoices } from './kernel-cache.ts';
+import { BIAS_GRAD_VARIANTS, biasGradDispatch, type BiasGradVariant } from './kernels/bias-grad.ts';
+import {
+  matmulDispatch,
+  matmulProblemKey,
+  matmulVariantsFor,
+  resolveMatmulVariant,
+  STORE,
+  type MatmulDims,
+  type MatmulEpilogue,
+  type MatmulVariant,
+} from './kernels/matmul.ts';
+import { SgdParams } from './kernels/sgd.ts';
+import { runDispatches } from './runner.ts';
+import { shaders } from './shaders.ts';
+
+/** What a session reports: the variant of every problem it ran. */
+export interface KernelSummary {
+  fuse: boolean;
+  /** --matmul: one variant everywhere, no trials. */
+  forced: MatmulVariant | null;
+  matmul: Record<string, MatmulVariant>;
+  biasGrad: Record<string, BiasGradVariant>;
+}
+
+/** One candidate's trial: milliseconds per dispatch (the fastest of its timed runs), or null when
+ * it did not match the CPU twin. */
+export interface Trial {
+  problem: string;
+  variant: string;
+  ms: number | null;
+}
+
+/** A timed run should last this long, so the wait for the GPU at its end is a small share. */
+const TARGET_MS = 10;
+/** A candidate this many times slower than the best so far stops being timed. */
+const HOPELESS = 3;
+
+const now = (): number => performance.now();
+
+/** Milliseconds per dispatch of `d`: compiled and warmed up, then dispatched in runs long enough
+ * to dwarf the wait for the GPU, the fastest of three. Stops early once it cannot win. */
+async function timeDispatch(ctx: GpuContext, d: Dispatch, best: number): Promise<number> {
+  await runDispatches(ctx, [d]);
+  let reps = 1;
+  let t0 = now();
+  await runDispatches(ctx, [d]);
+  let total = now() - t0;
+  while (total < TARGET_MS && reps < 4096 && total / reps < HOPELESS * best) {
+    reps *= 4;
+    t0 = now();
+    await runDispatches(ctx, [d], reps);
+    total = now() - t0;
+  }
+  let fastest = total / reps;
+  for (let r = 0; r < 2 && fastest < HOPELESS * best; r++) {
+    t0 = now();
+    await runDispatches(ctx, [d], reps);
+    fastest = Math.min(fastest, (now() - t0) / reps);
+  }
+  return fastest;
+}
+
+function randomArray(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+}
+
+/** Candidates in the order most likely to win first, so the early stop spends little on the
+ * rest: many small workgroups and shared-memory tiles on GPUs; on CPU adapters only the register
+ * blocking family, since shared memory and barriers cost them one to two orders of magnitude (the
+ * bench's matmul section times every variant there, bench/results). */
+function matmulCandidates(ctx: GpuContext, dims: MatmulDims): MatmulVariant[] {
+  const order: MatmulVariant[] = ctx.adapter.isFallbackAdapter
+    ? ['vec4', 'blocked', 'naive']
+    : ['skinny-subgroups', 'skinny', 'tiled32', 'tiled', 'naive', 'blocked', 'vec4'];
+  const available = new Set(matmulVariantsFor(ctx));
+  const seen = new Set<MatmulVariant>();
+  return order.filter((v) => {
+    const ran = resolveMatmulVariant(v, dims);
+    if (!available.has(v) || seen.has(ran)) return false;
+    seen.add(ran);
+    return true;
+  });
+}
+
+/** The problem cut down to at most 67 along each axis, for validation: the same layout and every
+ * edge path (67 is a multiple of no tile), at a fraction of a large shape's cost. */
+const reduced = (dims: MatmulDims): MatmulDims => ({ ...dims, M: Math.min(dims.M, 67), N: Math.min(dims.N, 67), K: Math.min(dims.K, 67) });
+
+/** Whether `variant` computes the product of `dims` as the CPU twin does. */
+async function matchesTwin(ctx: GpuContext, variant: MatmulVariant, dims: MatmulDims): Promise<boolean> {
+  const { M, N, K } = dims;
+  const a = randomArray(M * K, M + 7 * K);
+  const b = randomArray(K * N, N + 11 * K);
+  const release = ctx.trackNewBuffers();
+  try {
+    const bufs = { a: ctx.storage('check A', a), b: ctx.storage('check B', b), c: ctx.storage('check C', M * N * 4) };
+    await runDispatches(ctx, [matmulDispatch(ctx, variant, bufs, dims, STORE)]);
+    return compareArrays(await ctx.readF32(bufs.c, M * N), matmulCpu(a, b, null, dims), TOLERANCES.matmul).ok;
+  } finally {
+    release();
+  }
+}
+
+async function trialMatmul(ctx: GpuContext, dims: MatmulDims, kind: MatmulEpilogue['kind'], withBias: boolean, trials: Trial[]): Promise<MatmulVariant> {
+  const { M, N, K } = dims;
+  const release = ctx.trackNewBuffers();
+  try {
+    const bufs = { a: ctx.storage('trial A', randomArray(M * K, 1)), b: ctx.storage('trial B', randomArray(K * N, 2)), c: ctx.storage('trial C', M * N * 4) };
+    // The epilogue as training runs it; an SGD step at lr 0 leaves C as it is, run after run.
+    const sgd = kind === 'sgd' ? SgdParams.create(ctx, { lr: 0 }) : null;
+    const epilogue: MatmulEpilogue =
+      kind === 'bias' ? { kind, bias: ctx.storage('trial bias', N * 4), activation: 'sigmoid' }
+        : kind === 'sigmoid-backward' ? { kind, y: ctx.storage('trial y', new Float32Array(M * N).fill(0.5)) }
+          : sgd ? { kind: 'sgd', sgd, velocity: null, ...(withBias ? { bias: { param: ctx.storage('trial bias', M * 4), velocity: null } } : {}) }
+            : STORE;
+    const problem = matmulProblemKey(dims, epilogue);
+    let best = Infinity;
+    let winner: MatmulVariant | null = null;
+    for (const variant of matmulCandidates(ctx, dims)) {
+      if (!(await matchesTwin(ctx, variant, reduced(dims)))) {
+        trials.push({ problem, variant, ms: null });
+        continue;
+      }
+      const ms = await timeDispatch(ctx, matmulDispatch(ctx, variant, bufs, dims, epilogue), best);
+      trials.push({ problem, variant, ms });
+      if (ms < best) {
+        best = ms;
+        winner = variant;
+      }
+    }
+    if (!winner) throw new Error(`no matmul variant matched the CPU twin on ${problem}: this adapter's results cannot be trusted`);
+    return winner;
+  } finally {
+    release();
+  }
+}
+
+async function trialBiasGrad(ctx: GpuContext, M: number, N: number, trials: Trial[]): Promise<BiasGradVariant> {
+  const release = ctx.trackNewBuffers();
+  try {
+    const dY = randomArray(M * N, M + 13 * N);
+    const bufs = { dY: ctx.storage('trial dY', dY), db: ctx.storage('trial db', N * 4) };
+    const want = biasGradCpu(dY, M, N);
+    const tol: Tolerance = biasGradTolerance(M);
+    let best = Infinity;
+    let winner: BiasGradVariant | null = null;
+    for (const variant of BIAS_GRAD_VARIANTS) {
+      const d = biasGradDispatch(ctx, variant, bufs, { M, N });
+      await runDispatches(ctx, [d]);
+      if (!compareArrays(await ctx.readF32(bufs.db, N), want, tol).ok) {
+        trials.push({ problem: `bias ${M}x${N}`, variant, ms: null });
+        continue;
+      }
+      const ms = await timeDispatch(ctx, d, best);
+      trials.push({ problem: `bias ${M}x${N}`, variant, ms });
+      if (ms < best) {
+        best = ms;
+        winner = variant;
+      }
+    }
+    if (!winner) throw new Error(`no bias-gradient variant matched the CPU twin on ${M}x${N}`);
+    return winner;
+  } finally {
+    release();
+  }
+}
+
+/** Choices of this process, per adapter and kernel source: a second session (a sweep's next run,
+ * the dashboard's next Train) asks no trial. */
+const known = new Map<string, Map<string, Promise<string>>>();
+let trialQueue: Promise<unknown> = Promise.resolve();
+
+export interface KernelChooserOptions {
+  /** One matmul variant everywhere, no trials (--matmul). */
+  force?: MatmulVariant;
+  /** false: the unfused path (--no-fuse). */
+  fuse?: boolean;
+  /** Persistent choices; default: defaultKernelCache(). null: none. */
+  cache?: KernelCache | null;
+  /** Ignore what this process and the cache already know: every problem gets its trial (the
+   * bench reports them). The results still go to the cache. */
+  fresh?: boolean;
+}
+
+export class KernelChooser {
+  readonly fuse: boolean;
+  readonly forced: MatmulVariant | null;
+  /** Every trial this chooser ran, in order (empty when all choices were known). */
+  readonly trials: Trial[] = [];
+  private readonly summaryMatmul: Record<string, MatmulVariant> = {};
+  private readonly summaryBias: Record<string, BiasGradVariant> = {};
+  private readonly choices: Map<string, Promise<string>>;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    private readonly cache: KernelCache | null,
+    private readonly cacheKey: string,
+    opts: KernelChooserOptions,
+  ) {
+    this.fuse = opts.fuse ?? true;
+    this.forced = opts.force ?? null;
+    let choices = opts.fresh ? new Map<string, Promise<string>>() : known.get(cacheKey);
+    if (!choices) known.set(cacheKey, (choices = new Map()));
+    this.choices = choices;
+  }
+
+  static async create(ctx: GpuContext, opts: KernelChooserOptions = {}): Promise<KernelChooser> {
+    const a = ctx.adapter;
+    const cacheKey = JSON.stringify([a.runtime, a.vendor, a.architecture, a.device, a.description,
+      fingerprint(shaders.matmul + shaders.matmulSubgroups + shaders.biasGrad)]);
+    const cache = opts.cache === undefined ? await defaultKernelCache() : opts.cache;
+    const chooser = new KernelChooser(ctx, cache, cacheKey, opts);
+    if (cache && !opts.force && !opts.fresh) {
+      const stored = await cache.load(cacheKey).catch((): KernelChoices => ({}));
+      for (const [problem, variant] of Object.entries(stored)) {
+        if (!chooser.choices.has(problem)) chooser.choices.set(problem, Promise.resolve(variant));
+      }
+    }
+    return chooser;
+  }
+
+  /** The variant for this matmul: forced, known, or from a trial now. */
+  async matmul(dims: MatmulDims, epilogue: MatmulEpilogue): Promise<MatmulVariant> {
+    const problem = matmulProblemKey(dims, epilogue);
+    const variant = this.forced
+      ? resolveMatmulVariant(this.forced, dims)
+      : ((await this.choose(problem, () => trialMatmul(this.ctx, dims, epilogue.kind, epilogue.kind === 'sgd' && !!epilogue.bias, this.trials))) as MatmulVariant);
+    this.summaryMatmul[problem] = variant;
+    return variant;
+  }
+
+  /** The variant of a bias gradient (column sums of an (M, N) dz). */
+  async biasGrad(M: number, N: number): Promise<BiasGradVariant> {
+    const problem = `bias ${M}x${N}`;
+    const variant = (await this.choose(problem, () => trialBiasGrad(this.ctx, M, N, this.trials))) as BiasGradVariant;
+    this.summaryBias[problem] = variant;
+    return variant;
+  }
+
+  summary(): KernelSummary {
+    return { fuse: this.fuse, forced: this.forced, matmul: { ...this.summaryMatmul }, biasGrad: { ...this.summaryBias } };
+  }
+
+  private choose(problem: string, trial: () => Promise<string>): Promise<string> {
+    let choice = this.choices.get(problem);
+    if (!choice) {
+      // One trial at a time: two timed at once would slow each other down.
+      choice = trialQueue.then(trial);
+      trialQueue = choice.catch(() => {});
+      this.choices.set(problem, choice);
+      // A failed trial is not remembered: the next request tries again (and fails the same way
+      // if the adapter really cannot run any variant correctly).
+      void choice.then(() => this.persist(), () => this.choices.delete(problem));
+    }
+    return choice;
+  }
+
+  private async persist(): Promise<void> {
+    if (!this.cache) return;
+    const settled = await Promise.allSettled([...this.choices].map(async ([problem, choice]) => [problem, await choice] as const));
+    const entries: KernelChoices = {};
+    for (const s of settled) if (s.status === 'fulfilled') entries[s.value[0]] = s.value[1];
+    await this.cache.save(this.cacheKey, entries).catch(() => {});
+  }
+}

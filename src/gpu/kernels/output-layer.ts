@@ -1,0 +1,83 @@
+// The output layer's whole step in one workgroup (shaders/output_layer.wgsl): its forward pass,
+// the loss, the metrics, the delta of the layer below and its own SGD update. CPU twin: the
+// composition of matmulCpu, logSoftmaxNllCpu or squaredErrorCpu, stepMetricsCpu,
+// sigmoidBackwardCpu, biasGradCpu and sgdUpdateCpu. h is (B,H), W (C,H), b (C), labels (B) u32,
+// dzPrev (B,H).
+import type { GpuContext } from '../context.ts';
+import { makeDispatch, type Dispatch } from '../dispatch.ts';
+import { shaders, wgslConst } from '../shaders.ts';
+import type { RunRecord } from './metrics.ts';
+import type { SgdParams } from './sgd.ts';
+
+/** 'nll': linear output, log-softmax + mean NLL (the MNIST MLP). 'squared': sigmoid output,
+ * summed squared error against one-hot targets (the notebook's toy network). */
+export type LossKind = 'nll' | 'squared';
+
+const MAX_LOGITS = wgslConst(shaders.outputLayer, 'MAX_LOGITS');
+
+/** Whether a batch of B rows and C classes fits the kernel's one workgroup. */
+export const outputLayerFits = (B: number, C: number): boolean => B * C <= MAX_LOGITS;
+
+export interface OutputLayerBuffers {
+  h: GPUBuffer;
+  weight: GPUBuffer;
+  bias: GPUBuffer;
+  labels: GPUBuffer;
+  record: RunRecord;
+}
+
+/** A training step's part: the update, and the delta of the layer below when h is a sigmoid's
+ * output (null when h is the network's input). */
+export interface OutputLayerTraining {
+  sgd: SgdParams;
+  velWeight: GPUBuffer | null;
+  velBias: GPUBuffer | null;
+  dzPrev: GPUBuffer | null;
+}
+
+export interface OutputLayerShape {
+  B: number;
+  H: number;
+  C: number;
+  loss: LossKind;
+  /** null: evaluation (forward, loss, metrics). */
+  train: OutputLayerTraining | null;
+  /** Record each row's argmax as the prediction of sample step * batchStride + r. */
+  predict?: { batchStride: number };
+}
+
+export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p: OutputLayerShape): Dispatch {
+  const { B, H, C, loss, train } = p;
+  if (!(B > 0 && H > 0 && C > 0)) throw new RangeError(`outputLayer: B, H and C must be positive, got ${B}, ${H}, ${C}`);
+  if (!outputLayerFits(B, C)) throw new RangeError(`outputLayer: ${B} rows x ${C} classes exceed its ${MAX_LOGITS} logits`);
+  if (p.predict && bufs.record.samples === 0) throw new Error('outputLayer: predictions need a record with sample slots');
+  const { layout } = bufs.record;
+  const params = new DataView(new ArrayBuffer(48));
+  params.setUint32(0, B, true);
+  params.setUint32(4, H, true);
+  params.setUint32(8, C, true);
+  params.setFloat32(12, loss === 'nll' ? 1 / B : 1, true);
+  // The step's loss: the batch mean for 'nll' (what the notebook logs), the batch sum for
+  // 'squared' (the notebook's sum_error adds every row's error).
+  params.setFloat32(16, loss === 'nll' ? 1 / B : 1, true);
+  params.setUint32(20, layout.losses, true);
+  params.setUint32(24, layout.correct, true);
+  params.setUint32(28, layout.predictions, true);
+  params.setUint32(32, p.predict?.batchStride ?? 0, true);
+  const velWeight = train?.sgd.velocityBinding('output layer weight', train.velWeight, C * H) ?? null;
+  const velBias = train?.sgd.velocityBinding('output layer bias', train.velBias, C) ?? null;
+  const pipeline = ctx.pipeline(shaders.outputLayer, 'output_layer', {
+    LOSS_SQUARED: Number(loss === 'squared'),
+    TRAIN: Number(!!train),
+    PREV_SIGMOID: Number(!!train?.dzPrev),
+    HAS_VELOCITY: Number(!!velWeight),
+    PREDICT: Number(!!p.predict),
+  });
+  const macs = B * C * H * (train ? (train.dzPrev ? 3 : 2) : 1);
+  const label = `output_layer ${B}x${C}x${H} ${loss}${train ? ' +backward+sgd' : ''}${p.predict ? ' +predictions' : ''}`;
+  return makeDispatch(ctx, label, pipeline, [
+    ctx.uniform('output_layer params', params), bufs.h, bufs.weight, bufs.bias, bufs.labels, bufs.record.buffer,
+    train?.dzPrev ?? ctx.unusedStorage(0), velWeight ?? ctx.unusedStorage(1), velBias ?? ctx.unusedStorage(2),
+    train ? train.sgd.buffer : ctx.uniformPlaceholder,
+  ], [1], { flops: 2 * macs + 8 * B * C, bytes: 4 * (B * H * (train?.dzPrev ? 2 : 1) + C * H * (train ? (velWeight ? 4 : 2) : 1) + 3 * B) });
+}

@@ -1,0 +1,82 @@
+import { describe, it } from 'vitest';
+import { outputLayerCpu, type SgdOptions } from '../../src/reference/kernels.ts';
+import { TOLERANCES } from '../../src/reference/tolerance.ts';
+import { recordLayout } from '../../src/gpu/kernels/metrics.ts';
+import { outputLayerDispatch, type LossKind } from '../../src/gpu/kernels/output-layer.ts';
+import { SgdParams } from '../../src/gpu/kernels/sgd.ts';
+import { createRng } from '../../src/data/prng.ts';
+import { randomArray, useGpu } from './gpu-suite.ts';
+import { checkKernel, WorstErrors } from './kernel-check.ts';
+
+// The output layer's one-workgroup step against the composition of the CPU twins. Shapes: the
+// MNIST MLP's last layer at batch 32 and at the test set's ragged 16, the toy network's 2-2 at
+// batch 1, a layer fed by the input itself (no delta below), and 307 x 10, next to the kernel's
+// 3,072-logit limit. H sums (the logits, dz W) and B sums (dW, db) are f32 against float64, as in
+// a matmul; the loss and softmax carry exp/log as in the log-softmax kernel.
+const CASES: { B: number; H: number; C: number; loss: LossKind; prevSigmoid: boolean; sgd: SgdOptions | null }[] = [
+  { B: 32, H: 256, C: 10, loss: 'nll', prevSigmoid: true, sgd: { lr: 0.5 } },
+  { B: 16, H: 256, C: 10, loss: 'nll', prevSigmoid: true, sgd: null },
+  { B: 7, H: 33, C: 10, loss: 'nll', prevSigmoid: true, sgd: { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true } },
+  { B: 1, H: 2, C: 2, loss: 'squared', prevSigmoid: true, sgd: { lr: 0.4 } },
+  { B: 5, H: 784, C: 10, loss: 'nll', prevSigmoid: false, sgd: { lr: 0.5 } },
+  { B: 307, H: 20, C: 10, loss: 'nll', prevSigmoid: true, sgd: { lr: 0.5, momentum: 0.5 } },
+  { B: 9, H: 12, C: 3, loss: 'squared', prevSigmoid: true, sgd: null },
+];
+
+describe('output-layer kernel vs outputLayerCpu', () => {
+  const gpu = useGpu();
+
+  it('forward, loss, metrics, predictions; and the delta below and the update when training', async () => {
+    const ctx = gpu();
+    const worst = new WorstErrors();
+    for (const { B, H, C, loss, prevSigmoid, sgd: opts } of CASES) {
+      const rng = createRng(B * 1000 + H + C);
+      // h as a sigmoid layer's output in (0, 1); logits large enough to make the softmax uneven.
+      const h = Float32Array.from({ length: B * H }, () => rng.next());
+      const W = randomArray(C * H, 3 * H + C, 4 / Math.sqrt(H));
+      const b = randomArray(C, 5 * C, 0.5);
+      const labels = Uint32Array.from({ length: B }, () => rng.int(C));
+      const velW = opts?.momentum ? new Float32Array(C * H) : null;
+      const velB = opts?.momentum ? new Float32Array(C) : null;
+      const steps = 2;
+      const layout = recordLayout(steps);
+      const record = new Uint32Array(layout.predictions + steps * B);
+      record[0] = 1; // the second step's slot: the record is written at the counter
+      const sgd = opts ? SgdParams.create(ctx, opts) : null;
+      const what = `output_layer B=${B} H=${H} C=${C} ${loss}${opts ? ` ${JSON.stringify(opts)}` : ' (evaluation)'}`;
+      const Wref = W.slice();
+      const bref = b.slice();
+      worst.add(await checkKernel(ctx, {
+        what,
+        buffers: {
+          h, W: W.slice(), b: b.slice(), labels, record, dzPrev: B * H,
+          ...(velW ? { velW: velW.slice(), velB: velB!.slice() } : {}),
+        },
+        dispatches: (bufs) => outputLayerDispatch(ctx, {
+          h: bufs.h, weight: bufs.W, bias: bufs.b, labels: bufs.labels, record: { buffer: bufs.record, steps, samples: steps * B, layout },
+        }, {
+          B, H, C, loss, predict: { batchStride: B },
+          train: sgd && { sgd, velWeight: bufs.velW ?? null, velBias: bufs.velB ?? null, dzPrev: prevSigmoid ? bufs.dzPrev : null },
+        }),
+        expect: () => {
+          const ref = outputLayerCpu(h, Wref, bref, labels, { B, H, C, loss, prevSigmoid }, opts && { opts, velW, velB });
+          const tol = TOLERANCES.matmul;
+          return {
+            record: [
+              // The counter moved on from slot 1, where the step's figures went.
+              { ref: Uint32Array.of(2), tol: TOLERANCES.exact },
+              { ref: [ref.loss], offset: layout.losses + 1, tol: loss === 'nll' ? TOLERANCES.nllRowLoss : TOLERANCES.squaredErrorLoss },
+              { ref: Uint32Array.of(ref.correct), offset: layout.correct + 1, tol: TOLERANCES.exact },
+              { ref: ref.argmax, offset: layout.predictions + B, tol: TOLERANCES.exact },
+            ],
+            ...(opts ? { W: { ref: Wref, tol }, b: { ref: bref, tol } } : {}),
+            ...(ref.dzPrev ? { dzPrev: { ref: ref.dzPrev, tol } } : {}),
+            ...(velW ? { velW: { ref: velW, tol }, velB: { ref: velB!, tol } } : {}),
+          };
+        },
+      }));
+      if (sgd) ctx.destroyBuffer(sgd.buffer);
+    }
+    worst.log('output_layer');
+  });
+});

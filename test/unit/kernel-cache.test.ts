@@ -1,0 +1,50 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { nodeKernelCache } from '../../src/gpu/kernel-cache-node.ts';
+import { fingerprint } from '../../src/gpu/kernel-cache.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'kernel-cache-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const saved = process.env.WEBGPU_TRAINER_CACHE_DIR;
+afterEach(() => {
+  if (saved === undefined) delete process.env.WEBGPU_TRAINER_CACHE_DIR;
+  else process.env.WEBGPU_TRAINER_CACHE_DIR = saved;
+});
+
+describe('the kernel-choice cache in Node', () => {
+  it('keeps each adapter key apart in one JSON file in $WEBGPU_TRAINER_CACHE_DIR', async () => {
+    process.env.WEBGPU_TRAINER_CACHE_DIR = join(dir, 'a');
+    const cache = nodeKernelCache()!;
+    expect(cache.where).toBe(join(dir, 'a', 'kernel-choices.json'));
+    expect(await cache.load('gpu-1')).toEqual({});
+    await cache.save('gpu-1', { '32x512x784 B^T bias-sigmoid': 'skinny' });
+    await cache.save('gpu-2', { '32x512x784 B^T bias-sigmoid': 'tiled' });
+    expect(await nodeKernelCache()!.load('gpu-1')).toEqual({ '32x512x784 B^T bias-sigmoid': 'skinny' });
+    expect(JSON.parse(readFileSync(cache.where, 'utf8'))).toEqual({
+      'gpu-1': { '32x512x784 B^T bias-sigmoid': 'skinny' },
+      'gpu-2': { '32x512x784 B^T bias-sigmoid': 'tiled' },
+    });
+  });
+
+  it('reads a corrupt file as empty and replaces it on the next save', async () => {
+    process.env.WEBGPU_TRAINER_CACHE_DIR = join(dir, 'b');
+    const cache = nodeKernelCache()!;
+    await cache.save('gpu', { p: 'naive' });
+    writeFileSync(cache.where, '{ not json');
+    expect(await cache.load('gpu')).toEqual({});
+    await cache.save('gpu', { p: 'vec4' });
+    expect(await cache.load('gpu')).toEqual({ p: 'vec4' });
+  });
+
+  it('is off with WEBGPU_TRAINER_CACHE_DIR=off', () => {
+    process.env.WEBGPU_TRAINER_CACHE_DIR = 'off';
+    expect(nodeKernelCache()).toBeNull();
+  });
+
+  it('fingerprints the kernels\' source: any edit changes the key', () => {
+    expect(fingerprint('fn main() {}')).toMatch(/^[0-9a-f]{8}$/);
+    expect(fingerprint('fn main() {}')).not.toBe(fingerprint('fn main() { }'));
+  });
+});
