@@ -7,3 +7,4 @@ const nodeOnly = (): never => {
 };
 
 export const requestNodeAdapter: typeof NodeGpu.requestNodeAdapter = nodeOnly;
+export const exposeNavigatorGpu: typeof NodeGpu.exposeNavigatorGpu = nodeOnly;

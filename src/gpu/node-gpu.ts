@@ -32,3 +32,15 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions, help
   held.add(gpu);
   return { adapter, release: () => void held.delete(gpu) };
 }
+
+/** Gives Node a `navigator.gpu` (Node 20 has no navigator) for libraries that look for WebGPU
+ * there, such as TensorFlow.js's WebGPU backend when it is imported. Called after
+ * requestNodeAdapter, the new Dawn instance sees the same Vulkan driver (VK_ICD_FILENAMES). */
+export async function exposeNavigatorGpu(): Promise<void> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return;
+  // Held by the navigator for the life of the process.
+  const gpu = (await import('webgpu')).create([]);
+  if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+}
