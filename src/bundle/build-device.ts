@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { build, type Plugin } from 'esbuild';
@@ -64,12 +64,8 @@ const run = (cmd: string, args: string[], cwd?: string): string => {
 };
 
 async function listFiles(dir: string): Promise<{ path: string; bytes: number }[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = await Promise.all(entries.filter((e) => e.isFile()).map(async (e) => {
-    const path = join(e.parentPath, e.name);
-    return { path: relative(dir, path), bytes: (await stat(path)).size };
-  }));
-  return files.sort((a, b) => b.bytes - a.bytes);
+  const stats = await Promise.all((await readdir(dir, { recursive: true })).map(async (path) => ({ path, st: await stat(join(dir, path)) })));
+  return stats.filter((f) => f.st.isFile()).map((f) => ({ path: f.path, bytes: f.st.size })).sort((a, b) => b.bytes - a.bytes);
 }
 
 /** Debian's packages unpacked: their shared libraries into `libDir`, their copyright files into
