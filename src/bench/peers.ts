@@ -91,7 +91,7 @@ export class TfjsMlp {
 
   /** The current parameters in PyTorch's layout. */
   async weights(sizes: readonly number[]): Promise<Mlp> {
-    const mlp = initMlp(sizes, 0);
+    const mlp = initMlp(sizes, 0); // for its shapes: every value is overwritten
     for (const [i, l] of mlp.layers.entries()) {
       const wT = this.tf.transpose(this.params[i].w);
       l.weight.set(await wT.data());
