@@ -119,6 +119,19 @@ export function renderMarkdown(r: BenchResult): string {
           d.breakEvenEpochs === null ? 'never' : f(d.breakEvenEpochs, 1), `${d.ringSlots} (${f(d.ringBytes / 1e6, 2)})`]),
       ), '', `**Conclusion** (${r.data.epochs} epochs, the recipe's): ${r.data.conclusion}`, '');
   }
+  if (r.peers) {
+    const p = r.peers;
+    lines.push('## 7. Peers: TensorFlow.js (WebGPU backend) training the same network', '',
+      `${p.versions} on ${p.tfjsAdapter.vendor} / ${p.tfjsAdapter.architecture}${p.sameAdapter ? ' (the same adapter)' : ' (**another adapter**)'}: ` +
+      'a hand-written loop (tf.variable weights from our initial values, matMul + add + sigmoid, tf.losses.softmaxCrossEntropy, ' +
+      'tf.train.sgd minimize), data resident as tensors and sliced per batch, lr 0.5. Both trainers run intervals of the same ' +
+      'steps ending in one loss read-back, in interleaved rounds; ours / tfjs is the median of the rounds\' ratios. Validated ' +
+      'first: two tfjs steps from the same weights and batch against the CPU reference.', '', table(
+        ['batch', 'steps per read-back', 'ours ms/step', 'ours samples/s', 'tfjs ms/step', 'tfjs samples/s', 'ours / tfjs', 'rounds'],
+        p.rows.map((x) => [String(x.batch), String(x.stepsPerReadback), f(x.oursStepMs, 3), f(x.oursSamplesPerSec, 0), f(x.tfjsStepMs, 3),
+          f(x.tfjsSamplesPerSec, 0), `${f(x.oursOverTfjs)}x`, String(x.timings.ours.repeats)]),
+      ), '');
+  }
   if (r.targets.length) {
     lines.push('## Targets', '', table(['target', 'measured', 'holds'],
       r.targets.map((t) => [t.name, t.measured, t.holds === null ? 'n/a (CPU adapter)' : t.holds ? 'yes' : '**no**'])), '');

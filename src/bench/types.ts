@@ -6,7 +6,7 @@ import type { KernelSummary, Trial } from '../gpu/kernel-choice.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Timing } from './timing.ts';
 
-export const BENCH_SECTIONS = ['ceiling', 'matmul', 'training', 'cpu', 'toy', 'data'] as const;
+export const BENCH_SECTIONS = ['ceiling', 'matmul', 'training', 'cpu', 'toy', 'data', 'peers'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** What the benchmark asks of the device beyond training: per-dispatch GPU time (section 3's
@@ -192,6 +192,32 @@ export interface DataRow {
   timings: { upload: Timing; once: Timing; stream: Timing };
 }
 
+/** Section 7: this trainer and TensorFlow.js (WebGPU backend) training the same network at the
+ * same batch size and lr on the same adapter, timed in interleaved rounds. */
+export interface PeerRow {
+  batch: number;
+  /** Steps per timed interval; each interval ends in one loss read-back, in both trainers. */
+  stepsPerReadback: number;
+  oursStepMs: number;
+  tfjsStepMs: number;
+  oursSamplesPerSec: number;
+  tfjsSamplesPerSec: number;
+  /** Our samples/s over tfjs's: median over rounds of (tfjs time / our time) per interval. */
+  oursOverTfjs: number;
+  /** Per interval of stepsPerReadback steps. */
+  timings: { ours: Timing; tfjs: Timing };
+}
+
+export interface PeersResult {
+  /** e.g. "tfjs 4.22.0, tfjs-backend-webgpu 4.22.0". */
+  versions: string;
+  /** The adapter tfjs's WebGPU backend chose, as it reports it. */
+  tfjsAdapter: { vendor: string; architecture: string };
+  /** Its vendor and architecture equal this bench's adapter's. */
+  sameAdapter: boolean;
+  rows: PeerRow[];
+}
+
 export interface TargetCheck {
   name: string;
   target: string;
@@ -229,6 +255,7 @@ export interface BenchResult {
   /** The training step's kernels: the variant chosen for each matmul shape, and the trials
    * (run fresh, ignoring any cache) that chose them. */
   kernelChoice: (KernelSummary & { trials: Trial[] }) | null;
+  peers: PeersResult | null;
   targets: TargetCheck[];
   notes: string[];
   totalSeconds: number;

@@ -271,9 +271,9 @@ async function requestAdapter(options: GPURequestAdapterOptions): Promise<Adapte
     if (!gpu) throw new GpuUnavailableError(browserHelp);
     return { adapter: await gpu.requestAdapter(options), runtime: 'browser', release: () => {} };
   }
-  // A variable specifier keeps bundlers from pulling the native addon into browser builds.
-  const nodeEntry = './node-gpu.ts';
-  const { requestNodeAdapter } = (await import(/* @vite-ignore */ nodeEntry)) as typeof import('./node-gpu.ts');
+  // '#node-gpu' (package.json "imports") is node-gpu.ts under Node's resolution (Node, Vitest's
+  // Node projects, the esbuild device bundle) and a stub in browser builds: no native addon there.
+  const { requestNodeAdapter } = await import('#node-gpu');
   return { ...(await requestNodeAdapter(options, nodeHelp)), runtime: 'node' };
 }
 

@@ -1,6 +1,6 @@
 // Where the per-shape kernel choices of src/gpu/kernel-choice.ts persist, so the second run on an
 // adapter starts without trials: IndexedDB in a page or worker (idb-keyval), a JSON file in the
-// user's cache directory in Node (kernel-cache-node.ts). Entries are keyed by the adapter and a
+// user's cache directory in Node (nodeKernelCache in node-gpu.ts). Entries are keyed by the adapter and a
 // hash of the kernels' source, so a driver change or an edited kernel starts afresh.
 import { get, set } from 'idb-keyval';
 
@@ -26,9 +26,7 @@ const idbCache: KernelCache = {
 /** The cache for this environment; null where it is turned off (Node: WEBGPU_TRAINER_CACHE_DIR=off). */
 export async function defaultKernelCache(): Promise<KernelCache | null> {
   if (inBrowser()) return typeof indexedDB === 'undefined' ? null : idbCache;
-  // A variable specifier keeps bundlers from pulling node:fs into browser builds.
-  const nodeEntry = './kernel-cache-node.ts';
-  const { nodeKernelCache } = (await import(/* @vite-ignore */ nodeEntry)) as typeof import('./kernel-cache-node.ts');
+  const { nodeKernelCache } = await import('#node-gpu');
   return nodeKernelCache();
 }
 

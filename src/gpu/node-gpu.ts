@@ -1,6 +1,12 @@
-// Dawn in Node. Kept apart from context.ts so browser bundles never see the native addon.
+// What src/gpu needs from Node: Dawn (npm webgpu), and the file that caches kernel choices. Kept
+// apart from context.ts and kernel-cache.ts (reached through '#node-gpu', package.json "imports")
+// so browser bundles never see the native addon or node:fs.
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { GpuUnavailableError } from './errors.ts';
+import type { KernelCache, KernelChoices } from './kernel-cache.ts';
 
 const swiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -31,4 +37,47 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions, help
   }
   held.add(gpu);
   return { adapter, release: () => void held.delete(gpu) };
+}
+
+/** Gives Node a `navigator.gpu` (Node 20 has no navigator) for libraries that look for WebGPU
+ * there, such as TensorFlow.js's WebGPU backend when it is imported. Called after
+ * requestNodeAdapter, the new Dawn instance sees the same Vulkan driver (VK_ICD_FILENAMES). */
+export async function exposeNavigatorGpu(): Promise<void> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return;
+  // Held by the navigator for the life of the process.
+  const gpu = (await import('webgpu')).create([]);
+  if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+}
+
+// The kernel-choice cache in Node (kernel-cache.ts): one JSON file, $WEBGPU_TRAINER_CACHE_DIR (or
+// $XDG_CACHE_HOME/webgpu-mnist-trainer, or ~/.cache/webgpu-mnist-trainer)/kernel-choices.json,
+// replaced atomically. WEBGPU_TRAINER_CACHE_DIR=off turns it off. A file that cannot be read or
+// parsed counts as empty: losing it costs one trial per shape, never a run.
+export function nodeKernelCache(): KernelCache | null {
+  const env = process.env.WEBGPU_TRAINER_CACHE_DIR;
+  if (env === 'off') return null;
+  const dir = env || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'webgpu-mnist-trainer');
+  const file = join(dir, 'kernel-choices.json');
+  const readAll = async (): Promise<Record<string, KernelChoices>> => {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, KernelChoices>) : {};
+    } catch {
+      return {};
+    }
+  };
+  return {
+    where: file,
+    load: async (key) => (await readAll())[key] ?? {},
+    async save(key, choices) {
+      const all = await readAll();
+      all[key] = choices;
+      await mkdir(dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, `${JSON.stringify(all, null, 2)}\n`);
+      await rename(tmp, file);
+    },
+  };
 }

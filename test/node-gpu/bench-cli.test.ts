@@ -1,6 +1,7 @@
 // `npm run bench` end to end in its smallest form (--quick --runtime node, one repeat, batch 4,
-// the vec4 matmul, the notebook's toy network): checks the files it writes and their structure —
-// validation passed, adapter info, every section present — never its speed.
+// the vec4 matmul, the notebook's toy network, TensorFlow.js as the peer): checks the files it
+// writes and their structure — validation passed, adapter info, every section present — never
+// its speed.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ const TINY = ['--quick', '--runtime', 'node', '--repeats', '1', '--batches', '4'
 
 describe('bench CLI', () => {
   it('a tiny quick run in Node validates, times and writes the JSON and Markdown', async () => {
-    const { code, err } = await cli(...TINY, '--sections', 'ceiling,matmul,training,cpu,toy');
+    const { code, err } = await cli(...TINY, '--sections', 'ceiling,matmul,training,cpu,toy,peers');
     expect(err).toEqual([]);
     expect(code).toBe(0);
     const files = readdirSync(dir);
@@ -70,12 +71,15 @@ describe('bench CLI', () => {
     expect(r.cpuReference).toHaveLength(1);
     expect(r.cpuReference[0].gpuSpeedup).toBeGreaterThan(0);
     expect(r.toy?.rows.map((x) => x.network)).toEqual(['2-2-2 (notebook)']);
+    expect(r.peers?.sameAdapter).toBe(true);
+    expect(r.peers?.rows.map((p) => [p.batch, p.stepsPerReadback])).toEqual([[4, 2]]);
+    expect(r.peers!.rows[0].oursOverTfjs).toBeGreaterThan(0);
     expect(r.targets.length).toBeGreaterThanOrEqual(2);
     for (const target of r.targets) expect(typeof target.holds).toBe('boolean');
 
     const md = readFileSync(join(dir, json!.replace(/\.json$/, '.md')), 'utf8');
     for (const heading of ['## 1. Adapter ceiling', '## 2. Matmul', '## 3. Training step', '## 4. GPU vs the CPU reference',
-      '## 5. Toy network', '## Targets']) {
+      '## 5. Toy network', '## 7. Peers: TensorFlow.js', '## Targets']) {
       expect(md).toContain(heading);
     }
     expect(md).toContain('isFallbackAdapter');

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { nodeKernelCache } from '../../src/gpu/kernel-cache-node.ts';
+import { nodeKernelCache } from '../../src/gpu/node-gpu.ts';
 import { fingerprint } from '../../src/gpu/kernel-cache.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kernel-cache-'));
