@@ -2,7 +2,7 @@
 // then times it (warm-up excluded, medians of repeats), in headless Chromium through Playwright
 // (default) or in Node through Dawn (--runtime node), and writes
 // bench/results/<date>-<adapter>.json and a Markdown table beside it.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,9 @@ import { BENCH_SECTIONS, type BenchOptions, type BenchResult, type BenchSection 
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { BenchWindow } from '../headless/bench-page.ts';
+import { writeFileAtomic } from '../node/files.ts';
 import { configureProgram, runIfMain, parseChoice, parseInteger, runCommand, type CliIo } from './common.ts';
+import { checkOutputDir } from './paths.ts';
 
 function buildProgram(io: CliIo): Command {
   return configureProgram(new Command('bench'), io)
@@ -88,6 +90,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const o = program.opts<RawOptions>();
   const runtime = parseChoice('--runtime', o.runtime, ['browser', 'node'] as const);
   const options = benchOptionsFrom(o);
+  await checkOutputDir('--out', o.out);
   const host = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown', loadAverage: loadavg() };
   io.out(`bench: ${options.quick ? 'quick' : 'full'} run in ${runtime === 'browser' ? 'headless Chromium' : 'Node (Dawn)'}, ` +
@@ -101,8 +104,8 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   await mkdir(o.out, { recursive: true });
   const base = join(o.out, resultSlug(result));
   const markdown = renderMarkdown(result);
-  await writeFile(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
-  await writeFile(`${base}.md`, `${markdown}\n`);
+  await writeFileAtomic(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
+  await writeFileAtomic(`${base}.md`, `${markdown}\n`);
   io.out(markdown);
   io.out(`wrote ${base}.json and ${base}.md`);
   if (!result.validation.passed) {

@@ -2,7 +2,7 @@
 // settings of the notebook's 784-512-256-10 network through the same trainer as `npm run train`,
 // resumably (results.json is rewritten after every run, and a finished run is never repeated),
 // optionally with successive halving, and writes results.md and accuracy.svg beside it.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { MnistData } from '../data/mnist.ts';
@@ -17,6 +17,8 @@ import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo
 import { createReporter, type Reporter } from './reporter.ts';
 import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from '../docs/sweep-report.ts';
 import { textTable } from '../docs/tables.ts';
+import { writeFileAtomic } from '../node/files.ts';
+import { checkOutputDir } from './paths.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -69,16 +71,10 @@ async function readResults(file: string, halving: HalvingOptions | null): Promis
   return parsed;
 }
 
-/** Written to a temporary file and renamed, so an interrupted sweep never leaves half a file. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await writeFile(`${file}.tmp`, text);
-  await rename(`${file}.tmp`, file);
-}
-
 async function writeOutputs(dir: string, results: SweepResults): Promise<void> {
-  await writeAtomically(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
-  await writeAtomically(join(dir, 'results.md'), renderSweepMarkdown(results));
-  if (results.runs.length) await writeAtomically(join(dir, 'accuracy.svg'), await renderAccuracySvg(results));
+  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  await writeFileAtomic(join(dir, 'results.md'), renderSweepMarkdown(results));
+  if (results.runs.length) await writeFileAtomic(join(dir, 'accuracy.svg'), await renderAccuracySvg(results));
 }
 
 /** The `top` best finished configurations of the sweep in `dir`, as list entries, with that
@@ -136,7 +132,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   if (o.readme) {
     const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null)));
     const readme = await readFile('README.md', 'utf8');
-    await writeFile('README.md', replaceReadmeResults(readme, renderReadmeResults(notebook, tuned)));
+    await writeFileAtomic('README.md', replaceReadmeResults(readme, renderReadmeResults(notebook, tuned)));
     io.out(`rewrote the results table of README.md from ${README_SWEEPS.notebook} and ${README_SWEEPS.tuned}`);
     return 0;
   }
@@ -144,6 +140,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     const file = join(o.out, 'results.json');
     const results = await readResults(file, null);
     if (!results.runs.length) fail(`--report-only: no runs in ${file}`);
+    await checkOutputDir('--out', o.out);
     await writeOutputs(o.out, results);
     io.out(`${textTable(sweepTable(results))}\nwrote ${join(o.out, 'results.md')} and accuracy.svg from ${file}`);
     return 0;
@@ -152,6 +149,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     fail('nothing to sweep: give --grid key=values (e.g. --grid lr=0.5,1,2), --list FILE.json or --from DIR');
   }
   if (o.list && o.from) fail('--list and --from both give the configurations: choose one');
+  if (!o.dryRun) await checkOutputDir('--out', o.out);
   const file = join(o.out, 'results.json');
   const previous = await readResults(file, halving);
   let plan: PlannedRun[];

@@ -1,7 +1,6 @@
 // `npm run train`: the main job. Trains the MNIST MLP (default: the notebook's recipe on the
 // embedded MNIST) with the WebGPU trainer in headless Chrome/Chromium (default) or in Node
 // through Dawn (--runtime node), or on the CPU reference (--device cpu).
-import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { loadMnist } from '../data/mnist-node.ts';
 import type { Mlp } from '../reference/mlp.ts';
@@ -18,6 +17,8 @@ import {
   runCommand,
   type CliIo,
 } from './common.ts';
+import { writeFileAtomic } from '../node/files.ts';
+import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
@@ -85,12 +86,7 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
 }
 
 export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    fail(`--init cannot read ${JSON.stringify(file)}: ${(e as Error).message}`);
-  }
+  const bytes = await readInput('--init', file);
   try {
     return decodeSafetensors(bytes, sizes, file);
   } catch (e) {
@@ -113,6 +109,9 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
+  checkDistinct([['--save', o.save], ['--json', o.json]]);
+  if (o.save) await checkOutputFile('--save', o.save);
+  if (o.json) await checkOutputFile('--json', o.json);
   const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
   try {
     config = validateConfig(partial, { trainCount: data.train.count, testCount: data.test.count });
@@ -141,11 +140,11 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);
   }
   if (o.save) {
-    await writeFile(o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }));
+    await writeFileAtomic(o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }));
     io.out(`saved weights to ${o.save}${report.diverged ? ' (the last weights with a finite loss)' : ''}`);
   }
   if (o.json) {
-    await writeFile(o.json, `${JSON.stringify(report, null, 1)}\n`);
+    await writeFileAtomic(o.json, `${JSON.stringify(report, null, 1)}\n`);
     io.out(`wrote report to ${o.json}`);
   }
   return report.diverged ? 1 : 0;
