@@ -7,6 +7,7 @@ import type { Mlp } from '../reference/mlp.ts';
 import { ConfigError, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type TrainReport } from '../train/session.ts';
+import { DIVERGENCE_FACTOR } from '../train/trainer.ts';
 import {
   configureProgram,
   fail,
@@ -40,6 +41,7 @@ function buildProgram(io: CliIo): Command {
     .option('--no-shuffle', 'keep the training set in file order')
     .option('--log-interval <n>', 'a Train Epoch line every n batches', String(R.logInterval))
     .option('--readback-every <n>', 'steps per GPU submit between loss read-backs', String(R.readbackEvery))
+    .option('--no-divergence-stop', `train on when a read-back interval's mean loss explodes past ${DIVERGENCE_FACTOR} x ln(classes) while staying finite (NaN and Inf still stop the run)`)
     .option('--init <file>', 'start from these weights (.safetensors, PyTorch names fc1.weight ...)')
     .option('--save <file>', 'write the final weights (.safetensors)')
     .option('--json <file>', 'write a JSON report (config, adapter, per-step loss, per-epoch results)')
@@ -60,6 +62,7 @@ interface RawOptions extends RawTrainerOptions {
   shuffle: boolean;
   logInterval: string;
   readbackEvery: string;
+  divergenceStop: boolean;
   init?: string;
   save?: string;
   json?: string;
@@ -82,6 +85,7 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
     shuffle: o.shuffle,
     logInterval: parseInteger('--log-interval', o.logInterval, 1),
     readbackEvery: parseInteger('--readback-every', o.readbackEvery, 1),
+    divergenceStop: o.divergenceStop,
   };
 }
 

@@ -42,7 +42,7 @@ export class CpuTrainer implements Trainer {
       if (shouldStop()) return false;
       const s1 = Math.min(s0 + config.readbackEvery, steps);
       const backup = cloneMlp(this.mlp);
-      const losses = new Float32Array(s1 - s0);
+      let losses = new Float32Array(s1 - s0);
       const correct = new Uint32Array(s1 - s0);
       let samples = 0;
       for (let s = s0; s < s1; s++) {
@@ -54,15 +54,23 @@ export class CpuTrainer implements Trainer {
         losses[s - s0] = r.loss;
         correct[s - s0] = r.correct;
         samples += idx.length;
+        // Steps after a NaN are wasted: the chunk ends here and the epoch loop stops the run.
         if (!Number.isFinite(r.loss)) {
+          losses = losses.subarray(0, s - s0 + 1);
+          break;
+        }
+      }
+      try {
+        await onChunk({ firstStep: s0, losses, correct: correct.subarray(0, losses.length), samples });
+      } catch (e) {
+        if (e instanceof DivergenceError) {
           this.mlp.layers.forEach((l, i) => {
             l.weight.set(backup.layers[i].weight);
             l.bias.set(backup.layers[i].bias);
           });
-          throw new DivergenceError(plan.epoch, s, r.loss, plan.lr);
         }
+        throw e;
       }
-      await onChunk({ firstStep: s0, losses, correct, samples });
       // Yield so a browser tab or a progress bar can repaint between chunks.
       await new Promise((r) => setTimeout(r, 0));
     }

@@ -2,7 +2,7 @@
 // bytes (47 MB for the training images) and every batch is gathered on the GPU through the
 // epoch's shuffled index buffer, so a step costs no CPU work and no transfer. Steps are encoded
 // `readbackEvery` at a time into one submit; losses and correct counts accumulate on the GPU and
-// come back once per submit, which is also when NaN is caught.
+// come back once per submit, which is also when divergence is caught (trainer.ts).
 import { augmentSalt } from '../data/augment.ts';
 import type { MnistSplit } from '../data/mnist.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -123,16 +123,18 @@ export class GpuTrainer implements Trainer {
       const stats = await ctx.read(this.chunkStats, 2 * n * 4);
       const losses = new Float32Array(stats, 0, n);
       const correct = new Uint32Array(stats, n * 4, n);
-      const bad = losses.findIndex((l) => !Number.isFinite(l));
-      if (bad >= 0) {
-        const restore = ctx.device.createCommandEncoder();
-        params.forEach((p, i) => restore.copyBufferToBuffer(this.backups[i], 0, p, 0, p.size));
-        ctx.device.queue.submit([restore.finish()]);
-        await ctx.sync();
-        throw new DivergenceError(plan.epoch, s0 + bad, losses[bad], plan.lr);
-      }
       const samples = Math.min(s1 * B, set.split.count) - s0 * B;
-      await onChunk({ firstStep: s0, losses, correct, samples });
+      try {
+        await onChunk({ firstStep: s0, losses, correct, samples });
+      } catch (e) {
+        if (e instanceof DivergenceError) {
+          const restore = ctx.device.createCommandEncoder();
+          params.forEach((p, i) => restore.copyBufferToBuffer(this.backups[i], 0, p, 0, p.size));
+          ctx.device.queue.submit([restore.finish()]);
+          await ctx.sync();
+        }
+        throw e;
+      }
     }
     return true;
   }
