@@ -26,9 +26,12 @@ export class CpuTrainer implements Trainer {
     private readonly train: MnistSplit,
     private readonly test: MnistSplit,
     init: Mlp,
+    /** A checkpoint's momentum velocities (state_dict order); default zeros. */
+    velocities: Float32Array[] | null = null,
   ) {
     this.mlp = cloneMlp(init);
     this.opt = createOptimizerState(this.mlp, config.momentum);
+    velocities?.forEach((v, i) => this.opt.velocities![i].set(v));
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
@@ -38,7 +41,7 @@ export class CpuTrainer implements Trainer {
     const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
     const rowLen = this.mlp.sizes[0];
     const salt = config.augmentShift > 0 ? augmentSalt(config.seed, plan.epoch) : null;
-    for (let s0 = 0; s0 < steps; s0 += config.readbackEvery) {
+    for (let s0 = plan.startStep ?? 0; s0 < steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
       const s1 = Math.min(s0 + config.readbackEvery, steps);
       const backup = cloneMlp(this.mlp);
@@ -83,5 +86,9 @@ export class CpuTrainer implements Trainer {
 
   async weights(): Promise<Mlp> {
     return cloneMlp(this.mlp);
+  }
+
+  async optimizerState(): Promise<Float32Array[] | null> {
+    return this.opt.velocities?.map((v) => v.slice()) ?? null;
   }
 }

@@ -12,7 +12,7 @@ import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { createSgdHyper, writeSgdHyper } from '../gpu/kernels/sgd.ts';
 import { cloneMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
-import { createGpuModel, downloadParams, paramBuffers, type GpuModel } from './gpu-model.ts';
+import { createGpuModel, downloadParams, downloadVelocities, paramBuffers, uploadVelocities, type GpuModel } from './gpu-model.ts';
 import { chooseKernels, evalStepDispatches, trainStepDispatches, type KernelChoice, type Metrics } from './step.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
 
@@ -22,6 +22,8 @@ export interface GpuTrainerOptions {
   test: MnistSplit;
   /** Starting weights (from initMlp or a loaded file); copied to the GPU. */
   init: Mlp;
+  /** Starting momentum velocities (a checkpoint's), state_dict order; default zeros. */
+  velocities?: Float32Array[] | null;
   /** Force a matmul variant instead of the timed per-adapter trial. */
   matmul?: MatmulVariant;
   /** false: one kernel per operation, as the CPU reference (see KernelChoice.fuse). */
@@ -70,6 +72,7 @@ export class GpuTrainer implements Trainer {
     const B = config.batchSize;
     const kernels = await chooseKernels(ctx, opts.matmul, opts.fuse ?? true);
     const model = createGpuModel(ctx, init, B, config.momentum > 0);
+    if (opts.velocities) uploadVelocities(ctx, model, opts.velocities);
     const hyper = createSgdHyper(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];
     const upload = (split: MnistSplit, name: string, train: boolean): SplitOnGpu => {
@@ -104,10 +107,12 @@ export class GpuTrainer implements Trainer {
     const { ctx, trainSet: set, config } = this;
     const B = config.batchSize;
     ctx.write(set.order, plan.order);
-    ctx.write(set.metrics.counter, new Uint32Array([0, augmentSalt(config.seed, plan.epoch)]));
+    // The step counter places each step's loss and draws its augmentation: a resumed epoch starts it
+    // where the checkpoint stopped.
+    ctx.write(set.metrics.counter, new Uint32Array([plan.startStep ?? 0, augmentSalt(config.seed, plan.epoch)]));
     writeSgdHyper(ctx, this.hyper, sgdOptions(config, plan.lr));
     const params = paramBuffers(this.model);
-    for (let s0 = 0; s0 < set.steps; s0 += config.readbackEvery) {
+    for (let s0 = plan.startStep ?? 0; s0 < set.steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
       const s1 = Math.min(s0 + config.readbackEvery, set.steps);
       const enc = ctx.device.createCommandEncoder({ label: `epoch ${plan.epoch} steps ${s0}-${s1}` });
@@ -178,6 +183,10 @@ export class GpuTrainer implements Trainer {
 
   weights(): Promise<Mlp> {
     return downloadParams(this.ctx, this.model, cloneMlp(this.shape));
+  }
+
+  optimizerState(): Promise<Float32Array[] | null> {
+    return downloadVelocities(this.ctx, this.model);
   }
 
 }

@@ -12,6 +12,8 @@ export interface EpochPlan {
   /** Sample indices of the whole epoch, batch after batch. */
   order: Uint32Array;
   lr: number;
+  /** The first step to take (default 0; a resumed epoch starts where its checkpoint stopped). */
+  startStep?: number;
 }
 
 /** Losses and correct counts of consecutive steps, as read back from the trainer. */
@@ -30,12 +32,14 @@ export type Evaluation = MlpEvaluation;
 export interface Trainer {
   readonly device: 'gpu' | 'cpu';
   readonly adapter: AdapterSummary | null;
-  /** Runs one epoch; calls onChunk after every read-back (a chunk may end
+  /** Runs one epoch from plan.startStep; calls onChunk after every read-back (a chunk may end
    * early at a non-finite loss). When onChunk throws DivergenceError, the parameters are restored
    * to where they stood before that chunk and the error is rethrown. */
   runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean>;
   evaluate(): Promise<Evaluation>;
   weights(): Promise<Mlp>;
+  /** The momentum velocities in state_dict order (null without momentum), for checkpoints. */
+  optimizerState(): Promise<Float32Array[] | null>;
 }
 
 /** A read-back interval whose mean loss exceeds this many times ln(classes) has diverged. A
