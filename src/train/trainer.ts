@@ -111,10 +111,25 @@ export interface TrainEvents {
   onEpoch?(r: EpochResult): void | Promise<void>;
 }
 
-export interface TrainSummary {
-  epochs: EpochResult[];
-  /** Every step's batch loss, in order. */
+export type EpochRecord = Omit<EpochResult, 'predictions'>;
+
+/** Where a run stands, enough to continue it exactly (with the weights and the optimizer state):
+ * what a checkpoint holds besides tensors. */
+export interface TrainProgress {
+  /** The epoch in progress (0-based); config.epochs once the run is complete. */
+  epoch: number;
+  /** Steps of that epoch already taken. */
+  step: number;
+  /** Correct training predictions in those steps (for the epoch's train accuracy). */
+  epochCorrect: number;
+  /** Every step's batch loss since the start of the run, in order. */
   stepLosses: number[];
+  epochs: EpochRecord[];
+}
+
+export const startOfRun = (): TrainProgress => ({ epoch: 0, step: 0, epochCorrect: 0, stepLosses: [], epochs: [] });
+
+export interface TrainSummary extends TrainProgress {
   diverged: DivergenceError | null;
   stopped: boolean;
 }
@@ -123,12 +138,14 @@ export interface RunOptions {
   trainCount: number;
   /** Output width of the network, for the divergence bound; default MNIST's 10 digits. */
   classes?: number;
-  /** Epoch to start at (0-based), for resuming. */
-  startEpoch?: number;
+  /** Where to start (a checkpoint's progress); default: the beginning. */
+  from?: TrainProgress;
   /** Stop after this many epochs (default: config.epochs). The lr schedule still spans
    * config.epochs: a sweep's early rung sees exactly the first epochs of the full run. */
   endEpoch?: number;
   shouldStop?: () => boolean;
+  /** Called after every completed epoch, once onEpoch has returned, with the progress to save. */
+  onCheckpoint?: (p: TrainProgress) => void | Promise<void>;
 }
 
 export async function runTraining(
@@ -137,15 +154,18 @@ export async function runTraining(
   opts: RunOptions,
   events: TrainEvents = {},
 ): Promise<TrainSummary> {
-  const { trainCount, classes = 10, startEpoch = 0, shouldStop = () => false } = opts;
+  const { trainCount, classes = 10, shouldStop = () => false } = opts;
   const endEpoch = Math.min(opts.endEpoch ?? config.epochs, config.epochs);
   const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
-  const summary: TrainSummary = { epochs: [], stepLosses: [], diverged: null, stopped: false };
-  for (let epoch = startEpoch; epoch < endEpoch; epoch++) {
+  const from = opts.from ?? startOfRun();
+  const summary: TrainSummary = { ...from, stepLosses: [...from.stepLosses], epochs: [...from.epochs], diverged: null, stopped: false };
+  for (; summary.epoch < endEpoch; summary.epoch++, summary.step = 0, summary.epochCorrect = 0) {
+    const { epoch } = summary;
     const lr = lrAt(config, epoch);
     const order = epochOrder(trainCount, config.seed, epoch, config.shuffle);
-    let lossSum = 0;
-    let correct = 0;
+    // Summed in step order from the epoch's first loss, so a resumed epoch adds up exactly as an
+    // uninterrupted one.
+    let lossSum = summary.stepLosses.slice(summary.stepLosses.length - summary.step).reduce((a, b) => a + b, 0);
     let samples = 0;
     const t0 = performance.now();
     const onChunk = (c: ChunkReport) => {
@@ -154,17 +174,18 @@ export async function runTraining(
       for (let i = 0; i < c.losses.length; i++) {
         const step = c.firstStep + i;
         lossSum += c.losses[i];
-        correct += c.correct[i];
+        summary.epochCorrect += c.correct[i];
         summary.stepLosses.push(c.losses[i]);
         if (step % config.logInterval === 0) {
           events.onLog?.(formatTrainLine(epoch + 1, step, config.batchSize, trainCount, stepsPerEpoch, c.losses[i]));
         }
       }
+      summary.step = c.firstStep + c.losses.length;
       events.onStepLosses?.(epoch * stepsPerEpoch + c.firstStep, c.losses);
       const seconds = (performance.now() - t0) / 1000;
       return events.onProgress?.({
         epoch: epoch + 1,
-        stepInEpoch: c.firstStep + c.losses.length,
+        stepInEpoch: summary.step,
         stepsPerEpoch,
         samplesPerSec: samples / seconds,
         lastLoss: c.losses[c.losses.length - 1],
@@ -172,7 +193,7 @@ export async function runTraining(
     };
     let finished: boolean;
     try {
-      finished = await trainer.runEpoch({ epoch, order, lr }, onChunk, shouldStop);
+      finished = await trainer.runEpoch({ epoch, order, lr, startStep: summary.step }, onChunk, shouldStop);
     } catch (err) {
       if (!(err instanceof DivergenceError)) throw err;
       summary.diverged = err;
@@ -189,7 +210,7 @@ export async function runTraining(
       epoch: epoch + 1,
       lr,
       trainLoss: lossSum / stepsPerEpoch,
-      trainAccuracy: (correct / trainCount) * 100,
+      trainAccuracy: (summary.epochCorrect / trainCount) * 100,
       trainSeconds,
       samplesPerSec: trainCount / trainSeconds,
       testLoss: ev.testLoss,
@@ -197,9 +218,11 @@ export async function runTraining(
       testAccuracy: ev.accuracy,
       predictions: ev.predictions,
     };
-    summary.epochs.push(result);
+    const { predictions: _p, ...record } = result;
+    summary.epochs.push(record);
     events.onLog?.(formatEpochSummary(result.epoch, ev.testLoss, ev.accuracy));
     await events.onEpoch?.(result);
+    await opts.onCheckpoint?.({ epoch: epoch + 1, step: 0, epochCorrect: 0, stepLosses: summary.stepLosses, epochs: summary.epochs });
   }
   return summary;
 }
