@@ -1,6 +1,7 @@
 // `npm run train`: the main job. Trains the MNIST MLP (default: the notebook's recipe on the
 // embedded MNIST) with the WebGPU trainer in headless Chrome/Chromium (default) or in Node
 // through Dawn (--runtime node), or on the CPU reference (--device cpu).
+import { freemem } from 'node:os';
 import { Command } from 'commander';
 import { loadMnist } from '../data/mnist-node.ts';
 import type { Mlp } from '../reference/mlp.ts';
@@ -8,6 +9,7 @@ import { ConfigError, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validate
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type TrainReport } from '../train/session.ts';
 import { DIVERGENCE_FACTOR } from '../train/trainer.ts';
+import { checkHostMemory } from '../train/memory.ts';
 import {
   configureProgram,
   fail,
@@ -99,31 +101,38 @@ export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
   }
 }
 
+/** A ConfigError (an impossible configuration) as a usage error naming its option. */
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+/** What this process may still allocate: the host's available memory, within a cgroup limit. */
+function availableHostMemory(): number {
+  // constrainedMemory() is 0 or undefined without a limit, and may be a huge sentinel.
+  const limit = process.constrainedMemory?.() || Infinity;
+  return Math.min(freemem(), limit - process.memoryUsage.rss());
+}
+
 async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<RawOptions>();
   const trainer = parseTrainerOptions(o);
   const { device, runtime, matmul } = trainer;
   const partial = { ...configFrom(o), limitTrain: trainer.limitTrain, limitTest: trainer.limitTest };
-  let config: TrainConfig;
-  try {
-    // Checks that need no data first, so a typo fails before MNIST is read.
-    config = validateConfig(partial);
-  } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
-    throw e;
-  }
+  // Checks that need no data first, so a typo fails before MNIST is read.
+  let config = usage(() => validateConfig(partial));
   checkDistinct([['--save', o.save], ['--json', o.json]]);
   if (o.save) await checkOutputFile('--save', o.save);
   if (o.json) await checkOutputFile('--json', o.json);
   const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
-  try {
-    config = validateConfig(partial, { trainCount: data.train.count, testCount: data.test.count });
-  } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
-    throw e;
-  }
+  config = usage(() => validateConfig(partial, { trainCount: data.train.count, testCount: data.test.count }));
   const sizes = [data.train.rows * data.train.cols, ...config.hidden, 10];
+  usage(() => checkHostMemory(config, sizes, device, availableHostMemory()));
   const init = o.init ? await readInit(o.init, sizes) : null;
   io.out(`data: ${data.source}, ${config.limitTrain ?? data.train.count} training / ${config.limitTest ?? data.test.count} test images`);
   io.out(`config: ${JSON.stringify({ ...config, hidden: config.hidden.join(',') })}`);
@@ -134,6 +143,10 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
       // Loaded only here: a Node-runtime run needs neither Vite nor Playwright.
       ? await (await import('../headless/browser-runtime.ts')).runInBrowser({ config, dataDir: o.data, init, matmul }, reporter)
       : await runSession({ config, device, data, init, matmul, events: reporter, onReady: reporter.ready });
+  } catch (e) {
+    // A network too large for the adapter's buffers, found once the adapter is known.
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
   } finally {
     reporter.close();
   }

@@ -10,6 +10,7 @@ import type { TrainState } from './checkpoint.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
+import { checkGpuBuffers, gpuBufferNeeds } from './memory.ts';
 import { runTraining, type EpochRecord, type TrainEvents, type Trainer, type TrainProgress } from './trainer.ts';
 
 export type Device = 'gpu' | 'cpu';
@@ -93,6 +94,9 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
     ctx = gpuCtx;
     cleanUp = opts.ctx ? opts.ctx.trackNewBuffers() : () => gpuCtx.destroy();
     try {
+      // Before the weights exist on the host: a network too large for the adapter is refused
+      // without allocating it anywhere.
+      checkGpuBuffers(config, gpuBufferNeeds(config, sizes, train.count, test.count), gpuCtx.device.limits);
       const gpu = await GpuTrainer.create(gpuCtx, { config, train, test, init: startWeights(), velocities, matmul: opts.matmul ?? resume?.matmul ?? undefined });
       kernels = gpu.kernels;
       matmul = gpu.kernels.matmul;
