@@ -98,7 +98,7 @@ async function withRunner<T>(o: { device: Device; runtime: 'browser' | 'node'; d
     const { withBrowserTrainer } = await import('../headless/browser-runtime.ts');
     let told = false;
     return withBrowserTrainer(o.dataDir, (train) => body({
-      run: async (r: PlannedRun, epochs: number) => (await train({ config: r.config, initBase64: null, matmul: o.matmul, stopAfterEpochs: epochs },
+      run: async (r: PlannedRun, epochs: number) => (await train({ config: r.config, dataSource: o.data.source, initBase64: null, matmul: o.matmul, stopAfterEpochs: epochs },
         (kind, payload) => {
           if (kind === 'epoch') io.out(epochLine(payload as EpochResult, r.config.epochs));
           else if (kind === 'ready' && !told) {

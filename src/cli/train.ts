@@ -5,9 +5,10 @@ import { freemem } from 'node:os';
 import { Command } from 'commander';
 import { loadMnist } from '../data/mnist-node.ts';
 import type { Mlp } from '../reference/mlp.ts';
+import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { ConfigError, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
-import { runSession, type TrainReport } from '../train/session.ts';
+import { runSession, type SessionResult } from '../train/session.ts';
 import { DIVERGENCE_FACTOR } from '../train/trainer.ts';
 import { checkHostMemory } from '../train/memory.ts';
 import {
@@ -21,6 +22,7 @@ import {
   type CliIo,
 } from './common.ts';
 import { writeFileAtomic } from '../node/files.ts';
+import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
 import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
@@ -47,6 +49,8 @@ function buildProgram(io: CliIo): Command {
     .option('--init <file>', 'start from these weights (.safetensors, PyTorch names fc1.weight ...)')
     .option('--save <file>', 'write the final weights (.safetensors)')
     .option('--json <file>', 'write a JSON report (config, adapter, per-step loss, per-epoch results)')
+    .option('--checkpoint <file>', 'write a checkpoint (.safetensors: weights, momentum, progress, config) after every epoch and on Ctrl-C')
+    .option('--resume <file>', 'continue the run saved in this checkpoint, exactly (its configuration; checkpoints go back to it)')
     .option('--no-progress', 'no progress bar');
 }
 
@@ -68,8 +72,19 @@ interface RawOptions extends RawTrainerOptions {
   init?: string;
   save?: string;
   json?: string;
+  checkpoint?: string;
+  resume?: string;
   progress: boolean;
 }
+
+/** Options that a checkpoint fixes (its configuration and data subset): refused beside --resume. */
+const FIXED_BY_CHECKPOINT = ['epochs', 'batch', 'lr', 'momentum', 'nesterov', 'weightDecay', 'lrSchedule', 'augmentShift', 'hidden',
+  'seed', 'shuffle', 'limitTrain', 'limitTest', 'init'];
+/** What may change on --resume: none of them changes a step's numbers. */
+const CHANGEABLE_ON_RESUME = ['logInterval', 'readbackEvery', 'divergenceStop'] as const;
+/** Kept from the interrupted command line in the resume command it prints (the checkpoint holds
+ * the rest). */
+const KEPT_FOR_RESUME = ['data', 'device', 'runtime', 'matmul', 'save', 'json', 'progress'];
 
 function configFrom(o: RawOptions): Partial<TrainConfig> {
   const hidden = o.hidden.split(',').map((h) => parseInteger('--hidden', h.trim(), 1));
@@ -118,31 +133,82 @@ function availableHostMemory(): number {
   return Math.min(freemem(), limit - process.memoryUsage.rss());
 }
 
-async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
+async function readCheckpoint(file: string): Promise<TrainState> {
+  const bytes = await readInput('--resume', file);
+  try {
+    return decodeCheckpoint(bytes, file);
+  } catch (e) {
+    if (e instanceof SafetensorsError) fail(`--resume ${e.message}`);
+    throw e;
+  }
+}
+
+const fromCli = (program: Command, key: string) => program.getOptionValueSource(key) === 'cli';
+
+/** The command that continues an interrupted run: the options that do not fix the run, as given. */
+function resumeCommand(program: Command, checkpoint: string): string {
+  const quote = (v: string) => (/^[\w.,/=:+-]+$/.test(v) ? v : JSON.stringify(v));
+  const kept = program.options.filter((opt) => KEPT_FOR_RESUME.includes(opt.attributeName()) && fromCli(program, opt.attributeName()))
+    .map((opt) => (opt.required || opt.optional ? `${opt.long} ${quote(String(program.getOptionValue(opt.attributeName())))}` : opt.long));
+  return ['npm run train -- --resume', quote(checkpoint), ...kept].join(' ');
+}
+
+async function run(program: Command, argv: string[], io: CliIo, interrupt: Interrupt): Promise<number> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<RawOptions>();
   const trainer = parseTrainerOptions(o);
   const { device, runtime, matmul } = trainer;
-  const partial = { ...configFrom(o), limitTrain: trainer.limitTrain, limitTest: trainer.limitTest };
+  const parsed = configFrom(o);
+  let resume: TrainState | null = null;
   // Checks that need no data first, so a typo fails before MNIST is read.
-  let config = usage(() => validateConfig(partial));
-  checkDistinct([['--save', o.save], ['--json', o.json]]);
+  let config: TrainConfig;
+  if (o.resume) {
+    const fixed = program.options.find((opt) => FIXED_BY_CHECKPOINT.includes(opt.attributeName()) && fromCli(program, opt.attributeName()));
+    if (fixed) {
+      fail(`${fixed.long} cannot be given with --resume: the run continues with the configuration saved in ${o.resume} ` +
+        `(only ${CHANGEABLE_ON_RESUME.map((k) => program.options.find((opt) => opt.attributeName() === k)!.long).join(', ')} may change)`);
+    }
+    resume = await readCheckpoint(o.resume);
+    const changed = Object.fromEntries(CHANGEABLE_ON_RESUME.filter((k) => fromCli(program, k)).map((k) => [k, parsed[k]]));
+    config = usage(() => validateConfig({ ...resume!.config, ...changed }));
+  } else {
+    config = usage(() => validateConfig({ ...parsed, limitTrain: trainer.limitTrain, limitTest: trainer.limitTest }));
+  }
+  // Written after every epoch and on interruption; a resumed run goes on updating its file.
+  const checkpoint = o.checkpoint ?? o.resume;
+  checkDistinct([['--save', o.save], ['--json', o.json], ['--checkpoint', checkpoint]]);
   if (o.save) await checkOutputFile('--save', o.save);
   if (o.json) await checkOutputFile('--json', o.json);
+  if (checkpoint) await checkOutputFile(o.checkpoint ? '--checkpoint' : '--resume', checkpoint);
   const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
-  config = usage(() => validateConfig(partial, { trainCount: data.train.count, testCount: data.test.count }));
+  config = usage(() => validateConfig(config, { trainCount: data.train.count, testCount: data.test.count }));
   const sizes = [data.train.rows * data.train.cols, ...config.hidden, 10];
+  if (resume) {
+    try {
+      checkFits(resume, { source: data.source, train: data.train.count, test: data.test.count, inputSize: sizes[0] }, o.resume!);
+    } catch (e) {
+      if (e instanceof SafetensorsError) fail(`--resume ${e.message}`);
+      throw e;
+    }
+  }
   usage(() => checkHostMemory(config, sizes, device, availableHostMemory()));
   const init = o.init ? await readInit(o.init, sizes) : null;
   io.out(`data: ${data.source}, ${config.limitTrain ?? data.train.count} training / ${config.limitTest ?? data.test.count} test images`);
   io.out(`config: ${JSON.stringify({ ...config, hidden: config.hidden.join(',') })}`);
+  if (resume) {
+    const { epoch, step } = resume.progress;
+    io.out(`resuming ${o.resume}: ${epoch === config.epochs ? 'the run is complete' : `epoch ${epoch + 1}, step ${step}`}`);
+  }
+  const saveCheckpoint = checkpoint ? (state: TrainState) => writeFileAtomic(checkpoint, encodeCheckpoint(state)) : undefined;
   const reporter = createReporter(io, o.progress && !!process.stdout.isTTY);
-  let result: { report: TrainReport; weights: Mlp };
+  let result: SessionResult;
   try {
     result = device === 'gpu' && runtime === 'browser'
       // Loaded only here: a Node-runtime run needs neither Vite nor Playwright.
-      ? await (await import('../headless/browser-runtime.ts')).runInBrowser({ config, dataDir: o.data, init, matmul }, reporter)
-      : await runSession({ config, device, data, init, matmul, events: reporter, onReady: reporter.ready });
+      ? await (await import('../headless/browser-runtime.ts')).runInBrowser(
+        { config, dataDir: o.data, dataSource: data.source, init, resume, matmul, onCheckpoint: saveCheckpoint, onStop: interrupt.onSignal }, reporter)
+      : await runSession({ config, device, data, init, resume, matmul, events: reporter, onReady: reporter.ready,
+        shouldStop: () => interrupt.signal !== null, onCheckpoint: saveCheckpoint });
   } catch (e) {
     // A network too large for the adapter's buffers, found once the adapter is known.
     if (e instanceof ConfigError) fail(e.message);
@@ -150,7 +216,21 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   } finally {
     reporter.close();
   }
-  const { report, weights } = result;
+  const { report, weights, state } = result;
+  if (report.stopped && interrupt.signal) {
+    const path = checkpoint ?? `train-interrupted-${new Date().toISOString().replace(/[:.]/g, '-')}.safetensors`;
+    await writeFileAtomic(path, encodeCheckpoint(state));
+    const command = resumeCommand(program, path);
+    const { epoch, step } = state.progress;
+    io.out(`interrupted (${interrupt.signal}) at epoch ${epoch + 1}, step ${step}: checkpoint written to ${path}`);
+    if (o.json) {
+      await writeFileAtomic(o.json, `${JSON.stringify({ ...report, interrupted: { signal: interrupt.signal, checkpoint: path, resume: command } }, null, 1)}\n`);
+      io.out(`wrote the report so far to ${o.json}, marked as interrupted`);
+    }
+    if (o.save) io.out(`${o.save} not written: the run has not finished (the resumed run writes it)`);
+    io.out(`resume with: ${command}`);
+    return INTERRUPTED;
+  }
   const last = report.epochs[report.epochs.length - 1];
   if (last) {
     io.out(`done: ${report.epochs.length} epochs, final test accuracy ${last.testAccuracy.toFixed(2)}%, ` +
@@ -161,15 +241,21 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     io.out(`saved weights to ${o.save}${report.diverged ? ' (the last weights with a finite loss)' : ''}`);
   }
   if (o.json) {
-    await writeFileAtomic(o.json, `${JSON.stringify(report, null, 1)}\n`);
+    await writeFileAtomic(o.json, `${JSON.stringify({ ...report, interrupted: null }, null, 1)}\n`);
     io.out(`wrote report to ${o.json}`);
   }
+  if (checkpoint && !report.diverged) io.out(`checkpoint of the last epoch in ${checkpoint}`);
   return report.diverged ? 1 : 0;
 }
 
-export function runTrainCli(argv: string[], io: CliIo): Promise<number> {
+export async function runTrainCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  return runCommand(program, io, () => run(program, argv, io));
+  const interrupt = watchInterrupts(io, 'at the next read-back');
+  try {
+    return await runCommand(program, io, () => run(program, argv, io, interrupt));
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 await runIfMain(import.meta.url, runTrainCli);
