@@ -10,14 +10,14 @@ import { loadMnist } from '../data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, SweepSpecError, type PlannedRun, type SweepPoint } from '../sweep/plan.ts';
-import { emptyResults, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
+import { emptyResults, mergeResults, resultsProblem, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
 import { runSession, type Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
 import { createReporter, type Reporter } from './reporter.ts';
 import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from '../docs/sweep-report.ts';
 import { textTable } from '../docs/tables.ts';
-import { writeFileAtomic } from '../node/files.ts';
+import { withFileLock, writeFileAtomic } from '../node/files.ts';
 import { checkOutputDir } from './paths.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
@@ -52,35 +52,43 @@ interface RawOptions extends RawTrainerOptions {
   readme?: boolean;
 }
 
-async function readResults(file: string, halving: HalvingOptions | null): Promise<SweepResults> {
+/** A results file's content, or empty results when there is none; a file that is not valid
+ * results is refused, naming `option`, the file and the entry at fault. */
+async function readResults(file: string, halving: HalvingOptions | null, option: string): Promise<SweepResults> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
     return emptyResults(halving);
   }
-  let parsed: SweepResults;
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as SweepResults;
+    parsed = JSON.parse(text);
   } catch (e) {
-    fail(`--out: ${file} is not valid JSON (${(e as Error).message}); move it away or choose another --out`);
+    fail(`${option}: ${file} is not valid JSON (${(e as Error).message}); move it away or choose another ${option}`);
   }
-  if (parsed?.version !== 1 || !Array.isArray(parsed.runs)) {
-    fail(`--out: ${file} is not a results file of this sweep version; move it away or choose another --out`);
-  }
-  return parsed;
+  const problem = resultsProblem(parsed);
+  if (problem) fail(`${option}: ${file}: ${problem}; fix the entry, or move the file away or choose another ${option}`);
+  return parsed as SweepResults;
 }
 
-async function writeOutputs(dir: string, results: SweepResults): Promise<void> {
-  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
-  await writeFileAtomic(join(dir, 'results.md'), renderSweepMarkdown(results));
-  if (results.runs.length) await writeFileAtomic(join(dir, 'accuracy.svg'), await renderAccuracySvg(results));
+/** Writes results.json, results.md and accuracy.svg of the union of `mine` and what the folder
+ * holds, under a lock: two sweeps writing one folder lose none of each other's runs. */
+async function persist(dir: string, mine: SweepResults): Promise<SweepResults> {
+  const file = join(dir, 'results.json');
+  return withFileLock(join(dir, '.results.json.lock'), async () => {
+    const merged = mergeResults(await readResults(file, mine.halving, '--out'), mine);
+    await writeFileAtomic(file, `${JSON.stringify(merged, null, 1)}\n`);
+    await writeFileAtomic(join(dir, 'results.md'), renderSweepMarkdown(merged));
+    if (merged.runs.length) await writeFileAtomic(join(dir, 'accuracy.svg'), await renderAccuracySvg(merged));
+    return merged;
+  });
 }
 
 /** The `top` best finished configurations of the sweep in `dir`, as list entries, with that
  * sweep's runs of them (a run with the same key is the same training: it need not run again). */
 async function bestOf(dir: string, top: number): Promise<{ points: SweepPoint[]; source: SweepResults }> {
-  const source = await readResults(join(dir, 'results.json'), null);
+  const source = await readResults(join(dir, 'results.json'), null, '--from');
   const best = summarise(source).filter((s) => s.complete && s.diverged === 0).slice(0, top);
   if (!best.length) fail(`--from: ${join(dir, 'results.json')} holds no finished configuration without divergence`);
   return { points: best.map((b) => pointOf(source.runs.find((r) => r.group === b.group)!.config)), source };
@@ -130,7 +138,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const halving = o.halving ? { eta: parseInteger('--eta', o.eta, 2, 100), minEpochs: parseInteger('--min-epochs', o.minEpochs, 1) } : null;
   const base = { limitTrain, limitTest };
   if (o.readme) {
-    const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null)));
+    const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null, '--readme')));
     const readme = await readFile('README.md', 'utf8');
     await writeFileAtomic('README.md', replaceReadmeResults(readme, renderReadmeResults(notebook, tuned)));
     io.out(`rewrote the results table of README.md from ${README_SWEEPS.notebook} and ${README_SWEEPS.tuned}`);
@@ -138,10 +146,10 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   }
   if (o.reportOnly) {
     const file = join(o.out, 'results.json');
-    const results = await readResults(file, null);
+    const results = await readResults(file, null, '--out');
     if (!results.runs.length) fail(`--report-only: no runs in ${file}`);
     await checkOutputDir('--out', o.out);
-    await writeOutputs(o.out, results);
+    await persist(o.out, results);
     io.out(`${textTable(sweepTable(results))}\nwrote ${join(o.out, 'results.md')} and accuracy.svg from ${file}`);
     return 0;
   }
@@ -151,7 +159,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   if (o.list && o.from) fail('--list and --from both give the configurations: choose one');
   if (!o.dryRun) await checkOutputDir('--out', o.out);
   const file = join(o.out, 'results.json');
-  const previous = await readResults(file, halving);
+  const previous = await readResults(file, halving, '--out');
   let plan: PlannedRun[];
   let data: MnistData;
   try {
@@ -184,9 +192,9 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   await mkdir(o.out, { recursive: true });
   previous.commands = [...(previous.commands ?? []), `npm run sweep -- ${argv.join(' ')}`];
   const results = await withRunner({ device, runtime, data, dataDir: o.data, matmul }, io,
-    (runner) => runSweep(plan, runner, previous, halving, { log: (l) => io.out(l), persist: (r) => writeOutputs(o.out, r) }));
-  await writeOutputs(o.out, results);
-  io.out(`\n${textTable(sweepTable(results))}`);
+    (runner) => runSweep(plan, runner, previous, halving, { log: (l) => io.out(l), persist: async (r) => void (await persist(o.out, r)) }));
+  const merged = await persist(o.out, results);
+  io.out(`\n${textTable(sweepTable(merged))}`);
   io.out(`wrote ${join(o.out, 'results.json')}, results.md and accuracy.svg`);
   return 0;
 }
