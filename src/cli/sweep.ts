@@ -2,7 +2,7 @@
 // settings of the notebook's 784-512-256-10 network through the same trainer as `npm run train`,
 // resumably (results.json is rewritten after every run, and a finished run is never repeated),
 // optionally with successive halving, and writes results.md and accuracy.svg beside it.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { MnistData } from '../data/mnist.ts';
@@ -11,13 +11,16 @@ import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, SweepSpecError, type PlannedRun, type SweepPoint } from '../sweep/plan.ts';
 import { emptyResults, mergeResults, resultsProblem, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
-import { runSession, type Device } from '../train/session.ts';
+import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
+import { runSession, type Device, type SessionResult, type TrainReport } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
 import { createReporter, type Reporter } from './reporter.ts';
 import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from '../docs/sweep-report.ts';
 import { textTable } from '../docs/tables.ts';
-import { withFileLock, writeFileAtomic } from '../node/files.ts';
+import { base64ToBytes, bytesToBase64 } from '../headless/headless-protocol.ts';
+import { readRegularFile, withFileLock, writeFileAtomic } from '../node/files.ts';
+import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
 import { checkOutputDir } from './paths.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
@@ -97,41 +100,103 @@ async function bestOf(dir: string, top: number): Promise<{ points: SweepPoint[];
 const epochLine = (e: Omit<EpochResult, 'predictions'>, of: number) =>
   `    epoch ${e.epoch}/${of}: lr ${+e.lr.toPrecision(4)}, train loss ${e.trainLoss.toFixed(4)}, test accuracy ${e.testAccuracy.toFixed(2)}%, ${e.trainSeconds.toFixed(1)} s`;
 
-/** Runs `body` with a runner for the chosen device and runtime, set up once for the sweep. */
-async function withRunner<T>(o: { device: Device; runtime: 'browser' | 'node'; data: MnistData; dataDir?: string; matmul?: MatmulVariant },
-  io: CliIo, body: (runner: SweepRunner) => Promise<T>): Promise<T> {
+/** One checkpoint per run in `out`/checkpoints, written after every epoch and when the sweep is
+ * interrupted, removed once the run is done: the next call continues the run from it. */
+function runCheckpoints(out: string, io: CliIo) {
+  const path = (r: PlannedRun) => join(out, 'checkpoints', `${r.key.replace(/[^\w.=-]+/g, '_')}.safetensors`);
+  return {
+    path,
+    async load(r: PlannedRun): Promise<TrainState | null> {
+      const bytes = await readRegularFile(path(r)).catch(() => null);
+      if (!bytes) return null;
+      try {
+        const state = decodeCheckpoint(bytes, path(r));
+        if (JSON.stringify(state.config) !== JSON.stringify(r.config)) throw new Error('it holds another configuration');
+        io.out(`    continuing from ${path(r)} (epoch ${state.progress.epoch + 1}, step ${state.progress.step})`);
+        return state;
+      } catch (e) {
+        io.out(`    ${path(r)} cannot continue this run (${(e as Error).message}); training it from the start`);
+        return null;
+      }
+    },
+    async save(r: PlannedRun, state: TrainState): Promise<void> {
+      await mkdir(join(out, 'checkpoints'), { recursive: true });
+      await writeFileAtomic(path(r), encodeCheckpoint(state));
+    },
+    remove: (r: PlannedRun) => rm(path(r), { force: true }),
+  };
+}
+
+interface RunnerOptions {
+  device: Device;
+  runtime: 'browser' | 'node';
+  data: MnistData;
+  dataDir?: string;
+  matmul?: MatmulVariant;
+  out: string;
+  interrupt: Interrupt;
+}
+
+/** Runs `body` with a runner for the chosen device and runtime, set up once for the sweep. The
+ * runner continues a run from its checkpoint and leaves one when interrupted; `stopped` tells
+ * which run that was. */
+async function withRunner<T>(o: RunnerOptions, io: CliIo, body: (runner: SweepRunner) => Promise<T>): Promise<{ value: T; stopped: { run: PlannedRun; state: TrainState } | null }> {
   // The adapter once, with the train command's warning when it is a CPU fallback.
   const reporter = createReporter(io, false);
+  const checkpoints = runCheckpoints(o.out, io);
+  let stopped: { run: PlannedRun; state: TrainState } | null = null;
+  const finish = async (r: PlannedRun, result: SessionResult): Promise<TrainReport> => {
+    if (result.report.stopped) {
+      await checkpoints.save(r, result.state);
+      stopped = { run: r, state: result.state };
+    } else {
+      await checkpoints.remove(r);
+    }
+    return result.report;
+  };
   if (o.device === 'gpu' && o.runtime === 'browser') {
     const { withBrowserTrainer } = await import('../headless/browser-runtime.ts');
     let told = false;
-    return withBrowserTrainer(o.dataDir, (train) => body({
-      run: async (r: PlannedRun, epochs: number) => (await train({ config: r.config, dataSource: o.data.source, initBase64: null, matmul: o.matmul, stopAfterEpochs: epochs },
-        (kind, payload) => {
-          if (kind === 'epoch') io.out(epochLine(payload as EpochResult, r.config.epochs));
-          else if (kind === 'ready' && !told) {
-            told = true;
-            reporter.ready(payload as Parameters<Reporter['ready']>[0]);
-          }
-        })).report,
-    }));
+    const value = await withBrowserTrainer(o.dataDir, (train, stop) => {
+      o.interrupt.onSignal(stop);
+      return body({
+        run: async (r: PlannedRun, epochs: number) => {
+          const resume = await checkpoints.load(r);
+          const req = { config: r.config, dataSource: o.data.source, initBase64: null, resumeBase64: resume && bytesToBase64(encodeCheckpoint(resume)), matmul: o.matmul,
+            stopAfterEpochs: epochs, checkpoints: true };
+          return finish(r, await train(req, (kind, payload) => {
+            if (kind === 'epoch') io.out(epochLine(payload as EpochResult, r.config.epochs));
+            else if (kind === 'checkpoint') return checkpoints.save(r, decodeCheckpoint(base64ToBytes(payload as string), checkpoints.path(r)));
+            else if (kind === 'ready' && !told) {
+              told = true;
+              reporter.ready(payload as Parameters<Reporter['ready']>[0]);
+            }
+          }));
+        },
+      });
+    });
+    return { value, stopped };
   }
   // One context for the whole sweep: its pipelines compile once.
   const ctx: GpuContext | undefined = o.device === 'gpu' ? await requestGpu() : undefined;
   reporter.ready({ adapter: ctx?.adapter ?? null, kernels: null });
   try {
-    return await body({
-      run: async (r, epochs) => (await runSession({
+    const value = await body({
+      run: async (r, epochs) => finish(r, await runSession({
         config: r.config, device: o.device, data: o.data, ctx, matmul: o.matmul, stopAfterEpochs: epochs,
+        resume: await checkpoints.load(r),
+        shouldStop: () => o.interrupt.signal !== null,
+        onCheckpoint: (state) => checkpoints.save(r, state),
         events: { onEpoch: (e) => io.out(epochLine(e, r.config.epochs)) },
-      })).report,
+      })),
     });
+    return { value, stopped };
   } finally {
     ctx?.destroy();
   }
 }
 
-async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
+async function run(program: Command, argv: string[], io: CliIo, interrupt: Interrupt): Promise<number> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<RawOptions>();
   const { device, runtime, matmul, limitTrain, limitTest } = parseTrainerOptions(o);
@@ -191,17 +256,27 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   }
   await mkdir(o.out, { recursive: true });
   previous.commands = [...(previous.commands ?? []), `npm run sweep -- ${argv.join(' ')}`];
-  const results = await withRunner({ device, runtime, data, dataDir: o.data, matmul }, io,
-    (runner) => runSweep(plan, runner, previous, halving, { log: (l) => io.out(l), persist: async (r) => void (await persist(o.out, r)) }));
-  const merged = await persist(o.out, results);
-  io.out(`\n${textTable(sweepTable(merged))}`);
-  io.out(`wrote ${join(o.out, 'results.json')}, results.md and accuracy.svg`);
-  return 0;
+  const { value, stopped } = await withRunner({ device, runtime, data, dataDir: o.data, matmul, out: o.out, interrupt }, io,
+    (runner) => runSweep(plan, runner, previous, halving,
+      { log: (l) => io.out(l), persist: async (r) => void (await persist(o.out, r)), shouldStop: () => interrupt.signal !== null }));
+  const results = await persist(o.out, value);
+  io.out(`\n${textTable(sweepTable(results))}`);
+  io.out(`wrote ${file}, results.md and accuracy.svg`);
+  if (!interrupt.signal) return 0;
+  const where = stopped ? `; ${stopped.run.label} seed=${stopped.run.config.seed} stopped at epoch ${stopped.state.progress.epoch + 1}, ` +
+    `step ${stopped.state.progress.step}, its checkpoint is ${runCheckpoints(o.out, io).path(stopped.run)}` : '';
+  io.out(`interrupted (${interrupt.signal}): ${results.runs.length} runs kept in ${file}${where}. Run the same command again to continue.`);
+  return INTERRUPTED;
 }
 
-export function runSweepCli(argv: string[], io: CliIo): Promise<number> {
+export async function runSweepCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  return runCommand(program, io, () => run(program, argv, io));
+  const interrupt = watchInterrupts(io, 'the current run at its next read-back');
+  try {
+    return await runCommand(program, io, () => run(program, argv, io, interrupt));
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 await runIfMain(import.meta.url, runSweepCli);

@@ -53,6 +53,8 @@ export interface SweepHooks {
   log(line: string): void;
   /** Called after every finished run with the updated results, to save them (resumability). */
   persist(results: SweepResults): Promise<void>;
+  /** True once the sweep should stop (Ctrl-C): no run starts after it. */
+  shouldStop?(): boolean;
 }
 
 export const emptyResults = (halving: HalvingOptions | null): SweepResults => ({ version: 1, commands: [], halving, runs: [], rungs: [] });
@@ -94,8 +96,12 @@ export async function runSweep(plan: PlannedRun[], runner: SweepRunner, previous
         hooks.log(`${tag}: in the results already, skipped`);
         continue;
       }
+      if (hooks.shouldStop?.()) return results;
       hooks.log(`${tag}: training ${epochs} of ${r.config.epochs} epochs`);
-      const record = toRecord(r, await runner.run(r, epochs));
+      const report = await runner.run(r, epochs);
+      // An interrupted run is not a result: its checkpoint (the runner's) continues it next time.
+      if (report.stopped) return results;
+      const record = toRecord(r, report);
       results.runs = [...results.runs.filter((x) => x.key !== r.key), record];
       const acc = record.testAccuracy.at(-1);
       hooks.log(`${tag}: ${record.diverged ? `diverged (${record.diverged.split('.')[0]})` : `test accuracy ${acc?.toFixed(2)}% after ${record.epochsRun} epochs`}, ${record.seconds.toFixed(1)} s`);
