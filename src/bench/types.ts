@@ -221,6 +221,8 @@ export interface BenchResult {
   /** Section 6, with a conclusion computed from the figures at the recipe's batch size (or the
    * first measured) for the recipe's epochs. */
   data: { rows: DataRow[]; epochs: number; choice: 'upload-once' | 'streaming'; conclusion: string } | null;
+  /** Set when a stop request (Ctrl-C) skipped sections; absent in results older than it. */
+  interrupted?: { skippedSections: BenchSection[] } | null;
   targets: TargetCheck[];
   notes: string[];
   totalSeconds: number;
