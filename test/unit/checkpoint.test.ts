@@ -1,6 +1,7 @@
 // Checkpoints on the CPU reference: a run stopped at any read-back and resumed from its
 // checkpoint file equals the uninterrupted run, step for step and bit for bit (momentum,
 // augmentation and a cosine schedule included), and a file that cannot continue a run is refused.
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MnistData } from '../../src/data/mnist.ts';
 import { loadMnist } from '../../src/data/mnist-node.ts';
@@ -8,6 +9,7 @@ import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { encodeSafetensors, readSafetensors, SafetensorsError } from '../../src/train/safetensors.ts';
 import { runSession, type SessionResult } from '../../src/train/session.ts';
+import { fixtureState, TORCH_FIXTURE } from '../torch/fixture.ts';
 
 // 10 steps an epoch, read back every 3: chunks end at steps 3, 6, 9 and 10.
 const CONFIG = { epochs: 2, batchSize: 16, hidden: [32], lr: 0.1, momentum: 0.9, augmentShift: 2, lrSchedule: 'cosine' as const,
@@ -66,6 +68,12 @@ describe('the checkpoint file', () => {
     expect(file.metadata.format).toBe('pt');
     expect(JSON.parse(file.metadata.progress)).toMatchObject({ epoch: 2, step: 0, epochCorrect: 0 });
     expect(JSON.parse(file.metadata.config)).toEqual(full.report.config);
+  });
+
+  it('is what the committed PyTorch fixture holds (test/torch/check_load.py loads that file into torch)', () => {
+    const committed = new Uint8Array(readFileSync(TORCH_FIXTURE));
+    expect(Buffer.from(encodeCheckpoint(fixtureState())).equals(committed)).toBe(true);
+    expect(decodeCheckpoint(committed, TORCH_FIXTURE).progress).toEqual(fixtureState().progress);
   });
 
   it('refuses plain weights, another network, a config out of range, and other data', () => {
