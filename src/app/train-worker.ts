@@ -1,15 +1,18 @@
 // The dashboard's training worker: MNIST, the WebGPU device and the step loop live here, so the
 // page only draws. It runs the same runSession as the CLI, pauses by holding the loop in an awaited
-// event, keeps the weights of every completed epoch, and after a lost device restarts from them.
+// event, keeps a checkpoint of every completed epoch (the CLI's --checkpoint format, momentum
+// velocities included), and after a lost device continues exactly from it.
 import { limitSplit } from '../data/batches.ts';
 import { loadMnistFromUrl, mlpSizesFor, type MnistData } from '../data/mnist.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
-import { cloneMlp, initMlp, MNIST_MLP_SIZES, type Mlp } from '../reference/mlp.ts';
+import { initMlp, MNIST_MLP_SIZES, type Mlp } from '../reference/mlp.ts';
+import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
 import { NOTEBOOK_RECIPE, type TrainConfig } from '../train/config.ts';
 import { createGpuNoiseBackend, measureGradientNoise } from '../noise/measure.ts';
 import { runSession, type Device } from '../train/session.ts';
+import { startOfRun } from '../train/trainer.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { chooseStepKernels } from '../train/step.ts';
 import { confusionMatrix } from './confusion.ts';
@@ -32,8 +35,8 @@ let releasePause: (() => void) | null = null;
 /** The timed matmul trial (seconds on a CPU adapter) runs while the page loads; matmul.ts caches
  * its choice per adapter, so a run started after it skips the trial. */
 let kernelsChosen: Promise<unknown> = Promise.resolve();
-/** The run that can be resumed after a lost device, with the weights of its last whole epoch. */
-let resumable: { request: TrainRequest; epochs: number; weights: Mlp } | null = null;
+/** The run that can be resumed after a lost device: the checkpoint of its last whole epoch. */
+let resumable: { request: TrainRequest; epochs: number; checkpoint: Uint8Array } | null = null;
 /** The run in progress: its weights reader once the trainer exists, and its last read-back. */
 let activeRun: { read: (() => Promise<Mlp>) | null; at: string } | null = null;
 /** A noise measurement asked for while steps run waits for the next read-back, where the loop can
@@ -42,7 +45,7 @@ let noiseWaiting: NoiseRequest | null = null;
 /** The measurement in progress: a paused run resumed meanwhile waits for it. */
 let noiseRunning: Promise<void> | null = null;
 
-async function train(request: TrainRequest, startEpoch: number, init: Mlp | null): Promise<void> {
+async function train(request: TrainRequest, resume: TrainState | null): Promise<void> {
   const mnist = data;
   if (!mnist) return post({ type: 'error', message: 'MNIST is still loading' });
   const { config } = request;
@@ -62,14 +65,27 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
   let prevEpoch = 0;
   try {
     if (request.device === 'gpu') await kernelsChosen;
-    const start = init ?? initMlp(mlpSizesFor(mnist, config.hidden), config.seed);
-    resumable = { request, epochs: startEpoch, weights: cloneMlp(start) };
+    const startEpoch = resume?.progress.epoch ?? 0;
+    const start = resume ?? {
+      config,
+      weights: request.init ?? initMlp(mlpSizesFor(mnist, config.hidden), config.seed),
+      velocities: null,
+      progress: startOfRun(),
+      data: { source: mnist.source, train: mnist.train.count, test: mnist.test.count },
+      kernels: null,
+    };
+    resumable = { request, epochs: startEpoch, checkpoint: encodeCheckpoint(start) };
     const { report, weights } = await runSession({
       config,
       device: request.device,
       data: mnist,
-      init: start,
-      startEpoch,
+      resume: start,
+      // After each epoch's onEpoch: encoded before the weights' buffers are transferred away.
+      onCheckpoint: (state) => {
+        resumable = { request, epochs: state.progress.epoch, checkpoint: encodeCheckpoint(state) };
+        postWeights(state.weights, `after epoch ${state.progress.epoch}`);
+        lastWeightsAt = chunkStart = performance.now();
+      },
       // A device lost while paused must end the pause: the next read-back then throws.
       gpu: {
         onFatal: () => {
@@ -120,17 +136,10 @@ async function train(request: TrainRequest, startEpoch: number, init: Mlp | null
           }
           chunkStart = performance.now();
         },
-        onEpoch: async (r) => {
+        onEpoch: (r) => {
           const { predictions, ...result } = r;
           const labels = mnist.test.labels.subarray(0, predictions.length);
           post({ type: 'epoch', result, confusion: confusionMatrix(labels, predictions), samplesPerSec: (trainCount * 1000) / epochActiveMs });
-          if (run.read) {
-            const w = await run.read();
-            resumable = { request, epochs: r.epoch, weights: cloneMlp(w) };
-            postWeights(w, `after epoch ${r.epoch}`);
-            lastWeightsAt = performance.now();
-          }
-          chunkStart = performance.now();
         },
       },
     });
@@ -238,8 +247,8 @@ function resume(device: Device): void {
     pauseRequested = false;
     releasePause();
   } else if (resumable && !busy) {
-    const { request, epochs, weights } = resumable;
-    void train({ ...request, device }, epochs, weights);
+    const { request, checkpoint } = resumable;
+    void train({ ...request, device }, decodeCheckpoint(checkpoint, 'the last epoch\'s checkpoint'));
   }
 }
 
@@ -277,7 +286,7 @@ self.onmessage = (ev: MessageEvent<PageMessage>) => {
       void init(msg.mnistUrl);
       break;
     case 'train':
-      if (!busy) void train(msg.request, 0, msg.request.init);
+      if (!busy) void train(msg.request, null);
       break;
     case 'pause':
       pauseRequested = true;

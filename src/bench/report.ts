@@ -34,6 +34,7 @@ export function renderMarkdown(r: BenchResult): string {
   const lines: string[] = [
     `# Benchmark: ${describeAdapter(a)}, ${r.date.slice(0, 10)} (${r.mode})`,
     '',
+    ...(r.interrupted ? [`**Interrupted: partial results.** Sections not run: ${r.interrupted.skippedSections.join(', ')}.`, ''] : []),
     `- adapter: vendor \`${a.vendor}\`, architecture \`${a.architecture}\`, device \`${a.device}\`, description \`${a.description}\``,
     `- **isFallbackAdapter: ${a.isFallbackAdapter}**${a.isFallbackAdapter ? ' — a CPU running the shaders; these are not GPU numbers' : ''}`,
     `- runtime: ${e.runtime}, ${e.runtimeVersion}; user agent: ${e.userAgent}`,

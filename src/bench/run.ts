@@ -12,7 +12,7 @@ import { benchPeers } from './peers.ts';
 import type { TimingBudget } from './timing.ts';
 import { benchToy } from './toy.ts';
 import { benchTraining } from './training.ts';
-import { BENCH_SECTIONS, type BenchEnvironment, type BenchOptions, type BenchResult, type TargetCheck } from './types.ts';
+import { BENCH_SECTIONS, type BenchEnvironment, type BenchOptions, type BenchResult, type BenchSection, type TargetCheck } from './types.ts';
 import { Validator } from './validate.ts';
 
 export function defaultBenchOptions(quick: boolean): BenchOptions {
@@ -135,6 +135,8 @@ export async function runBench(
   options: BenchOptions,
   environment: BenchEnvironment,
   log: (line: string) => void,
+  /** Checked before each section (Ctrl-C): the sections left are skipped and listed. */
+  shouldStop: () => boolean = () => false,
 ): Promise<BenchResult> {
   const t0 = performance.now();
   const v = new Validator(log);
@@ -144,7 +146,13 @@ export async function runBench(
     maxInner: 1000,
     maxTotalMs: options.quick ? 4000 : 15000,
   };
-  const has = (s: (typeof BENCH_SECTIONS)[number]) => options.sections.includes(s);
+  const skipped: BenchSection[] = [];
+  // A section runs when asked for and no stop has been requested; the ones a stop skips are listed.
+  const has = (s: BenchSection) => {
+    if (!options.sections.includes(s)) return false;
+    if (shouldStop()) skipped.push(s);
+    return !skipped.includes(s);
+  };
   const notes: string[] = [];
   if (ctx.adapter.isFallbackAdapter) {
     notes.push('CPU fallback adapter (isFallbackAdapter): every GPU figure here is a CPU running shaders, not a GPU.');
@@ -165,6 +173,7 @@ export async function runBench(
     data: null,
     kernelChoice: null,
     peers: null,
+    interrupted: null,
     targets: [],
     notes,
     totalSeconds: 0,
@@ -201,7 +210,7 @@ export async function runBench(
   const kernels = await KernelChooser.create(ctx, { cache: null, fresh: true });
   if (has('training')) {
     const { rows, cpu } = await benchTraining(ctx, kernels,
-      { batches: options.batches, chunks: options.trainerChunks, readbackEvery: options.readbackEvery, evalSteps: 10, cpu: has('cpu') },
+      { batches: options.batches, chunks: options.trainerChunks, readbackEvery: options.readbackEvery, evalSteps: 10, cpu: options.sections.includes('cpu') },
       { ...budget, maxTotalMs: options.quick ? 60_000 : 240_000 }, v, log);
     result.training = rows;
     result.kernelChoice = { ...kernels.summary(), trials: [...kernels.trials] };
@@ -234,6 +243,9 @@ export async function runBench(
     }
   }
 
+  // The CPU reference is timed inside the training section and goes with it.
+  if (skipped.includes('training') && options.sections.includes('cpu')) skipped.push('cpu');
+  if (skipped.length) result.interrupted = { skippedSections: skipped };
   result.validation.passed = v.passed;
   result.targets = checkTargets(result);
   result.totalSeconds = (performance.now() - t0) / 1000;

@@ -256,6 +256,8 @@ export interface BenchResult {
    * (run fresh, ignoring any cache) that chose them. */
   kernelChoice: (KernelSummary & { trials: Trial[] }) | null;
   peers: PeersResult | null;
+  /** Set when a stop request (Ctrl-C) skipped sections; absent in results older than it. */
+  interrupted?: { skippedSections: BenchSection[] } | null;
   targets: TargetCheck[];
   notes: string[];
   totalSeconds: number;

@@ -2,7 +2,7 @@
 // then times it (warm-up excluded, medians of repeats), in headless Chromium through Playwright
 // (default) or in Node through Dawn (--runtime node), and writes
 // bench/results/<date>-<adapter>.json and a Markdown table beside it.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,10 @@ import { BENCH_GPU_OPTIONS, BENCH_SECTIONS, type BenchOptions, type BenchResult,
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { BenchWindow } from '../headless/bench-page.ts';
+import { writeFileAtomic } from '../node/files.ts';
 import { configureProgram, runIfMain, parseChoice, parseInteger, runCommand, type CliIo } from './common.ts';
+import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
+import { checkOutputDir } from './paths.ts';
 
 function buildProgram(io: CliIo): Command {
   return configureProgram(new Command('bench'), io)
@@ -57,42 +60,44 @@ export function benchOptionsFrom(o: RawOptions): BenchOptions {
 /** `<date>-<vendor>-<architecture>-<runtime>[-quick]`, lower case, safe in any file system. */
 export function resultSlug(r: BenchResult): string {
   const parts = [r.date.slice(0, 10), r.adapter.vendor || 'unknown', r.adapter.architecture || r.adapter.device || 'adapter',
-    r.environment.runtime === 'browser' ? 'chromium' : 'dawn', ...(r.mode === 'quick' ? ['quick'] : [])];
+    r.environment.runtime === 'browser' ? 'chromium' : 'dawn', ...(r.mode === 'quick' ? ['quick'] : []), ...(r.interrupted ? ['partial'] : [])];
   return parts.join('-').toLowerCase().replace(/[^a-z0-9.-]+/g, '_');
 }
 
-async function inNode(options: BenchOptions, io: CliIo): Promise<BenchResult> {
+async function inNode(options: BenchOptions, io: CliIo, interrupt: Interrupt): Promise<BenchResult> {
   const require = createRequire(import.meta.url);
   const { version } = require('webgpu/package.json') as { version: string };
   const ctx = await requestGpu(BENCH_GPU_OPTIONS);
   try {
     return await runBench(ctx, options, { runtime: 'node', runtimeVersion: `Dawn (npm webgpu ${version})`, userAgent: ctx.adapter.userAgent ?? '' },
-      (line) => io.out(line));
+      (line) => io.out(line), () => interrupt.signal !== null);
   } finally {
     ctx.destroy();
   }
 }
 
-async function inBrowser(options: BenchOptions, io: CliIo): Promise<BenchResult> {
+async function inBrowser(options: BenchOptions, io: CliIo, interrupt: Interrupt): Promise<BenchResult> {
   const benchEvent = (line: string) => io.out(line);
   const { withHeadlessPage } = await import('../headless/browser-runtime.ts');
   return withHeadlessPage({ pagePath: 'src/headless/bench.html', readyFlag: 'benchReady', expose: { benchEvent } }, async (page, browser) => {
+    interrupt.onSignal(() => void page.evaluate(() => (window as unknown as BenchWindow).stopHeadlessBench()).catch(() => {}));
     const result = await page.evaluate((o) => (window as unknown as BenchWindow).runHeadlessBench(o), options);
     result.environment.runtimeVersion = `Chromium ${browser.version()}`;
     return result;
   });
 }
 
-async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
+async function run(program: Command, argv: string[], io: CliIo, interrupt: Interrupt): Promise<number> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<RawOptions>();
   const runtime = parseChoice('--runtime', o.runtime, ['browser', 'node'] as const);
   const options = benchOptionsFrom(o);
+  await checkOutputDir('--out', o.out);
   const host = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown', loadAverage: loadavg() };
   io.out(`bench: ${options.quick ? 'quick' : 'full'} run in ${runtime === 'browser' ? 'headless Chromium' : 'Node (Dawn)'}, ` +
     `load average ${host.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${host.cpus} CPUs`);
-  const result = runtime === 'browser' ? await inBrowser(options, io) : await inNode(options, io);
+  const result = runtime === 'browser' ? await inBrowser(options, io, interrupt) : await inNode(options, io, interrupt);
   result.environment.host = host;
   if (host.loadAverage[0] > host.cpus * 0.5) {
     result.notes.push(`The machine was loaded (load average ${host.loadAverage[0].toFixed(1)} on ${host.cpus} CPUs at the start): ` +
@@ -101,10 +106,14 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   await mkdir(o.out, { recursive: true });
   const base = join(o.out, resultSlug(result));
   const markdown = renderMarkdown(result);
-  await writeFile(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
-  await writeFile(`${base}.md`, `${markdown}\n`);
+  await writeFileAtomic(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
+  await writeFileAtomic(`${base}.md`, `${markdown}\n`);
   io.out(markdown);
   io.out(`wrote ${base}.json and ${base}.md`);
+  if (result.interrupted) {
+    io.out(`interrupted: partial results, marked as such; sections not run: ${result.interrupted.skippedSections.join(', ')}`);
+    return INTERRUPTED;
+  }
   if (!result.validation.passed) {
     io.err('error: some kernels did not match their CPU twins (see VALIDATION FAILED above); they were not timed');
     return 1;
@@ -112,9 +121,14 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   return 0;
 }
 
-export function runBenchCli(argv: string[], io: CliIo): Promise<number> {
+export async function runBenchCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  return runCommand(program, io, () => run(program, argv, io));
+  const interrupt = watchInterrupts(io, 'after the current section');
+  try {
+    return await runCommand(program, io, () => run(program, argv, io, interrupt));
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 await runIfMain(import.meta.url, runBenchCli);

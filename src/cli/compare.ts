@@ -1,14 +1,15 @@
 // `npm run compare`: N training steps on the GPU (Dawn in Node) and on the CPU reference from the
 // same seed and batches; prints both losses and every tensor's max |GPU - CPU| per step, and exits
 // 1 when any step is past the tolerance.
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { loadMnist } from '../data/mnist-node.ts';
 import { requestGpu, describeAdapter } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
 import { ConfigError, NOTEBOOK_RECIPE } from '../train/config.ts';
+import { writeFileAtomic } from '../node/files.ts';
 import { configureProgram, fail, runIfMain, parseChoice, parseInteger, parseNumber, runCommand, type CliIo } from './common.ts';
+import { checkOutputFile } from './paths.ts';
 
 function buildProgram(io: CliIo): Command {
   const R = NOTEBOOK_RECIPE;
@@ -54,6 +55,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
   };
   const matmul = o.matmul === undefined ? undefined : parseChoice<MatmulVariant>('--matmul', o.matmul, MATMUL_VARIANTS);
+  if (o.json) await checkOutputFile('--json', o.json);
   const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
   if (steps * config.batchSize > data.train.count) {
     fail(`--steps ${steps} at --batch ${config.batchSize} needs ${steps * config.batchSize} training images; there are ${data.train.count}`);
@@ -84,7 +86,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     io.out(`${bad === 0 ? 'OK' : 'FAILED'}: ${results.length} steps, max loss rel diff ${worstLoss.toExponential(2)}, ` +
       `max parameter |gpu - cpu| ${worst.toExponential(2)}${bad ? `, ${bad} steps past tolerance` : ''}`);
     if (o.json) {
-      await writeFile(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, tolerance: PARITY_TOLERANCE, steps: results }, null, 1)}\n`);
+      await writeFileAtomic(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, tolerance: PARITY_TOLERANCE, steps: results }, null, 1)}\n`);
       io.out(`wrote ${o.json}`);
     }
     return bad === 0 ? 0 : 1;

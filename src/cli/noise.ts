@@ -1,6 +1,5 @@
 // `npm run noise`: measures why SGD's per-step loss jumps (src/noise/measure.ts) and prints the
 // tables; --json writes the report, --doc renders docs/sgd-noise.md and its plot from it.
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { limitSplit } from '../data/batches.ts';
 import { mlpSizesFor } from '../data/mnist.ts';
@@ -14,6 +13,8 @@ import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { configureProgram, fail, runIfMain, parseChoice, parseInteger, parseNumber, runCommand, type CliIo } from './common.ts';
 import { NOISE_DOC, NOISE_SVG, noiseTables, renderNoiseDoc, renderNoiseSvg, type NoiseReport } from '../docs/noise-doc.ts';
 import { textTable } from '../docs/tables.ts';
+import { writeFileAtomic } from '../node/files.ts';
+import { checkDistinct, checkOutputFile } from './paths.ts';
 import { readInit } from './train.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -90,6 +91,9 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     if (n < opts.window) fail(`${name} must be at least --window (${opts.window}), got ${n}`);
   }
   if (new Set(opts.batchSizes).size !== opts.batchSizes.length) fail(`--batch-sizes has a repeated size: ${o.batchSizes}`);
+  if (o.json) await checkOutputFile('--json', o.json);
+  if (o.doc) for (const doc of [NOISE_DOC, NOISE_SVG]) await checkOutputFile('--doc', doc);
+  checkDistinct([['--json', o.json], ...(o.doc ? [['--doc', NOISE_DOC], ['--doc', NOISE_SVG]] as [string, string][] : [])]);
 
   const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
   if (limit > data.train.count) fail(`--limit-train must be at most ${data.train.count}, got ${limit}`);
@@ -123,12 +127,12 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   io.out(`device: ${report.device}; ${report.seconds} s`);
   for (const t of noiseTables(report)) io.out(`\n${textTable(t)}`);
   if (o.json) {
-    await writeFile(o.json, `${JSON.stringify(report, null, 1)}\n`);
+    await writeFileAtomic(o.json, `${JSON.stringify(report, null, 1)}\n`);
     io.out(`wrote ${o.json}`);
   }
   if (o.doc) {
-    await writeFile(NOISE_DOC, renderNoiseDoc(report));
-    await writeFile(NOISE_SVG, await renderNoiseSvg(report));
+    await writeFileAtomic(NOISE_DOC, renderNoiseDoc(report));
+    await writeFileAtomic(NOISE_SVG, await renderNoiseSvg(report));
     io.out(`wrote ${NOISE_DOC} and ${NOISE_SVG}`);
   }
   return 0;

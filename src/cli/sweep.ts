@@ -2,7 +2,7 @@
 // settings of the notebook's 784-512-256-10 network through the same trainer as `npm run train`,
 // resumably (results.json is rewritten after every run, and a finished run is never repeated),
 // optionally with successive halving, and writes results.md and accuracy.svg beside it.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { MnistData } from '../data/mnist.ts';
@@ -10,13 +10,18 @@ import { loadMnist } from '../data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, SweepSpecError, type PlannedRun, type SweepPoint } from '../sweep/plan.ts';
-import { emptyResults, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
-import { runSession, type Device } from '../train/session.ts';
+import { emptyResults, mergeResults, resultsProblem, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
+import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
+import { runSession, type Device, type SessionResult, type TrainReport } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
 import { createReporter, type Reporter } from './reporter.ts';
 import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from '../docs/sweep-report.ts';
 import { textTable } from '../docs/tables.ts';
+import { base64ToBytes, bytesToBase64 } from '../headless/headless-protocol.ts';
+import { readRegularFile, withFileLock, writeFileAtomic } from '../node/files.ts';
+import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
+import { checkOutputDir } from './paths.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -50,41 +55,43 @@ interface RawOptions extends RawTrainerOptions {
   readme?: boolean;
 }
 
-async function readResults(file: string, halving: HalvingOptions | null): Promise<SweepResults> {
+/** A results file's content, or empty results when there is none; a file that is not valid
+ * results is refused, naming `option`, the file and the entry at fault. */
+async function readResults(file: string, halving: HalvingOptions | null, option: string): Promise<SweepResults> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
     return emptyResults(halving);
   }
-  let parsed: SweepResults;
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as SweepResults;
+    parsed = JSON.parse(text);
   } catch (e) {
-    fail(`--out: ${file} is not valid JSON (${(e as Error).message}); move it away or choose another --out`);
+    fail(`${option}: ${file} is not valid JSON (${(e as Error).message}); move it away or choose another ${option}`);
   }
-  if (parsed?.version !== 1 || !Array.isArray(parsed.runs)) {
-    fail(`--out: ${file} is not a results file of this sweep version; move it away or choose another --out`);
-  }
-  return parsed;
+  const problem = resultsProblem(parsed);
+  if (problem) fail(`${option}: ${file}: ${problem}; fix the entry, or move the file away or choose another ${option}`);
+  return parsed as SweepResults;
 }
 
-/** Written to a temporary file and renamed, so an interrupted sweep never leaves half a file. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await writeFile(`${file}.tmp`, text);
-  await rename(`${file}.tmp`, file);
-}
-
-async function writeOutputs(dir: string, results: SweepResults): Promise<void> {
-  await writeAtomically(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
-  await writeAtomically(join(dir, 'results.md'), renderSweepMarkdown(results));
-  if (results.runs.length) await writeAtomically(join(dir, 'accuracy.svg'), await renderAccuracySvg(results));
+/** Writes results.json, results.md and accuracy.svg of the union of `mine` and what the folder
+ * holds, under a lock: two sweeps writing one folder lose none of each other's runs. */
+async function persist(dir: string, mine: SweepResults): Promise<SweepResults> {
+  const file = join(dir, 'results.json');
+  return withFileLock(join(dir, '.results.json.lock'), async () => {
+    const merged = mergeResults(await readResults(file, mine.halving, '--out'), mine);
+    await writeFileAtomic(file, `${JSON.stringify(merged, null, 1)}\n`);
+    await writeFileAtomic(join(dir, 'results.md'), renderSweepMarkdown(merged));
+    if (merged.runs.length) await writeFileAtomic(join(dir, 'accuracy.svg'), await renderAccuracySvg(merged));
+    return merged;
+  });
 }
 
 /** The `top` best finished configurations of the sweep in `dir`, as list entries, with that
  * sweep's runs of them (a run with the same key is the same training: it need not run again). */
 async function bestOf(dir: string, top: number): Promise<{ points: SweepPoint[]; source: SweepResults }> {
-  const source = await readResults(join(dir, 'results.json'), null);
+  const source = await readResults(join(dir, 'results.json'), null, '--from');
   const best = summarise(source).filter((s) => s.complete && s.diverged === 0).slice(0, top);
   if (!best.length) fail(`--from: ${join(dir, 'results.json')} holds no finished configuration without divergence`);
   return { points: best.map((b) => pointOf(source.runs.find((r) => r.group === b.group)!.config)), source };
@@ -93,58 +100,121 @@ async function bestOf(dir: string, top: number): Promise<{ points: SweepPoint[];
 const epochLine = (e: Omit<EpochResult, 'predictions'>, of: number) =>
   `    epoch ${e.epoch}/${of}: lr ${+e.lr.toPrecision(4)}, train loss ${e.trainLoss.toFixed(4)}, test accuracy ${e.testAccuracy.toFixed(2)}%, ${e.trainSeconds.toFixed(1)} s`;
 
-/** Runs `body` with a runner for the chosen device and runtime, set up once for the sweep. */
-async function withRunner<T>(o: { device: Device; runtime: 'browser' | 'node'; data: MnistData; dataDir?: string; matmul?: MatmulVariant },
-  io: CliIo, body: (runner: SweepRunner) => Promise<T>): Promise<T> {
+/** One checkpoint per run in `out`/checkpoints, written after every epoch and when the sweep is
+ * interrupted, removed once the run is done: the next call continues the run from it. */
+function runCheckpoints(out: string, io: CliIo) {
+  const path = (r: PlannedRun) => join(out, 'checkpoints', `${r.key.replace(/[^\w.=-]+/g, '_')}.safetensors`);
+  return {
+    path,
+    async load(r: PlannedRun): Promise<TrainState | null> {
+      const bytes = await readRegularFile(path(r)).catch(() => null);
+      if (!bytes) return null;
+      try {
+        const state = decodeCheckpoint(bytes, path(r));
+        if (JSON.stringify(state.config) !== JSON.stringify(r.config)) throw new Error('it holds another configuration');
+        io.out(`    continuing from ${path(r)} (epoch ${state.progress.epoch + 1}, step ${state.progress.step})`);
+        return state;
+      } catch (e) {
+        io.out(`    ${path(r)} cannot continue this run (${(e as Error).message}); training it from the start`);
+        return null;
+      }
+    },
+    async save(r: PlannedRun, state: TrainState): Promise<void> {
+      await mkdir(join(out, 'checkpoints'), { recursive: true });
+      await writeFileAtomic(path(r), encodeCheckpoint(state));
+    },
+    remove: (r: PlannedRun) => rm(path(r), { force: true }),
+  };
+}
+
+interface RunnerOptions {
+  device: Device;
+  runtime: 'browser' | 'node';
+  data: MnistData;
+  dataDir?: string;
+  matmul?: MatmulVariant;
+  out: string;
+  interrupt: Interrupt;
+}
+
+/** Runs `body` with a runner for the chosen device and runtime, set up once for the sweep. The
+ * runner continues a run from its checkpoint and leaves one when interrupted; `stopped` tells
+ * which run that was. */
+async function withRunner<T>(o: RunnerOptions, io: CliIo, body: (runner: SweepRunner) => Promise<T>): Promise<{ value: T; stopped: { run: PlannedRun; state: TrainState } | null }> {
   // The adapter once, with the train command's warning when it is a CPU fallback.
   const reporter = createReporter(io, false);
+  const checkpoints = runCheckpoints(o.out, io);
+  let stopped: { run: PlannedRun; state: TrainState } | null = null;
+  const finish = async (r: PlannedRun, result: SessionResult): Promise<TrainReport> => {
+    if (result.report.stopped) {
+      await checkpoints.save(r, result.state);
+      stopped = { run: r, state: result.state };
+    } else {
+      await checkpoints.remove(r);
+    }
+    return result.report;
+  };
   if (o.device === 'gpu' && o.runtime === 'browser') {
     const { withBrowserTrainer } = await import('../headless/browser-runtime.ts');
     let told = false;
-    return withBrowserTrainer(o.dataDir, (train) => body({
-      run: async (r: PlannedRun, epochs: number) => (await train({ config: r.config, initBase64: null, matmul: o.matmul, stopAfterEpochs: epochs },
-        (kind, payload) => {
-          if (kind === 'epoch') io.out(epochLine(payload as EpochResult, r.config.epochs));
-          else if (kind === 'ready' && !told) {
-            told = true;
-            reporter.ready(payload as Parameters<Reporter['ready']>[0]);
-          }
-        })).report,
-    }));
+    const value = await withBrowserTrainer(o.dataDir, (train, stop) => {
+      o.interrupt.onSignal(stop);
+      return body({
+        run: async (r: PlannedRun, epochs: number) => {
+          const resume = await checkpoints.load(r);
+          const req = { config: r.config, dataSource: o.data.source, initBase64: null, resumeBase64: resume && bytesToBase64(encodeCheckpoint(resume)), matmul: o.matmul,
+            stopAfterEpochs: epochs, checkpoints: true };
+          return finish(r, await train(req, (kind, payload) => {
+            if (kind === 'epoch') io.out(epochLine(payload as EpochResult, r.config.epochs));
+            else if (kind === 'checkpoint') return checkpoints.save(r, decodeCheckpoint(base64ToBytes(payload as string), checkpoints.path(r)));
+            else if (kind === 'ready' && !told) {
+              told = true;
+              reporter.ready(payload as Parameters<Reporter['ready']>[0]);
+            }
+          }));
+        },
+      });
+    });
+    return { value, stopped };
   }
   // One context for the whole sweep: its pipelines compile once.
   const ctx: GpuContext | undefined = o.device === 'gpu' ? await requestGpu() : undefined;
   reporter.ready({ adapter: ctx?.adapter ?? null, kernels: null });
   try {
-    return await body({
-      run: async (r, epochs) => (await runSession({
+    const value = await body({
+      run: async (r, epochs) => finish(r, await runSession({
         config: r.config, device: o.device, data: o.data, ctx, matmul: o.matmul, stopAfterEpochs: epochs,
+        resume: await checkpoints.load(r),
+        shouldStop: () => o.interrupt.signal !== null,
+        onCheckpoint: (state) => checkpoints.save(r, state),
         events: { onEpoch: (e) => io.out(epochLine(e, r.config.epochs)) },
-      })).report,
+      })),
     });
+    return { value, stopped };
   } finally {
     ctx?.destroy();
   }
 }
 
-async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
+async function run(program: Command, argv: string[], io: CliIo, interrupt: Interrupt): Promise<number> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<RawOptions>();
   const { device, runtime, matmul, limitTrain, limitTest } = parseTrainerOptions(o);
   const halving = o.halving ? { eta: parseInteger('--eta', o.eta, 2, 100), minEpochs: parseInteger('--min-epochs', o.minEpochs, 1) } : null;
   const base = { limitTrain, limitTest };
   if (o.readme) {
-    const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null)));
+    const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null, '--readme')));
     const readme = await readFile('README.md', 'utf8');
-    await writeFile('README.md', replaceReadmeResults(readme, renderReadmeResults(notebook, tuned)));
+    await writeFileAtomic('README.md', replaceReadmeResults(readme, renderReadmeResults(notebook, tuned)));
     io.out(`rewrote the results table of README.md from ${README_SWEEPS.notebook} and ${README_SWEEPS.tuned}`);
     return 0;
   }
   if (o.reportOnly) {
     const file = join(o.out, 'results.json');
-    const results = await readResults(file, null);
+    const results = await readResults(file, null, '--out');
     if (!results.runs.length) fail(`--report-only: no runs in ${file}`);
-    await writeOutputs(o.out, results);
+    await checkOutputDir('--out', o.out);
+    await persist(o.out, results);
     io.out(`${textTable(sweepTable(results))}\nwrote ${join(o.out, 'results.md')} and accuracy.svg from ${file}`);
     return 0;
   }
@@ -152,8 +222,9 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     fail('nothing to sweep: give --grid key=values (e.g. --grid lr=0.5,1,2), --list FILE.json or --from DIR');
   }
   if (o.list && o.from) fail('--list and --from both give the configurations: choose one');
+  if (!o.dryRun) await checkOutputDir('--out', o.out);
   const file = join(o.out, 'results.json');
-  const previous = await readResults(file, halving);
+  const previous = await readResults(file, halving, '--out');
   let plan: PlannedRun[];
   let data: MnistData;
   try {
@@ -185,17 +256,27 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   }
   await mkdir(o.out, { recursive: true });
   previous.commands = [...(previous.commands ?? []), `npm run sweep -- ${argv.join(' ')}`];
-  const results = await withRunner({ device, runtime, data, dataDir: o.data, matmul }, io,
-    (runner) => runSweep(plan, runner, previous, halving, { log: (l) => io.out(l), persist: (r) => writeOutputs(o.out, r) }));
-  await writeOutputs(o.out, results);
+  const { value, stopped } = await withRunner({ device, runtime, data, dataDir: o.data, matmul, out: o.out, interrupt }, io,
+    (runner) => runSweep(plan, runner, previous, halving,
+      { log: (l) => io.out(l), persist: async (r) => void (await persist(o.out, r)), shouldStop: () => interrupt.signal !== null }));
+  const results = await persist(o.out, value);
   io.out(`\n${textTable(sweepTable(results))}`);
-  io.out(`wrote ${join(o.out, 'results.json')}, results.md and accuracy.svg`);
-  return 0;
+  io.out(`wrote ${file}, results.md and accuracy.svg`);
+  if (!interrupt.signal) return 0;
+  const where = stopped ? `; ${stopped.run.label} seed=${stopped.run.config.seed} stopped at epoch ${stopped.state.progress.epoch + 1}, ` +
+    `step ${stopped.state.progress.step}, its checkpoint is ${runCheckpoints(o.out, io).path(stopped.run)}` : '';
+  io.out(`interrupted (${interrupt.signal}): ${results.runs.length} runs kept in ${file}${where}. Run the same command again to continue.`);
+  return INTERRUPTED;
 }
 
-export function runSweepCli(argv: string[], io: CliIo): Promise<number> {
+export async function runSweepCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  return runCommand(program, io, () => run(program, argv, io));
+  const interrupt = watchInterrupts(io, 'the current run at its next read-back');
+  try {
+    return await runCommand(program, io, () => run(program, argv, io, interrupt));
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 await runIfMain(import.meta.url, runSweepCli);

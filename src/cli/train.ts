@@ -1,14 +1,17 @@
 // `npm run train`: the main job. Trains the MNIST MLP (default: the notebook's recipe on the
 // embedded MNIST) with the WebGPU trainer in headless Chrome/Chromium (default) or in Node
 // through Dawn (--runtime node), or on the CPU reference (--device cpu).
-import { readFile, writeFile } from 'node:fs/promises';
+import { freemem } from 'node:os';
 import { Command } from 'commander';
 import { mlpSizesFor } from '../data/mnist.ts';
 import { loadMnist } from '../data/mnist-node.ts';
 import type { Mlp } from '../reference/mlp.ts';
+import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { ConfigError, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
-import { runSession, type TrainReport } from '../train/session.ts';
+import { runSession, type SessionResult } from '../train/session.ts';
+import { DIVERGENCE_FACTOR } from '../train/trainer.ts';
+import { checkHostMemory } from '../train/memory.ts';
 import {
   configureProgram,
   fail,
@@ -19,6 +22,9 @@ import {
   runCommand,
   type CliIo,
 } from './common.ts';
+import { writeFileAtomic } from '../node/files.ts';
+import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
+import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
@@ -40,9 +46,12 @@ function buildProgram(io: CliIo): Command {
     .option('--no-shuffle', 'keep the training set in file order')
     .option('--log-interval <n>', 'a Train Epoch line every n batches', String(R.logInterval))
     .option('--readback-every <n>', 'steps per GPU submit between loss read-backs', String(R.readbackEvery))
+    .option('--no-divergence-stop', `train on when a read-back interval's mean loss explodes past ${DIVERGENCE_FACTOR} x ln(classes) while staying finite (NaN and Inf still stop the run)`)
     .option('--init <file>', 'start from these weights (.safetensors, PyTorch names fc1.weight ...)')
     .option('--save <file>', 'write the final weights (.safetensors)')
     .option('--json <file>', 'write a JSON report (config, adapter, per-step loss, per-epoch results)')
+    .option('--checkpoint <file>', 'write a checkpoint (.safetensors: weights, momentum, progress, config) after every epoch and on Ctrl-C')
+    .option('--resume <file>', 'continue the run saved in this checkpoint, exactly (its configuration; checkpoints go back to it)')
     .option('--no-progress', 'no progress bar');
 }
 
@@ -60,11 +69,23 @@ interface RawOptions extends RawTrainerOptions {
   shuffle: boolean;
   logInterval: string;
   readbackEvery: string;
+  divergenceStop: boolean;
   init?: string;
   save?: string;
   json?: string;
+  checkpoint?: string;
+  resume?: string;
   progress: boolean;
 }
+
+/** Options that a checkpoint fixes (its configuration and data subset): refused beside --resume. */
+const FIXED_BY_CHECKPOINT = ['epochs', 'batch', 'lr', 'momentum', 'nesterov', 'weightDecay', 'lrSchedule', 'augmentShift', 'hidden',
+  'seed', 'shuffle', 'limitTrain', 'limitTest', 'init'];
+/** What may change on --resume: none of them changes a step's numbers. */
+const CHANGEABLE_ON_RESUME = ['logInterval', 'readbackEvery', 'divergenceStop'] as const;
+/** Kept from the interrupted command line in the resume command it prints (the checkpoint holds
+ * the rest). */
+const KEPT_FOR_RESUME = ['data', 'device', 'runtime', 'matmul', 'save', 'json', 'progress'];
 
 function configFrom(o: RawOptions): Partial<TrainConfig> {
   const hidden = o.hidden.split(',').map((h) => parseInteger('--hidden', h.trim(), 1));
@@ -82,16 +103,12 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
     shuffle: o.shuffle,
     logInterval: parseInteger('--log-interval', o.logInterval, 1),
     readbackEvery: parseInteger('--readback-every', o.readbackEvery, 1),
+    divergenceStop: o.divergenceStop,
   };
 }
 
 export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    fail(`--init cannot read ${JSON.stringify(file)}: ${(e as Error).message}`);
-  }
+  const bytes = await readInput('--init', file);
   try {
     return decodeSafetensors(bytes, sizes, file);
   } catch (e) {
@@ -100,61 +117,146 @@ export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
   }
 }
 
-async function run(program: Command, argv: string[], io: CliIo): Promise<number> {
+/** A ConfigError (an impossible configuration) as a usage error naming its option. */
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+/** What this process may still allocate: the host's available memory, within a cgroup limit. */
+function availableHostMemory(): number {
+  // constrainedMemory() is 0 or undefined without a limit, and may be a huge sentinel.
+  const limit = process.constrainedMemory?.() || Infinity;
+  return Math.min(freemem(), limit - process.memoryUsage.rss());
+}
+
+async function readCheckpoint(file: string): Promise<TrainState> {
+  const bytes = await readInput('--resume', file);
+  try {
+    return decodeCheckpoint(bytes, file);
+  } catch (e) {
+    if (e instanceof SafetensorsError) fail(`--resume ${e.message}`);
+    throw e;
+  }
+}
+
+const fromCli = (program: Command, key: string) => program.getOptionValueSource(key) === 'cli';
+
+/** The command that continues an interrupted run: the options that do not fix the run, as given. */
+function resumeCommand(program: Command, checkpoint: string): string {
+  const quote = (v: string) => (/^[\w.,/=:+-]+$/.test(v) ? v : JSON.stringify(v));
+  const kept = program.options.filter((opt) => KEPT_FOR_RESUME.includes(opt.attributeName()) && fromCli(program, opt.attributeName()))
+    .map((opt) => (opt.required || opt.optional ? `${opt.long} ${quote(String(program.getOptionValue(opt.attributeName())))}` : opt.long));
+  return ['npm run train -- --resume', quote(checkpoint), ...kept].join(' ');
+}
+
+async function run(program: Command, argv: string[], io: CliIo, interrupt: Interrupt): Promise<number> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<RawOptions>();
   const trainer = parseTrainerOptions(o);
   const { device, runtime, matmul } = trainer;
-  const partial = { ...configFrom(o), limitTrain: trainer.limitTrain, limitTest: trainer.limitTest };
+  const parsed = configFrom(o);
+  let resume: TrainState | null = null;
+  // Checks that need no data first, so a typo fails before MNIST is read.
   let config: TrainConfig;
-  try {
-    // Checks that need no data first, so a typo fails before MNIST is read.
-    config = validateConfig(partial);
-  } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
-    throw e;
+  if (o.resume) {
+    const fixed = program.options.find((opt) => FIXED_BY_CHECKPOINT.includes(opt.attributeName()) && fromCli(program, opt.attributeName()));
+    if (fixed) {
+      fail(`${fixed.long} cannot be given with --resume: the run continues with the configuration saved in ${o.resume} ` +
+        `(only ${CHANGEABLE_ON_RESUME.map((k) => program.options.find((opt) => opt.attributeName() === k)!.long).join(', ')} may change)`);
+    }
+    resume = await readCheckpoint(o.resume);
+    const changed = Object.fromEntries(CHANGEABLE_ON_RESUME.filter((k) => fromCli(program, k)).map((k) => [k, parsed[k]]));
+    config = usage(() => validateConfig({ ...resume!.config, ...changed }));
+  } else {
+    config = usage(() => validateConfig({ ...parsed, limitTrain: trainer.limitTrain, limitTest: trainer.limitTest }));
   }
+  // Written after every epoch and on interruption; a resumed run goes on updating its file.
+  const checkpoint = o.checkpoint ?? o.resume;
+  checkDistinct([['--save', o.save], ['--json', o.json], ['--checkpoint', checkpoint]]);
+  if (o.save) await checkOutputFile('--save', o.save);
+  if (o.json) await checkOutputFile('--json', o.json);
+  if (checkpoint) await checkOutputFile(o.checkpoint ? '--checkpoint' : '--resume', checkpoint);
   const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
-  try {
-    config = validateConfig(partial, { trainCount: data.train.count, testCount: data.test.count });
-  } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
-    throw e;
-  }
+  config = usage(() => validateConfig(config, { trainCount: data.train.count, testCount: data.test.count }));
   const sizes = mlpSizesFor(data, config.hidden);
+  if (resume) {
+    try {
+      checkFits(resume, { source: data.source, train: data.train.count, test: data.test.count, inputSize: sizes[0] }, o.resume!);
+    } catch (e) {
+      if (e instanceof SafetensorsError) fail(`--resume ${e.message}`);
+      throw e;
+    }
+  }
+  usage(() => checkHostMemory(config, sizes, device, availableHostMemory()));
   const init = o.init ? await readInit(o.init, sizes) : null;
   io.out(`data: ${data.source}, ${config.limitTrain ?? data.train.count} training / ${config.limitTest ?? data.test.count} test images`);
   io.out(`config: ${JSON.stringify({ ...config, hidden: config.hidden.join(',') })}`);
+  if (resume) {
+    const { epoch, step } = resume.progress;
+    io.out(`resuming ${o.resume}: ${epoch === config.epochs ? 'the run is complete' : `epoch ${epoch + 1}, step ${step}`}`);
+  }
+  const saveCheckpoint = checkpoint ? (state: TrainState) => writeFileAtomic(checkpoint, encodeCheckpoint(state)) : undefined;
   const reporter = createReporter(io, o.progress && !!process.stdout.isTTY);
-  let result: { report: TrainReport; weights: Mlp };
+  let result: SessionResult;
   try {
     result = device === 'gpu' && runtime === 'browser'
       // Loaded only here: a Node-runtime run needs neither Vite nor Playwright.
-      ? await (await import('../headless/browser-runtime.ts')).runInBrowser({ config, dataDir: o.data, init, matmul }, reporter)
-      : await runSession({ config, device, data, init, matmul, events: reporter, onReady: reporter.ready });
+      ? await (await import('../headless/browser-runtime.ts')).runInBrowser(
+        { config, dataDir: o.data, dataSource: data.source, init, resume, matmul, onCheckpoint: saveCheckpoint, onStop: interrupt.onSignal }, reporter)
+      : await runSession({ config, device, data, init, resume, matmul, events: reporter, onReady: reporter.ready,
+        shouldStop: () => interrupt.signal !== null, onCheckpoint: saveCheckpoint });
+  } catch (e) {
+    // A network too large for the adapter's buffers, found once the adapter is known.
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
   } finally {
     reporter.close();
   }
-  const { report, weights } = result;
+  const { report, weights, state } = result;
+  if (report.stopped && interrupt.signal) {
+    const path = checkpoint ?? `train-interrupted-${new Date().toISOString().replace(/[:.]/g, '-')}.safetensors`;
+    await writeFileAtomic(path, encodeCheckpoint(state));
+    const command = resumeCommand(program, path);
+    const { epoch, step } = state.progress;
+    io.out(`interrupted (${interrupt.signal}) at epoch ${epoch + 1}, step ${step}: checkpoint written to ${path}`);
+    if (o.json) {
+      await writeFileAtomic(o.json, `${JSON.stringify({ ...report, interrupted: { signal: interrupt.signal, checkpoint: path, resume: command } }, null, 1)}\n`);
+      io.out(`wrote the report so far to ${o.json}, marked as interrupted`);
+    }
+    if (o.save) io.out(`${o.save} not written: the run has not finished (the resumed run writes it)`);
+    io.out(`resume with: ${command}`);
+    return INTERRUPTED;
+  }
   const last = report.epochs[report.epochs.length - 1];
   if (last) {
     io.out(`done: ${report.epochs.length} epochs, final test accuracy ${last.testAccuracy.toFixed(2)}%, ` +
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);
   }
   if (o.save) {
-    await writeFile(o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }));
+    await writeFileAtomic(o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }));
     io.out(`saved weights to ${o.save}${report.diverged ? ' (the last weights with a finite loss)' : ''}`);
   }
   if (o.json) {
-    await writeFile(o.json, `${JSON.stringify(report, null, 1)}\n`);
+    await writeFileAtomic(o.json, `${JSON.stringify({ ...report, interrupted: null }, null, 1)}\n`);
     io.out(`wrote report to ${o.json}`);
   }
+  if (checkpoint && !report.diverged) io.out(`checkpoint of the last epoch in ${checkpoint}`);
   return report.diverged ? 1 : 0;
 }
 
-export function runTrainCli(argv: string[], io: CliIo): Promise<number> {
+export async function runTrainCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  return runCommand(program, io, () => run(program, argv, io));
+  const interrupt = watchInterrupts(io, 'at the next read-back');
+  try {
+    return await runCommand(program, io, () => run(program, argv, io, interrupt));
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 await runIfMain(import.meta.url, runTrainCli);

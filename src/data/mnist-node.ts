@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { readRegularFile } from '../node/files.ts';
 import { IdxError } from './idx.ts';
 import { isGzip, mnistFromBytes, MNIST_FILES, type MnistData, type MnistFileKey, type NamedBytes } from './mnist.ts';
 
@@ -59,7 +60,8 @@ export async function loadMnistFolder(dir: string): Promise<MnistData> {
   const entries = await Promise.all(
     KEYS.map(async (k): Promise<[MnistFileKey, NamedBytes]> => {
       const path = join(dir, chosen.get(k)!);
-      return [k, { bytes: gunzipFile(await readFile(path), path), name: path }];
+      // A FIFO would hang a plain read forever, and a directory gives EISDIR without its name.
+      return [k, { bytes: gunzipFile(await readRegularFile(path), path), name: path }];
     }),
   );
   return mnistFromBytes(Object.fromEntries(entries) as Record<MnistFileKey, NamedBytes>, dir);

@@ -91,11 +91,15 @@ export function mlpSizesFor(data: Pick<MnistData, 'train' | 'test'>, hidden: rea
 
 export function mnistFromBytes(files: Record<MnistFileKey, NamedBytes>, source: string): MnistData {
   const parsed = (key: MnistFileKey): IdxTensor => parseIdx(files[key].bytes, files[key].name);
-  return {
-    train: mnistSplit(parsed('trainImages'), parsed('trainLabels'), files.trainImages.name, files.trainLabels.name),
-    test: mnistSplit(parsed('testImages'), parsed('testLabels'), files.testImages.name, files.testLabels.name),
-    source,
-  };
+  const train = mnistSplit(parsed('trainImages'), parsed('trainLabels'), files.trainImages.name, files.trainLabels.name);
+  const test = mnistSplit(parsed('testImages'), parsed('testLabels'), files.testImages.name, files.testLabels.name);
+  // The network's input width comes from the training images: a test set of another size would
+  // be read as misaligned rows (or past the end of the buffer).
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new IdxError(files.testImages.name, `images are ${test.rows}x${test.cols}, but the training images ` +
+      `(${files.trainImages.name}) are ${train.rows}x${train.cols}. Both splits must have the same image size.`);
+  }
+  return { train, test, source };
 }
 
 /** gzip's two magic bytes (RFC 1952); an IDX file starts with 0x00 0x00, so the two never clash. */

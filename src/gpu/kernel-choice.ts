@@ -192,6 +192,9 @@ export interface KernelChooserOptions {
   /** Ignore what this process and the cache already know: every problem gets its trial (the
    * bench reports them). The results still go to the cache. */
   fresh?: boolean;
+  /** Variants to use as they are, by problem (a checkpoint's: a resumed run must round as the
+   * run it continues did); other problems are chosen as usual. */
+  pinned?: Record<string, string>;
 }
 
 export class KernelChooser {
@@ -202,6 +205,7 @@ export class KernelChooser {
   private readonly summaryMatmul: Record<string, MatmulVariant> = {};
   private readonly summaryBias: Record<string, BiasGradVariant> = {};
   private readonly choices: Map<string, Promise<string>>;
+  private readonly pinned: Record<string, string>;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -211,6 +215,7 @@ export class KernelChooser {
   ) {
     this.fuse = opts.fuse ?? true;
     this.forced = opts.force ?? null;
+    this.pinned = opts.pinned ?? {};
     let choices = opts.fresh ? new Map<string, Promise<string>>() : known.get(cacheKey);
     if (!choices) known.set(cacheKey, (choices = new Map()));
     this.choices = choices;
@@ -234,8 +239,10 @@ export class KernelChooser {
   /** The variant for this matmul: forced, known, or from a trial now. */
   async matmul(dims: MatmulDims, epilogue: MatmulEpilogue): Promise<MatmulVariant> {
     const problem = matmulProblemKey(dims, epilogue);
+    const pinned = this.pinned[problem] as MatmulVariant | undefined;
     const variant = this.forced
       ? resolveMatmulVariant(this.forced, dims)
+      : pinned && matmulVariantsFor(this.ctx).includes(pinned) ? pinned
       : ((await this.choose(problem, () => trialMatmul(this.ctx, dims, epilogue.kind, epilogue.kind === 'sgd' && !!epilogue.bias, this.trials))) as MatmulVariant);
     this.summaryMatmul[problem] = variant;
     return variant;
@@ -244,7 +251,9 @@ export class KernelChooser {
   /** The variant of a bias gradient (column sums of an (M, N) dz). */
   async biasGrad(M: number, N: number): Promise<BiasGradVariant> {
     const problem = `bias ${M}x${N}`;
-    const variant = (await this.choose(problem, () => trialBiasGrad(this.ctx, M, N, this.trials))) as BiasGradVariant;
+    const pinned = this.pinned[problem] as BiasGradVariant | undefined;
+    const variant = pinned && BIAS_GRAD_VARIANTS.includes(pinned) ? pinned
+      : ((await this.choose(problem, () => trialBiasGrad(this.ctx, M, N, this.trials))) as BiasGradVariant);
     this.summaryBias[problem] = variant;
     return variant;
   }

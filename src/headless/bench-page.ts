@@ -7,17 +7,22 @@ import { requestGpu } from '../gpu/context.ts';
 
 export interface BenchWindow {
   runHeadlessBench(options: BenchOptions): Promise<BenchResult>;
+  /** Skips the sections not yet started (Ctrl-C in the terminal). */
+  stopHeadlessBench(): void;
   benchEvent(line: string): Promise<void>;
   benchReady: boolean;
 }
 
 const w = window as unknown as BenchWindow;
+let stopRequested = false;
+
+w.stopHeadlessBench = () => void (stopRequested = true);
 
 w.runHeadlessBench = async (options: BenchOptions): Promise<BenchResult> => {
   const ctx = await requestGpu(BENCH_GPU_OPTIONS);
   try {
     return await runBench(ctx, options, { runtime: 'browser', runtimeVersion: '', userAgent: navigator.userAgent },
-      (line) => void w.benchEvent(line));
+      (line) => void w.benchEvent(line), () => stopRequested);
   } finally {
     ctx.destroy();
   }

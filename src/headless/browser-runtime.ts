@@ -6,9 +6,11 @@ import type { Browser, Page } from 'playwright';
 import { createServer } from 'vite';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Mlp } from '../reference/mlp.ts';
+import { fail } from '../cli/common.ts';
+import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import type { TrainConfig } from '../train/config.ts';
-import { decodeSafetensors, encodeSafetensors, safetensorsSizes } from '../train/safetensors.ts';
-import type { TrainReport } from '../train/session.ts';
+import { encodeSafetensors } from '../train/safetensors.ts';
+import type { SessionResult } from '../train/session.ts';
 import type { Progress } from '../train/trainer.ts';
 import { launchChromium } from './chrome.ts';
 import { base64ToBytes, bytesToBase64, type HeadlessEvent, type HeadlessRequest, type HeadlessWindow } from './headless-protocol.ts';
@@ -20,12 +22,24 @@ const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export interface BrowserRunOptions {
   config: TrainConfig;
   dataDir?: string;
+  /** The data's name on this side (the page's URL changes with the server's port). */
+  dataSource: string;
   init: Mlp | null;
+  resume: TrainState | null;
   matmul?: MatmulVariant;
+  /** After every epoch, with the state to checkpoint; the page waits for it. */
+  onCheckpoint?: (state: TrainState) => Promise<void>;
+  /** Registers the stop request (Ctrl-C): the page's session stops at its next read-back. */
+  onStop(listener: () => void): void;
 }
+
+/** Trains one session in the page, handing its events to `onEvent` (awaited for checkpoints). */
+export type BrowserTrain = (req: HeadlessRequest, onEvent: (kind: HeadlessEvent, payload: unknown) => void | Promise<void>) =>
+  Promise<SessionResult>;
 
 /** Starts a Vite server for the project on a free loopback port with MNIST under /mnist/. */
 async function startPageServer(dataDir?: string) {
+  const ownListeners = new Set(process.listeners('SIGTERM'));
   const server = await createServer({
     configFile: false,
     root: projectRoot,
@@ -34,6 +48,9 @@ async function startPageServer(dataDir?: string) {
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
     plugins: [mnistAssets(dataDir)],
   });
+  // Vite's dev server closes itself and exits the process on SIGTERM; the commands stop their work
+  // and save it first (src/cli/interrupt.ts), then close the server themselves.
+  for (const l of process.listeners('SIGTERM')) if (!ownListeners.has(l)) process.off('SIGTERM', l);
   await server.listen();
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('the page server did not report a URL');
@@ -78,32 +95,40 @@ export async function withHeadlessPage<T>(opts: HeadlessPageOptions, body: (page
   }
 }
 
-/** Opens one headless page and hands `body` a function that trains in it; sessions after the
- * first reuse the page's MNIST and compiled pipelines. */
-export function withBrowserTrainer<T>(
-  dataDir: string | undefined,
-  body: (train: (req: HeadlessRequest, onEvent: (kind: HeadlessEvent, payload: unknown) => void) => Promise<{ report: TrainReport; weights: Mlp }>) => Promise<T>,
-): Promise<T> {
-  let listener: (kind: HeadlessEvent, payload: unknown) => void = () => {};
+/** Opens one headless page and hands `body` a function that trains in it, and one that stops the
+ * session running there; sessions after the first reuse the page's MNIST and compiled pipelines. */
+export function withBrowserTrainer<T>(dataDir: string | undefined, body: (train: BrowserTrain, stop: () => void) => Promise<T>): Promise<T> {
+  let listener: (kind: HeadlessEvent, payload: unknown) => void | Promise<void> = () => {};
   const trainerEvent = (kind: HeadlessEvent, payload: unknown) => listener(kind, payload);
   return withHeadlessPage({ dataDir, pagePath: 'src/headless/headless.html', readyFlag: 'headlessReady', expose: { trainerEvent } },
-    (page) => body(async (req, onEvent) => {
-      listener = onEvent;
-      const result = await page.evaluate((r) => (window as unknown as HeadlessWindow).runHeadlessTraining(r), req);
-      const bytes = base64ToBytes(result.weightsBase64);
-      return { report: result.report, weights: decodeSafetensors(bytes, safetensorsSizes(bytes), 'trained weights') };
-    }));
+    (page) => {
+      const stop = () => void page.evaluate(() => (window as unknown as HeadlessWindow).stopHeadlessTraining()).catch(() => {});
+      return body(async (req, onEvent) => {
+        listener = onEvent;
+        const result = await page.evaluate((r) => (window as unknown as HeadlessWindow).runHeadlessTraining(r), req);
+        if ('configError' in result) fail(result.configError);
+        const state = decodeCheckpoint(base64ToBytes(result.stateBase64), 'the trained state');
+        return { report: result.report, weights: state.weights, state };
+      }, stop);
+    });
 }
 
-export function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promise<{ report: TrainReport; weights: Mlp }> {
+export function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promise<SessionResult> {
   const req: HeadlessRequest = {
     config: opts.config,
+    dataSource: opts.dataSource,
     initBase64: opts.init ? bytesToBase64(encodeSafetensors(opts.init)) : null,
+    resumeBase64: opts.resume ? bytesToBase64(encodeCheckpoint(opts.resume)) : null,
     matmul: opts.matmul,
+    checkpoints: !!opts.onCheckpoint,
   };
-  return withBrowserTrainer(opts.dataDir, (train) => train(req, (kind, payload) => {
-    if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);
-    else if (kind === 'log') reporter.onLog?.(payload as string);
-    else if (kind === 'progress') void reporter.onProgress?.(payload as Progress);
-  }));
+  return withBrowserTrainer(opts.dataDir, (train, stop) => {
+    opts.onStop(stop);
+    return train(req, (kind, payload) => {
+      if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);
+      else if (kind === 'log') reporter.onLog?.(payload as string);
+      else if (kind === 'progress') void reporter.onProgress?.(payload as Progress);
+      else if (kind === 'checkpoint') return opts.onCheckpoint?.(decodeCheckpoint(base64ToBytes(payload as string), 'the epoch\'s checkpoint'));
+    });
+  });
 }

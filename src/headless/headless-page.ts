@@ -4,7 +4,9 @@
 // the GPU context (its compiled pipelines) are kept between them.
 import { loadMnistFromUrl, mlpSizesFor, type MnistData } from '../data/mnist.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
-import { decodeSafetensors, encodeSafetensors } from '../train/safetensors.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { ConfigError } from '../train/config.ts';
+import { decodeSafetensors } from '../train/safetensors.ts';
 import { runSession } from '../train/session.ts';
 import type { HeadlessRequest, HeadlessResult, HeadlessWindow } from './headless-protocol.ts';
 import { base64ToBytes, bytesToBase64 } from './headless-protocol.ts';
@@ -13,6 +15,9 @@ const w = window as unknown as HeadlessWindow;
 
 let data: Promise<MnistData> | null = null;
 let ctx: Promise<GpuContext> | null = null;
+let stopRequested = false;
+
+w.stopHeadlessTraining = () => void (stopRequested = true);
 
 w.runHeadlessTraining = async (req: HeadlessRequest): Promise<HeadlessResult> => {
   data ??= loadMnistFromUrl(new URL('/mnist/', location.href).href);
@@ -20,21 +25,32 @@ w.runHeadlessTraining = async (req: HeadlessRequest): Promise<HeadlessResult> =>
   const [mnist, gpu] = await Promise.all([data, ctx]);
   const sizes = mlpSizesFor(mnist, req.config.hidden);
   const init = req.initBase64 ? decodeSafetensors(base64ToBytes(req.initBase64), sizes, 'init') : null;
-  const { report, weights } = await runSession({
-    config: req.config,
-    device: 'gpu',
-    data: mnist,
-    ctx: gpu,
-    init,
-    matmul: req.matmul,
-    stopAfterEpochs: req.stopAfterEpochs,
-    onReady: (info) => void w.trainerEvent('ready', info),
-    events: {
-      onLog: (line) => void w.trainerEvent('log', line),
-      onProgress: (p) => void w.trainerEvent('progress', p),
-      onEpoch: ({ predictions: _p, ...e }) => void w.trainerEvent('epoch', e),
-    },
-  });
-  return { report, weightsBase64: bytesToBase64(encodeSafetensors(weights)) };
+  const resume = req.resumeBase64 ? decodeCheckpoint(base64ToBytes(req.resumeBase64), 'checkpoint') : null;
+  stopRequested = false;
+  try {
+    const { report, state } = await runSession({
+      config: req.config,
+      device: 'gpu',
+      data: { ...mnist, source: req.dataSource },
+      ctx: gpu,
+      init,
+      resume,
+      matmul: req.matmul,
+      stopAfterEpochs: req.stopAfterEpochs,
+      shouldStop: () => stopRequested,
+      onReady: (info) => void w.trainerEvent('ready', info),
+      // Awaited: the terminal has written the file before training goes on.
+      onCheckpoint: req.checkpoints ? (s) => w.trainerEvent('checkpoint', bytesToBase64(encodeCheckpoint(s))) : undefined,
+      events: {
+        onLog: (line) => void w.trainerEvent('log', line),
+        onProgress: (p) => void w.trainerEvent('progress', p),
+        onEpoch: ({ predictions: _p, ...e }) => void w.trainerEvent('epoch', e),
+      },
+    });
+    return { report, stateBase64: bytesToBase64(encodeCheckpoint(state)) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { configError: e.message };
+    throw e;
+  }
 };
 w.headlessReady = true;

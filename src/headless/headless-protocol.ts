@@ -1,26 +1,35 @@
-// What crosses between the terminal and the headless page: plain JSON, with weights as base64
-// safetensors (Playwright serialises large typed arrays element by element otherwise).
+// What crosses between the terminal and the headless page: plain JSON, with weights and
+// checkpoints as base64 safetensors (Playwright serialises large typed arrays element by element
+// otherwise).
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { TrainReport } from '../train/session.ts';
 
 export interface HeadlessRequest {
   config: TrainConfig;
+  /** What the terminal calls the data the page fetches from the local server (its URL changes
+   * with the port), for reports and checkpoints. */
+  dataSource: string;
   initBase64: string | null;
+  /** A checkpoint to continue (its config then wins over `config`). */
+  resumeBase64?: string | null;
   matmul?: MatmulVariant;
   /** Train only the first N epochs of the schedule (sweeps). */
   stopAfterEpochs?: number;
+  /** Send a 'checkpoint' event (base64) after every epoch. */
+  checkpoints?: boolean;
 }
 
-export interface HeadlessResult {
-  report: TrainReport;
-  weightsBase64: string;
-}
+/** The run's report and its final state as a checkpoint; or the configuration the page refused
+ * (a network too large for the adapter), which the terminal reports as a usage error. */
+export type HeadlessResult = { report: TrainReport; stateBase64: string } | { configError: string };
 
-export type HeadlessEvent = 'ready' | 'log' | 'progress' | 'epoch';
+export type HeadlessEvent = 'ready' | 'log' | 'progress' | 'epoch' | 'checkpoint';
 
 export interface HeadlessWindow {
   runHeadlessTraining(req: HeadlessRequest): Promise<HeadlessResult>;
+  /** Stops the running session at its next read-back (Ctrl-C in the terminal). */
+  stopHeadlessTraining(): void;
   trainerEvent(kind: HeadlessEvent, payload: unknown): Promise<void>;
   headlessReady: boolean;
 }

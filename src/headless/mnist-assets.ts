@@ -11,7 +11,16 @@ import { MNIST_FILES } from '../data/mnist.ts';
 
 export function mnistAssets(dir: string = embeddedMnistDir()): Plugin {
   const serve: Connect.NextHandleFunction = (req, res, next) => {
-    const name = basename(decodeURIComponent((req.url ?? '').split('?')[0]));
+    let name: string;
+    try {
+      name = basename(decodeURIComponent((req.url ?? '').split('?')[0]));
+    } catch {
+      // A malformed escape such as /mnist/%: a plain answer, not the server's stack trace.
+      res.statusCode = 400;
+      res.setHeader('Content-Type', 'text/plain');
+      res.end('400 Bad Request: malformed URL escape\n');
+      return;
+    }
     const path = join(dir, name);
     // Only plain file names inside the folder: basename() strips any path traversal.
     if (!name || !existsSync(path) || !statSync(path).isFile()) return next();

@@ -1,6 +1,7 @@
 // The sweep loop, the same for every runtime: runs each planned configuration through a runner
 // (the WebGPU trainer in Node or a headless browser, or the CPU reference), skips what the
 // results already hold, and with successive halving stops poor configurations early.
+import { ConfigError, validateConfig } from '../train/config.ts';
 import type { TrainReport } from '../train/session.ts';
 import { extraRungs, rankGroups, rungBudget, survivorCount } from './halving.ts';
 import type { PlannedRun } from './plan.ts';
@@ -52,6 +53,8 @@ export interface SweepHooks {
   log(line: string): void;
   /** Called after every finished run with the updated results, to save them (resumability). */
   persist(results: SweepResults): Promise<void>;
+  /** True once the sweep should stop (Ctrl-C): no run starts after it. */
+  shouldStop?(): boolean;
 }
 
 export const emptyResults = (halving: HalvingOptions | null): SweepResults => ({ version: 1, commands: [], halving, runs: [], rungs: [] });
@@ -93,8 +96,12 @@ export async function runSweep(plan: PlannedRun[], runner: SweepRunner, previous
         hooks.log(`${tag}: in the results already, skipped`);
         continue;
       }
+      if (hooks.shouldStop?.()) return results;
       hooks.log(`${tag}: training ${epochs} of ${r.config.epochs} epochs`);
-      const record = toRecord(r, await runner.run(r, epochs));
+      const report = await runner.run(r, epochs);
+      // An interrupted run is not a result: its checkpoint (the runner's) continues it next time.
+      if (report.stopped) return results;
+      const record = toRecord(r, report);
       results.runs = [...results.runs.filter((x) => x.key !== r.key), record];
       const acc = record.testAccuracy.at(-1);
       hooks.log(`${tag}: ${record.diverged ? `diverged (${record.diverged.split('.')[0]})` : `test accuracy ${acc?.toFixed(2)}% after ${record.epochsRun} epochs`}, ${record.seconds.toFixed(1)} s`);
@@ -121,4 +128,52 @@ export async function runSweep(plan: PlannedRun[], runner: SweepRunner, previous
     await hooks.persist(results);
   }
   return results;
+}
+
+/** Problems of a results file's content, described by path (e.g. "runs[3].testAccuracy must be
+ * ..."): a hand-edited entry is refused with its place instead of failing later as a TypeError. */
+export function resultsProblem(parsed: unknown): string | null {
+  const r = parsed as Partial<SweepResults> | null;
+  if (typeof r !== 'object' || r === null || r.version !== 1) return 'is not a results file of this sweep version (version 1)';
+  if (!Array.isArray(r.runs)) return 'runs must be a list';
+  if (!Array.isArray(r.commands) || !r.commands.every((c) => typeof c === 'string')) return 'commands must be a list of strings';
+  if (!Array.isArray(r.rungs)) return 'rungs must be a list';
+  const numbers = (v: unknown, n: number) => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number');
+  for (const [i, run] of (r.runs as Partial<RunRecord>[]).entries()) {
+    const at = `runs[${i}]`;
+    if (typeof run !== 'object' || run === null) return `${at} must be an object`;
+    for (const k of ['key', 'group', 'label', 'adapter'] as const) if (typeof run[k] !== 'string') return `${at}.${k} must be a string`;
+    if (typeof run.config !== 'object' || run.config === null) return `${at}.config must be an object`;
+    try {
+      validateConfig(run.config);
+    } catch (e) {
+      if (e instanceof ConfigError) return `${at}.config: ${e.message}`;
+      throw e;
+    }
+    if (!(Number.isInteger(run.epochsRun) && run.epochsRun! >= 0 && run.epochsRun! <= run.config.epochs)) {
+      return `${at}.epochsRun must be a whole number of epochs from 0 to config.epochs (${run.config.epochs})`;
+    }
+    for (const k of ['testAccuracy', 'testLoss', 'trainLoss'] as const) {
+      if (!numbers(run[k], run.epochsRun!)) return `${at}.${k} must be a list of ${run.epochsRun} numbers, one per epoch run`;
+    }
+    if (typeof run.seconds !== 'number') return `${at}.seconds must be a number`;
+    if (run.diverged !== null && typeof run.diverged !== 'string') return `${at}.diverged must be null or a message`;
+  }
+  return null;
+}
+
+/** The union of the results on disk and this sweep's: per run key, the record that trained
+ * further (this sweep's on a tie), and the command lines of both (this sweep's began as a copy
+ * of the file's), so two sweeps writing one folder lose nothing. */
+export function mergeResults(disk: SweepResults, mine: SweepResults): SweepResults {
+  const runs = new Map(disk.runs.map((r) => [r.key, r]));
+  for (const r of mine.runs) {
+    const other = runs.get(r.key);
+    if (!other || r.epochsRun >= other.epochsRun) runs.set(r.key, r);
+  }
+  let shared = 0;
+  while (shared < disk.commands.length && disk.commands[shared] === mine.commands[shared]) shared++;
+  const theirs = disk.commands.slice(shared);
+  const commands = [...disk.commands, ...mine.commands.slice(shared).filter((c) => !theirs.includes(c))];
+  return { ...mine, commands, runs: [...runs.values()] };
 }

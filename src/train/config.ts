@@ -26,6 +26,9 @@ export interface TrainConfig {
   /** Use only the first N training / test samples (null: all). */
   limitTrain: number | null;
   limitTest: number | null;
+  /** Stop a run whose loss explodes while staying finite (see DIVERGENCE_FACTOR in trainer.ts);
+   * NaN and Inf stop it regardless. */
+  divergenceStop: boolean;
 }
 
 /** The notebook: 784-512-256-10 sigmoid, SGD lr 0.5, batch 32, 10 epochs, shuffled. */
@@ -45,6 +48,7 @@ export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   augmentShift: 0,
   limitTrain: null,
   limitTest: null,
+  divergenceStop: true,
 }) as TrainConfig;
 
 export class ConfigError extends Error {

@@ -26,9 +26,12 @@ export class CpuTrainer implements Trainer {
     private readonly train: MnistSplit,
     private readonly test: MnistSplit,
     init: Mlp,
+    /** A checkpoint's momentum velocities (state_dict order); default zeros. */
+    velocities: Float32Array[] | null = null,
   ) {
     this.mlp = cloneMlp(init);
     this.opt = createOptimizerState(this.mlp, config.momentum);
+    velocities?.forEach((v, i) => this.opt.velocities![i].set(v));
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
@@ -38,11 +41,11 @@ export class CpuTrainer implements Trainer {
     const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
     const rowLen = this.mlp.sizes[0];
     const salt = config.augmentShift > 0 ? augmentSalt(config.seed, plan.epoch) : null;
-    for (let s0 = 0; s0 < steps; s0 += config.readbackEvery) {
+    for (let s0 = plan.startStep ?? 0; s0 < steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
       const s1 = Math.min(s0 + config.readbackEvery, steps);
       const backup = cloneMlp(this.mlp);
-      const losses = new Float32Array(s1 - s0);
+      let losses = new Float32Array(s1 - s0);
       const correct = new Uint32Array(s1 - s0);
       let samples = 0;
       for (let s = s0; s < s1; s++) {
@@ -54,15 +57,23 @@ export class CpuTrainer implements Trainer {
         losses[s - s0] = r.loss;
         correct[s - s0] = r.correct;
         samples += idx.length;
+        // Steps after a NaN are wasted: the chunk ends here and the epoch loop stops the run.
         if (!Number.isFinite(r.loss)) {
+          losses = losses.subarray(0, s - s0 + 1);
+          break;
+        }
+      }
+      try {
+        await onChunk({ firstStep: s0, losses, correct: correct.subarray(0, losses.length), samples });
+      } catch (e) {
+        if (e instanceof DivergenceError) {
           this.mlp.layers.forEach((l, i) => {
             l.weight.set(backup.layers[i].weight);
             l.bias.set(backup.layers[i].bias);
           });
-          throw new DivergenceError(plan.epoch, s, r.loss, plan.lr);
         }
+        throw e;
       }
-      await onChunk({ firstStep: s0, losses, correct, samples });
       // Yield so a browser tab or a progress bar can repaint between chunks.
       await new Promise((r) => setTimeout(r, 0));
     }
@@ -75,5 +86,9 @@ export class CpuTrainer implements Trainer {
 
   async weights(): Promise<Mlp> {
     return cloneMlp(this.mlp);
+  }
+
+  async optimizerState(): Promise<Float32Array[] | null> {
+    return this.opt.velocities?.map((v) => v.slice()) ?? null;
   }
 }

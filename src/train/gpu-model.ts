@@ -110,3 +110,24 @@ export function uploadParams(ctx: GpuContext, model: GpuModel, from: Mlp): void 
   const tensors = mlpParamTensors(from);
   paramBuffers(model).forEach((buf, i) => ctx.write(buf, tensors[i].data));
 }
+
+/** Momentum buffers in state_dict order; null without momentum. */
+function velocityBuffers(model: GpuModel): GPUBuffer[] | null {
+  const buffers = model.layers.flatMap((l) => [l.velWeight, l.velBias]);
+  return buffers.every((b) => b !== null) ? buffers : null;
+}
+
+export async function downloadVelocities(ctx: GpuContext, model: GpuModel): Promise<Float32Array[] | null> {
+  const buffers = velocityBuffers(model);
+  if (!buffers) return null;
+  const out: Float32Array[] = [];
+  for (const b of buffers) out.push(await ctx.readF32(b, b.size / 4));
+  return out;
+}
+
+/** Writes a checkpoint's velocities (state_dict order) over the zero-filled momentum buffers. */
+export function uploadVelocities(ctx: GpuContext, model: GpuModel, velocities: Float32Array[]): void {
+  const buffers = velocityBuffers(model);
+  if (!buffers) throw new Error('momentum velocities given for a model without momentum buffers');
+  buffers.forEach((buf, i) => ctx.write(buf, velocities[i]));
+}

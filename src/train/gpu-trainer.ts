@@ -2,7 +2,7 @@
 // bytes (47 MB for the training images) and every batch is gathered on the GPU through the
 // epoch's shuffled index buffer, so a step costs no CPU work and no transfer. Steps are encoded
 // `readbackEvery` at a time into one submit; losses and correct counts accumulate on the GPU and
-// come back once per submit, which is also when NaN is caught.
+// come back once per submit, which is also when divergence is caught (trainer.ts).
 import { augmentSalt } from '../data/augment.ts';
 import type { MnistSplit } from '../data/mnist.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -14,7 +14,7 @@ import { createRunRecord, readRecord, resetRecord, type RunRecord } from '../gpu
 import { SgdParams } from '../gpu/kernels/sgd.ts';
 import { cloneMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
-import { createGpuModel, downloadParams, paramBuffers, type GpuModel } from './gpu-model.ts';
+import { createGpuModel, downloadParams, downloadVelocities, paramBuffers, uploadVelocities, type GpuModel } from './gpu-model.ts';
 import { evalStepDispatches, trainStepDispatches, type StepPlan } from './step.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
 
@@ -26,6 +26,8 @@ export interface GpuTrainerOptions {
   init: Mlp;
   /** The kernel variants (default: a chooser for this context, per-shape trials). */
   kernels?: KernelChooser;
+  /** Starting momentum velocities (a checkpoint's), state_dict order; default zeros. */
+  velocities?: Float32Array[] | null;
 }
 
 interface SplitOnGpu {
@@ -69,6 +71,7 @@ export class GpuTrainer implements Trainer {
     const B = config.batchSize;
     const kernels = opts.kernels ?? (await KernelChooser.create(ctx));
     const model = createGpuModel(ctx, init, { maxBatch: B, momentum: config.momentum > 0, storedGradients: !kernels.fuse });
+    if (opts.velocities) uploadVelocities(ctx, model, opts.velocities);
     const sgd = SgdParams.create(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];
     const upload = async (split: MnistSplit, name: string, train: boolean): Promise<SplitOnGpu> => {
@@ -99,10 +102,13 @@ export class GpuTrainer implements Trainer {
     const B = config.batchSize;
     const { layout } = set.record;
     ctx.write(set.order, plan.order);
-    resetRecord(ctx, set.record, 0, augmentSalt(config.seed, plan.epoch));
+    // The step counter places each step's loss and draws its augmentation: a resumed epoch starts it
+    // where the checkpoint stopped.
+    const first = plan.startStep ?? 0;
+    resetRecord(ctx, set.record, first, augmentSalt(config.seed, plan.epoch));
     this.sgd.write(ctx, sgdOptions(config, plan.lr));
     const params = paramBuffers(this.model);
-    for (let s0 = 0; s0 < set.steps; s0 += config.readbackEvery) {
+    for (let s0 = first; s0 < set.steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
       const n = Math.min(config.readbackEvery, set.steps - s0);
       const stats = await runSteps(ctx, {
@@ -117,18 +123,21 @@ export class GpuTrainer implements Trainer {
         },
       }, { buffer: this.chunkStats, bytes: 2 * n * 4 });
       const { losses, correct } = readRecord(stats, 0, n);
-      const bad = losses.findIndex((l) => !Number.isFinite(l));
-      if (bad >= 0) {
-        await runSteps(ctx, {
-          label: 'restore the last finite parameters',
-          steps: 0,
-          dispatches: () => [],
-          before: (enc) => params.forEach((p, i) => enc.copyBufferToBuffer(this.backups[i], 0, p, 0, p.size)),
-        });
-        throw new DivergenceError(plan.epoch, s0 + bad, losses[bad], plan.lr);
-      }
       const samples = Math.min((s0 + n) * B, set.split.count) - s0 * B;
-      await onChunk({ firstStep: s0, losses, correct, samples });
+      try {
+        await onChunk({ firstStep: s0, losses, correct, samples });
+      } catch (e) {
+        // The shared loop judged the interval diverged: back to the parameters it started from.
+        if (e instanceof DivergenceError) {
+          await runSteps(ctx, {
+            label: 'restore the last good parameters',
+            steps: 0,
+            dispatches: () => [],
+            before: (enc) => params.forEach((p, i) => enc.copyBufferToBuffer(this.backups[i], 0, p, 0, p.size)),
+          });
+        }
+        throw e;
+      }
     }
     return true;
   }
@@ -167,6 +176,10 @@ export class GpuTrainer implements Trainer {
 
   weights(): Promise<Mlp> {
     return downloadParams(this.ctx, this.model, cloneMlp(this.shape));
+  }
+
+  optimizerState(): Promise<Float32Array[] | null> {
+    return downloadVelocities(this.ctx, this.model);
   }
 
 }

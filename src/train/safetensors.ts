@@ -7,8 +7,23 @@ export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
 
+/** A tensor to write: row-major F32. */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Names under which a checkpoint (src/train/checkpoint.ts) stores what is not a parameter; a
+ * reader of weights skips them, as PyTorch users filter them out. */
+export const EXTRA_TENSOR_PREFIXES = ['optimizer.', 'history.'] as const;
+
 export function encodeSafetensors(mlp: Mlp, metadata: Record<string, string> = {}): Uint8Array {
-  const tensors = mlpParamTensors(mlp);
+  return encodeTensors(mlpParamTensors(mlp), metadata);
+}
+
+/** F32 tensors laid out in order, with `format: pt` and `metadata` in the header. */
+export function encodeTensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: { format: 'pt', ...metadata } };
   let offset = 0;
   for (const t of tensors) {
@@ -39,7 +54,23 @@ interface TensorEntry {
   data_offsets: [number, number];
 }
 
-function readHeader(bytes: Uint8Array, fileName: string): { header: Record<string, TensorEntry>; dataStart: number } {
+/** Bytes per element of the format's dtypes. */
+const DTYPE_BYTES: Record<string, number> = {
+  BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1, U16: 2, I16: 2, F16: 2, BF16: 2, U32: 4, I32: 4, F32: 4, U64: 8, I64: 8, F64: 8,
+};
+
+/** A parsed file: its metadata and entries, every entry's layout already checked. */
+export interface SafetensorsFile {
+  metadata: Record<string, string>;
+  entries: Map<string, TensorEntry>;
+  /** A tensor as F32 of exactly `shape`, every value finite; throws naming the file otherwise. */
+  f32(name: string, shape: readonly number[], needed: string): Float32Array;
+}
+
+/** Parses the header and checks the layout as the reference implementation does: every entry's
+ * dtype, shape and byte count agree, and the tensors, sorted by offset, tile the data section
+ * exactly (no overlap, no gap, nothing after the last one). */
+export function readSafetensors(bytes: Uint8Array, fileName = 'weights'): SafetensorsFile {
   const fail = (msg: string): never => {
     throw new SafetensorsError(`${fileName}: ${msg}`);
   };
@@ -58,60 +89,91 @@ function readHeader(bytes: Uint8Array, fileName: string): { header: Record<strin
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     fail('header is not a JSON object of tensor names');
   }
-  return { header: header as Record<string, TensorEntry>, dataStart: 8 + headerLen };
+  const dataStart = 8 + headerLen;
+  const dataLen = bytes.length - dataStart;
+  const { __metadata__: meta = {}, ...raw } = header as Record<string, unknown>;
+  if (typeof meta !== 'object' || meta === null || Object.values(meta).some((v) => typeof v !== 'string')) {
+    fail('__metadata__ must be an object of strings');
+  }
+  const entries = new Map<string, TensorEntry>();
+  for (const [name, value] of Object.entries(raw)) {
+    const e = (value ?? {}) as Partial<TensorEntry>;
+    const shape: unknown = e.shape;
+    if (!(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0))) {
+      fail(`tensor ${name} has shape ${JSON.stringify(shape)}, not a list of sizes`);
+    }
+    const size = DTYPE_BYTES[String(e.dtype)];
+    if (size === undefined) fail(`tensor ${name} has dtype ${JSON.stringify(e.dtype)}, not a safetensors dtype`);
+    const offsets: unknown = e.data_offsets;
+    const [begin, end] = Array.isArray(offsets) && offsets.length === 2 ? (offsets as number[]) : [NaN, NaN];
+    const where = `tensor ${name} has data_offsets ${JSON.stringify(offsets)}`;
+    if (!(Number.isInteger(begin) && Number.isInteger(end) && begin >= 0)) fail(`${where}, not two byte offsets [begin, end]`);
+    if (end < begin) fail(`${where}: its end is before its begin`);
+    const bytesNeeded = (shape as number[]).reduce((a, b) => a * b, 1) * size;
+    if (end - begin !== bytesNeeded) fail(`${where}: ${end - begin} bytes, but shape [${shape}] of ${e.dtype} takes ${bytesNeeded}`);
+    if (end > dataLen) fail(`${where}, past the ${dataLen} data bytes`);
+    entries.set(name, { dtype: e.dtype as string, shape: shape as number[], data_offsets: [begin, end] });
+  }
+  const sorted = [...entries].sort(([, a], [, b]) => a.data_offsets[0] - b.data_offsets[0] || a.data_offsets[1] - b.data_offsets[1]);
+  let covered = 0;
+  let previous = '';
+  for (const [name, { data_offsets: [begin, end] }] of sorted) {
+    const where = `tensor ${name} has data_offsets [${begin},${end}]`;
+    if (begin < covered) fail(`${where}, overlapping ${previous}, which ends at ${covered}; tensors must not share bytes`);
+    if (begin > covered) fail(`${where}: bytes ${covered}-${begin} before it belong to no tensor`);
+    covered = end;
+    previous = name;
+  }
+  if (covered !== dataLen) fail(`the tensors end at byte ${covered} of a ${dataLen}-byte data section; the rest belongs to no tensor`);
+
+  const f32 = (name: string, shape: readonly number[], needed: string): Float32Array => {
+    const e = entries.get(name);
+    if (!e) return fail(`tensor ${name} is missing (${needed} needs it)`);
+    if (e.dtype !== 'F32') fail(`tensor ${name} has dtype ${e.dtype}; only F32 is supported (convert with tensor.float())`);
+    if (e.shape.join(',') !== shape.join(',')) fail(`tensor ${name} has shape [${e.shape}], ${needed} needs [${shape}]`);
+    const [begin, end] = e.data_offsets;
+    const data = new Float32Array((end - begin) / 4);
+    new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) fail(`tensor ${name} holds ${data[bad]} at element ${bad}; values must be finite`);
+    return data;
+  };
+  return { metadata: meta as Record<string, string>, entries, f32 };
 }
 
 /** Reads a safetensors file into an MLP of the expected sizes. Every tensor is checked (present,
- * F32, the right shape, in bounds, finite) before anything is returned: nothing is half-loaded. */
+ * F32, the right shape, finite) after the layout (readSafetensors) before anything is returned:
+ * nothing is half-loaded. A checkpoint's extra tensors are skipped. */
 export function decodeSafetensors(bytes: Uint8Array, sizes: readonly number[], fileName = 'weights'): Mlp {
-  const fail = (msg: string): never => {
-    throw new SafetensorsError(`${fileName}: ${msg}`);
-  };
-  const { header, dataStart } = readHeader(bytes, fileName);
-  const dataLen = bytes.length - dataStart;
+  const file = readSafetensors(bytes, fileName);
+  const network = `the network ${sizes.join('-')}`;
   const layers: MlpLayer[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
     const name = `fc${l + 1}`;
-    const read = (suffix: string, shape: number[]): Float32Array => {
-      const key = `${name}.${suffix}`;
-      const e = header[key];
-      if (!e) return fail(`tensor ${key} is missing (the network ${sizes.join('-')} needs it)`);
-      if (e.dtype !== 'F32') fail(`tensor ${key} has dtype ${e.dtype}; only F32 is supported (convert with tensor.float())`);
-      if (!Array.isArray(e.shape) || e.shape.join(',') !== shape.join(',')) {
-        fail(`tensor ${key} has shape [${e.shape}], the network ${sizes.join('-')} needs [${shape}]`);
-      }
-      const offsets: unknown = e.data_offsets;
-      const [begin, end] = Array.isArray(offsets) && offsets.length === 2 ? offsets : [];
-      const n = shape.reduce((a, b) => a * b, 1);
-      if (!(Number.isInteger(begin) && Number.isInteger(end) && end - begin === n * 4 && begin >= 0 && end <= dataLen)) {
-        fail(`tensor ${key} has data_offsets [${e.data_offsets}], expected ${n * 4} bytes within the ${dataLen} data bytes`);
-      }
-      const data = new Float32Array(n);
-      new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
-      const bad = data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) fail(`tensor ${key} holds ${data[bad]} at element ${bad}; weights must be finite`);
-      return data;
-    };
     const inF = sizes[l];
     const outF = sizes[l + 1];
-    layers.push({ name, in: inF, out: outF, weight: read('weight', [outF, inF]), bias: read('bias', [outF]) });
+    layers.push({
+      name, in: inF, out: outF,
+      weight: file.f32(`${name}.weight`, [outF, inF], network),
+      bias: file.f32(`${name}.bias`, [outF], network),
+    });
   }
   const expected = new Set(layers.flatMap((l) => [`${l.name}.weight`, `${l.name}.bias`]));
-  const extra = Object.keys(header).filter((k) => k !== '__metadata__' && !expected.has(k));
-  if (extra.length) fail(`unexpected tensors ${extra.join(', ')} for the network ${sizes.join('-')}`);
+  const extra = [...file.entries.keys()].filter((k) => !expected.has(k) && !EXTRA_TENSOR_PREFIXES.some((p) => k.startsWith(p)));
+  if (extra.length) throw new SafetensorsError(`${fileName}: unexpected tensors ${extra.join(', ')} for ${network}`);
   return { sizes: [...sizes], layers };
 }
 
 /** Layer sizes stored in a safetensors file, for loading a file whose architecture is unknown. */
 export function safetensorsSizes(bytes: Uint8Array, fileName = 'weights'): number[] {
-  const { header } = readHeader(bytes, fileName);
+  const { entries } = readSafetensors(bytes, fileName);
   const sizes: number[] = [];
-  for (let l = 1; header[`fc${l}.weight`]; l++) {
-    const shape: unknown = header[`fc${l}.weight`].shape;
-    if (!(Array.isArray(shape) && shape.length === 2 && shape.every((d) => Number.isInteger(d) && d > 0))) {
+  for (let l = 1; entries.has(`fc${l}.weight`); l++) {
+    const shape = entries.get(`fc${l}.weight`)!.shape;
+    if (!(shape.length === 2 && shape.every((d) => d > 0))) {
       throw new SafetensorsError(`${fileName}: tensor fc${l}.weight has shape ${JSON.stringify(shape)}, not (out, in)`);
     }
-    const [out, inF] = shape as number[];
+    const [out, inF] = shape;
     if (l === 1) sizes.push(inF);
     sizes.push(out);
   }

@@ -6,12 +6,13 @@ import { mlpSizesFor, type MnistData, type MnistSplit } from '../data/mnist.ts';
 import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { initMlp, type Mlp } from '../reference/mlp.ts';
+import type { TrainState } from './checkpoint.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
-import { runTraining, type EpochResult, type TrainEvents, type Trainer } from './trainer.ts';
-import { KernelChooser } from '../gpu/kernel-choice.ts';
-import type { KernelSummary } from '../gpu/kernel-choice.ts';
+import { checkGpuBuffers, gpuBufferNeeds } from './memory.ts';
+import { runTraining, type EpochRecord, type TrainEvents, type Trainer, type TrainProgress } from './trainer.ts';
+import { KernelChooser, type KernelSummary } from '../gpu/kernel-choice.ts';
 
 export type Device = 'gpu' | 'cpu';
 
@@ -26,8 +27,11 @@ export interface SessionOptions {
   /** Called once the trainer exists, before the first step (e.g. to print the adapter). */
   onReady?: (info: { adapter: AdapterSummary | null; kernels: KernelSummary | null; config: TrainConfig }) => void;
   shouldStop?: () => boolean;
-  /** Epoch to start at (0-based): resuming from `init` saved after epoch `startEpoch`. */
-  startEpoch?: number;
+  /** A checkpoint to continue from (its config, weights, velocities and progress); `config`
+   * and `init` are then ignored. */
+  resume?: TrainState | null;
+  /** Called after every completed epoch with the state to checkpoint. */
+  onCheckpoint?: (state: TrainState) => void | Promise<void>;
   /** Passed to requestGpu, e.g. onFatal to hear of a lost device at once. */
   gpu?: GpuOptions;
   /** A GPU context to reuse (its compiled pipelines too); the caller keeps ownership. Default:
@@ -46,9 +50,10 @@ export interface TrainReport {
   adapter: AdapterSummary | null;
   kernels: KernelSummary | null;
   data: { source: string; train: number; test: number };
-  /** Train loss of every step (the batch mean), in order. */
+  /** Train loss of every step (the batch mean), in order, since the start of the run (a resumed
+   * run includes its checkpoint's). */
   stepLosses: number[];
-  epochs: Omit<EpochResult, 'predictions'>[];
+  epochs: EpochRecord[];
   samplesPerSec: number;
   totalSeconds: number;
   /** GPU buffer bytes after set-up and at the end: equal when nothing is allocated per step. */
@@ -57,29 +62,44 @@ export interface TrainReport {
   stopped: boolean;
 }
 
-export async function runSession(opts: SessionOptions): Promise<{ report: TrainReport; weights: Mlp }> {
-  const { data } = opts;
-  const config = validateConfig(opts.config, { trainCount: data.train.count, testCount: data.test.count });
+export interface SessionResult {
+  report: TrainReport;
+  weights: Mlp;
+  /** Where the run ended: a stopped run continues from here. */
+  state: TrainState;
+}
+
+export async function runSession(opts: SessionOptions): Promise<SessionResult> {
+  const { data, resume } = opts;
+  const config = validateConfig(resume?.config ?? opts.config, { trainCount: data.train.count, testCount: data.test.count });
   const train: MnistSplit = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
   const test: MnistSplit = config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
   const sizes = mlpSizesFor(data, config.hidden);
-  const init = opts.init ?? initMlp(sizes, config.seed);
-  if (init.sizes.join(',') !== sizes.join(',')) {
-    throw new Error(`the starting weights are ${init.sizes.join('-')}, the configured network is ${sizes.join('-')} (check --hidden)`);
-  }
   const t0 = performance.now();
   let ctx: GpuContext | null = null;
   let trainer: Trainer;
   let kernels: KernelSummary | null = null;
   // A shared context outlives the run: free only what this run allocated on it.
   let cleanUp = () => {};
+  const startWeights = () => {
+    const init = resume?.weights ?? opts.init ?? initMlp(sizes, config.seed);
+    if (init.sizes.join(',') !== sizes.join(',')) {
+      throw new Error(`the starting weights are ${init.sizes.join('-')}, the configured network is ${sizes.join('-')} (check --hidden)`);
+    }
+    return init;
+  };
+  const velocities = resume?.velocities ?? null;
   if (opts.device === 'gpu') {
     const gpuCtx = opts.ctx ?? (await requestGpu(opts.gpu));
     ctx = gpuCtx;
     cleanUp = opts.ctx ? opts.ctx.trackNewBuffers() : () => gpuCtx.destroy();
     try {
-      const chooser = await KernelChooser.create(gpuCtx, { force: opts.matmul });
-      const gpu = await GpuTrainer.create(gpuCtx, { config, train, test, init, kernels: chooser });
+      // Before the weights exist on the host: a network too large for the adapter is refused
+      // without allocating it anywhere.
+      checkGpuBuffers(config, gpuBufferNeeds(config, sizes, train.count, test.count), gpuCtx.device.limits);
+      // A resumed run keeps the kernels it trained with: another variant rounds differently.
+      const chooser = await KernelChooser.create(gpuCtx, { force: opts.matmul, pinned: resume?.kernels ?? undefined });
+      const gpu = await GpuTrainer.create(gpuCtx, { config, train, test, init: startWeights(), velocities, kernels: chooser });
       kernels = gpu.kernels.summary();
       trainer = gpu;
     } catch (e) {
@@ -87,19 +107,36 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
       throw e;
     }
   } else {
-    trainer = new CpuTrainer(config, train, test, init);
+    trainer = new CpuTrainer(config, train, test, startWeights(), velocities);
   }
+  const stateAt = async (progress: TrainProgress): Promise<TrainState> => ({
+    config,
+    weights: await trainer.weights(),
+    velocities: await trainer.optimizerState(),
+    progress,
+    data: { source: data.source, train: data.train.count, test: data.test.count },
+    kernels: kernels && { ...kernels.matmul, ...kernels.biasGrad },
+  });
   try {
     const afterSetup = ctx?.liveBytes ?? 0;
     opts.onReady?.({ adapter: trainer.adapter, kernels, config });
     opts.onWeightsReader?.(() => trainer.weights());
+    const { onCheckpoint } = opts;
     const summary = await runTraining(
       trainer,
       config,
-      { trainCount: train.count, shouldStop: opts.shouldStop, startEpoch: opts.startEpoch, endEpoch: opts.stopAfterEpochs },
+      {
+        trainCount: train.count,
+        classes: sizes[sizes.length - 1],
+        shouldStop: opts.shouldStop,
+        from: resume?.progress,
+        endEpoch: opts.stopAfterEpochs,
+        onCheckpoint: onCheckpoint && (async (p) => onCheckpoint(await stateAt(p))),
+      },
       opts.events,
     );
-    const weights = await trainer.weights();
+    const { epoch, step, epochCorrect, stepLosses, epochs } = summary;
+    const state = await stateAt({ epoch, step, epochCorrect, stepLosses, epochs });
     const totalSeconds = (performance.now() - t0) / 1000;
     const trainSeconds = summary.epochs.reduce((a, e) => a + e.trainSeconds, 0);
     const report: TrainReport = {
@@ -109,14 +146,14 @@ export async function runSession(opts: SessionOptions): Promise<{ report: TrainR
       kernels,
       data: { source: data.source, train: train.count, test: test.count },
       stepLosses: summary.stepLosses,
-      epochs: summary.epochs.map(({ predictions: _p, ...e }) => e),
+      epochs: summary.epochs,
       samplesPerSec: trainSeconds > 0 ? (summary.epochs.length * train.count) / trainSeconds : 0,
       totalSeconds,
       gpuBytes: ctx ? { afterSetup, atEnd: ctx.liveBytes } : null,
       diverged: summary.diverged?.message ?? null,
       stopped: summary.stopped,
     };
-    return { report, weights };
+    return { report, weights: state.weights, state };
   } finally {
     cleanUp();
   }

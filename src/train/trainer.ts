@@ -12,6 +12,8 @@ export interface EpochPlan {
   /** Sample indices of the whole epoch, batch after batch. */
   order: Uint32Array;
   lr: number;
+  /** The first step to take (default 0; a resumed epoch starts where its checkpoint stopped). */
+  startStep?: number;
 }
 
 /** Losses and correct counts of consecutive steps, as read back from the trainer. */
@@ -30,12 +32,22 @@ export type Evaluation = MlpEvaluation;
 export interface Trainer {
   readonly device: 'gpu' | 'cpu';
   readonly adapter: AdapterSummary | null;
-  /** Runs one epoch; calls onChunk after every read-back. Throws DivergenceError on NaN/Inf,
-   * with the parameters restored to the last finite state. */
+  /** Runs one epoch from plan.startStep; calls onChunk after every read-back (a chunk may end
+   * early at a non-finite loss). When onChunk throws DivergenceError, the parameters are restored
+   * to where they stood before that chunk and the error is rethrown. */
   runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean>;
   evaluate(): Promise<Evaluation>;
   weights(): Promise<Mlp>;
+  /** The momentum velocities in state_dict order (null without momentum), for checkpoints. */
+  optimizerState(): Promise<Float32Array[] | null>;
 }
+
+/** A read-back interval whose mean loss exceeds this many times ln(classes) has diverged. A
+ * uniform guess scores ln(10) = 2.3 on MNIST; the bound, 230, is a mean probability of e^-230 on
+ * the right class. Measured on 3,200 MNIST images (CPU reference, batch 32, intervals of 50 steps):
+ * lr 4 and 10 peak at single batches of 27.7 and 67.6 with interval means of at most 3.95 and
+ * train on; lr 100 sits at 3,000 and lr 1e6 at 5e7, finite and useless. */
+export const DIVERGENCE_FACTOR = 100;
 
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
@@ -44,9 +56,27 @@ export class DivergenceError extends Error {
     readonly step: number,
     readonly loss: number,
     lr: number,
+    bound?: { classes: number; steps: number },
   ) {
-    super(`training diverged: the loss became ${loss} at epoch ${epoch + 1}, step ${step}. ` +
-      `The weights were restored to the last read-back with a finite loss. Try a smaller --lr than ${lr}.`);
+    const what = bound
+      ? `the mean loss of steps ${step}-${step + bound.steps - 1} of epoch ${epoch + 1} reached ${loss}, over ` +
+        `${(DIVERGENCE_FACTOR * Math.log(bound.classes)).toFixed(0)} (${DIVERGENCE_FACTOR} x ln ${bound.classes} classes; a uniform guess scores ` +
+        `${Math.log(bound.classes).toFixed(2)})`
+      : `the loss became ${loss} at epoch ${epoch + 1}, step ${step}`;
+    super(`training diverged: ${what}. The weights were restored to the last read-back before it. ` +
+      `Try a smaller --lr than ${lr}${bound ? ' (or --no-divergence-stop to train on)' : ''}.`);
+  }
+}
+
+/** Throws DivergenceError when a chunk's losses show divergence: a NaN or Inf step, or (with
+ * config.divergenceStop) a finite mean above DIVERGENCE_FACTOR x ln(classes). */
+function checkDivergence(c: ChunkReport, epoch: number, lr: number, config: TrainConfig, classes: number): void {
+  const bad = c.losses.findIndex((l) => !Number.isFinite(l));
+  if (bad >= 0) throw new DivergenceError(epoch, c.firstStep + bad, c.losses[bad], lr);
+  if (!config.divergenceStop) return;
+  const mean = c.losses.reduce((a, b) => a + b, 0) / c.losses.length;
+  if (mean > DIVERGENCE_FACTOR * Math.log(classes)) {
+    throw new DivergenceError(epoch, c.firstStep, Number(mean.toPrecision(4)), lr, { classes, steps: c.losses.length });
   }
 }
 
@@ -81,22 +111,41 @@ export interface TrainEvents {
   onEpoch?(r: EpochResult): void | Promise<void>;
 }
 
-export interface TrainSummary {
-  epochs: EpochResult[];
-  /** Every step's batch loss, in order. */
+export type EpochRecord = Omit<EpochResult, 'predictions'>;
+
+/** Where a run stands, enough to continue it exactly (with the weights and the optimizer state):
+ * what a checkpoint holds besides tensors. */
+export interface TrainProgress {
+  /** The epoch in progress (0-based); config.epochs once the run is complete. */
+  epoch: number;
+  /** Steps of that epoch already taken. */
+  step: number;
+  /** Correct training predictions in those steps (for the epoch's train accuracy). */
+  epochCorrect: number;
+  /** Every step's batch loss since the start of the run, in order. */
   stepLosses: number[];
+  epochs: EpochRecord[];
+}
+
+export const startOfRun = (): TrainProgress => ({ epoch: 0, step: 0, epochCorrect: 0, stepLosses: [], epochs: [] });
+
+export interface TrainSummary extends TrainProgress {
   diverged: DivergenceError | null;
   stopped: boolean;
 }
 
 export interface RunOptions {
   trainCount: number;
-  /** Epoch to start at (0-based), for resuming. */
-  startEpoch?: number;
+  /** Output width of the network, for the divergence bound; default MNIST's 10 digits. */
+  classes?: number;
+  /** Where to start (a checkpoint's progress); default: the beginning. */
+  from?: TrainProgress;
   /** Stop after this many epochs (default: config.epochs). The lr schedule still spans
    * config.epochs: a sweep's early rung sees exactly the first epochs of the full run. */
   endEpoch?: number;
   shouldStop?: () => boolean;
+  /** Called after every completed epoch, once onEpoch has returned, with the progress to save. */
+  onCheckpoint?: (p: TrainProgress) => void | Promise<void>;
 }
 
 export async function runTraining(
@@ -105,33 +154,38 @@ export async function runTraining(
   opts: RunOptions,
   events: TrainEvents = {},
 ): Promise<TrainSummary> {
-  const { trainCount, startEpoch = 0, shouldStop = () => false } = opts;
+  const { trainCount, classes = 10, shouldStop = () => false } = opts;
   const endEpoch = Math.min(opts.endEpoch ?? config.epochs, config.epochs);
   const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
-  const summary: TrainSummary = { epochs: [], stepLosses: [], diverged: null, stopped: false };
-  for (let epoch = startEpoch; epoch < endEpoch; epoch++) {
+  const from = opts.from ?? startOfRun();
+  const summary: TrainSummary = { ...from, stepLosses: [...from.stepLosses], epochs: [...from.epochs], diverged: null, stopped: false };
+  for (; summary.epoch < endEpoch; summary.epoch++, summary.step = 0, summary.epochCorrect = 0) {
+    const { epoch } = summary;
     const lr = lrAt(config, epoch);
     const order = epochOrder(trainCount, config.seed, epoch, config.shuffle);
-    let lossSum = 0;
-    let correct = 0;
+    // Summed in step order from the epoch's first loss, so a resumed epoch adds up exactly as an
+    // uninterrupted one.
+    let lossSum = summary.stepLosses.slice(summary.stepLosses.length - summary.step).reduce((a, b) => a + b, 0);
     let samples = 0;
     const t0 = performance.now();
     const onChunk = (c: ChunkReport) => {
+      checkDivergence(c, epoch, lr, config, classes);
       samples += c.samples;
       for (let i = 0; i < c.losses.length; i++) {
         const step = c.firstStep + i;
         lossSum += c.losses[i];
-        correct += c.correct[i];
+        summary.epochCorrect += c.correct[i];
         summary.stepLosses.push(c.losses[i]);
         if (step % config.logInterval === 0) {
           events.onLog?.(formatTrainLine(epoch + 1, step, config.batchSize, trainCount, stepsPerEpoch, c.losses[i]));
         }
       }
+      summary.step = c.firstStep + c.losses.length;
       events.onStepLosses?.(epoch * stepsPerEpoch + c.firstStep, c.losses);
       const seconds = (performance.now() - t0) / 1000;
       return events.onProgress?.({
         epoch: epoch + 1,
-        stepInEpoch: c.firstStep + c.losses.length,
+        stepInEpoch: summary.step,
         stepsPerEpoch,
         samplesPerSec: samples / seconds,
         lastLoss: c.losses[c.losses.length - 1],
@@ -139,7 +193,7 @@ export async function runTraining(
     };
     let finished: boolean;
     try {
-      finished = await trainer.runEpoch({ epoch, order, lr }, onChunk, shouldStop);
+      finished = await trainer.runEpoch({ epoch, order, lr, startStep: summary.step }, onChunk, shouldStop);
     } catch (err) {
       if (!(err instanceof DivergenceError)) throw err;
       summary.diverged = err;
@@ -156,7 +210,7 @@ export async function runTraining(
       epoch: epoch + 1,
       lr,
       trainLoss: lossSum / stepsPerEpoch,
-      trainAccuracy: (correct / trainCount) * 100,
+      trainAccuracy: (summary.epochCorrect / trainCount) * 100,
       trainSeconds,
       samplesPerSec: trainCount / trainSeconds,
       testLoss: ev.testLoss,
@@ -164,9 +218,11 @@ export async function runTraining(
       testAccuracy: ev.accuracy,
       predictions: ev.predictions,
     };
-    summary.epochs.push(result);
+    const { predictions: _p, ...record } = result;
+    summary.epochs.push(record);
     events.onLog?.(formatEpochSummary(result.epoch, ev.testLoss, ev.accuracy));
     await events.onEpoch?.(result);
+    await opts.onCheckpoint?.({ epoch: epoch + 1, step: 0, epochCorrect: 0, stepLosses: summary.stepLosses, epochs: summary.epochs });
   }
   return summary;
 }

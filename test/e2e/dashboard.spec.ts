@@ -128,12 +128,13 @@ test('GPU vs CPU check passes within the tolerance', async ({ page }) => {
 });
 
 // Last in the file: it crashes the browser's GPU process, which the browser then restarts.
-test('after a lost device, Resume continues from the last completed epoch', async ({ page, browser }) => {
+test('after a lost device, Resume continues exactly from the last completed epoch, momentum included', async ({ page, browser }) => {
   const errors = collectErrors(page);
   const status = page.locator('#run-status');
   const rows = page.locator('#epochs tr');
   await openDashboard(page);
-  await fillForm(page, { epochs: '2', hidden: '128', limitTrain: '1000', limitTest: '500', readbackEvery: '8' });
+  // With momentum, the velocities must come back with the weights: zeroed, epoch 2 would differ.
+  await fillForm(page, { epochs: '2', hidden: '128', limitTrain: '1000', limitTest: '500', readbackEvery: '8', lr: '0.1', momentum: '0.9' });
   // Hold the run in epoch 2, then lose the device as a driver reset or GPU crash would. Pause is
   // pressed the moment epoch 1's row appears: a fast adapter finishes epoch 2 in under a second.
   const pausedInEpoch2 = page.locator('#epochs').evaluate(
@@ -164,7 +165,8 @@ test('after a lost device, Resume continues from the last completed epoch', asyn
   expect(await points(page, 'chart-epochs')).toBe(2);
 
   // The same run without the loss: identical numbers, so the resumed run continued from epoch 1's
-  // weights (a restart from scratch would repeat epoch 1's numbers in epoch 2).
+  // checkpoint, weights and velocities (a restart from scratch would repeat epoch 1's numbers in
+  // epoch 2, and zeroed velocities would change them).
   const numbers = () => rows.evaluateAll((trs) => trs.map((tr) => [...tr.children].slice(0, 7).map((td) => td.textContent)));
   const resumed = await numbers();
   await page.locator('#train').click();

@@ -72,8 +72,9 @@ describe('training on the GPU vs the CPU reference', () => {
     const ctx = gpu();
     const data = syntheticSplit(40 * 8, 13);
     // A sigmoid MLP with log-softmax stays finite under merely large steps (the sigmoids saturate);
-    // lr 1e38 overflows f32 logits within a few steps. Read back every 10 steps.
-    const config = validateConfig({ epochs: 1, batchSize: 8, lr: 1e38, readbackEvery: 10, hidden: [16] });
+    // lr 1e38 overflows f32 logits within a few steps. Read back every 10 steps. Without the
+    // finite-loss stop, which would fire first: NaN stops a run regardless.
+    const config = validateConfig({ epochs: 1, batchSize: 8, lr: 1e38, readbackEvery: 10, hidden: [16], divergenceStop: false });
     const init = initMlp([784, 16, 10], 2);
     const trainer = await GpuTrainer.create(ctx, { config, train: data, test: data, init });
     const summary = await runTraining(trainer, config, { trainCount: data.count });

@@ -1,4 +1,5 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -167,6 +168,13 @@ describe('mnistFromBytes', () => {
     expect(m.source).toBe('tiny');
   });
 
+  it('refuses test images of another size than the training images (a misaligned row otherwise)', () => {
+    const e = thrown(() => mnistFromBytes(named({ ...tiny, testImages: idx([3, 3, 2], Array.from({ length: 18 }, () => 0)) }), 'tiny'));
+    expect(e).toBeInstanceOf(IdxError);
+    expect(e.message).toBe('t10k-images-idx3-ubyte: images are 3x2, but the training images (train-images-idx3-ubyte) are 2x3. ' +
+      'Both splits must have the same image size.');
+  });
+
   it('gives the gzip hint for compressed bytes, naming the file', () => {
     const e = thrown(() => mnistFromBytes(named({ ...tiny, testLabels: gzipSync(tiny.testLabels) }), 'tiny'));
     expect(e.message).toMatch(/^t10k-labels-idx1-ubyte: bad magic number 0x1f8b.*still gzip-compressed/);
@@ -238,6 +246,18 @@ describe('loadMnistFolder', () => {
     await expect(loadMnistFolder(dir)).rejects.toThrow(
       `${join(dir, 'train-labels-idx1-ubyte')}: label 11 at index 4 is out of range`,
     );
+  });
+
+  it('refuses a directory or a FIFO in place of a file, naming its path', async () => {
+    const dir = await tempDir();
+    for (const k of Object.keys(MNIST_FILES) as MnistFileKey[]) await writeFile(join(dir, MNIST_FILES[k]), tiny[k]);
+    await rm(join(dir, MNIST_FILES.trainLabels));
+    await mkdir(join(dir, MNIST_FILES.trainLabels));
+    await expect(loadMnistFolder(dir)).rejects.toThrow(`${join(dir, MNIST_FILES.trainLabels)} is a directory, not a regular file`);
+    await rm(join(dir, MNIST_FILES.trainLabels), { recursive: true });
+    execFileSync('mkfifo', [join(dir, MNIST_FILES.trainLabels)]);
+    // Read plainly, a FIFO without a writer blocks forever.
+    await expect(loadMnistFolder(dir)).rejects.toThrow(`${join(dir, MNIST_FILES.trainLabels)} is a FIFO (named pipe), not a regular file`);
   });
 
   it('prefers the plain file when both plain and .gz exist', async () => {

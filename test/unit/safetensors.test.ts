@@ -212,6 +212,40 @@ describe('refusing bad files', () => {
     expectRefused(bytes, ['fc2.bias', 'data_offsets']);
   });
 
+  // The layout rules of the reference implementation: sorted by offset, the tensors tile the data
+  // section exactly. The sorted-name layout ends with fc2.weight (2x3 floats, 24 bytes).
+  it('refuses tensors that share bytes', () => {
+    const bytes = writeSafetensors(good(), { entry: { 'fc2.bias': { data_offsets: [0, 8] } } });
+    expectRefused(bytes, ['fc2.bias', 'overlapping', 'fc1.bias']);
+  });
+
+  it('refuses bytes that belong to no tensor: a gap, or data after the last tensor', () => {
+    const t = good();
+    const end = Object.values(t).reduce((a, x) => a + x.bytes.length, 0);
+    // fc2.weight's 24 bytes written with 4 spare ones after them.
+    const padded = { ...t, 'fc2.weight': { ...t['fc2.weight'], bytes: new Uint8Array(28) } };
+    const gapped = writeSafetensors(padded, { entry: { 'fc2.weight': { data_offsets: [end - 20, end + 4] } } });
+    expectRefused(gapped, ['fc2.weight', `bytes ${end - 24}-${end - 20}`, 'no tensor']);
+    const trailing = writeSafetensors(padded, { entry: { 'fc2.weight': { data_offsets: [end - 24, end] } } });
+    expectRefused(trailing, [`end at byte ${end}`, `${end + 4}-byte data section`]);
+  });
+
+  it('refuses metadata that is not an object of strings', () => {
+    const bytes = encodeSafetensors(initMlp(SMALL, 2), { epochs: '3' });
+    const { len, json } = readHeader(bytes);
+    const patched = json.replace('"epochs":"3"', '"epochs":3  ');
+    bytes.set(new TextEncoder().encode(patched), 8);
+    expect(patched.length).toBe(len);
+    expectRefused(bytes, ['__metadata__', 'strings']);
+  });
+
+  it("skips a checkpoint's optimizer and history tensors when reading weights", () => {
+    const t = good();
+    t['optimizer.fc1.weight.momentum_buffer'] = { dtype: 'F32', shape: [3, 4], bytes: new Uint8Array(48) };
+    t['history.step_losses'] = { dtype: 'F32', shape: [0], bytes: new Uint8Array(0) };
+    expect(decodeSafetensors(writeSafetensors(t), SMALL).sizes).toEqual(SMALL);
+  });
+
   it.each([Number.NaN, Infinity, -Infinity])('refuses a %s value, naming the tensor and element', (value) => {
     const t = good();
     new DataView(t['fc2.weight'].bytes.buffer).setFloat32(4 * 5, value, true);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { README_SWEEPS, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise } from '../../src/docs/sweep-report.ts';
 import { runSweepCli } from '../../src/cli/sweep.ts';
 import { expandPoints, parseGrid, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
-import { emptyResults, runSweep, type SweepResults } from '../../src/sweep/run.ts';
+import { emptyResults, mergeResults, resultsProblem, runSweep, type SweepResults } from '../../src/sweep/run.ts';
 import type { TrainReport } from '../../src/train/session.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
@@ -73,6 +73,42 @@ describe('runSweep', () => {
     const res = await runSweep(plan(['lr=1,2,3', 'epochs=3']), fakeRunner(calls, 3), emptyResults(null), { eta: 3, minEpochs: 1 }, quiet([]));
     expect(res.rungs[0].ranked.map((r) => r.score)).toEqual([21, 11, -Infinity].map((x) => x + 0.1));
     expect(res.rungs[0].kept).toEqual([res.rungs[0].ranked[0].group]);
+  });
+});
+
+describe('two sweeps writing one folder (mergeResults)', () => {
+  it('keeps the runs and command lines of both, and per run the record that trained further', async () => {
+    const start: SweepResults = { ...emptyResults(null), commands: ['c0'] };
+    const a = await runSweep(plan(['lr=1,2', 'epochs=3']), fakeRunner([]), { ...start, commands: ['c0', 'a'] }, null, quiet([]));
+    const b = await runSweep(plan(['lr=2,3', 'epochs=3']), fakeRunner([]), { ...start, commands: ['c0', 'b'] }, null, quiet([]));
+    const shorter = { ...b, runs: b.runs.map((r) => (r.config.lr === 2 ? { ...r, epochsRun: 2, testAccuracy: r.testAccuracy.slice(0, 2) } : r)) };
+    // a writes, then b (which trained lr=2 less far), then a again: nothing is lost or doubled.
+    const afterB = mergeResults(mergeResults(start, a), shorter);
+    const afterA = mergeResults(afterB, a);
+    expect(afterA.runs.map((r) => [r.config.lr, r.epochsRun])).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(afterA.commands).toEqual(['c0', 'a', 'b']);
+    // The same command twice in a row (a rerun) is two entries, as before.
+    expect(mergeResults({ ...start, commands: ['c'] }, { ...start, commands: ['c', 'c'] }).commands).toEqual(['c', 'c']);
+  });
+});
+
+describe('resultsProblem', () => {
+  it('names the entry at fault in a hand-edited file, and accepts the committed sweeps', async () => {
+    const good = await runSweep(plan(['lr=1', 'epochs=2']), fakeRunner([]), emptyResults(null), null, quiet([]));
+    expect(resultsProblem(good)).toBeNull();
+    const edit = (f: (r: Record<string, unknown>) => void) => {
+      const copy = structuredClone(good) as unknown as { runs: Record<string, unknown>[] };
+      f(copy.runs[0]);
+      return resultsProblem(copy);
+    };
+    expect(edit((r) => (r.testAccuracy = 'high'))).toBe('runs[0].testAccuracy must be a list of 2 numbers, one per epoch run');
+    expect(edit((r) => delete r.config)).toBe('runs[0].config must be an object');
+    expect(edit((r) => ((r.config as { lr: number }).lr = -1))).toBe('runs[0].config: --lr must be a finite number > 0, got -1');
+    expect(edit((r) => (r.epochsRun = 5))).toBe('runs[0].epochsRun must be a whole number of epochs from 0 to config.epochs (2)');
+    expect(resultsProblem({ version: 2 })).toBe('is not a results file of this sweep version (version 1)');
+    for (const d of ['sweeps/notebook', 'sweeps/tuned', 'sweeps/tuning', 'sweeps/augment']) {
+      expect(resultsProblem(JSON.parse(readFileSync(join(d, 'results.json'), 'utf8'))), d).toBeNull();
+    }
   });
 });
 

@@ -96,6 +96,31 @@ describe('train CLI: a real run on the CPU reference', () => {
     expect(out).toContain('[EPOCH:1].  ');
   });
 
+  it('--lr 1e6: a loss that explodes while staying finite stops the run, keeping the weights before it', async () => {
+    const kept = join(dir, 'diverged.safetensors');
+    const { code, out } = await cli(...SMALL_RUN, '--no-shuffle', '--lr', '1e6', '--readback-every', '1', '--json', join(dir, 'diverged.json'), '--save', kept);
+    expect(code).toBe(1);
+    const line = out.find((l) => l.startsWith('training diverged:'));
+    expect(line).toMatch(/^training diverged: the mean loss of steps 1-1 of epoch 1 reached [\d.e+]+, over 230 \(100 x ln 10 classes; a uniform guess scores 2\.30\)\. The weights were restored to the last read-back before it\. Try a smaller --lr than 1000000 \(or --no-divergence-stop to train on\)\.$/);
+    const report = JSON.parse(readFileSync(join(dir, 'diverged.json'), 'utf8'));
+    expect(report.diverged).toBe(line);
+    // Step 0 trained at the initial weights with an ordinary loss; its update made step 1 explode.
+    expect(report.stepLosses).toHaveLength(1);
+    expect(report.stepLosses[0]).toBeLessThan(5);
+    // The same first step alone (the first 32 images in file order) gives the weights kept.
+    const oneStep = join(dir, 'one-step.safetensors');
+    expect((await cli(...SMALL_RUN, '--no-shuffle', '--lr', '1e6', '--limit-train', '32', '--save', oneStep)).code).toBe(0);
+    const weights = decodeSafetensors(new Uint8Array(readFileSync(kept)), MNIST_MLP_SIZES);
+    expect(weights).toEqual(decodeSafetensors(new Uint8Array(readFileSync(oneStep)), MNIST_MLP_SIZES));
+  });
+
+  it('--no-divergence-stop trains on through the same finite explosion', async () => {
+    const { code, out } = await cli(...SMALL_RUN, '--lr', '1e6', '--readback-every', '1', '--no-divergence-stop');
+    expect(code).toBe(0);
+    expect(out.some((l) => l.startsWith('training diverged'))).toBe(false);
+    expect(out).toContain('[EPOCH:1].  ');
+  });
+
   it('--init of the seed-1 initial weights reproduces the default run step for step', async () => {
     const initial = join(dir, 'initial.safetensors');
     writeFileSync(initial, encodeSafetensors(initMlp(MNIST_MLP_SIZES, 1)));

@@ -1,0 +1,43 @@
+// Ctrl-C and SIGTERM for the long commands (train, sweep, bench): the first signal asks the work
+// to stop where its state can be saved (the next read-back, or the current bench section) and
+// the command writes what it has, then exits 130; a second signal exits at once.
+import type { CliIo } from './common.ts';
+
+/** The exit code of a command stopped by a signal, as shells report SIGINT (128 + 2). */
+export const INTERRUPTED = 130;
+
+export interface Interrupt {
+  /** The first signal received, or null. */
+  readonly signal: NodeJS.Signals | null;
+  /** Called once, at the first signal (e.g. to tell a headless page to stop). */
+  onSignal(listener: () => void): void;
+  /** Removes the handlers: signals kill the process again. */
+  dispose(): void;
+}
+
+/** Installs the handlers; `stopping` says what the first signal does, e.g. "at the next read-back". */
+export function watchInterrupts(io: CliIo, stopping: string): Interrupt {
+  let signal: NodeJS.Signals | null = null;
+  const listeners: (() => void)[] = [];
+  const handler = (sig: NodeJS.Signals) => {
+    if (signal) {
+      io.err(`${sig} again: quitting at once, without saving`);
+      process.exit(INTERRUPTED);
+    }
+    signal = sig;
+    io.err(`${sig}: stopping ${stopping} to save what is done (send it again to quit at once)`);
+    for (const l of listeners) l();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    get signal() {
+      return signal;
+    },
+    onSignal: (listener) => void listeners.push(listener),
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// How every file the project writes reaches the disk, and how it reads its inputs: a write goes
+// to a temporary file in the same directory, is flushed and renamed into place, so a crash or a
+// kill -9 leaves either the old file or the new one, never a torn mix; an input is opened without
+// blocking and refused unless it is a regular file, so a FIFO or a device cannot hang a run.
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+
+/** A name in `path`'s directory that no other process or call picks. */
+export function siblingTempName(path: string, tag: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.${tag}`);
+}
+
+/** Writes `data` to `path` atomically (temporary file, fsync, rename, then the directory fsynced
+ * so the rename itself is durable). On failure the temporary file is removed and `path` is
+ * untouched. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = siblingTempName(path, 'tmp');
+  const file = await open(tmp, 'wx');
+  try {
+    await file.writeFile(data);
+    await file.sync();
+    await file.close();
+    await rename(tmp, path);
+  } catch (e) {
+    await file.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  const dir = await open(dirname(path), 'r');
+  // Some file systems refuse fsync on a directory; the rename has happened either way.
+  await dir.sync().catch(() => {});
+  await dir.close();
+}
+
+/** What a path is, in words, when it is not a regular file. */
+export function fileKind(s: Stats): string {
+  if (s.isDirectory()) return 'a directory';
+  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isSocket()) return 'a socket';
+  return 'a regular file';
+}
+
+export class NotAFileError extends Error {
+  override name = 'NotAFileError';
+}
+
+/** Reads a whole regular file. O_NONBLOCK makes opening a FIFO return at once instead of waiting
+ * for a writer; the kind is then checked on the open handle, so nothing can swap the file between
+ * the check and the read. */
+export async function readRegularFile(path: string): Promise<Uint8Array> {
+  const file = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const s = await file.stat();
+    if (!s.isFile()) throw new NotAFileError(`${path} is ${fileKind(s)}, not a regular file`);
+    return new Uint8Array(await file.readFile());
+  } finally {
+    await file.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True when the lock's owner (written as pid@host) is a process on this host that has ended. */
+function isStale(owner: string): boolean {
+  const [pid, host] = owner.split('@');
+  if (host !== hostname() || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Runs `body` while holding `lockPath` (created exclusively, holding pid@host); waits while
+ * another process holds it, and takes over a lock whose owner on this host has died (kill -9). */
+export async function withFileLock<T>(lockPath: string, body: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      const file = await open(lockPath, 'wx');
+      await file.writeFile(`${process.pid}@${hostname()}`);
+      await file.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = await readFile(lockPath, 'utf8').catch(() => '');
+    // An empty owner is a lock being written this instant: wait like for any other.
+    if (owner && isStale(owner)) {
+      await rm(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      throw new Error(`${lockPath} has been held by ${owner || 'another process'} for over ${timeoutMs / 1000} s; ` +
+        'if no such process runs, delete the file');
+    }
+    await sleep(20 + Math.random() * 30);
+  }
+  try {
+    return await body();
+  } finally {
+    await rm(lockPath, { force: true });
+  }
+}

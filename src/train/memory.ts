@@ -1,0 +1,101 @@
+// What a configuration will allocate, known before anything is: every GPU buffer of the trainer
+// (checked against the adapter's per-buffer limits) and the host memory of the parameters'
+// copies and a batch's activations (checked against what the machine has free). A network that
+// cannot fit is refused up front, naming the option to change, instead of an OOM kill hours in
+// or an internal buffer name after gigabytes were allocated.
+import { ConfigError, type TrainConfig } from './config.ts';
+
+const F32 = 4;
+
+export interface BufferNeed {
+  label: string;
+  bytes: number;
+  /** The option that sizes it, and how, for the message. */
+  option: string;
+  shape: string;
+}
+
+/** The WebGPU trainer's buffers (src/train/gpu-model.ts and gpu-trainer.ts), largest first. */
+export function gpuBufferNeeds(config: TrainConfig, sizes: readonly number[], trainCount: number, testCount: number, storedGradients = false): BufferNeed[] {
+  const B = config.batchSize;
+  const needs: BufferNeed[] = [];
+  const add = (label: string, bytes: number, option: string, shape: string) => needs.push({ label, bytes: Math.max(4, Math.ceil(bytes / 4) * 4), option, shape });
+  // The parameter, the backup of the last read-back, with momentum its velocity, and on the
+  // unfused path its stored gradient.
+  const copies = ['', ' backup', ...(config.momentum > 0 ? [' velocity'] : []), ...(storedGradients ? [' grad'] : [])];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const [inF, outF] = [sizes[l], sizes[l + 1]];
+    const name = `fc${l + 1}`;
+    for (const copy of copies) {
+      add(`${name}.weight${copy}`, outF * inF * F32, '--hidden', `${outF} x ${inF} f32`);
+      add(`${name}.bias${copy}`, outF * F32, '--hidden', `${outF} f32`);
+    }
+    for (const what of ['output', 'dz', ...(storedGradients ? ['d output'] : [])]) add(`${name} ${what}`, B * outF * F32, '--batch', `${B} x ${outF} f32`);
+  }
+  add('input batch', B * sizes[0] * F32, '--batch', `${B} x ${sizes[0]} f32`);
+  for (const what of ['label batch', 'row loss', 'argmax']) add(what, B * F32, '--batch', `${B} u32`);
+  const recordWords = (steps: number, samples: number) => 2 + 2 * steps + samples;
+  for (const [split, count, option] of [['train', trainCount, '--limit-train'], ['test', testCount, '--limit-test']] as const) {
+    const steps = Math.ceil(count / B);
+    add(`${split} images`, count * sizes[0], option, `${count} x ${sizes[0]} u8`);
+    add(`${split} labels`, count, option, `${count} u8`);
+    add(`${split} order`, count * F32, option, `${count} u32`);
+    // The step counter and salt, a loss and a correct count per step, and the test set's predictions.
+    const samples = split === 'test' ? count : 0;
+    add(`${split} record`, recordWords(steps, samples) * F32, option, `${recordWords(steps, samples)} u32`);
+  }
+  add('read-back stats', 2 * config.readbackEvery * F32, '--readback-every', `2 x ${config.readbackEvery} f32`);
+  // One staging buffer for every read-back, sized for the largest: an evaluation's record.
+  const staging = Math.max(2 * config.readbackEvery, recordWords(Math.ceil(testCount / B), testCount) - 2) * F32;
+  add('read-back staging', Math.ceil(staging / 16) * 16, '--limit-test', `${staging / F32} u32`);
+  return needs.sort((a, b) => b.bytes - a.bytes);
+}
+
+export const parameterCount = (sizes: readonly number[]) =>
+  sizes.slice(1).reduce((sum, out, l) => sum + out * (sizes[l] + 1), 0);
+
+/** Host bytes of a run: copies of the parameters (the CPU reference keeps the weights, their
+ * gradients, the last read-back's backup, the velocities, the returned weights and the file being
+ * encoded; a GPU run the starting weights, a download and the file) and, on the CPU, a batch's
+ * activations and gradients with float64 accumulators. The data is already loaded. */
+export function hostNeed(config: TrainConfig, sizes: readonly number[], device: 'gpu' | 'cpu'): { params: number; batch: number } {
+  const momentum = config.momentum > 0 ? 1 : 0;
+  const copies = device === 'cpu' ? 6 + 2 * momentum : 4 + momentum;
+  const widths = sizes.reduce((a, b) => a + b, 0);
+  return {
+    params: copies * parameterCount(sizes) * F32,
+    batch: device === 'cpu' ? 4 * config.batchSize * widths * 8 : 0,
+  };
+}
+
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(bytes < 1e8 ? 3 : 2)} GB`;
+const optionValue = (c: TrainConfig, option: string) =>
+  ({ '--hidden': c.hidden.join(','), '--batch': String(c.batchSize), '--limit-train': String(c.limitTrain ?? 'all'),
+    '--limit-test': String(c.limitTest ?? 'all'), '--readback-every': String(c.readbackEvery) })[option] ?? '';
+
+/** Refuses a configuration whose host memory exceeds `availableBytes`, naming the larger part. */
+export function checkHostMemory(config: TrainConfig, sizes: readonly number[], device: 'gpu' | 'cpu', availableBytes: number): void {
+  const { params, batch } = hostNeed(config, sizes, device);
+  if (params + batch <= availableBytes) return;
+  const option = params >= batch ? '--hidden' : '--batch';
+  const what = device === 'cpu' ? 'the CPU reference' : 'a GPU run';
+  throw new ConfigError(option, `${optionValue(config, option)} needs about ${gb(params + batch)} of host memory on ${what} ` +
+    `(${parameterCount(sizes).toLocaleString('en-US')} parameters, ${gb(parameterCount(sizes) * F32)} as f32, held in several copies` +
+    `${batch ? `, and ${gb(batch)} for a batch` : ''}), more than the ${gb(availableBytes)} available; choose a smaller ${option}`);
+}
+
+export interface BufferLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/** Refuses a configuration one of whose GPU buffers exceeds the adapter's limits (every buffer
+ * of the trainer is bound as storage, so both limits apply). */
+export function checkGpuBuffers(config: TrainConfig, needs: BufferNeed[], limits: BufferLimits): void {
+  const [name, max] = limits.maxStorageBufferBindingSize < limits.maxBufferSize
+    ? ['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize] : ['maxBufferSize', limits.maxBufferSize];
+  const over = needs.find((n) => n.bytes > max);
+  if (!over) return;
+  throw new ConfigError(over.option, `${optionValue(config, over.option)} needs a GPU buffer of ${gb(over.bytes)} (${over.label}, ` +
+    `${over.shape}), over this adapter's ${name} of ${gb(max)} (${max} bytes); choose a smaller ${over.option}`);
+}

