@@ -145,7 +145,7 @@ export function renderReadmeResults(notebook: SweepResults, tuned: SweepResults)
     README_OPEN,
     '| configuration (784-512-256-10 sigmoid, batch 32 unless said) | epochs | seeds | final test accuracy (%) per seed | mean | results |',
     '| --- | --- | --- | --- | --- | --- |',
-    '| the notebook as printed (PyTorch, lr 0.5, constant) | 10 | one run | 97.53 | **97.53** | `../shared/seed/` |',
+    '| the notebook as printed (PyTorch, lr 0.5, constant) | 10 | one run | 97.53 | **97.53** | [docs/notebook.md](docs/notebook.md) |',
     ...summarise(notebook).filter((s) => s.complete).map((s) => row(s, README_SWEEPS.notebook)),
     ...summarise(tuned).filter((s) => s.complete).map((s) => row(s, README_SWEEPS.tuned)),
     '',
