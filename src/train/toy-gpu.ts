@@ -2,13 +2,15 @@
 // neurons become an Mlp (weight row j = neuron j's weights, bias = its last weight) and each row
 // is a batch of one, so per-sample SGD is the 'squared' training step run once per row. The CPU
 // twin is trainNetwork in src/reference/toy.ts, in float64; here everything is float32.
+// ToyGpuTrainer steps it a row or an epoch at a time (the dashboard's Part 1 tab);
+// trainToyOnGpu runs whole epochs with it (`npm run toy -- --device gpu`).
 import type { GpuContext } from '../gpu/context.ts';
-import { encodeDispatches } from '../gpu/dispatch.ts';
+import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import { createSgdHyper } from '../gpu/kernels/sgd.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
-import { createGpuModel } from './gpu-model.ts';
-import { chooseKernels, trainStepDispatches, type Metrics } from './step.ts';
+import { createGpuModel, type GpuModel } from './gpu-model.ts';
+import { chooseKernels, trainStepDispatches, type KernelChoice, type Metrics } from './step.ts';
 
 /** PyTorch's layout of the notebook's network, rounded to float32. Shapes are checked here
  * because a kernel would read a ragged network as garbage rather than fail. */
@@ -31,6 +33,140 @@ function toMlp(network: ReadonlyToyNetwork): Mlp {
   return { sizes, layers };
 }
 
+/** Where a ToyGpuTrainer stands: the epoch it is in and how many of its rows are done. */
+export interface ToyPosition {
+  epoch: number;
+  row: number;
+}
+
+/** The toy network on the GPU, stepped one row or one epoch at a time, rows in order as the
+ * notebook's train_network takes them. Every buffer is allocated by create and freed by destroy. */
+export class ToyGpuTrainer {
+  private epoch = 0;
+  private row = 0;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    private readonly model: GpuModel,
+    private readonly step: Dispatch[],
+    private readonly metrics: Metrics,
+    private readonly rows: GPUBuffer,
+    private readonly labels: GPUBuffer,
+    private readonly nIn: number,
+    private readonly rowCount: number,
+    private readonly release: () => void,
+  ) {}
+
+  /** Uploads the network (rounded to float32) and the rows; `network` is not modified. */
+  static async create(
+    ctx: GpuContext,
+    network: ReadonlyToyNetwork,
+    dataset: readonly ToyRow[],
+    lrate: number,
+    kernels?: KernelChoice,
+  ): Promise<ToyGpuTrainer> {
+    const mlp = toMlp(network);
+    const nIn = mlp.sizes[0];
+    const nOut = mlp.sizes[mlp.sizes.length - 1];
+    dataset.forEach((row, i) => {
+      const label = row[nIn];
+      // The kernels would compare against an out-of-range one-hot index instead of failing.
+      if (row.length !== nIn + 1 || !Number.isInteger(label) || label < 0 || label >= nOut) {
+        throw new RangeError(`row ${i} must be ${nIn} inputs and a label in [0, ${nOut}), got [${row.join(', ')}]`);
+      }
+    });
+    const choice = kernels ?? (await chooseKernels(ctx));
+    const release = ctx.trackNewBuffers();
+    const model = createGpuModel(ctx, mlp, 1, false);
+    // The whole data set stays on the GPU; each step copies its row into the batch-of-one buffers.
+    const rows = ctx.storage('toy rows', Float32Array.from(dataset.flatMap((row) => row.slice(0, nIn))));
+    const labels = ctx.storage('toy labels', Uint32Array.from(dataset, (row) => row[nIn]));
+    const metrics: Metrics = {
+      counter: ctx.storage('toy step counter', 4),
+      lossHistory: ctx.storage('toy loss history', dataset.length * 4),
+      correctHistory: ctx.storage('toy correct history', dataset.length * 4),
+    };
+    const step = trainStepDispatches(ctx, model, choice, 1, 'squared', metrics, createSgdHyper(ctx, { lr: lrate }));
+    return new ToyGpuTrainer(ctx, model, step, metrics, rows, labels, nIn, dataset.length, release);
+  }
+
+  /** Dispatches one row's step costs (besides two buffer copies). */
+  get dispatchesPerRow(): number {
+    return this.step.length;
+  }
+
+  get position(): ToyPosition {
+    return { epoch: this.epoch, row: this.row };
+  }
+
+  /** Steps rows [row, end) of the current epoch in one submit. */
+  private submitRows(end: number): void {
+    // The step counter indexes each row's slot in the loss history: it restarts with each epoch.
+    if (this.row === 0) this.ctx.write(this.metrics.counter, new Uint32Array([0]));
+    const enc = this.ctx.device.createCommandEncoder({ label: `toy epoch ${this.epoch} rows ${this.row}-${end - 1}` });
+    for (let s = this.row; s < end; s++) {
+      // Copies cannot be recorded inside a compute pass, so every step gets its own pass.
+      enc.copyBufferToBuffer(this.rows, s * this.nIn * 4, this.model.input, 0, this.nIn * 4);
+      enc.copyBufferToBuffer(this.labels, s * 4, this.model.labels, 0, 4);
+      const pass = enc.beginComputePass();
+      encodeDispatches(pass, this.step);
+      pass.end();
+    }
+    this.ctx.device.queue.submit([enc.finish()]);
+    this.row = end;
+  }
+
+  /** The epoch's error once its last row is done: each slot is one row's Σ (out − y)², added in
+   * row order like the notebook's sum_error. Moves on to the next epoch. */
+  private async closeEpoch(): Promise<number> {
+    const error = (await this.ctx.readF32(this.metrics.lossHistory, this.rowCount)).reduce((sum, e) => sum + e, 0);
+    this.epoch++;
+    this.row = 0;
+    return error;
+  }
+
+  /** One row's step: its squared error, then the network after the update with this row's
+   * outputs and deltas; `epochError` when it was the epoch's last row. */
+  async stepRow(): Promise<{ at: ToyPosition; error: number; network: ToyNetwork; epochError: number | null }> {
+    const at = this.position;
+    this.submitRows(at.row + 1);
+    const [error] = await this.ctx.readF32(this.metrics.lossHistory, 1, at.row);
+    const network = await this.readNetwork();
+    const epochError = this.row === this.rowCount ? await this.closeEpoch() : null;
+    return { at, error, network, epochError };
+  }
+
+  /** The rest of the current epoch (all of it when no row of it is done); its error. */
+  async finishEpoch(): Promise<{ epoch: number; error: number }> {
+    const epoch = this.epoch;
+    this.submitRows(this.rowCount);
+    return { epoch, error: await this.closeEpoch() };
+  }
+
+  /** The weights, and the outputs and deltas of the last row stepped (float32 widened). */
+  async readNetwork(): Promise<ToyNetwork> {
+    const network: ToyNetwork = [];
+    for (const l of this.model.layers) {
+      const weight = await this.ctx.readF32(l.weight, l.out * l.in);
+      const bias = await this.ctx.readF32(l.bias, l.out);
+      // act and dz of the batch of one.
+      const output = await this.ctx.readF32(l.act, l.out);
+      const delta = await this.ctx.readF32(l.gradZ, l.out);
+      network.push(Array.from({ length: l.out }, (_, j) => ({
+        weights: [...weight.subarray(j * l.in, (j + 1) * l.in), bias[j]],
+        output: output[j],
+        delta: delta[j],
+      })));
+    }
+    return network;
+  }
+
+  /** Frees this trainer's buffers; the context stays usable. */
+  destroy(): void {
+    this.release();
+  }
+}
+
 /** Per-sample SGD on the GPU for `epochs` passes over the rows in order, as trainNetwork does on
  * the CPU: returns each epoch's summed squared error and the trained network, with the outputs
  * and deltas of the last row (float32 values widened to number), and the dispatches each row
@@ -43,61 +179,16 @@ export async function trainToyOnGpu(
   epochs: number,
   onEpoch?: (epoch: number, error: number) => void,
 ): Promise<{ errors: number[]; network: ToyNetwork; dispatchesPerRow: number }> {
-  const mlp = toMlp(network);
-  const nIn = mlp.sizes[0];
-  const nOut = mlp.sizes[mlp.sizes.length - 1];
-  dataset.forEach((row, i) => {
-    const label = row[nIn];
-    // The kernels would compare against an out-of-range one-hot index instead of failing.
-    if (row.length !== nIn + 1 || !Number.isInteger(label) || label < 0 || label >= nOut) {
-      throw new RangeError(`row ${i} must be ${nIn} inputs and a label in [0, ${nOut}), got [${row.join(', ')}]`);
+  const trainer = await ToyGpuTrainer.create(ctx, network, dataset, lrate);
+  try {
+    const errors: number[] = [];
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const { error } = await trainer.finishEpoch();
+      errors.push(error);
+      onEpoch?.(epoch, error);
     }
-  });
-
-  const kernels = await chooseKernels(ctx);
-  const model = createGpuModel(ctx, mlp, 1, false);
-  const steps = dataset.length;
-  // The whole data set stays on the GPU; each step copies its row into the batch-of-one buffers.
-  const rows = ctx.storage('toy rows', Float32Array.from(dataset.flatMap((row) => row.slice(0, nIn))));
-  const labels = ctx.storage('toy labels', Uint32Array.from(dataset, (row) => row[nIn]));
-  const metrics: Metrics = {
-    counter: ctx.storage('toy step counter', 4),
-    lossHistory: ctx.storage('toy loss history', steps * 4),
-    correctHistory: ctx.storage('toy correct history', steps * 4),
-  };
-  const step = trainStepDispatches(ctx, model, kernels, 1, 'squared', metrics, createSgdHyper(ctx, { lr: lrate }));
-
-  const errors: number[] = [];
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    ctx.write(metrics.counter, new Uint32Array([0]));
-    const enc = ctx.device.createCommandEncoder({ label: `toy epoch ${epoch}` });
-    for (let s = 0; s < steps; s++) {
-      // Copies cannot be recorded inside a compute pass, so every step gets its own pass.
-      enc.copyBufferToBuffer(rows, s * nIn * 4, model.input, 0, nIn * 4);
-      enc.copyBufferToBuffer(labels, s * 4, model.labels, 0, 4);
-      const pass = enc.beginComputePass();
-      encodeDispatches(pass, step);
-      pass.end();
-    }
-    ctx.device.queue.submit([enc.finish()]);
-    // Each slot is one row's Σ (out − y)²; added in row order like the notebook's sum_error.
-    const error = (await ctx.readF32(metrics.lossHistory, steps)).reduce((sum, e) => sum + e, 0);
-    errors.push(error);
-    onEpoch?.(epoch, error);
+    return { errors, network: await trainer.readNetwork(), dispatchesPerRow: trainer.dispatchesPerRow };
+  } finally {
+    trainer.destroy();
   }
-
-  const trained: ToyNetwork = [];
-  for (const l of model.layers) {
-    const weight = await ctx.readF32(l.weight, l.out * l.in);
-    const bias = await ctx.readF32(l.bias, l.out);
-    // act and dz of the batch of one: the last row's outputs and deltas.
-    const output = await ctx.readF32(l.act, l.out);
-    const delta = await ctx.readF32(l.gradZ, l.out);
-    trained.push(Array.from({ length: l.out }, (_, j) => ({
-      weights: [...weight.subarray(j * l.in, (j + 1) * l.in), bias[j]],
-      output: output[j],
-      delta: delta[j],
-    })));
-  }
-  return { errors, network: trained, dispatchesPerRow: step.length };
 }
