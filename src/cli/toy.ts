@@ -113,8 +113,11 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     const { requestGpu } = await import('../gpu/context.ts');
     const { GpuDeviceError, GpuUnavailableError } = await import('../gpu/errors.ts');
     const { trainToyOnGpu } = await import('../train/toy-gpu.ts');
+    const { createReporter } = await import('./reporter.ts');
     try {
       const ctx = await requestGpu();
+      // The adapter as `train` prints it; with --json on stderr, so stdout stays one object.
+      createReporter(opts.json ? { out: io.err, err: io.err } : io, false).ready({ adapter: ctx.adapter, kernels: null });
       try {
         result = await trainToyOnGpu(ctx, network, dataset, lr, epochs, onEpoch);
       } finally {

@@ -31,10 +31,21 @@ describe('npm run toy -- --device gpu as a process', () => {
     const cpu = await cli();
     const { code, stdout } = await spawn(['--device', 'gpu']);
     expect(code).toBe(0);
-    const lines = stdout.trimEnd().split('\n');
+    const all = stdout.trimEnd().split('\n');
+    // First the adapter, as `train` prints it (and its warning on a CPU fallback such as SwiftShader).
+    expect(all[0]).toMatch(/^adapter: .+ \(node(, CPU fallback)?\)$/);
+    const lines = all.slice(all[0].endsWith('CPU fallback)') ? 2 : 1);
+    if (all[0].endsWith('CPU fallback)')) expect(all[1]).toMatch(/^warning: this is a CPU fallback adapter/);
     expect(lines.slice(0, 20)).toEqual(cpu.out.slice(0, 20));
     // float32 weights print with other digits; the shape of the listing is the same.
     expect(lines.slice(20).map((l) => l.replace(/=.*/, ''))).toEqual(cpu.out.slice(20).map((l) => l.replace(/=.*/, '')));
+  });
+
+  it('--json keeps stdout one JSON object and names the adapter on stderr', async () => {
+    const { code, stdout, stderr } = await spawn(['--device', 'gpu', '--json', '--epochs', '2']);
+    expect(code).toBe(0);
+    expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['errors', 'network', 'dispatchesPerRow']);
+    expect(stderr).toMatch(/^adapter: .+ \(node/m);
   });
 
   it('without an adapter, exits 1 with one line saying so', async () => {
