@@ -97,7 +97,7 @@ const epochLine = (e: Omit<EpochResult, 'predictions'>, of: number) =>
 async function withRunner<T>(o: { device: Device; runtime: 'browser' | 'node'; data: MnistData; dataDir?: string; matmul?: MatmulVariant },
   io: CliIo, body: (runner: SweepRunner) => Promise<T>): Promise<T> {
   // The adapter once, with the train command's warning when it is a CPU fallback.
-  const reporter = createReporter(io, false);
+  const reporter = createReporter(io, null);
   if (o.device === 'gpu' && o.runtime === 'browser') {
     const { withBrowserTrainer } = await import('../headless/browser-runtime.ts');
     let told = false;

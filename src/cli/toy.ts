@@ -117,7 +117,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     try {
       const ctx = await requestGpu();
       // The adapter as `train` prints it; with --json on stderr, so stdout stays one object.
-      createReporter(opts.json ? { out: io.err, err: io.err } : io, false).ready({ adapter: ctx.adapter, kernels: null });
+      createReporter(opts.json ? { out: io.err, err: io.err } : io, null).ready({ adapter: ctx.adapter, kernels: null });
       try {
         result = await trainToyOnGpu(ctx, network, dataset, lr, epochs, onEpoch);
       } finally {

@@ -124,7 +124,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const init = o.init ? await readInit(o.init, sizes) : null;
   io.out(`data: ${data.source}, ${config.limitTrain ?? data.train.count} training / ${config.limitTest ?? data.test.count} test images`);
   io.out(`config: ${JSON.stringify({ ...config, hidden: config.hidden.join(',') })}`);
-  const reporter = createReporter(io, o.progress && !!process.stdout.isTTY);
+  const reporter = createReporter(io, o.progress && process.stdout.isTTY ? process.stdout : null);
   let result: { report: TrainReport; weights: Mlp };
   try {
     result = device === 'gpu' && runtime === 'browser'
