@@ -15,7 +15,8 @@ import { runSession, type Device } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
 import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
 import { createReporter, type Reporter } from './reporter.ts';
-import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from '../docs/sweep-report.ts';
+import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, sweepTable } from '../docs/sweep-report.ts';
+import { summarise } from '../sweep/summary.ts';
 import { textTable } from '../docs/tables.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 

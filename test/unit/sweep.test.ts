@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { README_SWEEPS, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise } from '../../src/docs/sweep-report.ts';
+import { README_SWEEPS, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults } from '../../src/docs/sweep-report.ts';
+import { summarise } from '../../src/sweep/summary.ts';
 import { runSweepCli } from '../../src/cli/sweep.ts';
 import { expandPoints, parseGrid, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
 import { emptyResults, runSweep, type SweepResults } from '../../src/sweep/run.ts';
