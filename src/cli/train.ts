@@ -7,6 +7,7 @@ import { loadMnist } from '../data/mnist-node.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { ConfigError, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
+import { plateauNote } from '../train/plateau.ts';
 import { runSession, type TrainReport } from '../train/session.ts';
 import {
   configureProgram,
@@ -139,6 +140,8 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   if (last) {
     io.out(`done: ${report.epochs.length} epochs, final test accuracy ${last.testAccuracy.toFixed(2)}%, ` +
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);
+    const note = plateauNote(report.stepLosses.length, last.testAccuracy, true);
+    if (note) io.out(`note: ${note}`);
   }
   if (o.save) {
     await writeFile(o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }));
