@@ -18,7 +18,7 @@ const pct = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(2));
 /** One row per configuration, best first: its seeds' final accuracies, their mean, the time. */
 function fillTable(table: HTMLTableElement, sweeps: SweepResults[], printed: boolean): void {
   const head = element('tr');
-  for (const h of ['configuration', 'epochs', 'seeds', 'final test accuracy (%) per seed', 'mean', 'time (s)']) head.append(element('th', h));
+  for (const h of ['configuration', 'epochs', 'seeds', 'final test accuracy per seed (%)', 'mean (%)', 'time (s)']) head.append(element('th', h));
   const rows = [head];
   if (printed) {
     const tr = element('tr');
@@ -59,7 +59,7 @@ class SweepChart {
       this.chart?.destroy();
       this.chart = new LiveChart(this.container, {
         scales: { x: { time: false }, y: { range: (_u, min) => [Number.isFinite(min) ? Math.max(0, Math.floor(min / 5) * 5) : 0, 100] } },
-        axes: [{ label: 'epoch' }, { label: 'test accuracy %', size: 50 }],
+        axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50] }, { label: 'test accuracy %', size: 50 }],
         series: [{ label: 'epoch' }, ...all.map((r) => ({ label: `${r.label}, seed ${r.config.seed}`, stroke: color(r.group), width: 2, points: { size: 5 } }))],
         legend: { show: false },
       }, () => {

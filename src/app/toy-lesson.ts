@@ -9,7 +9,7 @@ import { LiveChart } from './charts.ts';
 import { element } from './dom.ts';
 import type { PageMessage, ToyReply, ToyRequest } from './protocol.ts';
 import type { ToyRun } from './toy-form.ts';
-import { drawToyNetwork } from './toy-network-view.ts';
+import { drawToyNetwork, isNarrow } from './toy-network-view.ts';
 
 export type ToyDevice = 'gpu' | 'cpu';
 const PHASES = ['forward', 'error', 'backward', 'update'] as const;
@@ -140,6 +140,13 @@ export class ToyLesson {
       const gpu = this.records.gpu?.errors ?? [];
       return [cpu.map((_, i) => i), cpu, cpu.map((_, i) => gpu[i] ?? null)];
     });
+    // Redrawn for a phone's width or a desktop's when the container crosses between them.
+    let narrow = isNarrow(el.network.clientWidth);
+    new ResizeObserver(() => {
+      if (isNarrow(el.network.clientWidth) === narrow) return;
+      narrow = !narrow;
+      this.render();
+    }).observe(el.network);
     el.buttons.step.addEventListener('click', () => void this.act(() => this.step()));
     el.buttons.sample.addEventListener('click', () => void this.act(() => this.sample()));
     el.buttons.epoch.addEventListener('click', () => void this.act(() => this.finishEpoch()));
@@ -365,6 +372,7 @@ export class ToyLesson {
     const lines = rec.errors.map((e, i) => formatEpochLine(i, lr, e));
     if (this.done) lines.push(formatNetwork(rec.network));
     this.el.output.textContent = lines.length ? lines.join('\n') : 'The notebook prints a line >epoch=…, lrate=…, error=… after every epoch: "Rest of the epoch" or "Run all epochs".';
+    this.el.output.classList.toggle('empty', !lines.length);
     this.el.output.dataset.done = String(this.done);
     this.el.output.dataset.device = this.shownDevice;
     this.chart.update();

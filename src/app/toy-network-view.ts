@@ -30,8 +30,12 @@ function el(tag: string, attrs: Record<string, string | number>, text?: string):
   return e;
 }
 
+/** Whether a container this wide gets the narrow drawing. */
+export const isNarrow = (width: number): boolean => width > 0 && width < 560;
+
 export function drawToyNetwork(container: HTMLElement, p: NetworkPicture): void {
-  const { W, X, R } = container.clientWidth > 0 && container.clientWidth < 560 ? NARROW : WIDE;
+  const narrow = isNarrow(container.clientWidth);
+  const { W, X, R } = narrow ? NARROW : WIDE;
   const counts = [p.network[0][0].weights.length - 1, ...p.network.map((l) => l.length)];
   const rows = Math.max(...counts);
   const gap = rows > LABELLED ? 36 : 96;
@@ -55,7 +59,8 @@ export function drawToyNetwork(container: HTMLElement, p: NetworkPicture): void 
         if (labels) {
           // A third of the way from the target: edges into one neuron fan out there, so labels do not collide.
           const t = 0.7;
-          const text = change ? `${fmt(w)} (${change >= 0 ? '+' : ''}${change.toPrecision(2)})` : fmt(w);
+          // A phone's drawing has no room for the change: the dashed edge marks it, the lesson lists it.
+          const text = change && !narrow ? `${fmt(w)} (${change >= 0 ? '+' : ''}${change.toPrecision(2)})` : fmt(w);
           edges.append(el('text', { x: x1 + t * (x2 - x1), y: y1 + t * (y2 - y1) - 4, class: 'weight', 'text-anchor': 'middle' }, text));
         }
       });
@@ -76,7 +81,7 @@ export function drawToyNetwork(container: HTMLElement, p: NetworkPicture): void 
         const bias = neuron.weights[neuron.weights.length - 1];
         const change = p.changes?.[layer - 1][j].at(-1);
         nodes.append(el('text', { x: cx, y: cy + R + 14, class: 'bias', 'text-anchor': 'middle' },
-          `b ${fmt(bias)}${change ? ` (${change >= 0 ? '+' : ''}${change.toPrecision(2)})` : ''}`));
+          `b ${fmt(bias)}${change && !narrow ? ` (${change >= 0 ? '+' : ''}${change.toPrecision(2)})` : ''}`));
         if (p.showDeltas && neuron.delta !== undefined) {
           nodes.append(el('text', { x: cx, y: cy + R + 28, class: 'delta', 'text-anchor': 'middle' }, `δ ${neuron.delta.toPrecision(3)}`));
         }
