@@ -116,6 +116,8 @@ export class ToyLesson {
   private records: Partial<{ [D in ToyDevice]: DeviceRecord }> = {};
   private phase: Phase | null = null;
   private busy = false;
+  /** The GPU side is being set up (the worker may still be timing its kernels). */
+  private starting = false;
   /** A start asked for while an action runs: taken when it ends (a long run stops at its next epoch). */
   private pendingStart: ToyRun | null = null;
   private gpu: { available: boolean | null; reason: string } = { available: null, reason: 'looking for a WebGPU adapter…' };
@@ -188,7 +190,9 @@ export class ToyLesson {
     this.el.error.textContent = '';
     await this.act(async () => {
       if (!this.gpu.available) return;
-      await this.client.call({ op: 'start', network: run.network, dataset: run.dataset, lr: run.lr });
+      this.starting = true;
+      this.render();
+      await this.client.call({ op: 'start', network: run.network, dataset: run.dataset, lr: run.lr }).finally(() => (this.starting = false));
       // What the GPU holds: the starting weights in float32.
       const network = run.network.map((l) => l.map((n) => ({ weights: n.weights.map(Math.fround) })));
       this.records.gpu = { network, trace: null, errors: [] };
@@ -308,7 +312,9 @@ export class ToyLesson {
     this.renderOutput(rec);
     this.el.deviceNote.textContent = this.gpu.available === false
       ? `WebGPU is not available here (${this.gpu.reason}): the CPU reference alone.`
-      : device === 'gpu'
+      : this.starting
+        ? 'Starting the WebGPU side (on a CPU adapter the worker may still be timing its kernels)…'
+        : device === 'gpu'
         ? 'Shown: WebGPU, the MNIST trainer\'s own training step run once per row (float32). z and the terms of each hidden neuron\'s sum are not kept by the GPU: they are computed on the CPU (float64) from the GPU\'s weights before the step.'
         : 'Shown: the CPU reference (src/reference/toy.ts, float64), the notebook\'s code with its functions\' real names.';
     const gpuRec = this.records.gpu;
