@@ -89,7 +89,8 @@ export class TrainingCharts {
   private readonly speed: LiveChart;
 
   constructor(lossEl: HTMLElement, epochEl: HTMLElement, speedEl: HTMLElement) {
-    const stepAxis: uPlot.Axis = { label: 'step' };
+    // Steps are whole numbers: no ticks at 2.5.
+    const stepAxis: uPlot.Axis = { label: 'step', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000] };
     this.loss = new LiveChart(lossEl, {
       scales: { x: { time: false, range: atLeast(10) } },
       axes: [stepAxis, { label: 'train loss', size: 60 }],
