@@ -3,6 +3,7 @@
 // carries data-points (its number of x values) so tests and tools can see that it has data.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { formatCount } from './dom.ts';
 import { emaSeries } from './ema.ts';
 
 const EMA_BETA = 0.95;
@@ -18,9 +19,22 @@ const COLORS = {
   speed: '#16a085',
 };
 
+/** A legend value: with the cursor over the chart the hovered point's, otherwise the series'
+ * latest (uPlot shows '--' there, which reads as "no data"). */
+export function legendValue(u: uPlot, v: number | null, sidx: number, idx: number | null): string {
+  let value = v;
+  if (idx === null) {
+    const column = u.data[sidx] as (number | null | undefined)[];
+    for (let i = column.length - 1; i >= 0 && value === null; i--) value = column[i] ?? null;
+  }
+  if (value === null || !Number.isFinite(value)) return '--';
+  return Math.abs(value) >= 1000 || Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(4)));
+}
+
 /** One uPlot chart that follows its container's width and redraws at most once per frame. */
 export class LiveChart {
   private readonly plot: uPlot;
+  private readonly resize: ResizeObserver;
   private frame = 0;
 
   constructor(
@@ -28,12 +42,21 @@ export class LiveChart {
     opts: Omit<uPlot.Options, 'width' | 'height'>,
     private readonly columns: () => uPlot.AlignedData,
   ) {
-    this.plot = new uPlot({ ...opts, width: this.width(), height: HEIGHT }, columns(), container);
-    new ResizeObserver(() => this.plot.setSize({ width: this.width(), height: HEIGHT })).observe(container);
+    const series = opts.series.map((s) => ({ value: legendValue, ...s }));
+    this.plot = new uPlot({ ...opts, series, width: this.width(), height: HEIGHT }, columns(), container);
+    this.resize = new ResizeObserver(() => this.plot.setSize({ width: this.width(), height: HEIGHT }));
+    this.resize.observe(container);
+  }
+
+  destroy(): void {
+    cancelAnimationFrame(this.frame);
+    this.resize.disconnect();
+    this.plot.destroy();
   }
 
   private width(): number {
-    return Math.max(200, this.container.clientWidth);
+    // A hidden tab's chart has no width: draw it at a guess until it is shown and measured.
+    return this.container.clientWidth || 600;
   }
 
   update(): void {
@@ -66,7 +89,8 @@ export class TrainingCharts {
   private readonly speed: LiveChart;
 
   constructor(lossEl: HTMLElement, epochEl: HTMLElement, speedEl: HTMLElement) {
-    const stepAxis: uPlot.Axis = { label: 'step' };
+    // Steps are whole numbers: no ticks at 2.5.
+    const stepAxis: uPlot.Axis = { label: 'step', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000] };
     this.loss = new LiveChart(lossEl, {
       scales: { x: { time: false, range: atLeast(10) } },
       axes: [stepAxis, { label: 'train loss', size: 60 }],

@@ -3,6 +3,7 @@
 // for the drawn digit.
 import type { Mlp } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE, type DataExtent } from '../train/config.ts';
+import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
 import { checkForm, getField, setField, showErrors, writeConfig, type FormCheck } from './config-form.ts';
@@ -10,10 +11,15 @@ import { renderComparison } from './compare-view.ts';
 import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
 import { byId, element, formatCount, formatSeconds } from './dom.ts';
+import { Homework } from './homework.ts';
 import { downloadModel, readModelFile } from './model-files.ts';
 import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
+import { initPart1 } from './part1-tab.ts';
 import type { EpochMessage, PageMessage, RunState, WorkerMessage } from './protocol.ts';
+import { RunClock } from './run-clock.ts';
 import { showAdapter, showNoGpu } from './status-panel.ts';
+import { initTabs } from './tabs.ts';
+import { GpuToyClient } from './toy-lesson.ts';
 import { drawFirstLayer } from './weights-grid.ts';
 
 const form = byId('config-form', HTMLFormElement);
@@ -34,7 +40,8 @@ const loadFile = byId('load-file', HTMLInputElement);
 const runStatus = byId('run-status');
 const deviceStatus = byId('device-status');
 const log = byId('log');
-const metrics = { acc: byId('metric-acc'), epoch: byId('metric-epoch'), speed: byId('metric-speed'), first: byId('metric-first') };
+const metrics = { acc: byId('metric-acc'), epoch: byId('metric-epoch'), speed: byId('metric-speed'), eta: byId('metric-eta'), first: byId('metric-first') };
+const runNote = byId('run-note');
 
 const charts = new TrainingCharts(byId('chart-loss'), byId('chart-epochs'), byId('chart-speed'));
 const noise = {
@@ -55,6 +62,19 @@ const digit = new DigitPanel({
 
 const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
 const send = (msg: PageMessage) => worker.postMessage(msg);
+const toyClient = new GpuToyClient(send);
+const lesson = initPart1(toyClient);
+const toyDevice = byId('toy-device', HTMLSelectElement);
+const homework = new Homework({
+  extent: () => extent,
+  gpu: () => gpuAvailable,
+  idle: () => state === 'idle' && !checking && !measuring,
+  start: (plan) => {
+    send({ type: 'sweep', plan, device: gpuAvailable ? 'gpu' : 'cpu' });
+    refreshButtons();
+  },
+  stop: () => send({ type: 'sweep-stop' }),
+});
 
 let state: RunState = 'loading';
 let gpuAvailable: boolean | null = null;
@@ -63,8 +83,18 @@ let formCheck: FormCheck = { config: null, errors: new Map() };
 let model: { mlp: Mlp; label: string } | null = null;
 let checking = false;
 let measuring = false;
-/** The run being shown: its plan, and when Train (or Resume after a lost device) was pressed. */
-let run: { epochs: number; requestedAt: number; firstPointSeen: boolean } | null = null;
+/** The run being shown: its plan, when Train (or Resume after a lost device) was pressed, its
+ * clock (for the ETA), where it started and how far it got. */
+let run: {
+  epochs: number;
+  requestedAt: number;
+  firstPointSeen: boolean;
+  clock: RunClock;
+  startStep: number;
+  stepsPerEpoch: number;
+  steps: number;
+  accuracy: number;
+} | null = null;
 
 /** On a CPU-emulated adapter or the CPU reference a step takes tens of milliseconds and a read-back
  * a few: reading back every 10 steps instead of the recipe's 50 keeps the charts moving. */
@@ -118,19 +148,21 @@ function noisePlan(): NoisePlan {
 
 function refreshButtons(): void {
   const running = state === 'training' || state === 'paused';
-  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking && !measuring);
+  const sweeping = homework.isRunning;
+  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking && !measuring && !sweeping);
   buttons.pause.disabled = state !== 'training';
   // The worker restarts a lost run only when nothing else holds it.
   buttons.resume.disabled = !(state === 'paused' || (state === 'lost' && !measuring));
   buttons.stop.disabled = !(running || state === 'lost');
-  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking && !measuring);
+  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking && !measuring && !sweeping);
   // A run's own weights, else the current model (a finished run's, or a loaded file).
-  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && (running || model) && noisePlan().batchSizes.length);
+  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && !sweeping && (running || model) && noisePlan().batchSizes.length);
   buttons.download.disabled = !model;
   fields.disabled = running;
   recipe.disabled = running;
   loadFile.disabled = running;
   fromCurrent.disabled = running || !model;
+  homework.refresh();
 }
 
 function setModel(mlp: Mlp, label: string): void {
@@ -151,6 +183,7 @@ function resetRunViews(): void {
     m.textContent = '–';
     delete m.dataset.value;
   }
+  runNote.textContent = '';
 }
 
 function showEpoch(e: EpochMessage): void {
@@ -166,6 +199,7 @@ function showEpoch(e: EpochMessage): void {
   metrics.acc.textContent = `${r.testAccuracy.toFixed(2)}%`;
   metrics.acc.dataset.value = String(r.testAccuracy);
   metrics.speed.textContent = formatCount(e.samplesPerSec);
+  if (run) run.accuracy = r.testAccuracy;
   renderConfusion(byId('confusion', HTMLTableElement), e.confusion);
   byId('confusion-caption').textContent = `after epoch ${r.epoch}, ${formatCount(e.confusion.reduce((a, b) => a + b, 0))} test images`;
 }
@@ -179,6 +213,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       revalidate();
       break;
     case 'gpu':
+      if (gpuAvailable !== true) lesson.setGpu(true);
       gpuAvailable = true;
       showAdapter(deviceStatus, msg.adapter, msg.kernels);
       if (msg.adapter.isFallbackAdapter && !slowDevice) noteSlowDevice();
@@ -189,21 +224,38 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       showNoGpu(deviceStatus, msg.message);
       deviceSelect.value = 'cpu';
       deviceSelect.options[0].disabled = true;
+      toyDevice.value = 'cpu';
+      toyDevice.options[0].disabled = true;
+      lesson.setGpu(false, msg.message);
       noise.progress.textContent = 'needs WebGPU';
       noteSlowDevice();
       break;
     case 'state': {
       const previous = state;
       state = msg.state;
-      if (msg.state === 'lost') setStatus(msg.message ?? 'The device was lost.', 'error');
-      else if (msg.state === 'paused') setStatus('Paused. Resume continues with the next step.');
-      else if (msg.state === 'training') setStatus(previous === 'paused' ? 'Training…' : 'Starting: preparing the data and the kernels…');
-      // After a run, the finish or error message stays; after loading, unless loading failed.
+      if (msg.state === 'lost') {
+        run?.clock.pause();
+        setStatus(msg.message ?? 'The device was lost.', 'error');
+      } else if (msg.state === 'paused') {
+        run?.clock.pause();
+        setStatus('Paused. Resume continues with the next step.');
+      } else if (msg.state === 'training') {
+        run?.clock.run();
+        setStatus(previous === 'paused' ? 'Training…' : 'Starting: preparing the data and the kernels…');
+      } else if (msg.state === 'loading') setStatus('Loading MNIST and looking for a WebGPU adapter…');
+      // Idle after loading: the worker has its data and has heard from the adapter (found or
+      // not) before it says so. After a run, the finish or error message stays.
       else if (previous === 'loading' && runStatus.dataset.kind !== 'error') setStatus('Ready: choose the settings and press Train.');
       refreshButtons();
       break;
     }
     case 'started':
+      if (run) {
+        run.clock = new RunClock();
+        run.clock.run();
+        run.startStep = run.steps = msg.startEpoch * msg.stepsPerEpoch;
+        run.stepsPerEpoch = msg.stepsPerEpoch;
+      }
       if (msg.startEpoch === 0) resetRunViews();
       else {
         // Resumed after a lost device: what came after the snapshot is replaced by the new run.
@@ -228,22 +280,39 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
         metrics.first.dataset.value = s.toFixed(2);
       }
       break;
-    case 'progress':
+    case 'progress': {
       charts.addSpeed(msg.step, msg.samplesPerSec);
       metrics.epoch.textContent = `${msg.epoch} / ${run?.epochs ?? '?'}`;
+      let eta = '';
+      if (run) {
+        run.steps = msg.step;
+        const left = run.clock.etaSeconds(msg.step - run.startStep, run.epochs * run.stepsPerEpoch - run.startStep);
+        if (left !== null) {
+          metrics.eta.textContent = formatSeconds(left);
+          metrics.eta.dataset.value = left.toFixed(1);
+          eta = ` · about ${formatSeconds(left)} left`;
+        }
+      }
       if (state === 'training') {
-        setStatus(`Epoch ${msg.epoch}, step ${msg.stepInEpoch} of ${msg.stepsPerEpoch} · loss ${msg.loss.toFixed(4)} · ${formatCount(msg.samplesPerSec)} samples/s`);
+        setStatus(`Epoch ${msg.epoch}, step ${msg.stepInEpoch} of ${msg.stepsPerEpoch} · loss ${msg.loss.toFixed(4)} · ${formatCount(msg.samplesPerSec)} samples/s${eta}`);
       }
       break;
+    }
     case 'epoch':
       showEpoch(msg);
       break;
     case 'weights':
       setModel(msg.weights, msg.label);
       break;
-    case 'finished':
+    case 'finished': {
       setStatus(msg.message, msg.outcome === 'done' ? 'ok' : msg.outcome === 'diverged' ? 'error' : 'info');
+      metrics.eta.textContent = '–';
+      delete metrics.eta.dataset.value;
+      const note = run && msg.outcome === 'done' ? plateauNote(run.steps, run.accuracy, false) : null;
+      runNote.textContent = note ?? '';
+      if (note) appendLog(`note: ${note}`);
       break;
+    }
     case 'compare-step':
       byId('check-progress').textContent = `step ${msg.comparison.step + 1} of ${msg.steps}…`;
       break;
@@ -275,6 +344,22 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       noise.error.textContent = `The measurement could not run: ${msg.message}`;
       refreshButtons();
       break;
+    case 'toy-reply':
+      toyClient.reply(msg.id, msg.reply);
+      break;
+    case 'toy-error':
+      toyClient.reply(msg.id, null, msg.message);
+      break;
+    case 'sweep-log':
+      homework.log(msg.line);
+      break;
+    case 'sweep-results':
+      homework.results(msg.results);
+      break;
+    case 'sweep-done':
+      homework.done(msg.message, msg.ok);
+      refreshButtons();
+      break;
     case 'error':
       setStatus(msg.message, 'error');
       appendLog(`error: ${msg.message}`);
@@ -294,7 +379,7 @@ form.addEventListener('submit', (ev) => {
     form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
     return;
   }
-  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false };
+  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN };
   send({ type: 'train', request: { config, device: deviceSelect.value as Device, init: fromCurrent.checked && model ? model.mlp : null } });
 });
 buttons.pause.addEventListener('click', () => {
@@ -361,4 +446,5 @@ loadFile.addEventListener('change', async () => {
 
 writeRecipe();
 revalidate();
+initTabs();
 send({ type: 'init', mnistUrl: new URL('mnist/', document.baseURI).href });

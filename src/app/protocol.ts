@@ -5,7 +5,11 @@ import type { Mlp } from '../reference/mlp.ts';
 import type { StepComparison } from '../train/compare.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { GradientNoiseRow } from '../noise/measure.ts';
+import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
+import type { PlannedRun } from '../sweep/plan.ts';
+import type { SweepResults } from '../sweep/run.ts';
 import type { Device } from '../train/session.ts';
+import type { ToyPosition } from '../train/toy-gpu.ts';
 import type { EpochResult } from '../train/trainer.ts';
 import type { KernelSummary } from '../gpu/kernel-choice.ts';
 
@@ -39,6 +43,21 @@ export interface NoiseResult {
   seconds: number;
 }
 
+/** The Part 1 tab's toy network on the GPU (ToyGpuTrainer), one request at a time. */
+export type ToyRequest =
+  | { op: 'start'; network: ReadonlyToyNetwork; dataset: readonly ToyRow[]; lr: number }
+  /** One row: its error, and the network after it with the row's outputs and deltas. */
+  | { op: 'step' }
+  /** The rest of the current epoch. */
+  | { op: 'epoch' }
+  | { op: 'stop' };
+
+export type ToyReply =
+  | { op: 'start'; adapter: AdapterSummary }
+  | { op: 'step'; at: ToyPosition; error: number; network: ToyNetwork; epochError: number | null }
+  | { op: 'epoch'; epoch: number; error: number; network: ToyNetwork }
+  | { op: 'stop' };
+
 export type PageMessage =
   | { type: 'init'; mnistUrl: string }
   | { type: 'train'; request: TrainRequest }
@@ -47,7 +66,11 @@ export type PageMessage =
   | { type: 'resume'; device: Device }
   | { type: 'stop' }
   | { type: 'compare'; config: TrainConfig; steps: number }
-  | { type: 'noise'; request: NoiseRequest };
+  | { type: 'noise'; request: NoiseRequest }
+  | { type: 'toy'; id: number; request: ToyRequest }
+  /** The Homework tab's small sweep: the planned runs, one after another on the chosen device. */
+  | { type: 'sweep'; plan: PlannedRun[]; device: Device }
+  | { type: 'sweep-stop' };
 
 /** idle: nothing runs; lost: the run ended with its device and can resume from its snapshot. */
 export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'lost';
@@ -79,4 +102,10 @@ export type WorkerMessage =
   | { type: 'noise-progress'; line: string }
   | { type: 'noise-done'; result: NoiseResult }
   | { type: 'noise-error'; message: string }
+  | { type: 'toy-reply'; id: number; reply: ToyReply }
+  | { type: 'toy-error'; id: number; message: string }
+  | { type: 'sweep-log'; line: string }
+  /** The results so far, after every finished run. */
+  | { type: 'sweep-results'; results: SweepResults }
+  | { type: 'sweep-done'; message: string; ok: boolean }
   | { type: 'error'; message: string };

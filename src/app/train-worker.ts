@@ -11,12 +11,15 @@ import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/ch
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
 import { NOTEBOOK_RECIPE, type TrainConfig } from '../train/config.ts';
 import { createGpuNoiseBackend, measureGradientNoise } from '../noise/measure.ts';
+import type { PlannedRun } from '../sweep/plan.ts';
+import { emptyResults, runSweep } from '../sweep/run.ts';
 import { runSession, type Device } from '../train/session.ts';
 import { startOfRun } from '../train/trainer.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { chooseStepKernels } from '../train/step.ts';
+import { ToyGpuTrainer } from '../train/toy-gpu.ts';
 import { confusionMatrix } from './confusion.ts';
-import type { NoiseRequest, PageMessage, RunState, TrainRequest, WorkerMessage } from './protocol.ts';
+import type { NoiseRequest, PageMessage, RunState, ToyReply, ToyRequest, TrainRequest, WorkerMessage } from './protocol.ts';
 
 /** Live predictions need fresh weights, but a read-back of 2 MB per chunk would slow fast GPUs. */
 const WEIGHTS_EVERY_MS = 500;
@@ -242,6 +245,81 @@ async function compare(config: TrainConfig, steps: number): Promise<void> {
   }
 }
 
+/** The Part 1 tab's GPU side: one device kept for the page's life, one trainer per start. Requests
+ * run in order, each after the previous has answered. */
+let toy: { ctx: GpuContext | null; trainer: ToyGpuTrainer | null; queue: Promise<void> } = { ctx: null, trainer: null, queue: Promise.resolve() };
+
+async function toyReply(request: ToyRequest): Promise<ToyReply> {
+  if (request.op === 'start') {
+    toy.trainer?.destroy();
+    toy.trainer = null;
+    toy.ctx ??= await requestGpu({ onFatal: () => (toy = { ...toy, ctx: null, trainer: null }) });
+    // The kernel choice of this adapter, timed once while the page loaded.
+    await kernelsChosen;
+    toy.trainer = await ToyGpuTrainer.create(toy.ctx, request.network, request.dataset, request.lr, await KernelChooser.create(toy.ctx));
+    return { op: 'start', adapter: toy.ctx.adapter };
+  }
+  if (request.op === 'stop') {
+    toy.trainer?.destroy();
+    toy.trainer = null;
+    return { op: 'stop' };
+  }
+  const trainer = toy.trainer;
+  if (!trainer) throw new Error('the toy network was not started on the GPU (or its device was lost): start over');
+  if (request.op === 'step') return { op: 'step', ...(await trainer.stepRow()) };
+  const { epoch, error } = await trainer.finishEpoch();
+  return { op: 'epoch', epoch, error, network: await trainer.readNetwork() };
+}
+
+function handleToy(id: number, request: ToyRequest): void {
+  toy.queue = toy.queue.then(() =>
+    toyReply(request).then(
+      (reply) => post({ type: 'toy-reply', id, reply }),
+      (err) => post({ type: 'toy-error', id, message: errorText(err) }),
+    ),
+  );
+}
+
+let sweepStop = false;
+
+/** The Homework tab's sweep: the planned runs through the CLI's sweep loop and runSession, on one
+ * GPU context (its pipelines compile once). */
+async function sweep(plan: PlannedRun[], device: Device): Promise<void> {
+  const mnist = data;
+  if (!mnist) return post({ type: 'sweep-done', ok: false, message: 'MNIST is still loading' });
+  busy = true;
+  sweepStop = false;
+  let ctx: GpuContext | undefined;
+  try {
+    if (device === 'gpu') {
+      await kernelsChosen;
+      ctx = await requestGpu();
+    }
+    const stopped = new Error('stopped');
+    await runSweep(plan, {
+      run: async (r) => {
+        const { report } = await runSession({ config: r.config, device, data: mnist, ctx, shouldStop: () => sweepStop });
+        if (report.stopped) throw stopped;
+        return report;
+      },
+    }, emptyResults(null), null, {
+      log: (line) => post({ type: 'sweep-log', line }),
+      persist: async (results) => post({ type: 'sweep-results', results }),
+    }).then(
+      () => post({ type: 'sweep-done', ok: true, message: `Done: ${plan.length} run${plan.length === 1 ? '' : 's'}.` }),
+      (err) => {
+        if (err !== stopped) throw err;
+        post({ type: 'sweep-done', ok: true, message: 'Stopped; the finished runs are shown.' });
+      },
+    );
+  } catch (err) {
+    post({ type: 'sweep-done', ok: false, message: errorText(err) });
+  } finally {
+    ctx?.destroy();
+    busy = false;
+  }
+}
+
 function resume(device: Device): void {
   if (releasePause) {
     pauseRequested = false;
@@ -307,6 +385,16 @@ self.onmessage = (ev: MessageEvent<PageMessage>) => {
       break;
     case 'noise':
       requestNoise(msg.request);
+      break;
+    case 'toy':
+      handleToy(msg.id, msg.request);
+      break;
+    case 'sweep':
+      if (busy) post({ type: 'sweep-done', ok: false, message: 'a training run or check is using the worker; try again when it has finished' });
+      else void sweep(msg.plan, msg.device);
+      break;
+    case 'sweep-stop':
+      sweepStop = true;
       break;
   }
 };

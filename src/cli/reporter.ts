@@ -11,14 +11,21 @@ export interface Reporter extends TrainEvents {
   close(): void;
 }
 
-export function createReporter(io: CliIo, showBar: boolean): Reporter {
+/** The terminal the bar is drawn on: it must be where the log lines go too (stdout), so that
+ * a line is always written above the bar, never across it. */
+export type BarStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+export function createReporter(io: CliIo, barStream: BarStream | null): Reporter {
+  // cli-progress's SingleBar saves the cursor when it starts and restores it when it stops, which
+  // moves the cursor back above every line printed meanwhile; its MultiBar instead writes queued
+  // log lines above the bar on its own line, and on stop clears only the bar's line.
+  let bars: cliProgress.MultiBar | null = null;
   let bar: cliProgress.SingleBar | null = null;
   let barEpoch = 0;
   const log = (line: string) => {
-    // Clear the bar's line first so log lines never interleave with it.
-    if (bar) process.stdout.write('\r\x1b[K');
-    io.out(line);
-    if (bar) bar.render();
+    if (!bars) return io.out(line);
+    bars.log(`${line}\n`);
+    bars.update();
   };
   return {
     ready({ adapter, kernels }) {
@@ -33,21 +40,27 @@ export function createReporter(io: CliIo, showBar: boolean): Reporter {
     },
     onLog: log,
     onProgress(p: Progress) {
-      if (!showBar) return;
-      if (!bar || barEpoch !== p.epoch) {
-        bar?.stop();
-        barEpoch = p.epoch;
-        bar = new cliProgress.SingleBar({
-          format: `epoch ${p.epoch} [{bar}] {value}/{total} steps | {rate} samples/s | loss {loss} | ETA {eta_formatted}`,
-          hideCursor: true,
-          clearOnComplete: true,
-        }, cliProgress.Presets.shades_classic);
-        bar.start(p.stepsPerEpoch, 0, { rate: '-', loss: '-' });
-      }
-      bar.update(p.stepInEpoch, { rate: p.samplesPerSec.toFixed(0), loss: p.lastLoss.toFixed(4) });
+      if (!barStream) return;
+      bars ??= new cliProgress.MultiBar({
+        stream: barStream,
+        format: 'epoch {epoch} [{bar}] {value}/{total} steps | {rate} samples/s | loss {loss} | ETA {eta_formatted}',
+        clearOnComplete: true,
+        // Neither hide the cursor nor turn off line wrapping: a run ended by Ctrl-C (no chance to
+        // stop the bar) must leave the terminal as it found it.
+        hideCursor: false,
+        linewrap: true,
+        // A log line overwrites the bar's line: redraw it even when its text has not changed.
+        forceRedraw: true,
+      }, cliProgress.Presets.shades_classic);
+      const payload = { epoch: p.epoch, rate: p.samplesPerSec.toFixed(0), loss: p.lastLoss.toFixed(4) };
+      if (!bar) bar = bars.create(p.stepsPerEpoch, p.stepInEpoch, payload);
+      else if (barEpoch !== p.epoch) bar.start(p.stepsPerEpoch, p.stepInEpoch, payload);
+      else bar.update(p.stepInEpoch, payload);
+      barEpoch = p.epoch;
     },
     close() {
-      bar?.stop();
+      bars?.stop();
+      bars = null;
       bar = null;
     },
   };

@@ -16,7 +16,8 @@ import { runSession, type Device, type SessionResult, type TrainReport } from '.
 import type { EpochResult } from '../train/trainer.ts';
 import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
 import { createReporter, type Reporter } from './reporter.ts';
-import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise, sweepTable } from '../docs/sweep-report.ts';
+import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, sweepTable } from '../docs/sweep-report.ts';
+import { summarise } from '../sweep/summary.ts';
 import { textTable } from '../docs/tables.ts';
 import { base64ToBytes, bytesToBase64 } from '../headless/headless-protocol.ts';
 import { readRegularFile, withFileLock, writeFileAtomic } from '../node/files.ts';
@@ -142,7 +143,7 @@ interface RunnerOptions {
  * which run that was. */
 async function withRunner<T>(o: RunnerOptions, io: CliIo, body: (runner: SweepRunner) => Promise<T>): Promise<{ value: T; stopped: { run: PlannedRun; state: TrainState } | null }> {
   // The adapter once, with the train command's warning when it is a CPU fallback.
-  const reporter = createReporter(io, false);
+  const reporter = createReporter(io, null);
   const checkpoints = runCheckpoints(o.out, io);
   let stopped: { run: PlannedRun; state: TrainState } | null = null;
   const finish = async (r: PlannedRun, result: SessionResult): Promise<TrainReport> => {

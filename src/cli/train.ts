@@ -12,6 +12,7 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train
 import { runSession, type SessionResult } from '../train/session.ts';
 import { DIVERGENCE_FACTOR } from '../train/trainer.ts';
 import { checkHostMemory } from '../train/memory.ts';
+import { plateauNote } from '../train/plateau.ts';
 import {
   configureProgram,
   fail,
@@ -201,7 +202,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     io.out(`resuming ${o.resume}: ${epoch === config.epochs ? 'the run is complete' : `epoch ${epoch + 1}, step ${step}`}`);
   }
   const saveCheckpoint = checkpoint ? (state: TrainState) => writeFileAtomic(checkpoint, encodeCheckpoint(state)) : undefined;
-  const reporter = createReporter(io, o.progress && !!process.stdout.isTTY);
+  const reporter = createReporter(io, o.progress && process.stdout.isTTY ? process.stdout : null);
   let result: SessionResult;
   try {
     result = device === 'gpu' && runtime === 'browser'
@@ -236,6 +237,8 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   if (last) {
     io.out(`done: ${report.epochs.length} epochs, final test accuracy ${last.testAccuracy.toFixed(2)}%, ` +
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);
+    const note = plateauNote(report.stepLosses.length, last.testAccuracy, true);
+    if (note) io.out(`note: ${note}`);
   }
   if (o.save) {
     await writeFileAtomic(o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }));

@@ -2,16 +2,8 @@
 // numbers of its first row, computed here by the CPU reference (src/reference/toy.ts), never
 // typed by hand. `npm run docs:backprop` writes it; a unit test regenerates the text and compares
 // it with the committed file, so the numbers in the doc always come from this code.
-import {
-  NOTEBOOK_DATASET,
-  NOTEBOOK_INITIAL_NETWORK,
-  activate,
-  backwardPropagateError,
-  cloneNetwork,
-  forwardPropagate,
-  transferDerivative,
-  updateWeights,
-} from '../reference/toy.ts';
+import { NOTEBOOK_DATASET, NOTEBOOK_INITIAL_NETWORK, cloneNetwork } from '../reference/toy.ts';
+import { traceCpuStep } from '../reference/toy-trace.ts';
 
 export const BACKPROP_DOC = 'docs/backprop.md';
 const LR = 0.4;
@@ -20,21 +12,8 @@ const f = (x: number) => x.toPrecision(6);
 const vec = (xs: readonly number[]) => `[${xs.map(f).join(', ')}]`;
 
 export function backpropDoc(): string {
-  const net = cloneNetwork(NOTEBOOK_INITIAL_NETWORK);
-  const row = NOTEBOOK_DATASET[0];
-  const inputs = row.slice(0, -1);
-  const label = row[row.length - 1];
-  const expected = [0, 1].map((c) => (c === label ? 1 : 0));
-  const [hidden, output] = net;
-  const before = net.map((layer) => layer.map((n) => [...n.weights]));
-  const zHidden = hidden.map((n) => activate(n.weights, inputs));
-  forwardPropagate(net, row);
-  const hOut = hidden.map((n) => n.output!);
-  const zOut = output.map((n) => activate(n.weights, hOut));
-  const out = output.map((n) => n.output!);
-  const error = out.reduce((s, o, c) => s + (expected[c] - o) ** 2, 0);
-  backwardPropagateError(net, expected);
-  updateWeights(net, row, LR);
+  const t = traceCpuStep(cloneNetwork(NOTEBOOK_INITIAL_NETWORK), NOTEBOOK_DATASET[0], LR);
+  const [hidden, output] = t.layers;
   const lines: string[] = [];
   const p = (s = '') => lines.push(s);
   p('# Back-propagation, one step, with the numbers');
@@ -47,7 +26,7 @@ export function backpropDoc(): string {
   p('Every number below is computed by the code when this page is generated.');
   p();
   p('## The row');
-  p(`inputs x = ${vec(inputs)}, label ${label}, so the one-hot target is y = [${expected.join(', ')}].`);
+  p(`inputs x = ${vec(t.inputs)}, label ${t.label}, so the one-hot target is y = [${t.expected.join(', ')}].`);
   p();
   p('## Forward: `a` = activate, `b` = transfer, `c` = forward_propagate');
   p('Each neuron computes its pre-activation z = b + Σ w_j x_j (`activate`; the bias is the last weight)');
@@ -56,10 +35,10 @@ export function backpropDoc(): string {
   p();
   p('| neuron | weights (w1, w2, bias) | z | output σ(z) |');
   p('| --- | --- | --- | --- |');
-  hidden.forEach((_, j) => p(`| hidden ${j} | ${vec(before[0][j])} | ${f(zHidden[j])} | ${f(hOut[j])} |`));
-  output.forEach((_, j) => p(`| output ${j} | ${vec(before[1][j])} | ${f(zOut[j])} | ${f(out[j])} |`));
+  hidden.forEach((n, j) => p(`| hidden ${j} | ${vec(n.before)} | ${f(n.z)} | ${f(n.output)} |`));
+  output.forEach((n, j) => p(`| output ${j} | ${vec(n.before)} | ${f(n.z)} | ${f(n.output)} |`));
   p();
-  p(`The row's squared error, as the notebook adds it up: Σ (y - out)² = ${f(error)}.`);
+  p(`The row's squared error, as the notebook adds it up: Σ (y - out)² = ${f(t.error)}.`);
   p();
   p('## Backward: `d` = transfer_derivative, `e` = backward_propagate_error');
   p('The chain rule, from the output back. For E = Σ (out - y)², the derivative with respect to an');
@@ -71,11 +50,10 @@ export function backpropDoc(): string {
   p();
   p('| neuron | ∂E/∂out | σ\'(z) = out (1 - out) | delta = ∂E/∂z |');
   p('| --- | --- | --- | --- |');
-  output.forEach((n, j) => p(`| output ${j} | 2 (${f(out[j])} - ${expected[j]}) = ${f(2 * (out[j] - expected[j]))} | ${f(transferDerivative(out[j]))} | ${f(n.delta!)} |`));
+  output.forEach((n, j) => p(`| output ${j} | 2 (${f(n.output)} - ${t.expected[j]}) = ${f(n.dOut)} | ${f(n.slope)} | ${f(n.delta)} |`));
   hidden.forEach((n, j) => {
-    const terms = output.map((o, k) => `${f(before[1][k][j])} · ${f(o.delta!)}`).join(' + ');
-    const sum = output.reduce((s, o, k) => s + before[1][k][j] * o.delta!, 0);
-    p(`| hidden ${j} | ${terms} = ${f(sum)} | ${f(transferDerivative(hOut[j]))} | ${f(n.delta!)} |`);
+    const terms = n.terms.map(([w, d]) => `${f(w)} · ${f(d)}`).join(' + ');
+    p(`| hidden ${j} | ${terms} = ${f(n.dOut)} | ${f(n.slope)} | ${f(n.delta)} |`);
   });
   p();
   p('## Update: `f` = update_weights');
@@ -85,10 +63,8 @@ export function backpropDoc(): string {
   p();
   p('| neuron | inputs | change (w1, w2, bias) | weights after |');
   p('| --- | --- | --- | --- |');
-  net.forEach((layer, i) => layer.forEach((n, j) => {
-    const layerInputs = i === 0 ? inputs : hOut;
-    const change = n.weights.map((w, k) => w - before[i][j][k]);
-    p(`| ${i === 0 ? 'hidden' : 'output'} ${j} | ${vec(layerInputs)} | ${vec(change)} | ${vec(n.weights)} |`);
+  t.layers.forEach((layer, i) => layer.forEach((n, j) => {
+    p(`| ${i === 0 ? 'hidden' : 'output'} ${j} | ${vec(n.inputs)} | ${vec(n.change)} | ${vec(n.after)} |`);
   }));
   p();
   p('Per-sample SGD repeats this for every row; summing the rows\' errors over the first epoch gives the');

@@ -109,9 +109,38 @@ export function updateWeights(network: ToyNetwork, row: ToyRow, lrate: number): 
   }
 }
 
-/** Per-sample SGD for `epochs` passes over the rows in order, mutating `network`. The target is
- * one-hot (expected[label] = 1). Returns each epoch's Σ over rows and outputs of (y − out)²,
- * measured before each row's update, as the notebook prints it; `onEpoch` sees it as it happens. */
+/** One per-sample SGD step on one row: forward, the row's Σ (y − out)² against the one-hot target
+ * (expected[label] = 1; returned, measured before the update, as the notebook adds it up),
+ * backward, update. Mutates `network`, leaving each neuron's output and delta of this row. */
+export function trainRow(network: ToyNetwork, row: ToyRow, lrate: number, nOutputs: number): number {
+  const outputs = forwardPropagate(network, row);
+  const label = row[row.length - 1];
+  // Python would raise IndexError here; JS would silently train towards an all-zero target.
+  if (!Number.isInteger(label) || label < 0 || label >= nOutputs) {
+    throw new RangeError(`label ${label} is not an output index in [0, ${nOutputs})`);
+  }
+  const expected = oneHot(label, nOutputs);
+  // Python's sum() of the row's terms first, then added to the running total by the caller.
+  let rowError = 0;
+  for (let i = 0; i < nOutputs; i++) {
+    const diff = expected[i] - outputs[i];
+    rowError += diff * diff;
+  }
+  backwardPropagateError(network, expected);
+  updateWeights(network, row, lrate);
+  return rowError;
+}
+
+/** The notebook's `expected`: 1 at the label, 0 elsewhere. */
+export function oneHot(label: number, nOutputs: number): number[] {
+  const expected = new Array<number>(nOutputs).fill(0);
+  expected[label] = 1;
+  return expected;
+}
+
+/** Per-sample SGD for `epochs` passes over the rows in order, mutating `network`. Returns each
+ * epoch's Σ over rows and outputs of (y − out)², measured before each row's update, as the
+ * notebook prints it; `onEpoch` sees it as it happens. */
 export function trainNetwork(
   network: ToyNetwork,
   dataset: readonly ToyRow[],
@@ -123,25 +152,7 @@ export function trainNetwork(
   const errors: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
     let sumError = 0;
-    for (const row of dataset) {
-      const outputs = forwardPropagate(network, row);
-      const label = row[row.length - 1];
-      // Python would raise IndexError here; JS would silently train towards an all-zero target.
-      if (!Number.isInteger(label) || label < 0 || label >= nOutputs) {
-        throw new RangeError(`label ${label} is not an output index in [0, ${nOutputs})`);
-      }
-      const expected = new Array<number>(nOutputs).fill(0);
-      expected[label] = 1;
-      // Python's sum() of the row's terms first, then added to the running total.
-      let rowError = 0;
-      for (let i = 0; i < nOutputs; i++) {
-        const diff = expected[i] - outputs[i];
-        rowError += diff * diff;
-      }
-      sumError += rowError;
-      backwardPropagateError(network, expected);
-      updateWeights(network, row, lrate);
-    }
+    for (const row of dataset) sumError += trainRow(network, row, lrate, nOutputs);
     errors.push(sumError);
     onEpoch?.(epoch, sumError);
   }

@@ -97,7 +97,7 @@ test('marks invalid values at their fields and starts nothing', async ({ page })
   await openDashboard(page);
   await fillForm(page, { lr: '-1', momentum: '1.5', hidden: '512,x', limitTrain: '2000', batchSize: '5000' });
   const field = (name: string) => page.locator(`#config-form [name="${name}"]`);
-  const message = (name: string) => page.locator(`[data-error-for="${name}"]`);
+  const message = (name: string) => page.locator(`#config-form [data-error-for="${name}"]`);
   for (const name of ['lr', 'momentum', 'hidden', 'batchSize']) await expect(field(name)).toHaveAttribute('aria-invalid', 'true');
   await expect(message('lr')).toContainText('> 0');
   await expect(message('momentum')).toContainText('[0, 1)');

@@ -21,5 +21,15 @@ test('explains why and trains on the CPU reference', async ({ page }) => {
   await expect(page.locator('#log')).toContainText('started on the CPU reference');
   await expect(page.locator('#metric-acc')).toHaveText(/^\d+\.\d\d%$/);
   expect(await points(page, 'chart-loss')).toBe(32);
+
+  // Part 1 runs on the CPU reference alone, and says so.
+  await page.locator('#tab-link-part1').click();
+  await expect(page.locator('#toy-device-note')).toContainText('WebGPU is not available here');
+  await expect(page.locator('#toy-device')).toHaveValue('cpu');
+  await page.locator('#toy-run').click();
+  await expect(page.locator('#toy-output')).toHaveAttribute('data-done', 'true');
+  await expect(page.locator('#toy-output')).toContainText('>epoch=0, lrate=0.400, error=6.128');
+  await expect(page.locator('#toy-output')).toContainText('>epoch=19, lrate=0.400, error=0.687');
+  await expect(page.locator('#toy-diff')).toHaveText('');
   expect(errors).toEqual([]);
 });

@@ -12,7 +12,7 @@ import {
   type ReadonlyToyNetwork,
   type ToyNetwork,
 } from '../../src/reference/toy.ts';
-import { trainToyOnGpu } from '../../src/train/toy-gpu.ts';
+import { ToyGpuTrainer, trainToyOnGpu } from '../../src/train/toy-gpu.ts';
 import { useGpu } from './gpu-suite.ts';
 
 const LR = 0.4;
@@ -71,6 +71,35 @@ describe('the toy network on the GPU step vs the CPU reference', () => {
       `weights/outputs/deltas ${paramDiff.toExponential(2)}`);
     expect(errorDiff).toBeLessThan(ERROR_TOL);
     expect(paramDiff).toBeLessThan(PARAM_TOL);
+  });
+
+  it('stepped row by row, then by epochs, it is the same run; it frees what it allocated', async () => {
+    const ctx = gpu();
+    const whole = await trainToyOnGpu(ctx, NOTEBOOK_INITIAL_NETWORK, NOTEBOOK_DATASET, LR, 3);
+    const before = ctx.liveBytes;
+    const trainer = await ToyGpuTrainer.create(ctx, NOTEBOOK_INITIAL_NETWORK, NOTEBOOK_DATASET, LR);
+    const cpu = cloneNetwork(NOTEBOOK_INITIAL_NETWORK);
+    let rowErrors = 0;
+    // Epoch 0 one row at a time, each against the CPU reference's same row.
+    for (let r = 0; r < NOTEBOOK_DATASET.length; r++) {
+      const step = await trainer.stepRow();
+      expect(step.at).toEqual({ epoch: 0, row: r });
+      const cpuError = trainNetwork(cpu, [NOTEBOOK_DATASET[r]], LR, 1, 2)[0];
+      expect(Math.abs(step.error - cpuError)).toBeLessThan(ERROR_TOL);
+      expect(maxDifference(step.network, cpu)).toBeLessThan(PARAM_TOL);
+      rowErrors += step.error;
+      expect(step.epochError).toBe(r === NOTEBOOK_DATASET.length - 1 ? rowErrors : null);
+    }
+    // Two rows of epoch 1, then the rest of it, then epoch 2 whole.
+    await trainer.stepRow();
+    const second = await trainer.stepRow();
+    expect(second.at).toEqual({ epoch: 1, row: 1 });
+    expect(await trainer.finishEpoch()).toEqual({ epoch: 1, error: whole.errors[1] });
+    expect(await trainer.finishEpoch()).toEqual({ epoch: 2, error: whole.errors[2] });
+    expect(trainer.position).toEqual({ epoch: 3, row: 0 });
+    expect(await trainer.readNetwork()).toEqual(whole.network);
+    trainer.destroy();
+    expect(ctx.liveBytes).toBe(before);
   });
 
   it('refuses a label that is not an output index', async () => {

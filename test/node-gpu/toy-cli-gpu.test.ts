@@ -19,22 +19,37 @@ type Spawned = { code: number; stdout: string; stderr: string };
 const execResult = (resolve: (r: Spawned) => void) => (error: { code?: unknown } | null, stdout: string, stderr: string) =>
   resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
 
-// As `npm run toy` runs it: the GPU path needs the `?raw` loader for its WGSL.
+// As `npm run toy` runs it: through the launcher, which loads tsx and the `?raw` loader for the
+// WGSL and filters Dawn's known stderr lines.
 describe('npm run toy -- --device gpu as a process', () => {
   const spawn = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
     new Promise<Spawned>((resolve) => {
-      execFile('node', ['--import', 'tsx', '--import', './src/node/raw-loader.mjs', 'src/cli/toy.ts', ...args],
+      execFile('node', ['src/node/launch.mjs', 'src/cli/toy.ts', ...args],
         { cwd: repoRoot, env }, execResult(resolve));
     });
 
   it("prints the CPU run's epoch lines, then the network, and exits 0", async () => {
     const cpu = await cli();
-    const { code, stdout } = await spawn(['--device', 'gpu']);
+    const { code, stdout, stderr } = await spawn(['--device', 'gpu']);
     expect(code).toBe(0);
-    const lines = stdout.trimEnd().split('\n');
+    // Dawn's harmless start-up lines (this machine prints them without the launcher) are gone.
+    expect(stderr).not.toContain('XDG_RUNTIME_DIR');
+    expect(stderr).not.toContain('shaderUniform');
+    const all = stdout.trimEnd().split('\n');
+    // First the adapter, as `train` prints it (and its warning on a CPU fallback such as SwiftShader).
+    expect(all[0]).toMatch(/^adapter: .+ \(node(, CPU fallback)?\)$/);
+    const lines = all.slice(all[0].endsWith('CPU fallback)') ? 2 : 1);
+    if (all[0].endsWith('CPU fallback)')) expect(all[1]).toMatch(/^warning: this is a CPU fallback adapter/);
     expect(lines.slice(0, 20)).toEqual(cpu.out.slice(0, 20));
     // float32 weights print with other digits; the shape of the listing is the same.
     expect(lines.slice(20).map((l) => l.replace(/=.*/, ''))).toEqual(cpu.out.slice(20).map((l) => l.replace(/=.*/, '')));
+  });
+
+  it('--json keeps stdout one JSON object and names the adapter on stderr', async () => {
+    const { code, stdout, stderr } = await spawn(['--device', 'gpu', '--json', '--epochs', '2']);
+    expect(code).toBe(0);
+    expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['errors', 'network', 'dispatchesPerRow']);
+    expect(stderr).toMatch(/^adapter: .+ \(node/m);
   });
 
   it('without an adapter, exits 1 with one line saying so', async () => {

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { README_SWEEPS, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, summarise } from '../../src/docs/sweep-report.ts';
+import { README_SWEEPS, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults } from '../../src/docs/sweep-report.ts';
+import { summarise } from '../../src/sweep/summary.ts';
 import { runSweepCli } from '../../src/cli/sweep.ts';
 import { expandPoints, parseGrid, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
 import { emptyResults, mergeResults, resultsProblem, runSweep, type SweepResults } from '../../src/sweep/run.ts';
@@ -185,6 +186,13 @@ describe('README results table', () => {
     const readme = readFileSync('README.md', 'utf8');
     expect(readme).toContain(block);
     expect(replaceReadmeResults(readme, block)).toBe(readme);
+    // A clone has only the repository: every link of the block is a file inside it.
+    const links = [...block.matchAll(/\]\(([^)#]+)[^)]*\)/g)].map((m) => m[1]);
+    expect(links).toContain('docs/notebook.md');
+    for (const link of links) {
+      expect(link.startsWith('..')).toBe(false);
+      expect(existsSync(link), link).toBe(true);
+    }
     // The figures in it come from runs: three seeds of every configuration, each trained to its end.
     for (const d of [README_SWEEPS.notebook, README_SWEEPS.tuned]) {
       for (const s of summarise(read(d))) expect(s).toMatchObject({ complete: true, seeds: [1, 2, 3], diverged: 0 });

@@ -76,6 +76,8 @@ describe('train CLI: a real run on the CPU reference', () => {
     expect(out).toContainEqual(expect.stringMatching(/^Train Epoch: 1 \[32\/ 64\(50%\)\]\tTrain Loss:\d+\.\d{6}$/));
     expect(out).toContain('[EPOCH:1].  ');
     expect(out).toContainEqual(expect.stringMatching(/^Test Loss: \d+\.\d{4}, \t Test Accuracy: \d+\.\d{2}% $/));
+    // Two steps leave the sigmoid network at chance: the run says why, and what to run instead.
+    expect(out).toContainEqual(expect.stringMatching(/^note: Test accuracy \d+\.\d\d% is near chance \(10%\) after only 2 steps: .*plateau.*--limit-train 20000 --epochs 3/));
 
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.config).toMatchObject({ epochs: 1, batchSize: 32, lr: 0.5, limitTrain: 64, limitTest: 64 });
