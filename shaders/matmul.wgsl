@@ -7,9 +7,11 @@
 //
 // The epilogue (one function, store(), shared by every variant) is chosen by override constants:
 //   HAS_BIAS          + aux[j]                 (aux is the bias, (N))
-//   SIGMOID           sigmoid of the result    (a hidden layer's forward pass)
-//   SIGMOID_BACKWARD  * y (1 - y), y = aux[i,j] (aux is the layer's forward output, (M,N)): the
-//                     input gradient dX of the next layer fused with this layer's sigmoid backward
+//   ACTIVATION        act(result), one of activation_fn.wgsl's kinds (a hidden layer's forward
+//                     pass; 0: none)
+//   ACTIVATION_BACKWARD  * act'(x) written with y = aux[i,j] (aux is the layer's forward output,
+//                     (M,N)): the input gradient dX of the next layer fused with this layer's
+//                     activation backward
 //   SGD               C is a parameter and the product its gradient: C = sgdUpdate(C, product)
 //                     (shaders/sgd_step.wgsl, appended by src/gpu/shaders.ts), with the velocity
 //                     in `velocity` when HAS_VELOCITY: the weight gradient fused with the
@@ -49,8 +51,8 @@ struct Dims { M: u32, N: u32, K: u32, pad: u32 }
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
-override SIGMOID: bool = false;
-override SIGMOID_BACKWARD: bool = false;
+override ACTIVATION: u32 = 0u;
+override ACTIVATION_BACKWARD: bool = false;
 override SGD: bool = false;
 override HAS_VELOCITY: bool = false;
 override BIAS_SGD: bool = false;
@@ -94,14 +96,10 @@ fn store(acc: f32, i: u32, j: u32) {
   }
   var v = acc;
   if (HAS_BIAS) { v += aux[j]; }
-  // exp of a negative argument only: WGSL leaves exp's overflow undefined (as sigmoid.wgsl).
-  if (SIGMOID) {
-    let e = exp(-abs(v));
-    v = select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-  }
-  if (SIGMOID_BACKWARD) {
-    let y = aux[idx];
-    v = v * y * (1.0 - y);
+  if (ACTIVATION_BACKWARD) {
+    v = v * activationGrad(aux[idx], ACTIVATION);
+  } else {
+    v = activate(v, ACTIVATION);
   }
   C[idx] = v;
 }

@@ -8,18 +8,19 @@
 //   2. per row r (invocation r, r + WG, ...), as log_softmax.wgsl / squared_error.wgsl:
 //      NLL:     m = max z, s = sum e^(z - m), loss_r = log s - (z[label] - m),
 //               dz = (e^(z - m) / s - onehot) * gradScale (1/B: the mean loss);
-//      squared: loss_r = sum (out - onehot)^2, dz = 2 (out - onehot) out (1 - out);
+//      squared: loss_r = sum (out - onehot)^2, dz = 2 (out - onehot) out (1 - out) * gradScale;
 //      argmax = the first largest; with PREDICT it is recorded as a prediction.
-//   3. as metrics.wgsl: the step's loss (lossScale * sum of loss_r, tree-reduced) and correct
+//   3. as metrics.wgsl: the step's loss (lossScale * sum of loss_r, tree-reduced: 1/B, the mean) and correct
 //      count at the slot the run record's step counter points to; the counter advances at the
 //      very end, after every read of it.
 //   TRAIN only:
-//   4. PREV_SIGMOID (h is a sigmoid layer's output): dzPrev = (dz W) * h (1 - h), (B,H), summed
-//      over C in order: the layer below's delta, read by its own gradient kernels.
+//   4. PREV_ACTIVATION (h is a hidden layer's output; its activation, activation_fn.wgsl's kind):
+//      dzPrev = (dz W) * act'(h), (B,H), summed over C in order: the layer below's delta, read by
+//      its own gradient kernels.
 //   5. after a barrier (4 read W as it was), W -= SGD(dz^T h) and b -= SGD(column sums of dz),
 //      each gradient summed over the B rows in order, with the velocities when HAS_VELOCITY.
 // CPU twin: the composition of matmulCpu, logSoftmaxNllCpu / squaredErrorCpu, stepMetricsCpu,
-// sigmoidBackwardCpu, biasGradCpu and sgdUpdateCpu (test/gpu/output-layer.test.ts).
+// activationBackwardCpu, biasGradCpu and sgdUpdateCpu (outputLayerCpu, test/gpu/output-layer.test.ts).
 // Workgroup WG, grid 1.
 // Bindings: 0 params (uniform), 1 h (B,H), 2 W (C,H), 3 b (C), 4 labels (B) u32, 5 record (the run
 // record of src/gpu/kernels/metrics.ts), 6 dzPrev (B,H), 7 velW (C,H), 8 velB (C) (both unread
@@ -33,7 +34,7 @@ struct Params {
 
 override LOSS_SQUARED: bool = false;
 override TRAIN: bool = false;
-override PREV_SIGMOID: bool = false;
+override PREV_ACTIVATION: u32 = 0u;
 override HAS_VELOCITY: bool = false;
 override PREDICT: bool = false;
 
@@ -57,12 +58,6 @@ var<workgroup> z: array<f32, MAX_LOGITS>;
 var<workgroup> lossPart: array<f32, WG>;
 var<workgroup> correctPart: array<u32, WG>;
 
-// exp of a negative argument only, as sigmoid.wgsl.
-fn sigmoid(v: f32) -> f32 {
-  let e = exp(-abs(v));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-}
-
 @compute @workgroup_size(WG)
 fn output_layer(@builtin(local_invocation_index) t: u32) {
   let B = params.B;
@@ -76,7 +71,7 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
     let c = idx % C;
     var acc = b[c];
     for (var k = 0u; k < H; k++) { acc += h[r * H + k] * W[c * H + k]; }
-    z[idx] = select(acc, sigmoid(acc), LOSS_SQUARED);
+    z[idx] = select(acc, activate(acc, 1u), LOSS_SQUARED);
   }
   workgroupBarrier();
 
@@ -100,7 +95,7 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
         let out = z[base + c];
         let diff = out - select(0.0, 1.0, c == label);
         rowLoss += diff * diff;
-        z[base + c] = 2.0 * diff * out * (1.0 - out);
+        z[base + c] = 2.0 * diff * out * (1.0 - out) * params.gradScale;
       }
       loss += rowLoss;
     } else {
@@ -134,14 +129,13 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
   if (TRAIN) {
     let hp = hyper;
     // 4. the layer below's delta, from W before its update
-    if (PREV_SIGMOID) {
+    if (PREV_ACTIVATION != 0u) {
       for (var idx = t; idx < B * H; idx += WG) {
         let r = idx / H;
         let k = idx % H;
         var acc = 0.0;
         for (var c = 0u; c < C; c++) { acc += z[r * C + c] * W[c * H + k]; }
-        let y = h[idx];
-        dzPrev[idx] = acc * y * (1.0 - y);
+        dzPrev[idx] = acc * activationGrad(h[idx], PREV_ACTIVATION);
       }
     }
     storageBarrier();

@@ -1,14 +1,15 @@
-// The toy network's loss: summed squared error of (B, C) outputs against one-hot labels, as the
-// notebook prints it. One invocation per row, looping over its C outputs:
-//   rowLoss = sum_c (out - onehot)^2,  grad = 2 * (out - onehot),  argmax = first largest output.
-// With SIGMOID_BACKWARD the outputs are a sigmoid's and grad goes on through it to the
-// pre-activation: grad = 2 * (out - onehot) * out * (1 - out), the output layer's delta, so the
-// gradient with respect to the outputs never goes to memory.
+// The squared-error loss of (B, C) sigmoid outputs against one-hot labels (the toy network's, as
+// the notebook prints it row by row). One invocation per row, looping over its C outputs:
+//   rowLoss = sum_c (out - onehot)^2,  grad = 2 * (out - onehot) * gradScale (1/B: the gradient
+//   of the rows' mean),  argmax = first largest output.
+// With SIGMOID_BACKWARD grad goes on through the output sigmoid to the pre-activation:
+// grad *= out * (1 - out), the output layer's delta, so the gradient with respect to the outputs
+// never goes to memory.
 // Workgroup 64, grid ceil(B / 64).
-// Bindings: 0 params (uniform B, C), 1 outputs (B,C), 2 labels (B) u32, 3 grad (B,C), 4 rowLoss (B),
+// Bindings: 0 params (uniform B, C, gradScale), 1 outputs (B,C), 2 labels (B) u32, 3 grad (B,C), 4 rowLoss (B),
 // 5 argmax (B) u32.
 
-struct Params { B: u32, C: u32, pad0: u32, pad1: u32 }
+struct Params { B: u32, C: u32, gradScale: f32, pad: u32 }
 
 override SIGMOID_BACKWARD: bool = false;
 
@@ -35,7 +36,8 @@ fn squared_error(@builtin(global_invocation_id) gid: vec3<u32>) {
     let v = outputs[base + c];
     let diff = v - select(0.0, 1.0, c == label);
     loss += diff * diff;
-    grad[base + c] = select(2.0 * diff, 2.0 * diff * v * (1.0 - v), SIGMOID_BACKWARD);
+    let g = 2.0 * diff * params.gradScale;
+    grad[base + c] = select(g, g * v * (1.0 - v), SIGMOID_BACKWARD);
     if (v > m) {
       m = v;
       best = c;

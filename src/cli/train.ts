@@ -27,6 +27,7 @@ import { writeFileAtomic } from '../node/files.ts';
 import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
 import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
+import { HIDDEN_ACTIVATIONS, LOSSES } from '../reference/kernels.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 const R = NOTEBOOK_RECIPE;
@@ -43,6 +44,8 @@ function buildProgram(io: CliIo): Command {
     .option('--lr-schedule <s>', `${LR_SCHEDULES.join(' | ')} (per epoch; step: lr/10 after 1/2 and 3/4 of the epochs)`, R.lrSchedule)
     .option('--augment-shift <n>', `augmentation: shift each training image by up to n pixels (0 to ${MAX_AUGMENT_SHIFT}; 0: none)`, String(R.augmentShift))
     .option('--hidden <list>', 'hidden layer widths, comma-separated', R.hidden.join(','))
+    .option('--activation <list>', `hidden activation: ${HIDDEN_ACTIVATIONS.join(' | ')}, or one per hidden layer, comma-separated`, R.activations.join(','))
+    .option('--loss <kind>', `${LOSSES.join(' | ')} (nll: log-softmax + cross-entropy; squared: sigmoid outputs, squared error)`, R.loss)
     .option('--seed <n>', 'seed of weight init and shuffling, integer in [0, 4294967295]', String(R.seed))
     .option('--no-shuffle', 'keep the training set in file order')
     .option('--log-interval <n>', 'a Train Epoch line every n batches', String(R.logInterval))
@@ -66,6 +69,8 @@ interface RawOptions extends RawTrainerOptions {
   lrSchedule: string;
   augmentShift: string;
   hidden: string;
+  activation: string;
+  loss: string;
   seed: string;
   shuffle: boolean;
   logInterval: string;
@@ -81,7 +86,7 @@ interface RawOptions extends RawTrainerOptions {
 
 /** Options that a checkpoint fixes (its configuration and data subset): refused beside --resume. */
 const FIXED_BY_CHECKPOINT = ['epochs', 'batch', 'lr', 'momentum', 'nesterov', 'weightDecay', 'lrSchedule', 'augmentShift', 'hidden',
-  'seed', 'shuffle', 'limitTrain', 'limitTest', 'init'];
+  'activation', 'loss', 'seed', 'shuffle', 'limitTrain', 'limitTest', 'init'];
 /** What may change on --resume: none of them changes a step's numbers. */
 const CHANGEABLE_ON_RESUME = ['logInterval', 'readbackEvery', 'divergenceStop'] as const;
 /** Kept from the interrupted command line in the resume command it prints (the checkpoint holds
@@ -100,6 +105,8 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
     lrSchedule: parseChoice('--lr-schedule', o.lrSchedule, LR_SCHEDULES),
     augmentShift: parseInteger('--augment-shift', o.augmentShift, 0, MAX_AUGMENT_SHIFT),
     hidden,
+    activations: o.activation.split(',').map((a) => parseChoice('--activation', a.trim(), HIDDEN_ACTIVATIONS)),
+    loss: parseChoice('--loss', o.loss, LOSSES),
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
     shuffle: o.shuffle,
     logInterval: parseInteger('--log-interval', o.logInterval, 1),

@@ -113,17 +113,19 @@ async function matchesTwin(ctx: GpuContext, variant: MatmulVariant, dims: Matmul
   }
 }
 
-async function trialMatmul(ctx: GpuContext, dims: MatmulDims, kind: MatmulEpilogue['kind'], withBias: boolean, trials: Trial[]): Promise<MatmulVariant> {
+/** The trial of one problem: `like` is the epilogue as training runs it; the trial builds the same
+ * kind on buffers of its own. */
+async function trialMatmul(ctx: GpuContext, dims: MatmulDims, like: MatmulEpilogue, trials: Trial[]): Promise<MatmulVariant> {
   const { M, N, K } = dims;
   const release = ctx.trackNewBuffers();
   try {
     const bufs = { a: ctx.storage('trial A', randomArray(M * K, 1)), b: ctx.storage('trial B', randomArray(K * N, 2)), c: ctx.storage('trial C', M * N * 4) };
-    // The epilogue as training runs it; an SGD step at lr 0 leaves C as it is, run after run.
-    const sgd = kind === 'sgd' ? SgdParams.create(ctx, { lr: 0 }) : null;
+    // An SGD step at lr 0 leaves C as it is, run after run.
     const epilogue: MatmulEpilogue =
-      kind === 'bias' ? { kind, bias: ctx.storage('trial bias', N * 4), activation: 'sigmoid' }
-        : kind === 'sigmoid-backward' ? { kind, y: ctx.storage('trial y', new Float32Array(M * N).fill(0.5)) }
-          : sgd ? { kind: 'sgd', sgd, velocity: null, ...(withBias ? { bias: { param: ctx.storage('trial bias', M * 4), velocity: null } } : {}) }
+      like.kind === 'bias' ? { ...like, bias: ctx.storage('trial bias', N * 4) }
+        : like.kind === 'activation-backward' ? { ...like, y: ctx.storage('trial y', new Float32Array(M * N).fill(0.5)) }
+          : like.kind === 'sgd' ? { kind: 'sgd', sgd: SgdParams.create(ctx, { lr: 0 }), velocity: null,
+            ...(like.bias ? { bias: { param: ctx.storage('trial bias', M * 4), velocity: null } } : {}) }
             : STORE;
     const problem = matmulProblemKey(dims, epilogue);
     let best = Infinity;
@@ -243,7 +245,7 @@ export class KernelChooser {
     const variant = this.forced
       ? resolveMatmulVariant(this.forced, dims)
       : pinned && matmulVariantsFor(this.ctx).includes(pinned) ? pinned
-      : ((await this.choose(problem, () => trialMatmul(this.ctx, dims, epilogue.kind, epilogue.kind === 'sgd' && !!epilogue.bias, this.trials))) as MatmulVariant);
+      : ((await this.choose(problem, () => trialMatmul(this.ctx, dims, epilogue, this.trials))) as MatmulVariant);
     this.summaryMatmul[problem] = variant;
     return variant;
   }

@@ -1,7 +1,10 @@
 // Every WGSL source of the project, imported as text. Vite (app, Vitest) understands `?raw`;
 // the Node CLIs get the same through src/node/raw-loader.mjs. The kernels that update parameters
-// share sgd_step.wgsl (the SGD formula, no bindings), appended to their source here; the matmul's
+// share sgd_step.wgsl (the SGD formula, no bindings), and those that apply an activation
+// activation_fn.wgsl, appended to their source here; the matmul's
 // subgroup entry point is appended behind the directive that enables the feature.
+import activation from '../../shaders/activation.wgsl?raw';
+import activationFn from '../../shaders/activation_fn.wgsl?raw';
 import bench from '../../shaders/bench.wgsl?raw';
 import biasGrad from '../../shaders/bias_grad.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
@@ -12,21 +15,20 @@ import metrics from '../../shaders/metrics.wgsl?raw';
 import outputLayer from '../../shaders/output_layer.wgsl?raw';
 import sgd from '../../shaders/sgd.wgsl?raw';
 import sgdStep from '../../shaders/sgd_step.wgsl?raw';
-import sigmoid from '../../shaders/sigmoid.wgsl?raw';
 import squaredError from '../../shaders/squared_error.wgsl?raw';
 
 export const shaders = {
+  activation: `${activation}\n${activationFn}`,
   bench,
   biasGrad: `${biasGrad}\n${sgdStep}`,
   gather,
   logSoftmax,
-  matmul: `${matmul}\n${sgdStep}`,
+  matmul: `${matmul}\n${sgdStep}\n${activationFn}`,
   /** Only for devices with the 'subgroups' feature: the directive must open the module. */
-  matmulSubgroups: `enable subgroups;\n${matmul}\n${sgdStep}\n${matmulSubgroups}`,
+  matmulSubgroups: `enable subgroups;\n${matmul}\n${sgdStep}\n${activationFn}\n${matmulSubgroups}`,
   metrics,
-  outputLayer: `${outputLayer}\n${sgdStep}`,
+  outputLayer: `${outputLayer}\n${sgdStep}\n${activationFn}`,
   sgd: `${sgd}\n${sgdStep}`,
-  sigmoid,
   squaredError,
 } as const;
 

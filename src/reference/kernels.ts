@@ -4,7 +4,17 @@
 // ground truth the GPU is measured against.
 import { shiftAt } from '../data/augment.ts';
 
-export type Activation = 'none' | 'sigmoid';
+/** A layer's activation function; 'none' leaves the output linear (the logits before a softmax). */
+export type Activation = 'none' | 'sigmoid' | 'relu' | 'tanh';
+/** What a hidden layer may use. */
+export const HIDDEN_ACTIVATIONS = ['sigmoid', 'relu', 'tanh'] as const;
+export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
+
+/** 'nll': a linear output layer, log-softmax and the mean negative log-likelihood (the MNIST MLP).
+ * 'squared': a sigmoid output layer and the squared error against one-hot targets, summed over
+ * the classes and averaged over the rows (the notebook's toy network, one row at a time). */
+export const LOSSES = ['nll', 'squared'] as const;
+export type LossKind = (typeof LOSSES)[number];
 
 export interface MatmulShape {
   /** Rows of op(A) and of C. */
@@ -21,6 +31,35 @@ export interface MatmulShape {
 }
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** act(x): sigmoid, max(x, 0) or tanh; 'none' is the identity. */
+export function activate(x: number, a: Activation): number {
+  switch (a) {
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'relu':
+      return Math.max(x, 0);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'none':
+      return x;
+  }
+}
+
+/** act'(x) written with the output y = act(x), which is what a forward pass keeps: y (1 - y) for
+ * the sigmoid, 1 - y^2 for tanh, and for ReLU 1 where y > 0, else 0 (PyTorch's choice at 0). */
+export function activationGrad(y: number, a: Activation): number {
+  switch (a) {
+    case 'sigmoid':
+      return y * (1 - y);
+    case 'relu':
+      return y > 0 ? 1 : 0;
+    case 'tanh':
+      return 1 - y * y;
+    case 'none':
+      return 1;
+  }
+}
 
 /** C = act(op(A) op(B) + bias). op(A) is (M,K), op(B) is (K,N), bias is (N) or null, C is (M,N). */
 export function matmulCpu(
@@ -42,22 +81,22 @@ export function matmulCpu(
         const bv = transB ? b[j * K + k] : b[k * N + j];
         acc += av * bv;
       }
-      c[i * N + j] = activation === 'sigmoid' ? sigmoid(acc) : acc;
+      c[i * N + j] = activate(acc, activation);
     }
   }
   return c;
 }
 
-/** y = 1 / (1 + e^-x), element-wise. */
-export function sigmoidCpu(x: Float32Array): Float32Array {
-  return Float32Array.from(x, sigmoid);
+/** y = act(x), element-wise. */
+export function activationCpu(x: Float32Array, a: Activation): Float32Array {
+  return Float32Array.from(x, (v) => activate(v, a));
 }
 
-/** dX = g * y * (1 - y): the incoming gradient times sigmoid'(x), written with the output y
+/** dX = g * act'(x): the incoming gradient through the activation, written with the output y
  * because that is what the forward pass kept. */
-export function sigmoidBackwardCpu(g: Float32Array, y: Float32Array): Float32Array {
-  checkLength('sigmoidBackward y', y, g.length);
-  return Float32Array.from(g, (gv, i) => gv * y[i] * (1 - y[i]));
+export function activationBackwardCpu(g: Float32Array, y: Float32Array, a: Activation): Float32Array {
+  checkLength('activationBackward y', y, g.length);
+  return Float32Array.from(g, (gv, i) => gv * activationGrad(y[i], a));
 }
 
 export interface LogSoftmaxNll {
@@ -200,9 +239,10 @@ export function convertU8Cpu(images: Uint8Array, rows: number, rowLen: number): 
   return gatherU8Cpu(images, Array.from({ length: rows }, (_, r) => r), rowLen);
 }
 
-/** Summed squared error of (B, C) outputs against one-hot labels, its gradient 2 (out - expected)
- * and each row's argmax (the first largest output): the toy network's loss, exactly as the
- * notebook prints it. */
+/** Squared error of (B, C) outputs against one-hot labels: each row's sum over the classes
+ * (rowLoss; for the toy network's rows of one, exactly the error the notebook adds up), their mean
+ * over the rows (loss), its gradient 2 (out - expected) / B, and each row's argmax (the first
+ * largest output). */
 export function squaredErrorCpu(
   out: Float32Array,
   labels: ArrayLike<number>,
@@ -221,13 +261,13 @@ export function squaredErrorCpu(
       const v = out[r * C + c];
       const diff = v - (labels[r] === c ? 1 : 0);
       row += diff * diff;
-      grad[r * C + c] = 2 * diff;
+      grad[r * C + c] = (2 * diff) / B;
       if (v > out[r * C + argmax[r]]) argmax[r] = c;
     }
     rowLoss[r] = row;
     loss += row;
   }
-  return { loss, rowLoss, grad, argmax };
+  return { loss: loss / B, rowLoss, grad, argmax };
 }
 
 /** One training step's metrics from its per-row results: loss = lossScale * Σ rowLoss (1/B gives
@@ -256,17 +296,18 @@ function checkLength(what: string, arr: ArrayLike<number>, expected: number): vo
 }
 
 export interface OutputLayerCpuResult {
-  /** The step's loss: the batch mean for 'nll', the batch sum for 'squared'. */
+  /** The step's loss, the batch mean. */
   loss: number;
   correct: number;
   /** (B) each row's first largest output. */
   argmax: Uint32Array;
-  /** (B, H) the layer below's delta (dz W) * h (1 - h); null without prevSigmoid. */
+  /** (B, H) the layer below's delta (dz W) * act'(h); null without prevActivation. */
   dzPrev: Float32Array | null;
 }
 
 /** output_layer.wgsl's twin, composed of the twins above: the layer's forward pass, its loss,
- * the metrics, and, with `sgd`, the delta of the layer below (when h is a sigmoid's output) and
+ * the metrics, and, with `sgd`, the delta of the layer below (when h is a hidden layer's output,
+ * through that layer's activation) and
  * the SGD step of W (C, H) and b (C), in place (with velW, velB when momentum is kept). h is
  * (B, H), labels (B). */
 export function outputLayerCpu(
@@ -274,7 +315,7 @@ export function outputLayerCpu(
   W: Float32Array,
   b: Float32Array,
   labels: ArrayLike<number>,
-  p: { B: number; H: number; C: number; loss: 'nll' | 'squared'; prevSigmoid: boolean },
+  p: { B: number; H: number; C: number; loss: LossKind; prevActivation: HiddenActivation | null },
   sgd: { opts: SgdOptions; velW: Float32Array | null; velB: Float32Array | null } | null,
 ): OutputLayerCpuResult {
   const { B, H, C, loss } = p;
@@ -287,12 +328,12 @@ export function outputLayerCpu(
   } else {
     const se = squaredErrorCpu(z, labels, B, C);
     ({ rowLoss, argmax } = se);
-    dz = sigmoidBackwardCpu(se.grad, z);
+    dz = activationBackwardCpu(se.grad, z, 'sigmoid');
   }
-  const metrics = stepMetricsCpu(rowLoss, argmax, labels, loss === 'nll' ? 1 / B : 1);
+  const metrics = stepMetricsCpu(rowLoss, argmax, labels, 1 / B);
   let dzPrev: Float32Array | null = null;
   if (sgd) {
-    if (p.prevSigmoid) dzPrev = sigmoidBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), h);
+    if (p.prevActivation) dzPrev = activationBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), h, p.prevActivation);
     sgdUpdateCpu(W, matmulCpu(dz, h, null, { M: C, N: H, K: B, transA: true }), sgd.velW, sgd.opts);
     sgdUpdateCpu(b, biasGradCpu(dz, B, C), sgd.velB, sgd.opts);
   }

@@ -1,14 +1,17 @@
-// CPU reference of the notebook's MNIST MLP (784 -> 512 -> sigmoid -> 256 -> sigmoid -> 10 ->
-// log-softmax), assembled only from the kernel twins in kernels.ts. A training step here is the
-// same sequence of kernels the GPU encodes, so a mismatch between the two points at one kernel.
+// CPU reference of an MLP, the notebook's by default (784 -> 512 -> sigmoid -> 256 -> sigmoid ->
+// 10 -> log-softmax), assembled only from the kernel twins in kernels.ts. A training step here is
+// the same sequence of kernels the GPU encodes, so a mismatch between the two points at one kernel.
 
 import {
+  activationBackwardCpu,
   biasGradCpu,
   gatherU8Cpu,
   logSoftmaxNllCpu,
   matmulCpu,
   sgdUpdateCpu,
-  sigmoidBackwardCpu,
+  squaredErrorCpu,
+  type HiddenActivation,
+  type LossKind,
   type SgdOptions,
 } from './kernels.ts';
 import { deriveRng } from '../data/prng.ts';
@@ -39,6 +42,16 @@ export interface ParamTensor {
 }
 
 export const MNIST_MLP_SIZES: readonly number[] = [784, 512, 256, 10];
+
+/** What a network computes besides its weights: each hidden layer's activation and the loss
+ * (which fixes the output layer's: linear logits for 'nll', the sigmoid for 'squared'). */
+export interface MlpSpec {
+  activations: readonly HiddenActivation[];
+  loss: LossKind;
+}
+
+/** The notebook's: sigmoid hidden layers, log-softmax + NLL. */
+export const notebookSpec = (mlp: Mlp): MlpSpec => ({ activations: mlp.layers.slice(1).map(() => 'sigmoid'), loss: 'nll' });
 
 /** PyTorch's default nn.Linear init in distribution (kaiming_uniform with a = sqrt(5) reduces to
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the weight, and the bias uses the same bound). Drawn from
@@ -84,13 +97,13 @@ export function mlpParamTensors(mlp: Mlp): ParamTensor[] {
 
 export interface MlpForward {
   /** activations[l] is layer l's input, (B, sizes[l]): activations[0] is x, the rest are the
-   * post-sigmoid hidden outputs that the backward pass needs. */
+   * hidden layers' outputs (after their activation) that the backward pass needs. */
   activations: Float32Array[];
-  /** (B, sizes[last]) pre-softmax outputs of the last, linear layer. */
+  /** (B, sizes[last]) the last layer's outputs: the logits for 'nll', the sigmoid's for 'squared'. */
   logits: Float32Array;
 }
 
-export function forwardMlp(mlp: Mlp, x: Float32Array, B: number): MlpForward {
+export function forwardMlp(mlp: Mlp, x: Float32Array, B: number, spec: MlpSpec = notebookSpec(mlp)): MlpForward {
   if (x.length !== B * mlp.sizes[0]) {
     throw new RangeError(`forwardMlp: x must be (${B}, ${mlp.sizes[0]}) = ${B * mlp.sizes[0]} values, got ${x.length}`);
   }
@@ -99,9 +112,10 @@ export function forwardMlp(mlp: Mlp, x: Float32Array, B: number): MlpForward {
   mlp.layers.forEach((layer, l) => {
     const last = l === mlp.layers.length - 1;
     // h_next = act(h W^T + b): h is (B,in), W is (out,in), h_next is (B,out); e.g. fc1: (B,784) x
-    // (512,784)^T -> (B,512). Hidden layers fuse the sigmoid, the last one stays linear.
+    // (512,784)^T -> (B,512). Hidden layers apply their activation; the last one stays linear for
+    // the softmax, or is a sigmoid for the squared error.
     h = matmulCpu(h, layer.weight, layer.bias, {
-      M: B, N: layer.out, K: layer.in, transB: true, activation: last ? 'none' : 'sigmoid',
+      M: B, N: layer.out, K: layer.in, transB: true, activation: last ? (spec.loss === 'squared' ? 'sigmoid' : 'none') : spec.activations[l],
     });
     if (!last) activations.push(h);
   });
@@ -120,7 +134,7 @@ export function createOptimizerState(mlp: Mlp, momentum: number): OptimizerState
 }
 
 export interface MlpStepResult {
-  /** Mean NLL of the batch before the update (what the notebook logs). */
+  /** The batch's mean loss before the update (what the notebook logs). */
   loss: number;
   /** Rows whose largest logit is the label, before the update. */
   correct: number;
@@ -137,17 +151,16 @@ export function mlpTrainStepCpu(
   labels: ArrayLike<number>,
   B: number,
   sgd: SgdOptions,
+  spec: MlpSpec = notebookSpec(mlp),
 ): MlpStepResult {
-  const C = mlp.sizes[mlp.sizes.length - 1];
   if ((sgd.momentum ?? 0) !== 0 && !opt.velocities) {
     throw new Error('mlpTrainStepCpu: momentum needs an optimizer state created with momentum > 0');
   }
-  const { activations, logits } = forwardMlp(mlp, x, B);
-  // loss = mean_r -log softmax(logits)_r[label_r]; dZ = (softmax - onehot) / B is (B,C).
-  const nll = logSoftmaxNllCpu(logits, labels, B, C);
+  const { activations, logits } = forwardMlp(mlp, x, B, spec);
+  const { loss, dZ: dZOut, argmax } = lossAndGradient(mlp, logits, labels, B, spec);
 
   const grads: Float32Array[] = new Array(2 * mlp.layers.length);
-  let dZ = nll.grad;
+  let dZ = dZOut;
   for (let l = mlp.layers.length - 1; l >= 0; l--) {
     const layer = mlp.layers[l];
     const hPrev = activations[l];
@@ -158,8 +171,8 @@ export function mlpTrainStepCpu(
     if (l === 0) break; // the input needs no gradient
     // dH_prev = dZ W: dZ is (B,out), W is (out,in), dH_prev is (B,in).
     const dH = matmulCpu(dZ, layer.weight, null, { M: B, N: layer.in, K: layer.out });
-    // dZ_prev = dH_prev * h_prev * (1 - h_prev): the sigmoid's derivative from its output.
-    dZ = sigmoidBackwardCpu(dH, hPrev);
+    // dZ_prev = dH_prev * act'(z_prev), the derivative written with the layer's output h_prev.
+    dZ = activationBackwardCpu(dH, hPrev, spec.activations[l - 1]);
   }
 
   mlpParamTensors(mlp).forEach((t, i) => {
@@ -167,8 +180,21 @@ export function mlpTrainStepCpu(
   });
 
   let correct = 0;
-  for (let r = 0; r < B; r++) if (nll.argmax[r] === labels[r]) correct++;
-  return { loss: nll.loss, correct, grads };
+  for (let r = 0; r < B; r++) if (argmax[r] === labels[r]) correct++;
+  return { loss, correct, grads };
+}
+
+/** The batch's mean loss, each row's loss and argmax, and dZ, the gradient of the mean loss with
+ * respect to the last layer's pre-activation, (B, C): (softmax - onehot) / B for 'nll';
+ * 2 (out - onehot) out (1 - out) / B for 'squared'. */
+function lossAndGradient(mlp: Mlp, out: Float32Array, labels: ArrayLike<number>, B: number, spec: MlpSpec) {
+  const C = mlp.sizes[mlp.sizes.length - 1];
+  if (spec.loss === 'nll') {
+    const nll = logSoftmaxNllCpu(out, labels, B, C);
+    return { loss: nll.loss, rowLoss: nll.rowLoss, argmax: nll.argmax, dZ: nll.grad };
+  }
+  const se = squaredErrorCpu(out, labels, B, C);
+  return { loss: se.loss, rowLoss: se.rowLoss, argmax: se.argmax, dZ: activationBackwardCpu(se.grad, out, 'sigmoid') };
 }
 
 export interface MlpEvaluation {
@@ -193,6 +219,7 @@ export function evaluateMlpCpu(
   labels: Uint8Array,
   count: number,
   batchSize: number,
+  spec: MlpSpec = notebookSpec(mlp),
 ): MlpEvaluation {
   if (!Number.isInteger(count) || count <= 0 || count > labels.length) {
     throw new RangeError(`evaluateMlpCpu: count must be an integer in [1, ${labels.length}], got ${count}`);
@@ -201,7 +228,6 @@ export function evaluateMlpCpu(
     throw new RangeError(`evaluateMlpCpu: batchSize must be a positive integer, got ${batchSize}`);
   }
   const inputs = mlp.sizes[0];
-  const C = mlp.sizes[mlp.sizes.length - 1];
   let batchMeanSum = 0;
   let lossSum = 0;
   let correct = 0;
@@ -211,7 +237,7 @@ export function evaluateMlpCpu(
     const indices = Array.from({ length: B }, (_, r) => start + r);
     const batchLabels = labels.subarray(start, start + B);
     const x = gatherU8Cpu(images, indices, inputs);
-    const nll = logSoftmaxNllCpu(forwardMlp(mlp, x, B).logits, batchLabels, B, C);
+    const nll = lossAndGradient(mlp, forwardMlp(mlp, x, B, spec).logits, batchLabels, B, spec);
     batchMeanSum += nll.loss;
     for (let r = 0; r < B; r++) {
       lossSum += nll.rowLoss[r];

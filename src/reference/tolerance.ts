@@ -17,12 +17,15 @@ export const TOLERANCES = {
    * like sqrt(K) eps32 |terms|; with inputs in [-1, 1] and K <= 784 that stays below 1e-5
    * absolute. rtol covers the sigmoid epilogue's exp, whose accuracy WGSL leaves open. */
   matmul: { atol: 2e-5, rtol: 1e-5 },
-  /** exp within 3 + 2|x| ULP (WGSL); the sigmoid turns a relative error in e^-|x| into at most the
-   * same relative error of a value in [0, 1]: 2e-6 absolute for the |x| <= 8 of real
-   * activations, and past that the outputs are within 3e-4 of 0 or 1 and the error only shrinks. */
-  sigmoid: { atol: 2e-6, rtol: 0 },
-  /** g y (1 - y): two f32 roundings more than the float64 reference, nothing implementation-defined. */
-  sigmoidBackward: { atol: 1e-7, rtol: 1e-6 },
+  /** Activations. exp within 3 + 2|x| ULP (WGSL); the sigmoid turns a relative error in e^-|x|
+   * into at most the same relative error of a value in [0, 1], and tanh = (1 - e^-2|x|) /
+   * (1 + e^-2|x|) one of a value in [-1, 1]: 2e-6 absolute for the |x| <= 8 of real activations,
+   * and past that the outputs are within 3e-4 of their limits and the error only shrinks. ReLU is
+   * exact. */
+  activation: { atol: 2e-6, rtol: 0 },
+  /** g act'(x) from y: two f32 roundings more than the float64 reference, nothing
+   * implementation-defined. */
+  activationBackward: { atol: 1e-7, rtol: 1e-6 },
   /** Softmax probabilities and the NLL gradient: exp of x = logit - max down to -40 (the x20
    * outlier logits of the tests) is within 83 ULP = 1e-5 relative; atol covers the label's entry
    * p - 1, whose relative error grows as it nears 0. */

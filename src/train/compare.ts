@@ -64,7 +64,7 @@ export async function compareGpuWithCpu(
     const step = chunk.firstStep;
     const idx = batchIndices(order, step, B);
     const labels = Array.from(idx, (i) => train.labels[i]);
-    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherU8Cpu(train.images, idx, sizes[0]), labels, idx.length, sgd).loss;
+    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherU8Cpu(train.images, idx, sizes[0]), labels, idx.length, sgd, config).loss;
     const gpuLoss = chunk.losses[0];
     const gpuTensors = mlpParamTensors(await gpu.weights());
     const maxAbs: Record<string, number> = {};

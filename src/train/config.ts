@@ -2,6 +2,8 @@
 // decides whether a configuration is possible. Every check runs before any work, and its error
 // names the option as the user typed it (--lr, --batch, ...) and the valid range.
 
+import { HIDDEN_ACTIVATIONS, LOSSES, type HiddenActivation, type LossKind } from '../reference/kernels.ts';
+
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
@@ -12,8 +14,13 @@ export interface TrainConfig {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
-  /** Hidden layer widths; input 784 and output 10 come from the data. */
+  /** Hidden layer widths; the input width and the classes come from the data. */
   hidden: number[];
+  /** Each hidden layer's activation; one entry applies to all (validateConfig expands it). */
+  activations: HiddenActivation[];
+  /** nll: linear logits, log-softmax + NLL (the notebook's MLP); squared: a sigmoid output layer
+   * and the squared error against one-hot targets (its toy network's). */
+  loss: LossKind;
   seed: number;
   shuffle: boolean;
   /** A `Train Epoch:` line every this many batches, as the notebook's log_interval. */
@@ -40,6 +47,8 @@ export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   nesterov: false,
   weightDecay: 0,
   hidden: [512, 256],
+  activations: ['sigmoid'],
+  loss: 'nll',
   seed: 1,
   shuffle: true,
   logInterval: 200,
@@ -84,6 +93,16 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   if (c.hidden.length === 0 || !c.hidden.every(isPositiveInt)) {
     throw new ConfigError('--hidden', `must be one or more positive integers such as 512,256, got ${c.hidden.join(',') || '(empty)'}`);
   }
+  const acts = Array.isArray(c.activations) ? c.activations : [];
+  const bad = acts.find((a) => !(HIDDEN_ACTIVATIONS as readonly string[]).includes(a));
+  if (acts.length === 0 || bad !== undefined) {
+    throw new ConfigError('--activation', `must be ${HIDDEN_ACTIVATIONS.join(', ')}, or a comma-separated list of them (one per hidden layer), got ${bad ?? '(none)'}`);
+  }
+  if (acts.length !== 1 && acts.length !== c.hidden.length) {
+    throw new ConfigError('--activation', `needs one activation for every hidden layer, or one for all: ${acts.length} given for ${c.hidden.length} (--hidden ${c.hidden.join(',')})`);
+  }
+  c.activations = c.hidden.map((_, i) => acts.length === 1 ? acts[0] : acts[i]);
+  if (!LOSSES.includes(c.loss)) throw new ConfigError('--loss', `must be one of ${LOSSES.join(', ')}, got ${c.loss}`);
   if (!(Number.isInteger(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff)) {
     throw new ConfigError('--seed', `must be an integer in [0, 4294967295], got ${c.seed}`);
   }

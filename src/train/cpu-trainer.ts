@@ -53,7 +53,7 @@ export class CpuTrainer implements Trainer {
         const augment = salt === null ? undefined : { shift: config.augmentShift, width: this.train.cols, salt, firstPosition: s * B };
         const x = gatherU8Cpu(this.train.images, idx, rowLen, augment);
         const labels = Array.from(idx, (i) => this.train.labels[i]);
-        const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd);
+        const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd, this.config);
         losses[s - s0] = r.loss;
         correct[s - s0] = r.correct;
         samples += idx.length;
@@ -81,7 +81,7 @@ export class CpuTrainer implements Trainer {
   }
 
   async evaluate(): Promise<Evaluation> {
-    return evaluateMlpCpu(this.mlp, this.test.images, this.test.labels, this.test.count, this.config.batchSize);
+    return evaluateMlpCpu(this.mlp, this.test.images, this.test.labels, this.test.count, this.config.batchSize, this.config);
   }
 
   async weights(): Promise<Mlp> {

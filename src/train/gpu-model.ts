@@ -1,6 +1,7 @@
 // The network's tensors on the GPU: parameters in PyTorch's layout, their velocities, and the
 // activations of the largest batch. All allocated here, once per run.
 import type { GpuContext } from '../gpu/context.ts';
+import type { HiddenActivation } from '../reference/kernels.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 
 export interface GpuLayer {
@@ -16,7 +17,8 @@ export interface GpuLayer {
   velBias: GPUBuffer | null;
   /** (maxBatch, out): pre-activation gradient dLoss/dz of this layer. */
   gradZ: GPUBuffer;
-  /** (maxBatch, out): this layer's output (post-sigmoid for hidden layers, logits for the last). */
+  /** (maxBatch, out): this layer's output (after the activation for hidden layers; the logits,
+   * or the sigmoid's outputs for the squared loss, for the last). */
   act: GPUBuffer;
 }
 
@@ -38,6 +40,8 @@ export interface GpuModel {
   /** (maxBatch) labels as u32. */
   labels: GPUBuffer;
   layers: GpuLayer[];
+  /** Each hidden layer's activation (one fewer than the layers). */
+  activations: HiddenActivation[];
   /** Per layer; null when the model was created without stored gradients. */
   gradients: LayerGradients[] | null;
   /** (maxBatch) per-row loss and argmax, between the loss kernel and the metrics kernel. */
@@ -50,10 +54,16 @@ export interface GpuModelOptions {
   momentum: boolean;
   /** Allocate LayerGradients (see there). */
   storedGradients: boolean;
+  /** Each hidden layer's activation; default the notebook's sigmoid everywhere. */
+  activations?: readonly HiddenActivation[];
 }
 
 export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions): GpuModel {
   const { maxBatch, momentum } = opts;
+  const activations = [...(opts.activations ?? mlp.layers.slice(1).map(() => 'sigmoid' as const))];
+  if (activations.length !== mlp.layers.length - 1) {
+    throw new RangeError(`createGpuModel: ${activations.length} activations for ${mlp.layers.length - 1} hidden layers`);
+  }
   const f32 = (n: number) => n * 4;
   const layers = mlp.layers.map((l): GpuLayer => ({
     name: l.name,
@@ -79,6 +89,7 @@ export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions)
     input: ctx.storage('input batch', f32(maxBatch * mlp.sizes[0])),
     labels: ctx.storage('label batch', f32(maxBatch)),
     layers,
+    activations,
     gradients,
     rowLoss: ctx.storage('row loss', f32(maxBatch)),
     argmax: ctx.storage('argmax', f32(maxBatch)),

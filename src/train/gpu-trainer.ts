@@ -70,7 +70,7 @@ export class GpuTrainer implements Trainer {
     const { config, train, test, init } = opts;
     const B = config.batchSize;
     const kernels = opts.kernels ?? (await KernelChooser.create(ctx));
-    const model = createGpuModel(ctx, init, { maxBatch: B, momentum: config.momentum > 0, storedGradients: !kernels.fuse });
+    const model = createGpuModel(ctx, init, { maxBatch: B, momentum: config.momentum > 0, storedGradients: !kernels.fuse, activations: config.activations });
     if (opts.velocities) uploadVelocities(ctx, model, opts.velocities);
     const sgd = SgdParams.create(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];
@@ -81,7 +81,7 @@ export class GpuTrainer implements Trainer {
       const steps = Math.ceil(split.count / B);
       const record = createRunRecord(ctx, name, steps, train ? 0 : split.count);
       const plan = async (rows: number): Promise<Dispatch[]> => {
-        const step: StepPlan = { ctx, model, kernels, rows, loss: 'nll', record };
+        const step: StepPlan = { ctx, model, kernels, rows, loss: config.loss, record };
         return [
           gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels },
             // Only training batches are augmented; the test set is evaluated as it is.

@@ -5,7 +5,7 @@
 // The fused step of an L-layer network is L - 1 forward matmuls (bias and sigmoid in their
 // epilogue), one output-layer kernel (the last layer's forward pass, loss, metrics, the delta of
 // the layer below and its own update, when its logits fit one workgroup), then per layer below,
-// from the top: the input gradient fused with the sigmoid's backward (it reads the weight before
+// from the top: the input gradient fused with the activation's backward (it reads the weight before
 // that weight's update), and the weight gradient fused with the SGD step of the weight and of its
 // bias. 784-512-256-10 at batch 32: 7 dispatches with the data's gather. The unfused path
 // (--no-fuse) is one kernel per operation, as the CPU reference is written.
@@ -16,10 +16,11 @@ import { biasGradDispatch } from '../gpu/kernels/bias-grad.ts';
 import { logSoftmaxNllDispatch } from '../gpu/kernels/log-softmax.ts';
 import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogue } from '../gpu/kernels/matmul.ts';
 import { createRunRecord, stepMetricsDispatch, type RunRecord } from '../gpu/kernels/metrics.ts';
-import { outputLayerDispatch, outputLayerFits, type LossKind } from '../gpu/kernels/output-layer.ts';
+import { outputLayerDispatch, outputLayerFits } from '../gpu/kernels/output-layer.ts';
 import { SgdParams, sgdDispatch } from '../gpu/kernels/sgd.ts';
-import { sigmoidBackwardDispatch } from '../gpu/kernels/sigmoid.ts';
+import { activationBackwardDispatch } from '../gpu/kernels/activation.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
+import type { LossKind } from '../reference/kernels.ts';
 import { initMlp } from '../reference/mlp.ts';
 import { createGpuModel, storedGradients, type GpuModel } from './gpu-model.ts';
 
@@ -44,13 +45,14 @@ async function matmul(p: StepPlan, bufs: MatmulBuffers, dims: MatmulDims, epilog
   return matmulDispatch(p.ctx, await p.kernels.matmul(dims, epilogue), bufs, dims, epilogue);
 }
 
-/** Layer i's output act(x W^T + b): x is (B, in), W (out, in), the output (B, out). */
+/** Layer i's output act(x W^T + b): x is (B, in), W (out, in), the output (B, out). The last
+ * layer's act is linear for 'nll' (the logits) and the sigmoid for 'squared'. */
 function forwardLayer(p: StepPlan, i: number): Promise<Dispatch> {
   const { model, rows: B, loss } = p;
   const l = model.layers[i];
   const last = i === model.layers.length - 1;
   return matmul(p, { a: i === 0 ? model.input : model.layers[i - 1].act, b: l.weight, c: l.act }, { M: B, N: l.out, K: l.in, transB: true },
-    { kind: 'bias', bias: l.bias, activation: !last || loss === 'squared' ? 'sigmoid' : 'none' });
+    { kind: 'bias', bias: l.bias, activation: last ? (loss === 'squared' ? 'sigmoid' : 'none') : model.activations[i] });
 }
 
 async function hiddenForward(p: StepPlan): Promise<Dispatch[]> {
@@ -71,7 +73,8 @@ function outputLayer(p: StepPlan, sgd: SgdParams | null, predict?: { batchStride
   const out = model.layers[L - 1];
   const below = L > 1 ? model.layers[L - 2] : null;
   return outputLayerDispatch(ctx, { h: below ? below.act : model.input, weight: out.weight, bias: out.bias, labels: model.labels, record },
-    { B, H: out.in, C: out.out, loss, predict, train: sgd && { sgd, velWeight: out.velWeight, velBias: out.velBias, dzPrev: below?.gradZ ?? null } });
+    { B, H: out.in, C: out.out, loss, predict, train: sgd && { sgd, velWeight: out.velWeight, velBias: out.velBias,
+      below: below && { dz: below.gradZ, activation: model.activations[L - 2] } } });
 }
 
 /** Forward pass one kernel per operation: every layer's matmul, the loss kernel (which leaves the
@@ -91,14 +94,13 @@ export async function forwardDispatches(p: StepPlan, predict?: { batchStride: nu
     // dz = 2 (out - onehot) * out (1 - out), in one kernel.
     list.push(squaredErrorDispatch(ctx, { out: out.act, grad: out.gradZ, ...perRow }, { B, C, sigmoidBackward: true }));
   } else {
-    // d out = 2 (out - onehot); dz = d out * out (1 - out).
+    // d out = 2 (out - onehot) / B; dz = d out * out (1 - out).
     const g = storedGradients(model)[L - 1];
     list.push(squaredErrorDispatch(ctx, { out: out.act, grad: g.act, ...perRow }, { B, C, sigmoidBackward: false }));
-    list.push(sigmoidBackwardDispatch(ctx, { g: g.act, y: out.act, dx: out.gradZ }, B * C));
+    list.push(activationBackwardDispatch(ctx, 'sigmoid', { g: g.act, y: out.act, dx: out.gradZ }, B * C));
   }
-  // The step's loss: the batch mean for 'nll' (what the notebook logs), the batch sum for
-  // 'squared' (the notebook's sum_error adds every row's error). The counter advances here.
-  list.push(stepMetricsDispatch(ctx, perRow, record, { B, lossScale: loss === 'nll' ? 1 / B : 1, predict }));
+  // The step's loss, the batch mean (what the notebook logs). The counter advances here.
+  list.push(stepMetricsDispatch(ctx, perRow, record, { B, lossScale: 1 / B, predict }));
   return list;
 }
 
@@ -118,9 +120,9 @@ export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
     list.push(biasGradDispatch(ctx, await kernels.biasGrad(B, l.out), { dY: l.gradZ, db: grads[i].bias }, { M: B, N: l.out }));
     if (i > 0) {
       const prev = model.layers[i - 1];
-      // d act_prev (B, in) = dz (B, out) W (out, in); dz_prev = d act_prev * act_prev (1 - act_prev)
+      // d act_prev (B, in) = dz (B, out) W (out, in); dz_prev = d act_prev * act'(z_prev)
       list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: grads[i - 1].act }, { M: B, N: l.in, K: l.out }, { kind: 'store' }));
-      list.push(sigmoidBackwardDispatch(ctx, { g: grads[i - 1].act, y: prev.act, dx: prev.gradZ }, B * l.in));
+      list.push(activationBackwardDispatch(ctx, model.activations[i - 1], { g: grads[i - 1].act, y: prev.act, dx: prev.gradZ }, B * l.in));
     }
   }
   return list;
@@ -138,7 +140,7 @@ function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
 }
 
 /** Backward pass and update from layer `top` (whose dz is ready) down: per layer, the input
- * gradient fused with the layer below's sigmoid backward, then the weight gradient fused with
+ * gradient fused with the layer below's activation backward, then the weight gradient fused with
  * the weight's and the bias's SGD steps. Every gradient is still taken at the parameters as they
  * were before the step, as loss.backward() then optimizer.step(); no gradient is stored. */
 async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<Dispatch[]> {
@@ -148,8 +150,9 @@ async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<
     const l = model.layers[i];
     if (i > 0) {
       const prev = model.layers[i - 1];
-      // dz_prev (B, in) = (dz (B, out) W (out, in)) * act_prev (1 - act_prev)
-      list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: prev.gradZ }, { M: B, N: l.in, K: l.out }, { kind: 'sigmoid-backward', y: prev.act }));
+      // dz_prev (B, in) = (dz (B, out) W (out, in)) * act'(z_prev)
+      list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: prev.gradZ }, { M: B, N: l.in, K: l.out },
+        { kind: 'activation-backward', y: prev.act, activation: model.activations[i - 1] }));
     }
     // W (out, in) -= lr * dz^T (out, B) x (B, in); b (out) -= lr * column sums of dz
     list.push(await matmul(p, { a: l.gradZ, b: i === 0 ? model.input : model.layers[i - 1].act, c: l.weight }, { M: l.out, N: l.in, K: B, transA: true },

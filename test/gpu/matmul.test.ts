@@ -1,5 +1,5 @@
 import { describe, it, type TestContext } from 'vitest';
-import { biasGradCpu, matmulCpu, sgdUpdateCpu, sigmoidBackwardCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
+import { activationBackwardCpu, biasGradCpu, HIDDEN_ACTIVATIONS, matmulCpu, sgdUpdateCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { MATMUL_VARIANTS, matmulDispatch, matmulVariantsFor, type MatmulVariant } from '../../src/gpu/kernels/matmul.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
@@ -55,47 +55,54 @@ describe('matmul kernels vs matmulCpu', () => {
       worst.log(`matmul ${variant} over ${SHAPES.length * 4} shape/transpose cases`);
     });
 
-    it(`${variant}: fused bias and sigmoid epilogue, forward layer shapes`, async (t) => {
+    it(`${variant}: fused bias and activation epilogues, forward layer shapes`, async (t) => {
       deviceFor(gpu, variant, t);
       const worst = new WorstErrors();
-      for (const [M, N, K] of [[32, 512, 784], [7, 10, 256], [33, 256, 512]] as const) {
-        const shape: MatmulShape = { M, N, K, transB: true, activation: 'sigmoid' };
-        const a = randomArray(M * K, 7 + M);
-        const b = randomArray(K * N, 11 + N, 0.1);
-        const bias = randomArray(N, 13 + N);
-        worst.add(await checkKernel(gpu(), {
-          what: `${variant} sigmoid(x W^T + b) ${M}x${N}x${K}`,
-          buffers: { a, b, bias, c: M * N },
-          dispatches: (bufs) => matmulDispatch(gpu(), variant, bufs, shape, { kind: 'bias', bias: bufs.bias, activation: 'sigmoid' }),
-          expect: () => ({ c: { ref: matmulCpu(a, b, bias, shape), tol: TOLERANCES.matmul } }),
-        }));
+      for (const activation of HIDDEN_ACTIVATIONS) {
+        // fc1's full shape once, for the notebook's sigmoid; the others on the smaller shapes.
+        const shapes = [[32, 512, 784], [7, 10, 256], [33, 256, 512]] as const;
+        for (const [M, N, K] of activation === 'sigmoid' ? shapes : shapes.slice(1)) {
+          const shape: MatmulShape = { M, N, K, transB: true, activation };
+          const a = randomArray(M * K, 7 + M);
+          const b = randomArray(K * N, 11 + N, 0.1);
+          const bias = randomArray(N, 13 + N);
+          worst.add(await checkKernel(gpu(), {
+            what: `${variant} ${activation}(x W^T + b) ${M}x${N}x${K}`,
+            buffers: { a, b, bias, c: M * N },
+            dispatches: (bufs) => matmulDispatch(gpu(), variant, bufs, shape, { kind: 'bias', bias: bufs.bias, activation }),
+            expect: () => ({ c: { ref: matmulCpu(a, b, bias, shape), tol: TOLERANCES.matmul } }),
+          }));
+        }
       }
-      worst.log(`matmul ${variant} + bias + sigmoid`);
+      worst.log(`matmul ${variant} + bias + sigmoid/relu/tanh`);
     });
   }
 
   // The fused epilogues of the training step, against the composition of the CPU twins: the
-  // input gradient times the sigmoid's derivative (y in (0, 1), so y (1 - y) <= 1/4 only shrinks
-  // the product's error), and the weight gradient fed to an SGD step (lr <= 1 scales it down).
+  // input gradient times the activation's derivative (at most 1, which only shrinks the product's
+  // error), and the weight gradient fed to an SGD step (lr <= 1 scales it down).
   const FUSED_SHAPES: [number, number, number][] = [[33, 512, 256], [7, 10, 33], [32, 256, 10]];
   // Weight-gradient shapes: K = the batch; M and N past every tile size without the full 256 x 512
   // of fc2 (the skinny kernel's thousands of workgroups take minutes on a CPU adapter).
   const SGD_SHAPES: [number, number, number][] = [[100, 260, 32], [10, 256, 33], [13, 7, 5]];
   const SGD_CONFIGS: SgdOptions[] = [{ lr: 0.5 }, { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true }];
   for (const variant of MATMUL_VARIANTS) {
-    it(`${variant}: dX fused with the sigmoid backward equals matmul then sigmoid backward`, async (t) => {
+    it(`${variant}: dX fused with each activation's backward equals matmul then activationBackwardCpu`, async (t) => {
       deviceFor(gpu, variant, t);
-      for (const [M, N, K] of FUSED_SHAPES) {
-        const shape: MatmulShape = { M, N, K };
-        const a = randomArray(M * K, 3 * M + K);
-        const b = randomArray(K * N, 5 * N + K);
-        const y = randomArray(M * N, 7 * M + N).map((v) => 0.5 + 0.49 * v);
-        await checkKernel(gpu(), {
-          what: `${variant} (dz W) * y (1 - y) ${M}x${N}x${K}`,
-          buffers: { a, b, y, c: M * N },
-          dispatches: (bufs) => matmulDispatch(gpu(), variant, bufs, shape, { kind: 'sigmoid-backward', y: bufs.y }),
-          expect: () => ({ c: { ref: sigmoidBackwardCpu(matmulCpu(a, b, null, shape), y), tol: TOLERANCES.matmul } }),
-        });
+      for (const activation of HIDDEN_ACTIVATIONS) {
+        for (const [M, N, K] of activation === 'sigmoid' ? FUSED_SHAPES : FUSED_SHAPES.slice(1)) {
+          const shape: MatmulShape = { M, N, K };
+          const a = randomArray(M * K, 3 * M + K);
+          const b = randomArray(K * N, 5 * N + K);
+          // Forward outputs of this activation, zeros included (where ReLU's derivative switches).
+          const y = randomArray(M * N, 7 * M + N).map((v) => (activation === 'sigmoid' ? 0.5 + 0.49 * v : activation === 'tanh' ? 0.99 * v : Math.max(v, 0)));
+          await checkKernel(gpu(), {
+            what: `${variant} (dz W) * ${activation}'(z) ${M}x${N}x${K}`,
+            buffers: { a, b, y, c: M * N },
+            dispatches: (bufs) => matmulDispatch(gpu(), variant, bufs, shape, { kind: 'activation-backward', y: bufs.y, activation }),
+            expect: () => ({ c: { ref: activationBackwardCpu(matmulCpu(a, b, null, shape), y, activation), tol: TOLERANCES.matmul } }),
+          });
+        }
       }
     });
 

@@ -1,8 +1,8 @@
 import { describe, it } from 'vitest';
-import { outputLayerCpu, type SgdOptions } from '../../src/reference/kernels.ts';
+import { activationCpu, outputLayerCpu, type HiddenActivation, type LossKind, type SgdOptions } from '../../src/reference/kernels.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { recordLayout } from '../../src/gpu/kernels/metrics.ts';
-import { outputLayerDispatch, type LossKind } from '../../src/gpu/kernels/output-layer.ts';
+import { outputLayerDispatch } from '../../src/gpu/kernels/output-layer.ts';
 import { SgdParams } from '../../src/gpu/kernels/sgd.ts';
 import { createRng } from '../../src/data/prng.ts';
 import { randomArray, useGpu } from './gpu-suite.ts';
@@ -13,14 +13,17 @@ import { checkKernel, WorstErrors } from './kernel-check.ts';
 // batch 1, a layer fed by the input itself (no delta below), and 307 x 10, next to the kernel's
 // 3,072-logit limit. H sums (the logits, dz W) and B sums (dW, db) are f32 against float64, as in
 // a matmul; the loss and softmax carry exp/log as in the log-softmax kernel.
-const CASES: { B: number; H: number; C: number; loss: LossKind; prevSigmoid: boolean; sgd: SgdOptions | null }[] = [
-  { B: 32, H: 256, C: 10, loss: 'nll', prevSigmoid: true, sgd: { lr: 0.5 } },
-  { B: 16, H: 256, C: 10, loss: 'nll', prevSigmoid: true, sgd: null },
-  { B: 7, H: 33, C: 10, loss: 'nll', prevSigmoid: true, sgd: { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true } },
-  { B: 1, H: 2, C: 2, loss: 'squared', prevSigmoid: true, sgd: { lr: 0.4 } },
-  { B: 5, H: 784, C: 10, loss: 'nll', prevSigmoid: false, sgd: { lr: 0.5 } },
-  { B: 307, H: 20, C: 10, loss: 'nll', prevSigmoid: true, sgd: { lr: 0.5, momentum: 0.5 } },
-  { B: 9, H: 12, C: 3, loss: 'squared', prevSigmoid: true, sgd: null },
+const CASES: { B: number; H: number; C: number; loss: LossKind; below: HiddenActivation | null; sgd: SgdOptions | null }[] = [
+  { B: 32, H: 256, C: 10, loss: 'nll', below: 'sigmoid', sgd: { lr: 0.5 } },
+  { B: 16, H: 256, C: 10, loss: 'nll', below: 'sigmoid', sgd: null },
+  { B: 7, H: 33, C: 10, loss: 'nll', below: 'sigmoid', sgd: { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true } },
+  { B: 1, H: 2, C: 2, loss: 'squared', below: 'sigmoid', sgd: { lr: 0.4 } },
+  { B: 5, H: 784, C: 10, loss: 'nll', below: null, sgd: { lr: 0.5 } },
+  { B: 307, H: 20, C: 10, loss: 'nll', below: 'sigmoid', sgd: { lr: 0.5, momentum: 0.5 } },
+  { B: 9, H: 12, C: 3, loss: 'squared', below: 'sigmoid', sgd: null },
+  // Below a ReLU and a tanh layer: their derivatives, from their outputs.
+  { B: 32, H: 128, C: 10, loss: 'nll', below: 'relu', sgd: { lr: 0.1, momentum: 0.9 } },
+  { B: 13, H: 40, C: 10, loss: 'squared', below: 'tanh', sgd: { lr: 0.5 } },
 ];
 
 describe('output-layer kernel vs outputLayerCpu', () => {
@@ -29,10 +32,12 @@ describe('output-layer kernel vs outputLayerCpu', () => {
   it('forward, loss, metrics, predictions; and the delta below and the update when training', async () => {
     const ctx = gpu();
     const worst = new WorstErrors();
-    for (const { B, H, C, loss, prevSigmoid, sgd: opts } of CASES) {
+    for (const { B, H, C, loss, below, sgd: opts } of CASES) {
       const rng = createRng(B * 1000 + H + C);
-      // h as a sigmoid layer's output in (0, 1); logits large enough to make the softmax uneven.
-      const h = Float32Array.from({ length: B * H }, () => rng.next());
+      // h as the layer below's output (its activation of values in [-2, 2]; the input's pixels in
+      // [0, 1] without one); logits large enough to make the softmax uneven.
+      const z = Float32Array.from({ length: B * H }, () => (below ? rng.uniform(-2, 2) : rng.next()));
+      const h = below ? activationCpu(z, below) : z;
       const W = randomArray(C * H, 3 * H + C, 4 / Math.sqrt(H));
       const b = randomArray(C, 5 * C, 0.5);
       const labels = Uint32Array.from({ length: B }, () => rng.int(C));
@@ -43,7 +48,7 @@ describe('output-layer kernel vs outputLayerCpu', () => {
       const record = new Uint32Array(layout.predictions + steps * B);
       record[0] = 1; // the second step's slot: the record is written at the counter
       const sgd = opts ? SgdParams.create(ctx, opts) : null;
-      const what = `output_layer B=${B} H=${H} C=${C} ${loss}${opts ? ` ${JSON.stringify(opts)}` : ' (evaluation)'}`;
+      const what = `output_layer B=${B} H=${H} C=${C} ${loss} below ${below ?? 'input'}${opts ? ` ${JSON.stringify(opts)}` : ' (evaluation)'}`;
       const Wref = W.slice();
       const bref = b.slice();
       worst.add(await checkKernel(ctx, {
@@ -56,10 +61,10 @@ describe('output-layer kernel vs outputLayerCpu', () => {
           h: bufs.h, weight: bufs.W, bias: bufs.b, labels: bufs.labels, record: { buffer: bufs.record, steps, samples: steps * B, layout },
         }, {
           B, H, C, loss, predict: { batchStride: B },
-          train: sgd && { sgd, velWeight: bufs.velW ?? null, velBias: bufs.velB ?? null, dzPrev: prevSigmoid ? bufs.dzPrev : null },
+          train: sgd && { sgd, velWeight: bufs.velW ?? null, velBias: bufs.velB ?? null, below: below && { dz: bufs.dzPrev, activation: below } },
         }),
         expect: () => {
-          const ref = outputLayerCpu(h, Wref, bref, labels, { B, H, C, loss, prevSigmoid }, opts && { opts, velW, velB });
+          const ref = outputLayerCpu(h, Wref, bref, labels, { B, H, C, loss, prevActivation: below }, opts && { opts, velW, velB });
           const tol = TOLERANCES.matmul;
           return {
             record: [

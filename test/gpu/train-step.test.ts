@@ -13,6 +13,7 @@ import { runTraining } from '../../src/train/trainer.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
+import type { HiddenActivation, LossKind } from '../../src/reference/kernels.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 
 describe('training on the GPU vs the CPU reference', () => {
@@ -20,14 +21,20 @@ describe('training on the GPU vs the CPU reference', () => {
 
   // Batch 310: 3,100 logits, past the one-workgroup output kernel's 3,072: the fused step without it
   // (on a narrower network, to keep the CPU reference's step short).
+  // ReLU and tanh hidden layers, and the squared loss, fused and not.
   const MLP = [784, 512, 256, 10];
-  for (const [sizes, B, momentum, weightDecay, fuse] of [
-    [MLP, 32, 0, 0, true], [MLP, 7, 0.9, 5e-4, true], [MLP, 7, 0.9, 5e-4, false], [[784, 48, 10], 310, 0.9, 0, true],
+  const SIGMOID = { activations: ['sigmoid'] as HiddenActivation[], loss: 'nll' as LossKind };
+  const OTHERS = { activations: ['relu', 'tanh'] as HiddenActivation[], loss: 'nll' as LossKind };
+  const SQUARED = { activations: ['tanh', 'relu'] as HiddenActivation[], loss: 'squared' as LossKind };
+  for (const [sizes, B, momentum, weightDecay, fuse, spec] of [
+    [MLP, 32, 0, 0, true, SIGMOID], [MLP, 7, 0.9, 5e-4, true, SIGMOID], [MLP, 7, 0.9, 5e-4, false, SIGMOID], [[784, 48, 10], 310, 0.9, 0, true, SIGMOID],
+    [[784, 64, 32, 10], 16, 0.9, 0, true, OTHERS], [[784, 64, 32, 10], 16, 0.9, 0, false, OTHERS],
+    [[784, 64, 32, 10], 16, 0, 0, true, SQUARED], [[784, 64, 32, 10], 16, 0, 0, false, SQUARED],
   ] as const) {
-    it(`one step of ${sizes.join('-')} at batch ${B} (momentum ${momentum}, weight decay ${weightDecay}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
+    it(`one step of ${sizes.join('-')} (${spec.activations.join(',')}, ${spec.loss}) at batch ${B} (momentum ${momentum}, weight decay ${weightDecay}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
       const ctx = gpu();
       const train = syntheticSplit(B, 3);
-      const config = validateConfig({ batchSize: B, momentum, weightDecay, epochs: 1, readbackEvery: 1, hidden: sizes.slice(1, -1) });
+      const config = validateConfig({ batchSize: B, momentum, weightDecay, epochs: 1, readbackEvery: 1, hidden: sizes.slice(1, -1), ...spec });
       const init = initMlp(sizes, 5);
       const order = epochOrder(B, 1, 0, true);
       const g = await GpuTrainer.create(ctx, { config, train, test: train, init, kernels: await KernelChooser.create(ctx, { fuse }) });

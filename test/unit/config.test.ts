@@ -21,7 +21,8 @@ function expectRejected(partial: Partial<TrainConfig>, option: string, range: st
 describe('validateConfig', () => {
   it("defaults to the notebook's recipe", () => {
     const c = validateConfig({}, MNIST);
-    expect(c).toEqual(NOTEBOOK_RECIPE);
+    // The recipe's one activation applies to every hidden layer.
+    expect(c).toEqual({ ...NOTEBOOK_RECIPE, activations: ['sigmoid', 'sigmoid'] });
     expect(c).toMatchObject({
       hidden: [512, 256], // with 784 inputs and 10 classes: 784-512-256-10
       lr: 0.5,
@@ -144,5 +145,17 @@ describe('lrAt', () => {
     const c = validateConfig({ lr: 2, epochs: 8, lrSchedule: 'step' });
     const rates = Array.from({ length: 8 }, (_, e) => lrAt(c, e));
     expect(rates.map((r) => +r.toPrecision(12))).toEqual([2, 2, 2, 2, 0.2, 0.2, 0.02, 0.02]);
+  });
+
+  it('takes one activation for every hidden layer, or one per layer, and a loss', () => {
+    expect(validateConfig({ hidden: [128], activations: ['relu'] }).activations).toEqual(['relu']);
+    expect(validateConfig({ hidden: [64, 32, 16], activations: ['tanh'] }).activations).toEqual(['tanh', 'tanh', 'tanh']);
+    expect(validateConfig({ hidden: [64, 32], activations: ['relu', 'tanh'], loss: 'squared' })).toMatchObject({
+      activations: ['relu', 'tanh'], loss: 'squared',
+    });
+    expect(() => validateConfig({ hidden: [64, 32, 16], activations: ['relu', 'tanh'] }))
+      .toThrow(/--activation needs one activation for every hidden layer, or one for all: 2 given for 3/);
+    expect(() => validateConfig({ activations: ['gelu' as 'relu'] })).toThrow(/--activation must be sigmoid, relu, tanh.*got gelu/);
+    expect(() => validateConfig({ loss: 'mse' as 'nll' })).toThrow(/--loss must be one of nll, squared, got mse/);
   });
 });

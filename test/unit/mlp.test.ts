@@ -9,17 +9,33 @@ import {
   mlpParamTensors,
   mlpTrainStepCpu,
   type Mlp,
+  type MlpSpec,
 } from '../../src/reference/mlp.ts';
 import { gatherU8Cpu, logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
 import { createRng, deriveRng } from '../../src/data/prng.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
+import type { HiddenActivation } from '../../src/reference/kernels.ts';
 import { batchCount, batchIndices, epochOrder } from '../../src/data/batches.ts';
 
 const SMALL = [6, 5, 4, 3];
 
 /** Independent float64 model of the same network: per-row NLL of log-softmax(logits), with the
  * parameters given in state_dict order. Written without the kernel twins on purpose. */
-function rowLossesF64(sizes: number[], params: ArrayLike<number>[], x: ArrayLike<number>, labels: ArrayLike<number>, B: number): number[] {
+// Written apart from kernels.ts's activate(): the finite differences must not share its code.
+const F64_ACT: Record<HiddenActivation, (v: number) => number> = {
+  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+  relu: (v) => (v > 0 ? v : 0),
+  tanh: (v) => Math.tanh(v),
+};
+
+function rowLossesF64(
+  sizes: number[],
+  params: ArrayLike<number>[],
+  x: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  B: number,
+  spec: MlpSpec = { activations: sizes.slice(2).map(() => 'sigmoid'), loss: 'nll' },
+): number[] {
   let h = Array.from(x);
   for (let l = 0; l + 1 < sizes.length; l++) {
     const [inp, out] = [sizes[l], sizes[l + 1]];
@@ -29,7 +45,7 @@ function rowLossesF64(sizes: number[], params: ArrayLike<number>[], x: ArrayLike
       for (let o = 0; o < out; o++) {
         let acc = b[o];
         for (let i = 0; i < inp; i++) acc += h[r * inp + i] * W[o * inp + i];
-        z[r * out + o] = l + 2 < sizes.length ? 1 / (1 + Math.exp(-acc)) : acc;
+        z[r * out + o] = l + 2 < sizes.length ? F64_ACT[spec.activations[l]](acc) : spec.loss === 'squared' ? F64_ACT.sigmoid(acc) : acc;
       }
     }
     h = z;
@@ -37,6 +53,7 @@ function rowLossesF64(sizes: number[], params: ArrayLike<number>[], x: ArrayLike
   const C = sizes[sizes.length - 1];
   return Array.from({ length: B }, (_, r) => {
     const row = h.slice(r * C, (r + 1) * C);
+    if (spec.loss === 'squared') return row.reduce((s, v, c) => s + (v - (c === labels[r] ? 1 : 0)) ** 2, 0);
     const m = Math.max(...row);
     const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
     return lse - row[labels[r]];
@@ -140,13 +157,18 @@ describe('mlpTrainStepCpu', () => {
   // Wider weights than the init's so the sigmoids work away from their linear middle.
   for (const t of mlpParamTensors(base)) for (let i = 0; i < t.data.length; i++) t.data[i] *= 3;
 
-  it('returns gradients equal to float64 central differences, for every tensor', () => {
+  const SPECS: MlpSpec[] = [
+    { activations: ['sigmoid', 'sigmoid'], loss: 'nll' },
+    { activations: ['relu', 'tanh'], loss: 'nll' },
+    { activations: ['tanh', 'relu'], loss: 'squared' },
+  ];
+  it.each(SPECS)('returns gradients equal to float64 central differences, for every tensor: %j', (spec) => {
     const params = mlpParamTensors(base).map((t) => Float64Array.from(t.data));
     const mlp = cloneMlp(base);
     // A large lr: if any tensor were updated before the gradients that read it were computed,
     // the returned gradients of the earlier layers would move off the finite differences.
-    const step = mlpTrainStepCpu(mlp, createOptimizerState(mlp, 0), x, labels, B, { lr: 0.5 });
-    expect(step.loss).toBeCloseTo(meanF64(rowLossesF64(SMALL, params, x, labels, B)), 6);
+    const step = mlpTrainStepCpu(mlp, createOptimizerState(mlp, 0), x, labels, B, { lr: 0.5 }, spec);
+    expect(step.loss).toBeCloseTo(meanF64(rowLossesF64(SMALL, params, x, labels, B, spec)), 6);
 
     const h = 1e-5; // float64: truncation ~h^2 and rounding ~1e-16/h are both below 1e-9
     params.forEach((p, t) => {
@@ -154,9 +176,9 @@ describe('mlpTrainStepCpu', () => {
       for (let i = 0; i < p.length; i++) {
         const keep = p[i];
         p[i] = keep + h;
-        const up = meanF64(rowLossesF64(SMALL, params, x, labels, B));
+        const up = meanF64(rowLossesF64(SMALL, params, x, labels, B, spec));
         p[i] = keep - h;
-        const down = meanF64(rowLossesF64(SMALL, params, x, labels, B));
+        const down = meanF64(rowLossesF64(SMALL, params, x, labels, B, spec));
         p[i] = keep;
         const numeric = (up - down) / (2 * h);
         const analytic = step.grads[t][i];

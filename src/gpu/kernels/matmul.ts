@@ -1,10 +1,11 @@
 // C = epilogue(op(A) op(B)) on the GPU (shaders/matmul.wgsl); CPU twin: matmulCpu, followed by
-// sigmoidBackwardCpu, or by sgdUpdateCpu (and biasGradCpu for the bias) for the SGD epilogue.
+// activationBackwardCpu, or by sgdUpdateCpu (and biasGradCpu for the bias) for the SGD epilogue.
 // op(A) is (M,K), op(B) is (K,N), bias is (N), y is (M,N), C is (M,N).
-import type { Activation, MatmulShape } from '../../reference/kernels.ts';
+import type { Activation, HiddenActivation, MatmulShape } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
+import { ACTIVATION_CODES } from './activation.ts';
 import type { SgdEpilogue } from './sgd.ts';
 
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled', 'tiled32', 'skinny', 'skinny-subgroups'] as const;
@@ -44,15 +45,16 @@ export interface BiasUpdate {
 /** What happens to each element of the product before it is stored:
  *  - store: C = product;
  *  - bias: C = act(product + bias), a forward layer (bias is (N));
- *  - sigmoid-backward: C = product * y (1 - y), y (M,N) being the output of the layer whose
- *    sigmoid this undoes: an input gradient fused with the layer below's activation backward;
+ *  - activation-backward: C = product * act'(x), written with y = act(x) (M,N), the output of the
+ *    layer whose activation this undoes: an input gradient fused with the layer below's
+ *    activation backward;
  *  - sgd: C is a parameter and the product its gradient: C takes an SGD step (velocity (M,N),
  *    required when the optimizer keeps momentum): a weight gradient fused with its update; with
  *    `bias`, the layer's bias (M) takes its step in the same dispatch. */
 export type MatmulEpilogue =
   | { kind: 'store' }
   | { kind: 'bias'; bias: GPUBuffer; activation: Activation }
-  | { kind: 'sigmoid-backward'; y: GPUBuffer }
+  | { kind: 'activation-backward'; y: GPUBuffer; activation: HiddenActivation }
   | (SgdEpilogue & { bias?: BiasUpdate });
 
 export const STORE: MatmulEpilogue = { kind: 'store' };
@@ -63,7 +65,9 @@ export type MatmulDims = Omit<MatmulShape, 'activation'>;
 /** What distinguishes two matmuls for the per-shape choice: dims, layout and the epilogue's kind. */
 export function matmulProblemKey(dims: MatmulDims, epilogue: MatmulEpilogue): string {
   const { M, N, K, transA = false, transB = false } = dims;
-  const kind = epilogue.kind === 'bias' ? `bias-${epilogue.activation}` : epilogue.kind === 'sgd' && epilogue.bias ? 'sgd+bias' : epilogue.kind;
+  const kind = epilogue.kind === 'bias' ? `bias-${epilogue.activation}`
+    : epilogue.kind === 'activation-backward' ? `${epilogue.activation}-backward`
+      : epilogue.kind === 'sgd' && epilogue.bias ? 'sgd+bias' : epilogue.kind;
   return `${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''} ${kind}`;
 }
 
@@ -112,7 +116,7 @@ export function matmulDispatch(
       aux = epilogue.bias;
       extra = N;
       break;
-    case 'sigmoid-backward':
+    case 'activation-backward':
       aux = epilogue.y;
       extra = M * N;
       break;
@@ -132,16 +136,17 @@ export function matmulDispatch(
     TRANS_A: Number(transA),
     TRANS_B: Number(transB),
     HAS_BIAS: Number(epilogue.kind === 'bias'),
-    SIGMOID: Number(epilogue.kind === 'bias' && epilogue.activation === 'sigmoid'),
-    SIGMOID_BACKWARD: Number(epilogue.kind === 'sigmoid-backward'),
+    ACTIVATION: epilogue.kind === 'bias' || epilogue.kind === 'activation-backward' ? ACTIVATION_CODES[epilogue.activation] : 0,
+    ACTIVATION_BACKWARD: Number(epilogue.kind === 'activation-backward'),
     SGD: Number(!!sgd),
     HAS_VELOCITY: Number(!!sgd?.velocity),
     BIAS_SGD: Number(!!sgd?.bias),
   });
   const dims = ctx.uniform('matmul dims', new Uint32Array([M, N, K, 0]));
-  const elementwise = epilogue.kind === 'sgd' || epilogue.kind === 'sigmoid-backward' ? 3 * M * N : 0;
+  const elementwise = epilogue.kind === 'sgd' || epilogue.kind === 'activation-backward' ? 3 * M * N : 0;
   const cost = { flops: 2 * M * N * K + elementwise + (sgd?.bias ? M * K + 3 * M : 0), bytes: 4 * (M * K + K * N + M * N + extra) };
-  const suffix = epilogue.kind === 'store' || epilogue.kind === 'bias' ? '' : sgd?.bias ? ' +sgd+bias' : ` +${epilogue.kind}`;
+  const suffix = epilogue.kind === 'store' ? '' : epilogue.kind === 'bias' ? ` +${epilogue.activation}`
+    : epilogue.kind === 'activation-backward' ? ` +${epilogue.activation}-backward` : sgd?.bias ? ' +sgd+bias' : ' +sgd';
   // The bias's workgroups are one more column of the grid.
   const groupsX = ceilDiv(N, cols) + (sgd?.bias ? 1 : 0);
   return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}${suffix}`, pipeline,

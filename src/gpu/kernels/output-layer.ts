@@ -1,17 +1,15 @@
 // The output layer's whole step in one workgroup (shaders/output_layer.wgsl): its forward pass,
 // the loss, the metrics, the delta of the layer below and its own SGD update. CPU twin: the
-// composition of matmulCpu, logSoftmaxNllCpu or squaredErrorCpu, stepMetricsCpu,
-// sigmoidBackwardCpu, biasGradCpu and sgdUpdateCpu. h is (B,H), W (C,H), b (C), labels (B) u32,
+// composition outputLayerCpu: matmulCpu, logSoftmaxNllCpu or squaredErrorCpu, stepMetricsCpu,
+// activationBackwardCpu, biasGradCpu and sgdUpdateCpu. h is (B,H), W (C,H), b (C), labels (B) u32,
 // dzPrev (B,H).
 import type { GpuContext } from '../context.ts';
 import { makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
+import type { HiddenActivation, LossKind } from '../../reference/kernels.ts';
+import { ACTIVATION_CODES } from './activation.ts';
 import type { RunRecord } from './metrics.ts';
 import type { SgdParams } from './sgd.ts';
-
-/** 'nll': linear output, log-softmax + mean NLL (the MNIST MLP). 'squared': sigmoid output,
- * summed squared error against one-hot targets (the notebook's toy network). */
-export type LossKind = 'nll' | 'squared';
 
 const MAX_LOGITS = wgslConst(shaders.outputLayer, 'MAX_LOGITS');
 
@@ -26,13 +24,13 @@ export interface OutputLayerBuffers {
   record: RunRecord;
 }
 
-/** A training step's part: the update, and the delta of the layer below when h is a sigmoid's
- * output (null when h is the network's input). */
+/** A training step's part: the update, and the delta of the layer below when h is a hidden
+ * layer's output (through that layer's activation; null when h is the network's input). */
 export interface OutputLayerTraining {
   sgd: SgdParams;
   velWeight: GPUBuffer | null;
   velBias: GPUBuffer | null;
-  dzPrev: GPUBuffer | null;
+  below: { dz: GPUBuffer; activation: HiddenActivation } | null;
 }
 
 export interface OutputLayerShape {
@@ -56,10 +54,9 @@ export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p
   params.setUint32(0, B, true);
   params.setUint32(4, H, true);
   params.setUint32(8, C, true);
-  params.setFloat32(12, loss === 'nll' ? 1 / B : 1, true);
-  // The step's loss: the batch mean for 'nll' (what the notebook logs), the batch sum for
-  // 'squared' (the notebook's sum_error adds every row's error).
-  params.setFloat32(16, loss === 'nll' ? 1 / B : 1, true);
+  // The gradient of the batch's mean loss, and that mean as the step's loss (what the notebook logs).
+  params.setFloat32(12, 1 / B, true);
+  params.setFloat32(16, 1 / B, true);
   params.setUint32(20, layout.losses, true);
   params.setUint32(24, layout.correct, true);
   params.setUint32(28, layout.predictions, true);
@@ -69,15 +66,15 @@ export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p
   const pipeline = ctx.pipeline(shaders.outputLayer, 'output_layer', {
     LOSS_SQUARED: Number(loss === 'squared'),
     TRAIN: Number(!!train),
-    PREV_SIGMOID: Number(!!train?.dzPrev),
+    PREV_ACTIVATION: train?.below ? ACTIVATION_CODES[train.below.activation] : 0,
     HAS_VELOCITY: Number(!!velWeight),
     PREDICT: Number(!!p.predict),
   });
-  const macs = B * C * H * (train ? (train.dzPrev ? 3 : 2) : 1);
+  const macs = B * C * H * (train ? (train.below ? 3 : 2) : 1);
   const label = `output_layer ${B}x${C}x${H} ${loss}${train ? ' +backward+sgd' : ''}${p.predict ? ' +predictions' : ''}`;
   return makeDispatch(ctx, label, pipeline, [
     ctx.uniform('output_layer params', params), bufs.h, bufs.weight, bufs.bias, bufs.labels, bufs.record.buffer,
-    train?.dzPrev ?? ctx.unusedStorage(0), velWeight ?? ctx.unusedStorage(1), velBias ?? ctx.unusedStorage(2),
+    train?.below?.dz ?? ctx.unusedStorage(0), velWeight ?? ctx.unusedStorage(1), velBias ?? ctx.unusedStorage(2),
     train ? train.sgd.buffer : ctx.uniformPlaceholder,
-  ], [1], { flops: 2 * macs + 8 * B * C, bytes: 4 * (B * H * (train?.dzPrev ? 2 : 1) + C * H * (train ? (velWeight ? 4 : 2) : 1) + 3 * B) });
+  ], [1], { flops: 2 * macs + 8 * B * C, bytes: 4 * (B * H * (train?.below ? 2 : 1) + C * H * (train ? (velWeight ? 4 : 2) : 1) + 3 * B) });
 }

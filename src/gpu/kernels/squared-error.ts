@@ -1,5 +1,6 @@
 // The toy network's squared-error loss and gradient (shaders/squared_error.wgsl); CPU twin:
-// squaredErrorCpu (then sigmoidBackwardCpu with sigmoidBackward). out and grad are (B,C) f32;
+// squaredErrorCpu (then activationBackwardCpu through the sigmoid, with sigmoidBackward). out and
+// grad are (B,C) f32;
 // labels and argmax (B) u32; rowLoss (B).
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
@@ -25,9 +26,13 @@ export interface SquaredErrorShape {
 export function squaredErrorDispatch(ctx: GpuContext, bufs: SquaredErrorBuffers, p: SquaredErrorShape): Dispatch {
   const { B, C } = p;
   if (!(B > 0 && C > 0)) throw new RangeError(`squaredError: B and C must be positive, got ${B}, ${C}`);
-  const params = ctx.uniform('squared_error params', new Uint32Array([B, C, 0, 0]));
+  const params = new DataView(new ArrayBuffer(16));
+  params.setUint32(0, B, true);
+  params.setUint32(4, C, true);
+  // The gradient of the rows' mean, as squaredErrorCpu's.
+  params.setFloat32(8, 1 / B, true);
   const pipeline = ctx.pipeline(shaders.squaredError, 'squared_error', { SIGMOID_BACKWARD: Number(p.sigmoidBackward) });
   return makeDispatch(ctx, `squared_error ${B}x${C}${p.sigmoidBackward ? ' +sigmoid-backward' : ''}`, pipeline,
-    [params, bufs.out, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax], [ceilDiv(B, WG)],
+    [ctx.uniform('squared_error params', params), bufs.out, bufs.labels, bufs.grad, bufs.rowLoss, bufs.argmax], [ceilDiv(B, WG)],
     { flops: (p.sigmoidBackward ? 7 : 4) * B * C, bytes: 4 * (2 * B * C + 3 * B) });
 }
