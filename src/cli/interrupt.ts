@@ -1,6 +1,7 @@
 // Ctrl-C and SIGTERM for the long commands (train, sweep, bench): the first signal asks the work
 // to stop where its state can be saved (the next read-back, or the current bench section) and
-// the command writes what it has, then exits 130; a second signal exits at once.
+// the command writes what it has, then exits 130; a second signal ends the process at once, by
+// that signal (which shells report as 130 for Ctrl-C).
 import type { CliIo } from './common.ts';
 
 /** The exit code of a command stopped by a signal, as shells report SIGINT (128 + 2). */
@@ -22,7 +23,12 @@ export function watchInterrupts(io: CliIo, stopping: string): Interrupt {
   const handler = (sig: NodeJS.Signals) => {
     if (signal) {
       io.err(`${sig} again: quitting at once, without saving`);
-      process.exit(INTERRUPTED);
+      // The signal's default action ends the process where it stands. process.exit would run the
+      // exit handlers, and Dawn's tears a device down under work still in flight: a crash.
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      process.kill(process.pid, sig);
+      return;
     }
     signal = sig;
     io.err(`${sig}: stopping ${stopping} to save what is done (send it again to quit at once)`);

@@ -36,12 +36,13 @@ test('a short run: status, kernels, ETA, plateau note, legends, and the layout f
 
   // The kernels in words; the raw choice one click away.
   const device = page.locator('#device-status');
-  await expect(device).toContainText('Matrix multiply:', { timeout: 120_000 });
+  await expect(device).toContainText('Matrix multiplies:', { timeout: 120_000 });
   await expect(device).not.toContainText('biasGrad serial');
   const details = device.locator('details.kernel-details');
   await expect(details.locator('p').first()).toBeHidden();
   await details.locator('summary').click();
-  await expect(details).toContainText(/matmul: (naive|blocked|vec4|tiled)/);
+  // Each shape of the step with its variant.
+  await expect(details).toContainText(/32x512x784 B\^T bias-sigmoid: (naive|blocked|vec4|tiled|tiled32|skinny|skinny-subgroups)/);
 
   // 2 epochs of 640 images with a read-back every 5 steps: 40 steps, far too few for the sigmoid
   // network to leave its plateau.

@@ -20,6 +20,7 @@ function start(cli: 'train' | 'bench', args: string[]) {
     { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const signal = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
   const waitFor = (pattern: RegExp) => new Promise<void>((resolve, reject) => {
     const check = () => pattern.test(text) && resolve();
     child.stdout.on('data', check);
@@ -29,7 +30,7 @@ function start(cli: 'train' | 'bench', args: string[]) {
   });
   child.stdout.on('data', (d) => (text += d));
   child.stderr.on('data', (d) => (text += d));
-  return { child, exit, waitFor, text: () => text };
+  return { child, exit, signal, waitFor, text: () => text };
 }
 
 describe('GPU runs: faults', () => {
@@ -57,7 +58,8 @@ describe('GPU runs: faults', () => {
     // The second signal after the first was heard (signals sent back to back merge into one).
     await p.waitFor(/SIGINT: stopping at the next read-back/);
     p.child.kill('SIGINT');
-    expect(await p.exit).toBe(130);
+    // Ended by the signal itself, as a process without handlers would be (a shell reports 130).
+    expect(await p.signal).toBe('SIGINT');
     expect(p.text()).toContain('SIGINT again: quitting at once, without saving');
     expect(p.text()).not.toContain('checkpoint written');
     expect(existsSync(ckpt)).toBe(false);
