@@ -244,14 +244,33 @@ const VEC4_WG = 8u;
 const VEC4_BLOCK = 8u;
 
 // biasColumn for matmul_vec4, which may read A only as A4 (one binding, one type per entry
-// point): the same sums in the same order, element k of row i picked out of its vec4.
+// point), a vec4 at a time: the same sums in the same order (k ascending for each entry). With
+// TRANS_A (a weight gradient; vec4 needs M % 4 == 0 then) invocation t takes the 4 neighbouring
+// entries r0 + 4t .. r0 + 4t + 3, which one vec4 of each row of A holds; without, the K values of
+// entry r0 + t, a vec4 at a time.
 fn biasColumnVec4(r0: u32, rows: u32, t: u32) {
+  if (TRANS_A) {
+    let i0 = r0 + 4u * t;
+    if (4u * t >= rows || i0 >= dims.M) { return; }
+    let m4 = dims.M / 4u;
+    var acc = vec4<f32>();
+    for (var k = 0u; k < dims.K; k++) { acc += A4[k * m4 + i0 / 4u]; }
+    updateBias(i0, acc.x);
+    if (i0 + 1u < dims.M) { updateBias(i0 + 1u, acc.y); }
+    if (i0 + 2u < dims.M) { updateBias(i0 + 2u, acc.z); }
+    if (i0 + 3u < dims.M) { updateBias(i0 + 3u, acc.w); }
+    return;
+  }
   let i = r0 + t;
   if (t >= rows || i >= dims.M) { return; }
+  let k4 = dims.K / 4u;
   var acc = 0.0;
-  for (var k = 0u; k < dims.K; k++) {
-    let idx = select(i * dims.K + k, k * dims.M + i, TRANS_A);
-    acc += A4[idx / 4u][idx % 4u];
+  for (var q = 0u; q < k4; q++) {
+    let v = A4[i * k4 + q];
+    acc += v.x;
+    acc += v.y;
+    acc += v.z;
+    acc += v.w;
   }
   updateBias(i, acc);
 }

@@ -21,7 +21,7 @@
 //      each gradient summed over the B rows in order, with the velocities when HAS_VELOCITY.
 // CPU twin: the composition of matmulCpu, logSoftmaxNllCpu / squaredErrorCpu, stepMetricsCpu,
 // activationBackwardCpu, biasGradCpu and sgdUpdateCpu (outputLayerCpu, test/gpu/output-layer.test.ts).
-// Workgroup WG, grid 1.
+// Workgroup WG, grid 1. Two entry points: output_layer, and output_layer_vec4 for H % 4 == 0.
 // Bindings: 0 params (uniform), 1 h (B,H), 2 W (C,H), 3 b (C), 4 labels (B) u32, 5 record (the run
 // record of src/gpu/kernels/metrics.ts), 6 dzPrev (B,H), 7 velW (C,H), 8 velB (C) (both unread
 // without HAS_VELOCITY), 9 hyper (uniform, TRAIN only).
@@ -58,24 +58,11 @@ var<workgroup> z: array<f32, MAX_LOGITS>;
 var<workgroup> lossPart: array<f32, WG>;
 var<workgroup> correctPart: array<u32, WG>;
 
-@compute @workgroup_size(WG)
-fn output_layer(@builtin(local_invocation_index) t: u32) {
+// Steps 2 and 3, the same for both entry points, after step 1 left the logits in z: invocation
+// t's rows' loss, gradient (into z) and argmax, then the step's loss and correct count.
+fn lossAndMetrics(t: u32, slot: u32) {
   let B = params.B;
-  let H = params.H;
   let C = params.C;
-  let slot = record[0];
-
-  // 1. logits
-  for (var idx = t; idx < B * C; idx += WG) {
-    let r = idx / C;
-    let c = idx % C;
-    var acc = b[c];
-    for (var k = 0u; k < H; k++) { acc += h[r * H + k] * W[c * H + k]; }
-    z[idx] = select(acc, activate(acc, 1u), LOSS_SQUARED);
-  }
-  workgroupBarrier();
-
-  // 2. loss, gradient and argmax per row
   var loss = 0.0;
   var correct = 0u;
   for (var r = t; r < B; r += WG) {
@@ -112,8 +99,6 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
   lossPart[t] = loss;
   correctPart[t] = correct;
   workgroupBarrier();
-
-  // 3. metrics
   for (var width = WG / 2u; width > 0u; width >>= 1u) {
     if (t < width) {
       lossPart[t] += lossPart[t + width];
@@ -125,6 +110,47 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
     record[params.losses + slot] = bitcast<u32>(params.lossScale * lossPart[0]);
     record[params.correct + slot] = correctPart[0];
   }
+}
+
+// Step 5's bias part: b -= SGD(column sums of dz).
+fn updateBiases(t: u32, hp: Hyper) {
+  for (var c = t; c < params.C; c += WG) {
+    var g = 0.0;
+    for (var r = 0u; r < params.B; r++) { g += z[r * params.C + c]; }
+    if (HAS_VELOCITY) {
+      let u = sgdUpdate(b[c], g, velB[c], hp);
+      b[c] = u.x;
+      velB[c] = u.y;
+    } else {
+      b[c] = sgdUpdate(b[c], g, 0.0, hp).x;
+    }
+  }
+}
+
+// Every invocation read the step's slot; only now may the counter move on.
+fn advance(t: u32, slot: u32) {
+  storageBarrier();
+  workgroupBarrier();
+  if (t == 0u) { record[0] = slot + 1u; }
+}
+
+@compute @workgroup_size(WG)
+fn output_layer(@builtin(local_invocation_index) t: u32) {
+  let B = params.B;
+  let H = params.H;
+  let C = params.C;
+  let slot = record[0];
+
+  // 1. logits
+  for (var idx = t; idx < B * C; idx += WG) {
+    let r = idx / C;
+    let c = idx % C;
+    var acc = b[c];
+    for (var k = 0u; k < H; k++) { acc += h[r * H + k] * W[c * H + k]; }
+    z[idx] = select(acc, activate(acc, 1u), LOSS_SQUARED);
+  }
+  workgroupBarrier();
+  lossAndMetrics(t, slot);
 
   if (TRAIN) {
     let hp = hyper;
@@ -154,21 +180,71 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
         W[idx] = sgdUpdate(W[idx], g, 0.0, hp).x;
       }
     }
-    for (var c = t; c < C; c += WG) {
-      var g = 0.0;
-      for (var r = 0u; r < B; r++) { g += z[r * C + c]; }
-      if (HAS_VELOCITY) {
-        let u = sgdUpdate(b[c], g, velB[c], hp);
-        b[c] = u.x;
-        velB[c] = u.y;
-      } else {
-        b[c] = sgdUpdate(b[c], g, 0.0, hp).x;
+    updateBiases(t, hp);
+  }
+  advance(t, slot);
+}
+
+// output_layer with h, W, dzPrev and velW read and written as vec4 along H (H % 4 == 0, the
+// wrapper's choice): a quarter of the loads, which dominate on CPU adapters (each storage load is
+// an emulated gather there) and coalesce on GPUs. The same steps; each vec4 lane's sums in the
+// scalar kernel's order, but the logits' H-sum taken 4 lanes at a time.
+@group(0) @binding(1) var<storage, read> h4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> W4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> dzPrev4: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> velW4: array<vec4<f32>>;
+
+fn activationGrad4(y: vec4<f32>, kind: u32) -> vec4<f32> {
+  return vec4<f32>(activationGrad(y.x, kind), activationGrad(y.y, kind), activationGrad(y.z, kind), activationGrad(y.w, kind));
+}
+
+@compute @workgroup_size(WG)
+fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
+  let B = params.B;
+  let H4 = params.H / 4u;
+  let C = params.C;
+  let slot = record[0];
+
+  for (var idx = t; idx < B * C; idx += WG) {
+    let r = idx / C;
+    let c = idx % C;
+    var acc = vec4<f32>();
+    for (var q = 0u; q < H4; q++) { acc += h4[r * H4 + q] * W4[c * H4 + q]; }
+    let v = b[c] + (acc.x + acc.y) + (acc.z + acc.w);
+    z[idx] = select(v, activate(v, 1u), LOSS_SQUARED);
+  }
+  workgroupBarrier();
+  lossAndMetrics(t, slot);
+
+  if (TRAIN) {
+    let hp = hyper;
+    if (PREV_ACTIVATION != 0u) {
+      for (var idx = t; idx < B * H4; idx += WG) {
+        let r = idx / H4;
+        let q = idx % H4;
+        var acc = vec4<f32>();
+        for (var c = 0u; c < C; c++) { acc += z[r * C + c] * W4[c * H4 + q]; }
+        dzPrev4[idx] = acc * activationGrad4(h4[idx], PREV_ACTIVATION);
       }
     }
+    storageBarrier();
+    workgroupBarrier();
+    for (var idx = t; idx < C * H4; idx += WG) {
+      let c = idx / H4;
+      let q = idx % H4;
+      var g = vec4<f32>();
+      for (var r = 0u; r < B; r++) { g += z[r * C + c] * h4[r * H4 + q]; }
+      let w = W4[idx];
+      var v = vec4<f32>();
+      if (HAS_VELOCITY) { v = velW4[idx]; }
+      let ux = sgdUpdate(w.x, g.x, v.x, hp);
+      let uy = sgdUpdate(w.y, g.y, v.y, hp);
+      let uz = sgdUpdate(w.z, g.z, v.z, hp);
+      let uw = sgdUpdate(w.w, g.w, v.w, hp);
+      W4[idx] = vec4<f32>(ux.x, uy.x, uz.x, uw.x);
+      if (HAS_VELOCITY) { velW4[idx] = vec4<f32>(ux.y, uy.y, uz.y, uw.y); }
+    }
+    updateBiases(t, hp);
   }
-
-  // Every invocation read the step above; only now may it move on.
-  storageBarrier();
-  workgroupBarrier();
-  if (t == 0u) { record[0] = slot + 1u; }
+  advance(t, slot);
 }

@@ -63,7 +63,8 @@ export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p
   params.setUint32(32, p.predict?.batchStride ?? 0, true);
   const velWeight = train?.sgd.velocityBinding('output layer weight', train.velWeight, C * H) ?? null;
   const velBias = train?.sgd.velocityBinding('output layer bias', train.velBias, C) ?? null;
-  const pipeline = ctx.pipeline(shaders.outputLayer, 'output_layer', {
+  // The vec4 kernel where H allows: a quarter of the loads.
+  const pipeline = ctx.pipeline(shaders.outputLayer, H % 4 === 0 ? 'output_layer_vec4' : 'output_layer', {
     LOSS_SQUARED: Number(loss === 'squared'),
     TRAIN: Number(!!train),
     PREV_ACTIVATION: train?.below ? ACTIVATION_CODES[train.below.activation] : 0,
