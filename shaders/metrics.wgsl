@@ -4,23 +4,21 @@
 //   [0] the step within the pass, [1] the epoch's augmentation salt (read by the gather),
 //   [LOSSES + s] step s's loss (f32 bits), [CORRECT + s] its correct count,
 //   [PREDICTIONS + i] the predicted class of sample i of the pass (evaluation only).
-//   step_metrics  ONE workgroup of WG invocations per step: invocation t sums rows t, t + WG, ...
-//                 of rowLoss and counts argmax == label, a tree reduction in workgroup memory
-//                 combines the partials, and invocation 0 writes the step's loss (lossScale *
-//                 sum) and correct count at the slot record[0] points to, then advances
+//   step_metrics  ONE workgroup of RECORD_WG invocations per step: invocation t sums rows t,
+//                 t + RECORD_WG, ... of rowLoss and counts argmax == label, recordStep
+//                 (step_record.wgsl) combines the partials and writes the step's loss (lossScale
+//                 * sum) and correct count at the slot record[0] points to, then invocation 0 advances
 //                 record[0]: nothing after it in a step reads the step number. With PREDICT,
 //                 row r's argmax also goes to PREDICTIONS + step * batchStride + r.
 //   advance       one invocation: record[0] += 1, for passes without metrics (the bench's data
 //                 path).
-// Any B: the stride loop covers rows past WG.
+// Any B: the stride loop covers rows past RECORD_WG.
 // Bindings: step_metrics 0 params (uniform), 1 rowLoss (B), 2 argmax (B) u32, 3 labels (B) u32,
 // 4 record (u32); advance 0 record.
 
 struct Params { B: u32, lossScale: f32, losses: u32, correct: u32, predictions: u32, batchStride: u32, pad0: u32, pad1: u32 }
 
 override PREDICT: bool = false;
-
-const WG = 256u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> rowLoss: array<f32>;
@@ -30,36 +28,18 @@ const WG = 256u;
 
 @group(0) @binding(0) var<storage, read_write> recordToAdvance: array<u32>;
 
-var<workgroup> lossPart: array<f32, WG>;
-var<workgroup> correctPart: array<u32, WG>;
-
-@compute @workgroup_size(WG)
+@compute @workgroup_size(RECORD_WG)
 fn step_metrics(@builtin(local_invocation_index) t: u32) {
   let slot = record[0];
   var loss = 0.0;
   var correct = 0u;
-  for (var r = t; r < params.B; r += WG) {
+  for (var r = t; r < params.B; r += RECORD_WG) {
     loss += rowLoss[r];
     correct += select(0u, 1u, argmax[r] == labels[r]);
     if (PREDICT) { record[params.predictions + slot * params.batchStride + r] = argmax[r]; }
   }
-  lossPart[t] = loss;
-  correctPart[t] = correct;
-  // Also orders every invocation's read of record[0] before invocation 0 advances it.
-  storageBarrier();
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width >>= 1u) {
-    if (t < width) {
-      lossPart[t] += lossPart[t + width];
-      correctPart[t] += correctPart[t + width];
-    }
-    workgroupBarrier();
-  }
-  if (t == 0u) {
-    record[params.losses + slot] = bitcast<u32>(params.lossScale * lossPart[0]);
-    record[params.correct + slot] = correctPart[0];
-    record[0] = slot + 1u;
-  }
+  recordStep(t, slot, loss, correct, params.lossScale, params.losses, params.correct);
+  if (t == 0u) { record[0] = slot + 1u; }
 }
 
 @compute @workgroup_size(1)

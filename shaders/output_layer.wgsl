@@ -38,7 +38,7 @@ override PREV_ACTIVATION: u32 = 0u;
 override HAS_VELOCITY: bool = false;
 override PREDICT: bool = false;
 
-const WG = 256u;
+const WG = RECORD_WG;
 // 12 KiB of logits, beside the 2 KiB of reduction partials: inside the 16 KiB every adapter has.
 const MAX_LOGITS = 3072u;
 
@@ -55,8 +55,6 @@ const MAX_LOGITS = 3072u;
 
 // The logits, then (after step 2) dz.
 var<workgroup> z: array<f32, MAX_LOGITS>;
-var<workgroup> lossPart: array<f32, WG>;
-var<workgroup> correctPart: array<u32, WG>;
 
 // Steps 2 and 3, the same for both entry points, after step 1 left the logits in z: invocation
 // t's rows' loss, gradient (into z) and argmax, then the step's loss and correct count.
@@ -96,20 +94,7 @@ fn lossAndMetrics(t: u32, slot: u32) {
     correct += select(0u, 1u, best == label);
     if (PREDICT) { record[params.predictions + slot * params.batchStride + r] = best; }
   }
-  lossPart[t] = loss;
-  correctPart[t] = correct;
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width >>= 1u) {
-    if (t < width) {
-      lossPart[t] += lossPart[t + width];
-      correctPart[t] += correctPart[t + width];
-    }
-    workgroupBarrier();
-  }
-  if (t == 0u) {
-    record[params.losses + slot] = bitcast<u32>(params.lossScale * lossPart[0]);
-    record[params.correct + slot] = correctPart[0];
-  }
+  recordStep(t, slot, loss, correct, params.lossScale, params.losses, params.correct);
 }
 
 // Step 5's bias part: b -= SGD(column sums of dz).

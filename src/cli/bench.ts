@@ -14,8 +14,8 @@ import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { BenchWindow } from '../headless/bench-page.ts';
 import { writeFileAtomic } from '../node/files.ts';
-import { configureProgram, runIfMain, parseChoice, parseInteger, runCommand, type CliIo } from './common.ts';
-import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
+import { configureProgram, runIfMain, parseChoice, parseInteger, type CliIo } from './common.ts';
+import { INTERRUPTED, runInterruptible, type Interrupt } from './interrupt.ts';
 import { checkOutputDir } from './paths.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -121,14 +121,9 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   return 0;
 }
 
-export async function runBenchCli(argv: string[], io: CliIo): Promise<number> {
+export function runBenchCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  const interrupt = watchInterrupts(io, 'after the current section');
-  try {
-    return await runCommand(program, io, () => run(program, argv, io, interrupt));
-  } finally {
-    interrupt.dispose();
-  }
+  return runInterruptible(program, io, 'after the current section', (interrupt) => run(program, argv, io, interrupt));
 }
 
 await runIfMain(import.meta.url, runBenchCli);

@@ -2,7 +2,8 @@
 // to stop where its state can be saved (the next read-back, or the current bench section) and
 // the command writes what it has, then exits 130; a second signal ends the process at once, by
 // that signal (which shells report as 130 for Ctrl-C).
-import type { CliIo } from './common.ts';
+import type { Command } from 'commander';
+import { runCommand, type CliIo } from './common.ts';
 
 /** The exit code of a command stopped by a signal, as shells report SIGINT (128 + 2). */
 export const INTERRUPTED = 130;
@@ -46,4 +47,15 @@ export function watchInterrupts(io: CliIo, stopping: string): Interrupt {
       process.off('SIGTERM', handler);
     },
   };
+}
+
+/** Runs a long command (runCommand's error handling) with the signal handlers installed for its
+ * duration; `stopping` says what the first signal does. */
+export async function runInterruptible(program: Command, io: CliIo, stopping: string, body: (interrupt: Interrupt) => Promise<number>): Promise<number> {
+  const interrupt = watchInterrupts(io, stopping);
+  try {
+    return await runCommand(program, io, () => body(interrupt));
+  } finally {
+    interrupt.dispose();
+  }
 }

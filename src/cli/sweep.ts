@@ -14,14 +14,14 @@ import { emptyResults, mergeResults, resultsProblem, runSweep, type HalvingOptio
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { runSession, type Device, type SessionResult, type TrainReport } from '../train/session.ts';
 import type { EpochResult } from '../train/trainer.ts';
-import { configureProgram, fail, runIfMain, parseInteger, runCommand, type CliIo } from './common.ts';
+import { configureProgram, fail, runIfMain, parseInteger, type CliIo } from './common.ts';
 import { createReporter, type Reporter } from './reporter.ts';
 import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, sweepTable } from '../docs/sweep-report.ts';
 import { summarise } from '../sweep/summary.ts';
 import { textTable } from '../docs/tables.ts';
 import { base64ToBytes, bytesToBase64 } from '../headless/headless-protocol.ts';
 import { readRegularFile, withFileLock, writeFileAtomic } from '../node/files.ts';
-import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
+import { INTERRUPTED, runInterruptible, type Interrupt } from './interrupt.ts';
 import { checkOutputDir } from './paths.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
@@ -270,14 +270,9 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   return INTERRUPTED;
 }
 
-export async function runSweepCli(argv: string[], io: CliIo): Promise<number> {
+export function runSweepCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  const interrupt = watchInterrupts(io, 'the current run at its next read-back');
-  try {
-    return await runCommand(program, io, () => run(program, argv, io, interrupt));
-  } finally {
-    interrupt.dispose();
-  }
+  return runInterruptible(program, io, 'the current run at its next read-back', (interrupt) => run(program, argv, io, interrupt));
 }
 
 await runIfMain(import.meta.url, runSweepCli);

@@ -20,11 +20,10 @@ import {
   parseChoice,
   parseInteger,
   parseNumber,
-  runCommand,
   type CliIo,
 } from './common.ts';
 import { writeFileAtomic } from '../node/files.ts';
-import { INTERRUPTED, watchInterrupts, type Interrupt } from './interrupt.ts';
+import { INTERRUPTED, runInterruptible, type Interrupt } from './interrupt.ts';
 import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
 import { HIDDEN_ACTIVATIONS, LOSSES } from '../reference/kernels.ts';
@@ -259,14 +258,9 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   return report.diverged ? 1 : 0;
 }
 
-export async function runTrainCli(argv: string[], io: CliIo): Promise<number> {
+export function runTrainCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
-  const interrupt = watchInterrupts(io, 'at the next read-back');
-  try {
-    return await runCommand(program, io, () => run(program, argv, io, interrupt));
-  } finally {
-    interrupt.dispose();
-  }
+  return runInterruptible(program, io, 'at the next read-back', (interrupt) => run(program, argv, io, interrupt));
 }
 
 await runIfMain(import.meta.url, runTrainCli);

@@ -1,7 +1,8 @@
 // Every WGSL source of the project, imported as text. Vite (app, Vitest) understands `?raw`;
 // the Node CLIs get the same through src/node/raw-loader.mjs. The kernels that update parameters
-// share sgd_step.wgsl (the SGD formula, no bindings), and those that apply an activation
-// activation_fn.wgsl, appended to their source here; the matmul's
+// share sgd_step.wgsl (the SGD formula, no bindings), those that apply an activation
+// activation_fn.wgsl, and those that record a step step_record.wgsl, appended to their source
+// here; the matmul's
 // subgroup entry point is appended behind the directive that enables the feature.
 import activation from '../../shaders/activation.wgsl?raw';
 import activationFn from '../../shaders/activation_fn.wgsl?raw';
@@ -16,6 +17,7 @@ import outputLayer from '../../shaders/output_layer.wgsl?raw';
 import sgd from '../../shaders/sgd.wgsl?raw';
 import sgdStep from '../../shaders/sgd_step.wgsl?raw';
 import squaredError from '../../shaders/squared_error.wgsl?raw';
+import stepRecord from '../../shaders/step_record.wgsl?raw';
 
 export const shaders = {
   activation: `${activation}\n${activationFn}`,
@@ -26,8 +28,8 @@ export const shaders = {
   matmul: `${matmul}\n${sgdStep}\n${activationFn}`,
   /** Only for devices with the 'subgroups' feature: the directive must open the module. */
   matmulSubgroups: `enable subgroups;\n${matmul}\n${sgdStep}\n${activationFn}\n${matmulSubgroups}`,
-  metrics,
-  outputLayer: `${outputLayer}\n${sgdStep}\n${activationFn}`,
+  metrics: `${metrics}\n${stepRecord}`,
+  outputLayer: `${outputLayer}\n${sgdStep}\n${activationFn}\n${stepRecord}`,
   sgd: `${sgd}\n${sgdStep}`,
   squaredError,
 } as const;
