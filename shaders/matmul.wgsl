@@ -28,8 +28,9 @@
 //                  memory, workgroup 8x8 (covers 8*TM rows by 8*TN columns).
 //   matmul_vec4    like blocked, 8x8 outputs per invocation as 2x2 mat4x4 accumulators, operands
 //                  read as vec4 along their contiguous axis: a quarter of the index arithmetic
-//                  and bounds checks. Needs K % 4 == 0, M % 4 == 0 with TRANS_A, N % 4 == 0
-//                  without TRANS_B (the wrapper falls back to blocked otherwise). Written for CPU
+//                  and bounds checks, and the epilogue reads and writes rows of 4. Needs
+//                  K % 4 == 0, N % 4 == 0, and M % 4 == 0 with TRANS_A (the wrapper falls back
+//                  to blocked otherwise). Written for CPU
 //                  adapters such as SwiftShader, whose JIT neither unrolls loops nor keeps
 //                  dynamically indexed arrays in registers: every index into a local array or
 //                  matrix is a constant, and every loop body is written out.
@@ -207,36 +208,63 @@ fn loadP(i0: u32, k0: u32) -> mat4x4<f32> {
 fn loadX(k0: u32, j0: u32) -> mat4x4<f32> {
   if (TRANS_B) {
     let k4 = dims.K / 4u;
-    let last = dims.N - 1u;
-    return mat4x4<f32>(B4[min(j0, last) * k4 + k0 / 4u], B4[min(j0 + 1u, last) * k4 + k0 / 4u],
-                       B4[min(j0 + 2u, last) * k4 + k0 / 4u], B4[min(j0 + 3u, last) * k4 + k0 / 4u]);
+    return mat4x4<f32>(B4[j0 * k4 + k0 / 4u], B4[(j0 + 1u) * k4 + k0 / 4u],
+                       B4[(j0 + 2u) * k4 + k0 / 4u], B4[(j0 + 3u) * k4 + k0 / 4u]);
   }
   let n4 = dims.N / 4u;
   return transpose(mat4x4<f32>(B4[k0 * n4 + j0 / 4u], B4[(k0 + 1u) * n4 + j0 / 4u],
                                B4[(k0 + 2u) * n4 + j0 / 4u], B4[(k0 + 3u) * n4 + j0 / 4u]));
 }
 
-// Column c of a 4x4 block: rows i0..i0+3 of column j, one bounds test per column.
-fn storeColumn(col: vec4<f32>, i0: u32, j: u32) {
-  if (j >= dims.N) { return; }
-  if (i0 + 3u < dims.M) {
-    store(col.x, i0, j);
-    store(col.y, i0 + 1u, j);
-    store(col.z, i0 + 2u, j);
-    store(col.w, i0 + 3u, j);
-    return;
-  }
-  if (i0 < dims.M) { store(col.x, i0, j); }
-  if (i0 + 1u < dims.M) { store(col.y, i0 + 1u, j); }
-  if (i0 + 2u < dims.M) { store(col.z, i0 + 2u, j); }
+// The vec4 views of the epilogue's operands, for matmul_vec4 only (one type per binding and entry
+// point): a row of 4 outputs is one load and one store where store() takes four scattered ones.
+@group(0) @binding(3) var<storage, read> aux4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> C4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> velocity4: array<vec4<f32>>;
+
+// sgdUpdate on 4 elements: the new parameters, then the new velocities.
+fn sgdUpdate4(p: vec4<f32>, g: vec4<f32>, v: vec4<f32>) -> mat2x4<f32> {
+  let x = sgdUpdate(p.x, g.x, v.x, H);
+  let y = sgdUpdate(p.y, g.y, v.y, H);
+  let z = sgdUpdate(p.z, g.z, v.z, H);
+  let w = sgdUpdate(p.w, g.w, v.w, H);
+  return mat2x4<f32>(vec4<f32>(x.x, y.x, z.x, w.x), vec4<f32>(x.y, y.y, z.y, w.y));
 }
 
-// acc[c][r] is C[i0 + r, j0 + c]. Constant indices only (see the header).
-fn storeBlock(acc: mat4x4<f32>, i0: u32, j0: u32) {
-  storeColumn(acc[0], i0, j0);
-  storeColumn(acc[1], i0, j0 + 1u);
-  storeColumn(acc[2], i0, j0 + 2u);
-  storeColumn(acc[3], i0, j0 + 3u);
+// store() on the row (i, j0 .. j0 + 3), in bounds (matmul_vec4 needs N % 4 == 0).
+fn storeRow4(acc: vec4<f32>, i: u32, j0: u32) {
+  let q = (i * dims.N + j0) / 4u;
+  if (SGD) {
+    if (HAS_VELOCITY) {
+      let r = sgdUpdate4(C4[q], acc, velocity4[q]);
+      C4[q] = r[0];
+      velocity4[q] = r[1];
+    } else {
+      C4[q] = sgdUpdate4(C4[q], acc, vec4<f32>())[0];
+    }
+    return;
+  }
+  var v = acc;
+  if (HAS_BIAS) { v += aux4[j0 / 4u]; }
+  if (ACTIVATION_BACKWARD) {
+    let y = aux4[q];
+    v *= vec4<f32>(activationGrad(y.x, ACTIVATION), activationGrad(y.y, ACTIVATION),
+                   activationGrad(y.z, ACTIVATION), activationGrad(y.w, ACTIVATION));
+  } else {
+    v = vec4<f32>(activate(v.x, ACTIVATION), activate(v.y, ACTIVATION), activate(v.z, ACTIVATION),
+                  activate(v.w, ACTIVATION));
+  }
+  C4[q] = v;
+}
+
+// acc[c][r] is C[i0 + r, j0 + c], so its transpose holds the block's rows; rows past M are not
+// stored.
+fn storeBlock4(acc: mat4x4<f32>, i0: u32, j0: u32) {
+  let rows = transpose(acc);
+  storeRow4(rows[0], i0, j0);
+  if (i0 + 1u < dims.M) { storeRow4(rows[1], i0 + 1u, j0); }
+  if (i0 + 2u < dims.M) { storeRow4(rows[2], i0 + 2u, j0); }
+  if (i0 + 3u < dims.M) { storeRow4(rows[3], i0 + 3u, j0); }
 }
 
 // Invocations per workgroup side, and the side of each invocation's block (2x2 blocks of 4x4).
@@ -275,17 +303,20 @@ fn biasColumnVec4(r0: u32, rows: u32, t: u32) {
   updateBias(i, acc);
 }
 
+// BIAS_SGD: no extra column of workgroups here (on a CPU adapter 8 more workgroups cost 8% more
+// time whatever they do); the first column's workgroups take their rows' bias after their block.
 @compute @workgroup_size(VEC4_WG, VEC4_WG)
 fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
-               @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+               @builtin(local_invocation_index) t: u32) {
   if (SGD) { H = hyper; }
-  if (isBiasColumn(wg, groups)) {
-    biasColumnVec4(wg.y * VEC4_WG * VEC4_BLOCK, VEC4_WG * VEC4_BLOCK, t);
-    return;
-  }
   let i0 = gid.y * VEC4_BLOCK;
   let j0 = gid.x * VEC4_BLOCK;
-  if (i0 >= dims.M || j0 >= dims.N) { return; }
+  if (i0 < dims.M && j0 < dims.N) { vec4Block(i0, j0); }
+  if (BIAS_SGD && wg.x == 0u) { biasColumnVec4(wg.y * VEC4_WG * VEC4_BLOCK, VEC4_WG * VEC4_BLOCK, t); }
+}
+
+// The 8x8 block of C at (i0, j0) as 2x2 4x4 blocks.
+fn vec4Block(i0: u32, j0: u32) {
   // Second blocks past the edge are clamped onto the first; their results are never stored.
   let i1 = select(i0, i0 + 4u, i0 + 4u < dims.M);
   let j1 = select(j0, j0 + 4u, j0 + 4u < dims.N);
@@ -303,10 +334,10 @@ fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup
     c10 += p1 * x0;
     c11 += p1 * x1;
   }
-  storeBlock(c00, i0, j0);
-  if (j1 != j0) { storeBlock(c01, i0, j1); }
-  if (i1 != i0) { storeBlock(c10, i1, j0); }
-  if (i1 != i0 && j1 != j0) { storeBlock(c11, i1, j1); }
+  storeBlock4(c00, i0, j0);
+  if (j1 != j0) { storeBlock4(c01, i0, j1); }
+  if (i1 != i0) { storeBlock4(c10, i1, j0); }
+  if (i1 != i0 && j1 != j0) { storeBlock4(c11, i1, j1); }
 }
 
 // TILE x TILE tiles (override, set by the wrapper: 64 or 32): (TILE/4) x (TILE/4) invocations,

@@ -133,12 +133,14 @@ describe('matmul kernels vs matmulCpu', () => {
   }
 
   // The weight gradient's dispatch also steps the layer's bias: its gradient is the row sums of
-  // op(A) = dz^T, the column sums of dz as stored (K, M), taken by one extra column of workgroups.
+  // op(A) = dz^T, the column sums of dz as stored (K, M), taken by one extra column of workgroups
+  // (matmul_vec4: by its first column, whose invocations past N still take their bias rows, as in
+  // 132x12x8).
   for (const variant of MATMUL_VARIANTS) {
     it(`${variant}: dW and db fused with their SGD steps equal matmul, biasGradCpu and sgdUpdateCpu, twice`, async (t) => {
       const ctx = deviceFor(gpu, variant, t);
       for (const opts of SGD_CONFIGS) {
-        for (const [M, N, K] of [...SGD_SHAPES, [130, 70, 33], [70, 9, 1]] as [number, number, number][]) {
+        for (const [M, N, K] of [...SGD_SHAPES, [130, 70, 33], [70, 9, 1], [132, 12, 8]] as [number, number, number][]) {
           const shape: MatmulShape = { M, N, K, transA: true };
           const param = randomArray(M * N, 19 * M + N, 0.1);
           const bias = randomArray(M, 23 * M, 0.1);

@@ -72,8 +72,8 @@ export function matmulProblemKey(dims: MatmulDims, epilogue: MatmulEpilogue): st
 }
 
 /** Whether matmul_vec4 can read this shape's operands as vec4 along their contiguous axis. */
-export function vec4Fits({ M, N, K, transA = false, transB = false }: MatmulDims): boolean {
-  return K % 4 === 0 && (!transA || M % 4 === 0) && (transB || N % 4 === 0);
+export function vec4Fits({ M, N, K, transA = false }: MatmulDims): boolean {
+  return K % 4 === 0 && N % 4 === 0 && (!transA || M % 4 === 0);
 }
 
 /** The variant that runs when `requested` is asked for on this shape. */
@@ -147,8 +147,9 @@ export function matmulDispatch(
   const cost = { flops: 2 * M * N * K + elementwise + (sgd?.bias ? M * K + 3 * M : 0), bytes: 4 * (M * K + K * N + M * N + extra) };
   const suffix = epilogue.kind === 'store' ? '' : epilogue.kind === 'bias' ? ` +${epilogue.activation}`
     : epilogue.kind === 'activation-backward' ? ` +${epilogue.activation}-backward` : sgd?.bias ? ' +sgd+bias' : ' +sgd';
-  // The bias's workgroups are one more column of the grid.
-  const groupsX = ceilDiv(N, cols) + (sgd?.bias ? 1 : 0);
+  // The bias's workgroups are one more column of the grid, which a GPU runs beside the others;
+  // matmul_vec4 (for CPU adapters) folds the bias into its first column instead.
+  const groupsX = ceilDiv(N, cols) + (sgd?.bias && variant !== 'vec4' ? 1 : 0);
   return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}${suffix}`, pipeline,
     [dims, bufs.a, bufs.b, aux, bufs.c, hyper, velocity, biasParam, biasVelocity], [groupsX, ceilDiv(M, rows)], cost);
 }
