@@ -3,8 +3,8 @@
 // uninterrupted run bit for bit (momentum, augmentation: the step counter starts at the resumed
 // step); a finite loss explosion stops it as on the CPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MnistData } from '../../src/data/mnist.ts';
-import { loadMnist } from '../../src/data/mnist-node.ts';
+import type { DataSet } from '../../src/data/dataset.ts';
+import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../../src/gpu/context.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
@@ -15,10 +15,10 @@ import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import { runSession, type SessionResult } from '../../src/train/session.ts';
 
 let ctx: GpuContext;
-let data: MnistData;
+let data: DataSet;
 beforeAll(async () => {
   ctx = await requestGpu();
-  data = await loadMnist();
+  data = await loadEmbeddedMnist();
 });
 afterAll(() => ctx?.destroy());
 
