@@ -40,6 +40,21 @@ describe('the WebGPU trainer', () => {
     expect(allocated - planned).toBeLessThan(2048);
   });
 
+  it('allocates exactly the buffers memory.ts plans for f32 features (a CSV\'s), 4 bytes a value', async () => {
+    const config = validateConfig({ batchSize: 16, hidden: [24], readbackEvery: 7 });
+    const split = (count: number) => ({ features: new Float32Array(count * 5), labels: new Uint8Array(count), count, width: 5, image: null });
+    const release = ctx.trackNewBuffers();
+    const before = ctx.liveBytes;
+    await GpuTrainer.create(ctx, { config, train: split(1000), test: split(300), init: initMlp([5, 24, 3], 1), kernels: await KernelChooser.create(ctx, { force: 'vec4' }) });
+    const allocated = ctx.liveBytes - before;
+    release();
+    const needs = gpuBufferNeeds(config, [5, 24, 3], 1000, 300, false, 'f32');
+    expect(needs.find((n) => n.label === 'train features')).toMatchObject({ bytes: 1000 * 5 * 4, shape: '1000 x 5 f32' });
+    const planned = needs.reduce((a, b) => a + b.bytes, 0);
+    expect(allocated - planned).toBeGreaterThanOrEqual(0);
+    expect(allocated - planned).toBeLessThan(2048);
+  });
+
   it('resumed from a mid-epoch checkpoint, equals the uninterrupted run bit for bit', async () => {
     // 8 steps an epoch, read back every 3; stopped after 4 read-backs: epoch 2, step 3.
     const config = { epochs: 2, batchSize: 16, hidden: [32, 16], lr: 0.1, momentum: 0.9, nesterov: true, augmentShift: 2,
