@@ -1,7 +1,11 @@
 // Data of the person's own in the dashboard: IDX files dropped on the page and CSV files chosen
 // with the file picker, checked by the loaders the CLI uses (the page shows their messages), trained
-// on, and the panels sized for them; then back to the built-in MNIST.
-import { readFileSync } from 'node:fs';
+// on (to the CLI's CPU-reference accuracies, epoch for epoch), and the panels sized for them; then
+// back to the built-in MNIST.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
 import { dataFromBytes, pickDataFiles } from '../../src/data/sources.ts';
@@ -40,6 +44,24 @@ async function loaderMessage(files: NamedFile[]): Promise<string> {
   throw new Error('the files loaded');
 }
 
+/** Each epoch's test accuracy as the page's epochs table shows it, of `npm run train` on the CPU
+ * reference given the same files (`args` with DIR standing for their folder). */
+function cliAccuracies(files: NamedFile[], args: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'own-data-'));
+  try {
+    for (const f of files) writeFileSync(join(dir, f.name), f.buffer);
+    const report = join(dir, 'report.json');
+    execFileSync('node', ['src/node/launch.mjs', 'src/cli/train.ts', '--device', 'cpu', '--json', report, ...args.map((a) => a.replace('DIR', dir))], { stdio: 'pipe' });
+    const { epochs } = JSON.parse(readFileSync(report, 'utf8')) as { epochs: { testAccuracy: number }[] };
+    return epochs.map((e) => `${e.testAccuracy.toFixed(2)}%`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The test accuracy column of the page's epochs table. */
+const pageAccuracies = (page: Page) => page.locator('#epochs tr td:nth-child(7)').allTextContents();
+
 /** Drops files on the page as a file manager would: on the log, far from the drop area. */
 async function dropFiles(page: Page, files: NamedFile[]): Promise<void> {
   const dataTransfer = await page.evaluateHandle((list) => {
@@ -67,6 +89,8 @@ test('IDX files of 12x10 images in 13 classes dropped on the page: trained on, a
   const accuracy = Number(await page.locator('#metric-acc').getAttribute('data-value'));
   info.annotations.push({ type: 'test accuracy % (120-32-13 sigmoid, 4 epochs)', description: String(accuracy) });
   expect(accuracy).toBeGreaterThan(90);
+  // The page's WebGPU run and the CLI's CPU reference agree epoch for epoch.
+  expect(await pageAccuracies(page)).toEqual(cliAccuracies(set, ['--data', 'DIR', '--hidden', '32', '--epochs', '4', '--batch', '8']));
   // No MNIST plateau advice for other data.
   await expect(page.locator('#run-note')).toHaveText('');
   await expect(page.locator('#model-name')).toHaveText('Current model: 120-32-13, after epoch 4.');
@@ -140,6 +164,8 @@ test('CSV files chosen with the picker: the label column named, a ReLU network t
   await page.locator('#train').click();
   await expect(page.locator('#run-status')).toContainText('Done', { timeout: 150_000 });
   expect(Number(await page.locator('#metric-acc').getAttribute('data-value'))).toBeGreaterThan(85);
+  expect(await pageAccuracies(page)).toEqual(cliAccuracies(files.map(({ name, buffer }) => ({ name, buffer })), ['--data', 'DIR/iris-train.csv',
+    '--test-data', 'DIR/iris-test.csv', '--label-column', 'species', '--activation', 'relu', '--lr', '0.05', '--epochs', '5', '--batch', '10', '--hidden', '16']));
   await expect(page.locator('#log')).toContainText('config: {"epochs":5,"batchSize":10,"lr":0.05,');
   await expect(page.locator('#log')).toContainText('"hidden":"16","activations":["relu"],"loss":"nll"');
   await expect(page.locator('#confusion thead th')).toHaveText(['true \\ predicted', 'setosa', 'versicolor', 'virginica']);
