@@ -1,9 +1,9 @@
 // The CPU reference as a trainer (`--device cpu`): the same epochs, batches and log lines as the
 // WebGPU trainer, each step computed by mlpTrainStepCpu. Slow by design; it is the ground truth.
 import { augmentSalt } from '../data/augment.ts';
-import type { MnistSplit } from '../data/mnist.ts';
+import type { Split } from '../data/dataset.ts';
 import { batchIndices } from '../data/batches.ts';
-import { gatherU8Cpu } from '../reference/kernels.ts';
+import { gatherCpu } from '../reference/kernels.ts';
 import {
   cloneMlp,
   createOptimizerState,
@@ -23,8 +23,8 @@ export class CpuTrainer implements Trainer {
 
   constructor(
     private readonly config: TrainConfig,
-    private readonly train: MnistSplit,
-    private readonly test: MnistSplit,
+    private readonly train: Split,
+    private readonly test: Split,
     init: Mlp,
     /** A checkpoint's momentum velocities (state_dict order); default zeros. */
     velocities: Float32Array[] | null = null,
@@ -41,6 +41,8 @@ export class CpuTrainer implements Trainer {
     const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
     const rowLen = this.mlp.sizes[0];
     const salt = config.augmentShift > 0 ? augmentSalt(config.seed, plan.epoch) : null;
+    // validateConfig allows shifts only for images; rows without an image shape fail in the gather.
+    const width = this.train.image?.cols ?? rowLen;
     for (let s0 = plan.startStep ?? 0; s0 < steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
       const s1 = Math.min(s0 + config.readbackEvery, steps);
@@ -50,8 +52,8 @@ export class CpuTrainer implements Trainer {
       let samples = 0;
       for (let s = s0; s < s1; s++) {
         const idx = batchIndices(plan.order, s, B);
-        const augment = salt === null ? undefined : { shift: config.augmentShift, width: this.train.cols, salt, firstPosition: s * B };
-        const x = gatherU8Cpu(this.train.images, idx, rowLen, augment);
+        const augment = salt === null ? undefined : { shift: config.augmentShift, width, salt, firstPosition: s * B };
+        const x = gatherCpu(this.train.features, idx, rowLen, augment);
         const labels = Array.from(idx, (i) => this.train.labels[i]);
         const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd, this.config);
         losses[s - s0] = r.loss;
@@ -81,7 +83,7 @@ export class CpuTrainer implements Trainer {
   }
 
   async evaluate(): Promise<Evaluation> {
-    return evaluateMlpCpu(this.mlp, this.test.images, this.test.labels, this.test.count, this.config.batchSize, this.config);
+    return evaluateMlpCpu(this.mlp, this.test.features, this.test.labels, this.test.count, this.config.batchSize, this.config);
   }
 
   async weights(): Promise<Mlp> {

@@ -2,12 +2,12 @@
 // configuration against the data, builds the GPU or CPU trainer, runs the epochs and returns
 // the report that `--json` writes and the final weights.
 import { limitSplit } from '../data/batches.ts';
-import { mlpSizesFor, type MnistData, type MnistSplit } from '../data/mnist.ts';
+import { featureType, mlpSizesFor, type DataSet, type Split } from '../data/dataset.ts';
 import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { initMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainState } from './checkpoint.ts';
-import { validateConfig, type TrainConfig } from './config.ts';
+import { dataExtent, validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
 import { checkGpuBuffers, gpuBufferNeeds } from './memory.ts';
@@ -19,7 +19,7 @@ export type Device = 'gpu' | 'cpu';
 export interface SessionOptions {
   config: Partial<TrainConfig>;
   device: Device;
-  data: MnistData;
+  data: DataSet;
   /** Starting weights; default: initMlp with the config's seed. */
   init?: Mlp | null;
   matmul?: MatmulVariant;
@@ -49,7 +49,8 @@ export interface TrainReport {
   device: Device;
   adapter: AdapterSummary | null;
   kernels: KernelSummary | null;
-  data: { source: string; train: number; test: number };
+  /** classes: each class's name by index, when the data named them (a CSV's labels). */
+  data: { source: string; train: number; test: number; classes: string[] | null };
   /** Train loss of every step (the batch mean), in order, since the start of the run (a resumed
    * run includes its checkpoint's). */
   stepLosses: number[];
@@ -71,9 +72,9 @@ export interface SessionResult {
 
 export async function runSession(opts: SessionOptions): Promise<SessionResult> {
   const { data, resume } = opts;
-  const config = validateConfig(resume?.config ?? opts.config, { trainCount: data.train.count, testCount: data.test.count });
-  const train: MnistSplit = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
-  const test: MnistSplit = config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
+  const config = validateConfig(resume?.config ?? opts.config, dataExtent(data));
+  const train: Split = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
+  const test: Split = config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
   const sizes = mlpSizesFor(data, config.hidden);
   const t0 = performance.now();
   let ctx: GpuContext | null = null;
@@ -96,7 +97,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
     try {
       // Before the weights exist on the host: a network too large for the adapter is refused
       // without allocating it anywhere.
-      checkGpuBuffers(config, gpuBufferNeeds(config, sizes, train.count, test.count), gpuCtx.device.limits);
+      checkGpuBuffers(config, gpuBufferNeeds(config, sizes, train.count, test.count, false, featureType(train)), gpuCtx.device.limits);
       // A resumed run keeps the kernels it trained with: another variant rounds differently.
       const chooser = await KernelChooser.create(gpuCtx, { force: opts.matmul, pinned: resume?.kernels ?? undefined });
       const gpu = await GpuTrainer.create(gpuCtx, { config, train, test, init: startWeights(), velocities, kernels: chooser });
@@ -144,7 +145,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
       device: opts.device,
       adapter: trainer.adapter,
       kernels,
-      data: { source: data.source, train: train.count, test: test.count },
+      data: { source: data.source, train: train.count, test: test.count, classes: data.classNames },
       stepLosses: summary.stepLosses,
       epochs: summary.epochs,
       samplesPerSec: trainSeconds > 0 ? (summary.epochs.length * train.count) / trainSeconds : 0,
