@@ -23,11 +23,15 @@ export class CpuTrainer implements Trainer {
 
   constructor(
     private readonly config: TrainConfig,
-    private readonly train: MnistSplit,
-    private readonly test: MnistSplit,
+    /** null: a trainer that only evaluates. */
+    private readonly train: MnistSplit | null,
+    /** null: no evaluation (evaluate() returns null). */
+    private readonly test: MnistSplit | null,
     init: Mlp,
     /** A checkpoint's momentum velocities (state_dict order); default zeros. */
     velocities: Float32Array[] | null = null,
+    /** evaluate() also returns every test sample's output-layer values. */
+    private readonly keepOutputs = false,
   ) {
     this.mlp = cloneMlp(init);
     this.opt = createOptimizerState(this.mlp, config.momentum);
@@ -35,7 +39,8 @@ export class CpuTrainer implements Trainer {
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
-    const { config } = this;
+    const { config, train } = this;
+    if (!train) throw new Error('this trainer was made without a training split');
     const B = config.batchSize;
     const steps = Math.ceil(plan.order.length / B);
     const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
@@ -50,9 +55,9 @@ export class CpuTrainer implements Trainer {
       let samples = 0;
       for (let s = s0; s < s1; s++) {
         const idx = batchIndices(plan.order, s, B);
-        const augment = salt === null ? undefined : { shift: config.augmentShift, width: this.train.cols, salt, firstPosition: s * B };
-        const x = gatherU8Cpu(this.train.images, idx, rowLen, augment);
-        const labels = Array.from(idx, (i) => this.train.labels[i]);
+        const augment = salt === null ? undefined : { shift: config.augmentShift, width: train.cols, salt, firstPosition: s * B };
+        const x = gatherU8Cpu(train.images, idx, rowLen, augment);
+        const labels = Array.from(idx, (i) => train.labels[i]);
         const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd, this.config);
         losses[s - s0] = r.loss;
         correct[s - s0] = r.correct;
@@ -80,8 +85,9 @@ export class CpuTrainer implements Trainer {
     return true;
   }
 
-  async evaluate(): Promise<Evaluation> {
-    return evaluateMlpCpu(this.mlp, this.test.images, this.test.labels, this.test.count, this.config.batchSize, this.config);
+  async evaluate(): Promise<Evaluation | null> {
+    const { test } = this;
+    return test && evaluateMlpCpu(this.mlp, test.images, test.labels, test.count, this.config.batchSize, this.config, this.keepOutputs);
   }
 
   async weights(): Promise<Mlp> {
