@@ -1,17 +1,22 @@
-// Batch conversion: u8 images and labels to the f32 input rows and u32 labels of one batch. One
-// invocation per four output pixels: invocation (j, r) writes x[r, k] = images[s * rowLen + k] / 255
-// for k = 4j..4j+3 of its row's sample s; invocation (0, r) also writes y[r] = labels[s]. Two entry points pick s:
-//   gather_u8: the data set resident on the GPU for the whole run, s = order[counter[0] *
-//     batchStride + r], the r-th sample of the step the GPU-side counter points at;
-//   convert_u8: one batch the CPU wrote in sample order (a streamed ring slot), s = r.
+// Batch conversion: a data set's rows and u8 labels to the f32 input rows and u32 labels of one
+// batch. One invocation per four output values: invocation (j, r) writes x[r, k] for k = 4j..4j+3
+// of its row's sample s; invocation (0, r) also writes y[r] = labels[s]. Three entry points:
+//   gather_u8: u8 images (or other bytes) resident on the GPU for the whole run,
+//     x[r, k] = images[s * rowLen + k] / 255, s = order[counter[0] * batchStride + r], the r-th
+//     sample of the step the GPU-side counter points at;
+//   gather_f32: f32 features (a CSV's) resident the same way, x[r, k] = features[s * rowLen + k]
+//     as they are, with the same s; never shifted (they are not images);
+//   convert_u8: as gather_u8 for one batch the CPU wrote in sample order (a streamed ring slot), s = r.
 // The u8 sets are packed 4 bytes per u32 word, little-endian (a Uint8Array's bytes as uploaded),
-// so any rowLen works: a byte is picked out of its word by address, never assumed aligned.
+// so any rowLen works: a byte is picked out of its word by address, never assumed aligned. f32
+// features are uploaded as their bytes too, one value per word, read back by bitcast.
 // Augmentation (gather_u8, params.shift > 0): each row's image, params.width pixels wide, moves by
 // (dx, dy), |dx|, |dy| <= shift, zeros shifted in; (dx, dy) is a hash of the sample's position in
 // the epoch and the epoch's salt in counter[1], the same integers src/data/augment.ts computes.
 // Workgroup 64x1; grid ceil(rowLen / 256) x rows, so the row index needs no bounds check.
-// Bindings: 0 params (uniform batchStride, rowLen, width, shift), 1 images (u8 packed), 2 labels (u8 packed),
-// 3 x (rows, rowLen) f32, 4 y (rows) u32; gather_u8 only: 5 order (u32, the epoch's sample
+// Bindings: 0 params (uniform batchStride, rowLen, width, shift), 1 images (u8 packed, or f32 bits for
+// gather_f32), 2 labels (u8 packed),
+// 3 x (rows, rowLen) f32, 4 y (rows) u32; gather_u8 and gather_f32 only: 5 order (u32, the epoch's sample
 // indices), 6 counter (the run record of src/gpu/kernels/metrics.ts: [0] the step within the
 // epoch, [1] the salt). convert_u8's bindings are the first
 // five, so its automatic layout is a prefix of gather_u8's and one wrapper binds both.
@@ -94,4 +99,16 @@ fn convert_u8(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.y;
   if (k0 >= params.rowLen) { return; }
   convertPixels(r, r, k0, 0, 0);
+}
+
+@compute @workgroup_size(WG)
+fn gather_f32(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let k0 = gid.x * PIXELS;
+  let r = gid.y;
+  if (k0 >= params.rowLen) { return; }
+  let s = order[counter[0] * params.batchStride + r];
+  for (var k = k0; k < min(k0 + PIXELS, params.rowLen); k++) {
+    x[r * params.rowLen + k] = bitcast<f32>(images[s * params.rowLen + k]);
+  }
+  if (k0 == 0u) { y[r] = byteAt(labels[s >> 2u], s); }
 }

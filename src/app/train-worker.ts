@@ -3,7 +3,8 @@
 // event, keeps a checkpoint of every completed epoch (the CLI's --checkpoint format, momentum
 // velocities included), and after a lost device continues exactly from it.
 import { limitSplit } from '../data/batches.ts';
-import { loadMnistFromUrl, mlpSizesFor, type MnistData } from '../data/mnist.ts';
+import { mlpSizesFor, type DataSet } from '../data/dataset.ts';
+import { loadMnistFromUrl } from '../data/mnist.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
 import { initMlp, MNIST_MLP_SIZES, type Mlp } from '../reference/mlp.ts';
@@ -30,7 +31,7 @@ const postWeights = (weights: Mlp, label: string) => post({ type: 'weights', wei
 const setState = (state: RunState, message?: string) => post({ type: 'state', state, message });
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-let data: MnistData | null = null;
+let data: DataSet | null = null;
 let busy = false;
 let stopRequested = false;
 let pauseRequested = false;

@@ -10,7 +10,7 @@ export function cpuReferenceStep(B: number): () => void {
   const mlp = initMlp([...MNIST_MLP_SIZES], 1);
   const opt = createOptimizerState(mlp, 0);
   const data = syntheticSplit(B, 300 + B);
-  const x = gatherU8Cpu(data.images, Uint32Array.from({ length: B }, (_, i) => i), 784);
+  const x = gatherU8Cpu(data.features, Uint32Array.from({ length: B }, (_, i) => i), 784);
   const labels = Array.from(data.labels);
   return () => void mlpTrainStepCpu(mlp, opt, x, labels, B, { lr: 0.5 });
 }

@@ -11,12 +11,11 @@
 // enters: they differ by their data path alone. The CPU work of (B) for a submit overlaps the GPU
 // running the previous one, as it would in a streaming trainer.
 import { batchIndices, epochOrder } from '../data/batches.ts';
-import type { MnistSplit } from '../data/mnist.ts';
-import { syntheticSplit } from '../data/synthetic.ts';
+import { syntheticSplit, type ByteSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { submitSteps } from '../gpu/runner.ts';
-import { convertDispatch, gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
+import { convertDispatch, gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
 import { advanceDispatch, createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
@@ -28,12 +27,12 @@ import type { Validator } from './validate.ts';
 /** Copies batch `step` of the epoch `order` into a ring slot's staging arrays, rows in sample
  * order (images: rows x rowLen bytes, labels: rows bytes), as convert_u8 reads them; returns the
  * row count, fewer than batchSize for a ragged last batch. */
-export function packBatch(split: MnistSplit, order: Uint32Array, step: number, batchSize: number, images: Uint8Array, labels: Uint8Array): number {
+export function packBatch(split: ByteSplit, order: Uint32Array, step: number, batchSize: number, images: Uint8Array, labels: Uint8Array): number {
   const idx = batchIndices(order, step, batchSize);
-  const rowLen = split.rows * split.cols;
+  const rowLen = split.width;
   for (let r = 0; r < idx.length; r++) {
     const s = idx[r];
-    images.set(split.images.subarray(s * rowLen, (s + 1) * rowLen), r * rowLen);
+    images.set(split.features.subarray(s * rowLen, (s + 1) * rowLen), r * rowLen);
     labels[r] = split.labels[s];
   }
   return idx.length;
@@ -79,10 +78,10 @@ export async function benchData(
   try {
     log(`data: generating ${RECIPE_TRAIN} synthetic MNIST-sized images`);
     const train = syntheticSplit(RECIPE_TRAIN, 300);
-    const rowLen = train.rows * train.cols;
+    const rowLen = train.width;
     const order = epochOrder(train.count, 1, 0, true);
-    const images = uploadU8(ctx, 'data images', train.images);
-    const labels = uploadU8(ctx, 'data labels', train.labels);
+    const images = uploadData(ctx, 'data images', train.features);
+    const labels = uploadData(ctx, 'data labels', train.labels);
     const orderBuf = ctx.storage('data order', train.count * 4);
     for (const B of opts.batches) {
       const perSubmit = opts.readbackEvery ?? readbackEveryFor(B);
@@ -134,7 +133,7 @@ export async function benchData(
       // Validate first: after an epoch x and y hold the last batch, ragged where B does not divide it.
       log(`data B=${B}: validating both paths' last batch against the CPU gather`);
       const last = batchIndices(order, steps - 1, B);
-      const wantX = gatherU8Cpu(train.images, last, rowLen);
+      const wantX = gatherU8Cpu(train.features, last, rowLen);
       const wantY = Array.from(last, (s) => train.labels[s]);
       let ok = true;
       for (const [name, epoch] of [['upload-once', onceEpoch], ['streaming', streamEpoch]] as const) {
@@ -157,7 +156,7 @@ export async function benchData(
         },
         async (inner) => {
           for (let i = 0; i < inner; i++) {
-            const up = [uploadU8(ctx, 'timed upload images', train.images), uploadU8(ctx, 'timed upload labels', train.labels)];
+            const up = [uploadData(ctx, 'timed upload images', train.features), uploadData(ctx, 'timed upload labels', train.labels)];
             await ctx.sync();
             for (const b of up) ctx.destroyBuffer(b);
           }
@@ -171,7 +170,7 @@ export async function benchData(
         stepsPerSubmit: perSubmit,
         ringSlots: ring.length,
         ringBytes: ring.length * (B * rowLen + B),
-        residentBytes: train.images.byteLength + train.labels.byteLength,
+        residentBytes: train.features.byteLength + train.labels.byteLength,
         uploadMs: uploadT.ms,
         onceEpochMs: onceT.ms,
         streamEpochMs: streamT.ms,

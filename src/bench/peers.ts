@@ -142,7 +142,7 @@ export async function tfjsSteps(tf: TfModule, init: Mlp, x: Float32Array, labels
 export async function validatePeer(tf: TfModule, B: number, v: Validator): Promise<boolean> {
   const data = syntheticSplit(B, 3 + B);
   const init = initMlp([...MNIST_MLP_SIZES], 5);
-  const x = gatherU8Cpu(data.images, Array.from({ length: B }, (_, i) => i), init.sizes[0]);
+  const x = gatherU8Cpu(data.features, Array.from({ length: B }, (_, i) => i), init.sizes[0]);
   const ref = cpuSteps(init, x, data.labels, B, LR, 2);
   const peer = await tfjsSteps(tf, init, x, data.labels, B, LR, 2);
   let ok = v.check(`tfjs B=${B} losses of steps 1-2`, peer.losses, ref.losses, TOLERANCES.peerLoss);
@@ -179,7 +179,7 @@ async function timePeer(ctx: GpuContext, tf: TfModule, B: number, opts: PeersBen
   // user shuffles on the CPU, outside the timed loop. The last step's loss is read back once per
   // interval, as ours reads its losses once per interval.
   const model = new TfjsMlp(tf, init, LR);
-  const xs = tf.tensor2d(gatherU8Cpu(train.images, Array.from({ length: train.count }, (_, i) => i), init.sizes[0]), [train.count, init.sizes[0]]);
+  const xs = tf.tensor2d(gatherU8Cpu(train.features, Array.from({ length: train.count }, (_, i) => i), init.sizes[0]), [train.count, init.sizes[0]]);
   const ys = tf.oneHot(tf.tensor1d(train.labels, 'int32'), CLASSES) as Tf.Tensor2D;
   const tfjsRun = async (inner: number) => {
     for (let i = 0; i < inner; i++) {

@@ -10,7 +10,7 @@ import { epochOrder } from '../data/batches.ts';
 import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
-import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
+import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
 import type { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
 import { SgdParams } from '../gpu/kernels/sgd.ts';
@@ -63,8 +63,8 @@ async function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChooser
   const data = syntheticSplit(pool, 17);
   const model = createGpuModel(ctx, initMlp([...MNIST_MLP_SIZES], 1), { maxBatch: B, momentum: false, storedGradients: !kernels.fuse });
   const record = createRunRecord(ctx, 'bench', maxSteps + 1);
-  const images = uploadU8(ctx, 'bench images', data.images);
-  const labels = uploadU8(ctx, 'bench labels', data.labels);
+  const images = uploadData(ctx, 'bench images', data.features);
+  const labels = uploadData(ctx, 'bench labels', data.labels);
   const order = ctx.storage('bench order', Uint32Array.from({ length: (maxSteps + 1) * B }, (_, i) => i % pool));
   // lr 0: the same arithmetic as any rate, but repeating the step on its few batches hundreds of
   // times does not drive the weights into saturation (sigmoid) or subnormal ranges, which real

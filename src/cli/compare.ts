@@ -2,7 +2,7 @@
 // same seed and batches; prints both losses and every tensor's max |GPU - CPU| per step, and exits
 // 1 when any step is past the tolerance.
 import { Command } from 'commander';
-import { loadMnist } from '../data/mnist-node.ts';
+import { addDataOptions, loadDataOptions, type RawDataOptions } from './data-options.ts';
 import { requestGpu, describeAdapter } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
@@ -13,7 +13,7 @@ import { checkOutputFile } from './paths.ts';
 
 function buildProgram(io: CliIo): Command {
   const R = NOTEBOOK_RECIPE;
-  return configureProgram(new Command('compare'), io)
+  return addDataOptions(configureProgram(new Command('compare'), io))
     .description('Train N steps on the GPU and on the CPU reference from identical weights and batches, and compare.')
     .option('--steps <n>', 'steps to compare, integer >= 1', '50')
     .option('--batch <n>', 'batch size', String(R.batchSize))
@@ -22,13 +22,12 @@ function buildProgram(io: CliIo): Command {
     .option('--weight-decay <x>', 'L2 weight decay, >= 0', String(R.weightDecay))
     .option('--hidden <list>', 'hidden layer widths, comma-separated', R.hidden.join(','))
     .option('--seed <n>', 'seed of weights and batches', String(R.seed))
-    .option('--data <dir>', 'MNIST folder (default: embedded)')
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')}`)
     .option('--no-fuse', 'one kernel per operation (no fused backward + SGD), as the CPU reference is written')
     .option('--json <file>', 'write every step comparison as JSON');
 }
 
-interface RawOptions {
+interface RawOptions extends RawDataOptions {
   steps: string;
   batch: string;
   lr: string;
@@ -36,7 +35,6 @@ interface RawOptions {
   weightDecay: string;
   hidden: string;
   seed: string;
-  data?: string;
   matmul?: string;
   fuse: boolean;
   json?: string;
@@ -56,7 +54,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   };
   const matmul = o.matmul === undefined ? undefined : parseChoice<MatmulVariant>('--matmul', o.matmul, MATMUL_VARIANTS);
   if (o.json) await checkOutputFile('--json', o.json);
-  const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
+  const { data } = await loadDataOptions(o);
   if (steps * config.batchSize > data.train.count) {
     fail(`--steps ${steps} at --batch ${config.batchSize} needs ${steps * config.batchSize} training images; there are ${data.train.count}`);
   }
@@ -66,7 +64,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     io.out(`tolerance: loss rel ${PARITY_TOLERANCE.lossRtol}, parameters |gpu - cpu| <= ${PARITY_TOLERANCE.param.atol}`);
     const names = ['fc1.weight', 'fc1.bias'];
     let header = false;
-    const results = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, steps, matmul, fuse: o.fuse }, (r) => {
+    const results = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps, matmul, fuse: o.fuse }, (r) => {
       const tensors = Object.keys(r.maxAbs);
       if (!header) {
         names.splice(0, names.length, ...tensors);

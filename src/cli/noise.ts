@@ -2,8 +2,8 @@
 // tables; --json writes the report, --doc renders docs/sgd-noise.md and its plot from it.
 import { Command } from 'commander';
 import { limitSplit } from '../data/batches.ts';
-import { mlpSizesFor } from '../data/mnist.ts';
-import { loadMnist } from '../data/mnist-node.ts';
+import { mlpSizesFor } from '../data/dataset.ts';
+import { addDataOptions, loadDataOptions, type RawDataOptions } from './data-options.ts';
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { initMlp } from '../reference/mlp.ts';
@@ -18,7 +18,7 @@ import { checkDistinct, checkOutputFile } from './paths.ts';
 import { readInit } from './train.ts';
 
 function buildProgram(io: CliIo): Command {
-  return configureProgram(new Command('noise'), io)
+  return addDataOptions(configureProgram(new Command('noise'), io))
     .description("Measure why SGD's training loss jumps: the mini-batch gradient's noise against the full gradient at fixed weights, and the per-step loss's jumps when training at each batch size.")
     .option('--limit-train <n>', 'training images: the full gradient and every batch come from the first n', '60000')
     .option('--batch-sizes <list>', 'batch sizes, comma-separated', '8,32,128,512')
@@ -33,14 +33,13 @@ function buildProgram(io: CliIo): Command {
     .option('--lr <x>', 'learning rate of the measured training runs, > 0', String(NOTEBOOK_RECIPE.lr))
     .option('--seed <n>', 'seed of weight init, shuffling and batch draws', String(NOTEBOOK_RECIPE.seed))
     .option('--hidden <list>', 'hidden layer widths, comma-separated', NOTEBOOK_RECIPE.hidden.join(','))
-    .option('--data <dir>', 'folder with the four MNIST IDX files (plain or .gz); default: the embedded MNIST')
     .option('--device <d>', 'gpu (WebGPU through Dawn) | cpu (the TypeScript reference; small sizes only)', 'gpu')
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')} (default: timed per adapter)`)
     .option('--json <file>', 'write the report as JSON')
     .option('--doc', `render ${NOISE_DOC} and ${NOISE_SVG} from this run`);
 }
 
-interface RawOptions {
+interface RawOptions extends RawDataOptions {
   limitTrain: string;
   batchSizes: string;
   samples: string;
@@ -52,7 +51,6 @@ interface RawOptions {
   lr: string;
   seed: string;
   hidden: string;
-  data?: string;
   device: string;
   matmul?: string;
   json?: string;
@@ -95,7 +93,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   if (o.doc) for (const doc of [NOISE_DOC, NOISE_SVG]) await checkOutputFile('--doc', doc);
   checkDistinct([['--json', o.json], ...(o.doc ? [['--doc', NOISE_DOC], ['--doc', NOISE_SVG]] as [string, string][] : [])]);
 
-  const data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
+  const { data } = await loadDataOptions(o);
   if (limit > data.train.count) fail(`--limit-train must be at most ${data.train.count}, got ${limit}`);
   const tooLarge = opts.batchSizes.find((B) => B > limit);
   if (tooLarge !== undefined) fail(`--batch-sizes: ${tooLarge} is more than the ${limit} training images`);

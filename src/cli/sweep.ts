@@ -5,8 +5,9 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { MnistData } from '../data/mnist.ts';
-import { loadMnist } from '../data/mnist-node.ts';
+import type { LoadedData } from '../data/mnist-node.ts';
+import { dataExtent } from '../train/config.ts';
+import { loadDataOptions } from './data-options.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, SweepSpecError, type PlannedRun, type SweepPoint } from '../sweep/plan.ts';
@@ -131,8 +132,7 @@ function runCheckpoints(out: string, io: CliIo) {
 interface RunnerOptions {
   device: Device;
   runtime: 'browser' | 'node';
-  data: MnistData;
-  dataDir?: string;
+  data: LoadedData;
   matmul?: MatmulVariant;
   out: string;
   interrupt: Interrupt;
@@ -158,12 +158,12 @@ async function withRunner<T>(o: RunnerOptions, io: CliIo, body: (runner: SweepRu
   if (o.device === 'gpu' && o.runtime === 'browser') {
     const { withBrowserTrainer } = await import('../headless/browser-runtime.ts');
     let told = false;
-    const value = await withBrowserTrainer(o.dataDir, (train, stop) => {
+    const value = await withBrowserTrainer(o.data, (train, stop) => {
       o.interrupt.onSignal(stop);
       return body({
         run: async (r: PlannedRun, epochs: number) => {
           const resume = await checkpoints.load(r);
-          const req = { config: r.config, dataSource: o.data.source, initBase64: null, resumeBase64: resume && bytesToBase64(encodeCheckpoint(resume)), matmul: o.matmul,
+          const req = { config: r.config, dataSource: o.data.data.source, dataFormat: o.data.format, initBase64: null, resumeBase64: resume && bytesToBase64(encodeCheckpoint(resume)), matmul: o.matmul,
             stopAfterEpochs: epochs, checkpoints: true };
           return finish(r, await train(req, (kind, payload) => {
             if (kind === 'epoch') io.out(epochLine(payload as EpochRecord, r.config.epochs));
@@ -184,7 +184,7 @@ async function withRunner<T>(o: RunnerOptions, io: CliIo, body: (runner: SweepRu
   try {
     const value = await body({
       run: async (r, epochs) => finish(r, await runSession({
-        config: r.config, device: o.device, data: o.data, ctx, matmul: o.matmul, stopAfterEpochs: epochs,
+        config: r.config, device: o.device, data: o.data.data, ctx, matmul: o.matmul, stopAfterEpochs: epochs,
         resume: await checkpoints.load(r),
         shouldStop: () => o.interrupt.signal !== null,
         onCheckpoint: (state) => checkpoints.save(r, state),
@@ -227,14 +227,14 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   const file = join(o.out, 'results.json');
   const previous = await readResults(file, halving, '--out');
   let plan: PlannedRun[];
-  let data: MnistData;
+  let data: LoadedData;
   try {
     const from = o.from ? await bestOf(o.from, parseInteger('--top', o.top, 1)) : null;
     const list = from?.points ?? (o.list ? parseList(await readFile(o.list, 'utf8').catch((e: Error) => fail(`--list cannot read ${JSON.stringify(o.list)}: ${e.message}`)), o.list) : null);
     const points = expandPoints(list, parseGrid(o.grid));
-    planRuns(points, base); // settings checked before MNIST is read
-    data = await loadMnist(o.data).catch((e: Error) => fail(`--data ${e.message}`));
-    plan = planRuns(points, base, { trainCount: data.train.count, testCount: data.test.count });
+    planRuns(points, base); // settings checked before the data is read
+    data = await loadDataOptions(o);
+    plan = planRuns(points, base, dataExtent(data.data));
     const keys = new Set(plan.map((r) => r.key));
     const reused = from?.source.runs.filter((r) => keys.has(r.key) && !previous.runs.some((x) => x.key === r.key)) ?? [];
     if (reused.length) {
@@ -257,7 +257,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   }
   await mkdir(o.out, { recursive: true });
   previous.commands = [...(previous.commands ?? []), `npm run sweep -- ${argv.join(' ')}`];
-  const { value, stopped } = await withRunner({ device, runtime, data, dataDir: o.data, matmul, out: o.out, interrupt }, io,
+  const { value, stopped } = await withRunner({ device, runtime, data, matmul, out: o.out, interrupt }, io,
     (runner) => runSweep(plan, runner, previous, halving,
       { log: (l) => io.out(l), persist: async (r) => void (await persist(o.out, r)), shouldStop: () => interrupt.signal !== null }));
   const results = await persist(o.out, value);

@@ -1,24 +1,23 @@
-// The options every command that trains the MNIST network shares (train, sweep): which data,
-// which device and runtime, which matmul, and their parsing into checked values.
+// The options every command that trains the network shares (train, sweep): which data, which
+// device and runtime, which matmul, and their parsing into checked values.
 import type { Command } from 'commander';
+import { addDataOptions, type RawDataOptions } from './data-options.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Device } from '../train/session.ts';
 import { parseChoice, parseInteger } from './common.ts';
 
 export function addTrainerOptions(program: Command): Command {
-  return program
-    .option('--limit-train <n>', 'use only the first n training images')
-    .option('--limit-test <n>', 'use only the first n test images')
-    .option('--data <dir>', 'folder with the four MNIST IDX files (plain or .gz); default: the embedded MNIST')
+  return addDataOptions(program)
+    .option('--limit-train <n>', 'use only the first n training samples')
+    .option('--limit-test <n>', 'use only the first n test samples')
     .option('--device <d>', 'gpu | cpu (cpu: the TypeScript reference)', 'gpu')
     .option('--runtime <r>', 'browser (headless Chrome/Chromium, CHROME_PATH to choose) | node (Dawn)', 'browser')
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')} (default: timed per adapter)`);
 }
 
-export interface RawTrainerOptions {
+export interface RawTrainerOptions extends RawDataOptions {
   limitTrain?: string;
   limitTest?: string;
-  data?: string;
   device: string;
   runtime: string;
   matmul?: string;

@@ -1,7 +1,7 @@
 // Epoch order and batching as index arithmetic: the GPU keeps the whole split resident as bytes and
 // gathers each batch by index, so nothing here copies samples.
 
-import type { MnistSplit } from './mnist.ts';
+import type { Split } from './dataset.ts';
 import { deriveRng } from './prng.ts';
 
 /** Stream ids 1000 + epoch keep shuffling apart from the low streams weight init may use. */
@@ -43,14 +43,13 @@ export function batchIndices(order: Uint32Array, batch: number, batchSize: numbe
 }
 
 /** The first n samples of a split, as views (for quick runs and tests). */
-export function limitSplit(split: MnistSplit, n: number): MnistSplit {
+export function limitSplit(split: Split, n: number): Split {
   if (!Number.isInteger(n) || n < 1 || n > split.count) {
     throw new RangeError(`sample limit must be an integer in [1, ${split.count}], got ${n}`);
   }
-  const pixels = split.rows * split.cols;
   return {
     ...split,
-    images: split.images.subarray(0, n * pixels),
+    features: split.features.subarray(0, n * split.width),
     labels: split.labels.subarray(0, n),
     count: n,
   };

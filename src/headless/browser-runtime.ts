@@ -1,9 +1,10 @@
 // Runs the WebGPU trainer inside headless Chrome/Chromium: a Vite server on 127.0.0.1 serves the
-// page and MNIST, Playwright drives the system browser, and the page's events come back to the
+// page and the data's files, Playwright drives the system browser, and the page's events come back to the
 // terminal reporter as they happen.
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright';
 import { createServer } from 'vite';
+import type { DataFormat } from '../data/sources.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { fail } from '../cli/common.ts';
@@ -19,9 +20,16 @@ import type { Reporter } from '../cli/reporter.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The data's files by the names the page fetches them under, and how to read them (default:
+ * the embedded MNIST). */
+export interface ServedData {
+  format: DataFormat;
+  served: Record<string, string>;
+}
+
 export interface BrowserRunOptions {
   config: TrainConfig;
-  dataDir?: string;
+  data?: ServedData;
   /** The data's name on this side (the page's URL changes with the server's port). */
   dataSource: string;
   init: Mlp | null;
@@ -37,8 +45,8 @@ export interface BrowserRunOptions {
 export type BrowserTrain = (req: HeadlessRequest, onEvent: (kind: HeadlessEvent, payload: unknown) => void | Promise<void>) =>
   Promise<SessionResult>;
 
-/** Starts a Vite server for the project on a free loopback port with MNIST under /mnist/. */
-async function startPageServer(dataDir?: string) {
+/** Starts a Vite server for the project on a free loopback port with the data under /mnist/. */
+async function startPageServer(data?: ServedData) {
   const ownListeners = new Set(process.listeners('SIGTERM'));
   const server = await createServer({
     configFile: false,
@@ -46,7 +54,7 @@ async function startPageServer(dataDir?: string) {
     logLevel: 'error',
     // No watcher and no HMR: an edit in the working tree must not reload a page mid-training.
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
-    plugins: [mnistAssets(dataDir)],
+    plugins: [mnistAssets(data?.served)],
   });
   // Vite's dev server closes itself and exits the process on SIGTERM; the commands stop their work
   // and save it first (src/cli/interrupt.ts), then close the server themselves.
@@ -58,7 +66,7 @@ async function startPageServer(dataDir?: string) {
 }
 
 export interface HeadlessPageOptions {
-  dataDir?: string;
+  data?: ServedData;
   /** The page, relative to the project root, e.g. 'src/headless/headless.html'. */
   pagePath: string;
   /** A window property the page sets to true once its entry point has loaded. */
@@ -70,7 +78,7 @@ export interface HeadlessPageOptions {
 /** Serves the project, opens `pagePath` in headless Chrome/Chromium, waits until the page is
  * ready, runs `body`, and closes browser and server whatever happens. */
 export async function withHeadlessPage<T>(opts: HeadlessPageOptions, body: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
-  const { server, url } = await startPageServer(opts.dataDir);
+  const { server, url } = await startPageServer(opts.data);
   const browser = await launchChromium().catch(async (e) => {
     await server.close();
     throw e;
@@ -96,11 +104,11 @@ export async function withHeadlessPage<T>(opts: HeadlessPageOptions, body: (page
 }
 
 /** Opens one headless page and hands `body` a function that trains in it, and one that stops the
- * session running there; sessions after the first reuse the page's MNIST and compiled pipelines. */
-export function withBrowserTrainer<T>(dataDir: string | undefined, body: (train: BrowserTrain, stop: () => void) => Promise<T>): Promise<T> {
+ * session running there; sessions after the first reuse the page's data and compiled pipelines. */
+export function withBrowserTrainer<T>(data: ServedData | undefined, body: (train: BrowserTrain, stop: () => void) => Promise<T>): Promise<T> {
   let listener: (kind: HeadlessEvent, payload: unknown) => void | Promise<void> = () => {};
   const trainerEvent = (kind: HeadlessEvent, payload: unknown) => listener(kind, payload);
-  return withHeadlessPage({ dataDir, pagePath: 'src/headless/headless.html', readyFlag: 'headlessReady', expose: { trainerEvent } },
+  return withHeadlessPage({ data, pagePath: 'src/headless/headless.html', readyFlag: 'headlessReady', expose: { trainerEvent } },
     (page) => {
       const stop = () => void page.evaluate(() => (window as unknown as HeadlessWindow).stopHeadlessTraining()).catch(() => {});
       return body(async (req, onEvent) => {
@@ -117,12 +125,13 @@ export function runInBrowser(opts: BrowserRunOptions, reporter: Reporter): Promi
   const req: HeadlessRequest = {
     config: opts.config,
     dataSource: opts.dataSource,
+    dataFormat: opts.data?.format ?? { format: 'idx' },
     initBase64: opts.init ? bytesToBase64(encodeSafetensors(opts.init)) : null,
     resumeBase64: opts.resume ? bytesToBase64(encodeCheckpoint(opts.resume)) : null,
     matmul: opts.matmul,
     checkpoints: !!opts.onCheckpoint,
   };
-  return withBrowserTrainer(opts.dataDir, (train, stop) => {
+  return withBrowserTrainer(opts.data, (train, stop) => {
     opts.onStop(stop);
     return train(req, (kind, payload) => {
       if (kind === 'ready') reporter.ready(payload as Parameters<Reporter['ready']>[0]);

@@ -1,8 +1,9 @@
 // The page that `npm run train` and `npm run sweep` (browser runtime) drive through Playwright:
-// it runs the same session as Node, with MNIST fetched from /mnist/, and sends events back
-// through functions the CLI exposes on window. A sweep runs many sessions in one page: MNIST and
-// the GPU context (its compiled pipelines) are kept between them.
-import { loadMnistFromUrl, mlpSizesFor, type MnistData } from '../data/mnist.ts';
+// it runs the same session as Node, with the data fetched from /mnist/ and read by the same
+// loaders, and sends events back through functions the CLI exposes on window. A sweep runs many
+// sessions in one page: the data and the GPU context (its compiled pipelines) are kept between them.
+import { mlpSizesFor, type DataSet } from '../data/dataset.ts';
+import { loadDataFromUrl } from '../data/sources.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { ConfigError } from '../train/config.ts';
@@ -13,14 +14,14 @@ import { base64ToBytes, bytesToBase64 } from './headless-protocol.ts';
 
 const w = window as unknown as HeadlessWindow;
 
-let data: Promise<MnistData> | null = null;
+let data: Promise<DataSet> | null = null;
 let ctx: Promise<GpuContext> | null = null;
 let stopRequested = false;
 
 w.stopHeadlessTraining = () => void (stopRequested = true);
 
 w.runHeadlessTraining = async (req: HeadlessRequest): Promise<HeadlessResult> => {
-  data ??= loadMnistFromUrl(new URL('/mnist/', location.href).href);
+  data ??= loadDataFromUrl(new URL('/mnist/', location.href).href, req.dataFormat);
   ctx ??= requestGpu();
   const [mnist, gpu] = await Promise.all([data, ctx]);
   const sizes = mlpSizesFor(mnist, req.config.hidden);

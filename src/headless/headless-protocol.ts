@@ -1,6 +1,7 @@
 // What crosses between the terminal and the headless page: plain JSON, with weights and
 // checkpoints as base64 safetensors (Playwright serialises large typed arrays element by element
 // otherwise).
+import type { DataFormat } from '../data/sources.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { TrainReport } from '../train/session.ts';
@@ -10,6 +11,8 @@ export interface HeadlessRequest {
   /** What the terminal calls the data the page fetches from the local server (its URL changes
    * with the port), for reports and checkpoints. */
   dataSource: string;
+  /** How to read the files the server holds under /mnist/. */
+  dataFormat: DataFormat;
   initBase64: string | null;
   /** A checkpoint to continue (its config then wins over `config`). */
   resumeBase64?: string | null;

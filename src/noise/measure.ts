@@ -5,14 +5,14 @@
 // how much each step's loss jumps around its moving average. The WebGPU backend runs the
 // trainer's own dispatches (src/train/step.ts); the CPU backend runs the reference.
 import { epochOrder } from '../data/batches.ts';
-import type { MnistSplit } from '../data/mnist.ts';
+import { featureType, type Split } from '../data/dataset.ts';
 import { deriveRng, type Rng } from '../data/prng.ts';
 import { describeAdapter, type AdapterSummary, type GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { runSteps, submitSteps } from '../gpu/runner.ts';
-import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
+import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
 import { SgdParams } from '../gpu/kernels/sgd.ts';
-import { gatherU8Cpu } from '../reference/kernels.ts';
+import { gatherCpu } from '../reference/kernels.ts';
 import { cloneMlp, createOptimizerState, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { createGpuModel, downloadParams, storedGradients, uploadParams } from '../train/gpu-model.ts';
@@ -56,19 +56,19 @@ export function capacityFor(o: NoiseOptions): Capacity {
   };
 }
 
-/** The WebGPU backend: the split resident as bytes, batches gathered on the GPU through an index
+/** The WebGPU backend: the split resident as loaded, batches gathered on the GPU through an index
  * buffer, as in GpuTrainer. */
 export function createGpuNoiseBackend(
   ctx: GpuContext,
   kernels: KernelChooser,
-  train: MnistSplit,
+  train: Split,
   init: Mlp,
   cap: Capacity,
 ): NoiseBackend {
   const rowLen = init.sizes[0];
   const model = createGpuModel(ctx, init, { maxBatch: cap.rows, momentum: false, storedGradients: true });
-  const images = uploadU8(ctx, 'train images', train.images.subarray(0, train.count * rowLen));
-  const labels = uploadU8(ctx, 'train labels', train.labels.subarray(0, train.count));
+  const images = uploadData(ctx, 'train samples', train.features.subarray(0, train.count * rowLen));
+  const labels = uploadData(ctx, 'train labels', train.labels.subarray(0, train.count));
   // Gradients: one batch at a time, its loss in slot 0 (the counter is reset before each).
   const probe = { order: ctx.storage('probe order', cap.rows * 4), record: createRunRecord(ctx, 'probe', 1) };
   const trainRun = { order: ctx.storage('train order', cap.order * 4), record: createRunRecord(ctx, 'train', cap.steps) };
@@ -79,7 +79,7 @@ export function createGpuNoiseBackend(
   const flat = ctx.storage('flat gradient', (paramCount + 1) * 4);
   const plan = (rows: number, record: RunRecord): StepPlan => ({ ctx, model, kernels, rows, loss: 'nll', record });
   const gather = (order: GPUBuffer, record: RunRecord, rows: number) =>
-    gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows, batchStride: rows, rowLen });
+    gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows, batchStride: rows, rowLen, type: featureType(train) });
   // Dispatches hold uniforms, so each row count's list is built once.
   const probeLists = new Map<number, Dispatch[]>();
   const trainLists = new Map<number, Dispatch[]>();
@@ -130,12 +130,12 @@ export function createGpuNoiseBackend(
 }
 
 /** The CPU reference as a backend; its step at lr 0 is a pure gradient evaluation. */
-export function createCpuNoiseBackend(train: MnistSplit, init: Mlp): NoiseBackend {
+export function createCpuNoiseBackend(train: Split, init: Mlp): NoiseBackend {
   let mlp = cloneMlp(init);
   const opt = createOptimizerState(mlp, 0);
   const rowLen = init.sizes[0];
   const step = (indices: Uint32Array, lr: number) =>
-    mlpTrainStepCpu(mlp, opt, gatherU8Cpu(train.images, indices, rowLen), Array.from(indices, (i) => train.labels[i]), indices.length, { lr });
+    mlpTrainStepCpu(mlp, opt, gatherCpu(train.features, indices, rowLen), Array.from(indices, (i) => train.labels[i]), indices.length, { lr });
   return {
     adapter: null,
     setWeights: (w) => void (mlp = cloneMlp(w)),

@@ -233,6 +233,28 @@ export function gatherU8Cpu(images: Uint8Array, indices: ArrayLike<number>, rowL
   return out;
 }
 
+/** gather_f32's twin: rows of an f32 feature set picked by index, as they are: features is
+ * (count, rowLen), indices is (B), the result is (B, rowLen). */
+export function gatherF32Cpu(features: Float32Array, indices: ArrayLike<number>, rowLen: number): Float32Array {
+  const out = new Float32Array(indices.length * rowLen);
+  for (let r = 0; r < indices.length; r++) {
+    const idx = indices[r];
+    if (!Number.isInteger(idx) || idx < 0 || (idx + 1) * rowLen > features.length) {
+      throw new RangeError(`gatherF32: index ${idx} is not a row of the feature set`);
+    }
+    out.set(features.subarray(idx * rowLen, (idx + 1) * rowLen), r * rowLen);
+  }
+  return out;
+}
+
+/** A batch of either kind of data set, as the trainer's gather dispatch picks its kernel: u8 through
+ * gatherU8Cpu (augmented when asked), f32 through gatherF32Cpu (never augmented). */
+export function gatherCpu(samples: Uint8Array | Float32Array, indices: ArrayLike<number>, rowLen: number, augment?: GatherAugment): Float32Array {
+  if (samples instanceof Uint8Array) return gatherU8Cpu(samples, indices, rowLen, augment);
+  if (augment) throw new RangeError('gather: f32 features are not images and cannot be shifted');
+  return gatherF32Cpu(samples, indices, rowLen);
+}
+
 /** convert_u8's twin: the first `rows` rows of a batch already gathered in sample order (a
  * streamed ring slot), scaled to [0, 1]. */
 export function convertU8Cpu(images: Uint8Array, rows: number, rowLen: number): Float32Array {

@@ -5,7 +5,7 @@
 import {
   activationBackwardCpu,
   biasGradCpu,
-  gatherU8Cpu,
+  gatherCpu,
   logSoftmaxNllCpu,
   matmulCpu,
   sgdUpdateCpu,
@@ -215,11 +215,11 @@ export interface MlpEvaluation {
 }
 
 /** The notebook's evaluate(): the first `count` samples in order, unshuffled, in batches of
- * batchSize with a smaller last batch. images is (>= count, sizes[0]) u8, scaled by 1/255.
- * `keepOutputs` also returns every sample's output-layer values. */
+ * batchSize with a smaller last batch. samples is (>= count, sizes[0]): u8 scaled by 1/255, or f32
+ * as they are. `keepOutputs` also returns every sample's output-layer values. */
 export function evaluateMlpCpu(
   mlp: Mlp,
-  images: Uint8Array,
+  samples: Uint8Array | Float32Array,
   labels: Uint8Array,
   count: number,
   batchSize: number,
@@ -243,7 +243,7 @@ export function evaluateMlpCpu(
     const B = Math.min(batchSize, count - start);
     const indices = Array.from({ length: B }, (_, r) => start + r);
     const batchLabels = labels.subarray(start, start + B);
-    const x = gatherU8Cpu(images, indices, inputs);
+    const x = gatherCpu(samples, indices, inputs);
     const { logits } = forwardMlp(mlp, x, B, spec);
     outputs?.set(logits, start * C);
     const nll = lossAndGradient(mlp, logits, batchLabels, B, spec);

@@ -1,10 +1,10 @@
 // GPU vs CPU reference, step by step, from the same weights and the same batches: the check a
 // user runs to trust the GPU numbers (`npm run compare`, the dashboard's check button).
 import { batchIndices, epochOrder, limitSplit } from '../data/batches.ts';
-import { mlpSizesFor, type MnistSplit } from '../data/mnist.ts';
+import { mlpSizesFor, type Split } from '../data/dataset.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { gatherU8Cpu } from '../reference/kernels.ts';
+import { gatherCpu } from '../reference/kernels.ts';
 import { cloneMlp, createOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu } from '../reference/mlp.ts';
 import { compareArrays, type Tolerance } from '../reference/tolerance.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
@@ -29,8 +29,10 @@ export interface StepComparison {
 
 export interface CompareOptions {
   config: Partial<TrainConfig>;
-  train: MnistSplit;
-  test: MnistSplit;
+  train: Split;
+  test: Split;
+  /** The data's class names (their count sizes the output layer), when it has them. */
+  classNames?: string[] | null;
   steps: number;
   matmul?: MatmulVariant;
   fuse?: boolean;
@@ -64,7 +66,7 @@ export async function compareGpuWithCpu(
     const step = chunk.firstStep;
     const idx = batchIndices(order, step, B);
     const labels = Array.from(idx, (i) => train.labels[i]);
-    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherU8Cpu(train.images, idx, sizes[0]), labels, idx.length, sgd, config).loss;
+    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherCpu(train.features, idx, sizes[0]), labels, idx.length, sgd, config).loss;
     const gpuLoss = chunk.losses[0];
     const gpuTensors = mlpParamTensors(await gpu.weights());
     const maxAbs: Record<string, number> = {};

@@ -2,6 +2,7 @@
 // decides whether a configuration is possible. Every check runs before any work, and its error
 // names the option as the user typed it (--lr, --batch, ...) and the valid range.
 
+import type { Splits } from '../data/dataset.ts';
 import { HIDDEN_ACTIVATIONS, LOSSES, type HiddenActivation, type LossKind } from '../reference/kernels.ts';
 
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
@@ -70,11 +71,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** Sizes of the data the run will see, so batch and limits can be checked against them. */
+/** What the run's data is, so batch, limits and augmentation can be checked against it. */
 export interface DataExtent {
   trainCount: number;
   testCount: number;
+  /** False when the samples are not images (a CSV's features): nothing to shift. Default true. */
+  images?: boolean;
 }
+
+export const dataExtent = (data: Splits): DataExtent =>
+  ({ trainCount: data.train.count, testCount: data.test?.count ?? 0, images: data.train.image !== null });
 
 /** A quarter of MNIST's 28 pixels: beyond that a digit can leave the frame. */
 export const MAX_AUGMENT_SHIFT = 7;
@@ -113,6 +119,9 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   }
   if (!(Number.isInteger(c.augmentShift) && c.augmentShift >= 0 && c.augmentShift <= MAX_AUGMENT_SHIFT)) {
     throw new ConfigError('--augment-shift', `must be an integer in [0, ${MAX_AUGMENT_SHIFT}] (pixels), got ${c.augmentShift}`);
+  }
+  if (data?.images === false && c.augmentShift > 0) {
+    throw new ConfigError('--augment-shift', `shifts images, but this data holds rows of features, not images: it must be 0, got ${c.augmentShift}`);
   }
   for (const [opt, v, max] of [
     ['--limit-train', c.limitTrain, data?.trainCount],

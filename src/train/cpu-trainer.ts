@@ -1,9 +1,9 @@
 // The CPU reference as a trainer (`--device cpu`): the same epochs, batches and log lines as the
 // WebGPU trainer, each step computed by mlpTrainStepCpu. Slow by design; it is the ground truth.
 import { augmentSalt } from '../data/augment.ts';
-import type { MnistSplit } from '../data/mnist.ts';
+import type { Split } from '../data/dataset.ts';
 import { batchIndices } from '../data/batches.ts';
-import { gatherU8Cpu } from '../reference/kernels.ts';
+import { gatherCpu } from '../reference/kernels.ts';
 import {
   cloneMlp,
   createOptimizerState,
@@ -24,9 +24,9 @@ export class CpuTrainer implements Trainer {
   constructor(
     private readonly config: TrainConfig,
     /** null: a trainer that only evaluates. */
-    private readonly train: MnistSplit | null,
+    private readonly train: Split | null,
     /** null: no evaluation (evaluate() returns null). */
-    private readonly test: MnistSplit | null,
+    private readonly test: Split | null,
     init: Mlp,
     /** A checkpoint's momentum velocities (state_dict order); default zeros. */
     velocities: Float32Array[] | null = null,
@@ -46,6 +46,8 @@ export class CpuTrainer implements Trainer {
     const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
     const rowLen = this.mlp.sizes[0];
     const salt = config.augmentShift > 0 ? augmentSalt(config.seed, plan.epoch) : null;
+    // validateConfig allows shifts only for images; rows without an image shape fail in the gather.
+    const width = train.image?.cols ?? rowLen;
     for (let s0 = plan.startStep ?? 0; s0 < steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
       const s1 = Math.min(s0 + config.readbackEvery, steps);
@@ -55,8 +57,8 @@ export class CpuTrainer implements Trainer {
       let samples = 0;
       for (let s = s0; s < s1; s++) {
         const idx = batchIndices(plan.order, s, B);
-        const augment = salt === null ? undefined : { shift: config.augmentShift, width: train.cols, salt, firstPosition: s * B };
-        const x = gatherU8Cpu(train.images, idx, rowLen, augment);
+        const augment = salt === null ? undefined : { shift: config.augmentShift, width, salt, firstPosition: s * B };
+        const x = gatherCpu(train.features, idx, rowLen, augment);
         const labels = Array.from(idx, (i) => train.labels[i]);
         const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd, this.config);
         losses[s - s0] = r.loss;
@@ -87,7 +89,7 @@ export class CpuTrainer implements Trainer {
 
   async evaluate(): Promise<Evaluation | null> {
     const { test } = this;
-    return test && evaluateMlpCpu(this.mlp, test.images, test.labels, test.count, this.config.batchSize, this.config, this.keepOutputs);
+    return test && evaluateMlpCpu(this.mlp, test.features, test.labels, test.count, this.config.batchSize, this.config, this.keepOutputs);
   }
 
   async weights(): Promise<Mlp> {

@@ -1,14 +1,15 @@
-// The WebGPU trainer of the MNIST MLP. Data enters the GPU here: each split is uploaded once as
-// bytes (47 MB for the training images) and every batch is gathered on the GPU through the
-// epoch's shuffled index buffer, so a step costs no CPU work and no transfer. Steps are encoded
+// The WebGPU trainer of the MLP. Data enters the GPU here: each split is uploaded once as it is,
+// u8 images as bytes (47 MB for MNIST's training images) or f32 features, and every batch is
+// gathered on the GPU through the epoch's shuffled index buffer (gather_u8 or gather_f32, by the
+// data's type), so a step costs no CPU work and no transfer. Steps are encoded
 // `readbackEvery` at a time into one submit; losses and correct counts accumulate on the GPU and
 // come back once per submit, which is also when divergence is caught (trainer.ts).
 import { augmentSalt } from '../data/augment.ts';
-import type { MnistSplit } from '../data/mnist.ts';
+import { featureType, type Split } from '../data/dataset.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { runSteps } from '../gpu/runner.ts';
-import { gatherDispatch, uploadU8 } from '../gpu/kernels/gather.ts';
+import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, readRecord, resetRecord, type RunRecord } from '../gpu/kernels/metrics.ts';
 import { SgdParams } from '../gpu/kernels/sgd.ts';
@@ -21,9 +22,9 @@ import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, typ
 export interface GpuTrainerOptions {
   config: TrainConfig;
   /** null: a trainer that only evaluates. */
-  train: MnistSplit | null;
+  train: Split | null;
   /** null: no evaluation (evaluate() returns null). */
-  test: MnistSplit | null;
+  test: Split | null;
   /** Starting weights (from initMlp or a loaded file); copied to the GPU. */
   init: Mlp;
   /** The kernel variants (default: a chooser for this context, per-shape trials). */
@@ -35,7 +36,7 @@ export interface GpuTrainerOptions {
 }
 
 interface SplitOnGpu {
-  split: MnistSplit;
+  split: Split;
   order: GPUBuffer;
   record: RunRecord;
   /** Dispatches of a full batch and, when the split does not divide evenly, of the last one. */
@@ -83,9 +84,9 @@ export class GpuTrainer implements Trainer {
     const sgd = SgdParams.create(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];
     const classes = init.sizes[init.sizes.length - 1];
-    const upload = async (split: MnistSplit, name: string, train: boolean): Promise<SplitOnGpu> => {
-      const images = uploadU8(ctx, `${name} images`, split.images.subarray(0, split.count * rowLen));
-      const labels = uploadU8(ctx, `${name} labels`, split.labels.subarray(0, split.count));
+    const upload = async (split: Split, name: string, train: boolean): Promise<SplitOnGpu> => {
+      const images = uploadData(ctx, `${name} ${split.image ? 'images' : 'features'}`, split.features.subarray(0, split.count * rowLen));
+      const labels = uploadData(ctx, `${name} labels`, split.labels.subarray(0, split.count));
       const order = ctx.storage(`${name} order`, Uint32Array.from({ length: split.count }, (_, i) => i));
       const steps = Math.ceil(split.count / B);
       const record = createRunRecord(ctx, name, steps, train ? 0 : split.count);
@@ -94,8 +95,9 @@ export class GpuTrainer implements Trainer {
         const step: StepPlan = { ctx, model, kernels, rows, loss: config.loss, record, keepOutputs };
         return [
           gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels },
-            // Only training batches are augmented; the test set is evaluated as it is.
-            { rows, batchStride: B, rowLen, ...(train ? { shift: config.augmentShift, width: split.cols } : {}) }),
+            // Only training batches are augmented; the test set is evaluated as it is. validateConfig
+            // allows shifts only for images; gather_f32 refuses them.
+            { rows, batchStride: B, rowLen, type: featureType(split), ...(train ? { shift: config.augmentShift, width: split.image?.cols ?? rowLen } : {}) }),
           ...(train ? await trainStepDispatches(step, sgd) : await evalStepDispatches(step, B)),
         ];
       };

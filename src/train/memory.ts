@@ -15,8 +15,10 @@ export interface BufferNeed {
   shape: string;
 }
 
-/** The WebGPU trainer's buffers (src/train/gpu-model.ts and gpu-trainer.ts), largest first. */
-export function gpuBufferNeeds(config: TrainConfig, sizes: readonly number[], trainCount: number, testCount: number, storedGradients = false): BufferNeed[] {
+/** The WebGPU trainer's buffers (src/train/gpu-model.ts and gpu-trainer.ts), largest first; the
+ * samples are resident as they were loaded, u8 images or f32 features. */
+export function gpuBufferNeeds(config: TrainConfig, sizes: readonly number[], trainCount: number, testCount: number, storedGradients = false,
+  sampleType: 'u8' | 'f32' = 'u8'): BufferNeed[] {
   const B = config.batchSize;
   const needs: BufferNeed[] = [];
   const add = (label: string, bytes: number, option: string, shape: string) => needs.push({ label, bytes: Math.max(4, Math.ceil(bytes / 4) * 4), option, shape });
@@ -37,7 +39,7 @@ export function gpuBufferNeeds(config: TrainConfig, sizes: readonly number[], tr
   const recordWords = (steps: number, samples: number) => 2 + 2 * steps + samples;
   for (const [split, count, option] of [['train', trainCount, '--limit-train'], ['test', testCount, '--limit-test']] as const) {
     const steps = Math.ceil(count / B);
-    add(`${split} images`, count * sizes[0], option, `${count} x ${sizes[0]} u8`);
+    add(`${split} ${sampleType === 'u8' ? 'images' : 'features'}`, count * sizes[0] * (sampleType === 'u8' ? 1 : F32), option, `${count} x ${sizes[0]} ${sampleType}`);
     add(`${split} labels`, count, option, `${count} u8`);
     add(`${split} order`, count * F32, option, `${count} u32`);
     // The step counter and salt, a loss and a correct count per step, and the test set's predictions.

@@ -2,12 +2,12 @@
 // configuration against the data, builds the GPU or CPU trainer, runs the epochs and returns
 // the report that `--json` writes and the final weights.
 import { limitSplit } from '../data/batches.ts';
-import { mlpSizesFor, type MnistSplit } from '../data/mnist.ts';
+import { featureType, mlpSizesFor, type DataSet, type Split } from '../data/dataset.ts';
 import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { initMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainState } from './checkpoint.ts';
-import { validateConfig, type TrainConfig } from './config.ts';
+import { dataExtent, validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
 import { checkGpuBuffers, gpuBufferNeeds } from './memory.ts';
@@ -16,14 +16,9 @@ import { KernelChooser, type KernelSummary } from '../gpu/kernel-choice.ts';
 
 export type Device = 'gpu' | 'cpu';
 
-/** What a run trains and evaluates on: MnistData, or (a library fit without validation data)
- * no test split. */
-export interface SessionData {
-  train: MnistSplit;
-  test: MnistSplit | null;
-  /** Where the data came from, for logs, reports and checkpoints. */
-  source: string;
-}
+/** What a run trains and evaluates on: a DataSet, or (a library fit without validation data)
+ * one without a test split. */
+export type SessionData = Omit<DataSet, 'test'> & { test: Split | null };
 
 export interface SessionOptions {
   config: Partial<TrainConfig>;
@@ -62,7 +57,8 @@ export interface TrainReport {
   device: Device;
   adapter: AdapterSummary | null;
   kernels: KernelSummary | null;
-  data: { source: string; train: number; test: number };
+  /** classes: each class's name by index, when the data named them (a CSV's labels). */
+  data: { source: string; train: number; test: number; classes: string[] | null };
   /** Train loss of every step (the batch mean), in order, since the start of the run (a resumed
    * run includes its checkpoint's). */
   stepLosses: number[];
@@ -88,8 +84,8 @@ export interface SessionResult {
 interface OpenOptions {
   config: TrainConfig;
   device: Device;
-  train: MnistSplit | null;
-  test: MnistSplit | null;
+  train: Split | null;
+  test: Split | null;
   sizes: readonly number[];
   /** Made only once the adapter's limits have passed: a network too large for them is refused
    * before it is allocated anywhere. */
@@ -123,7 +119,9 @@ async function openTrainer(o: OpenOptions): Promise<OpenTrainer> {
   // A shared context outlives the run: free only what this run allocated on it.
   const close = o.ctx ? o.ctx.trackNewBuffers() : () => ctx.destroy();
   try {
-    checkGpuBuffers(config, gpuBufferNeeds(config, o.sizes, train?.count ?? 0, test?.count ?? 0), ctx.device.limits);
+    // Every trainer has a split: a run its training one, an evaluation its test one.
+    const sampleType = featureType((train ?? test)!);
+    checkGpuBuffers(config, gpuBufferNeeds(config, o.sizes, train?.count ?? 0, test?.count ?? 0, false, sampleType), ctx.device.limits);
     // A resumed run keeps the kernels it trained with: another variant rounds differently.
     const chooser = await KernelChooser.create(ctx, { force: o.matmul, pinned: o.pinned ?? undefined });
     const gpu = await GpuTrainer.create(ctx, { config, train, test, init: weights(), velocities, kernels: chooser, keepOutputs: o.keepOutputs });
@@ -136,11 +134,10 @@ async function openTrainer(o: OpenOptions): Promise<OpenTrainer> {
 
 export async function runSession(opts: SessionOptions): Promise<SessionResult> {
   const { data, resume } = opts;
-  const config = validateConfig(resume?.config ?? opts.config, { trainCount: data.train.count, testCount: data.test?.count ?? 0 });
-  const train: MnistSplit = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
+  const config = validateConfig(resume?.config ?? opts.config, dataExtent(data));
+  const train: Split = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
   const test = data.test && config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
-  // Without a test split the classes are the training split's.
-  const dataSizes = mlpSizesFor({ train: data.train, test: data.test ?? data.train }, config.hidden);
+  const dataSizes = mlpSizesFor(data, config.hidden);
   const given = resume?.weights ?? opts.init ?? null;
   const sizes = given?.sizes ?? opts.sizes ?? dataSizes;
   if (sizes.length !== dataSizes.length || sizes.slice(0, -1).join() !== dataSizes.slice(0, -1).join() || sizes[sizes.length - 1] < dataSizes[dataSizes.length - 1]) {
@@ -185,7 +182,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
       device: opts.device,
       adapter: trainer.adapter,
       kernels,
-      data: { source: data.source, train: train.count, test: test?.count ?? 0 },
+      data: { source: data.source, train: train.count, test: test?.count ?? 0, classes: data.classNames },
       stepLosses: summary.stepLosses,
       epochs: summary.epochs,
       samplesPerSec: trainSeconds > 0 ? (summary.epochs.length * train.count) / trainSeconds : 0,
@@ -204,7 +201,7 @@ export interface EvaluateOptions {
   config: TrainConfig;
   device: Device;
   weights: Mlp;
-  split: MnistSplit;
+  split: Split;
   /** Also return every sample's output-layer values. */
   keepOutputs?: boolean;
   matmul?: MatmulVariant;

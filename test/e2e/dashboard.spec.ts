@@ -69,7 +69,7 @@ test('trains one epoch live, reads a drawn test digit, and keeps its model when 
 
   // Test image 0 is a 7.
   expect(mnist.test.labels[0]).toBe(7);
-  await drawDigit(page, mnist.test.images.subarray(0, 784));
+  await drawDigit(page, (mnist.test.features as Uint8Array).subarray(0, 784));
   await expect(page.locator('#prediction')).toHaveAttribute('data-class', '7');
 
   const before = { verdict: await page.locator('#prediction').textContent(), bars: await page.locator('#bars').textContent() };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convertU8Cpu, gatherU8Cpu } from '../../src/reference/kernels.ts';
+import { convertU8Cpu, gatherF32Cpu, gatherU8Cpu } from '../../src/reference/kernels.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { convertDispatch, gatherDispatch } from '../../src/gpu/kernels/gather.ts';
 import { epochOrder } from '../../src/data/batches.ts';
@@ -51,6 +51,41 @@ describe('gather kernel vs gatherU8Cpu', () => {
       worst.log(`gather rowLen ${rowLen}`);
     });
   }
+});
+
+// f32 features (a CSV's): copied as they are, bit for bit. Four features like Iris's, and 784 like
+// an MNIST CSV; values of every sign and magnitude f32 holds, labels past 9 (13 classes).
+describe('gather_f32 vs gatherF32Cpu', () => {
+  const gpu = useGpu();
+  for (const { rowLen, count } of [{ rowLen: 4, count: 113 }, { rowLen: 784, count: 112 }]) {
+    it(`rowLen ${rowLen}: full batches at counter 0 and > 0, then the ragged last batch`, async () => {
+      const rng = createRng(rowLen + 5);
+      const features = Float32Array.from({ length: count * rowLen }, () => (rng.next() - 0.5) * 10 ** rng.int(12) * (rng.next() < 0.5 ? 1e-6 : 1));
+      features.set([0, -0, 3.4e38, -1.2e-38].slice(0, rowLen));
+      const labels = Uint8Array.from({ length: count }, () => rng.int(13));
+      const order = epochOrder(count, 5, 0, true);
+      for (const step of [0, 1, Math.ceil(count / BATCH) - 1]) {
+        const rows = Math.min(BATCH, count - step * BATCH);
+        const indices = order.subarray(step * BATCH, step * BATCH + rows);
+        await checkKernel(gpu(), {
+          what: `gather_f32 rowLen ${rowLen} step ${step} rows ${rows}`,
+          buffers: { features, labels, order, counter: Uint32Array.of(step), x: BATCH * rowLen, y: BATCH },
+          dispatches: (bufs) => gatherDispatch(gpu(), { ...bufs, images: bufs.features, record: { buffer: bufs.counter } }, { rows, batchStride: BATCH, rowLen, type: 'f32' }),
+          expect: () => ({
+            x: { ref: gatherF32Cpu(features, indices, rowLen), tol: TOLERANCES.exact },
+            y: { ref: Array.from(indices, (i) => labels[i]), tol: TOLERANCES.exact, as: 'u32' },
+          }),
+        });
+      }
+    });
+  }
+
+  it('refuses to shift features: they are not images', () => {
+    const b = gpu().storage('b', 16);
+    expect(() => gatherDispatch(gpu(), { images: b, labels: b, order: b, x: b, y: b, record: { buffer: b } }, { rows: 1, batchStride: 1, rowLen: 4, type: 'f32', shift: 1 }))
+      .toThrow('gather_f32: f32 features are not images and cannot be shifted, got shift 1');
+    b.destroy();
+  });
 });
 
 // Augmentation: MNIST's 28x28 by up to 2 pixels, and 5x3 images (rows starting mid-word) by up to

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { describeAdapter, requestGpu, type GpuContext } from '../../src/gpu/context.ts';
 import { compareArrays, describeComparison, type Tolerance } from '../../src/reference/tolerance.ts';
 import { createRng } from '../../src/data/prng.ts';
-import { loadMnistFromUrl, type MnistData } from '../../src/data/mnist.ts';
+import type { DataSet } from '../../src/data/dataset.ts';
+import { loadMnistFromUrl } from '../../src/data/mnist.ts';
 
 export function useGpu(): () => GpuContext {
   let ctx: GpuContext | null = null;
@@ -38,7 +39,7 @@ export function randomArray(n: number, seed: number, scale = 1): Float32Array {
 
 /** The embedded MNIST: from the file system in Node, from the /mnist/ route the Vite plugin
  * serves in the browser. */
-export async function loadTestMnist(): Promise<MnistData> {
+export async function loadTestMnist(): Promise<DataSet> {
   if (typeof window !== 'undefined') return loadMnistFromUrl('/mnist/');
   const nodeLoader = '../../src/data/mnist-node.ts';
   const { loadEmbeddedMnist } = (await import(/* @vite-ignore */ nodeLoader)) as typeof import('../../src/data/mnist-node.ts');

@@ -12,9 +12,9 @@ let gpu: Trainer;
 beforeAll(async () => {
   const mnist = await loadTestMnist();
   const pixels = 28 * 28;
-  train = { images: mnist.train.images.subarray(0, 512 * pixels), labels: mnist.train.labels.subarray(0, 512), shape: [512, 28, 28] };
+  train = { images: mnist.train.features.subarray(0, 512 * pixels), labels: mnist.train.labels.subarray(0, 512), shape: [512, 28, 28] };
   // 77 images: a ragged last batch of 13.
-  test = { images: mnist.test.images.subarray(0, 77 * pixels), labels: mnist.test.labels.subarray(0, 77), shape: [77, 28, 28] };
+  test = { images: mnist.test.features.subarray(0, 77 * pixels), labels: mnist.test.labels.subarray(0, 77), shape: [77, 28, 28] };
   gpu = await createTrainer({ layers: [784, 64, 10], activation: 'relu', optimizer: { lr: 0.1, momentum: 0.9 }, batch: 32 });
 });
 afterAll(() => gpu?.dispose());

@@ -43,7 +43,7 @@ describe('bench peers: TensorFlow.js (WebGPU)', () => {
     const { tf } = await loadTfjs(gpu());
     const data = syntheticSplit(B, 11);
     const init = initMlp([...MNIST_MLP_SIZES], 2);
-    const x = gatherU8Cpu(data.images, [0, 1, 2, 3], 784);
+    const x = gatherU8Cpu(data.features, [0, 1, 2, 3], 784);
     const ref = cpuSteps(init, x, data.labels, B, 0.5, 2);
     const peer = await tfjsSteps(tf, init, x, data.labels, B, 0.45, 2);
     // The same forward pass first, then a different update.

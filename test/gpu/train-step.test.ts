@@ -93,7 +93,7 @@ describe('training on the GPU vs the CPU reference', () => {
 
   it('augmented training (shifts of up to 2 pixels) gives the same per-step losses as the CPU reference', async () => {
     const ctx = gpu();
-    const data = { source: 'synthetic', train: syntheticSplit(30 * 16, 31), test: syntheticSplit(40, 32) };
+    const data = { source: 'synthetic', classNames: null, train: syntheticSplit(30 * 16, 31), test: syntheticSplit(40, 32) };
     const config = { epochs: 2, batchSize: 16, hidden: [32, 16], augmentShift: 2 };
     const [onGpu, onCpu, plain] = await Promise.all([
       runSession({ config, device: 'gpu', data, ctx }),
@@ -109,7 +109,7 @@ describe('training on the GPU vs the CPU reference', () => {
 
   it('sessions on a shared context (a sweep) free their buffers, stop early on request, and match a fresh context', async () => {
     const ctx = gpu();
-    const data = { source: 'synthetic', train: syntheticSplit(20 * 16, 21), test: syntheticSplit(50, 22) };
+    const data = { source: 'synthetic', classNames: null, train: syntheticSplit(20 * 16, 21), test: syntheticSplit(50, 22) };
     const config = { epochs: 3, batchSize: 16, hidden: [32, 16], lrSchedule: 'cosine' as const };
     const before = ctx.liveBytes;
     const shared = await runSession({ config, device: 'gpu', data, ctx, stopAfterEpochs: 2 });

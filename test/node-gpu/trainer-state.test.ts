@@ -3,8 +3,8 @@
 // uninterrupted run bit for bit (momentum, augmentation: the step counter starts at the resumed
 // step); a finite loss explosion stops it as on the CPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MnistData } from '../../src/data/mnist.ts';
-import { loadMnist } from '../../src/data/mnist-node.ts';
+import type { DataSet } from '../../src/data/dataset.ts';
+import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../../src/gpu/context.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
@@ -15,10 +15,10 @@ import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import { runSession, type SessionResult } from '../../src/train/session.ts';
 
 let ctx: GpuContext;
-let data: MnistData;
+let data: DataSet;
 beforeAll(async () => {
   ctx = await requestGpu();
-  data = await loadMnist();
+  data = await loadEmbeddedMnist();
 });
 afterAll(() => ctx?.destroy());
 
@@ -36,6 +36,21 @@ describe('the WebGPU trainer', () => {
     release();
     const planned = gpuBufferNeeds(config, [784, 24, 12, 10], 100, 30).reduce((a, b) => a + b.bytes, 0);
     // Besides the plan: the kernels' small uniforms (dimensions, hyper-parameters), under 2 KB.
+    expect(allocated - planned).toBeGreaterThanOrEqual(0);
+    expect(allocated - planned).toBeLessThan(2048);
+  });
+
+  it('allocates exactly the buffers memory.ts plans for f32 features (a CSV\'s), 4 bytes a value', async () => {
+    const config = validateConfig({ batchSize: 16, hidden: [24], readbackEvery: 7 });
+    const split = (count: number) => ({ features: new Float32Array(count * 5), labels: new Uint8Array(count), count, width: 5, image: null });
+    const release = ctx.trackNewBuffers();
+    const before = ctx.liveBytes;
+    await GpuTrainer.create(ctx, { config, train: split(1000), test: split(300), init: initMlp([5, 24, 3], 1), kernels: await KernelChooser.create(ctx, { force: 'vec4' }) });
+    const allocated = ctx.liveBytes - before;
+    release();
+    const needs = gpuBufferNeeds(config, [5, 24, 3], 1000, 300, false, 'f32');
+    expect(needs.find((n) => n.label === 'train features')).toMatchObject({ bytes: 1000 * 5 * 4, shape: '1000 x 5 f32' });
+    const planned = needs.reduce((a, b) => a + b.bytes, 0);
     expect(allocated - planned).toBeGreaterThanOrEqual(0);
     expect(allocated - planned).toBeLessThan(2048);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchCount, batchIndices, epochOrder, limitSplit } from '../../src/data/batches.ts';
-import type { MnistSplit } from '../../src/data/mnist.ts';
+import type { Split } from '../../src/data/dataset.ts';
 
 function isPermutation(order: Uint32Array): boolean {
   const seen = new Uint8Array(order.length);
@@ -76,20 +76,20 @@ describe('batches', () => {
 });
 
 describe('limitSplit', () => {
-  const split: MnistSplit = {
-    images: Uint8Array.from({ length: 5 * 6 }, (_, i) => i),
+  const split: Split = {
+    features: Uint8Array.from({ length: 5 * 6 }, (_, i) => i),
     labels: Uint8Array.from([3, 1, 4, 1, 5]),
     count: 5,
-    rows: 2,
-    cols: 3,
+    width: 6,
+    image: { rows: 2, cols: 3 },
   };
 
   it('keeps the first n samples as views', () => {
     const s = limitSplit(split, 2);
-    expect([s.count, s.rows, s.cols]).toEqual([2, 2, 3]);
+    expect([s.count, s.width, s.image]).toEqual([2, 6, { rows: 2, cols: 3 }]);
     expect(Array.from(s.labels)).toEqual([3, 1]);
-    expect(s.images.length).toBe(12);
-    expect(s.images.buffer).toBe(split.images.buffer);
+    expect(s.features.length).toBe(12);
+    expect(s.features.buffer).toBe(split.features.buffer);
     expect(limitSplit(split, 5).count).toBe(5);
   });
 

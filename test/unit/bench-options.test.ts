@@ -34,11 +34,11 @@ describe('bench CLI', () => {
 describe('data section helpers', () => {
   // 5 images of 2x3 bytes: image s is bytes 10s..10s+5, its label 100 + s.
   const split = {
-    images: Uint8Array.from({ length: 30 }, (_, i) => 10 * Math.floor(i / 6) + (i % 6)),
+    features: Uint8Array.from({ length: 30 }, (_, i) => 10 * Math.floor(i / 6) + (i % 6)),
     labels: Uint8Array.from([100, 101, 102, 103, 104]),
     count: 5,
-    rows: 2,
-    cols: 3,
+    width: 6,
+    image: { rows: 2, cols: 3 },
   };
   const order = Uint32Array.from([4, 2, 0, 3, 1]);
 

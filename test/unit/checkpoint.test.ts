@@ -3,8 +3,8 @@
 // augmentation and a cosine schedule included), and a file that cannot continue a run is refused.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MnistData } from '../../src/data/mnist.ts';
-import { loadMnist } from '../../src/data/mnist-node.ts';
+import type { DataSet } from '../../src/data/dataset.ts';
+import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { encodeSafetensors, readSafetensors, SafetensorsError } from '../../src/train/safetensors.ts';
@@ -15,10 +15,10 @@ import { fixtureState, TORCH_FIXTURE } from '../torch/fixture.ts';
 const CONFIG = { epochs: 2, batchSize: 16, hidden: [32], lr: 0.1, momentum: 0.9, augmentShift: 2, lrSchedule: 'cosine' as const,
   readbackEvery: 3, limitTrain: 160, limitTest: 64 };
 
-let data: MnistData;
+let data: DataSet;
 let full: SessionResult;
 beforeAll(async () => {
-  data = await loadMnist();
+  data = await loadEmbeddedMnist();
   full = await runSession({ config: CONFIG, device: 'cpu', data });
 });
 

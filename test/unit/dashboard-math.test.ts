@@ -42,7 +42,7 @@ describe('mnistLike', () => {
   it('gives back MNIST test digits drawn 10x larger, pixel for pixel', async () => {
     const { test } = await loadEmbeddedMnist();
     for (let n = 0; n < 20; n++) {
-      const digit = test.images.subarray(n * 784, (n + 1) * 784);
+      const digit = test.features.subarray(n * 784, (n + 1) * 784);
       const big = new Uint8Array(W * W);
       for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) big[y * W + x] = digit[Math.floor(y / 10) * 28 + Math.floor(x / 10)];
       const out = mnistLike(big, W, W)!;

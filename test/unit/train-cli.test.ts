@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainCli } from '../../src/cli/train.ts';
 import { MATMUL_VARIANTS } from '../../src/gpu/kernels/matmul.ts';
 import { initMlp, MNIST_MLP_SIZES } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
+import { blobsCsv, writeBlockIdxSet } from '../support/datasets.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [], err: string[] = [];
@@ -131,5 +132,56 @@ describe('train CLI: a real run on the CPU reference', () => {
     expect(code).toBe(0);
     const first = JSON.parse(readFileSync(json, 'utf8'));
     expect(JSON.parse(readFileSync(again, 'utf8')).stepLosses).toEqual(first.stepLosses);
+  });
+});
+
+describe('train CLI: data sets beyond MNIST, on the CPU reference', () => {
+  const idxDir = join(dir, 'blocks');
+  const csvDir = join(dir, 'iris-like');
+  beforeAll(async () => {
+    mkdirSync(idxDir);
+    mkdirSync(csvDir);
+    await writeBlockIdxSet(idxDir, { train: 650, test: 130, rows: 12, cols: 10, classes: 13 });
+    writeFileSync(join(csvDir, 'train.csv'), blobsCsv(300, 1));
+    writeFileSync(join(csvDir, 'test.csv'), blobsCsv(90, 2));
+  });
+  const accuracy = (out: string[]) => Number(/final test accuracy ([\d.]+)%/.exec(out.find((l) => l.startsWith('done:'))!)![1]);
+
+  it('an IDX set of 12x10 images in 13 classes: a 120-32-13 network learns it', async () => {
+    const report = join(dir, 'blocks.json');
+    const { code, out, err } = await cli('--device', 'cpu', '--data', idxDir, '--hidden', '32', '--epochs', '4', '--batch', '16', '--json', report);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toContain(`data: ${idxDir}: 650 training / 130 test samples, 12x10 images, 13 classes`);
+    expect(accuracy(out)).toBeGreaterThan(90);
+    // No MNIST plateau advice for other data.
+    expect(out.some((l) => l.startsWith('note:'))).toBe(false);
+    expect(JSON.parse(readFileSync(report, 'utf8')).data).toMatchObject({ source: idxDir, train: 650, test: 130, classes: null });
+  });
+
+  it('a CSV with string labels: the mapping is printed and kept in the report, and the saved network is 4-16-3', async () => {
+    const report = join(dir, 'iris.json');
+    const saved = join(dir, 'iris.safetensors');
+    const { code, out, err } = await cli('--device', 'cpu', '--data', join(csvDir, 'train.csv'), '--test-data', join(csvDir, 'test.csv'),
+      '--label-column', 'species', '--hidden', '16', '--epochs', '5', '--batch', '10', '--json', report, '--save', saved);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toContain('classes: 0 = setosa, 1 = versicolor, 2 = virginica');
+    expect(out).toContainEqual(expect.stringMatching(/^data: .* 300 training \/ 90 test samples, rows of 4 features, 3 classes$/));
+    expect(accuracy(out)).toBeGreaterThan(90);
+    expect(JSON.parse(readFileSync(report, 'utf8')).data.classes).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(decodeSafetensors(new Uint8Array(readFileSync(saved)), [4, 16, 3]).sizes).toEqual([4, 16, 3]);
+  });
+
+  it.each([
+    [['--label-column', 'species', '--augment-shift', '1'], '--augment-shift shifts images, but this data holds rows of features, not images: it must be 0, got 1'],
+    [['--label-column', 'kind'], 'no column named "kind" for the labels; the header has "sepal_length", "sepal_width", "species", "petal_length", "petal_width"'],
+    [['--label-column', 'sepal_width'], '"setosa" is not a number'],
+  ])('%j on the CSV folder: exit 2 before training, one line naming the problem', async (argv, message) => {
+    const { code, out, err } = await cli('--device', 'cpu', '--data', csvDir, ...argv);
+    expect(code).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain(message);
+    expect(out.filter((l) => l.startsWith('Train Epoch'))).toEqual([]);
   });
 });
