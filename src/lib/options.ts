@@ -4,6 +4,7 @@
 import type { HiddenActivation, LossKind } from '../reference/kernels.ts';
 import { ConfigError, NOTEBOOK_RECIPE, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
 import { DivergenceError } from '../train/trainer.ts';
+import { MAX_CLASSES } from '../data/dataset.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 
 export type Activation = HiddenActivation;
@@ -83,8 +84,6 @@ export function withLibraryNames(e: unknown): unknown {
 
 const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
-/** The most classes a network can have: labels are bytes. */
-export const MAX_CLASSES = 256;
 
 /** Checks `layers` (the engine checks the rest) and returns the configuration for `epochs`. */
 export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {

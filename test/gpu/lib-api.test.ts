@@ -1,8 +1,11 @@
 // The library API on WebGPU, in Node (Dawn) and in headless Chromium, and in a web worker there:
 // a fit learns, evaluate and predict on the GPU agree with each other and with the CPU reference
-// from the same weights, and save/load carries the run across devices.
+// from the same weights, save/load carries the run across devices, and CSV text becomes f32
+// features that train (gather_f32) to the CPU reference's losses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, loadTrainer, type Dataset, type Trainer } from '../../src/lib/index.ts';
+import { twoMoonsCsv } from '../../src/data/synthetic.ts';
+import { createTrainer, csvDatasets, loadTrainer, type Dataset, type Trainer } from '../../src/lib/index.ts';
+import { PARITY_TOLERANCE } from '../../src/train/compare.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { expectClose, loadTestMnist } from './gpu-suite.ts';
 
@@ -38,6 +41,25 @@ describe('the library on WebGPU', () => {
     expectClose('probabilities', p.probabilities, q.probabilities, TOLERANCES.matmul);
     expect(p.classes).toEqual(q.classes);
     expect((await cpu.evaluate(test)).loss).toBeCloseTo(ev.loss, 4);
+  });
+
+  it('trains on CSV text (f32 features) step for step with the CPU reference, and learns the two moons', async () => {
+    const { train: moons, test: held, classNames } = csvDatasets({ train: twoMoonsCsv(400, 1, 0.1), test: twoMoonsCsv(200, 2, 0.1) }, { labelColumn: 'moon' });
+    expect(moons.images).toBeInstanceOf(Float32Array);
+    const options = { layers: [2, 16, classNames.length], activation: 'tanh', optimizer: { lr: 0.1, momentum: 0.9 }, batch: 16 } as const;
+    const onGpu = await createTrainer(options);
+    const onCpu = await createTrainer({ ...options, device: 'cpu' });
+    try {
+      const [g, c] = [await onGpu.fit(moons, { epochs: 8, validation: held }), await onCpu.fit(moons, { epochs: 8, validation: held })];
+      expect(g.stepLosses).toHaveLength(8 * 25);
+      const worst = Math.max(...g.stepLosses.map((l, i) => Math.abs(l - c.stepLosses[i]) / Math.abs(c.stepLosses[i])));
+      expect(worst).toBeLessThanOrEqual(PARITY_TOLERANCE.lossRtol);
+      expect(g.epochs[7].testAccuracy).toBeGreaterThan(90);
+      const p = await onGpu.predict(held!.images);
+      expect(p.classes).toEqual((await onGpu.evaluate(held!)).predictions);
+    } finally {
+      onGpu.dispose();
+    }
   });
 
   it('trains in a web worker, unchanged (Chromium)', async (t) => {
