@@ -11,9 +11,11 @@ const FIELDS = {
   '--nesterov': ['nesterov', 'Nesterov'],
   '--weight-decay': ['weightDecay', 'weight decay'],
   '--hidden': ['hidden', 'hidden sizes'],
+  '--activation': ['activations', 'activation'],
+  '--loss': ['loss', 'loss'],
   '--seed': ['seed', 'seed'],
-  '--limit-train': ['limitTrain', 'train images'],
-  '--limit-test': ['limitTest', 'test images'],
+  '--limit-train': ['limitTrain', 'train samples'],
+  '--limit-test': ['limitTest', 'test samples'],
   '--readback-every': ['readbackEvery', 'read-back interval'],
   '--lr-schedule': ['lrSchedule', 'schedule'],
   '--augment-shift': ['augmentShift', 'augmentation shift'],
@@ -37,6 +39,7 @@ function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
   };
   const limit = (name: FieldName) => (input(form, name).value.trim() === '' ? null : num(name));
   const hidden = input(form, 'hidden').value.trim();
+  const activations = input(form, 'activations').value.trim();
   return {
     epochs: num('epochs'),
     batchSize: num('batchSize'),
@@ -45,6 +48,9 @@ function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
     nesterov: (input(form, 'nesterov') as HTMLInputElement).checked,
     weightDecay: num('weightDecay'),
     hidden: hidden === '' ? [] : hidden.split(',').map((s) => (s.trim() === '' ? NaN : Number(s))),
+    // Unchecked strings: validateConfig names any that is not an activation.
+    activations: (activations === '' ? [] : activations.split(',').map((s) => s.trim())) as TrainConfig['activations'],
+    loss: input(form, 'loss').value as TrainConfig['loss'],
     seed: num('seed'),
     limitTrain: limit('limitTrain'),
     limitTest: limit('limitTest'),

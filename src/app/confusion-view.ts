@@ -1,17 +1,19 @@
-// The confusion matrix as a table: rows are true digits, columns predictions. Cell shade is the
-// share of its row, green on the diagonal (right) and red elsewhere (which digit it was taken for).
+// The confusion matrix as a table: rows are true classes, columns predictions. Cell shade is the
+// share of its row, green on the diagonal (right) and red elsewhere (which class it was taken for).
 import { element, formatCount } from './dom.ts';
 
-export function renderConfusion(table: HTMLTableElement, counts: number[], classes = 10): void {
+/** counts is row-major classes x classes; `names` label the classes (default: their indices). */
+export function renderConfusion(table: HTMLTableElement, counts: number[], classes: number, names: string[] | null = null): void {
+  const name = (c: number) => names?.[c] ?? String(c);
   table.replaceChildren();
   const head = element('tr');
   head.append(element('th', 'true \\ predicted', 'corner'));
-  for (let c = 0; c < classes; c++) head.append(element('th', String(c)));
+  for (let c = 0; c < classes; c++) head.append(element('th', name(c)));
   table.createTHead().append(head);
   const body = table.createTBody();
   for (let r = 0; r < classes; r++) {
     const row = element('tr');
-    row.append(element('th', String(r)));
+    row.append(element('th', name(r)));
     const total = counts.slice(r * classes, (r + 1) * classes).reduce((a, b) => a + b, 0);
     for (let c = 0; c < classes; c++) {
       const n = counts[r * classes + c];
@@ -22,7 +24,7 @@ export function renderConfusion(table: HTMLTableElement, counts: number[], class
       const alpha = r === c ? share : Math.min(1, share * 4);
       cell.style.background = `rgba(${hue}, ${alpha.toFixed(3)})`;
       if (alpha > 0.6) cell.classList.add('strong');
-      cell.title = `${formatCount(n)} of ${formatCount(total)} true ${r}s predicted as ${c}`;
+      cell.title = `${formatCount(n)} of ${formatCount(total)} true ${name(r)} predicted as ${name(c)}`;
       row.append(cell);
     }
     body.append(row);

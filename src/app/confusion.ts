@@ -1,7 +1,7 @@
-// The test-set confusion matrix: how often each true digit was predicted as each class.
+// The test-set confusion matrix: how often each true class was predicted as each class.
 
 /** Row-major classes x classes counts: row = true label, column = predicted class. */
-export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number>, classes = 10): number[] {
+export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number>, classes: number): number[] {
   if (labels.length !== predictions.length) {
     throw new RangeError(`confusionMatrix: ${labels.length} labels but ${predictions.length} predictions`);
   }

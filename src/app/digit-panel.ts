@@ -1,7 +1,7 @@
 // Draw a digit and watch the current model read it: the drawing, the 28x28 image the model
 // actually sees, and its ten class probabilities, recomputed on every stroke and every new set of
 // weights (so they move while training runs).
-import type { Mlp } from '../reference/mlp.ts';
+import type { Mlp, MlpSpec } from '../reference/mlp.ts';
 import { mnistLike, MNIST_SIDE } from './digit-preprocess.ts';
 import { element } from './dom.ts';
 import { DrawPad } from './draw-pad.ts';
@@ -17,7 +17,7 @@ export interface DigitPanelElements {
 
 export class DigitPanel {
   private image: Float32Array | null = null;
-  private model: Mlp | null = null;
+  private model: { mlp: Mlp; spec: MlpSpec } | null = null;
   private readonly fills: HTMLElement[] = [];
   private readonly percents: HTMLElement[] = [];
   private readonly rows: HTMLElement[] = [];
@@ -44,14 +44,14 @@ export class DigitPanel {
     els.clear.addEventListener('click', () => pad.clear());
   }
 
-  setModel(mlp: Mlp | null): void {
-    this.model = mlp;
+  setModel(model: { mlp: Mlp; spec: MlpSpec } | null): void {
+    this.model = model;
     this.predict();
   }
 
   private predict(): void {
     const { verdict } = this.els;
-    const probs = this.image && this.model ? classProbabilities(this.model, this.image) : null;
+    const probs = this.image && this.model ? classProbabilities(this.model.mlp, this.image, this.model.spec) : null;
     let best = -1;
     for (let d = 0; d < 10; d++) {
       const p = probs ? probs[d] : 0;

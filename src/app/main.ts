@@ -1,7 +1,7 @@
 // The dashboard page: wires the form, the charts and the panels to the training worker. All
-// training and GPU work happens in the worker; the page draws and runs the cheap CPU forward pass
-// for the drawn digit.
-import type { Mlp } from '../reference/mlp.ts';
+// training, data loading and GPU work happens in the worker; the page draws and runs the cheap CPU
+// forward pass for the drawn digit.
+import type { Mlp, MlpSpec } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE, type DataExtent } from '../train/config.ts';
 import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
@@ -15,7 +15,7 @@ import { Homework } from './homework.ts';
 import { downloadModel, readModelFile } from './model-files.ts';
 import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
 import { initPart1 } from './part1-tab.ts';
-import type { EpochMessage, PageMessage, RunState, WorkerMessage } from './protocol.ts';
+import type { DataInfo, DroppedFile, EpochMessage, PageMessage, RunState, WorkerMessage } from './protocol.ts';
 import { RunClock } from './run-clock.ts';
 import { showAdapter, showNoGpu } from './status-panel.ts';
 import { initTabs } from './tabs.ts';
@@ -42,6 +42,17 @@ const deviceStatus = byId('device-status');
 const log = byId('log');
 const metrics = { acc: byId('metric-acc'), epoch: byId('metric-epoch'), speed: byId('metric-speed'), eta: byId('metric-eta'), first: byId('metric-first') };
 const runNote = byId('run-note');
+const dataEls = {
+  summary: byId('data-summary'),
+  classes: byId('data-classes'),
+  drop: byId('data-drop'),
+  files: byId('data-files', HTMLInputElement),
+  labelColumn: byId('label-column', HTMLInputElement),
+  builtin: byId('data-builtin', HTMLButtonElement),
+  message: byId('data-message'),
+};
+const drawPanel = byId('draw-panel');
+const weightsPanel = byId('weights-panel');
 
 const charts = new TrainingCharts(byId('chart-loss'), byId('chart-epochs'), byId('chart-speed'));
 const noise = {
@@ -61,12 +72,13 @@ const digit = new DigitPanel({
 });
 
 const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
-const send = (msg: PageMessage) => worker.postMessage(msg);
+const send = (msg: PageMessage, transfer: Transferable[] = []) => worker.postMessage(msg, transfer);
 const toyClient = new GpuToyClient(send);
 const lesson = initPart1(toyClient);
 const toyDevice = byId('toy-device', HTMLSelectElement);
 const homework = new Homework({
-  extent: () => extent,
+  // The homework's sweep trains the notebook's network on the built-in MNIST, whatever data is loaded.
+  extent: () => mnistExtent,
   gpu: () => gpuAvailable,
   idle: () => state === 'idle' && !checking && !measuring,
   start: (plan) => {
@@ -79,8 +91,13 @@ const homework = new Homework({
 let state: RunState = 'loading';
 let gpuAvailable: boolean | null = null;
 let extent: DataExtent | null = null;
+let mnistExtent: DataExtent | null = null;
+let dataInfo: DataInfo | null = null;
+/** The files last loaded, to read again when the CSV label column changes. */
+let lastFiles: File[] | null = null;
 let formCheck: FormCheck = { config: null, errors: new Map() };
-let model: { mlp: Mlp; label: string } | null = null;
+/** The current model, with the activations and loss it computes with. */
+let model: { mlp: Mlp; label: string; spec: MlpSpec } | null = null;
 let checking = false;
 let measuring = false;
 /** The run being shown: its plan, when Train (or Resume after a lost device) was pressed, its
@@ -161,17 +178,87 @@ function refreshButtons(): void {
   fields.disabled = running;
   recipe.disabled = running;
   loadFile.disabled = running;
+  // The worker refuses new data while anything uses it, or a lost run could still resume on it.
+  const dataBusy = running || checking || measuring || sweeping || state === 'loading' || state === 'lost';
+  for (const el of [dataEls.files, dataEls.labelColumn, dataEls.builtin]) el.disabled = dataBusy;
+  dataEls.drop.classList.toggle('disabled', dataBusy);
   fromCurrent.disabled = running || !model;
   homework.refresh();
 }
 
-function setModel(mlp: Mlp, label: string): void {
-  model = { mlp, label };
-  digit.setModel(mlp);
-  drawFirstLayer(byId('weights', HTMLCanvasElement), mlp);
+function setModel(mlp: Mlp, label: string, spec: MlpSpec): void {
+  model = { mlp, label, spec };
+  digit.setModel(model);
+  if (dataInfo?.image) drawFirstLayer(byId('weights', HTMLCanvasElement), mlp, dataInfo.image);
   byId('weights-caption').textContent = `(${label})`;
   byId('model-name').textContent = `Current model: ${mlp.sizes.join('-')}, ${label}.`;
   refreshButtons();
+}
+
+function clearModel(): void {
+  model = null;
+  digit.setModel(null);
+  const canvas = byId('weights', HTMLCanvasElement);
+  canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+  byId('weights-caption').textContent = '';
+  byId('model-name').textContent = 'No model yet.';
+  fromCurrent.checked = false;
+}
+
+/** The data the worker now trains on: what it is, and the panels sized (or hidden) for it. */
+function showData(info: DataInfo): void {
+  dataInfo = info;
+  extent = { trainCount: info.trainCount, testCount: info.testCount, images: info.image !== null };
+  if (info.builtin) mnistExtent = extent;
+  dataEls.summary.textContent = dataLine(info);
+  dataEls.classes.textContent = info.mapping ? `Classes: ${info.mapping}.` : '';
+  dataEls.builtin.hidden = info.builtin;
+  dataEls.message.textContent = '';
+  setPlaceholder('limitTrain', `all ${formatCount(info.trainCount)}`);
+  setPlaceholder('limitTest', `all ${formatCount(info.testCount)}`);
+  // Drawing is preprocessed as MNIST's digits were made: 28x28, ten classes.
+  drawPanel.hidden = !(info.image?.rows === 28 && info.image.cols === 28 && info.classes === 10);
+  weightsPanel.hidden = !info.image;
+  if (info.image) {
+    byId('weights-note').textContent = `Each tile: one fc1 neuron's ${formatCount(info.width)} weights as a ${info.image.rows}x${info.image.cols} ` +
+      'image; red positive, blue negative.';
+  }
+  // A model of other data (another input width or class count) cannot run on this.
+  if (model && (model.mlp.sizes[0] !== info.width || model.mlp.sizes.at(-1) !== info.classes)) clearModel();
+  else if (model) setModel(model.mlp, model.label, model.spec);
+  resetRunViews();
+  appendLog(`data: ${info.source}: ${info.summary}`);
+  if (info.mapping) appendLog(`classes: ${info.mapping}`);
+  revalidate();
+}
+
+const dataLine = (info: DataInfo) => `${info.builtin ? 'MNIST (built in)' : info.source}: ${info.summary}.`;
+
+/** A loader's message (the CLI's words) under the drop area; the data in use stays. */
+function showDataError(message: string): void {
+  if (dataInfo) dataEls.summary.textContent = dataLine(dataInfo);
+  dataEls.message.textContent = `Not loaded: ${message.replace(/\.$/, '')}. The data in use is unchanged.`;
+  appendLog(`error: ${message}`);
+}
+
+function setPlaceholder(name: string, text: string): void {
+  const el = form.elements.namedItem(name);
+  if (el instanceof HTMLInputElement) el.placeholder = text;
+}
+
+/** Sends files to the worker, which checks them as the CLI checks --data. */
+async function loadDataFiles(files: File[]): Promise<void> {
+  if (files.length === 0) return;
+  if (dataEls.files.disabled) {
+    showDataError(state === 'lost' ? 'the run that lost its device can still resume on this data: resume or stop it first'
+      : 'the data is in use (a run, a check, a measurement or a sweep): let it finish or stop it first');
+    return;
+  }
+  lastFiles = files;
+  dataEls.message.textContent = '';
+  dataEls.summary.textContent = `Reading ${files.map((f) => f.name).join(', ')}…`;
+  const read: DroppedFile[] = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+  send({ type: 'load-data', files: read, labelColumn: dataEls.labelColumn.value.trim() }, read.map((f) => f.bytes));
 }
 
 function resetRunViews(): void {
@@ -200,17 +287,18 @@ function showEpoch(e: EpochMessage): void {
   metrics.acc.dataset.value = String(r.testAccuracy);
   metrics.speed.textContent = formatCount(e.samplesPerSec);
   if (run) run.accuracy = r.testAccuracy;
-  renderConfusion(byId('confusion', HTMLTableElement), e.confusion);
-  byId('confusion-caption').textContent = `after epoch ${r.epoch}, ${formatCount(e.confusion.reduce((a, b) => a + b, 0))} test images`;
+  renderConfusion(byId('confusion', HTMLTableElement), e.confusion, dataInfo?.classes ?? 10, dataInfo?.classNames);
+  byId('confusion-caption').textContent = `after epoch ${r.epoch}, ${formatCount(e.confusion.reduce((a, b) => a + b, 0))} test samples`;
 }
 
 worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
   const msg = ev.data;
   switch (msg.type) {
     case 'data':
-      extent = { trainCount: msg.trainCount, testCount: msg.testCount };
-      appendLog(`data: ${msg.source}, ${formatCount(msg.trainCount)} training / ${formatCount(msg.testCount)} test images`);
-      revalidate();
+      showData(msg.info);
+      break;
+    case 'data-error':
+      showDataError(msg.message);
       break;
     case 'gpu':
       if (gpuAvailable !== true) lesson.setGpu(true);
@@ -302,13 +390,14 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       showEpoch(msg);
       break;
     case 'weights':
-      setModel(msg.weights, msg.label);
+      setModel(msg.weights, msg.label, msg.spec);
       break;
     case 'finished': {
       setStatus(msg.message, msg.outcome === 'done' ? 'ok' : msg.outcome === 'diverged' ? 'error' : 'info');
       metrics.eta.textContent = '–';
       delete metrics.eta.dataset.value;
-      const note = run && msg.outcome === 'done' ? plateauNote(run.steps, run.accuracy, false) : null;
+      // The plateau and its cures were measured on MNIST.
+      const note = run && msg.outcome === 'done' && dataInfo?.builtin ? plateauNote(run.steps, run.accuracy, false) : null;
       runNote.textContent = note ?? '';
       if (note) appendLog(`note: ${note}`);
       break;
@@ -425,7 +514,7 @@ buttons.noise.addEventListener('click', () => {
 });
 
 buttons.download.addEventListener('click', () => {
-  if (model) downloadModel(model.mlp, { source: 'webgpu-mnist-trainer dashboard', state: model.label });
+  if (model) downloadModel(model.mlp, model.spec, { source: 'webgpu-mnist-trainer dashboard', state: model.label });
 });
 loadFile.addEventListener('change', async () => {
   const file = loadFile.files?.[0];
@@ -433,15 +522,54 @@ loadFile.addEventListener('change', async () => {
   if (!file) return;
   const message = byId('file-message');
   try {
-    const mlp = await readModelFile(file);
-    setModel(mlp, `loaded from ${file.name}`);
+    const { mlp, spec } = await readModelFile(file, dataInfo?.width ?? 784, dataInfo?.classes ?? 10);
+    // A file that does not name its activations computes with those the form sets.
+    const { activations, loss } = spec ?? formCheck.config ?? NOTEBOOK_RECIPE;
+    setModel(mlp, `loaded from ${file.name}`, { activations, loss });
     setField(form, 'hidden', mlp.sizes.slice(1, -1).join(','));
+    if (spec) {
+      setField(form, 'activations', spec.activations.join(','));
+      setField(form, 'loss', spec.loss);
+    }
     fromCurrent.checked = true;
     message.textContent = '';
     revalidate();
   } catch (err) {
     message.textContent = `Not loaded: ${(err as Error).message}. The current model is unchanged.`;
   }
+});
+
+dataEls.files.addEventListener('change', () => {
+  const files = [...(dataEls.files.files ?? [])];
+  dataEls.files.value = '';
+  void loadDataFiles(files);
+});
+// Files dropped anywhere on the page are data (left alone, the browser would open them instead),
+// except on a file field, which takes them itself.
+const draggingFiles = (ev: DragEvent) => Boolean(ev.dataTransfer?.types.includes('Files')) && !(ev.target instanceof HTMLInputElement && ev.target.type === 'file');
+document.addEventListener('dragover', (ev) => {
+  if (!draggingFiles(ev)) return;
+  ev.preventDefault();
+  dataEls.drop.classList.add('over');
+});
+// relatedTarget null: the drag left the window.
+document.addEventListener('dragleave', (ev) => {
+  if (ev.relatedTarget === null) dataEls.drop.classList.remove('over');
+});
+document.addEventListener('drop', (ev) => {
+  if (!draggingFiles(ev)) return;
+  ev.preventDefault();
+  dataEls.drop.classList.remove('over');
+  if (location.hash !== '' && location.hash !== '#train') location.hash = '#train';
+  void loadDataFiles([...(ev.dataTransfer?.files ?? [])]);
+});
+// Another label column reads the same CSV files again.
+dataEls.labelColumn.addEventListener('change', () => {
+  if (lastFiles?.some((f) => /\.csv(\.gz)?$/i.test(f.name))) void loadDataFiles(lastFiles);
+});
+dataEls.builtin.addEventListener('click', () => {
+  lastFiles = null;
+  send({ type: 'load-data', files: null, labelColumn: dataEls.labelColumn.value.trim() });
 });
 
 writeRecipe();

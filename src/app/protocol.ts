@@ -1,7 +1,7 @@
 // Every message between the dashboard page and its training worker, in one place. Weights travel
 // as Mlp (typed arrays, transferred, not copied); everything else is plain structured-clone data.
 import type { AdapterSummary } from '../gpu/context.ts';
-import type { Mlp } from '../reference/mlp.ts';
+import type { Mlp, MlpSpec } from '../reference/mlp.ts';
 import type { StepComparison } from '../train/compare.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { GradientNoiseRow } from '../noise/measure.ts';
@@ -58,8 +58,35 @@ export type ToyReply =
   | { op: 'epoch'; epoch: number; error: number; network: ToyNetwork }
   | { op: 'stop' };
 
+/** A file the person chose or dropped, as read by the page. */
+export interface DroppedFile {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+/** What the worker's data is, for the page to show and to size its panels by. */
+export interface DataInfo {
+  source: string;
+  /** describeData's line: counts, shape, classes. */
+  summary: string;
+  /** classMapping's line, for named classes (a CSV's). */
+  mapping: string | null;
+  trainCount: number;
+  testCount: number;
+  /** The network's input width and output classes. */
+  width: number;
+  classes: number;
+  classNames: string[] | null;
+  image: { rows: number; cols: number } | null;
+  /** The MNIST the page came with (not files the person loaded). */
+  builtin: boolean;
+}
+
 export type PageMessage =
   | { type: 'init'; mnistUrl: string }
+  /** Train on these files (four IDX files, or a training and a test CSV) from now on; null: the
+   * built-in MNIST again. */
+  | { type: 'load-data'; files: DroppedFile[] | null; labelColumn: string }
   | { type: 'train'; request: TrainRequest }
   | { type: 'pause' }
   /** Continues a paused run, or restarts a run whose device was lost from its last epoch. */
@@ -77,14 +104,16 @@ export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'lost';
 
 export interface EpochMessage {
   result: EpochRecord & TestNumbers;
-  /** Row-major 10x10 counts: row = true label, column = predicted class. */
+  /** Row-major classes x classes counts: row = true label, column = predicted class. */
   confusion: number[];
   /** Training samples per second of this epoch, paused time excluded. */
   samplesPerSec: number;
 }
 
 export type WorkerMessage =
-  | { type: 'data'; trainCount: number; testCount: number; source: string }
+  | { type: 'data'; info: DataInfo }
+  /** Files that could not be loaded (the data in use stays), with the CLI's message. */
+  | { type: 'data-error'; message: string }
   /** Sent when the adapter is found, and again once the kernel variants for it are chosen. */
   | { type: 'gpu'; adapter: AdapterSummary; kernels: KernelSummary | null }
   | { type: 'gpu-unavailable'; message: string }
@@ -94,7 +123,8 @@ export type WorkerMessage =
   | { type: 'steps'; firstStep: number; losses: Float32Array }
   | { type: 'progress'; epoch: number; step: number; stepInEpoch: number; stepsPerEpoch: number; samplesPerSec: number; loss: number }
   | ({ type: 'epoch' } & EpochMessage)
-  | { type: 'weights'; weights: Mlp; label: string }
+  /** spec: the activations and loss the weights were trained with. */
+  | { type: 'weights'; weights: Mlp; label: string; spec: MlpSpec }
   | { type: 'finished'; outcome: 'done' | 'stopped' | 'diverged'; message: string }
   | { type: 'compare-step'; comparison: StepComparison; steps: number }
   | { type: 'compare-done'; comparisons: StepComparison[]; tolerance: { lossRtol: number; paramAtol: number } }

@@ -1,16 +1,18 @@
-// The dashboard's training worker: MNIST, the WebGPU device and the step loop live here, so the
-// page only draws. It runs the same runSession as the CLI, pauses by holding the loop in an awaited
-// event, keeps a checkpoint of every completed epoch (the CLI's --checkpoint format, momentum
-// velocities included), and after a lost device continues exactly from it.
+// The dashboard's training worker: the data (MNIST, or files the person loaded), the WebGPU device
+// and the step loop live here, so the page only draws. It runs the same runSession as the CLI,
+// pauses by holding the loop in an awaited event, keeps a checkpoint of every completed epoch (the
+// CLI's --checkpoint format, momentum velocities included), and after a lost device continues
+// exactly from it.
 import { limitSplit } from '../data/batches.ts';
-import { mlpSizesFor, type DataSet } from '../data/dataset.ts';
+import { classCount, classMapping, describeData, mlpSizesFor, untrainedNote, type DataSet } from '../data/dataset.ts';
 import { loadMnistFromUrl } from '../data/mnist.ts';
+import { dataFromBytes, pickDataFiles } from '../data/sources.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
-import { initMlp, MNIST_MLP_SIZES, type Mlp } from '../reference/mlp.ts';
+import { initMlp, MNIST_MLP_SIZES, type Mlp, type MlpSpec } from '../reference/mlp.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
-import { NOTEBOOK_RECIPE, type TrainConfig } from '../train/config.ts';
+import { configLine, NOTEBOOK_RECIPE, type TrainConfig } from '../train/config.ts';
 import { createGpuNoiseBackend, measureGradientNoise } from '../noise/measure.ts';
 import type { PlannedRun } from '../sweep/plan.ts';
 import { emptyResults, runSweep } from '../sweep/run.ts';
@@ -20,18 +22,22 @@ import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { chooseStepKernels } from '../train/step.ts';
 import { ToyGpuTrainer } from '../train/toy-gpu.ts';
 import { confusionMatrix } from './confusion.ts';
-import type { NoiseRequest, PageMessage, RunState, ToyReply, ToyRequest, TrainRequest, WorkerMessage } from './protocol.ts';
+import type { DataInfo, DroppedFile, NoiseRequest, PageMessage, RunState, ToyReply, ToyRequest, TrainRequest, WorkerMessage } from './protocol.ts';
 
 /** Live predictions need fresh weights, but a read-back of 2 MB per chunk would slow fast GPUs. */
 const WEIGHTS_EVERY_MS = 500;
 
 const post = (msg: WorkerMessage, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
 const weightBuffers = (m: Mlp) => m.layers.flatMap((l) => [l.weight.buffer, l.bias.buffer]);
-const postWeights = (weights: Mlp, label: string) => post({ type: 'weights', weights, label }, weightBuffers(weights));
+const postWeights = (weights: Mlp, label: string, { activations, loss }: MlpSpec) =>
+  post({ type: 'weights', weights, label, spec: { activations, loss } }, weightBuffers(weights));
 const setState = (state: RunState, message?: string) => post({ type: 'state', state, message });
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 let data: DataSet | null = null;
+/** The MNIST the page came with, kept to go back to after files of the person's own. */
+let builtin: DataSet | null = null;
+const STILL_LOADING = 'the data is still loading';
 let busy = false;
 let stopRequested = false;
 let pauseRequested = false;
@@ -50,14 +56,15 @@ let noiseWaiting: NoiseRequest | null = null;
 let noiseRunning: Promise<void> | null = null;
 
 async function train(request: TrainRequest, resume: TrainState | null): Promise<void> {
-  const mnist = data;
-  if (!mnist) return post({ type: 'error', message: 'MNIST is still loading' });
+  const set = data;
+  if (!set) return post({ type: 'error', message: STILL_LOADING });
   const { config } = request;
+  const classes = classCount(set);
   busy = true;
   stopRequested = false;
   pauseRequested = false;
   setState('training');
-  const trainCount = config.limitTrain ?? mnist.train.count;
+  const trainCount = config.limitTrain ?? set.train.count;
   const run: NonNullable<typeof activeRun> = { read: null, at: '' };
   activeRun = run;
   let lastWeightsAt = 0;
@@ -72,22 +79,27 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
     const startEpoch = resume?.progress.epoch ?? 0;
     const start = resume ?? {
       config,
-      weights: request.init ?? initMlp(mlpSizesFor(mnist, config.hidden), config.seed),
+      weights: request.init ?? initMlp(mlpSizesFor(set, config.hidden), config.seed),
       velocities: null,
       progress: startOfRun(),
-      data: { source: mnist.source, train: mnist.train.count, test: mnist.test.count },
+      data: { source: set.source, train: set.train.count, test: set.test.count },
       kernels: null,
     };
     resumable = { request, epochs: startEpoch, checkpoint: encodeCheckpoint(start) };
+    if (!resume) {
+      post({ type: 'log', line: configLine(config) });
+      const note = untrainedNote(set);
+      if (note) post({ type: 'log', line: note });
+    }
     const { report, weights } = await runSession({
       config,
       device: request.device,
-      data: mnist,
+      data: set,
       resume: start,
       // After each epoch's onEpoch: encoded before the weights' buffers are transferred away.
       onCheckpoint: (state) => {
         resumable = { request, epochs: state.progress.epoch, checkpoint: encodeCheckpoint(state) };
-        postWeights(state.weights, `after epoch ${state.progress.epoch}`);
+        postWeights(state.weights, `after epoch ${state.progress.epoch}`, config);
         lastWeightsAt = chunkStart = performance.now();
       },
       // A device lost while paused must end the pause: the next read-back then throws.
@@ -127,7 +139,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
           prevSamples = samples;
           run.at = `epoch ${p.epoch}, step ${p.stepInEpoch}`;
           if (run.read && now - lastWeightsAt > WEIGHTS_EVERY_MS) {
-            postWeights(await run.read(), run.at);
+            postWeights(await run.read(), run.at, config);
             lastWeightsAt = performance.now();
           }
           if (noiseWaiting && run.read) await startNoise(noiseWaiting, run.read, run.at);
@@ -143,8 +155,8 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
         onEpoch: ({ predictions, ...r }) => {
           const result = testedEpoch(r);
           // testedEpoch vouches that the epoch was evaluated, so it has its predictions.
-          const labels = mnist.test.labels.subarray(0, predictions!.length);
-          post({ type: 'epoch', result, confusion: confusionMatrix(labels, predictions!), samplesPerSec: (trainCount * 1000) / epochActiveMs });
+          const labels = set.test.labels.subarray(0, predictions!.length);
+          post({ type: 'epoch', result, confusion: confusionMatrix(labels, predictions!, classes), samplesPerSec: (trainCount * 1000) / epochActiveMs });
         },
       },
     });
@@ -152,7 +164,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
     const label = report.diverged ? 'last finite read-back' : report.stopped ? 'stopped run' : `after epoch ${last?.epoch}`;
     // Asked for after the last read-back: measured at the final weights, before they are sent away.
     if (noiseWaiting) await startNoise(noiseWaiting, async () => weights, label);
-    postWeights(weights, label);
+    postWeights(weights, label, config);
     resumable = null;
     if (report.diverged) post({ type: 'finished', outcome: 'diverged', message: report.diverged });
     else if (report.stopped) post({ type: 'finished', outcome: 'stopped', message: 'Stopped. The charts and the model keep the last read-back.' });
@@ -189,7 +201,7 @@ async function measureNoiseAt(request: NoiseRequest, read: () => Promise<Mlp>, l
   const t0 = performance.now();
   let ctx: GpuContext | null = null;
   try {
-    if (!data) throw new Error('MNIST is still loading');
+    if (!data) throw new Error(STILL_LOADING);
     const weights = await read();
     const { images, batchSizes, samples, seed } = request;
     // Rows per evaluation of G, as `npm run noise` takes them: enough to amortise a submit.
@@ -231,13 +243,13 @@ function requestNoise(request: NoiseRequest): void {
 }
 
 async function compare(config: TrainConfig, steps: number): Promise<void> {
-  if (!data) throw new Error('MNIST is still loading');
+  if (!data) throw new Error(STILL_LOADING);
   busy = true;
   let ctx: GpuContext | null = null;
   try {
     await kernelsChosen;
     ctx = await requestGpu();
-    const comparisons = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, steps }, (comparison) =>
+    const comparisons = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps }, (comparison) =>
       post({ type: 'compare-step', comparison, steps }),
     );
     post({ type: 'compare-done', comparisons, tolerance: { lossRtol: PARITY_TOLERANCE.lossRtol, paramAtol: PARITY_TOLERANCE.param.atol } });
@@ -287,7 +299,8 @@ let sweepStop = false;
 /** The Homework tab's sweep: the planned runs through the CLI's sweep loop and runSession, on one
  * GPU context (its pipelines compile once). */
 async function sweep(plan: PlannedRun[], device: Device): Promise<void> {
-  const mnist = data;
+  // The homework's question is the notebook's: tuning its MNIST network, whatever data the Train tab holds.
+  const mnist = builtin;
   if (!mnist) return post({ type: 'sweep-done', ok: false, message: 'MNIST is still loading' });
   busy = true;
   sweepStop = false;
@@ -322,6 +335,40 @@ async function sweep(plan: PlannedRun[], device: Device): Promise<void> {
   }
 }
 
+function useData(d: DataSet): void {
+  data = d;
+  const info: DataInfo = {
+    source: d.source,
+    summary: describeData(d),
+    mapping: classMapping(d),
+    trainCount: d.train.count,
+    testCount: d.test.count,
+    width: d.train.width,
+    classes: classCount(d),
+    classNames: d.classNames,
+    image: d.train.image,
+    builtin: d === builtin,
+  };
+  post({ type: 'data', info });
+}
+
+/** Files of the person's own, checked as the CLI checks --data (the same loaders and messages). */
+async function loadData(files: DroppedFile[] | null, labelColumn: string): Promise<void> {
+  if (busy) return post({ type: 'data-error', message: 'a run or a check is using the data: stop it, then load the files' });
+  if (resumable) return post({ type: 'data-error', message: 'the run that lost its device can still resume on this data: resume or stop it first' });
+  if (!files) return builtin ? useData(builtin) : post({ type: 'data-error', message: STILL_LOADING });
+  try {
+    const picked = pickDataFiles(files.map((f) => f.name), 'the selection');
+    const byName = new Map(files.map((f) => [f.name, f]));
+    const read = async (name: string) => ({ bytes: new Uint8Array(byName.get(name)!.bytes), name });
+    const format = picked.format === 'csv' ? { format: 'csv' as const, labelColumn } : { format: 'idx' as const };
+    const source = Object.values(picked.files).join(' + ');
+    useData(await dataFromBytes(picked, read, format, source));
+  } catch (err) {
+    post({ type: 'data-error', message: errorText(err) });
+  }
+}
+
 function resume(device: Device): void {
   if (releasePause) {
     pauseRequested = false;
@@ -350,8 +397,8 @@ async function init(mnistUrl: string): Promise<void> {
     .catch((err) => post({ type: 'gpu-unavailable', message: errorText(err) }));
   try {
     // The build ships MNIST as .gz only (see mnist-assets.ts); the dev server serves the plain files.
-    data = await loadMnistFromUrl(mnistUrl, undefined, import.meta.env.PROD);
-    post({ type: 'data', trainCount: data.train.count, testCount: data.test.count, source: data.source });
+    builtin = await loadMnistFromUrl(mnistUrl, undefined, import.meta.env.PROD);
+    useData(builtin);
   } catch (err) {
     post({ type: 'error', message: `MNIST did not load: ${errorText(err)}` });
   }
@@ -364,6 +411,9 @@ self.onmessage = (ev: MessageEvent<PageMessage>) => {
   switch (msg.type) {
     case 'init':
       void init(msg.mnistUrl);
+      break;
+    case 'load-data':
+      void loadData(msg.files, msg.labelColumn);
       break;
     case 'train':
       if (!busy) void train(msg.request, null);

@@ -1,21 +1,20 @@
-// The first layer's weights seen as images: neuron n's 784 input weights are a 28x28 picture of
-// the pattern it responds to. Red is positive, blue negative, white zero; each tile is scaled by its
-// own largest |w|, so the shapes show even while weights are small.
+// The first layer's weights seen as images: neuron n's input weights, one per pixel (784 for
+// MNIST), are a picture of the pattern it responds to. Red is positive, blue negative, white zero;
+// each tile is scaled by its own largest |w|, so the shapes show even while weights are small.
 import type { Mlp } from '../reference/mlp.ts';
-import { MNIST_SIDE } from './digit-preprocess.ts';
 
 const COLUMNS = 8;
 const GAP = 1;
 
-/** Draws the first `count` neurons of fc1 into the canvas (which it sizes), 8 tiles per row. */
-export function drawFirstLayer(canvas: HTMLCanvasElement, mlp: Mlp, count = 64): void {
+/** Draws the first `count` neurons of fc1, for images of `image.rows` x `image.cols` pixels, into
+ * the canvas (which it sizes), 8 tiles per row. */
+export function drawFirstLayer(canvas: HTMLCanvasElement, mlp: Mlp, image: { rows: number; cols: number }, count = 64): void {
   const fc1 = mlp.layers[0];
-  if (fc1.in !== MNIST_SIDE * MNIST_SIDE) return;
+  if (fc1.in !== image.rows * image.cols) return;
   const n = Math.min(count, fc1.out);
   const rows = Math.ceil(n / COLUMNS);
-  const tile = MNIST_SIDE + GAP;
-  canvas.width = COLUMNS * tile - GAP;
-  canvas.height = rows * tile - GAP;
+  canvas.width = COLUMNS * (image.cols + GAP) - GAP;
+  canvas.height = rows * (image.rows + GAP) - GAP;
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   const img = ctx.createImageData(canvas.width, canvas.height);
@@ -24,13 +23,13 @@ export function drawFirstLayer(canvas: HTMLCanvasElement, mlp: Mlp, count = 64):
     const w = fc1.weight.subarray(k * fc1.in, (k + 1) * fc1.in);
     let maxAbs = 0;
     for (const v of w) maxAbs = Math.max(maxAbs, Math.abs(v));
-    const ox = (k % COLUMNS) * tile;
-    const oy = Math.floor(k / COLUMNS) * tile;
+    const ox = (k % COLUMNS) * (image.cols + GAP);
+    const oy = Math.floor(k / COLUMNS) * (image.rows + GAP);
     for (let i = 0; i < w.length; i++) {
       const t = maxAbs > 0 ? w[i] / maxAbs : 0;
       const fade = Math.round(255 * (1 - Math.abs(t)));
       const rgb = t >= 0 ? [255, fade, fade] : [fade, fade, 255];
-      const p = ((oy + Math.floor(i / MNIST_SIDE)) * canvas.width + ox + (i % MNIST_SIDE)) * 4;
+      const p = ((oy + Math.floor(i / image.cols)) * canvas.width + ox + (i % image.cols)) * 4;
       img.data.set(rgb, p);
     }
   }

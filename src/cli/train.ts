@@ -4,10 +4,10 @@
 // (--device cpu).
 import { freemem } from 'node:os';
 import { Command } from 'commander';
-import { classesWithoutTraining, classMapping, describeData, mlpSizesFor } from '../data/dataset.ts';
+import { classMapping, describeData, mlpSizesFor, untrainedNote } from '../data/dataset.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
-import { ConfigError, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
+import { ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type SessionResult } from '../train/session.ts';
 import { DIVERGENCE_FACTOR, testedEpoch } from '../train/trainer.ts';
@@ -208,11 +208,9 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     (config.limitTrain || config.limitTest ? `; using ${config.limitTrain ?? data.train.count} training / ${config.limitTest ?? data.test.count} test samples` : ''));
   const mapping = classMapping(data);
   if (mapping) io.out(`classes: ${mapping}`);
-  const untrained = classesWithoutTraining(data);
-  if (untrained.length) {
-    io.out(`note: no training sample has label ${untrained.join(', ')}; the network keeps an output for ${untrained.length === 1 ? 'it' : 'each'}, never the right answer`);
-  }
-  io.out(`config: ${JSON.stringify({ ...config, hidden: config.hidden.join(',') })}`);
+  const untrained = untrainedNote(data);
+  if (untrained) io.out(untrained);
+  io.out(configLine(config));
   if (resume) {
     const { epoch, step } = resume.progress;
     io.out(`resuming ${o.resume}: ${epoch === config.epochs ? 'the run is complete' : `epoch ${epoch + 1}, step ${step}`}`);

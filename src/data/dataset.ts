@@ -86,8 +86,15 @@ export function classMapping(data: Pick<DataSet, 'classNames'>): string | null {
 
 /** Classes with no training sample (labels 0..k-1 with gaps): the network still has an output
  * for each, which training only pushes down. */
-export function classesWithoutTraining(data: DataSet): number[] {
+function classesWithoutTraining(data: DataSet): number[] {
   const seen = new Uint8Array(classCount(data));
   for (let i = 0; i < data.train.count; i++) seen[data.train.labels[i]] = 1;
   return Array.from(seen.keys()).filter((c) => !seen[c]);
+}
+
+/** The note the CLI prints and the dashboard logs when some classes have no training sample. */
+export function untrainedNote(data: DataSet): string | null {
+  const untrained = classesWithoutTraining(data);
+  if (untrained.length === 0) return null;
+  return `note: no training sample has label ${untrained.join(', ')}; the network keeps an output for ${untrained.length === 1 ? 'it' : 'each'}, never the right answer`;
 }

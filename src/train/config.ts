@@ -141,6 +141,9 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   return c;
 }
 
+/** The configuration on one line, as `train` prints it and the dashboard logs it. */
+export const configLine = (c: TrainConfig): string => `config: ${JSON.stringify({ ...c, hidden: c.hidden.join(',') })}`;
+
 /** The learning rate of an epoch (0-based) under the schedule: cosine decays towards 0 over the
  * run; step divides by 10 after half and again after three quarters of the epochs (the common
  * MultiStepLR recipe). */

@@ -82,7 +82,7 @@ test('trains one epoch live, reads a drawn test digit, and keeps its model when 
 
   // The download is a valid PyTorch-layout file of the trained network.
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
-  expect(download.suggestedFilename()).toBe('mnist-mlp-784-128-10.safetensors');
+  expect(download.suggestedFilename()).toBe('mlp-784-128-10.safetensors');
   const saved = decodeSafetensors(new Uint8Array(readFileSync(await download.path())), [784, 128, 10], 'download');
   expect(saved.layers[0].weight.length).toBe(128 * 784);
 

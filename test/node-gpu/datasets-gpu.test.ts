@@ -2,7 +2,7 @@
 // class count (gather_u8) and a CSV of f32 features (gather_f32) train to the CPU reference's
 // losses step for step; `npm run train` takes both in Node and, the CSV served to the page, in
 // headless Chromium.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,18 +11,13 @@ import { loadData } from '../../src/data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../../src/gpu/context.ts';
 import { PARITY_TOLERANCE } from '../../src/train/compare.ts';
 import { runSession } from '../../src/train/session.ts';
-import { blobsCsv, writeBlockIdxSet } from '../support/datasets.ts';
+import { trainingSets, writeTrainingSets } from '../support/datasets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'datasets-gpu-'));
-const idxDir = join(dir, 'blocks');
-const csvDir = join(dir, 'iris-like');
+const { idxDir, csvDir } = trainingSets(dir);
 let ctx: GpuContext;
 beforeAll(async () => {
-  mkdirSync(idxDir);
-  mkdirSync(csvDir);
-  await writeBlockIdxSet(idxDir, { train: 650, test: 130, rows: 12, cols: 10, classes: 13 });
-  writeFileSync(join(csvDir, 'train.csv'), blobsCsv(300, 1));
-  writeFileSync(join(csvDir, 'test.csv'), blobsCsv(90, 2));
+  await writeTrainingSets(dir);
   ctx = await requestGpu();
 });
 afterAll(() => {

@@ -11,19 +11,11 @@ import { loadData } from '../../src/data/mnist-node.ts';
 import { CSV_SPLIT_FILES, loadDataFromUrl, pickDataFiles } from '../../src/data/sources.ts';
 import { ConfigError } from '../../src/train/config.ts';
 import { blobsCsv, writeBlockIdxSet } from '../support/datasets.ts';
+import { thrown } from '../support/thrown.ts';
 
 const csv = (text: string, name = 'train.csv'): NamedText => ({ text, name });
 const TEST = csv('a,b,label\n1,2,cat\n', 'test.csv');
 const load = (train: string, test: NamedText = TEST, labelColumn = 'label') => csvDataFromText(csv(train), test, { labelColumn }, 'mem');
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('csvDataFromText', () => {
   it('reads f32 features, maps the sorted labels of both files to classes, and keeps their names', () => {

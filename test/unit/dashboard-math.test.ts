@@ -1,10 +1,13 @@
 // The dashboard's pure pieces: MNIST-style preprocessing of a drawing, the loss EMA, the
-// confusion matrix.
+// confusion matrix, model files with their activations.
 import { describe, expect, it } from 'vitest';
 import { confusionMatrix } from '../../src/app/confusion.ts';
 import { mnistLike } from '../../src/app/digit-preprocess.ts';
 import { emaSeries } from '../../src/app/ema.ts';
+import { readModelFile } from '../../src/app/model-files.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
+import { initMlp } from '../../src/reference/mlp.ts';
+import { encodeSafetensors, SafetensorsError } from '../../src/train/safetensors.ts';
 
 const W = 280;
 
@@ -77,6 +80,29 @@ describe('confusionMatrix', () => {
   });
 
   it('rejects mismatched lengths', () => {
-    expect(() => confusionMatrix([1, 2], [1])).toThrow(RangeError);
+    expect(() => confusionMatrix([1, 2], [1], 3)).toThrow(RangeError);
+  });
+});
+
+describe('readModelFile', () => {
+  const file = (metadata: Record<string, string>, sizes = [12, 5, 4, 3]) => new File([encodeSafetensors(initMlp(sizes, 1), metadata) as Uint8Array<ArrayBuffer>], 'model.safetensors');
+
+  it('reads the activations and loss a download names, one per hidden layer', async () => {
+    const { mlp, spec } = await readModelFile(file({ activation: 'relu,tanh', loss: 'squared' }), 12, 3);
+    expect(mlp.sizes).toEqual([12, 5, 4, 3]);
+    expect(spec).toEqual({ activations: ['relu', 'tanh'], loss: 'squared' });
+    // One activation for all, as --activation takes it; a missing loss is the notebook's.
+    expect((await readModelFile(file({ activation: 'relu' }), 12, 3)).spec).toEqual({ activations: ['relu', 'relu'], loss: 'nll' });
+  });
+
+  it('gives no spec for a file that names none (the CLI\'s --save, PyTorch\'s)', async () => {
+    expect((await readModelFile(file({ epochs: '3' }), 12, 3)).spec).toBeNull();
+  });
+
+  it('refuses metadata naming an unknown activation, or too many, and a network of another shape', async () => {
+    await expect(readModelFile(file({ activation: 'swish' }), 12, 3)).rejects.toThrow(
+      new SafetensorsError("model.safetensors: its metadata's activation must be sigmoid, relu, tanh, or a comma-separated list of them (one per hidden layer), got swish"));
+    await expect(readModelFile(file({ activation: 'relu,relu,relu' }), 12, 3)).rejects.toThrow(/its metadata's activation needs one activation for every hidden layer/);
+    await expect(readModelFile(file({}), 784, 10)).rejects.toThrow('the network is 12-5-4-3; a model of this data takes 784 inputs and gives 10 classes');
   });
 });

@@ -20,6 +20,7 @@ import {
 import { classCount, type DataSet } from '../../src/data/dataset.ts';
 import { loadData, loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { idxBytes } from '../support/datasets.ts';
+import { thrown } from '../support/thrown.ts';
 
 const loadIdxFolder = async (dir: string) => (await loadData({ data: dir })).data;
 
@@ -49,15 +50,6 @@ function labelCounts(labels: Uint8Array): number[] {
 
 const same = (a: Uint8Array, b: Uint8Array): boolean =>
   Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 const tempDirs: string[] = [];
 async function tempDir(): Promise<string> {

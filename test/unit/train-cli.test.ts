@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { runTrainCli } from '../../src/cli/train.ts';
 import { MATMUL_VARIANTS } from '../../src/gpu/kernels/matmul.ts';
 import { initMlp, MNIST_MLP_SIZES } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
-import { blobsCsv, writeBlockIdxSet } from '../support/datasets.ts';
+import { trainingSets, writeTrainingSets } from '../support/datasets.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [], err: string[] = [];
@@ -136,15 +136,8 @@ describe('train CLI: a real run on the CPU reference', () => {
 });
 
 describe('train CLI: data sets beyond MNIST, on the CPU reference', () => {
-  const idxDir = join(dir, 'blocks');
-  const csvDir = join(dir, 'iris-like');
-  beforeAll(async () => {
-    mkdirSync(idxDir);
-    mkdirSync(csvDir);
-    await writeBlockIdxSet(idxDir, { train: 650, test: 130, rows: 12, cols: 10, classes: 13 });
-    writeFileSync(join(csvDir, 'train.csv'), blobsCsv(300, 1));
-    writeFileSync(join(csvDir, 'test.csv'), blobsCsv(90, 2));
-  });
+  const { idxDir, csvDir } = trainingSets(dir);
+  beforeAll(() => writeTrainingSets(dir));
   const accuracy = (out: string[]) => Number(/final test accuracy ([\d.]+)%/.exec(out.find((l) => l.startsWith('done:'))!)![1]);
 
   it('an IDX set of 12x10 images in 13 classes: a 120-32-13 network learns it', async () => {
