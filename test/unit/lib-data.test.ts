@@ -11,6 +11,7 @@ import { runTrainCli } from '../../src/cli/train.ts';
 import { loadData } from '../../src/data/mnist-node.ts';
 import { ConfigError, createTrainer, csvDatasets, CsvError, DataError, DatasetError, idxDataset, IdxError } from '../../src/lib/index.ts';
 import { blobsCsv, blockImages, idxBytes, writeBlockIdxSet } from '../support/datasets.ts';
+import { thrown } from '../support/thrown.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lib-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,15 +71,9 @@ describe('CSV text', () => {
     [{ train: 'a,b,label\n1,two,x\n' }, {}, CsvError, /^train\.csv: row 1 \(line 2\), column "b": "two" is not a number/],
     [{ train: new Uint8Array(3) }, {}, DatasetError, /^train\.csv must be the CSV file's text \(a string\), got Uint8Array/],
   ])('refuses %j', (texts, options, type, message) => {
-    const err = (() => {
-      try {
-        csvDatasets(texts as never, options);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = thrown(() => csvDatasets(texts as never, options));
     expect(err).toBeInstanceOf(type);
-    expect((err as Error).message).toMatch(message);
+    expect(err.message).toMatch(message);
   });
 });
 
