@@ -27,4 +27,8 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: globals.node },
   },
+  {
+    files: ['examples/browser/**'],
+    languageOptions: { globals: globals.browser },
+  },
 );

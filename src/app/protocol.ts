@@ -10,7 +10,7 @@ import type { PlannedRun } from '../sweep/plan.ts';
 import type { SweepResults } from '../sweep/run.ts';
 import type { Device } from '../train/session.ts';
 import type { ToyPosition } from '../train/toy-gpu.ts';
-import type { EpochResult } from '../train/trainer.ts';
+import type { EpochRecord, TestNumbers } from '../train/trainer.ts';
 import type { KernelSummary } from '../gpu/kernel-choice.ts';
 
 export interface TrainRequest {
@@ -103,7 +103,7 @@ export type PageMessage =
 export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'lost';
 
 export interface EpochMessage {
-  result: Omit<EpochResult, 'predictions'>;
+  result: EpochRecord & TestNumbers;
   /** Row-major classes x classes counts: row = true label, column = predicted class. */
   confusion: number[];
   /** Training samples per second of this epoch, paused time excluded. */

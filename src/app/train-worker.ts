@@ -17,7 +17,7 @@ import { createGpuNoiseBackend, measureGradientNoise } from '../noise/measure.ts
 import type { PlannedRun } from '../sweep/plan.ts';
 import { emptyResults, runSweep } from '../sweep/run.ts';
 import { runSession, type Device } from '../train/session.ts';
-import { startOfRun } from '../train/trainer.ts';
+import { startOfRun, testedEpoch } from '../train/trainer.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { chooseStepKernels } from '../train/step.ts';
 import { ToyGpuTrainer } from '../train/toy-gpu.ts';
@@ -152,10 +152,11 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
           }
           chunkStart = performance.now();
         },
-        onEpoch: (r) => {
-          const { predictions, ...result } = r;
-          const labels = set.test.labels.subarray(0, predictions.length);
-          post({ type: 'epoch', result, confusion: confusionMatrix(labels, predictions, classes), samplesPerSec: (trainCount * 1000) / epochActiveMs });
+        onEpoch: ({ predictions, ...r }) => {
+          const result = testedEpoch(r);
+          // testedEpoch vouches that the epoch was evaluated, so it has its predictions.
+          const labels = set.test.labels.subarray(0, predictions!.length);
+          post({ type: 'epoch', result, confusion: confusionMatrix(labels, predictions!, classes), samplesPerSec: (trainCount * 1000) / epochActiveMs });
         },
       },
     });
@@ -167,7 +168,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
     resumable = null;
     if (report.diverged) post({ type: 'finished', outcome: 'diverged', message: report.diverged });
     else if (report.stopped) post({ type: 'finished', outcome: 'stopped', message: 'Stopped. The charts and the model keep the last read-back.' });
-    else post({ type: 'finished', outcome: 'done', message: `Done: epoch ${last?.epoch} of ${config.epochs}, test accuracy ${last?.testAccuracy.toFixed(2)}%.` });
+    else post({ type: 'finished', outcome: 'done', message: `Done: epoch ${last?.epoch} of ${config.epochs}, test accuracy ${last && testedEpoch(last).testAccuracy.toFixed(2)}%.` });
     setState('idle');
   } catch (err) {
     if (err instanceof GpuDeviceError && resumable?.epochs === config.epochs) {

@@ -17,20 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { build, type Plugin } from 'esbuild';
 import { configureProgram, parseInteger, runCommand, runIfMain, type CliIo } from '../cli/common.ts';
+import { rawTextPlugin } from './raw-text.ts';
 
 const CLIS = ['train', 'compare', 'bench', 'sweep'] as const;
 const DEBIAN_PACKAGES = ['libvulkan1', 'libglvnd0'] as const;
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const fromRoot = (...parts: string[]) => join(projectRoot, ...parts);
-
-/** `import text from './x.wgsl?raw'` as Vite and src/node/raw-loader.mjs read it: the file's text. */
-export const rawTextPlugin: Plugin = {
-  name: 'raw-text',
-  setup(b) {
-    b.onResolve({ filter: /\?raw$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)), namespace: 'raw-text' }));
-    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'text' }));
-  },
-};
 
 /** The headless-Chromium runtime needs Vite, Playwright and a browser: the bundle has a stub
  * that names --runtime node instead. */

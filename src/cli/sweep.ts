@@ -14,7 +14,7 @@ import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, Swee
 import { emptyResults, mergeResults, resultsProblem, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { runSession, type Device, type SessionResult, type TrainReport } from '../train/session.ts';
-import type { EpochResult } from '../train/trainer.ts';
+import { testedEpoch, type EpochRecord } from '../train/trainer.ts';
 import { configureProgram, fail, runIfMain, parseInteger, type CliIo } from './common.ts';
 import { createReporter, type Reporter } from './reporter.ts';
 import { README_SWEEPS, renderAccuracySvg, renderReadmeResults, renderSweepMarkdown, replaceReadmeResults, sweepTable } from '../docs/sweep-report.ts';
@@ -99,8 +99,8 @@ async function bestOf(dir: string, top: number): Promise<{ points: SweepPoint[];
   return { points: best.map((b) => pointOf(source.runs.find((r) => r.group === b.group)!.config)), source };
 }
 
-const epochLine = (e: Omit<EpochResult, 'predictions'>, of: number) =>
-  `    epoch ${e.epoch}/${of}: lr ${+e.lr.toPrecision(4)}, train loss ${e.trainLoss.toFixed(4)}, test accuracy ${e.testAccuracy.toFixed(2)}%, ${e.trainSeconds.toFixed(1)} s`;
+const epochLine = (e: EpochRecord, of: number) =>
+  `    epoch ${e.epoch}/${of}: lr ${+e.lr.toPrecision(4)}, train loss ${e.trainLoss.toFixed(4)}, test accuracy ${testedEpoch(e).testAccuracy.toFixed(2)}%, ${e.trainSeconds.toFixed(1)} s`;
 
 /** One checkpoint per run in `out`/checkpoints, written after every epoch and when the sweep is
  * interrupted, removed once the run is done: the next call continues the run from it. */
@@ -166,7 +166,7 @@ async function withRunner<T>(o: RunnerOptions, io: CliIo, body: (runner: SweepRu
           const req = { config: r.config, dataSource: o.data.data.source, dataFormat: o.data.format, initBase64: null, resumeBase64: resume && bytesToBase64(encodeCheckpoint(resume)), matmul: o.matmul,
             stopAfterEpochs: epochs, checkpoints: true };
           return finish(r, await train(req, (kind, payload) => {
-            if (kind === 'epoch') io.out(epochLine(payload as EpochResult, r.config.epochs));
+            if (kind === 'epoch') io.out(epochLine(payload as EpochRecord, r.config.epochs));
             else if (kind === 'checkpoint') return checkpoints.save(r, decodeCheckpoint(base64ToBytes(payload as string), checkpoints.path(r)));
             else if (kind === 'ready' && !told) {
               told = true;

@@ -10,7 +10,7 @@ import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '
 import { ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type SessionResult } from '../train/session.ts';
-import { DIVERGENCE_FACTOR } from '../train/trainer.ts';
+import { DIVERGENCE_FACTOR, testedEpoch } from '../train/trainer.ts';
 import { checkHostMemory } from '../train/memory.ts';
 import { plateauNote } from '../train/plateau.ts';
 import {
@@ -246,7 +246,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     io.out(`resume with: ${command}`);
     return INTERRUPTED;
   }
-  const last = report.epochs[report.epochs.length - 1];
+  const last = report.epochs.length ? testedEpoch(report.epochs[report.epochs.length - 1]) : null;
   if (last) {
     io.out(`done: ${report.epochs.length} epochs, final test accuracy ${last.testAccuracy.toFixed(2)}%, ` +
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);

@@ -158,10 +158,17 @@ function toSplit(parsed: ParsedCsv, index: Map<string, number>): Split {
   };
 }
 
-export function csvDataFromText(train: NamedText, test: NamedText, opts: CsvOptions, source: string): DataSet {
-  const trainCsv = parseCsv(train, opts.labelColumn);
-  const testCsv = parseCsv(test, opts.labelColumn, trainCsv.columns);
-  const classNames = classesOf(opts.labelColumn, train.name, trainCsv.labels, testCsv.labels);
+/** Splits from CSV files, the first the training file: the others need its columns, and the
+ * classes are the labels of all of them. */
+export function csvSplits(files: readonly NamedText[], opts: CsvOptions): { splits: Split[]; classNames: string[] } {
+  const first = parseCsv(files[0], opts.labelColumn);
+  const parsed = [first, ...files.slice(1).map((f) => parseCsv(f, opts.labelColumn, first.columns))];
+  const classNames = classesOf(opts.labelColumn, files[0].name, ...parsed.map((p) => p.labels));
   const index = new Map(classNames.map((name, i) => [name, i]));
-  return { train: toSplit(trainCsv, index), test: toSplit(testCsv, index), source, classNames };
+  return { splits: parsed.map((p) => toSplit(p, index)), classNames };
+}
+
+export function csvDataFromText(train: NamedText, test: NamedText, opts: CsvOptions, source: string): DataSet {
+  const { splits: [trainSplit, testSplit], classNames } = csvSplits([train, test], opts);
+  return { train: trainSplit, test: testSplit, source, classNames };
 }

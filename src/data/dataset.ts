@@ -41,14 +41,15 @@ export class DataError extends Error {
   }
 }
 
+/** A data set's splits; the test split may be missing (a library fit without validation data). */
+export type Splits = Pick<DataSet, 'train'> & { test: Split | null; classNames?: string[] | null };
+
 /** How many classes the data has: its named classes, else one more than the largest label of any
  * split (MNIST: 10). The width of the network's output layer comes from here and nowhere else. */
-export type Splits = Pick<DataSet, 'train' | 'test'> & { classNames?: string[] | null };
-
 export function classCount(data: Splits): number {
   if (data.classNames) return data.classNames.length;
   let max = 0;
-  for (const s of [data.train, data.test]) for (let i = 0; i < s.count; i++) max = Math.max(max, s.labels[i]);
+  for (const s of [data.train, data.test]) for (let i = 0; i < (s?.count ?? 0); i++) max = Math.max(max, s!.labels[i]);
   return max + 1;
 }
 

@@ -209,10 +209,14 @@ export interface MlpEvaluation {
   count: number;
   /** Predicted class of each evaluated sample, in order. */
   predictions: Uint8Array;
+  /** (count, classes): the output layer's values of every sample (the logits for 'nll', the
+   * sigmoid's outputs for 'squared'), when asked for. */
+  outputs?: Float32Array;
 }
 
 /** The notebook's evaluate(): the first `count` samples in order, unshuffled, in batches of
- * batchSize with a smaller last batch. samples is (>= count, sizes[0]): u8 scaled by 1/255, or f32 as they are. */
+ * batchSize with a smaller last batch. samples is (>= count, sizes[0]): u8 scaled by 1/255, or f32
+ * as they are. `keepOutputs` also returns every sample's output-layer values. */
 export function evaluateMlpCpu(
   mlp: Mlp,
   samples: Uint8Array | Float32Array,
@@ -220,6 +224,7 @@ export function evaluateMlpCpu(
   count: number,
   batchSize: number,
   spec: MlpSpec = notebookSpec(mlp),
+  keepOutputs = false,
 ): MlpEvaluation {
   if (!Number.isInteger(count) || count <= 0 || count > labels.length) {
     throw new RangeError(`evaluateMlpCpu: count must be an integer in [1, ${labels.length}], got ${count}`);
@@ -228,6 +233,8 @@ export function evaluateMlpCpu(
     throw new RangeError(`evaluateMlpCpu: batchSize must be a positive integer, got ${batchSize}`);
   }
   const inputs = mlp.sizes[0];
+  const C = mlp.sizes[mlp.sizes.length - 1];
+  const outputs = keepOutputs ? new Float32Array(count * C) : undefined;
   let batchMeanSum = 0;
   let lossSum = 0;
   let correct = 0;
@@ -237,7 +244,9 @@ export function evaluateMlpCpu(
     const indices = Array.from({ length: B }, (_, r) => start + r);
     const batchLabels = labels.subarray(start, start + B);
     const x = gatherCpu(samples, indices, inputs);
-    const nll = lossAndGradient(mlp, forwardMlp(mlp, x, B, spec).logits, batchLabels, B, spec);
+    const { logits } = forwardMlp(mlp, x, B, spec);
+    outputs?.set(logits, start * C);
+    const nll = lossAndGradient(mlp, logits, batchLabels, B, spec);
     batchMeanSum += nll.loss;
     for (let r = 0; r < B; r++) {
       lossSum += nll.rowLoss[r];
@@ -245,5 +254,6 @@ export function evaluateMlpCpu(
       if (nll.argmax[r] === batchLabels[r]) correct++;
     }
   }
-  return { testLoss: batchMeanSum / count, meanLoss: lossSum / count, accuracy: (correct / count) * 100, correct, count, predictions };
+  return { testLoss: batchMeanSum / count, meanLoss: lossSum / count, accuracy: (correct / count) * 100, correct, count, predictions,
+    ...(outputs ? { outputs } : {}) };
 }

@@ -3,6 +3,7 @@
 // results already hold, and with successive halving stops poor configurations early.
 import { ConfigError, validateConfig } from '../train/config.ts';
 import type { TrainReport } from '../train/session.ts';
+import { testedEpoch } from '../train/trainer.ts';
 import { extraRungs, rankGroups, rungBudget, survivorCount } from './halving.ts';
 import type { PlannedRun } from './plan.ts';
 
@@ -67,8 +68,8 @@ function toRecord(run: PlannedRun, report: TrainReport): RunRecord {
     label: run.label,
     config: report.config,
     epochsRun: report.epochs.length,
-    testAccuracy: report.epochs.map((e) => e.testAccuracy),
-    testLoss: report.epochs.map((e) => e.testLoss),
+    testAccuracy: report.epochs.map((e) => testedEpoch(e).testAccuracy),
+    testLoss: report.epochs.map((e) => testedEpoch(e).testLoss),
     trainLoss: report.epochs.map((e) => e.trainLoss),
     seconds: report.totalSeconds,
     diverged: report.diverged,

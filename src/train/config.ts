@@ -2,7 +2,7 @@
 // decides whether a configuration is possible. Every check runs before any work, and its error
 // names the option as the user typed it (--lr, --batch, ...) and the valid range.
 
-import type { DataSet } from '../data/dataset.ts';
+import type { Splits } from '../data/dataset.ts';
 import { HIDDEN_ACTIVATIONS, LOSSES, type HiddenActivation, type LossKind } from '../reference/kernels.ts';
 
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
@@ -79,8 +79,8 @@ export interface DataExtent {
   images?: boolean;
 }
 
-export const dataExtent = (data: DataSet): DataExtent =>
-  ({ trainCount: data.train.count, testCount: data.test.count, images: data.train.image !== null });
+export const dataExtent = (data: Splits): DataExtent =>
+  ({ trainCount: data.train.count, testCount: data.test?.count ?? 0, images: data.train.image !== null });
 
 /** A quarter of MNIST's 28 pixels: beyond that a digit can leave the frame. */
 export const MAX_AUGMENT_SHIFT = 7;

@@ -23,11 +23,15 @@ export class CpuTrainer implements Trainer {
 
   constructor(
     private readonly config: TrainConfig,
-    private readonly train: Split,
-    private readonly test: Split,
+    /** null: a trainer that only evaluates. */
+    private readonly train: Split | null,
+    /** null: no evaluation (evaluate() returns null). */
+    private readonly test: Split | null,
     init: Mlp,
     /** A checkpoint's momentum velocities (state_dict order); default zeros. */
     velocities: Float32Array[] | null = null,
+    /** evaluate() also returns every test sample's output-layer values. */
+    private readonly keepOutputs = false,
   ) {
     this.mlp = cloneMlp(init);
     this.opt = createOptimizerState(this.mlp, config.momentum);
@@ -35,14 +39,15 @@ export class CpuTrainer implements Trainer {
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
-    const { config } = this;
+    const { config, train } = this;
+    if (!train) throw new Error('this trainer was made without a training split');
     const B = config.batchSize;
     const steps = Math.ceil(plan.order.length / B);
     const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
     const rowLen = this.mlp.sizes[0];
     const salt = config.augmentShift > 0 ? augmentSalt(config.seed, plan.epoch) : null;
     // validateConfig allows shifts only for images; rows without an image shape fail in the gather.
-    const width = this.train.image?.cols ?? rowLen;
+    const width = train.image?.cols ?? rowLen;
     for (let s0 = plan.startStep ?? 0; s0 < steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
       const s1 = Math.min(s0 + config.readbackEvery, steps);
@@ -53,8 +58,8 @@ export class CpuTrainer implements Trainer {
       for (let s = s0; s < s1; s++) {
         const idx = batchIndices(plan.order, s, B);
         const augment = salt === null ? undefined : { shift: config.augmentShift, width, salt, firstPosition: s * B };
-        const x = gatherCpu(this.train.features, idx, rowLen, augment);
-        const labels = Array.from(idx, (i) => this.train.labels[i]);
+        const x = gatherCpu(train.features, idx, rowLen, augment);
+        const labels = Array.from(idx, (i) => train.labels[i]);
         const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd, this.config);
         losses[s - s0] = r.loss;
         correct[s - s0] = r.correct;
@@ -82,8 +87,9 @@ export class CpuTrainer implements Trainer {
     return true;
   }
 
-  async evaluate(): Promise<Evaluation> {
-    return evaluateMlpCpu(this.mlp, this.test.features, this.test.labels, this.test.count, this.config.batchSize, this.config);
+  async evaluate(): Promise<Evaluation | null> {
+    const { test } = this;
+    return test && evaluateMlpCpu(this.mlp, test.features, test.labels, test.count, this.config.batchSize, this.config, this.keepOutputs);
   }
 
   async weights(): Promise<Mlp> {

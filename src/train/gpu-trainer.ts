@@ -21,14 +21,18 @@ import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, typ
 
 export interface GpuTrainerOptions {
   config: TrainConfig;
-  train: Split;
-  test: Split;
+  /** null: a trainer that only evaluates. */
+  train: Split | null;
+  /** null: no evaluation (evaluate() returns null). */
+  test: Split | null;
   /** Starting weights (from initMlp or a loaded file); copied to the GPU. */
   init: Mlp;
   /** The kernel variants (default: a chooser for this context, per-shape trials). */
   kernels?: KernelChooser;
   /** Starting momentum velocities (a checkpoint's), state_dict order; default zeros. */
   velocities?: Float32Array[] | null;
+  /** evaluate() also returns every test sample's output-layer values (count, classes). */
+  keepOutputs?: boolean;
 }
 
 interface SplitOnGpu {
@@ -39,13 +43,15 @@ interface SplitOnGpu {
   full: Dispatch[];
   tail: Dispatch[] | null;
   steps: number;
+  /** (count, classes) f32: every sample's output-layer values, when kept. */
+  outputs: GPUBuffer | null;
 }
 
 export class GpuTrainer implements Trainer {
   readonly device = 'gpu';
   private readonly backups: GPUBuffer[];
   /** One read-back interval's losses then correct counts, gathered so one map returns both. */
-  private readonly chunkStats: GPUBuffer;
+  private readonly chunkStats: GPUBuffer | null;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -53,14 +59,16 @@ export class GpuTrainer implements Trainer {
     readonly kernels: KernelChooser,
     private readonly model: GpuModel,
     private readonly sgd: SgdParams,
-    private readonly trainSet: SplitOnGpu,
-    private readonly testSet: SplitOnGpu,
+    private readonly trainSet: SplitOnGpu | null,
+    private readonly testSet: SplitOnGpu | null,
     private readonly shape: Mlp,
   ) {
-    this.backups = paramBuffers(model).map((b) => ctx.storage(`${b.label} backup`, b.size));
-    this.chunkStats = ctx.storage('read-back stats', 2 * config.readbackEvery * 4);
-    // An evaluation reads its record's losses, correct counts and predictions at once.
-    ctx.reserveReadback(Math.max(2 * config.readbackEvery, 2 * testSet.steps + testSet.split.count) * 4);
+    this.backups = trainSet ? paramBuffers(model).map((b) => ctx.storage(`${b.label} backup`, b.size)) : [];
+    this.chunkStats = trainSet && ctx.storage('read-back stats', 2 * config.readbackEvery * 4);
+    // An evaluation reads its record's losses, correct counts and predictions at once, then its
+    // outputs when kept.
+    const test = testSet ? Math.max(2 * testSet.steps + testSet.split.count, testSet.outputs ? testSet.outputs.size / 4 : 0) : 0;
+    ctx.reserveReadback(Math.max(2 * config.readbackEvery, test) * 4);
   }
 
   get adapter() {
@@ -75,14 +83,16 @@ export class GpuTrainer implements Trainer {
     if (opts.velocities) uploadVelocities(ctx, model, opts.velocities);
     const sgd = SgdParams.create(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];
+    const classes = init.sizes[init.sizes.length - 1];
     const upload = async (split: Split, name: string, train: boolean): Promise<SplitOnGpu> => {
       const images = uploadData(ctx, `${name} ${split.image ? 'images' : 'features'}`, split.features.subarray(0, split.count * rowLen));
       const labels = uploadData(ctx, `${name} labels`, split.labels.subarray(0, split.count));
       const order = ctx.storage(`${name} order`, Uint32Array.from({ length: split.count }, (_, i) => i));
       const steps = Math.ceil(split.count / B);
       const record = createRunRecord(ctx, name, steps, train ? 0 : split.count);
+      const keepOutputs = !train && !!opts.keepOutputs;
       const plan = async (rows: number): Promise<Dispatch[]> => {
-        const step: StepPlan = { ctx, model, kernels, rows, loss: config.loss, record };
+        const step: StepPlan = { ctx, model, kernels, rows, loss: config.loss, record, keepOutputs };
         return [
           gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels },
             // Only training batches are augmented; the test set is evaluated as it is. validateConfig
@@ -92,15 +102,17 @@ export class GpuTrainer implements Trainer {
         ];
       };
       const rest = split.count % B;
-      return { split, order, record, full: await plan(B), tail: rest ? await plan(rest) : null, steps };
+      const outputs = keepOutputs ? ctx.storage(`${name} outputs`, split.count * classes * 4) : null;
+      return { split, order, record, full: await plan(B), tail: rest ? await plan(rest) : null, steps, outputs };
     };
-    const trainSet = await upload(train, 'train', true);
-    const testSet = await upload(test, 'test', false);
+    const trainSet = train && (await upload(train, 'train', true));
+    const testSet = test && (await upload(test, 'test', false));
     return new GpuTrainer(ctx, config, kernels, model, sgd, trainSet, testSet, cloneMlp(init));
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
-    const { ctx, trainSet: set, config } = this;
+    const { ctx, trainSet: set, config, chunkStats } = this;
+    if (!set || !chunkStats) throw new Error('this trainer was made without a training split');
     const B = config.batchSize;
     const { layout } = set.record;
     ctx.write(set.order, plan.order);
@@ -120,10 +132,10 @@ export class GpuTrainer implements Trainer {
         // The parameters as they stand were read back as finite: keep them in case this chunk is not.
         before: (enc) => params.forEach((p, i) => enc.copyBufferToBuffer(p, 0, this.backups[i], 0, p.size)),
         after: (enc) => {
-          enc.copyBufferToBuffer(set.record.buffer, (layout.losses + s0) * 4, this.chunkStats, 0, n * 4);
-          enc.copyBufferToBuffer(set.record.buffer, (layout.correct + s0) * 4, this.chunkStats, n * 4, n * 4);
+          enc.copyBufferToBuffer(set.record.buffer, (layout.losses + s0) * 4, chunkStats, 0, n * 4);
+          enc.copyBufferToBuffer(set.record.buffer, (layout.correct + s0) * 4, chunkStats, n * 4, n * 4);
         },
-      }, { buffer: this.chunkStats, bytes: 2 * n * 4 });
+      }, { buffer: chunkStats, bytes: 2 * n * 4 });
       const { losses, correct } = readRecord(stats, 0, n);
       const samples = Math.min((s0 + n) * B, set.split.count) - s0 * B;
       try {
@@ -144,16 +156,24 @@ export class GpuTrainer implements Trainer {
     return true;
   }
 
-  async evaluate(): Promise<Evaluation> {
+  async evaluate(): Promise<Evaluation | null> {
     const { ctx, testSet: set, config } = this;
+    if (!set) return null;
     const B = config.batchSize;
     const count = set.split.count;
+    const { outputs } = set;
+    const out = this.model.layers[this.model.layers.length - 1];
     resetRecord(ctx, set.record);
     // Batch losses, correct counts and every prediction, adjacent in the record: one read-back.
     const words = await runSteps(ctx, {
       label: 'evaluation',
       steps: set.steps,
       dispatches: (s) => (s === set.steps - 1 && set.tail ? set.tail : set.full),
+      // Each batch's outputs, left in the output layer's buffer, to their rows of the whole set.
+      ...(outputs ? {
+        afterStep: (enc: GPUCommandEncoder, s: number) =>
+          enc.copyBufferToBuffer(out.act, 0, outputs, s * B * out.out * 4, Math.min(B, count - s * B) * out.out * 4),
+      } : {}),
     }, { buffer: set.record.buffer, offset: set.record.layout.losses * 4, bytes: (2 * set.steps + count) * 4 });
     const { losses: batchMeans, correct: correctPerBatch } = readRecord(words, 0, set.steps);
     const predicted = new Uint32Array(words, 2 * set.steps * 4, count);
@@ -173,6 +193,7 @@ export class GpuTrainer implements Trainer {
       correct,
       count,
       predictions: Uint8Array.from(predicted),
+      ...(outputs ? { outputs: await ctx.readF32(outputs, count * out.out) } : {}),
     };
   }
 

@@ -11,17 +11,25 @@ import { dataExtent, validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
 import { checkGpuBuffers, gpuBufferNeeds } from './memory.ts';
-import { runTraining, type EpochRecord, type TrainEvents, type Trainer, type TrainProgress } from './trainer.ts';
+import { runTraining, type DivergenceError, type EpochRecord, type Evaluation, type TrainEvents, type Trainer, type TrainProgress } from './trainer.ts';
 import { KernelChooser, type KernelSummary } from '../gpu/kernel-choice.ts';
 
 export type Device = 'gpu' | 'cpu';
 
+/** What a run trains and evaluates on: a DataSet, or (a library fit without validation data)
+ * one without a test split. */
+export type SessionData = Omit<DataSet, 'test'> & { test: Split | null };
+
 export interface SessionOptions {
   config: Partial<TrainConfig>;
   device: Device;
-  data: DataSet;
-  /** Starting weights; default: initMlp with the config's seed. */
+  data: SessionData;
+  /** Starting weights; default: initMlp with the config's seed. Given weights (or a checkpoint's)
+   * keep their output width, which may exceed the classes present in the data. */
   init?: Mlp | null;
+  /** The network's layer widths when no weights are given (a library trainer's `layers`);
+   * default: the data's inputs, config.hidden and the data's classes. */
+  sizes?: readonly number[];
   matmul?: MatmulVariant;
   events?: TrainEvents;
   /** Called once the trainer exists, before the first step (e.g. to print the adapter). */
@@ -68,54 +76,83 @@ export interface SessionResult {
   weights: Mlp;
   /** Where the run ended: a stopped run continues from here. */
   state: TrainState;
+  /** Why the run stopped early, when its loss diverged (report.diverged is its message); absent
+   * from a run in a headless page, which sends only the message. */
+  divergence?: DivergenceError | null;
+}
+
+interface OpenOptions {
+  config: TrainConfig;
+  device: Device;
+  train: Split | null;
+  test: Split | null;
+  sizes: readonly number[];
+  /** Made only once the adapter's limits have passed: a network too large for them is refused
+   * before it is allocated anywhere. */
+  weights: () => Mlp;
+  velocities?: Float32Array[] | null;
+  matmul?: MatmulVariant;
+  /** A checkpoint's kernel variants, to round as the run it continues did. */
+  pinned?: Record<string, string> | null;
+  gpu?: GpuOptions;
+  ctx?: GpuContext;
+  keepOutputs?: boolean;
+}
+
+interface OpenTrainer {
+  trainer: Trainer;
+  ctx: GpuContext | null;
+  kernels: KernelSummary | null;
+  /** Frees what the trainer allocated (a shared context keeps its pipelines). */
+  close: () => void;
+}
+
+/** The one place a trainer is made, for a run and for an evaluation: on the GPU, the adapter's
+ * limits checked before anything is allocated, and the kernel variants chosen; or the CPU
+ * reference. */
+async function openTrainer(o: OpenOptions): Promise<OpenTrainer> {
+  const { config, train, test, weights, velocities = null } = o;
+  if (o.device === 'cpu') {
+    return { trainer: new CpuTrainer(config, train, test, weights(), velocities, o.keepOutputs), ctx: null, kernels: null, close: () => {} };
+  }
+  const ctx = o.ctx ?? (await requestGpu(o.gpu));
+  // A shared context outlives the run: free only what this run allocated on it.
+  const close = o.ctx ? o.ctx.trackNewBuffers() : () => ctx.destroy();
+  try {
+    // Every trainer has a split: a run its training one, an evaluation its test one.
+    const sampleType = featureType((train ?? test)!);
+    checkGpuBuffers(config, gpuBufferNeeds(config, o.sizes, train?.count ?? 0, test?.count ?? 0, false, sampleType), ctx.device.limits);
+    // A resumed run keeps the kernels it trained with: another variant rounds differently.
+    const chooser = await KernelChooser.create(ctx, { force: o.matmul, pinned: o.pinned ?? undefined });
+    const gpu = await GpuTrainer.create(ctx, { config, train, test, init: weights(), velocities, kernels: chooser, keepOutputs: o.keepOutputs });
+    return { trainer: gpu, ctx, kernels: gpu.kernels.summary(), close };
+  } catch (e) {
+    close();
+    throw e;
+  }
 }
 
 export async function runSession(opts: SessionOptions): Promise<SessionResult> {
   const { data, resume } = opts;
   const config = validateConfig(resume?.config ?? opts.config, dataExtent(data));
   const train: Split = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
-  const test: Split = config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
-  const sizes = mlpSizesFor(data, config.hidden);
-  const t0 = performance.now();
-  let ctx: GpuContext | null = null;
-  let trainer: Trainer;
-  let kernels: KernelSummary | null = null;
-  // A shared context outlives the run: free only what this run allocated on it.
-  let cleanUp = () => {};
-  const startWeights = () => {
-    const init = resume?.weights ?? opts.init ?? initMlp(sizes, config.seed);
-    if (init.sizes.join(',') !== sizes.join(',')) {
-      throw new Error(`the starting weights are ${init.sizes.join('-')}, the configured network is ${sizes.join('-')} (check --hidden)`);
-    }
-    return init;
-  };
-  const velocities = resume?.velocities ?? null;
-  if (opts.device === 'gpu') {
-    const gpuCtx = opts.ctx ?? (await requestGpu(opts.gpu));
-    ctx = gpuCtx;
-    cleanUp = opts.ctx ? opts.ctx.trackNewBuffers() : () => gpuCtx.destroy();
-    try {
-      // Before the weights exist on the host: a network too large for the adapter is refused
-      // without allocating it anywhere.
-      checkGpuBuffers(config, gpuBufferNeeds(config, sizes, train.count, test.count, false, featureType(train)), gpuCtx.device.limits);
-      // A resumed run keeps the kernels it trained with: another variant rounds differently.
-      const chooser = await KernelChooser.create(gpuCtx, { force: opts.matmul, pinned: resume?.kernels ?? undefined });
-      const gpu = await GpuTrainer.create(gpuCtx, { config, train, test, init: startWeights(), velocities, kernels: chooser });
-      kernels = gpu.kernels.summary();
-      trainer = gpu;
-    } catch (e) {
-      cleanUp();
-      throw e;
-    }
-  } else {
-    trainer = new CpuTrainer(config, train, test, startWeights(), velocities);
+  const test = data.test && config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
+  const dataSizes = mlpSizesFor(data, config.hidden);
+  const given = resume?.weights ?? opts.init ?? null;
+  const sizes = given?.sizes ?? opts.sizes ?? dataSizes;
+  if (sizes.length !== dataSizes.length || sizes.slice(0, -1).join() !== dataSizes.slice(0, -1).join() || sizes[sizes.length - 1] < dataSizes[dataSizes.length - 1]) {
+    throw new Error(`the network is ${sizes.join('-')}, but this data and the configured hidden layers make ${dataSizes.join('-')} (check --hidden)`);
   }
+  const t0 = performance.now();
+  const { trainer, ctx, kernels, close } = await openTrainer({
+    config, device: opts.device, train, test, sizes, weights: () => given ?? initMlp(sizes, config.seed), velocities: resume?.velocities, matmul: opts.matmul, pinned: resume?.kernels, gpu: opts.gpu, ctx: opts.ctx,
+  });
   const stateAt = async (progress: TrainProgress): Promise<TrainState> => ({
     config,
     weights: await trainer.weights(),
     velocities: await trainer.optimizerState(),
     progress,
-    data: { source: data.source, train: data.train.count, test: data.test.count },
+    data: { source: data.source, train: data.train.count, test: data.test?.count ?? 0 },
     kernels: kernels && { ...kernels.matmul, ...kernels.biasGrad },
   });
   try {
@@ -145,7 +182,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
       device: opts.device,
       adapter: trainer.adapter,
       kernels,
-      data: { source: data.source, train: train.count, test: test.count, classes: data.classNames },
+      data: { source: data.source, train: train.count, test: test?.count ?? 0, classes: data.classNames },
       stepLosses: summary.stepLosses,
       epochs: summary.epochs,
       samplesPerSec: trainSeconds > 0 ? (summary.epochs.length * train.count) / trainSeconds : 0,
@@ -154,8 +191,31 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
       diverged: summary.diverged?.message ?? null,
       stopped: summary.stopped,
     };
-    return { report, weights: state.weights, state };
+    return { report, weights: state.weights, state, divergence: summary.diverged };
   } finally {
-    cleanUp();
+    close();
+  }
+}
+
+export interface EvaluateOptions {
+  config: TrainConfig;
+  device: Device;
+  weights: Mlp;
+  split: Split;
+  /** Also return every sample's output-layer values. */
+  keepOutputs?: boolean;
+  matmul?: MatmulVariant;
+  pinned?: Record<string, string> | null;
+  ctx?: GpuContext;
+}
+
+/** The notebook's evaluate() of these weights on one split, by the same trainer a run uses. */
+export async function evaluateSession(opts: EvaluateOptions): Promise<Evaluation> {
+  const { weights } = opts;
+  const { trainer, close } = await openTrainer({ ...opts, train: null, test: opts.split, sizes: weights.sizes, weights: () => weights });
+  try {
+    return (await trainer.evaluate())!;
+  } finally {
+    close();
   }
 }

@@ -26,7 +26,8 @@ export interface ChunkReport {
 }
 
 /** The notebook's evaluate(): Test Loss in its convention, accuracy, and every prediction (for
- * the confusion matrix). The CPU reference defines the shape; the GPU fills the same fields. */
+ * the confusion matrix); with `outputs` asked for, also every sample's output-layer values. The
+ * CPU reference defines the shape; the GPU fills the same fields. */
 export type Evaluation = MlpEvaluation;
 
 export interface Trainer {
@@ -36,7 +37,9 @@ export interface Trainer {
    * early at a non-finite loss). When onChunk throws DivergenceError, the parameters are restored
    * to where they stood before that chunk and the error is rethrown. */
   runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean>;
-  evaluate(): Promise<Evaluation>;
+  /** The test split's evaluation; null for a trainer made without one (a library fit without
+   * validation data). */
+  evaluate(): Promise<Evaluation | null>;
   weights(): Promise<Mlp>;
   /** The momentum velocities in state_dict order (null without momentum), for checkpoints. */
   optimizerState(): Promise<Float32Array[] | null>;
@@ -88,10 +91,12 @@ export interface EpochResult {
   trainAccuracy: number;
   trainSeconds: number;
   samplesPerSec: number;
-  testLoss: number;
-  meanTestLoss: number;
-  testAccuracy: number;
-  predictions: Uint8Array;
+  /** The test split's results; null when the run has none (a library fit without validation
+   * data). The CLIs, the sweep and the dashboard always have one. */
+  testLoss: number | null;
+  meanTestLoss: number | null;
+  testAccuracy: number | null;
+  predictions: Uint8Array | null;
 }
 
 export interface Progress {
@@ -112,6 +117,23 @@ export interface TrainEvents {
 }
 
 export type EpochRecord = Omit<EpochResult, 'predictions'>;
+
+/** The test numbers of an epoch that was evaluated. */
+export interface TestNumbers {
+  testLoss: number;
+  meanTestLoss: number;
+  testAccuracy: number;
+}
+
+/** The epoch with its test numbers, for callers whose runs always have a test split (the CLIs,
+ * the sweep, the dashboard); throws for an epoch of a run without one. */
+export function testedEpoch<E extends EpochRecord>(e: E): E & TestNumbers {
+  const { testLoss, meanTestLoss, testAccuracy } = e;
+  if (testLoss === null || meanTestLoss === null || testAccuracy === null) {
+    throw new Error(`epoch ${e.epoch} has no test results: its run had no test split`);
+  }
+  return { ...e, testLoss, meanTestLoss, testAccuracy };
+}
 
 /** Where a run stands, enough to continue it exactly (with the weights and the optimizer state):
  * what a checkpoint holds besides tensors. */
@@ -213,14 +235,14 @@ export async function runTraining(
       trainAccuracy: (summary.epochCorrect / trainCount) * 100,
       trainSeconds,
       samplesPerSec: trainCount / trainSeconds,
-      testLoss: ev.testLoss,
-      meanTestLoss: ev.meanLoss,
-      testAccuracy: ev.accuracy,
-      predictions: ev.predictions,
+      testLoss: ev?.testLoss ?? null,
+      meanTestLoss: ev?.meanLoss ?? null,
+      testAccuracy: ev?.accuracy ?? null,
+      predictions: ev?.predictions ?? null,
     };
     const { predictions: _p, ...record } = result;
     summary.epochs.push(record);
-    events.onLog?.(formatEpochSummary(result.epoch, ev.testLoss, ev.accuracy));
+    if (ev) events.onLog?.(formatEpochSummary(result.epoch, ev.testLoss, ev.accuracy));
     await events.onEpoch?.(result);
     await opts.onCheckpoint?.({ epoch: epoch + 1, step: 0, epochCorrect: 0, stepLosses: summary.stepLosses, epochs: summary.epochs });
   }

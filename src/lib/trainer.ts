@@ -1,0 +1,325 @@
+// The library's trainer: a network, its optimizer state and its place in training, kept between
+// calls. Every fit is a run of the engine the commands use (runSession: the same trainers, epoch
+// loop, divergence rule and checkpoints), continued from where the last one stopped, so a fit of
+// the notebook's recipe gives `npm run train`'s per-step losses.
+import { requestGpu, type AdapterSummary, type GpuContext } from '../gpu/context.ts';
+import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
+import { logSoftmaxNllCpu } from '../reference/kernels.ts';
+import { initMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
+import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
+import { ConfigError, type TrainConfig } from '../train/config.ts';
+import { decodeSafetensors, encodeSafetensors, readSafetensors, safetensorsSizes, SafetensorsError } from '../train/safetensors.ts';
+import { evaluateSession, runSession } from '../train/session.ts';
+import { startOfRun, type EpochRecord } from '../train/trainer.ts';
+import { inputSplit, toSplit, type Dataset } from './dataset.ts';
+import { DatasetError, TrainerStateError, TrainingAbortedError } from './errors.ts';
+import { configFromOptions, optionsFromConfig, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
+
+/** One step's batch loss, reported after each read-back (readbackEvery steps at a time). */
+export interface StepInfo {
+  /** 1-based, counted from the trainer's first fit (a loaded checkpoint's epochs included). */
+  epoch: number;
+  /** 0-based within the epoch. */
+  step: number;
+  loss: number;
+}
+
+/** An epoch's results: train loss and accuracy (%) over its steps, its time, and the validation
+ * set's numbers (null without one): testLoss in the notebook's convention (the sum of batch
+ * means over the count), meanTestLoss per sample, testAccuracy in %. */
+export type EpochInfo = EpochRecord;
+
+export interface FitOptions {
+  /** Epochs to train, counting one that an aborted fit left unfinished. */
+  epochs: number;
+  /** Evaluated after every epoch (EpochInfo's test numbers). */
+  validation?: Dataset;
+  /** Stops training at the next read-back; fit then rejects with TrainingAbortedError. */
+  signal?: AbortSignal;
+  onStep?: (s: StepInfo) => void;
+  /** Awaited: training waits for a returned promise. save() here returns this epoch's checkpoint. */
+  onEpoch?: (e: EpochInfo) => void | Promise<void>;
+  /** The notebook's printed lines (`Train Epoch: ...`, `[EPOCH:n] Test Loss: ...`). */
+  onLog?: (line: string) => void;
+}
+
+export interface FitResult {
+  /** Every step's batch loss, this call's steps in order. */
+  stepLosses: number[];
+  /** This call's completed epochs. */
+  epochs: EpochInfo[];
+  /** Training samples per second over those epochs (evaluation excluded); 0 without one. */
+  samplesPerSec: number;
+  /** Wall time of the call, set-up included. */
+  seconds: number;
+}
+
+export interface Evaluation {
+  /** Mean loss per sample. */
+  loss: number;
+  /** Percent correct. */
+  accuracy: number;
+  correct: number;
+  count: number;
+  /** Each sample's predicted class. */
+  predictions: Uint8Array;
+}
+
+export interface Predictions {
+  /** Each sample's most likely class. */
+  classes: Uint8Array;
+  /** (count, classes) row-major: the softmax of the outputs for the 'nll' loss; for 'squared' the
+   * sigmoid outputs, each in [0, 1] and not summing to 1. */
+  probabilities: Float32Array;
+}
+
+/** The trainer's configuration, as options (a loaded checkpoint's included). */
+export type TrainerSettings = ReturnType<typeof optionsFromConfig> & { device: Device; matmul: MatmulVariant | null };
+
+export interface Trainer {
+  readonly layers: readonly number[];
+  readonly settings: TrainerSettings;
+  /** The WebGPU adapter; null on the CPU reference. */
+  readonly adapter: AdapterSummary | null;
+  /** Epochs completed since the first fit (a loaded checkpoint's included). */
+  readonly epochsDone: number;
+  fit(dataset: Dataset, options: FitOptions): Promise<FitResult>;
+  evaluate(dataset: Dataset): Promise<Evaluation>;
+  /** images: [count, layers[0]] row-major, as a Dataset's. */
+  predict(images: Uint8Array | Float32Array): Promise<Predictions>;
+  /** A checkpoint: the weights under PyTorch's names, the momentum velocities, every step's loss,
+   * the configuration and the progress; loadTrainer continues from it exactly. It is the
+   * `--checkpoint` file of `npm run train`. */
+  save(): Uint8Array;
+  /** The weights alone, as `npm run train -- --save` writes them (safetensors.torch.load_file
+   * reads them into the notebook's Net). */
+  saveWeights(): Uint8Array;
+  /** The parameters in PyTorch's state_dict order (fc1.weight (out, in), fc1.bias, ...), copied. */
+  parameters(): { name: string; shape: number[]; data: Float32Array }[];
+  /** Frees the GPU device; the trainer cannot be used afterwards. */
+  dispose(): void;
+}
+
+const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+interface Start {
+  /** A saved run to continue. */
+  state?: TrainState;
+  /** Starting weights (a weights file's). */
+  init?: Mlp;
+}
+
+class LibraryTrainer implements Trainer {
+  private state: TrainState | null;
+  private init: Mlp | null;
+  private busy: string | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly config: TrainConfig,
+    readonly layers: readonly number[],
+    private readonly device: Device,
+    private readonly ctx: GpuContext | null,
+    private readonly matmul: MatmulVariant | undefined,
+    start: Start,
+  ) {
+    this.state = start.state ?? null;
+    this.init = start.init ?? null;
+  }
+
+  get settings(): TrainerSettings {
+    return { ...optionsFromConfig(this.config, this.layers), device: this.device, matmul: this.matmul ?? null };
+  }
+
+  get adapter(): AdapterSummary | null {
+    return this.ctx?.adapter ?? null;
+  }
+
+  get epochsDone(): number {
+    return this.state?.progress.epoch ?? 0;
+  }
+
+  /** The run so far; before the first fit, its starting point. */
+  private current(): TrainState {
+    this.state ??= {
+      config: this.config,
+      weights: this.init ?? initMlp(this.layers, this.config.seed),
+      velocities: null,
+      progress: startOfRun(),
+      data: { source: 'none', train: 0, test: 0 },
+      kernels: null,
+    };
+    this.init = null;
+    return this.state;
+  }
+
+  /** Runs `body` as the trainer's only call in flight, with the engine's messages in library terms. */
+  private async exclusive<T>(what: string, body: () => Promise<T>): Promise<T> {
+    if (this.disposed) throw new TrainerStateError(`${what}: the trainer was disposed`);
+    if (this.busy) throw new TrainerStateError(`${what}: a ${this.busy} is running on this trainer; await it first`);
+    this.busy = what;
+    try {
+      return await body();
+    } catch (e) {
+      throw withLibraryNames(e);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  fit(dataset: Dataset, options: FitOptions): Promise<FitResult> {
+    return this.exclusive('fit', async () => {
+      const { epochs, signal, onStep, onEpoch } = options ?? {};
+      if (!isPositiveInt(epochs)) throw new ConfigError('epochs', `must be a positive integer, got ${JSON.stringify(epochs)}`);
+      const train = toSplit(dataset, 'dataset', this.layers);
+      const test = options.validation ? toSplit(options.validation, 'validation', this.layers) : null;
+      const prev = this.state;
+      if (prev && prev.progress.step > 0 && train.count !== prev.data.train) {
+        throw new DatasetError('dataset', `has ${train.count} samples, but the last fit stopped in epoch ${prev.progress.epoch + 1} of ` +
+          `${prev.data.train} samples (at step ${prev.progress.step}): fit that dataset again to finish the epoch`);
+      }
+      const doneSteps = prev?.progress.stepLosses.length ?? 0;
+      const doneEpochs = prev?.progress.epoch ?? 0;
+      // The schedule spans every epoch fitted so far and this call's.
+      const config = { ...this.config, epochs: doneEpochs + epochs };
+      const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
+      const { report, state, divergence } = await runSession({
+        config,
+        device: this.device,
+        data: { train, test, source: dataset.name ?? 'dataset', classNames: null },
+        ctx: this.ctx ?? undefined,
+        matmul: this.matmul,
+        sizes: this.layers,
+        init: this.init,
+        resume: prev && { ...prev, config },
+        shouldStop: () => signal?.aborted ?? false,
+        events: {
+          onLog: options.onLog,
+          onStepLosses: onStep && ((first, losses) => losses.forEach((loss, i) => {
+            const g = first + i;
+            onStep({ epoch: Math.floor(g / stepsPerEpoch) + 1, step: g % stepsPerEpoch, loss });
+          })),
+        },
+        // Kept after every epoch, so that save() in onEpoch (or after an abort) has it.
+        onCheckpoint: async (s) => {
+          this.state = s;
+          this.init = null;
+          await onEpoch?.(s.progress.epochs[s.progress.epochs.length - 1]);
+        },
+      });
+      this.state = state;
+      this.init = null;
+      const epochsRun = report.epochs.slice(doneEpochs);
+      const trainSeconds = epochsRun.reduce((a, e) => a + e.trainSeconds, 0);
+      const result: FitResult = {
+        stepLosses: report.stepLosses.slice(doneSteps),
+        epochs: epochsRun,
+        samplesPerSec: trainSeconds > 0 ? (epochsRun.length * train.count) / trainSeconds : 0,
+        seconds: report.totalSeconds,
+      };
+      if (divergence) throw divergence;
+      if (report.stopped) throw new TrainingAbortedError(result);
+      return result;
+    });
+  }
+
+  evaluate(dataset: Dataset): Promise<Evaluation> {
+    return this.exclusive('evaluate', async () => {
+      const split = toSplit(dataset, 'dataset', this.layers);
+      const ev = await this.evaluateSplit(split, false);
+      return { loss: ev.meanLoss, accuracy: ev.accuracy, correct: ev.correct, count: ev.count, predictions: ev.predictions };
+    });
+  }
+
+  predict(images: Uint8Array | Float32Array): Promise<Predictions> {
+    return this.exclusive('predict', async () => {
+      const split = inputSplit(images, this.layers);
+      const ev = await this.evaluateSplit(split, true);
+      const outputs = ev.outputs!;
+      const C = this.layers[this.layers.length - 1];
+      const probabilities = this.config.loss === 'nll' ? logSoftmaxNllCpu(outputs, split.labels, split.count, C).logProbs.map(Math.exp) : outputs;
+      return { classes: ev.predictions, probabilities };
+    });
+  }
+
+  private evaluateSplit(split: ReturnType<typeof toSplit>, keepOutputs: boolean) {
+    const state = this.current();
+    return evaluateSession({
+      config: this.config, device: this.device, weights: state.weights, split, keepOutputs, matmul: this.matmul, pinned: state.kernels, ctx: this.ctx ?? undefined,
+    });
+  }
+
+  save(): Uint8Array {
+    this.checkUsable('save');
+    return encodeCheckpoint(this.current());
+  }
+
+  saveWeights(): Uint8Array {
+    this.checkUsable('saveWeights');
+    return encodeSafetensors(this.current().weights);
+  }
+
+  parameters(): { name: string; shape: number[]; data: Float32Array }[] {
+    this.checkUsable('parameters');
+    return mlpParamTensors(this.current().weights).map((t) => ({ name: t.name, shape: [...t.shape], data: t.data.slice() }));
+  }
+
+  dispose(): void {
+    if (this.busy) throw new TrainerStateError(`dispose: a ${this.busy} is running on this trainer; abort or await it first`);
+    if (this.disposed) return;
+    this.disposed = true;
+    this.ctx?.destroy();
+  }
+
+  private checkUsable(what: string): void {
+    if (this.disposed) throw new TrainerStateError(`${what}: the trainer was disposed`);
+  }
+}
+
+/** Where the engine's steps run, and with which matmul; checked before a GPU is asked for. */
+async function open(config: TrainConfig, layers: readonly number[], device: unknown, matmul: unknown, start: Start): Promise<Trainer> {
+  if (device !== 'gpu' && device !== 'cpu') throw new ConfigError('device', `must be 'gpu' or 'cpu', got ${JSON.stringify(device)}`);
+  if (matmul !== undefined && !(MATMUL_VARIANTS as readonly unknown[]).includes(matmul)) {
+    throw new ConfigError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')}, got ${JSON.stringify(matmul)}`);
+  }
+  const ctx = device === 'gpu' ? await requestGpu() : null;
+  return new LibraryTrainer(config, layers, device, ctx, matmul as MatmulVariant | undefined, start);
+}
+
+/** A new network with freshly initialised weights (PyTorch's U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+ * drawn from `seed`). On 'gpu' it asks for a WebGPU device: GpuUnavailableError without one. */
+export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
+  const config = configFromOptions(options);
+  return open(config, [...options.layers], options.device ?? 'gpu', options.matmul, {});
+}
+
+export interface LoadOptions extends Omit<TrainerOptions, 'layers'> {
+  /** Names the bytes in errors (default 'weights'). */
+  name?: string;
+}
+
+/** A trainer from a saved file: a checkpoint (save(), `npm run train -- --checkpoint`) continues
+ * its run exactly, with its configuration (only device and matmul may be given); a weights file
+ * (saveWeights(), `--save`, a PyTorch state_dict saved with safetensors) starts a new run from
+ * those weights with `options` (the layers come from the file). */
+export async function loadTrainer(bytes: Uint8Array, options: LoadOptions = {}): Promise<Trainer> {
+  const { name = 'weights', device = 'gpu', matmul, ...rest } = options;
+  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`${name}: must be a Uint8Array of a .safetensors file`);
+  if (readSafetensors(bytes, name).metadata.checkpoint === undefined) {
+    const sizes = safetensorsSizes(bytes, name);
+    const init = decodeSafetensors(bytes, sizes, name);
+    return open(configFromOptions({ ...rest, layers: sizes }), sizes, device, matmul, { init });
+  }
+  const fixed = Object.keys(rest).find((k) => (rest as Record<string, unknown>)[k] !== undefined);
+  if (fixed) throw new ConfigError(fixed, `cannot be given with a checkpoint, which holds its configuration (only device and matmul may be chosen)`);
+  const saved = decodeCheckpoint(bytes, name);
+  // A command-line run may have trained on the first N samples (--limit-train): a library fit
+  // trains on the dataset it is given, and the epoch in progress continues on one of N samples.
+  const { limitTrain, limitTest, ...config } = saved.config;
+  const state: TrainState = {
+    ...saved,
+    config: { ...config, limitTrain: null, limitTest: null },
+    data: { ...saved.data, train: limitTrain ?? saved.data.train, test: limitTest ?? saved.data.test },
+  };
+  return open(state.config, state.weights.sizes, device, matmul, { state });
+}

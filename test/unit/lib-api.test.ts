@@ -1,0 +1,175 @@
+// The library API on the CPU reference: it is the path `npm run train` takes (the same per-step
+// losses), its state carries over between calls and through save/load, abort continues exactly,
+// and every bad input is a typed error naming the option.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTrainCli } from '../../src/cli/train.ts';
+import { syntheticSplit } from '../../src/data/synthetic.ts';
+import {
+  ConfigError,
+  createTrainer,
+  DatasetError,
+  DivergenceError,
+  loadTrainer,
+  SafetensorsError,
+  TrainerStateError,
+  TrainingAbortedError,
+  type Dataset,
+} from '../../src/lib/index.ts';
+import { loadMnist, type Mnist } from '../../src/lib/mnist.ts';
+import { encodeSafetensors } from '../../src/train/safetensors.ts';
+import { initMlp } from '../../src/reference/mlp.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lib-api-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let mnist: Mnist;
+beforeAll(async () => {
+  mnist = await loadMnist();
+});
+
+/** The first n samples of a dataset, as views. */
+function first(ds: Dataset, n: number): Dataset {
+  const per = ds.images.length / ds.shape[0];
+  return { images: ds.images.subarray(0, n * per), labels: ds.labels.subarray(0, n), shape: [n, ...ds.shape.slice(1)] as [number, number, number] };
+}
+
+/** A small synthetic set: fast, and reproducible. */
+function synthetic(count: number, seed: number): Dataset {
+  const s = syntheticSplit(count, seed);
+  return { images: s.features, labels: s.labels, shape: [count, 28, 28] };
+}
+
+const SMALL = { layers: [784, 16, 10], device: 'cpu', optimizer: { lr: 0.1, momentum: 0.9 } } as const;
+
+describe('the library is the path of npm run train', () => {
+  it("the notebook's recipe on 320 images gives the CLI's per-step losses and test results (CPU reference)", async () => {
+    const json = join(dir, 'cli.json');
+    const lines: string[] = [];
+    const code = await runTrainCli(['--device', 'cpu', '--limit-train', '320', '--limit-test', '100', '--epochs', '1', '--json', json, '--no-progress'],
+      { out: () => {}, err: (s) => lines.push(s) });
+    expect(code, lines.join('\n')).toBe(0);
+    const cli = JSON.parse(readFileSync(json, 'utf8')) as { stepLosses: number[]; epochs: { testLoss: number; testAccuracy: number }[] };
+
+    const trainer = await createTrainer({ layers: [784, 512, 256, 10], device: 'cpu' });
+    const log: string[] = [];
+    const fit = await trainer.fit(first(mnist.train, 320), { epochs: 1, validation: first(mnist.test, 100), onLog: (l) => log.push(l) });
+    expect(fit.stepLosses).toHaveLength(10);
+    expect(fit.stepLosses).toEqual(cli.stepLosses);
+    expect(fit.epochs[0].testLoss).toBe(cli.epochs[0].testLoss);
+    expect(fit.epochs[0].testAccuracy).toBe(cli.epochs[0].testAccuracy);
+    expect(log.some((l) => l.startsWith('Train Epoch: 1 [0/ 320(0%)]'))).toBe(true);
+  });
+});
+
+describe('state between calls', () => {
+  it('two fits of one epoch equal one fit of two; evaluate and predict agree; save/load continues exactly', async () => {
+    const data = synthetic(200, 3);
+    const once = await createTrainer(SMALL);
+    const both = await once.fit(data, { epochs: 2 });
+    const twice = await createTrainer(SMALL);
+    const a = await twice.fit(data, { epochs: 1 });
+    const checkpoint = twice.save();
+    const b = await twice.fit(data, { epochs: 1 });
+    expect([...a.stepLosses, ...b.stepLosses]).toEqual(both.stepLosses);
+    expect(twice.epochsDone).toBe(2);
+    expect(twice.parameters()).toEqual(once.parameters());
+
+    const loaded = await loadTrainer(checkpoint, { device: 'cpu' });
+    expect(loaded.epochsDone).toBe(1);
+    expect((await loaded.fit(data, { epochs: 1 })).stepLosses).toEqual(b.stepLosses);
+
+    const test = synthetic(70, 4);
+    const ev = await once.evaluate(test);
+    expect(ev.count).toBe(70);
+    const p = await once.predict(test.images);
+    expect(p.classes).toEqual(ev.predictions);
+    expect(p.probabilities).toHaveLength(70 * 10);
+    const row0 = p.probabilities.subarray(0, 10);
+    expect(row0.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+    expect(row0.indexOf(Math.max(...row0))).toBe(p.classes[0]);
+    expect(ev.correct).toBe(p.classes.filter((c, i) => c === test.labels[i]).length);
+  });
+
+  it('an aborted fit rejects with TrainingAbortedError, and the next fit finishes the epoch exactly', async () => {
+    const data = synthetic(320, 5);
+    const full = await (await createTrainer({ ...SMALL, readbackEvery: 2 })).fit(data, { epochs: 1 });
+    const trainer = await createTrainer({ ...SMALL, readbackEvery: 2 });
+    const controller = new AbortController();
+    const err = await trainer.fit(data, { epochs: 1, onStep: (s) => s.step === 3 && controller.abort(), signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingAbortedError);
+    expect((err as TrainingAbortedError).name).toBe('AbortError');
+    const done = (err as TrainingAbortedError).result.stepLosses;
+    expect(done).toEqual(full.stepLosses.slice(0, 4));
+    await expect(trainer.fit(synthetic(100, 5), { epochs: 1 })).rejects.toThrow(/320 samples.*finish the epoch/);
+    const rest = await trainer.fit(data, { epochs: 1 });
+    expect([...done, ...rest.stepLosses]).toEqual(full.stepLosses);
+  });
+
+  it('a weights file starts a new run from its weights; a checkpoint refuses other settings', async () => {
+    const weights = initMlp([784, 16, 10], 9);
+    const t = await loadTrainer(encodeSafetensors(weights), { device: 'cpu', activation: 'relu' });
+    expect(t.layers).toEqual([784, 16, 10]);
+    expect(t.settings.activation).toEqual(['relu']);
+    expect(t.parameters()[0].data).toEqual(weights.layers[0].weight);
+    await expect(loadTrainer(t.save(), { device: 'cpu', batch: 64 })).rejects.toThrow(ConfigError);
+    await expect(loadTrainer(new TextEncoder().encode('not safetensors'))).rejects.toThrow(SafetensorsError);
+  });
+
+  it('divergence rejects with DivergenceError naming the library option', async () => {
+    const t = await createTrainer({ ...SMALL, optimizer: { lr: 1e6 } });
+    const err = await t.fit(synthetic(320, 6), { epochs: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect((err as Error).message).toMatch(/smaller optimizer\.lr than 1000000/);
+  });
+
+  it('a disposed or busy trainer says so', async () => {
+    const t = await createTrainer(SMALL);
+    const running = t.fit(synthetic(64, 1), { epochs: 1 });
+    await expect(t.evaluate(synthetic(64, 1))).rejects.toThrow(TrainerStateError);
+    await running;
+    t.dispose();
+    await expect(t.predict(new Uint8Array(784))).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('bad input: typed errors naming the option', () => {
+  it.each([
+    [{ layers: [784, 10] }, ConfigError, /^layers must list/],
+    [{ layers: [784, 16, 300] }, ConfigError, /^layers must end with the number of classes, 2 to 256/],
+    [{ layers: [784, 16, 10], optimizer: { lr: 0 } }, ConfigError, /^optimizer\.lr must be a finite number > 0, got 0/],
+    [{ layers: [784, 16, 10], optimizer: { nesterov: true } }, ConfigError, /^optimizer\.nesterov needs optimizer\.momentum > 0/],
+    [{ layers: [784, 16, 10], activation: 'gelu' }, ConfigError, /^activation must be sigmoid, relu, tanh/],
+    [{ layers: [784, 16, 8, 10], activation: ['relu', 'relu', 'relu'] }, ConfigError, /^activation needs one activation for every hidden layer/],
+    [{ layers: [784, 16, 10], batch: 0 }, ConfigError, /^batch must be a positive integer/],
+    [{ layers: [784, 16, 10], shuffle: 'yes' }, ConfigError, /^shuffle must be true or false/],
+    [{ layers: [784, 16, 10], device: 'tpu' }, ConfigError, /^device must be 'gpu' or 'cpu'/],
+  ])('%j', async (options, type, message) => {
+    const err = await createTrainer(options as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(type);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it.each([
+    [{ images: [1, 2], labels: new Uint8Array(1), shape: [1, 784] }, /^dataset\.images must be a Uint8Array.*got Array/],
+    [{ images: new Uint8Array(784), labels: new Uint8Array(1), shape: [1, 27, 28] }, /^dataset\.shape \[1,27,28\] gives 756 inputs per sample, the network takes 784/],
+    [{ images: new Uint8Array(784), labels: new Uint8Array(1), shape: [2, 784] }, /^dataset\.images holds 784 values, shape \[2,784\] needs 1568/],
+    [{ images: new Uint8Array(784), labels: new Uint8Array(2), shape: [1, 784] }, /^dataset\.labels holds 2 labels for 1 samples/],
+    [{ images: new Uint8Array(784), labels: Uint8Array.of(10), shape: [1, 784] }, /^dataset\.labels \[0\] is 10, but the network has 10 classes/],
+    [{ images: new Uint8Array(784), labels: new Uint8Array(1), shape: [1, 784, 1, 1] }, /^dataset\.shape must be \[count, rows, cols\]/],
+  ])('dataset %#', async (ds, message) => {
+    const t = await createTrainer(SMALL);
+    const err = await t.fit(ds as never, { epochs: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('fit options and the data size', async () => {
+    const t = await createTrainer({ ...SMALL, batch: 64 });
+    await expect(t.fit(synthetic(10, 1), { epochs: 0 })).rejects.toThrow(/^epochs must be a positive integer, got 0/);
+    await expect(t.fit(synthetic(10, 1), { epochs: 1 })).rejects.toThrow(/^batch must be at most the number of training samples \(10\), got 64/);
+    await expect(t.predict(new Uint8Array(785))).rejects.toThrow(/^images holds 785 values, not a whole number/);
+  });
+});
