@@ -12,6 +12,7 @@ import { requestGpu, type GpuContext } from '../../src/gpu/context.ts';
 import { PARITY_TOLERANCE } from '../../src/train/compare.ts';
 import { runSession } from '../../src/train/session.ts';
 import { trainingSets, writeTrainingSets } from '../support/datasets.ts';
+import { captureCli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'datasets-gpu-'));
 const { idxDir, csvDir } = trainingSets(dir);
@@ -40,11 +41,7 @@ describe('the WebGPU trainer on data sets beyond MNIST', () => {
   });
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await runTrainCli(argv, { out: (s) => out.push(...s.split('\n')), err: (s) => err.push(s) });
-  return { code, out, err };
-}
+const cli = captureCli(runTrainCli);
 
 describe('npm run train on a CSV, on the GPU', () => {
   const args = ['--data', join(csvDir, 'train.csv'), '--test-data', join(csvDir, 'test.csv'), '--label-column', 'species',

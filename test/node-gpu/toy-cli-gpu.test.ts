@@ -6,14 +6,11 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runToyCli } from '../../src/cli/toy.ts';
+import { captureCli } from '../support/cli.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await runToyCli(argv, { out: (s) => out.push(...s.split('\n')), err: (s) => err.push(s) });
-  return { code, out, err };
-}
+const cli = captureCli(runToyCli);
 
 type Spawned = { code: number; stdout: string; stderr: string };
 const execResult = (resolve: (r: Spawned) => void) => (error: { code?: unknown } | null, stdout: string, stderr: string) =>

@@ -6,15 +6,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { breakEvenEpochs, dataVerdict, packBatch } from '../../src/bench/data.ts';
 import { runBenchCli } from '../../src/cli/bench.ts';
+import { captureCli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await runBenchCli(argv, { out: (s) => out.push(...s.split('\n')), err: (s) => err.push(s) });
-  return { code, out, err };
-}
+const cli = captureCli(runBenchCli);
 
 describe('bench CLI', () => {
   it.each([

@@ -10,12 +10,9 @@ import { initMlp } from '../../src/reference/mlp.ts';
 import { runNoiseCli } from '../../src/cli/noise.ts';
 import type { NoiseReport } from '../../src/docs/noise-doc.ts';
 import { createCpuNoiseBackend, measureNoise, type NoiseOptions } from '../../src/noise/measure.ts';
+import { captureCli } from '../support/cli.ts';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await runNoiseCli(argv, { out: (s) => out.push(...s.split('\n')), err: (s) => err.push(s) });
-  return { code, out, err };
-}
+const cli = captureCli(runNoiseCli);
 
 const dir = mkdtempSync(join(tmpdir(), 'noise-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

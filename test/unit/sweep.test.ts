@@ -8,6 +8,7 @@ import { runSweepCli } from '../../src/cli/sweep.ts';
 import { expandPoints, parseGrid, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
 import { emptyResults, mergeResults, resultsProblem, runSweep, type SweepResults } from '../../src/sweep/run.ts';
 import type { TrainReport } from '../../src/train/session.ts';
+import { captureCli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,11 +114,7 @@ describe('resultsProblem', () => {
   });
 });
 
-async function cli(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const code = await runSweepCli(argv, { out: (s) => out.push(...s.split('\n')), err: (s) => err.push(s) });
-  return { code, out, err };
-}
+const cli = captureCli(runSweepCli);
 
 describe('sweep CLI', () => {
   const out = join(dir, 'small');

@@ -18,17 +18,11 @@ import {
   trainNetwork,
   type ToyNetwork,
 } from '../../src/reference/toy.ts';
+import { captureCli } from '../support/cli.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await runToyCli(argv, {
-    out: (s) => out.push(...s.split('\n')),
-    err: (s) => err.push(s),
-  });
-  return { code, out, err };
-}
+const cli = captureCli(runToyCli);
 
 const dir = mkdtempSync(join(tmpdir(), 'toy-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

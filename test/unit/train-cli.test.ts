@@ -7,15 +7,9 @@ import { MATMUL_VARIANTS } from '../../src/gpu/kernels/matmul.ts';
 import { initMlp, MNIST_MLP_SIZES } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
 import { trainingSets, writeTrainingSets } from '../support/datasets.ts';
+import { captureCli } from '../support/cli.ts';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await runTrainCli(argv, {
-    out: (s) => out.push(...s.split('\n')),
-    err: (s) => err.push(s),
-  });
-  return { code, out, err };
-}
+const cli = captureCli(runTrainCli);
 
 const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
