@@ -13,8 +13,8 @@ const first = (ds, n) => ({ images: ds.images.subarray(0, n * 784), labels: ds.l
 const trainer = await createTrainer({
   layers: [784, 128, 10],
   activation: 'relu',
-  optimizer: { lr: 0.1, momentum: 0.9, schedule: 'cosine' },
-  batch: 64,
+  // 97.84% after 5 epochs on the full set (README, "Other networks").
+  optimizer: { lr: 0.03, momentum: 0.9 },
 });
 console.log(`training on ${trainer.adapter.description || trainer.adapter.vendor}`);
 const { seconds } = await trainer.fit(first(train, trainCount), {
