@@ -2,7 +2,8 @@
 // trained by per-sample SGD on the squared error, with the notebook's anonymous functions a…f given
 // their real names (homework 1). Plain float64 loops in the notebook's order of operations (bias
 // first, then += w*x; sums from 0 left to right), so the errors and weights match CPython to the
-// last bit or two: Math.exp and libm's exp may differ by an ulp, nothing else can.
+// last bit or two: Math.exp and libm's exp may differ by an ulp, nothing else can (so may two
+// JavaScript engines' Math.exp: Chromium 156's and Node 20's do for ~10% of arguments).
 import type { Rng } from '../data/prng.ts';
 
 export interface ToyNeuron {
