@@ -6,6 +6,7 @@ import { csvSplits, DEFAULT_LABEL_COLUMN } from '../data/csv.ts';
 import type { Split } from '../data/dataset.ts';
 import { parseIdx } from '../data/idx.ts';
 import { gunzipIfNeeded, idxSplit } from '../data/mnist.ts';
+import { isPositiveInt } from '../train/config.ts';
 import { DatasetError } from './errors.ts';
 
 /** Samples and their labels: u8 values (pixels 0-255, scaled to [0, 1] on the device, as
@@ -21,7 +22,6 @@ export interface Dataset {
 }
 
 const typeName = (v: unknown) => (v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v);
-const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
 /** The rows of a [count, inputs] input array: its samples, checked against the network's inputs. */
 function checkInputs(field: string, images: unknown, inputs: number): { images: Uint8Array | Float32Array; count: number } {

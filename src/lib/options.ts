@@ -2,15 +2,16 @@
 // commands use; its errors are renamed from the command-line flags to the option paths a library
 // user wrote (--lr becomes optimizer.lr).
 import type { HiddenActivation, LossKind } from '../reference/kernels.ts';
-import { ConfigError, NOTEBOOK_RECIPE, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
+import { ConfigError, isPositiveInt, NOTEBOOK_RECIPE, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { MAX_CLASSES } from '../data/dataset.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+import type { Device } from '../train/session.ts';
 
 export type Activation = HiddenActivation;
 export type Loss = LossKind;
 export type Schedule = LrSchedule;
-export type Device = 'gpu' | 'cpu';
+export type { Device };
 
 /** SGD as torch.optim.SGD has it; defaults are the notebook's (lr 0.5, no momentum). */
 export interface OptimizerOptions {
@@ -82,7 +83,6 @@ export function withLibraryNames(e: unknown): unknown {
   return e;
 }
 
-const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
 
 /** Checks `layers` (the engine checks the rest) and returns the configuration for `epochs`. */

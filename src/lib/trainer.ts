@@ -7,7 +7,7 @@ import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { logSoftmaxNllCpu } from '../reference/kernels.ts';
 import { initMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
-import { ConfigError, type TrainConfig } from '../train/config.ts';
+import { ConfigError, isPositiveInt, type TrainConfig } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, safetensorsSizes, SafetensorsError } from '../train/safetensors.ts';
 import { evaluateSession, runSession } from '../train/session.ts';
 import { startOfRun, type EpochRecord } from '../train/trainer.ts';
@@ -99,8 +99,6 @@ export interface Trainer {
   /** Frees the GPU device; the trainer cannot be used afterwards. */
   dispose(): void;
 }
-
-const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
 interface Start {
   /** A saved run to continue. */

@@ -85,7 +85,8 @@ export const dataExtent = (data: Splits): DataExtent =>
 /** A quarter of MNIST's 28 pixels: beyond that a digit can leave the frame. */
 export const MAX_AUGMENT_SHIFT = 7;
 
-const isPositiveInt = (v: number) => Number.isInteger(v) && v > 0;
+/** A count, a size or a width: what every such option and the library's shapes must be. */
+export const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
 export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent): TrainConfig {
   const c: TrainConfig = { ...NOTEBOOK_RECIPE, ...partial, hidden: [...(partial.hidden ?? NOTEBOOK_RECIPE.hidden)] };
