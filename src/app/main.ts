@@ -15,7 +15,7 @@ import { Homework } from './homework.ts';
 import { downloadModel, readModelFile } from './model-files.ts';
 import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
 import { initPart1 } from './part1-tab.ts';
-import type { DataInfo, DroppedFile, EpochMessage, PageMessage, RunState, WorkerMessage } from './protocol.ts';
+import { DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type EpochMessage, type PageMessage, type RunState, type WorkerMessage } from './protocol.ts';
 import { RunClock } from './run-clock.ts';
 import { showAdapter, showNoGpu } from './status-panel.ts';
 import { initTabs } from './tabs.ts';
@@ -250,8 +250,7 @@ function setPlaceholder(name: string, text: string): void {
 async function loadDataFiles(files: File[]): Promise<void> {
   if (files.length === 0) return;
   if (dataEls.files.disabled) {
-    showDataError(state === 'lost' ? 'the run that lost its device can still resume on this data: resume or stop it first'
-      : 'the data is in use (a run, a check, a measurement or a sweep): let it finish or stop it first');
+    showDataError(state === 'lost' ? DATA_HELD_BY_LOST_RUN : DATA_IN_USE);
     return;
   }
   lastFiles = files;

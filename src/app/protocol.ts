@@ -58,6 +58,12 @@ export type ToyReply =
   | { op: 'epoch'; epoch: number; error: number; network: ToyNetwork }
   | { op: 'stop' };
 
+/** Why new data is refused while it is held: by a run, a check, a measurement or a sweep, or by a
+ * run that lost its device and can still resume on it. The page says it before reading the files;
+ * the worker, which decides, says it too. */
+export const DATA_IN_USE = 'the data is in use (a run, a check, a measurement or a sweep): let it finish or stop it first';
+export const DATA_HELD_BY_LOST_RUN = 'the run that lost its device can still resume on this data: resume or stop it first';
+
 /** A file the person chose or dropped, as read by the page. */
 export interface DroppedFile {
   name: string;

@@ -22,7 +22,7 @@ import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { chooseStepKernels } from '../train/step.ts';
 import { ToyGpuTrainer } from '../train/toy-gpu.ts';
 import { confusionMatrix } from './confusion.ts';
-import type { DataInfo, DroppedFile, NoiseRequest, PageMessage, RunState, ToyReply, ToyRequest, TrainRequest, WorkerMessage } from './protocol.ts';
+import { DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type NoiseRequest, type PageMessage, type RunState, type ToyReply, type ToyRequest, type TrainRequest, type WorkerMessage } from './protocol.ts';
 
 /** Live predictions need fresh weights, but a read-back of 2 MB per chunk would slow fast GPUs. */
 const WEIGHTS_EVERY_MS = 500;
@@ -354,8 +354,8 @@ function useData(d: DataSet): void {
 
 /** Files of the person's own, checked as the CLI checks --data (the same loaders and messages). */
 async function loadData(files: DroppedFile[] | null, labelColumn: string): Promise<void> {
-  if (busy) return post({ type: 'data-error', message: 'a run or a check is using the data: stop it, then load the files' });
-  if (resumable) return post({ type: 'data-error', message: 'the run that lost its device can still resume on this data: resume or stop it first' });
+  if (busy) return post({ type: 'data-error', message: DATA_IN_USE });
+  if (resumable) return post({ type: 'data-error', message: DATA_HELD_BY_LOST_RUN });
   if (!files) return builtin ? useData(builtin) : post({ type: 'data-error', message: STILL_LOADING });
   try {
     const picked = pickDataFiles(files.map((f) => f.name), 'the selection');
