@@ -222,37 +222,25 @@ fn loadX(k0: u32, j0: u32) -> mat4x4<f32> {
 @group(0) @binding(4) var<storage, read_write> C4: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> velocity4: array<vec4<f32>>;
 
-// sgdUpdate on 4 elements: the new parameters, then the new velocities.
-fn sgdUpdate4(p: vec4<f32>, g: vec4<f32>, v: vec4<f32>) -> mat2x4<f32> {
-  let x = sgdUpdate(p.x, g.x, v.x, H);
-  let y = sgdUpdate(p.y, g.y, v.y, H);
-  let z = sgdUpdate(p.z, g.z, v.z, H);
-  let w = sgdUpdate(p.w, g.w, v.w, H);
-  return mat2x4<f32>(vec4<f32>(x.x, y.x, z.x, w.x), vec4<f32>(x.y, y.y, z.y, w.y));
-}
-
 // store() on the row (i, j0 .. j0 + 3), in bounds (matmul_vec4 needs N % 4 == 0).
 fn storeRow4(acc: vec4<f32>, i: u32, j0: u32) {
   let q = (i * dims.N + j0) / 4u;
   if (SGD) {
     if (HAS_VELOCITY) {
-      let r = sgdUpdate4(C4[q], acc, velocity4[q]);
+      let r = sgdUpdate4(C4[q], acc, velocity4[q], H);
       C4[q] = r[0];
       velocity4[q] = r[1];
     } else {
-      C4[q] = sgdUpdate4(C4[q], acc, vec4<f32>())[0];
+      C4[q] = sgdUpdate4(C4[q], acc, vec4<f32>(), H)[0];
     }
     return;
   }
   var v = acc;
   if (HAS_BIAS) { v += aux4[j0 / 4u]; }
   if (ACTIVATION_BACKWARD) {
-    let y = aux4[q];
-    v *= vec4<f32>(activationGrad(y.x, ACTIVATION), activationGrad(y.y, ACTIVATION),
-                   activationGrad(y.z, ACTIVATION), activationGrad(y.w, ACTIVATION));
+    v *= activationGrad4(aux4[q], ACTIVATION);
   } else {
-    v = vec4<f32>(activate(v.x, ACTIVATION), activate(v.y, ACTIVATION), activate(v.z, ACTIVATION),
-                  activate(v.w, ACTIVATION));
+    v = activate4(v, ACTIVATION);
   }
   C4[q] = v;
 }

@@ -179,10 +179,6 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
 @group(0) @binding(6) var<storage, read_write> dzPrev4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> velW4: array<vec4<f32>>;
 
-fn activationGrad4(y: vec4<f32>, kind: u32) -> vec4<f32> {
-  return vec4<f32>(activationGrad(y.x, kind), activationGrad(y.y, kind), activationGrad(y.z, kind), activationGrad(y.w, kind));
-}
-
 @compute @workgroup_size(WG)
 fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
   let B = params.B;
@@ -222,12 +218,9 @@ fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
       let w = W4[idx];
       var v = vec4<f32>();
       if (HAS_VELOCITY) { v = velW4[idx]; }
-      let ux = sgdUpdate(w.x, g.x, v.x, hp);
-      let uy = sgdUpdate(w.y, g.y, v.y, hp);
-      let uz = sgdUpdate(w.z, g.z, v.z, hp);
-      let uw = sgdUpdate(w.w, g.w, v.w, hp);
-      W4[idx] = vec4<f32>(ux.x, uy.x, uz.x, uw.x);
-      if (HAS_VELOCITY) { velW4[idx] = vec4<f32>(ux.y, uy.y, uz.y, uw.y); }
+      let u = sgdUpdate4(w, g, v, hp);
+      W4[idx] = u[0];
+      if (HAS_VELOCITY) { velW4[idx] = u[1]; }
     }
     updateBiases(t, hp);
   }

@@ -18,3 +18,13 @@ fn sgdUpdate(p: f32, grad: f32, v: f32, h: Hyper) -> vec2<f32> {
   let update = select(vNew, g + h.momentum * vNew, h.nesterov != 0u);
   return vec2<f32>(p - h.lr * update, vNew);
 }
+
+// sgdUpdate on 4 elements (the vec4 kernels' rows): column 0 the new parameters, column 1 the new
+// velocities, each lane computed as sgdUpdate computes it.
+fn sgdUpdate4(p: vec4<f32>, grad: vec4<f32>, v: vec4<f32>, h: Hyper) -> mat2x4<f32> {
+  let x = sgdUpdate(p.x, grad.x, v.x, h);
+  let y = sgdUpdate(p.y, grad.y, v.y, h);
+  let z = sgdUpdate(p.z, grad.z, v.z, h);
+  let w = sgdUpdate(p.w, grad.w, v.w, h);
+  return mat2x4<f32>(vec4<f32>(x.x, y.x, z.x, w.x), vec4<f32>(x.y, y.y, z.y, w.y));
+}
