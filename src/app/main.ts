@@ -111,6 +111,7 @@ let run: {
   stepsPerEpoch: number;
   steps: number;
   accuracy: number;
+  activations: readonly string[];
 } | null = null;
 
 /** On a CPU-emulated adapter or the CPU reference a step takes tens of milliseconds and a read-back
@@ -396,7 +397,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       metrics.eta.textContent = '–';
       delete metrics.eta.dataset.value;
       // The plateau and its cures were measured on MNIST.
-      const note = run && msg.outcome === 'done' && dataInfo?.builtin ? plateauNote(run.steps, run.accuracy, false) : null;
+      const note = run && msg.outcome === 'done' && dataInfo?.builtin ? plateauNote({ steps: run.steps, testAccuracy: run.accuracy, activations: run.activations }, false) : null;
       runNote.textContent = note ?? '';
       if (note) appendLog(`note: ${note}`);
       break;
@@ -467,7 +468,7 @@ form.addEventListener('submit', (ev) => {
     form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
     return;
   }
-  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN };
+  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, activations: config.activations };
   send({ type: 'train', request: { config, device: deviceSelect.value as Device, init: fromCurrent.checked && model ? model.mlp : null } });
 });
 buttons.pause.addEventListener('click', () => {

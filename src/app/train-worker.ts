@@ -11,7 +11,8 @@ import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
 import { initMlp, MNIST_MLP_SIZES, type Mlp, type MlpSpec } from '../reference/mlp.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
-import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
+import { compareGpuWithCpu } from '../train/compare.ts';
+import { TOLERANCES } from '../reference/tolerance.ts';
 import { configLine, NOTEBOOK_RECIPE, type TrainConfig } from '../train/config.ts';
 import { createGpuNoiseBackend, measureGradientNoise } from '../noise/measure.ts';
 import type { PlannedRun } from '../sweep/plan.ts';
@@ -252,7 +253,7 @@ async function compare(config: TrainConfig, steps: number): Promise<void> {
     const comparisons = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps }, (comparison) =>
       post({ type: 'compare-step', comparison, steps }),
     );
-    post({ type: 'compare-done', comparisons, tolerance: { lossRtol: PARITY_TOLERANCE.lossRtol, paramAtol: PARITY_TOLERANCE.param.atol } });
+    post({ type: 'compare-done', comparisons, tolerance: { lossRtol: TOLERANCES.trainingLoss.rtol, paramAtol: TOLERANCES.trainingParams.atol } });
   } finally {
     ctx?.destroy();
     busy = false;

@@ -4,7 +4,7 @@
 // (variant, shape) is checked against matmulCpu before it is timed.
 import type { GpuContext } from '../gpu/context.ts';
 import { matmulDispatch, resolveMatmulVariant, STORE, type MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { createRng } from '../data/prng.ts';
+import { randomArray } from '../data/prng.ts';
 import { matmulCpu, type MatmulShape } from '../reference/kernels.ts';
 import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import type { PeakProbe } from './ceiling.ts';
@@ -37,11 +37,6 @@ export function trainingMatmuls(B: number, sizes: readonly number[] = MNIST_MLP_
     if (i > 0) list.push({ layer: l.name, role: 'backward dX', shape: { M: B, N: l.in, K: l.out }, bias: false });
   }
   return list;
-}
-
-function randomArray(n: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
 }
 
 export interface MatmulBenchOptions {

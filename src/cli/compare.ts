@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { addDataOptions, loadDataOptions, type RawDataOptions } from './data-options.ts';
 import { requestGpu, describeAdapter } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { compareGpuWithCpu, PARITY_TOLERANCE } from '../train/compare.ts';
+import { compareGpuWithCpu } from '../train/compare.ts';
+import { TOLERANCES } from '../reference/tolerance.ts';
 import { ConfigError, NOTEBOOK_RECIPE } from '../train/config.ts';
 import { writeFileAtomic } from '../node/files.ts';
 import { configureProgram, fail, runIfMain, parseChoice, parseInteger, parseNumber, runCommand, type CliIo } from './common.ts';
@@ -61,7 +62,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const ctx = await requestGpu();
   try {
     io.out(`adapter: ${describeAdapter(ctx.adapter)}`);
-    io.out(`tolerance: loss rel ${PARITY_TOLERANCE.lossRtol}, parameters |gpu - cpu| <= ${PARITY_TOLERANCE.param.atol}`);
+    io.out(`tolerance: loss rel ${TOLERANCES.trainingLoss.rtol}, parameters |gpu - cpu| <= ${TOLERANCES.trainingParams.atol}`);
     const names = ['fc1.weight', 'fc1.bias'];
     let header = false;
     const results = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps, matmul, fuse: o.fuse }, (r) => {
@@ -84,7 +85,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     io.out(`${bad === 0 ? 'OK' : 'FAILED'}: ${results.length} steps, max loss rel diff ${worstLoss.toExponential(2)}, ` +
       `max parameter |gpu - cpu| ${worst.toExponential(2)}${bad ? `, ${bad} steps past tolerance` : ''}`);
     if (o.json) {
-      await writeFileAtomic(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, tolerance: PARITY_TOLERANCE, steps: results }, null, 1)}\n`);
+      await writeFileAtomic(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, tolerance: { loss: TOLERANCES.trainingLoss, params: TOLERANCES.trainingParams }, steps: results }, null, 1)}\n`);
       io.out(`wrote ${o.json}`);
     }
     return bad === 0 ? 0 : 1;

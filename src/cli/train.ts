@@ -251,7 +251,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     io.out(`done: ${report.epochs.length} epochs, final test accuracy ${last.testAccuracy.toFixed(2)}%, ` +
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);
     // The plateau and its cures were measured on MNIST.
-    const note = o.data === undefined ? plateauNote(report.stepLosses.length, last.testAccuracy, true) : null;
+    const note = o.data === undefined ? plateauNote({ steps: report.stepLosses.length, testAccuracy: last.testAccuracy, activations: config.activations }, true) : null;
     if (note) io.out(`note: ${note}`);
   }
   if (o.save) {

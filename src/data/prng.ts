@@ -38,3 +38,10 @@ export function deriveRng(seed: number, stream: number): Rng {
   h ^= h >>> 16;
   return createRng(h >>> 0);
 }
+
+/** n values drawn uniformly from [-scale, scale) by createRng(seed): the kernel tests', the kernel
+ * choice's and the bench's operands. */
+export function randomArray(n: number, seed: number, scale = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-scale, scale));
+}

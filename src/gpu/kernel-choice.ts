@@ -3,9 +3,9 @@
 // first checked against the CPU twin, then timed, and the fastest wins. Choices are kept for the
 // process and in a persistent cache (kernel-cache.ts), so a second run starts without trials.
 // A forced variant (--matmul) skips all of it.
-import { createRng } from '../data/prng.ts';
+import { randomArray } from '../data/prng.ts';
 import { biasGradCpu, matmulCpu } from '../reference/kernels.ts';
-import { biasGradTolerance, compareArrays, TOLERANCES, type Tolerance } from '../reference/tolerance.ts';
+import { biasGradTolerance, compareArrays, TOLERANCES } from '../reference/tolerance.ts';
 import type { GpuContext } from './context.ts';
 import type { Dispatch } from './dispatch.ts';
 import { defaultKernelCache, fingerprint, type KernelCache, type KernelChoices } from './kernel-cache.ts';
@@ -71,9 +71,33 @@ async function timeDispatch(ctx: GpuContext, d: Dispatch, best: number): Promise
   return fastest;
 }
 
-function randomArray(n: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+/** The validate-then-time loop of every trial: each candidate is first checked against the CPU
+ * twin (`matches`), then timed; the fastest match wins. Every candidate's outcome goes to
+ * `trials`; no match at all means this adapter's results cannot be trusted, and throws. */
+async function fastestMatch<V extends string>(
+  ctx: GpuContext,
+  problem: string,
+  candidates: readonly V[],
+  matches: (v: V) => Promise<boolean>,
+  dispatch: (v: V) => Dispatch,
+  trials: Trial[],
+): Promise<V> {
+  let best = Infinity;
+  let winner: V | null = null;
+  for (const variant of candidates) {
+    if (!(await matches(variant))) {
+      trials.push({ problem, variant, ms: null });
+      continue;
+    }
+    const ms = await timeDispatch(ctx, dispatch(variant), best);
+    trials.push({ problem, variant, ms });
+    if (ms < best) {
+      best = ms;
+      winner = variant;
+    }
+  }
+  if (!winner) throw new Error(`no variant matched the CPU twin on ${problem}: this adapter's results cannot be trusted`);
+  return winner;
 }
 
 /** Candidates in the order most likely to win first, so the early stop spends little on the
@@ -127,23 +151,8 @@ async function trialMatmul(ctx: GpuContext, dims: MatmulDims, like: MatmulEpilog
           : like.kind === 'sgd' ? { kind: 'sgd', sgd: SgdParams.create(ctx, { lr: 0 }), velocity: null,
             ...(like.bias ? { bias: { param: ctx.storage('trial bias', M * 4), velocity: null } } : {}) }
             : STORE;
-    const problem = matmulProblemKey(dims, epilogue);
-    let best = Infinity;
-    let winner: MatmulVariant | null = null;
-    for (const variant of matmulCandidates(ctx, dims)) {
-      if (!(await matchesTwin(ctx, variant, reduced(dims)))) {
-        trials.push({ problem, variant, ms: null });
-        continue;
-      }
-      const ms = await timeDispatch(ctx, matmulDispatch(ctx, variant, bufs, dims, epilogue), best);
-      trials.push({ problem, variant, ms });
-      if (ms < best) {
-        best = ms;
-        winner = variant;
-      }
-    }
-    if (!winner) throw new Error(`no matmul variant matched the CPU twin on ${problem}: this adapter's results cannot be trusted`);
-    return winner;
+    return await fastestMatch(ctx, matmulProblemKey(dims, epilogue), matmulCandidates(ctx, dims),
+      (variant) => matchesTwin(ctx, variant, reduced(dims)), (variant) => matmulDispatch(ctx, variant, bufs, dims, epilogue), trials);
   } finally {
     release();
   }
@@ -155,25 +164,12 @@ async function trialBiasGrad(ctx: GpuContext, M: number, N: number, trials: Tria
     const dY = randomArray(M * N, M + 13 * N);
     const bufs = { dY: ctx.storage('trial dY', dY), db: ctx.storage('trial db', N * 4) };
     const want = biasGradCpu(dY, M, N);
-    const tol: Tolerance = biasGradTolerance(M);
-    let best = Infinity;
-    let winner: BiasGradVariant | null = null;
-    for (const variant of BIAS_GRAD_VARIANTS) {
-      const d = biasGradDispatch(ctx, variant, bufs, { M, N });
-      await runDispatches(ctx, [d]);
-      if (!compareArrays(await ctx.readF32(bufs.db, N), want, tol).ok) {
-        trials.push({ problem: `bias ${M}x${N}`, variant, ms: null });
-        continue;
-      }
-      const ms = await timeDispatch(ctx, d, best);
-      trials.push({ problem: `bias ${M}x${N}`, variant, ms });
-      if (ms < best) {
-        best = ms;
-        winner = variant;
-      }
-    }
-    if (!winner) throw new Error(`no bias-gradient variant matched the CPU twin on ${M}x${N}`);
-    return winner;
+    const dispatch = (variant: BiasGradVariant) => biasGradDispatch(ctx, variant, bufs, { M, N });
+    const matches = async (variant: BiasGradVariant) => {
+      await runDispatches(ctx, [dispatch(variant)]);
+      return compareArrays(await ctx.readF32(bufs.db, N), want, biasGradTolerance(M)).ok;
+    };
+    return await fastestMatch(ctx, `bias ${M}x${N}`, BIAS_GRAD_VARIANTS, matches, dispatch, trials);
   } finally {
     release();
   }

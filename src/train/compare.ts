@@ -6,15 +6,11 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { gatherCpu } from '../reference/kernels.ts';
 import { cloneMlp, createOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu } from '../reference/mlp.ts';
-import { compareArrays, type Tolerance } from '../reference/tolerance.ts';
+import { compareArrays, TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
 
-/** What "agree" means for N steps of training. Losses: f32 GPU sums vs float64 ones differ
- * by ~1e-6 relative per step; parameters: each step adds lr * (gradient error ~1e-7), and the
- * two runs drift apart slowly, so 200 steps stay within 1e-4. */
-export const PARITY_TOLERANCE = { lossRtol: 1e-4, param: { atol: 1e-4, rtol: 0 } as Tolerance };
 
 export interface StepComparison {
   step: number;
@@ -70,9 +66,9 @@ export async function compareGpuWithCpu(
     const gpuLoss = chunk.losses[0];
     const gpuTensors = mlpParamTensors(await gpu.weights());
     const maxAbs: Record<string, number> = {};
-    let ok = Math.abs(gpuLoss - cpuLoss) <= PARITY_TOLERANCE.lossRtol * Math.abs(cpuLoss);
+    let ok = compareArrays([gpuLoss], [cpuLoss], TOLERANCES.trainingLoss).ok;
     mlpParamTensors(cpu).forEach((t, i) => {
-      const c = compareArrays(gpuTensors[i].data, t.data, PARITY_TOLERANCE.param);
+      const c = compareArrays(gpuTensors[i].data, t.data, TOLERANCES.trainingParams);
       maxAbs[t.name] = c.maxAbs;
       ok &&= c.ok;
     });

@@ -11,11 +11,20 @@ const NEAR_CHANCE = 20;
 /** Fewer steps than this and the plateau explains a near-chance result. */
 const PLATEAU_STEPS = 1000;
 
-/** The note to print after a run, or null when its accuracy says it learned (or when it ran long
- * enough that the plateau is not the explanation). `cli`: advice as command-line options, else
- * as the dashboard's fields. */
-export function plateauNote(steps: number, testAccuracy: number, cli: boolean): string | null {
-  if (!(testAccuracy < NEAR_CHANCE) || steps >= PLATEAU_STEPS) return null;
+/** What a finished run says about itself: its steps, its final test accuracy and its hidden
+ * layers' activations. */
+export interface RunOutcome {
+  steps: number;
+  testAccuracy: number;
+  activations: readonly string[];
+}
+
+/** The note to print after a run, or null when its accuracy says it learned, when it ran long
+ * enough that the plateau is not the explanation, or when it is not the sigmoid network the
+ * plateau was measured on (a ReLU network has no such plateau to blame). `cli`: advice as
+ * command-line options, else as the dashboard's fields. */
+export function plateauNote({ steps, testAccuracy, activations }: RunOutcome, cli: boolean): string | null {
+  if (!(testAccuracy < NEAR_CHANCE) || steps >= PLATEAU_STEPS || !activations.every((a) => a === 'sigmoid')) return null;
   const longer = cli ? '--limit-train 20000 --epochs 3' : '20,000 train images and 3 epochs';
   const smaller = cli ? '--hidden 128 --limit-train 4000' : 'hidden sizes 128 and 4,000 train images';
   return `Test accuracy ${testAccuracy.toFixed(2)}% is near chance (10%) after only ${steps} steps: the notebook's sigmoid network ` +

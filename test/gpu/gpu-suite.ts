@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { describeAdapter, requestGpu, type GpuContext } from '../../src/gpu/context.ts';
 import { compareArrays, describeComparison, type Tolerance } from '../../src/reference/tolerance.ts';
-import { createRng } from '../../src/data/prng.ts';
 import type { DataSet } from '../../src/data/dataset.ts';
 import { loadMnistFromUrl } from '../../src/data/mnist.ts';
 
@@ -32,10 +31,7 @@ export function expectClose(what: string, gpu: ArrayLike<number>, ref: ArrayLike
   return c.maxAbs;
 }
 
-export function randomArray(n: number, seed: number, scale = 1): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-scale, scale));
-}
+export { randomArray } from '../../src/data/prng.ts';
 
 /** The embedded MNIST: from the file system in Node, from the /mnist/ route the Vite plugin
  * serves in the browser. */

@@ -37,7 +37,8 @@ export interface KernelCheck<T extends Record<string, HostBuffer>> {
   expect(run: number): { [K in keyof T]?: Expected | Expected[] };
 }
 
-/** Runs the check; returns the largest |gpu - ref| per compared buffer over all runs. */
+/** Runs the check; returns the largest |gpu - ref| per compared buffer over all runs. A check
+ * whose expect() names no buffer in some run fails: a test that compares nothing cannot fail. */
 export async function checkKernel<T extends Record<string, HostBuffer>>(
   ctx: GpuContext,
   check: KernelCheck<T>,
@@ -54,6 +55,7 @@ export async function checkKernel<T extends Record<string, HostBuffer>>(
       check.beforeRun?.(bufs, run);
       await runDispatches(ctx, Array.isArray(list) ? list : [list]);
       const expected = check.expect(run);
+      let compared = 0;
       for (const name of names) {
         const regions: Expected | Expected[] | undefined = expected[name];
         for (const e of regions === undefined ? [] : Array.isArray(regions) ? regions : [regions]) {
@@ -63,8 +65,10 @@ export async function checkKernel<T extends Record<string, HostBuffer>>(
           const where = `${name}${offset ? `[${offset}..]` : ''}`;
           const err = expectClose(`${check.what}${(check.runs ?? 1) > 1 ? ` run ${run}` : ''}: ${where}`, got, e.ref, e.tol);
           worst[name] = Math.max(worst[name] ?? 0, err);
+          compared += e.ref.length;
         }
       }
+      if (compared === 0) throw new Error(`${check.what}: run ${run} compared no values (expect() named no buffer, or only empty ones)`);
     }
   } finally {
     for (const name of names) ctx.destroyBuffer(bufs[name]);

@@ -6,6 +6,7 @@ import { limitSplit } from '../../src/data/batches.ts';
 import { initMlp } from '../../src/reference/mlp.ts';
 import { createCpuNoiseBackend, createGpuNoiseBackend, streamOrder } from '../../src/noise/measure.ts';
 import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
+import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 
 describe('npm run noise: GPU backend vs CPU reference backend', () => {
@@ -20,14 +21,13 @@ describe('npm run noise: GPU backend vs CPU reference backend', () => {
     for (const indices of [Uint32Array.from([5, 17, 200]), Uint32Array.from({ length: 64 }, (_, i) => 3 * i)]) {
       const [a, b] = [await g.gradient(indices), await c.gradient(indices)];
       expect(a.grad.length).toBe(784 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10);
-      expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-5);
-      // f32 sums of up to 64 rows against float64 ones: relative error ~1e-6 of gradients ~1e-2.
-      expectClose(`gradient of ${indices.length} rows`, a.grad, b.grad, { atol: 1e-6, rtol: 1e-4 });
+      expectClose('loss', [a.loss], [b.loss], TOLERANCES.stepLoss);
+      expectClose(`gradient of ${indices.length} rows`, a.grad, b.grad, TOLERANCES.batchGradient);
     }
     const { order } = streamOrder(train.count, 1, 0, 32, 10);
     const [la, lb] = [await g.train(order, 32, 0.5), await c.train(order, 32, 0.5)];
-    expectClose('losses of 10 steps', la, lb, { atol: 1e-5, rtol: 1e-4 });
+    expectClose('losses of 10 steps', la, lb, TOLERANCES.trainingLoss);
     const [wa, wb] = [await g.weights(), await c.weights()];
-    expectClose('fc1.weight after 10 steps', wa.layers[0].weight, wb.layers[0].weight, { atol: 1e-5, rtol: 0 });
+    expectClose('fc1.weight after 10 steps', wa.layers[0].weight, wb.layers[0].weight, TOLERANCES.trainingParams);
   });
 });

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainCli } from '../../src/cli/train.ts';
 import { loadData } from '../../src/data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../../src/gpu/context.ts';
-import { PARITY_TOLERANCE } from '../../src/train/compare.ts';
+import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { runSession } from '../../src/train/session.ts';
 import { trainingSets, writeTrainingSets } from '../support/datasets.ts';
 import { captureCli } from '../support/cli.ts';
+import { expectClose } from '../gpu/gpu-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'datasets-gpu-'));
 const { idxDir, csvDir } = trainingSets(dir);
@@ -26,7 +27,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const worstRelDiff = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i]) / Math.abs(b[i])));
 
 describe('the WebGPU trainer on data sets beyond MNIST', () => {
   it.each([
@@ -36,7 +36,7 @@ describe('the WebGPU trainer on data sets beyond MNIST', () => {
     const { data } = await loadData(options);
     const [gpu, cpu] = await Promise.all([runSession({ config, device: 'gpu', data, ctx }), runSession({ config, device: 'cpu', data })]);
     expect(gpu.report.stepLosses).toHaveLength(cpu.report.stepLosses.length);
-    expect(worstRelDiff(gpu.report.stepLosses, cpu.report.stepLosses)).toBeLessThanOrEqual(PARITY_TOLERANCE.lossRtol);
+    expectClose('step losses', gpu.report.stepLosses, cpu.report.stepLosses, TOLERANCES.trainingLoss);
     expect(gpu.report.epochs.at(-1)!.testAccuracy).toBeGreaterThan(90);
   });
 });
