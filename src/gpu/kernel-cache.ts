@@ -30,6 +30,22 @@ export async function defaultKernelCache(): Promise<KernelCache | null> {
   return nodeKernelCache();
 }
 
+/** The key of one adapter's choices for one kernel source: what the adapter reports, then the
+ * source's fingerprint last. */
+export const cacheKeyFor = (adapter: readonly string[], source: string): string => JSON.stringify([...adapter, fingerprint(source)]);
+
+/** Whether `key` holds the choices of `current`'s adapter for another kernel source: entries the
+ * edited kernels outdated, dropped when the current ones are saved. */
+export function supersededBy(key: string, current: string): boolean {
+  try {
+    const [a, b]: unknown[] = [JSON.parse(key), JSON.parse(current)];
+    return key !== current && Array.isArray(a) && Array.isArray(b) && a.length === b.length &&
+      JSON.stringify(a.slice(0, -1)) === JSON.stringify(b.slice(0, -1));
+  } catch {
+    return false;
+  }
+}
+
 /** FNV-1a of a string, hex: a short, stable fingerprint of the kernels' source. */
 export function fingerprint(text: string): string {
   let h = 0x811c9dc5;

@@ -8,9 +8,10 @@ import { biasGradCpu, matmulCpu } from '../reference/kernels.ts';
 import { biasGradTolerance, compareArrays, TOLERANCES } from '../reference/tolerance.ts';
 import type { GpuContext } from './context.ts';
 import type { Dispatch } from './dispatch.ts';
-import { defaultKernelCache, fingerprint, type KernelCache, type KernelChoices } from './kernel-cache.ts';
+import { cacheKeyFor, defaultKernelCache, type KernelCache, type KernelChoices } from './kernel-cache.ts';
 import { BIAS_GRAD_VARIANTS, biasGradDispatch, type BiasGradVariant } from './kernels/bias-grad.ts';
 import {
+  MATMUL_VARIANTS,
   matmulDispatch,
   matmulProblemKey,
   matmulVariantsFor,
@@ -175,6 +176,27 @@ async function trialBiasGrad(ctx: GpuContext, M: number, N: number, trials: Tria
   }
 }
 
+const MATMUL_PROBLEM = /^\d+x\d+x\d+( A\^T)?( B\^T)? [\w+-]+$/;
+const BIAS_PROBLEM = /^bias \d+x\d+$/;
+
+/** The cached choices that this version can use: a problem key of either family's form with a
+ * variant that family has. The cache promises that whatever it holds costs at most a trial, so
+ * anything else (an unknown or renamed variant, a malformed key, a file that is not a map of
+ * strings) is left out and counted. */
+export function validChoices(stored: unknown): { valid: KernelChoices; rejected: number } {
+  const valid: KernelChoices = {};
+  if (!stored || typeof stored !== 'object' || Array.isArray(stored)) return { valid, rejected: stored === undefined ? 0 : 1 };
+  let rejected = 0;
+  for (const [problem, variant] of Object.entries(stored)) {
+    const known = typeof variant === 'string' && (
+      (MATMUL_PROBLEM.test(problem) && (MATMUL_VARIANTS as readonly string[]).includes(variant)) ||
+      (BIAS_PROBLEM.test(problem) && (BIAS_GRAD_VARIANTS as readonly string[]).includes(variant)));
+    if (known) valid[problem] = variant;
+    else rejected++;
+  }
+  return { valid, rejected };
+}
+
 /** Choices of this process, per adapter and kernel source: a second session (a sweep's next run,
  * the dashboard's next Train) asks no trial. */
 const known = new Map<string, Map<string, Promise<string>>>();
@@ -221,15 +243,18 @@ export class KernelChooser {
 
   static async create(ctx: GpuContext, opts: KernelChooserOptions = {}): Promise<KernelChooser> {
     const a = ctx.adapter;
-    const cacheKey = JSON.stringify([a.runtime, a.vendor, a.architecture, a.device, a.description,
-      fingerprint(shaders.matmul + shaders.matmulSubgroups + shaders.biasGrad)]);
+    const cacheKey = cacheKeyFor([a.runtime, a.vendor, a.architecture, a.device, a.description],
+      shaders.matmul + shaders.matmulSubgroups + shaders.biasGrad);
     const cache = opts.cache === undefined ? await defaultKernelCache() : opts.cache;
     const chooser = new KernelChooser(ctx, cache, cacheKey, opts);
     if (cache && !opts.force && !opts.fresh) {
-      const stored = await cache.load(cacheKey).catch((): KernelChoices => ({}));
-      for (const [problem, variant] of Object.entries(stored)) {
+      const { valid, rejected } = validChoices(await cache.load(cacheKey).catch((): unknown => ({})));
+      for (const [problem, variant] of Object.entries(valid)) {
         if (!chooser.choices.has(problem)) chooser.choices.set(problem, Promise.resolve(variant));
       }
+      // A hand-edited file, or one from a version that named its variants otherwise: what is left
+      // is written back, so the bad entries are gone for the next run too.
+      if (rejected > 0) await chooser.persist();
     }
     return chooser;
   }
@@ -274,7 +299,8 @@ export class KernelChooser {
     return choice;
   }
 
-  private async persist(): Promise<void> {
+  /** Writes every settled choice to the cache. */
+  async persist(): Promise<void> {
     if (!this.cache) return;
     const settled = await Promise.allSettled([...this.choices].map(async ([problem, choice]) => [problem, await choice] as const));
     const entries: KernelChoices = {};

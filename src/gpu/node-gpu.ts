@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GpuUnavailableError } from './errors.ts';
-import type { KernelCache, KernelChoices } from './kernel-cache.ts';
+import { supersededBy, type KernelCache, type KernelChoices } from './kernel-cache.ts';
 
 const swiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -73,6 +73,7 @@ export function nodeKernelCache(): KernelCache | null {
     load: async (key) => (await readAll())[key] ?? {},
     async save(key, choices) {
       const all = await readAll();
+      for (const old of Object.keys(all)) if (supersededBy(old, key)) delete all[old];
       all[key] = choices;
       await mkdir(dir, { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;

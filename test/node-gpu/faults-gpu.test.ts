@@ -2,7 +2,7 @@
 // large for the adapter, a second Ctrl-C, an interrupted benchmark, and Ctrl-C reaching the
 // headless page of the browser runtime, whose checkpoint then resumes the run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,5 +104,31 @@ describe('GPU runs: faults', () => {
     expect(report.stepLosses).toHaveLength(100);
     expect(report.stepLosses.slice(0, state.progress.step)).toEqual(interrupted.stepLosses);
     expect(report.epochs).toHaveLength(1);
+  }, 300_000);
+
+  it('a kernel-choice cache naming an unknown variant or a malformed problem: ignored, the run trains, the file is rewritten (was: every GPU run crashed)', async () => {
+    const cacheDir = join(dir, 'kernel-cache');
+    const file = join(cacheDir, 'kernel-choices.json');
+    const args = ['--runtime', 'node', '--hidden', '16', '--epochs', '1', '--limit-train', '64', '--limit-test', '64', '--no-progress'];
+    const saved = process.env.WEBGPU_TRAINER_CACHE_DIR;
+    process.env.WEBGPU_TRAINER_CACHE_DIR = cacheDir;
+    try {
+      // Child processes: this one remembers its choices in memory and would not read the file again.
+      expect(await start('train', args).exit).toBe(0);
+      // Every choice of that run renamed to a variant no version has, beside entries of no known form.
+      const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
+      const [key] = Object.keys(all);
+      const problems = Object.keys(all[key]);
+      expect(problems.length).toBeGreaterThan(0);
+      writeFileSync(file, JSON.stringify({ [key]: { ...Object.fromEntries(problems.map((p) => [p, 'turbo'])), 'not a problem': 'vec4', 'bias 32x16': 42 } }));
+      const second = start('train', args);
+      expect(await second.exit, second.text()).toBe(0);
+      const rewritten = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>)[key];
+      expect(Object.keys(rewritten).sort()).toEqual([...problems].sort());
+      expect(Object.values(rewritten)).not.toContain('turbo');
+    } finally {
+      if (saved === undefined) delete process.env.WEBGPU_TRAINER_CACHE_DIR;
+      else process.env.WEBGPU_TRAINER_CACHE_DIR = saved;
+    }
   }, 300_000);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { nodeKernelCache } from '../../src/gpu/node-gpu.ts';
-import { fingerprint } from '../../src/gpu/kernel-cache.ts';
+import { cacheKeyFor, fingerprint } from '../../src/gpu/kernel-cache.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kernel-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,6 +36,16 @@ describe('the kernel-choice cache in Node', () => {
     expect(await cache.load('gpu')).toEqual({});
     await cache.save('gpu', { p: 'vec4' });
     expect(await cache.load('gpu')).toEqual({ p: 'vec4' });
+  });
+
+  it('drops the same adapter\'s choices for an older kernel source when it saves the current ones', async () => {
+    process.env.WEBGPU_TRAINER_CACHE_DIR = join(dir, 'c');
+    const cache = nodeKernelCache()!;
+    const [old, current, other] = [cacheKeyFor(['node', 'google'], 'v1'), cacheKeyFor(['node', 'google'], 'v2'), cacheKeyFor(['node', 'nvidia'], 'v1')];
+    await cache.save(old, { p: 'naive' });
+    await cache.save(other, { p: 'tiled' });
+    await cache.save(current, { p: 'vec4' });
+    expect(Object.keys(JSON.parse(readFileSync(cache.where, 'utf8'))).sort()).toEqual([current, other].sort());
   });
 
   it('is off with WEBGPU_TRAINER_CACHE_DIR=off', () => {
