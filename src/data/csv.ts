@@ -139,6 +139,11 @@ function countNewlines(text: string, from: number, to: number): number {
 /** The classes: every distinct label of both files, sorted, numbers as numbers ("2" before "10"). */
 function classesOf(labelColumn: string, trainName: string, ...labelSets: string[][]): string[] {
   const distinct = [...new Set(labelSets.flat())];
+  // One class leaves nothing to learn: every answer is right, and a run would report 100%.
+  if (distinct.length === 1) {
+    throw new CsvError(trainName, `column ${quote(labelColumn)} holds one class only, ${quote(distinct[0])}, in every row of the data; ` +
+      'a classifier needs samples of at least two classes. Is --label-column naming the label column?');
+  }
   if (distinct.length > MAX_CLASSES) {
     throw new CsvError(trainName, `column ${quote(labelColumn)} holds ${distinct.length} distinct labels; the trainer takes at most ` +
       `${MAX_CLASSES} classes (labels are stored as bytes). Is --label-column naming a feature column?`);

@@ -90,6 +90,11 @@ describe('csvDataFromText', () => {
       'at most 256 classes (labels are stored as bytes). Is --label-column naming a feature column?');
   });
 
+  it('refuses a label column of one class, naming the file and the class', () => {
+    expect(thrown(() => load('a,label\n1,x\n2,x\n', csv('a,label\n3,x\n', 'test.csv'))).message).toBe('train.csv: column "label" holds one class only, ' +
+      '"x", in every row of the data; a classifier needs samples of at least two classes. Is --label-column naming the label column?');
+  });
+
   it('reads the label column the user names, wherever it stands', () => {
     const d = csvDataFromText(csv(blobsCsv(30, 1)), csv(blobsCsv(9, 2), 'test.csv'), { labelColumn: 'species' }, 'blobs');
     expect(d.classNames).toEqual(['setosa', 'versicolor', 'virginica']);

@@ -218,6 +218,11 @@ describe('bad input, refused before any work with one line naming the option (ex
   const weights = join(dir, 'plain-weights.safetensors');
   writeFileSync(weights, encodeSafetensors(initMlp(MNIST_MLP_SIZES, 1)));
   const aFile = join(dir, 'a-file');
+  // Every row's label "yes", in both files: nothing to learn, and a run reported 100%.
+  const oneClass = ['one-class-train.csv', 'one-class-test.csv'].map((name, f) => {
+    writeFileSync(join(dir, name), `x,label\n${Array.from({ length: 80 }, (_, i) => `${i + f},yes`).join('\n')}\n`);
+    return join(dir, name);
+  });
   writeFileSync(aFile, 'x');
 
   it.each([
@@ -236,6 +241,8 @@ describe('bad input, refused before any work with one line naming the option (ex
     ['a device as --init', ['--init', '/dev/zero'], ['--init /dev/zero is a character device, not a regular file']],
     ['overlapping tensors in --init', ['--init', overlapping], [`--init ${overlapping}: tensor fc2.weight has data_offsets [50240,50880], ` +
       'overlapping fc2.bias, which ends at 50280; tensors must not share bytes']],
+    ['a CSV whose rows are all of one class', ['--data', oneClass[0], '--test-data', oneClass[1], '--label-column', 'label'],
+      [`${oneClass[0]}: column "label" holds one class only, "yes", in every row of the data; a classifier needs samples of at least two classes`]],
     ['--hidden 3000000 on the CPU', ['--hidden', '3000000'], ['--hidden 3000000 needs about', 'GB of host memory on the CPU reference', 'choose a smaller --hidden']],
   ])('train: %s', async (_, args, pieces) => {
     const { code, out, err } = await train(...SMALL, ...args);
