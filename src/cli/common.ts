@@ -11,9 +11,29 @@ export interface CliIo {
   err(s: string): void;
 }
 
+/** Standard streams whose reader has gone (`npm run train | head -3`): written to no more. */
+const closed = new Set<NodeJS.WriteStream>();
+
+/** Output to a closed pipe is dropped quietly and the command goes on, so that what it was asked
+ * to save (--save, --json, --checkpoint, a bench's --out) is still saved; any other write error
+ * is still thrown. Without this, Node reports the pipe's EPIPE as an unhandled 'error' event with
+ * a stack trace, and the run dies at its next line unsaved. */
+export function dropOutputToClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closed.add(stream);
+    });
+  }
+}
+
+const writeLine = (stream: NodeJS.WriteStream, s: string) => {
+  if (!closed.has(stream)) stream.write(`${s}\n`);
+};
+
 export const processIo: CliIo = {
-  out: (s) => process.stdout.write(`${s}\n`),
-  err: (s) => process.stderr.write(`${s}\n`),
+  out: (s) => writeLine(process.stdout, s),
+  err: (s) => writeLine(process.stderr, s),
 };
 
 /** A user error: reported as one stderr line, exit code 2. */
@@ -103,6 +123,7 @@ export async function runCommand(program: Command, io: CliIo, body: () => Promis
  * instance keeps Node's event loop alive after a GPU run. */
 export async function runIfMain(url: string, cli: (argv: string[], io: CliIo) => Promise<number>): Promise<void> {
   if (!(await isMain(url))) return;
+  dropOutputToClosedPipes();
   process.exitCode = await cli(process.argv.slice(2), processIo);
   process.exit();
 }

@@ -3,7 +3,7 @@
 // bad inputs that used to get through, and a malformed URL at the dashboard's servers. Commands
 // that take signals run as processes, as `npm run` starts them; the rest run in-process. The CPU
 // reference and small subsets keep it to about a minute (the GPU cases: test/node-gpu/faults-gpu).
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -290,6 +290,23 @@ describe('bad input, refused before any work with one line naming the option (ex
     expect(await runBenchCli(['--runtime', 'node', '--out', aFile], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
     expect(err).toEqual([`error: --out "${aFile}": "${aFile}" is a regular file, not a directory`]);
   });
+});
+
+describe('output to a closed pipe', () => {
+  // As a user pipes a command into head: the reader goes after three lines. Was: an EPIPE stack
+  // trace at the next line, exit 1, and nothing saved.
+  it.each([
+    ['train', ['--device', 'cpu', '--epochs', '2', '--limit-train', '640', '--limit-test', '64', '--hidden', '16', '--log-interval', '1', '--no-progress']],
+    ['toy', ['--epochs', '200']],
+  ])('npm run %s | head -3: quiet, exit 0, and what it was asked to save is saved', (cli, args) => {
+    const save = join(dir, `piped-${cli}.safetensors`);
+    const quoted = [...args, ...(cli === 'train' ? ['--save', save] : [])].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node src/node/launch.mjs src/cli/${cli}.ts ${quoted} | head -3`], { cwd: repo, encoding: 'utf8' });
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    if (cli === 'train') expect(decodeSafetensors(readFileSync(save), [784, 16, 10], save).layers).toHaveLength(2);
+  }, 120_000);
 });
 
 describe("the dashboard's servers", () => {
