@@ -1,9 +1,13 @@
-// Ctrl-C and SIGTERM for the long commands (train, sweep, bench): the first signal asks the work
+// Ctrl-C, SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) for the long commands
+// (train, sweep, bench): the first signal asks the work
 // to stop where its state can be saved (the next read-back, or the current bench section) and
 // the command writes what it has, then exits 130; a second signal ends the process at once, by
 // that signal (which shells report as 130 for Ctrl-C).
 import type { Command } from 'commander';
 import { runCommand, type CliIo } from './common.ts';
+
+/** The signals that stop a long command where its work can be saved. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The exit code of a command stopped by a signal, as shells report SIGINT (128 + 2). */
 export const INTERRUPTED = 130;
@@ -26,8 +30,7 @@ export function watchInterrupts(io: CliIo, stopping: string): Interrupt {
       io.err(`${sig} again: quitting at once, without saving`);
       // The signal's default action ends the process where it stands. process.exit would run the
       // exit handlers, and Dawn's tears a device down under work still in flight: a crash.
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const s of STOP_SIGNALS) process.off(s, handler);
       process.kill(process.pid, sig);
       return;
     }
@@ -35,16 +38,14 @@ export function watchInterrupts(io: CliIo, stopping: string): Interrupt {
     io.err(`${sig}: stopping ${stopping} to save what is done (send it again to quit at once)`);
     for (const l of listeners) l();
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const s of STOP_SIGNALS) process.on(s, handler);
   return {
     get signal() {
       return signal;
     },
     onSignal: (listener) => void listeners.push(listener),
     dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const s of STOP_SIGNALS) process.off(s, handler);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { DataFormat } from '../data/sources.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { fail } from '../cli/common.ts';
+import { STOP_SIGNALS } from '../cli/interrupt.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { encodeSafetensors } from '../train/safetensors.ts';
@@ -47,7 +48,7 @@ export type BrowserTrain = (req: HeadlessRequest, onEvent: (kind: HeadlessEvent,
 
 /** Starts a Vite server for the project on a free loopback port with the data under /mnist/. */
 async function startPageServer(data?: ServedData) {
-  const ownListeners = new Set(process.listeners('SIGTERM'));
+  const ownListeners = new Set(STOP_SIGNALS.flatMap((s) => process.listeners(s)));
   const server = await createServer({
     configFile: false,
     root: projectRoot,
@@ -58,7 +59,7 @@ async function startPageServer(data?: ServedData) {
   });
   // Vite's dev server closes itself and exits the process on SIGTERM; the commands stop their work
   // and save it first (src/cli/interrupt.ts), then close the server themselves.
-  for (const l of process.listeners('SIGTERM')) if (!ownListeners.has(l)) process.off('SIGTERM', l);
+  for (const s of STOP_SIGNALS) for (const l of process.listeners(s)) if (!ownListeners.has(l)) process.off(s, l);
   await server.listen();
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('the page server did not report a URL');

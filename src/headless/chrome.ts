@@ -42,12 +42,12 @@ export const noChromeMessage =
   'set CHROME_PATH to its binary, or run in Node through Dawn with `--runtime node`.';
 
 /** Headless Chrome/Chromium with WebGPU, from the system (never Playwright's downloads). The
- * commands handle Ctrl-C and SIGTERM themselves (src/cli/interrupt.ts): the browser, in a
+ * commands handle Ctrl-C, SIGTERM and SIGHUP themselves (src/cli/interrupt.ts): the browser, in a
  * process group of its own, must keep running until the page has stopped and handed back its
  * state, so Playwright is told not to close it on those signals. */
 export async function launchChromium(): Promise<import('playwright').Browser> {
   const executablePath = findChrome();
   if (!executablePath) throw new Error(noChromeMessage);
   const { chromium } = await import('playwright');
-  return chromium.launch({ executablePath, args: chromiumArgs, headless: true, handleSIGINT: false, handleSIGTERM: false });
+  return chromium.launch({ executablePath, args: chromiumArgs, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
 }

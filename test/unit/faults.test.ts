@@ -98,12 +98,12 @@ describe('kill -9 during a save', () => {
   }, 120_000);
 });
 
-describe('Ctrl-C and SIGTERM', () => {
+describe('Ctrl-C, SIGTERM and SIGHUP', () => {
   // 80 steps an epoch, read back every 2: a signal lands mid-epoch (and the stop waits at most 2 steps).
   const RUN = ['--device', 'cpu', '--epochs', '2', '--limit-train', '1280', '--batch', '16', '--limit-test', '64', '--hidden', '64',
     '--readback-every', '2', '--log-interval', '2', '--lr', '0.05', '--momentum', '0.9', '--augment-shift', '1'];
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-epoch writes a checkpoint and the report marked as interrupted, exits 130; --resume equals the uninterrupted run', async (signal) => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s mid-epoch writes a checkpoint and the report marked as interrupted, exits 130; --resume equals the uninterrupted run', async (signal) => {
     const sub = join(dir, signal);
     mkdirSync(sub);
     const full = await train(...RUN, '--json', join(sub, 'full.json'), '--save', join(sub, 'full.safetensors'));
