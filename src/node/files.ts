@@ -4,7 +4,7 @@
 // blocking and refused unless it is a regular file, so a FIFO or a device cannot hang a run.
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -13,10 +13,23 @@ export function siblingTempName(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.${tag}`);
 }
 
+/** Removes the temporary files of earlier writes to `path` whose process has died (a kill -9
+ * mid-write leaves one behind, hidden beside the file it was to become). Only this host's pids
+ * can be checked, so a directory shared between hosts may keep another host's leftovers. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch((): string[] => []);
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) await rm(join(dirname(path), name), { force: true });
+  }
+}
+
 /** Writes `data` to `path` atomically (temporary file, fsync, rename, then the directory fsynced
  * so the rename itself is durable). On failure the temporary file is removed and `path` is
  * untouched. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await removeStaleTemps(path);
   const tmp = siblingTempName(path, 'tmp');
   const file = await open(tmp, 'wx');
   try {
@@ -65,16 +78,20 @@ export async function readRegularFile(path: string): Promise<Uint8Array> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether a process of this host with that pid still exists (signal 0 checks without sending). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** True when the lock's owner (written as pid@host) is a process on this host that has ended. */
 function isStale(owner: string): boolean {
   const [pid, host] = owner.split('@');
-  if (host !== hostname() || !/^\d+$/.test(pid)) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return host === hostname() && /^\d+$/.test(pid) && !processAlive(Number(pid));
 }
 
 /** Runs `body` while holding `lockPath` (created exclusively, holding pid@host); waits while
