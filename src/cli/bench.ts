@@ -106,8 +106,8 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   await mkdir(o.out, { recursive: true });
   const base = join(o.out, resultSlug(result));
   const markdown = renderMarkdown(result);
-  await writeFileAtomic(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
-  await writeFileAtomic(`${base}.md`, `${markdown}\n`);
+  await writeFileAtomic(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`, '--out');
+  await writeFileAtomic(`${base}.md`, `${markdown}\n`, '--out');
   io.out(markdown);
   io.out(`wrote ${base}.json and ${base}.md`);
   if (result.interrupted) {

@@ -85,7 +85,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     io.out(`${bad === 0 ? 'OK' : 'FAILED'}: ${results.length} steps, max loss rel diff ${worstLoss.toExponential(2)}, ` +
       `max parameter |gpu - cpu| ${worst.toExponential(2)}${bad ? `, ${bad} steps past tolerance` : ''}`);
     if (o.json) {
-      await writeFileAtomic(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, tolerance: { loss: TOLERANCES.trainingLoss, params: TOLERANCES.trainingParams }, steps: results }, null, 1)}\n`);
+      await writeFileAtomic(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, tolerance: { loss: TOLERANCES.trainingLoss, params: TOLERANCES.trainingParams }, steps: results }, null, 1)}\n`, '--json');
       io.out(`wrote ${o.json}`);
     }
     return bad === 0 ? 0 : 1;

@@ -125,7 +125,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   io.out(`device: ${report.device}; ${report.seconds} s`);
   for (const t of noiseTables(report)) io.out(`\n${textTable(t)}`);
   if (o.json) {
-    await writeFileAtomic(o.json, `${JSON.stringify(report, null, 1)}\n`);
+    await writeFileAtomic(o.json, `${JSON.stringify(report, null, 1)}\n`, '--json');
     io.out(`wrote ${o.json}`);
   }
   if (o.doc) {

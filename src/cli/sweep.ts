@@ -83,9 +83,9 @@ async function persist(dir: string, mine: SweepResults): Promise<SweepResults> {
   const file = join(dir, 'results.json');
   return withFileLock(join(dir, '.results.json.lock'), async () => {
     const merged = mergeResults(await readResults(file, mine.halving, '--out'), mine);
-    await writeFileAtomic(file, `${JSON.stringify(merged, null, 1)}\n`);
-    await writeFileAtomic(join(dir, 'results.md'), renderSweepMarkdown(merged));
-    if (merged.runs.length) await writeFileAtomic(join(dir, 'accuracy.svg'), await renderAccuracySvg(merged));
+    await writeFileAtomic(file, `${JSON.stringify(merged, null, 1)}\n`, '--out');
+    await writeFileAtomic(join(dir, 'results.md'), renderSweepMarkdown(merged), '--out');
+    if (merged.runs.length) await writeFileAtomic(join(dir, 'accuracy.svg'), await renderAccuracySvg(merged), '--out');
     return merged;
   });
 }
@@ -123,7 +123,7 @@ function runCheckpoints(out: string, io: CliIo) {
     },
     async save(r: PlannedRun, state: TrainState): Promise<void> {
       await mkdir(join(out, 'checkpoints'), { recursive: true });
-      await writeFileAtomic(path(r), encodeCheckpoint(state));
+      await writeFileAtomic(path(r), encodeCheckpoint(state), '--out');
     },
     remove: (r: PlannedRun) => rm(path(r), { force: true }),
   };

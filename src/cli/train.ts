@@ -22,7 +22,7 @@ import {
   parseNumber,
   type CliIo,
 } from './common.ts';
-import { writeFileAtomic } from '../node/files.ts';
+import { NoSpaceError, writeFileAtomic } from '../node/files.ts';
 import { INTERRUPTED, runInterruptible, type Interrupt } from './interrupt.ts';
 import { loadDataOptions } from './data-options.ts';
 import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
@@ -214,7 +214,20 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     const { epoch, step } = resume.progress;
     io.out(`resuming ${o.resume}: ${epoch === config.epochs ? 'the run is complete' : `epoch ${epoch + 1}, step ${step}`}`);
   }
-  const saveCheckpoint = checkpoint ? (state: TrainState) => writeFileAtomic(checkpoint, encodeCheckpoint(state)) : undefined;
+  // A full disk stops no run: what could not be written is kept in the temporary directory, said
+  // where, and the run (or the remaining writes) goes on; the command then exits 1.
+  const noSpace: string[] = [];
+  const write = async (option: string, path: string, data: string | Uint8Array, done?: string): Promise<void> => {
+    try {
+      await writeFileAtomic(path, data, option);
+      if (done) io.out(done);
+    } catch (e) {
+      if (!(e instanceof NoSpaceError)) throw e;
+      io.err(`error: ${e.message}`);
+      noSpace.push(option);
+    }
+  };
+  const saveCheckpoint = checkpoint ? (state: TrainState) => write('--checkpoint', checkpoint, encodeCheckpoint(state)) : undefined;
   const reporter = createReporter(io, o.progress && process.stdout.isTTY ? process.stdout : null);
   let result: SessionResult;
   try {
@@ -234,13 +247,13 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   const { report, weights, state } = result;
   if (report.stopped && interrupt.signal) {
     const path = checkpoint ?? `train-interrupted-${new Date().toISOString().replace(/[:.]/g, '-')}.safetensors`;
-    await writeFileAtomic(path, encodeCheckpoint(state));
+    await write(checkpoint ? '--checkpoint' : 'the interrupted run\'s checkpoint', path, encodeCheckpoint(state));
     const command = resumeCommand(program, path);
     const { epoch, step } = state.progress;
     io.out(`interrupted (${interrupt.signal}) at epoch ${epoch + 1}, step ${step}: checkpoint written to ${path}`);
     if (o.json) {
-      await writeFileAtomic(o.json, `${JSON.stringify({ ...report, interrupted: { signal: interrupt.signal, checkpoint: path, resume: command } }, null, 1)}\n`);
-      io.out(`wrote the report so far to ${o.json}, marked as interrupted`);
+      await write('--json', o.json, `${JSON.stringify({ ...report, interrupted: { signal: interrupt.signal, checkpoint: path, resume: command } }, null, 1)}\n`,
+        `wrote the report so far to ${o.json}, marked as interrupted`);
     }
     if (o.save) io.out(`${o.save} not written: the run has not finished (the resumed run writes it)`);
     io.out(`resume with: ${command}`);
@@ -255,15 +268,12 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     if (note) io.out(`note: ${note}`);
   }
   if (o.save) {
-    await writeFileAtomic(o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }));
-    io.out(`saved weights to ${o.save}${report.diverged ? ' (the last weights with a finite loss)' : ''}`);
+    await write('--save', o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }),
+      `saved weights to ${o.save}${report.diverged ? ' (the last weights with a finite loss)' : ''}`);
   }
-  if (o.json) {
-    await writeFileAtomic(o.json, `${JSON.stringify({ ...report, interrupted: null }, null, 1)}\n`);
-    io.out(`wrote report to ${o.json}`);
-  }
-  if (checkpoint && !report.diverged) io.out(`checkpoint of the last epoch in ${checkpoint}`);
-  return report.diverged ? 1 : 0;
+  if (o.json) await write('--json', o.json, `${JSON.stringify({ ...report, interrupted: null }, null, 1)}\n`, `wrote report to ${o.json}`);
+  if (checkpoint && !report.diverged && !noSpace.includes('--checkpoint')) io.out(`checkpoint of the last epoch in ${checkpoint}`);
+  return report.diverged || noSpace.length > 0 ? 1 : 0;
 }
 
 export function runTrainCli(argv: string[], io: CliIo): Promise<number> {

@@ -1,11 +1,12 @@
 // How every file the project writes reaches the disk, and how it reads its inputs: a write goes
 // to a temporary file in the same directory, is flushed and renamed into place, so a crash or a
 // kill -9 leaves either the old file or the new one, never a torn mix; an input is opened without
-// blocking and refused unless it is a regular file, so a FIFO or a device cannot hang a run.
+// blocking and refused unless it is a regular file, so a FIFO or a device cannot hang a run. A
+// full disk loses nothing either: the data is kept in the system's temporary directory.
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 /** A name in `path`'s directory that no other process or call picks. */
@@ -25,10 +26,40 @@ async function removeStaleTemps(path: string): Promise<void> {
   }
 }
 
+/** A write that found no space left: the data is in `keptIn` (the system's temporary directory),
+ * or nowhere when that is full too. */
+export class NoSpaceError extends Error {
+  override name = 'NoSpaceError';
+  constructor(
+    readonly path: string,
+    readonly keptIn: string | null,
+    option?: string,
+  ) {
+    super(`${option ? `${option} ` : ''}${path}: no space left on its device (ENOSPC); the file there is unchanged. ` +
+      (keptIn ? `What was to be written is kept in ${keptIn}: free some space, then move it there (mv "${keptIn}" "${path}").`
+        : `The system's temporary directory (${tmpdir()}) is full too, so nothing could be kept.`));
+  }
+}
+
+const noSpace = (e: unknown) => ['ENOSPC', 'EDQUOT'].includes((e as NodeJS.ErrnoException).code ?? '');
+
 /** Writes `data` to `path` atomically (temporary file, fsync, rename, then the directory fsynced
  * so the rename itself is durable). On failure the temporary file is removed and `path` is
- * untouched. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+ * untouched. When the disk is full the data is not lost: it goes to the system's temporary
+ * directory instead, and a NoSpaceError names `option` (the flag that chose `path`), the path
+ * and where the data is. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, option?: string): Promise<void> {
+  try {
+    await writeInPlace(path, data);
+  } catch (e) {
+    if (!noSpace(e)) throw e;
+    const keptIn = join(tmpdir(), `${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    const kept = await writeInPlace(keptIn, data).then(() => true, () => false);
+    throw new NoSpaceError(path, kept ? keptIn : null, option);
+  }
+}
+
+async function writeInPlace(path: string, data: string | Uint8Array): Promise<void> {
   await removeStaleTemps(path);
   const tmp = siblingTempName(path, 'tmp');
   const file = await open(tmp, 'wx');

@@ -296,6 +296,38 @@ describe('bad input, refused before any work with one line naming the option (ex
   });
 });
 
+describe('a full disk', () => {
+  // A 64 KiB file system (tmpfs: CI and the developers' machines run as root) holding an old
+  // report: the weights of a 784-64-10 network (200 KB) cannot fit. Was: "ENOSPC: no space left on
+  // device, write", naming neither option nor path, and the trained weights gone.
+  it('train --save / --json: names the option and the path, keeps the data in the temporary directory, old files intact, exit 1', async () => {
+    const full = join(dir, 'full');
+    const kept = join(dir, 'kept');
+    mkdirSync(full);
+    mkdirSync(kept);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = kept;
+    try {
+      const [save, report] = [join(full, 'w.safetensors'), join(full, 'report.json')];
+      writeFileSync(save, 'old weights');
+      const r = await train('--device', 'cpu', '--epochs', '1', '--limit-train', '64', '--limit-test', '64', '--hidden', '64', '--save', save, '--json', report);
+      expect(r.code).toBe(1);
+      const keptIn = join(kept, readdirSync(kept).find((f) => f.startsWith('w.safetensors.'))!);
+      expect(r.err).toEqual([`error: --save ${save}: no space left on its device (ENOSPC); the file there is unchanged. ` +
+        `What was to be written is kept in ${keptIn}: free some space, then move it there (mv "${keptIn}" "${save}").`]);
+      // The old file as it was, the trained weights whole in the temporary directory, the report (it fitted) written.
+      expect(readFileSync(save, 'utf8')).toBe('old weights');
+      expect(decodeSafetensors(readFileSync(keptIn), [784, 64, 10]).layers[0].weight).toHaveLength(784 * 64);
+      expect(json(report).epochs).toHaveLength(1);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+      execFileSync('umount', [full]);
+    }
+  });
+});
+
 describe('output to a closed pipe', () => {
   // As a user pipes a command into head: the reader goes after three lines. Was: an EPIPE stack
   // trace at the next line, exit 1, and nothing saved.
