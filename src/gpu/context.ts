@@ -55,7 +55,6 @@ export class GpuContext {
   constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterSummary,
-    private readonly release: () => void,
     onFatal?: (err: GpuDeviceError) => void,
   ) {
     const fail = (err: GpuDeviceError) => {
@@ -240,7 +239,6 @@ export class GpuContext {
     this.uniformPlaceholderBuffer = null;
     this.staging = null;
     this.device.destroy();
-    this.release();
   }
 }
 
@@ -257,8 +255,6 @@ const nodeHelp =
 interface AdapterSource {
   adapter: GPUAdapter | null;
   runtime: Runtime;
-  /** Lets go of what holds the WebGPU implementation alive (Dawn's instance in Node). */
-  release: () => void;
 }
 
 /** A page or a web worker (where `window` is undefined but WebGPU is there too). */
@@ -269,25 +265,23 @@ async function requestAdapter(options: GPURequestAdapterOptions): Promise<Adapte
   if (inBrowser()) {
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
     if (!gpu) throw new GpuUnavailableError(browserHelp);
-    return { adapter: await gpu.requestAdapter(options), runtime: 'browser', release: () => {} };
+    return { adapter: await gpu.requestAdapter(options), runtime: 'browser' };
   }
   // '#node-gpu' (package.json "imports") is node-gpu.ts under Node's resolution (Node, Vitest's
   // Node projects, the esbuild device bundle) and a stub in browser builds: no native addon there.
   const { requestNodeAdapter } = await import('#node-gpu');
-  return { ...(await requestNodeAdapter(options, nodeHelp)), runtime: 'node' };
+  return { adapter: await requestNodeAdapter(options, nodeHelp), runtime: 'node' };
 }
 
 export async function requestGpu(options: GpuOptions = {}): Promise<GpuContext> {
-  const { adapter, runtime, release } = await requestAdapter({ powerPreference: 'high-performance' });
+  const { adapter, runtime } = await requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
-    release();
     throw new GpuUnavailableError(runtime === 'browser' ? browserHelp : nodeHelp);
   }
   const requiredLimits: Record<string, number> = {};
   for (const [name, need] of Object.entries(REQUIRED_LIMITS)) {
     const have = (adapter.limits as unknown as Record<string, number>)[name];
     if (have < need) {
-      release();
       throw new GpuUnavailableError(`This adapter's ${name} is ${have}; the kernels need at least ${need}.`);
     }
   }
@@ -312,7 +306,7 @@ export async function requestGpu(options: GpuOptions = {}): Promise<GpuContext> 
     limits,
     userAgent: runtime === 'browser' ? navigator.userAgent : `Node ${process.version}, Dawn (npm webgpu)`,
   };
-  return new GpuContext(device, summary, release, options.onFatal);
+  return new GpuContext(device, summary, options.onFatal);
 }
 
 function isFallback(adapter: GPUAdapter): boolean {
