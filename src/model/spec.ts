@@ -53,6 +53,9 @@ export function denseSpec(hidden: readonly number[], activations: readonly Hidde
   return { hidden: hidden.map((units, i) => ({ type: 'dense', units, activation: activations.length === 1 ? activations[0] : activations[i] })) };
 }
 
+/** PyTorch's module name of the n-th (from 1) layer of a type: fc1, fc2, ... */
+export const layerName = (type: LayerType, n: number): string => `${layerModule(type).namePrefix}${n}`;
+
 /** The resolved layers, input to output, the output layer last. */
 export function resolveNetwork(spec: ModelSpec, inputShape: readonly number[], classes: number, loss: LossKind): ResolvedLayer[] {
   if (inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
@@ -67,7 +70,7 @@ export function resolveNetwork(spec: ModelSpec, inputShape: readonly number[], c
     const module = layerModule(s.type);
     const n = (counts.get(s.type) ?? 0) + 1;
     counts.set(s.type, n);
-    const name = `${module.namePrefix}${n}`;
+    const name = layerName(s.type, n);
     const outShape = module.outShape(s, inShape, name);
     const layer: ResolvedLayer = {
       spec: s, name, inShape, outShape,

@@ -54,8 +54,9 @@ export interface MlpSpec {
 /** The notebook's: sigmoid hidden layers, log-softmax + NLL. */
 export const notebookSpec = (mlp: Mlp): MlpSpec => ({ activations: mlp.layers.slice(1).map(() => 'sigmoid'), loss: 'nll' });
 
-/** The resolved layers of an all-dense network of these widths (names, shapes, activations). */
-function resolveMlp(sizes: readonly number[], spec: MlpSpec): ResolvedLayer[] {
+/** The resolved layers of an all-dense network of these widths (names, shapes, activations;
+ * the notebook's sigmoid and NLL unless given). */
+export function resolveMlp(sizes: readonly number[], spec: MlpSpec = { activations: ['sigmoid'], loss: 'nll' }): ResolvedLayer[] {
   const hidden = sizes.slice(1, -1);
   return resolveNetwork(denseSpec(hidden, spec.activations.length ? spec.activations : ['sigmoid']), [sizes[0]], sizes[sizes.length - 1], spec.loss);
 }
@@ -77,8 +78,14 @@ export function initMlp(sizes: readonly number[], seed: number): Mlp {
     }
   });
   const rng = deriveRng(seed, 0);
-  const layers = resolveMlp(sizes, { activations: ['sigmoid'], loss: 'nll' }).map((layer): MlpLayer => {
-    const [weight, bias] = layerModule(layer.spec.type).init(layer, rng);
+  return assembleMlp(sizes, (layer) => layerModule(layer.spec.type).init(layer, rng));
+}
+
+/** The network of these widths with each layer's tensors (layer.params order) from `tensorsOf`,
+ * called layer by layer from the input. */
+export function assembleMlp(sizes: readonly number[], tensorsOf: (layer: ResolvedLayer, index: number) => Float32Array[]): Mlp {
+  const layers = resolveMlp(sizes).map((layer, i): MlpLayer => {
+    const [weight, bias] = tensorsOf(layer, i);
     return { name: layer.name, out: layer.outShape[0], in: layer.inShape[0], weight, bias };
   });
   return { sizes: [...sizes], layers };

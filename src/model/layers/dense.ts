@@ -89,9 +89,11 @@ export const dense: LayerModule<DenseSpec> = {
 
   outputKernel(p, g, { x, labels, record, loss, train, predict }) {
     const d = dims(g.layer);
-    if (!outputLayerFits(p.rows, d.out)) return null;
+    // The kernel writes the delta of the layer below only through that layer's activation.
+    const below = train?.below;
+    if (!outputLayerFits(p.rows, d.out) || below?.activation === 'none') return null;
     const vel = g.velocities;
-    return outputLayerDispatch(p.ctx, { h: x, weight: g.params[0], bias: g.params[1], labels, record },
-      { B: p.rows, H: d.in, C: d.out, loss, predict, train: train && { ...train, velWeight: vel && vel[0], velBias: vel && vel[1] } });
+    return outputLayerDispatch(p.ctx, { h: x, weight: g.params[0], bias: g.params[1], labels, record }, { B: p.rows, H: d.in, C: d.out, loss, predict,
+      train: train && { sgd: train.sgd, velWeight: vel && vel[0], velBias: vel && vel[1], below: below ? { dz: below.dz, activation: below.activation } : null } });
   },
 };

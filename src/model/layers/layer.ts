@@ -9,7 +9,7 @@ import type { GpuContext } from '../../gpu/context.ts';
 import type { KernelChooser } from '../../gpu/kernel-choice.ts';
 import type { SgdParams } from '../../gpu/kernels/sgd.ts';
 import type { RunRecord } from '../../gpu/kernels/metrics.ts';
-import type { HiddenActivation, LossKind } from '../../reference/kernels.ts';
+import type { Activation, HiddenActivation, LossKind } from '../../reference/kernels.ts';
 import type { LayerSpec, ParamSpec, ResolvedLayer } from '../spec.ts';
 
 /** A layer's tensors on the GPU, allocated once per run by src/train/gpu-model.ts. */
@@ -46,7 +46,7 @@ export interface OutputKernelArgs {
   labels: GPUBuffer;
   record: RunRecord;
   loss: LossKind;
-  train: { sgd: SgdParams; below: { dz: GPUBuffer; activation: HiddenActivation } | null } | null;
+  train: { sgd: SgdParams; below: { dz: GPUBuffer; activation: Activation } | null } | null;
   predict?: { batchStride: number };
 }
 
