@@ -58,7 +58,7 @@ export const notebookSpec = (mlp: Mlp): MlpSpec => ({ activations: mlp.layers.sl
  * the notebook's sigmoid and NLL unless given). */
 export function resolveMlp(sizes: readonly number[], spec: MlpSpec = { activations: ['sigmoid'], loss: 'nll' }): ResolvedLayer[] {
   const hidden = sizes.slice(1, -1);
-  return resolveNetwork(denseSpec(hidden, spec.activations.length ? spec.activations : ['sigmoid']), [sizes[0]], sizes[sizes.length - 1], spec.loss);
+  return resolveNetwork(denseSpec(hidden, spec.activations), [sizes[0]], sizes[sizes.length - 1], spec.loss);
 }
 
 /** The network's layers with their live parameter tensors, for the walkers of src/model/. */
