@@ -6,7 +6,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { matmulDispatch, resolveMatmulVariant, STORE, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { randomArray } from '../data/prng.ts';
 import { matmulCpu, type MatmulShape } from '../reference/kernels.ts';
-import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
+import { MNIST_MLP_SIZES, resolveMlp } from '../reference/mlp.ts';
 import type { PeakProbe } from './ceiling.ts';
 import { medianRatio, timeInterleaved, type TimingBudget } from './timing.ts';
 import { runDispatches } from '../gpu/runner.ts';
@@ -24,11 +24,11 @@ export interface TrainingMatmul {
 
 /** The matmuls of one training step at batch B, in the order the step runs them. */
 export function trainingMatmuls(B: number, sizes: readonly number[] = MNIST_MLP_SIZES): TrainingMatmul[] {
-  const layers = sizes.slice(1).map((out, i) => ({ name: `fc${i + 1}`, in: sizes[i], out }));
-  const list: TrainingMatmul[] = layers.map((l, i) => ({
+  const layers = resolveMlp(sizes).map((l) => ({ name: l.name, in: l.inShape[0], out: l.outShape[0], activation: l.activation }));
+  const list: TrainingMatmul[] = layers.map((l) => ({
     layer: l.name,
     role: 'forward' as const,
-    shape: { M: B, N: l.out, K: l.in, transB: true, activation: i < layers.length - 1 ? 'sigmoid' as const : 'none' as const },
+    shape: { M: B, N: l.out, K: l.in, transB: true, activation: l.activation },
     bias: true,
   }));
   for (let i = layers.length - 1; i >= 0; i--) {

@@ -72,7 +72,7 @@ async function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChooser
   const sgd = SgdParams.create(ctx, { lr: 0 });
   const list: Dispatch[] = [
     gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows: B, batchStride: B, rowLen: 784 }),
-    ...(await trainStepDispatches({ ctx, model, kernels, rows: B, loss: 'nll', record }, sgd)),
+    ...(await trainStepDispatches({ ctx, model, kernels, rows: B, record }, sgd)),
   ];
   const reset = () => resetRecord(ctx, record);
   return { list, reset };

@@ -73,11 +73,11 @@ export function createGpuNoiseBackend(
   const probe = { order: ctx.storage('probe order', cap.rows * 4), record: createRunRecord(ctx, 'probe', 1) };
   const trainRun = { order: ctx.storage('train order', cap.order * 4), record: createRunRecord(ctx, 'train', cap.steps) };
   const sgd = SgdParams.create(ctx, { lr: NOTEBOOK_RECIPE.lr });
-  const grads = storedGradients(model).flatMap((g) => [g.weight, g.bias]);
+  const grads = storedGradients(model).flatMap((g) => g.params);
   const paramCount = mlpParamTensors(init).reduce((n, t) => n + t.data.length, 0);
   // Every gradient tensor and the loss, copied side by side so one read-back brings them all.
   const flat = ctx.storage('flat gradient', (paramCount + 1) * 4);
-  const plan = (rows: number, record: RunRecord): StepPlan => ({ ctx, model, kernels, rows, loss: 'nll', record });
+  const plan = (rows: number, record: RunRecord): StepPlan => ({ ctx, model, kernels, rows, record });
   const gather = (order: GPUBuffer, record: RunRecord, rows: number) =>
     gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows, batchStride: rows, rowLen, type: featureType(train) });
   // Dispatches hold uniforms, so each row count's list is built once.

@@ -4,10 +4,8 @@
 
 import {
   activationBackwardCpu,
-  biasGradCpu,
   gatherCpu,
   logSoftmaxNllCpu,
-  matmulCpu,
   sgdUpdateCpu,
   squaredErrorCpu,
   type HiddenActivation,
@@ -15,6 +13,9 @@ import {
   type SgdOptions,
 } from './kernels.ts';
 import { deriveRng } from '../data/prng.ts';
+import { layerModule } from '../model/layers/index.ts';
+import { backwardNetworkCpu, forwardNetworkCpu, type LayerParams } from '../model/network.ts';
+import { denseSpec, resolveNetwork, type ResolvedLayer } from '../model/spec.ts';
 
 export interface MlpLayer {
   /** 'fc1', 'fc2', ...: the notebook's module names, so tensor names match its state_dict. */
@@ -53,9 +54,20 @@ export interface MlpSpec {
 /** The notebook's: sigmoid hidden layers, log-softmax + NLL. */
 export const notebookSpec = (mlp: Mlp): MlpSpec => ({ activations: mlp.layers.slice(1).map(() => 'sigmoid'), loss: 'nll' });
 
-/** PyTorch's default nn.Linear init in distribution (kaiming_uniform with a = sqrt(5) reduces to
- * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the weight, and the bias uses the same bound). Drawn from
- * deriveRng(seed, 0) in state_dict order, weights row-major, so the GPU path can reproduce it. */
+/** The resolved layers of an all-dense network of these widths (names, shapes, activations;
+ * the notebook's sigmoid and NLL unless given). */
+export function resolveMlp(sizes: readonly number[], spec: MlpSpec = { activations: ['sigmoid'], loss: 'nll' }): ResolvedLayer[] {
+  const hidden = sizes.slice(1, -1);
+  return resolveNetwork(denseSpec(hidden, spec.activations), [sizes[0]], sizes[sizes.length - 1], spec.loss);
+}
+
+/** The network's layers with their live parameter tensors, for the walkers of src/model/. */
+export function mlpLayerParams(mlp: Mlp, spec: MlpSpec = notebookSpec(mlp)): LayerParams[] {
+  return resolveMlp(mlp.sizes, spec).map((layer, l) => ({ layer, params: [mlp.layers[l].weight, mlp.layers[l].bias] }));
+}
+
+/** PyTorch's default init of every layer (see each layer type's init), drawn from deriveRng(seed,
+ * 0) in state_dict order, so the GPU path can reproduce it. */
 export function initMlp(sizes: readonly number[], seed: number): Mlp {
   if (sizes.length < 2) {
     throw new RangeError(`MLP sizes need at least 2 entries (input and output), got [${sizes.join(', ')}]`);
@@ -66,17 +78,16 @@ export function initMlp(sizes: readonly number[], seed: number): Mlp {
     }
   });
   const rng = deriveRng(seed, 0);
-  const layers: MlpLayer[] = [];
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const fanIn = sizes[l];
-    const out = sizes[l + 1];
-    const bound = 1 / Math.sqrt(fanIn);
-    const weight = new Float32Array(out * fanIn);
-    for (let i = 0; i < weight.length; i++) weight[i] = rng.uniform(-bound, bound);
-    const bias = new Float32Array(out);
-    for (let i = 0; i < bias.length; i++) bias[i] = rng.uniform(-bound, bound);
-    layers.push({ name: `fc${l + 1}`, out, in: fanIn, weight, bias });
-  }
+  return assembleMlp(sizes, (layer) => layerModule(layer.spec.type).init(layer, rng));
+}
+
+/** The network of these widths with each layer's tensors (layer.params order) from `tensorsOf`,
+ * called layer by layer from the input. */
+export function assembleMlp(sizes: readonly number[], tensorsOf: (layer: ResolvedLayer, index: number) => Float32Array[]): Mlp {
+  const layers = resolveMlp(sizes).map((layer, i): MlpLayer => {
+    const [weight, bias] = tensorsOf(layer, i);
+    return { name: layer.name, out: layer.outShape[0], in: layer.inShape[0], weight, bias };
+  });
   return { sizes: [...sizes], layers };
 }
 
@@ -89,10 +100,7 @@ export function cloneMlp(mlp: Mlp): Mlp {
 
 /** Every parameter in PyTorch's state_dict order: fc1.weight, fc1.bias, fc2.weight, ... */
 export function mlpParamTensors(mlp: Mlp): ParamTensor[] {
-  return mlp.layers.flatMap((l) => [
-    { name: `${l.name}.weight`, shape: [l.out, l.in], data: l.weight },
-    { name: `${l.name}.bias`, shape: [l.out], data: l.bias },
-  ]);
+  return mlpLayerParams(mlp).flatMap(({ layer, params }) => layer.params.map((p, i) => ({ ...p, data: params[i] })));
 }
 
 export interface MlpForward {
@@ -107,19 +115,8 @@ export function forwardMlp(mlp: Mlp, x: Float32Array, B: number, spec: MlpSpec =
   if (x.length !== B * mlp.sizes[0]) {
     throw new RangeError(`forwardMlp: x must be (${B}, ${mlp.sizes[0]}) = ${B * mlp.sizes[0]} values, got ${x.length}`);
   }
-  const activations = [x];
-  let h = x;
-  mlp.layers.forEach((layer, l) => {
-    const last = l === mlp.layers.length - 1;
-    // h_next = act(h W^T + b): h is (B,in), W is (out,in), h_next is (B,out); e.g. fc1: (B,784) x
-    // (512,784)^T -> (B,512). Hidden layers apply their activation; the last one stays linear for
-    // the softmax, or is a sigmoid for the squared error.
-    h = matmulCpu(h, layer.weight, layer.bias, {
-      M: B, N: layer.out, K: layer.in, transB: true, activation: last ? (spec.loss === 'squared' ? 'sigmoid' : 'none') : spec.activations[l],
-    });
-    if (!last) activations.push(h);
-  });
-  return { activations, logits: h };
+  const { inputs, out } = forwardNetworkCpu(mlpLayerParams(mlp, spec), x, B);
+  return { activations: inputs, logits: out };
 }
 
 /** One velocity per parameter tensor (state_dict order) when momentum is used, else null. */
@@ -156,24 +153,10 @@ export function mlpTrainStepCpu(
   if ((sgd.momentum ?? 0) !== 0 && !opt.velocities) {
     throw new Error('mlpTrainStepCpu: momentum needs an optimizer state created with momentum > 0');
   }
-  const { activations, logits } = forwardMlp(mlp, x, B, spec);
-  const { loss, dZ: dZOut, argmax } = lossAndGradient(mlp, logits, labels, B, spec);
-
-  const grads: Float32Array[] = new Array(2 * mlp.layers.length);
-  let dZ = dZOut;
-  for (let l = mlp.layers.length - 1; l >= 0; l--) {
-    const layer = mlp.layers[l];
-    const hPrev = activations[l];
-    // dW = dZ^T h_prev: dZ is (B,out) read as (out,B), h_prev is (B,in), dW is (out,in).
-    grads[2 * l] = matmulCpu(dZ, hPrev, null, { M: layer.out, N: layer.in, K: B, transA: true });
-    // db = column sums of dZ: (B,out) -> (out).
-    grads[2 * l + 1] = biasGradCpu(dZ, B, layer.out);
-    if (l === 0) break; // the input needs no gradient
-    // dH_prev = dZ W: dZ is (B,out), W is (out,in), dH_prev is (B,in).
-    const dH = matmulCpu(dZ, layer.weight, null, { M: B, N: layer.in, K: layer.out });
-    // dZ_prev = dH_prev * act'(z_prev), the derivative written with the layer's output h_prev.
-    dZ = activationBackwardCpu(dH, hPrev, spec.activations[l - 1]);
-  }
+  const layers = mlpLayerParams(mlp, spec);
+  const fwd = forwardNetworkCpu(layers, x, B);
+  const { loss, dZ, argmax } = lossAndGradient(mlp, fwd.out, labels, B, spec);
+  const grads = backwardNetworkCpu(layers, fwd, dZ, B).flat();
 
   mlpParamTensors(mlp).forEach((t, i) => {
     sgdUpdateCpu(t.data, grads[i], opt.velocities ? opt.velocities[i] : null, sgd);

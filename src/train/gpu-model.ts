@@ -1,47 +1,33 @@
 // The network's tensors on the GPU: parameters in PyTorch's layout, their velocities, and the
 // activations of the largest batch. All allocated here, once per run.
 import type { GpuContext } from '../gpu/context.ts';
-import type { HiddenActivation } from '../reference/kernels.ts';
-import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
+import type { LossKind } from '../reference/kernels.ts';
+import { mlpLayerParams, mlpParamTensors, notebookSpec, type Mlp, type MlpSpec } from '../reference/mlp.ts';
+import type { GpuLayer } from '../model/layers/layer.ts';
+import { elementCount } from '../model/spec.ts';
 
-export interface GpuLayer {
-  name: string;
-  in: number;
-  out: number;
-  /** (out, in) */
-  weight: GPUBuffer;
-  /** (out) */
-  bias: GPUBuffer;
-  /** Momentum buffers; null without momentum. */
-  velWeight: GPUBuffer | null;
-  velBias: GPUBuffer | null;
-  /** (maxBatch, out): pre-activation gradient dLoss/dz of this layer. */
-  gradZ: GPUBuffer;
-  /** (maxBatch, out): this layer's output (after the activation for hidden layers; the logits,
-   * or the sigmoid's outputs for the squared loss, for the last). */
-  act: GPUBuffer;
-}
+export type { GpuLayer };
 
 /** Gradients stored in memory, for steps that compute them apart from the update (the unfused
  * path, a gradient-only pass); the fused step never stores one. */
 export interface LayerGradients {
-  /** (out, in), (out) */
-  weight: GPUBuffer;
-  bias: GPUBuffer;
-  /** (maxBatch, out): dLoss/d(act), for layers whose output feeds a separate sigmoid backward. */
+  /** One per parameter, in the layer's params order. */
+  params: GPUBuffer[];
+  /** (maxBatch, ...outShape): dLoss/d(act), for layers whose output feeds a separate activation
+   * backward. */
   act: GPUBuffer;
 }
 
 export interface GpuModel {
   sizes: number[];
+  /** Fixes the output layer's activation and the loss kernels of a step. */
+  loss: LossKind;
   maxBatch: number;
   /** (maxBatch, sizes[0]) the input batch as f32. */
   input: GPUBuffer;
   /** (maxBatch) labels as u32. */
   labels: GPUBuffer;
   layers: GpuLayer[];
-  /** Each hidden layer's activation (one fewer than the layers). */
-  activations: HiddenActivation[];
   /** Per layer; null when the model was created without stored gradients. */
   gradients: LayerGradients[] | null;
   /** (maxBatch) per-row loss and argmax, between the loss kernel and the metrics kernel. */
@@ -54,42 +40,35 @@ export interface GpuModelOptions {
   momentum: boolean;
   /** Allocate LayerGradients (see there). */
   storedGradients: boolean;
-  /** Each hidden layer's activation; default the notebook's sigmoid everywhere. */
-  activations?: readonly HiddenActivation[];
+  /** Each hidden layer's activation and the loss; default the notebook's. */
+  spec?: MlpSpec;
 }
 
 export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions): GpuModel {
   const { maxBatch, momentum } = opts;
-  const activations = [...(opts.activations ?? mlp.layers.slice(1).map(() => 'sigmoid' as const))];
-  if (activations.length !== mlp.layers.length - 1) {
-    throw new RangeError(`createGpuModel: ${activations.length} activations for ${mlp.layers.length - 1} hidden layers`);
-  }
+  const spec = opts.spec ?? notebookSpec(mlp);
+  const resolved = mlpLayerParams(mlp, spec);
   const f32 = (n: number) => n * 4;
-  const layers = mlp.layers.map((l): GpuLayer => ({
-    name: l.name,
-    in: l.in,
-    out: l.out,
-    weight: ctx.storage(`${l.name}.weight`, l.weight),
-    bias: ctx.storage(`${l.name}.bias`, l.bias),
-    velWeight: momentum ? ctx.storage(`${l.name}.weight velocity`, f32(l.out * l.in)) : null,
-    velBias: momentum ? ctx.storage(`${l.name}.bias velocity`, f32(l.out)) : null,
-    gradZ: ctx.storage(`${l.name} dz`, f32(maxBatch * l.out)),
-    act: ctx.storage(`${l.name} output`, f32(maxBatch * l.out)),
+  const layers = resolved.map(({ layer, params }): GpuLayer => ({
+    layer,
+    params: layer.params.map((t, i) => ctx.storage(t.name, params[i])),
+    velocities: momentum ? layer.params.map((t) => ctx.storage(`${t.name} velocity`, f32(elementCount(t.shape)))) : null,
+    gradZ: ctx.storage(`${layer.name} dz`, f32(maxBatch * elementCount(layer.outShape))),
+    act: ctx.storage(`${layer.name} output`, f32(maxBatch * elementCount(layer.outShape))),
   }));
   const gradients = opts.storedGradients
-    ? mlp.layers.map((l): LayerGradients => ({
-      weight: ctx.storage(`${l.name}.weight grad`, f32(l.out * l.in)),
-      bias: ctx.storage(`${l.name}.bias grad`, f32(l.out)),
-      act: ctx.storage(`${l.name} d output`, f32(maxBatch * l.out)),
+    ? resolved.map(({ layer }): LayerGradients => ({
+      params: layer.params.map((t) => ctx.storage(`${t.name} grad`, f32(elementCount(t.shape)))),
+      act: ctx.storage(`${layer.name} d output`, f32(maxBatch * elementCount(layer.outShape))),
     }))
     : null;
   return {
     sizes: [...mlp.sizes],
+    loss: spec.loss,
     maxBatch,
     input: ctx.storage('input batch', f32(maxBatch * mlp.sizes[0])),
     labels: ctx.storage('label batch', f32(maxBatch)),
     layers,
-    activations,
     gradients,
     rowLoss: ctx.storage('row loss', f32(maxBatch)),
     argmax: ctx.storage('argmax', f32(maxBatch)),
@@ -104,7 +83,7 @@ export function storedGradients(model: GpuModel): LayerGradients[] {
 
 /** Parameter buffers in state_dict order (fc1.weight, fc1.bias, ...), matching mlpParamTensors. */
 export function paramBuffers(model: GpuModel): GPUBuffer[] {
-  return model.layers.flatMap((l) => [l.weight, l.bias]);
+  return model.layers.flatMap((l) => l.params);
 }
 
 /** Reads the GPU parameters into `into` (a CPU Mlp of the same sizes). */
@@ -124,8 +103,7 @@ export function uploadParams(ctx: GpuContext, model: GpuModel, from: Mlp): void 
 
 /** Momentum buffers in state_dict order; null without momentum. */
 function velocityBuffers(model: GpuModel): GPUBuffer[] | null {
-  const buffers = model.layers.flatMap((l) => [l.velWeight, l.velBias]);
-  return buffers.every((b) => b !== null) ? buffers : null;
+  return model.layers.every((l) => l.velocities) ? model.layers.flatMap((l) => l.velocities ?? []) : null;
 }
 
 export async function downloadVelocities(ctx: GpuContext, model: GpuModel): Promise<Float32Array[] | null> {

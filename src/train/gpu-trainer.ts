@@ -17,6 +17,7 @@ import { cloneMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
 import { createGpuModel, downloadParams, downloadVelocities, paramBuffers, uploadVelocities, type GpuModel } from './gpu-model.ts';
 import { evalStepDispatches, trainStepDispatches, type StepPlan } from './step.ts';
+import { elementCount } from '../model/spec.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
 
 export interface GpuTrainerOptions {
@@ -79,7 +80,7 @@ export class GpuTrainer implements Trainer {
     const { config, train, test, init } = opts;
     const B = config.batchSize;
     const kernels = opts.kernels ?? (await KernelChooser.create(ctx));
-    const model = createGpuModel(ctx, init, { maxBatch: B, momentum: config.momentum > 0, storedGradients: !kernels.fuse, activations: config.activations });
+    const model = createGpuModel(ctx, init, { maxBatch: B, momentum: config.momentum > 0, storedGradients: !kernels.fuse, spec: { activations: config.activations, loss: config.loss } });
     if (opts.velocities) uploadVelocities(ctx, model, opts.velocities);
     const sgd = SgdParams.create(ctx, sgdOptions(config, config.lr));
     const rowLen = init.sizes[0];
@@ -92,7 +93,7 @@ export class GpuTrainer implements Trainer {
       const record = createRunRecord(ctx, name, steps, train ? 0 : split.count);
       const keepOutputs = !train && !!opts.keepOutputs;
       const plan = async (rows: number): Promise<Dispatch[]> => {
-        const step: StepPlan = { ctx, model, kernels, rows, loss: config.loss, record, keepOutputs };
+        const step: StepPlan = { ctx, model, kernels, rows, record, keepOutputs };
         return [
           gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels },
             // Only training batches are augmented; the test set is evaluated as it is. validateConfig
@@ -163,6 +164,7 @@ export class GpuTrainer implements Trainer {
     const count = set.split.count;
     const { outputs } = set;
     const out = this.model.layers[this.model.layers.length - 1];
+    const classes = elementCount(out.layer.outShape);
     resetRecord(ctx, set.record);
     // Batch losses, correct counts and every prediction, adjacent in the record: one read-back.
     const words = await runSteps(ctx, {
@@ -172,7 +174,7 @@ export class GpuTrainer implements Trainer {
       // Each batch's outputs, left in the output layer's buffer, to their rows of the whole set.
       ...(outputs ? {
         afterStep: (enc: GPUCommandEncoder, s: number) =>
-          enc.copyBufferToBuffer(out.act, 0, outputs, s * B * out.out * 4, Math.min(B, count - s * B) * out.out * 4),
+          enc.copyBufferToBuffer(out.act, 0, outputs, s * B * classes * 4, Math.min(B, count - s * B) * classes * 4),
       } : {}),
     }, { buffer: set.record.buffer, offset: set.record.layout.losses * 4, bytes: (2 * set.steps + count) * 4 });
     const { losses: batchMeans, correct: correctPerBatch } = readRecord(words, 0, set.steps);
@@ -193,7 +195,7 @@ export class GpuTrainer implements Trainer {
       correct,
       count,
       predictions: Uint8Array.from(predicted),
-      ...(outputs ? { outputs: await ctx.readF32(outputs, count * out.out) } : {}),
+      ...(outputs ? { outputs: await ctx.readF32(outputs, count * classes) } : {}),
     };
   }
 

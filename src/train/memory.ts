@@ -4,6 +4,8 @@
 // cannot fit is refused up front, naming the option to change, instead of an OOM kill hours in
 // or an internal buffer name after gigabytes were allocated.
 import { ConfigError, type TrainConfig } from './config.ts';
+import { elementCount } from '../model/spec.ts';
+import { resolveMlp } from '../reference/mlp.ts';
 
 const F32 = 4;
 
@@ -25,14 +27,13 @@ export function gpuBufferNeeds(config: TrainConfig, sizes: readonly number[], tr
   // The parameter, the backup of the last read-back, with momentum its velocity, and on the
   // unfused path its stored gradient.
   const copies = ['', ' backup', ...(config.momentum > 0 ? [' velocity'] : []), ...(storedGradients ? [' grad'] : [])];
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const [inF, outF] = [sizes[l], sizes[l + 1]];
-    const name = `fc${l + 1}`;
+  for (const layer of resolveMlp(sizes)) {
     for (const copy of copies) {
-      add(`${name}.weight${copy}`, outF * inF * F32, '--hidden', `${outF} x ${inF} f32`);
-      add(`${name}.bias${copy}`, outF * F32, '--hidden', `${outF} f32`);
+      for (const p of layer.params) add(`${p.name}${copy}`, elementCount(p.shape) * F32, '--hidden', `${p.shape.join(' x ')} f32`);
     }
-    for (const what of ['output', 'dz', ...(storedGradients ? ['d output'] : [])]) add(`${name} ${what}`, B * outF * F32, '--batch', `${B} x ${outF} f32`);
+    for (const what of ['output', 'dz', ...(storedGradients ? ['d output'] : [])]) {
+      add(`${layer.name} ${what}`, B * elementCount(layer.outShape) * F32, '--batch', `${[B, ...layer.outShape].join(' x ')} f32`);
+    }
   }
   add('input batch', B * sizes[0] * F32, '--batch', `${B} x ${sizes[0]} f32`);
   for (const what of ['label batch', 'row loss', 'argmax']) add(what, B * F32, '--batch', `${B} u32`);

@@ -1,7 +1,8 @@
 // Weights as safetensors with PyTorch's names and layout (fc1.weight (512, 784), fc1.bias, ...,
 // F32 little-endian), so a model trained here loads with safetensors.torch.load_file into the
 // notebook's Net, and the reverse. Format: u64 LE header length, JSON header, raw tensor bytes.
-import { mlpParamTensors, type Mlp, type MlpLayer } from '../reference/mlp.ts';
+import { assembleMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
+import { layerName } from '../model/spec.ts';
 
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
@@ -147,36 +148,27 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'weights'): Safete
 export function decodeSafetensors(bytes: Uint8Array, sizes: readonly number[], fileName = 'weights'): Mlp {
   const file = readSafetensors(bytes, fileName);
   const network = `the network ${sizes.join('-')}`;
-  const layers: MlpLayer[] = [];
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const name = `fc${l + 1}`;
-    const inF = sizes[l];
-    const outF = sizes[l + 1];
-    layers.push({
-      name, in: inF, out: outF,
-      weight: file.f32(`${name}.weight`, [outF, inF], network),
-      bias: file.f32(`${name}.bias`, [outF], network),
-    });
-  }
-  const expected = new Set(layers.flatMap((l) => [`${l.name}.weight`, `${l.name}.bias`]));
+  const mlp = assembleMlp(sizes, (layer) => layer.params.map((p) => file.f32(p.name, p.shape, network)));
+  const expected = new Set(mlpParamTensors(mlp).map((t) => t.name));
   const extra = [...file.entries.keys()].filter((k) => !expected.has(k) && !EXTRA_TENSOR_PREFIXES.some((p) => k.startsWith(p)));
   if (extra.length) throw new SafetensorsError(`${fileName}: unexpected tensors ${extra.join(', ')} for ${network}`);
-  return { sizes: [...sizes], layers };
+  return mlp;
 }
 
 /** Layer sizes stored in a safetensors file, for loading a file whose architecture is unknown. */
 export function safetensorsSizes(bytes: Uint8Array, fileName = 'weights'): number[] {
   const { entries } = readSafetensors(bytes, fileName);
   const sizes: number[] = [];
-  for (let l = 1; entries.has(`fc${l}.weight`); l++) {
-    const shape = entries.get(`fc${l}.weight`)!.shape;
+  const weightOf = (n: number) => `${layerName('dense', n)}.weight`;
+  for (let l = 1; entries.has(weightOf(l)); l++) {
+    const shape = entries.get(weightOf(l))!.shape;
     if (!(shape.length === 2 && shape.every((d) => d > 0))) {
-      throw new SafetensorsError(`${fileName}: tensor fc${l}.weight has shape ${JSON.stringify(shape)}, not (out, in)`);
+      throw new SafetensorsError(`${fileName}: tensor ${weightOf(l)} has shape ${JSON.stringify(shape)}, not (out, in)`);
     }
     const [out, inF] = shape;
     if (l === 1) sizes.push(inF);
     sizes.push(out);
   }
-  if (sizes.length < 2) throw new SafetensorsError(`${fileName}: no fc1.weight tensor`);
+  if (sizes.length < 2) throw new SafetensorsError(`${fileName}: no ${weightOf(1)} tensor`);
   return sizes;
 }

@@ -1,93 +1,73 @@
-// Where a training step is encoded: the fixed list of GPU dispatches for one batch, from the
-// input batch already in model.input/model.labels to updated parameters and the step's loss in
-// the run record. The CPU twin of this list is mlpTrainStepCpu.
+// Where a training step is encoded: the list of GPU dispatches for one batch, from the input
+// batch already in model.input/model.labels to updated parameters and the step's loss in the run
+// record, built by walking the model's layers and asking each layer type for its dispatches
+// (src/model/layers/). The CPU twin of this walk is src/model/network.ts.
 //
-// The fused step of an L-layer network is L - 1 forward matmuls (bias and sigmoid in their
-// epilogue), one output-layer kernel (the last layer's forward pass, loss, metrics, the delta of
-// the layer below and its own update, when its logits fit one workgroup), then per layer below,
-// from the top: the input gradient fused with the activation's backward (it reads the weight before
-// that weight's update), and the weight gradient fused with the SGD step of the weight and of its
-// bias. 784-512-256-10 at batch 32: 7 dispatches with the data's gather. The unfused path
-// (--no-fuse) is one kernel per operation, as the CPU reference is written.
+// Fusion is a property of adjacent layers: a layer's input gradient applies the activation
+// backward of the layer below in its epilogue, a weight gradient takes its SGD step (and its
+// bias's) in its epilogue, and the last layer runs as its type's one-kernel output layer (forward
+// pass, loss, metrics, the delta of the layer below and its own update) when it has one and the
+// batch fits. 784-512-256-10 at batch 32: 7 dispatches with the data's gather (the gather, two
+// forwards with bias and sigmoid epilogues, the output-layer kernel, then per hidden layer from
+// the top its input gradient and its fused update). The unfused path (--no-fuse) is one kernel
+// per operation, as the CPU reference is written.
 import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { KernelChooser } from '../gpu/kernel-choice.ts';
-import { biasGradDispatch } from '../gpu/kernels/bias-grad.ts';
 import { logSoftmaxNllDispatch } from '../gpu/kernels/log-softmax.ts';
-import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogue } from '../gpu/kernels/matmul.ts';
 import { createRunRecord, stepMetricsDispatch, type RunRecord } from '../gpu/kernels/metrics.ts';
-import { outputLayerDispatch, outputLayerFits } from '../gpu/kernels/output-layer.ts';
 import { SgdParams, sgdDispatch } from '../gpu/kernels/sgd.ts';
 import { activationBackwardDispatch } from '../gpu/kernels/activation.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
-import type { LossKind } from '../reference/kernels.ts';
 import { initMlp } from '../reference/mlp.ts';
+import { layerModule } from '../model/layers/index.ts';
+import type { GpuLayer, InputGradientTarget, LayerGpuPlan } from '../model/layers/layer.ts';
+import { elementCount } from '../model/spec.ts';
 import { createGpuModel, storedGradients, type GpuModel } from './gpu-model.ts';
 
-export type { LossKind };
-
 /** What every dispatch list of a step is built from. */
-export interface StepPlan {
-  ctx: GpuContext;
+export interface StepPlan extends LayerGpuPlan {
   model: GpuModel;
-  kernels: KernelChooser;
-  /** Rows of this batch: the batch size, or fewer for a ragged last batch. */
-  rows: number;
-  loss: LossKind;
   record: RunRecord;
   /** Write the output layer's outputs and deltas to memory (its act and gradZ) for inspection
-   * (the toy network prints them): no one-workgroup output kernel, which keeps them on chip. */
+   * (the toy network prints them): no one-kernel output layer, which keeps them on chip. */
   keepOutputs?: boolean;
 }
 
-/** A matmul of the step in the variant chosen for its problem. */
-async function matmul(p: StepPlan, bufs: MatmulBuffers, dims: MatmulDims, epilogue: MatmulEpilogue): Promise<Dispatch> {
-  return matmulDispatch(p.ctx, await p.kernels.matmul(dims, epilogue), bufs, dims, epilogue);
-}
+const moduleOf = (g: GpuLayer) => layerModule(g.layer.spec.type);
 
-/** Layer i's output act(x W^T + b): x is (B, in), W (out, in), the output (B, out). The last
- * layer's act is linear for 'nll' (the logits) and the sigmoid for 'squared'. */
-function forwardLayer(p: StepPlan, i: number): Promise<Dispatch> {
-  const { model, rows: B, loss } = p;
-  const l = model.layers[i];
-  const last = i === model.layers.length - 1;
-  return matmul(p, { a: i === 0 ? model.input : model.layers[i - 1].act, b: l.weight, c: l.act }, { M: B, N: l.out, K: l.in, transB: true },
-    { kind: 'bias', bias: l.bias, activation: last ? (loss === 'squared' ? 'sigmoid' : 'none') : model.activations[i] });
-}
+/** Layer i's input: the batch, or the output of the layer below. */
+const inputOf = (model: GpuModel, i: number): GPUBuffer => (i === 0 ? model.input : model.layers[i - 1].act);
 
-async function hiddenForward(p: StepPlan): Promise<Dispatch[]> {
+/** The forward passes of the first `count` layers. */
+async function forwardLayers(p: StepPlan, count: number): Promise<Dispatch[]> {
   const list: Dispatch[] = [];
-  for (let i = 0; i + 1 < p.model.layers.length; i++) list.push(await forwardLayer(p, i));
+  for (let i = 0; i < count; i++) list.push(...(await moduleOf(p.model.layers[i]).forwardGpu(p, p.model.layers[i], inputOf(p.model, i))));
   return list;
 }
 
-/** Whether this step's output layer runs as the one-workgroup kernel. */
-const fusedOutput = (p: StepPlan): boolean =>
-  p.kernels.fuse && !p.keepOutputs && outputLayerFits(p.rows, p.model.layers[p.model.layers.length - 1].out);
-
-/** The output layer as one kernel: forward, loss, metrics; with `sgd` also the delta of the
- * layer below and the layer's own update. */
-function outputLayer(p: StepPlan, sgd: SgdParams | null, predict?: { batchStride: number }): Dispatch {
-  const { ctx, model, rows: B, loss, record } = p;
+/** The last layer as its type's one kernel (forward, loss, metrics; with `sgd` also the delta of
+ * the layer below and the layer's own update), or null where the step runs it apart. */
+function outputKernel(p: StepPlan, sgd: SgdParams | null, predict?: { batchStride: number }): Dispatch | null {
+  if (!p.kernels.fuse || p.keepOutputs) return null;
+  const { model, record } = p;
   const L = model.layers.length;
   const out = model.layers[L - 1];
   const below = L > 1 ? model.layers[L - 2] : null;
-  return outputLayerDispatch(ctx, { h: below ? below.act : model.input, weight: out.weight, bias: out.bias, labels: model.labels, record },
-    { B, H: out.in, C: out.out, loss, predict, train: sgd && { sgd, velWeight: out.velWeight, velBias: out.velBias,
-      below: below && { dz: below.gradZ, activation: model.activations[L - 2] } } });
+  return moduleOf(out).outputKernel?.(p, out, { x: inputOf(model, L - 1), labels: model.labels, record, loss: model.loss, predict,
+    train: sgd && { sgd, below: below && { dz: below.gradZ, activation: below.layer.activation } } }) ?? null;
 }
 
-/** Forward pass one kernel per operation: every layer's matmul, the loss kernel (which leaves the
- * output layer's dz in its gradZ) and the metrics. */
+/** Forward pass one kernel per operation: every layer's forward, the loss kernel (which leaves
+ * the output layer's dz in its gradZ) and the metrics. */
 export async function forwardDispatches(p: StepPlan, predict?: { batchStride: number }): Promise<Dispatch[]> {
-  const { ctx, model, kernels, rows: B, loss, record } = p;
-  const list = await hiddenForward(p);
+  const { ctx, model, kernels, rows: B, record } = p;
   const L = model.layers.length;
-  list.push(await forwardLayer(p, L - 1));
+  const list = await forwardLayers(p, L);
   const out = model.layers[L - 1];
-  const C = out.out;
+  const C = elementCount(out.layer.outShape);
   const perRow = { labels: model.labels, rowLoss: model.rowLoss, argmax: model.argmax };
-  if (loss === 'nll') {
+  if (model.loss === 'nll') {
     // dz = (softmax - onehot) / B, the gradient of the batch's mean loss.
     list.push(logSoftmaxNllDispatch(ctx, { logits: out.act, grad: out.gradZ, ...perRow }, { B, C, gradScale: 1 / B }));
   } else if (kernels.fuse) {
@@ -108,21 +88,19 @@ export async function forwardDispatches(p: StepPlan, predict?: { batchStride: nu
  * parameter's gradient (the mean loss's, for 'nll') into the model's stored gradients,
  * parameters untouched. */
 export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
-  const { ctx, model, kernels, rows: B } = p;
+  const { ctx, model, rows: B } = p;
   const grads = storedGradients(model);
   const list: Dispatch[] = [];
   for (let i = model.layers.length - 1; i >= 0; i--) {
     const l = model.layers[i];
-    const prevAct = i === 0 ? model.input : model.layers[i - 1].act;
-    // dW (out, in) = dz^T (out, B) x (B, in)
-    list.push(await matmul(p, { a: l.gradZ, b: prevAct, c: grads[i].weight }, { M: l.out, N: l.in, K: B, transA: true }, { kind: 'store' }));
-    // db (out) = column sums of dz (B, out)
-    list.push(biasGradDispatch(ctx, await kernels.biasGrad(B, l.out), { dY: l.gradZ, db: grads[i].bias }, { M: B, N: l.out }));
+    const m = moduleOf(l);
+    list.push(...(await m.gradientGpu(p, l, inputOf(model, i), grads[i].params)));
     if (i > 0) {
-      const prev = model.layers[i - 1];
-      // d act_prev (B, in) = dz (B, out) W (out, in); dz_prev = d act_prev * act'(z_prev)
-      list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: grads[i - 1].act }, { M: B, N: l.in, K: l.out }, { kind: 'store' }));
-      list.push(activationBackwardDispatch(ctx, model.activations[i - 1], { g: grads[i - 1].act, y: prev.act, dx: prev.gradZ }, B * l.in));
+      const below = model.layers[i - 1];
+      // d act_below, then dz_below = d act_below * act'(z_below).
+      list.push(...(await m.inputGradientGpu(p, l, { kind: 'store', dx: grads[i - 1].act })));
+      list.push(activationBackwardDispatch(ctx, below.layer.activation, { g: grads[i - 1].act, y: below.act, dx: below.gradZ },
+        B * elementCount(below.layer.outShape)));
     }
   }
   return list;
@@ -133,30 +111,29 @@ export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
 function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
   const { ctx, model } = p;
   const grads = storedGradients(model);
-  return model.layers.flatMap((l, i) => [
-    sgdDispatch(ctx, sgd, { param: l.weight, grad: grads[i].weight, velocity: l.velWeight }, l.out * l.in),
-    sgdDispatch(ctx, sgd, { param: l.bias, grad: grads[i].bias, velocity: l.velBias }, l.out),
-  ]);
+  return model.layers.flatMap((l, i) => l.params.map((param, j) =>
+    sgdDispatch(ctx, sgd, { param, grad: grads[i].params[j], velocity: l.velocities?.[j] ?? null }, elementCount(l.layer.params[j].shape))));
+}
+
+/** Where a layer's input gradient goes on the fused path: through the activation backward of
+ * the layer below, in the same kernel, into that layer's dz (directly when it has none). */
+function fusedInputTarget(below: GpuLayer): InputGradientTarget {
+  const { activation } = below.layer;
+  return activation === 'none' ? { kind: 'store', dx: below.gradZ } : { kind: 'activation-backward', dz: below.gradZ, y: below.act, activation };
 }
 
 /** Backward pass and update from layer `top` (whose dz is ready) down: per layer, the input
- * gradient fused with the layer below's activation backward, then the weight gradient fused with
- * the weight's and the bias's SGD steps. Every gradient is still taken at the parameters as they
- * were before the step, as loss.backward() then optimizer.step(); no gradient is stored. */
+ * gradient fused with the layer below's activation backward, then the parameters' gradients
+ * fused with their SGD steps. Every gradient is still taken at the parameters as they were
+ * before the step, as loss.backward() then optimizer.step(); no gradient is stored. */
 async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<Dispatch[]> {
-  const { model, rows: B } = p;
+  const { model } = p;
   const list: Dispatch[] = [];
   for (let i = top; i >= 0; i--) {
     const l = model.layers[i];
-    if (i > 0) {
-      const prev = model.layers[i - 1];
-      // dz_prev (B, in) = (dz (B, out) W (out, in)) * act'(z_prev)
-      list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: prev.gradZ }, { M: B, N: l.in, K: l.out },
-        { kind: 'activation-backward', y: prev.act, activation: model.activations[i - 1] }));
-    }
-    // W (out, in) -= lr * dz^T (out, B) x (B, in); b (out) -= lr * column sums of dz
-    list.push(await matmul(p, { a: l.gradZ, b: i === 0 ? model.input : model.layers[i - 1].act, c: l.weight }, { M: l.out, N: l.in, K: B, transA: true },
-      { kind: 'sgd', sgd, velocity: l.velWeight, bias: { param: l.bias, velocity: l.velBias } }));
+    const m = moduleOf(l);
+    if (i > 0) list.push(...(await m.inputGradientGpu(p, l, fusedInputTarget(model.layers[i - 1]))));
+    list.push(...(await m.fusedUpdateGpu(p, l, inputOf(model, i), sgd)));
   }
   return list;
 }
@@ -164,7 +141,8 @@ async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<
 /** One whole training step. */
 export async function trainStepDispatches(p: StepPlan, sgd: SgdParams): Promise<Dispatch[]> {
   const L = p.model.layers.length;
-  if (fusedOutput(p)) return [...(await hiddenForward(p)), outputLayer(p, sgd), ...(await fusedBackward(p, sgd, L - 2))];
+  const out = outputKernel(p, sgd);
+  if (out) return [...(await forwardLayers(p, L - 1)), out, ...(await fusedBackward(p, sgd, L - 2))];
   if (p.kernels.fuse) return [...(await forwardDispatches(p)), ...(await fusedBackward(p, sgd, L - 1))];
   return [...(await forwardDispatches(p)), ...(await gradientDispatches(p)), ...updateDispatches(p, sgd)];
 }
@@ -173,7 +151,8 @@ export async function trainStepDispatches(p: StepPlan, sgd: SgdParams): Promise<
  * step * batchStride + r. */
 export async function evalStepDispatches(p: StepPlan, batchStride: number): Promise<Dispatch[]> {
   const predict = { batchStride };
-  if (fusedOutput(p)) return [...(await hiddenForward(p)), outputLayer(p, null, predict)];
+  const out = outputKernel(p, null, predict);
+  if (out) return [...(await forwardLayers(p, p.model.layers.length - 1)), out];
   return forwardDispatches(p, predict);
 }
 
@@ -187,7 +166,7 @@ export async function chooseStepKernels(ctx: GpuContext, kernels: KernelChooser,
     const sgd = SgdParams.create(ctx, { lr: 0 });
     const record = createRunRecord(ctx, 'kernel choice', 1, batchSize);
     for (const rows of new Set([batchSize, ...tails.filter((t) => t > 0)])) {
-      const plan: StepPlan = { ctx, model, kernels, rows, loss: 'nll', record };
+      const plan: StepPlan = { ctx, model, kernels, rows, record };
       await trainStepDispatches(plan, sgd);
       await evalStepDispatches(plan, batchSize);
     }

@@ -10,7 +10,7 @@ import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, resetRecord, type RunRecord } from '../gpu/kernels/metrics.ts';
 import { SgdParams } from '../gpu/kernels/sgd.ts';
 import { submitSteps } from '../gpu/runner.ts';
-import type { Mlp } from '../reference/mlp.ts';
+import { assembleMlp, type Mlp } from '../reference/mlp.ts';
 import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
 import { createGpuModel, type GpuModel } from './gpu-model.ts';
 import { trainStepDispatches } from './step.ts';
@@ -19,21 +19,15 @@ import { trainStepDispatches } from './step.ts';
  * because a kernel would read a ragged network as garbage rather than fail. */
 function toMlp(network: ReadonlyToyNetwork): Mlp {
   const sizes = [network[0][0].weights.length - 1, ...network.map((layer) => layer.length)];
-  const layers = network.map((layer, i) => {
+  return assembleMlp(sizes, (_, i) => {
+    const layer = network[i];
     layer.forEach((neuron, j) => {
       if (neuron.weights.length !== sizes[i] + 1) {
         throw new RangeError(`layer ${i} neuron ${j} has ${neuron.weights.length} weights, expected ${sizes[i] + 1}`);
       }
     });
-    return {
-      name: `fc${i + 1}`,
-      in: sizes[i],
-      out: sizes[i + 1],
-      weight: Float32Array.from(layer.flatMap((neuron) => neuron.weights.slice(0, -1))),
-      bias: Float32Array.from(layer, (neuron) => neuron.weights[sizes[i]]),
-    };
+    return [Float32Array.from(layer.flatMap((neuron) => neuron.weights.slice(0, -1))), Float32Array.from(layer, (neuron) => neuron.weights[sizes[i]])];
   });
-  return { sizes, layers };
 }
 
 /** Where a ToyGpuTrainer stands: the epoch it is in and how many of its rows are done. */
@@ -80,13 +74,13 @@ export class ToyGpuTrainer {
     });
     const choice = kernels ?? (await KernelChooser.create(ctx));
     const release = ctx.trackNewBuffers();
-    const model = createGpuModel(ctx, mlp, { maxBatch: 1, momentum: false, storedGradients: false });
+    const model = createGpuModel(ctx, mlp, { maxBatch: 1, momentum: false, storedGradients: false, spec: { activations: ['sigmoid'], loss: 'squared' } });
     // The whole data set stays on the GPU; each step copies its row into the batch-of-one buffers.
     const rows = ctx.storage('toy rows', Float32Array.from(dataset.flatMap((row) => row.slice(0, nIn))));
     const labels = ctx.storage('toy labels', Uint32Array.from(dataset, (row) => row[nIn]));
     const record = createRunRecord(ctx, 'toy', dataset.length);
     // keepOutputs: the outputs and deltas of the last row are what the notebook prints.
-    const step = await trainStepDispatches({ ctx, model, kernels: choice, rows: 1, loss: 'squared', record, keepOutputs: true },
+    const step = await trainStepDispatches({ ctx, model, kernels: choice, rows: 1, record, keepOutputs: true },
       SgdParams.create(ctx, { lr: lrate }));
     return new ToyGpuTrainer(ctx, model, step, record, rows, labels, nIn, dataset.length, release);
   }
@@ -153,13 +147,14 @@ export class ToyGpuTrainer {
   async readNetwork(): Promise<ToyNetwork> {
     const network: ToyNetwork = [];
     for (const l of this.model.layers) {
-      const weight = await this.ctx.readF32(l.weight, l.out * l.in);
-      const bias = await this.ctx.readF32(l.bias, l.out);
+      const [out, nIn] = l.layer.params[0].shape;
+      const weight = await this.ctx.readF32(l.params[0], out * nIn);
+      const bias = await this.ctx.readF32(l.params[1], out);
       // act and dz of the batch of one.
-      const output = await this.ctx.readF32(l.act, l.out);
-      const delta = await this.ctx.readF32(l.gradZ, l.out);
-      network.push(Array.from({ length: l.out }, (_, j) => ({
-        weights: [...weight.subarray(j * l.in, (j + 1) * l.in), bias[j]],
+      const output = await this.ctx.readF32(l.act, out);
+      const delta = await this.ctx.readF32(l.gradZ, out);
+      network.push(Array.from({ length: out }, (_, j) => ({
+        weights: [...weight.subarray(j * nIn, (j + 1) * nIn), bias[j]],
         output: output[j],
         delta: delta[j],
       })));

@@ -14,6 +14,8 @@ import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import type { HiddenActivation, LossKind } from '../../src/reference/kernels.ts';
+import { denseWidths, resolveNetwork } from '../../src/model/spec.ts';
+import { EXAMPLE_CLASSES, EXAMPLE_INPUT, layerExamples } from '../support/layer-examples.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 
 describe('training on the GPU vs the CPU reference', () => {
@@ -48,6 +50,31 @@ describe('training on the GPU vs the CPU reference', () => {
       mlpParamTensors(await g.weights()).forEach((t, i) =>
         expectClose(`${t.name} after one step`, t.data, cpuTensors[i].data, TOLERANCES.stepParams));
     });
+  }
+
+  // The layer registry's examples, fused and not: a new layer type is tested here by its row in
+  // test/support/layer-examples.ts.
+  for (const { type, spec, loss } of layerExamples()) {
+    for (const fuse of [true, false]) {
+      it(`${type}: one step of ${JSON.stringify(spec.hidden)} (${loss}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
+        const ctx = gpu();
+        const B = 16;
+        const train = syntheticSplit(B, 4);
+        const config = validateConfig({ batchSize: B, momentum: 0.9, epochs: 1, readbackEvery: 1, loss,
+          hidden: spec.hidden.map((l) => l.units), activations: spec.hidden.map((l) => l.activation) });
+        const init = initMlp(denseWidths(resolveNetwork(spec, EXAMPLE_INPUT, EXAMPLE_CLASSES, loss)), 6);
+        const g = await GpuTrainer.create(ctx, { config, train, test: train, init, kernels: await KernelChooser.create(ctx, { fuse }) });
+        const c = new CpuTrainer(config, train, train, init);
+        const losses: number[] = [];
+        for (const t of [g, c]) {
+          await t.runEpoch({ epoch: 0, order: epochOrder(B, 1, 0, true), lr: config.lr }, (chunk) => void losses.push(chunk.losses[0]), () => false);
+        }
+        expect(Math.abs(losses[0] - losses[1])).toBeLessThanOrEqual(PARITY_TOLERANCE.lossRtol * losses[1]);
+        const cpuTensors = mlpParamTensors(await c.weights());
+        mlpParamTensors(await g.weights()).forEach((t, i) =>
+          expectClose(`${t.name} after one step`, t.data, cpuTensors[i].data, TOLERANCES.stepParams));
+      });
+    }
   }
 
   it('50 steps side by side stay within the parity tolerance', async () => {

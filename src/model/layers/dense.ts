@@ -1,0 +1,99 @@
+// nn.Linear and its activation: y = act(x W^T + b), x (B, in), W (out, in), b (out), y (B, out).
+// CPU twin from matmulCpu and biasGradCpu; GPU from the matmul kernel's epilogues ('bias' forward,
+// 'activation-backward' input gradient, 'sgd' weight gradient with its bias) and, as the last
+// layer, the one-workgroup output-layer kernel.
+import { biasGradDispatch } from '../../gpu/kernels/bias-grad.ts';
+import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogue } from '../../gpu/kernels/matmul.ts';
+import { outputLayerDispatch, outputLayerFits } from '../../gpu/kernels/output-layer.ts';
+import type { Dispatch } from '../../gpu/dispatch.ts';
+import { biasGradCpu, matmulCpu } from '../../reference/kernels.ts';
+import { ConfigError, isPositiveInt } from '../../train/config.ts';
+import type { DenseSpec, ResolvedLayer } from '../spec.ts';
+import type { LayerGpuPlan, LayerModule } from './layer.ts';
+
+/** (in, out) of a resolved dense layer. */
+const dims = (layer: ResolvedLayer) => ({ in: layer.inShape[0], out: layer.outShape[0] });
+
+/** A matmul in the variant chosen for its problem. */
+async function matmul(p: LayerGpuPlan, bufs: MatmulBuffers, d: MatmulDims, epilogue: MatmulEpilogue): Promise<Dispatch> {
+  return matmulDispatch(p.ctx, await p.kernels.matmul(d, epilogue), bufs, d, epilogue);
+}
+
+export const dense: LayerModule<DenseSpec> = {
+  type: 'dense',
+  namePrefix: 'fc',
+
+  outShape(spec, inShape, name) {
+    if (!isPositiveInt(spec.units)) throw new ConfigError('--hidden', `${name}: units must be a positive integer, got ${spec.units}`);
+    if (inShape.length !== 1) throw new ConfigError('--hidden', `${name} is dense and takes flat rows, got samples of shape [${inShape.join(', ')}]`);
+    return [spec.units];
+  },
+
+  params: (spec, inShape) => [{ name: 'weight', shape: [spec.units, inShape[0]] }, { name: 'bias', shape: [spec.units] }],
+
+  // kaiming_uniform with a = sqrt(5) reduces to U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the weight,
+  // and the bias uses the same bound; row-major, the weight first, so the GPU can reproduce it.
+  init(layer, rng) {
+    const { in: fanIn, out } = dims(layer);
+    const bound = 1 / Math.sqrt(fanIn);
+    const weight = new Float32Array(out * fanIn);
+    for (let i = 0; i < weight.length; i++) weight[i] = rng.uniform(-bound, bound);
+    const bias = new Float32Array(out);
+    for (let i = 0; i < bias.length; i++) bias[i] = rng.uniform(-bound, bound);
+    return [weight, bias];
+  },
+
+  forwardCpu(layer, [weight, bias], x, B) {
+    const d = dims(layer);
+    // (B, in) x (out, in)^T -> (B, out), the bias and activation applied per element.
+    return matmulCpu(x, weight, bias, { M: B, N: d.out, K: d.in, transB: true, activation: layer.activation });
+  },
+
+  backwardCpu(layer, [weight], x, dz, B, inputGradient) {
+    const d = dims(layer);
+    // dW = dz^T x: (B, out) read as (out, B) times (B, in); db = column sums of dz.
+    const grads = [matmulCpu(dz, x, null, { M: d.out, N: d.in, K: B, transA: true }), biasGradCpu(dz, B, d.out)];
+    // dx = dz W: (B, out) x (out, in) -> (B, in).
+    return { grads, dx: inputGradient ? matmulCpu(dz, weight, null, { M: B, N: d.in, K: d.out }) : null };
+  },
+
+  forwardGpu: async (p, g, x) => {
+    const d = dims(g.layer);
+    return [await matmul(p, { a: x, b: g.params[0], c: g.act }, { M: p.rows, N: d.out, K: d.in, transB: true },
+      { kind: 'bias', bias: g.params[1], activation: g.layer.activation })];
+  },
+
+  inputGradientGpu: async (p, g, target) => {
+    const d = dims(g.layer);
+    const dimsDx = { M: p.rows, N: d.in, K: d.out };
+    return [target.kind === 'store'
+      ? await matmul(p, { a: g.gradZ, b: g.params[0], c: target.dx }, dimsDx, { kind: 'store' })
+      : await matmul(p, { a: g.gradZ, b: g.params[0], c: target.dz }, dimsDx, { kind: 'activation-backward', y: target.y, activation: target.activation })];
+  },
+
+  gradientGpu: async (p, g, x, [dWeight, dBias]) => {
+    const d = dims(g.layer);
+    return [
+      await matmul(p, { a: g.gradZ, b: x, c: dWeight }, { M: d.out, N: d.in, K: p.rows, transA: true }, { kind: 'store' }),
+      biasGradDispatch(p.ctx, await p.kernels.biasGrad(p.rows, d.out), { dY: g.gradZ, db: dBias }, { M: p.rows, N: d.out }),
+    ];
+  },
+
+  // W -= lr * dz^T x and b -= lr * column sums of dz, in one dispatch.
+  fusedUpdateGpu: async (p, g, x, sgd) => {
+    const d = dims(g.layer);
+    const vel = g.velocities;
+    return [await matmul(p, { a: g.gradZ, b: x, c: g.params[0] }, { M: d.out, N: d.in, K: p.rows, transA: true },
+      { kind: 'sgd', sgd, velocity: vel && vel[0], bias: { param: g.params[1], velocity: vel && vel[1] } })];
+  },
+
+  outputKernel(p, g, { x, labels, record, loss, train, predict }) {
+    const d = dims(g.layer);
+    // The kernel writes the delta of the layer below only through that layer's activation.
+    const below = train?.below;
+    if (!outputLayerFits(p.rows, d.out) || below?.activation === 'none') return null;
+    const vel = g.velocities;
+    return outputLayerDispatch(p.ctx, { h: x, weight: g.params[0], bias: g.params[1], labels, record }, { B: p.rows, H: d.in, C: d.out, loss, predict,
+      train: train && { sgd: train.sgd, velWeight: vel && vel[0], velBias: vel && vel[1], below: below ? { dz: below.dz, activation: below.activation } : null } });
+  },
+};

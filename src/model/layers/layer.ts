@@ -1,0 +1,80 @@
+// What a layer type declares, once, for every part of the trainer to use: its parameters and their
+// PyTorch init, its CPU twin (float64 accumulation, from the kernel twins) and its GPU dispatches
+// (from the shared kernels). The step walkers (src/model/network.ts, src/train/step.ts) know only
+// this interface, so a new layer type (conv2d on NCHW, a parameter-free pool or flatten) is one
+// more module here, its WGSL and its twin, and one entry in index.ts.
+import type { Rng } from '../../data/prng.ts';
+import type { Dispatch } from '../../gpu/dispatch.ts';
+import type { GpuContext } from '../../gpu/context.ts';
+import type { KernelChooser } from '../../gpu/kernel-choice.ts';
+import type { SgdParams } from '../../gpu/kernels/sgd.ts';
+import type { RunRecord } from '../../gpu/kernels/metrics.ts';
+import type { Activation, HiddenActivation, LossKind } from '../../reference/kernels.ts';
+import type { LayerSpec, ParamSpec, ResolvedLayer } from '../spec.ts';
+
+/** A layer's tensors on the GPU, allocated once per run by src/train/gpu-model.ts. */
+export interface GpuLayer {
+  layer: ResolvedLayer;
+  /** In layer.params order. */
+  params: GPUBuffer[];
+  /** Momentum buffers in layer.params order; null without momentum. */
+  velocities: GPUBuffer[] | null;
+  /** (maxBatch, ...outShape): the output, after the activation. */
+  act: GPUBuffer;
+  /** (maxBatch, ...outShape): dLoss/dz, the gradient before the activation. */
+  gradZ: GPUBuffer;
+}
+
+/** What a dispatch of a step is built with. */
+export interface LayerGpuPlan {
+  ctx: GpuContext;
+  kernels: KernelChooser;
+  /** Rows of this batch. */
+  rows: number;
+}
+
+/** Where a layer's input gradient goes: stored as it is, or, fused, through the activation
+ * backward of the layer below (whose output y is this layer's input) into that layer's dz. */
+export type InputGradientTarget =
+  | { kind: 'store'; dx: GPUBuffer }
+  | { kind: 'activation-backward'; dz: GPUBuffer; y: GPUBuffer; activation: HiddenActivation };
+
+/** The last layer's whole step in one kernel: forward, loss, metrics, and when training the
+ * delta of the layer below and its own update. */
+export interface OutputKernelArgs {
+  x: GPUBuffer;
+  labels: GPUBuffer;
+  record: RunRecord;
+  loss: LossKind;
+  train: { sgd: SgdParams; below: { dz: GPUBuffer; activation: Activation } | null } | null;
+  predict?: { batchStride: number };
+}
+
+export interface LayerModule<S extends LayerSpec> {
+  type: S['type'];
+  /** PyTorch's module name stem: 'fc' for nn.Linear (fc1, fc2, ...). */
+  namePrefix: string;
+  /** The output shape per sample; a ConfigError names the layer when the input does not fit. */
+  outShape(spec: S, inShape: readonly number[], name: string): number[];
+  /** Parameter names within the module ('weight') and shapes, in state_dict order. */
+  params(spec: S, inShape: readonly number[]): ParamSpec[];
+  /** PyTorch's default init, drawn from rng in state_dict order. */
+  init(layer: ResolvedLayer, rng: Rng): Float32Array[];
+
+  /** CPU twin: the output (B, ...outShape) after the activation, from x (B, ...inShape). */
+  forwardCpu(layer: ResolvedLayer, params: Float32Array[], x: Float32Array, B: number): Float32Array;
+  /** CPU twin: each parameter's gradient from dz, and with `inputGradient` the gradient of x. */
+  backwardCpu(layer: ResolvedLayer, params: Float32Array[], x: Float32Array, dz: Float32Array, B: number, inputGradient: boolean):
+    { grads: Float32Array[]; dx: Float32Array | null };
+
+  /** act: the output of x through the layer. */
+  forwardGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer): Promise<Dispatch[]>;
+  /** The input gradient from the layer's dz, at the parameters before this step's update. */
+  inputGradientGpu(p: LayerGpuPlan, g: GpuLayer, target: InputGradientTarget): Promise<Dispatch[]>;
+  /** Each parameter's gradient from dz into `grads` (layer.params order). */
+  gradientGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer, grads: GPUBuffer[]): Promise<Dispatch[]>;
+  /** The parameters' gradients fused with their SGD steps, nothing stored. */
+  fusedUpdateGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer, sgd: SgdParams): Promise<Dispatch[]>;
+  /** The one-kernel output layer, or null where this layer type or this batch has none. */
+  outputKernel?(p: LayerGpuPlan, g: GpuLayer, args: OutputKernelArgs): Dispatch | null;
+}
