@@ -69,7 +69,7 @@ describe('training on the GPU vs the CPU reference', () => {
         for (const t of [g, c]) {
           await t.runEpoch({ epoch: 0, order: epochOrder(B, 1, 0, true), lr: config.lr }, (chunk) => void losses.push(chunk.losses[0]), () => false);
         }
-        expect(Math.abs(losses[0] - losses[1])).toBeLessThanOrEqual(PARITY_TOLERANCE.lossRtol * losses[1]);
+        expectClose('the step\'s loss', [losses[0]], [losses[1]], TOLERANCES.stepLoss);
         const cpuTensors = mlpParamTensors(await c.weights());
         mlpParamTensors(await g.weights()).forEach((t, i) =>
           expectClose(`${t.name} after one step`, t.data, cpuTensors[i].data, TOLERANCES.stepParams));
