@@ -13,9 +13,6 @@ export interface RecordLayout {
   predictions: number;
 }
 
-export const RECORD_STEP = 0;
-export const RECORD_SALT = 1;
-
 export function recordLayout(steps: number): RecordLayout {
   return { losses: 2, correct: 2 + steps, predictions: 2 + 2 * steps };
 }
