@@ -7,7 +7,7 @@ import { shaders } from '../shaders.ts';
 
 /** Offsets (in u32 words) of a run record's parts, for a pass of `steps` steps. */
 export interface RecordLayout {
-  /** [STEP] is the step counter, [SALT] the epoch's augmentation salt. */
+  /** After word 0, the step counter, and word 1, the epoch's augmentation salt. */
   losses: number;
   correct: number;
   predictions: number;
