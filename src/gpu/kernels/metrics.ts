@@ -7,7 +7,7 @@ import { shaders } from '../shaders.ts';
 
 /** Offsets (in u32 words) of a run record's parts, for a pass of `steps` steps. */
 export interface RecordLayout {
-  /** After word 0, the step counter, and word 1, the epoch's augmentation salt. */
+  /** Words 0 and 1 hold the step counter and the epoch's augmentation salt; the losses follow. */
   losses: number;
   correct: number;
   predictions: number;
