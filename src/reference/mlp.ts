@@ -4,16 +4,17 @@
 
 import {
   activationBackwardCpu,
+  activationCpu,
   biasGradCpu,
   gatherCpu,
   logSoftmaxNllCpu,
   matmulCpu,
   sgdUpdateCpu,
   squaredErrorCpu,
-  type HiddenActivation,
-  type LossKind,
   type SgdOptions,
 } from './kernels.ts';
+import { readsInput, type HiddenActivation } from '../model/activations.ts';
+import type { LossKind } from '../model/losses.ts';
 import { deriveRng } from '../data/prng.ts';
 
 export interface MlpLayer {
@@ -101,6 +102,9 @@ export interface MlpForward {
   activations: Float32Array[];
   /** (B, sizes[last]) the last layer's outputs: the logits for 'nll', the sigmoid's for 'squared'. */
   logits: Float32Array;
+  /** preActivations[l] is hidden layer l's pre-activation, kept where its activation's backward
+   * reads its input (src/model/activations.ts), else null. */
+  preActivations: (Float32Array | null)[];
 }
 
 export function forwardMlp(mlp: Mlp, x: Float32Array, B: number, spec: MlpSpec = notebookSpec(mlp)): MlpForward {
@@ -108,18 +112,25 @@ export function forwardMlp(mlp: Mlp, x: Float32Array, B: number, spec: MlpSpec =
     throw new RangeError(`forwardMlp: x must be (${B}, ${mlp.sizes[0]}) = ${B * mlp.sizes[0]} values, got ${x.length}`);
   }
   const activations = [x];
+  const preActivations: (Float32Array | null)[] = [];
   let h = x;
   mlp.layers.forEach((layer, l) => {
     const last = l === mlp.layers.length - 1;
     // h_next = act(h W^T + b): h is (B,in), W is (out,in), h_next is (B,out); e.g. fc1: (B,784) x
     // (512,784)^T -> (B,512). Hidden layers apply their activation; the last one stays linear for
     // the softmax, or is a sigmoid for the squared error.
-    h = matmulCpu(h, layer.weight, layer.bias, {
-      M: B, N: layer.out, K: layer.in, transB: true, activation: last ? (spec.loss === 'squared' ? 'sigmoid' : 'none') : spec.activations[l],
-    });
-    if (!last) activations.push(h);
+    const activation = last ? (spec.loss === 'squared' ? 'sigmoid' : 'none') : spec.activations[l];
+    const shape = { M: B, N: layer.out, K: layer.in, transB: true };
+    // Where the backward reads the pre-activation, it is stored as f32 and activated from there,
+    // as the GPU's forward epilogue does.
+    const pre = readsInput(activation) ? matmulCpu(h, layer.weight, layer.bias, shape) : null;
+    h = pre ? activationCpu(pre, activation) : matmulCpu(h, layer.weight, layer.bias, { ...shape, activation });
+    if (!last) {
+      activations.push(h);
+      preActivations.push(pre);
+    }
   });
-  return { activations, logits: h };
+  return { activations, logits: h, preActivations };
 }
 
 /** One velocity per parameter tensor (state_dict order) when momentum is used, else null. */
@@ -156,7 +167,7 @@ export function mlpTrainStepCpu(
   if ((sgd.momentum ?? 0) !== 0 && !opt.velocities) {
     throw new Error('mlpTrainStepCpu: momentum needs an optimizer state created with momentum > 0');
   }
-  const { activations, logits } = forwardMlp(mlp, x, B, spec);
+  const { activations, logits, preActivations } = forwardMlp(mlp, x, B, spec);
   const { loss, dZ: dZOut, argmax } = lossAndGradient(mlp, logits, labels, B, spec);
 
   const grads: Float32Array[] = new Array(2 * mlp.layers.length);
@@ -171,8 +182,9 @@ export function mlpTrainStepCpu(
     if (l === 0) break; // the input needs no gradient
     // dH_prev = dZ W: dZ is (B,out), W is (out,in), dH_prev is (B,in).
     const dH = matmulCpu(dZ, layer.weight, null, { M: B, N: layer.in, K: layer.out });
-    // dZ_prev = dH_prev * act'(z_prev), the derivative written with the layer's output h_prev.
-    dZ = activationBackwardCpu(dH, hPrev, spec.activations[l - 1]);
+    // dZ_prev = dH_prev * act'(z_prev), the derivative written with what the forward pass kept:
+    // the layer's output h_prev, or its pre-activation z_prev.
+    dZ = activationBackwardCpu(dH, preActivations[l - 1] ?? hPrev, spec.activations[l - 1]);
   }
 
   mlpParamTensors(mlp).forEach((t, i) => {

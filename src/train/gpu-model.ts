@@ -1,7 +1,7 @@
 // The network's tensors on the GPU: parameters in PyTorch's layout, their velocities, and the
 // activations of the largest batch. All allocated here, once per run.
 import type { GpuContext } from '../gpu/context.ts';
-import type { HiddenActivation } from '../reference/kernels.ts';
+import { readsInput, type HiddenActivation } from '../model/activations.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 
 export interface GpuLayer {
@@ -20,7 +20,14 @@ export interface GpuLayer {
   /** (maxBatch, out): this layer's output (after the activation for hidden layers; the logits,
    * or the sigmoid's outputs for the squared loss, for the last). */
   act: GPUBuffer;
+  /** (maxBatch, out): the pre-activation, kept only by a hidden layer whose activation's backward
+   * reads its input (src/model/activations.ts); else null. */
+  pre: GPUBuffer | null;
 }
+
+/** What the backward pass through layer l's activation reads: its pre-activation where kept,
+ * else its output. */
+export const keptForBackward = (l: GpuLayer): GPUBuffer => l.pre ?? l.act;
 
 /** Gradients stored in memory, for steps that compute them apart from the update (the unfused
  * path, a gradient-only pass); the fused step never stores one. */
@@ -65,7 +72,7 @@ export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions)
     throw new RangeError(`createGpuModel: ${activations.length} activations for ${mlp.layers.length - 1} hidden layers`);
   }
   const f32 = (n: number) => n * 4;
-  const layers = mlp.layers.map((l): GpuLayer => ({
+  const layers = mlp.layers.map((l, i): GpuLayer => ({
     name: l.name,
     in: l.in,
     out: l.out,
@@ -75,6 +82,7 @@ export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions)
     velBias: momentum ? ctx.storage(`${l.name}.bias velocity`, f32(l.out)) : null,
     gradZ: ctx.storage(`${l.name} dz`, f32(maxBatch * l.out)),
     act: ctx.storage(`${l.name} output`, f32(maxBatch * l.out)),
+    pre: i < activations.length && readsInput(activations[i]) ? ctx.storage(`${l.name} pre-activation`, f32(maxBatch * l.out)) : null,
   }));
   const gradients = opts.storedGradients
     ? mlp.layers.map((l): LayerGradients => ({

@@ -20,9 +20,9 @@ import { outputLayerDispatch, outputLayerFits } from '../gpu/kernels/output-laye
 import { SgdParams, sgdDispatch } from '../gpu/kernels/sgd.ts';
 import { activationBackwardDispatch } from '../gpu/kernels/activation.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
-import type { LossKind } from '../reference/kernels.ts';
+import type { LossKind } from '../model/losses.ts';
 import { initMlp } from '../reference/mlp.ts';
-import { createGpuModel, storedGradients, type GpuModel } from './gpu-model.ts';
+import { createGpuModel, keptForBackward, storedGradients, type GpuModel } from './gpu-model.ts';
 
 export type { LossKind };
 
@@ -52,7 +52,7 @@ function forwardLayer(p: StepPlan, i: number): Promise<Dispatch> {
   const l = model.layers[i];
   const last = i === model.layers.length - 1;
   return matmul(p, { a: i === 0 ? model.input : model.layers[i - 1].act, b: l.weight, c: l.act }, { M: B, N: l.out, K: l.in, transB: true },
-    { kind: 'bias', bias: l.bias, activation: last ? (loss === 'squared' ? 'sigmoid' : 'none') : model.activations[i] });
+    { kind: 'bias', bias: l.bias, activation: last ? (loss === 'squared' ? 'sigmoid' : 'none') : model.activations[i], ...(l.pre ? { pre: l.pre } : {}) });
 }
 
 async function hiddenForward(p: StepPlan): Promise<Dispatch[]> {
@@ -61,9 +61,13 @@ async function hiddenForward(p: StepPlan): Promise<Dispatch[]> {
   return list;
 }
 
-/** Whether this step's output layer runs as the one-workgroup kernel. */
-const fusedOutput = (p: StepPlan): boolean =>
-  p.kernels.fuse && !p.keepOutputs && outputLayerFits(p.rows, p.model.layers[p.model.layers.length - 1].out);
+/** Whether this step's output layer runs as the one-workgroup kernel. Not when the layer below
+ * keeps its pre-activation: the kernel's 8 storage bindings are all taken, and its delta needs
+ * that input where every other activation's needs the h it binds already. */
+const fusedOutput = (p: StepPlan): boolean => {
+  const L = p.model.layers.length;
+  return p.kernels.fuse && !p.keepOutputs && outputLayerFits(p.rows, p.model.layers[L - 1].out) && !(L > 1 && p.model.layers[L - 2].pre);
+};
 
 /** The output layer as one kernel: forward, loss, metrics; with `sgd` also the delta of the
  * layer below and the layer's own update. */
@@ -97,7 +101,7 @@ export async function forwardDispatches(p: StepPlan, predict?: { batchStride: nu
     // d out = 2 (out - onehot) / B; dz = d out * out (1 - out).
     const g = storedGradients(model)[L - 1];
     list.push(squaredErrorDispatch(ctx, { out: out.act, grad: g.act, ...perRow }, { B, C, sigmoidBackward: false }));
-    list.push(activationBackwardDispatch(ctx, 'sigmoid', { g: g.act, y: out.act, dx: out.gradZ }, B * C));
+    list.push(activationBackwardDispatch(ctx, 'sigmoid', { g: g.act, kept: out.act, dx: out.gradZ }, B * C));
   }
   // The step's loss, the batch mean (what the notebook logs). The counter advances here.
   list.push(stepMetricsDispatch(ctx, perRow, record, { B, lossScale: 1 / B, predict }));
@@ -122,7 +126,7 @@ export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
       const prev = model.layers[i - 1];
       // d act_prev (B, in) = dz (B, out) W (out, in); dz_prev = d act_prev * act'(z_prev)
       list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: grads[i - 1].act }, { M: B, N: l.in, K: l.out }, { kind: 'store' }));
-      list.push(activationBackwardDispatch(ctx, model.activations[i - 1], { g: grads[i - 1].act, y: prev.act, dx: prev.gradZ }, B * l.in));
+      list.push(activationBackwardDispatch(ctx, model.activations[i - 1], { g: grads[i - 1].act, kept: keptForBackward(prev), dx: prev.gradZ }, B * l.in));
     }
   }
   return list;
@@ -152,7 +156,7 @@ async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<
       const prev = model.layers[i - 1];
       // dz_prev (B, in) = (dz (B, out) W (out, in)) * act'(z_prev)
       list.push(await matmul(p, { a: l.gradZ, b: l.weight, c: prev.gradZ }, { M: B, N: l.in, K: l.out },
-        { kind: 'activation-backward', y: prev.act, activation: model.activations[i - 1] }));
+        { kind: 'activation-backward', kept: keptForBackward(prev), activation: model.activations[i - 1] }));
     }
     // W (out, in) -= lr * dz^T (out, B) x (B, in); b (out) -= lr * column sums of dz
     list.push(await matmul(p, { a: l.gradZ, b: i === 0 ? model.input : model.layers[i - 1].act, c: l.weight }, { M: l.out, N: l.in, K: B, transA: true },

@@ -6,8 +6,8 @@
 import type { GpuContext } from '../context.ts';
 import { makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
-import type { HiddenActivation, LossKind } from '../../reference/kernels.ts';
-import { ACTIVATION_CODES } from './activation.ts';
+import { ACTIVATION_TABLE, readsInput, type HiddenActivation } from '../../model/activations.ts';
+import type { LossKind } from '../../model/losses.ts';
 import type { RunRecord } from './metrics.ts';
 import type { SgdParams } from './sgd.ts';
 
@@ -48,6 +48,9 @@ export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p
   const { B, H, C, loss, train } = p;
   if (!(B > 0 && H > 0 && C > 0)) throw new RangeError(`outputLayer: B, H and C must be positive, got ${B}, ${H}, ${C}`);
   if (!outputLayerFits(B, C)) throw new RangeError(`outputLayer: ${B} rows x ${C} classes exceed its ${MAX_LOGITS} logits`);
+  if (train?.below && readsInput(train.below.activation)) {
+    throw new Error(`outputLayer: the layer below's ${train.below.activation} backward reads its pre-activation, which this kernel has no binding for: run the output layer unfused`);
+  }
   if (p.predict && bufs.record.samples === 0) throw new Error('outputLayer: predictions need a record with sample slots');
   const { layout } = bufs.record;
   const params = new DataView(new ArrayBuffer(48));
@@ -67,7 +70,7 @@ export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p
   const pipeline = ctx.pipeline(shaders.outputLayer, H % 4 === 0 ? 'output_layer_vec4' : 'output_layer', {
     LOSS_SQUARED: Number(loss === 'squared'),
     TRAIN: Number(!!train),
-    PREV_ACTIVATION: train?.below ? ACTIVATION_CODES[train.below.activation] : 0,
+    PREV_ACTIVATION: train?.below ? ACTIVATION_TABLE[train.below.activation].code : 0,
     HAS_VELOCITY: Number(!!velWeight),
     PREDICT: Number(!!p.predict),
   });
