@@ -5,11 +5,9 @@
 // microseconds of work. h is the layer's input (B,H), W (C,H), b (C) in PyTorch's layout:
 //   1. z = h W^T + b, each of the B*C logits summed over H in order;
 //      LOSS_SQUARED: out = sigmoid(z) (the toy network), else z stays linear.
-//   2. per row r (invocation r, r + WG, ...), as log_softmax.wgsl / squared_error.wgsl:
-//      NLL:     m = max z, s = sum e^(z - m), loss_r = log s - (z[label] - m),
-//               dz = (e^(z - m) / s - onehot) * gradScale (1/B: the mean loss);
-//      squared: loss_r = sum (out - onehot)^2, dz = 2 (out - onehot) out (1 - out) * gradScale;
-//      argmax = the first largest; with PREDICT it is recorded as a prediction.
+//   2. per row r (invocation r, r + WG, ...), loss_fn.wgsl's nllRow or squaredRow (through the
+//      output sigmoid), as log_softmax.wgsl / squared_error.wgsl: loss_r, dz (gradScale 1/B: the
+//      mean loss) and the argmax; with PREDICT it is recorded as a prediction.
 //   3. as metrics.wgsl: the step's loss (lossScale * sum of loss_r, tree-reduced: 1/B, the mean) and correct
 //      count at the slot the run record's step counter points to; the counter advances at the
 //      very end, after every read of it.
@@ -53,8 +51,10 @@ const MAX_LOGITS = 3072u;
 @group(0) @binding(8) var<storage, read_write> velB: array<f32>;
 @group(0) @binding(9) var<uniform> hyper: Hyper;
 
-// The logits, then (after step 2) dz.
+// The logits, then (after step 2) dz: loss_fn.wgsl's row functions read and write it through these.
 var<workgroup> z: array<f32, MAX_LOGITS>;
+fn lossValue(i: u32) -> f32 { return z[i]; }
+fn setLossGrad(i: u32, g: f32) { z[i] = g; }
 
 // Steps 2 and 3, the same for both entry points, after step 1 left the logits in z: invocation
 // t's rows' loss, gradient (into z) and argmax, then the step's loss and correct count.
@@ -64,35 +64,16 @@ fn lossAndMetrics(t: u32, slot: u32) {
   var loss = 0.0;
   var correct = 0u;
   for (var r = t; r < B; r += WG) {
-    let base = r * C;
     let label = labels[r];
-    var m = z[base];
-    var best = 0u;
-    for (var c = 1u; c < C; c++) {
-      if (z[base + c] > m) {
-        m = z[base + c];
-        best = c;
-      }
-    }
+    var row: LossRow;
     if (LOSS_SQUARED) {
-      var rowLoss = 0.0;
-      for (var c = 0u; c < C; c++) {
-        let out = z[base + c];
-        let diff = out - select(0.0, 1.0, c == label);
-        rowLoss += diff * diff;
-        z[base + c] = 2.0 * diff * out * (1.0 - out) * params.gradScale;
-      }
-      loss += rowLoss;
+      row = squaredRow(r * C, C, label, params.gradScale, true);
     } else {
-      var s = 0.0;
-      for (var c = 0u; c < C; c++) { s += exp(z[base + c] - m); }
-      loss += log(s) - (z[base + label] - m);
-      for (var c = 0u; c < C; c++) {
-        z[base + c] = (exp(z[base + c] - m) / s - select(0.0, 1.0, c == label)) * params.gradScale;
-      }
+      row = nllRow(r * C, C, label, params.gradScale);
     }
-    correct += select(0u, 1u, best == label);
-    if (PREDICT) { record[params.predictions + slot * params.batchStride + r] = best; }
+    loss += row.loss;
+    correct += select(0u, 1u, row.best == label);
+    if (PREDICT) { record[params.predictions + slot * params.batchStride + r] = row.best; }
   }
   recordStep(t, slot, loss, correct, params.lossScale, params.losses, params.correct);
 }
