@@ -309,6 +309,9 @@ export function outputLayerCpu(
   sgd: { opts: SgdOptions; velW: Float32Array | null; velB: Float32Array | null } | null,
 ): OutputLayerCpuResult {
   const { B, H, C, loss } = p;
+  if (sgd && p.prevActivation && readsInput(p.prevActivation)) {
+    throw new Error(`outputLayer: the layer below's ${p.prevActivation} backward reads its pre-activation, not h`);
+  }
   const z = matmulCpu(h, W, b, { M: B, N: C, K: H, transB: true, activation: loss === 'squared' ? 'sigmoid' : 'none' });
   let dz: Float32Array;
   let rowLoss: Float32Array;

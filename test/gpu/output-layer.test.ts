@@ -88,7 +88,7 @@ describe('output-layer kernel vs outputLayerCpu', () => {
     worst.log('output_layer');
   });
 
-  it('refuses a layer below whose backward reads its pre-activation, which it has no binding for', () => {
+  it('refuses a layer below whose backward reads its pre-activation, which it has no binding for (as its twin does)', () => {
     const ctx = gpu();
     const record = { buffer: ctx.unusedStorage(0), steps: 1, samples: 1, layout: recordLayout(1) };
     for (const activation of HIDDEN_ACTIVATIONS.filter(readsInput)) {
@@ -96,6 +96,8 @@ describe('output-layer kernel vs outputLayerCpu', () => {
       expect(() => outputLayerDispatch(ctx, { h: ctx.unusedStorage(1), weight: ctx.unusedStorage(2), bias: ctx.unusedStorage(3), labels: ctx.unusedStorage(0), record }, {
         B: 1, H: 1, C: 1, loss: 'nll', train: { sgd, velWeight: null, velBias: null, below: { dz: ctx.unusedStorage(1), activation } },
       })).toThrow(/pre-activation/);
+      expect(() => outputLayerCpu(new Float32Array(1), new Float32Array(1), new Float32Array(1), [0],
+        { B: 1, H: 1, C: 1, loss: 'nll', prevActivation: activation }, { opts: { lr: 0.1 }, velW: null, velB: null })).toThrow(/pre-activation/);
       ctx.destroyBuffer(sgd.buffer);
     }
   });
