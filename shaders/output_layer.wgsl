@@ -13,14 +13,14 @@
 //      very end, after every read of it.
 //   TRAIN only:
 //   4. PREV_ACTIVATION (h is a hidden layer's output; its activation, activation_fn.wgsl's kind):
-//      dzPrev = (dz W) * act'(h), (B,H), summed over C in order: the layer below's delta, read by
-//      its own gradient kernels.
+//      dzPrev = (dz W) * act'(h), (B,H), summed over C in order (act' of z under
+//      PREV_READS_INPUT): the layer below's delta, read by its own gradient kernels.
 //   5. after a barrier (4 read W as it was), W -= SGD(dz^T h) and b -= SGD(column sums of dz),
 //      each gradient summed over the B rows in order, with the velocities when HAS_VELOCITY.
 // CPU twin: the composition of matmulCpu, logSoftmaxNllCpu / squaredErrorCpu, stepMetricsCpu,
 // activationBackwardCpu, biasGradCpu and sgdUpdateCpu (outputLayerCpu, test/gpu/output-layer.test.ts).
 // Workgroup WG, grid 1. Two entry points: output_layer, and output_layer_vec4 for H % 4 == 0.
-// Bindings: 0 params (uniform), 1 h (B,H), 2 W (C,H), 3 b (C), 4 labels (B) u32, 5 record (the run
+// Bindings: 0 params (uniform), 1 h (B,H) (or z, see PREV_READS_INPUT), 2 W (C,H), 3 b (C), 4 labels (B) u32, 5 record (the run
 // record of src/gpu/kernels/metrics.ts), 6 dzPrev (B,H), 7 velW (C,H), 8 velB (C) (both unread
 // without HAS_VELOCITY), 9 hyper (uniform, TRAIN only).
 
@@ -33,6 +33,11 @@ struct Params {
 override LOSS_SQUARED: bool = false;
 override TRAIN: bool = false;
 override PREV_ACTIVATION: u32 = 0u;
+// The layer below's activation reads its input in the backward pass (GELU): binding 1 holds its
+// pre-activation z, and h = act(z) is recomputed at every read. Every storage binding is taken,
+// and the kernel needs both h (logits, weight gradient) and z (delta below): z gives h at the cost
+// of an activation per read, where h cannot give z back.
+override PREV_READS_INPUT: bool = false;
 override HAS_VELOCITY: bool = false;
 override PREDICT: bool = false;
 
@@ -50,6 +55,17 @@ const MAX_LOGITS = 3072u;
 @group(0) @binding(7) var<storage, read_write> velW: array<f32>;
 @group(0) @binding(8) var<storage, read_write> velB: array<f32>;
 @group(0) @binding(9) var<uniform> hyper: Hyper;
+
+// h[i], or act(z[i]) under PREV_READS_INPUT; the vec4 entry point's rows of 4 likewise.
+fn hAt(i: u32) -> f32 {
+  if (PREV_READS_INPUT) { return activate(h[i], PREV_ACTIVATION); }
+  return h[i];
+}
+
+fn h4At(q: u32) -> vec4<f32> {
+  if (PREV_READS_INPUT) { return activate4(h4[q], PREV_ACTIVATION); }
+  return h4[q];
+}
 
 // The logits, then (after step 2) dz: loss_fn.wgsl's row functions read and write it through these.
 var<workgroup> z: array<f32, MAX_LOGITS>;
@@ -112,7 +128,7 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
     let r = idx / C;
     let c = idx % C;
     var acc = b[c];
-    for (var k = 0u; k < H; k++) { acc += h[r * H + k] * W[c * H + k]; }
+    for (var k = 0u; k < H; k++) { acc += hAt(r * H + k) * W[c * H + k]; }
     z[idx] = select(acc, activate(acc, 1u), LOSS_SQUARED);
   }
   workgroupBarrier();
@@ -137,7 +153,7 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
       let c = idx / H;
       let k = idx % H;
       var g = 0.0;
-      for (var r = 0u; r < B; r++) { g += z[r * C + c] * h[r * H + k]; }
+      for (var r = 0u; r < B; r++) { g += z[r * C + c] * hAt(r * H + k); }
       if (HAS_VELOCITY) {
         let u = sgdUpdate(W[idx], g, velW[idx], hp);
         W[idx] = u.x;
@@ -171,7 +187,7 @@ fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
     let r = idx / C;
     let c = idx % C;
     var acc = vec4<f32>();
-    for (var q = 0u; q < H4; q++) { acc += h4[r * H4 + q] * W4[c * H4 + q]; }
+    for (var q = 0u; q < H4; q++) { acc += h4At(r * H4 + q) * W4[c * H4 + q]; }
     let v = b[c] + (acc.x + acc.y) + (acc.z + acc.w);
     z[idx] = select(v, activate(v, 1u), LOSS_SQUARED);
   }
@@ -195,7 +211,7 @@ fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
       let c = idx / H4;
       let q = idx % H4;
       var g = vec4<f32>();
-      for (var r = 0u; r < B; r++) { g += z[r * C + c] * h4[r * H4 + q]; }
+      for (var r = 0u; r < B; r++) { g += z[r * C + c] * h4At(r * H4 + q); }
       let w = W4[idx];
       var v = vec4<f32>();
       if (HAS_VELOCITY) { v = velW4[idx]; }

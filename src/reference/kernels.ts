@@ -297,7 +297,7 @@ export interface OutputLayerCpuResult {
 
 /** output_layer.wgsl's twin, composed of the twins above: the layer's forward pass, its loss,
  * the metrics, and, with `sgd`, the delta of the layer below (when h is a hidden layer's output,
- * through that layer's activation) and
+ * through that layer's activation, of prevPre where that activation's backward reads its input) and
  * the SGD step of W (C, H) and b (C), in place (with velW, velB when momentum is kept). h is
  * (B, H), labels (B). */
 export function outputLayerCpu(
@@ -305,12 +305,12 @@ export function outputLayerCpu(
   W: Float32Array,
   b: Float32Array,
   labels: ArrayLike<number>,
-  p: { B: number; H: number; C: number; loss: LossKind; prevActivation: HiddenActivation | null },
+  p: { B: number; H: number; C: number; loss: LossKind; prevActivation: HiddenActivation | null; prevPre?: Float32Array },
   sgd: { opts: SgdOptions; velW: Float32Array | null; velB: Float32Array | null } | null,
 ): OutputLayerCpuResult {
   const { B, H, C, loss } = p;
-  if (sgd && p.prevActivation && readsInput(p.prevActivation)) {
-    throw new Error(`outputLayer: the layer below's ${p.prevActivation} backward reads its pre-activation, not h`);
+  if (sgd && p.prevActivation && readsInput(p.prevActivation) && !p.prevPre) {
+    throw new Error(`outputLayer: the layer below's ${p.prevActivation} backward reads its pre-activation: pass it as prevPre`);
   }
   const z = matmulCpu(h, W, b, { M: B, N: C, K: H, transB: true, activation: loss === 'squared' ? 'sigmoid' : 'none' });
   let dz: Float32Array;
@@ -326,7 +326,7 @@ export function outputLayerCpu(
   const metrics = stepMetricsCpu(rowLoss, argmax, labels, 1 / B);
   let dzPrev: Float32Array | null = null;
   if (sgd) {
-    if (p.prevActivation) dzPrev = activationBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), h, p.prevActivation);
+    if (p.prevActivation) dzPrev = activationBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), p.prevPre ?? h, p.prevActivation);
     sgdUpdateCpu(W, matmulCpu(dz, h, null, { M: C, N: H, K: B, transA: true }), sgd.velW, sgd.opts);
     sgdUpdateCpu(b, biasGradCpu(dz, B, C), sgd.velB, sgd.opts);
   }

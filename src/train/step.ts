@@ -61,13 +61,9 @@ async function hiddenForward(p: StepPlan): Promise<Dispatch[]> {
   return list;
 }
 
-/** Whether this step's output layer runs as the one-workgroup kernel. Not when the layer below
- * keeps its pre-activation: the kernel's 8 storage bindings are all taken, and its delta needs
- * that input where every other activation's needs the h it binds already. */
-const fusedOutput = (p: StepPlan): boolean => {
-  const L = p.model.layers.length;
-  return p.kernels.fuse && !p.keepOutputs && outputLayerFits(p.rows, p.model.layers[L - 1].out) && !(L > 1 && p.model.layers[L - 2].pre);
-};
+/** Whether this step's output layer runs as the one-workgroup kernel. */
+const fusedOutput = (p: StepPlan): boolean =>
+  p.kernels.fuse && !p.keepOutputs && outputLayerFits(p.rows, p.model.layers[p.model.layers.length - 1].out);
 
 /** The output layer as one kernel: forward, loss, metrics; with `sgd` also the delta of the
  * layer below and the layer's own update. */
@@ -78,7 +74,7 @@ function outputLayer(p: StepPlan, sgd: SgdParams | null, predict?: { batchStride
   const below = L > 1 ? model.layers[L - 2] : null;
   return outputLayerDispatch(ctx, { h: below ? below.act : model.input, weight: out.weight, bias: out.bias, labels: model.labels, record },
     { B, H: out.in, C: out.out, loss, predict, train: sgd && { sgd, velWeight: out.velWeight, velBias: out.velBias,
-      below: below && { dz: below.gradZ, activation: model.activations[L - 2] } } });
+      below: below && { dz: below.gradZ, activation: model.activations[L - 2], ...(below.pre ? { pre: below.pre } : {}) } } });
 }
 
 /** Forward pass one kernel per operation: every layer's matmul, the loss kernel (which leaves the
