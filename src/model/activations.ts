@@ -19,7 +19,7 @@ export interface ActivationEntry {
   readonly grad: (kept: number) => number;
 }
 
-export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 // PyTorch keeps negative_slope as a double but multiplies float tensors by it rounded to float.
 const LEAKY_SLOPE = Math.fround(0.01);
