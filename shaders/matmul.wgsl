@@ -9,9 +9,13 @@
 //   HAS_BIAS          + aux[j]                 (aux is the bias, (N))
 //   ACTIVATION        act(result), one of activation_fn.wgsl's kinds (a hidden layer's forward
 //                     pass; 0: none)
-//   ACTIVATION_BACKWARD  * act'(x) written with y = aux[i,j] (aux is the layer's forward output,
-//                     (M,N)): the input gradient dX of the next layer fused with this layer's
-//                     activation backward
+//   KEEP_INPUT        with ACTIVATION, also stores the pre-activation (result + bias) to
+//                     binding 6, which a forward epilogue leaves unused: the layer's input to
+//                     its activation, for an activation whose backward reads it (GELU)
+//   ACTIVATION_BACKWARD  * act'(x) written with what the forward pass kept, aux[i,j] (M,N): the
+//                     layer's output y, or its pre-activation x under KEEP_INPUT's activations
+//                     (activation_fn.wgsl): the input gradient dX of the next layer fused with
+//                     this layer's activation backward
 //   SGD               C is a parameter and the product its gradient: C = sgdUpdate(C, product)
 //                     (shaders/sgd_step.wgsl, appended by src/gpu/shaders.ts), with the velocity
 //                     in `velocity` when HAS_VELOCITY: the weight gradient fused with the
@@ -43,9 +47,11 @@
 //                  matmul_subgroups.wgsl): many workgroups for the batch-sized M of a forward
 //                  or input-gradient matmul (32 x 512 x 784 launches 256 of them), where a 64x64
 //                  tile launches 8 on a GPU with a hundred cores.
-// Bindings: 0 dims (uniform M, N, K), 1 A, 2 B, 3 aux (bias (N) or y (M,N); bound but unread
-// otherwise), 4 C (M,N), 5 hyper (uniform, SGD only), 6 velocity (M,N; SGD with HAS_VELOCITY
-// only), 7 biasParam (M; BIAS_SGD only), 8 biasVelocity (M; BIAS_SGD with HAS_VELOCITY only).
+// Bindings: 0 dims (uniform M, N, K), 1 A, 2 B, 3 aux (bias (N) or the kept y or x (M,N); bound
+// but unread otherwise), 4 C (M,N), 5 hyper (uniform, SGD only), 6 velocity (M,N; SGD with
+// HAS_VELOCITY only), or the pre-activation (M,N) under KEEP_INPUT, 7 biasParam (M; BIAS_SGD
+// only), 8 biasVelocity (M; BIAS_SGD with HAS_VELOCITY only). WebGPU's default limit is 8 storage
+// buffers per stage, and 7 are bound: the pre-activation takes a slot its epilogue leaves idle.
 
 struct Dims { M: u32, N: u32, K: u32, pad: u32 }
 
@@ -54,6 +60,7 @@ override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override ACTIVATION: u32 = 0u;
 override ACTIVATION_BACKWARD: bool = false;
+override KEEP_INPUT: bool = false;
 override SGD: bool = false;
 override HAS_VELOCITY: bool = false;
 override BIAS_SGD: bool = false;
@@ -100,6 +107,7 @@ fn store(acc: f32, i: u32, j: u32) {
   if (ACTIVATION_BACKWARD) {
     v = v * activationGrad(aux[idx], ACTIVATION);
   } else {
+    if (KEEP_INPUT) { velocity[idx] = v; }
     v = activate(v, ACTIVATION);
   }
   C[idx] = v;
@@ -240,6 +248,7 @@ fn storeRow4(acc: vec4<f32>, i: u32, j0: u32) {
   if (ACTIVATION_BACKWARD) {
     v *= activationGrad4(aux4[q], ACTIVATION);
   } else {
+    if (KEEP_INPUT) { velocity4[q] = v; }
     v = activate4(v, ACTIVATION);
   }
   C4[q] = v;

@@ -5,24 +5,22 @@
 // microseconds of work. h is the layer's input (B,H), W (C,H), b (C) in PyTorch's layout:
 //   1. z = h W^T + b, each of the B*C logits summed over H in order;
 //      LOSS_SQUARED: out = sigmoid(z) (the toy network), else z stays linear.
-//   2. per row r (invocation r, r + WG, ...), as log_softmax.wgsl / squared_error.wgsl:
-//      NLL:     m = max z, s = sum e^(z - m), loss_r = log s - (z[label] - m),
-//               dz = (e^(z - m) / s - onehot) * gradScale (1/B: the mean loss);
-//      squared: loss_r = sum (out - onehot)^2, dz = 2 (out - onehot) out (1 - out) * gradScale;
-//      argmax = the first largest; with PREDICT it is recorded as a prediction.
+//   2. per row r (invocation r, r + WG, ...), loss_fn.wgsl's nllRow or squaredRow (through the
+//      output sigmoid), as log_softmax.wgsl / squared_error.wgsl: loss_r, dz (gradScale 1/B: the
+//      mean loss) and the argmax; with PREDICT it is recorded as a prediction.
 //   3. as metrics.wgsl: the step's loss (lossScale * sum of loss_r, tree-reduced: 1/B, the mean) and correct
 //      count at the slot the run record's step counter points to; the counter advances at the
 //      very end, after every read of it.
 //   TRAIN only:
 //   4. PREV_ACTIVATION (h is a hidden layer's output; its activation, activation_fn.wgsl's kind):
-//      dzPrev = (dz W) * act'(h), (B,H), summed over C in order: the layer below's delta, read by
-//      its own gradient kernels.
+//      dzPrev = (dz W) * act'(h), (B,H), summed over C in order (act' of z under
+//      PREV_READS_INPUT): the layer below's delta, read by its own gradient kernels.
 //   5. after a barrier (4 read W as it was), W -= SGD(dz^T h) and b -= SGD(column sums of dz),
 //      each gradient summed over the B rows in order, with the velocities when HAS_VELOCITY.
 // CPU twin: the composition of matmulCpu, logSoftmaxNllCpu / squaredErrorCpu, stepMetricsCpu,
 // activationBackwardCpu, biasGradCpu and sgdUpdateCpu (outputLayerCpu, test/gpu/output-layer.test.ts).
 // Workgroup WG, grid 1. Two entry points: output_layer, and output_layer_vec4 for H % 4 == 0.
-// Bindings: 0 params (uniform), 1 h (B,H), 2 W (C,H), 3 b (C), 4 labels (B) u32, 5 record (the run
+// Bindings: 0 params (uniform), 1 h (B,H) (or z, see PREV_READS_INPUT), 2 W (C,H), 3 b (C), 4 labels (B) u32, 5 record (the run
 // record of src/gpu/kernels/metrics.ts), 6 dzPrev (B,H), 7 velW (C,H), 8 velB (C) (both unread
 // without HAS_VELOCITY), 9 hyper (uniform, TRAIN only).
 
@@ -35,6 +33,11 @@ struct Params {
 override LOSS_SQUARED: bool = false;
 override TRAIN: bool = false;
 override PREV_ACTIVATION: u32 = 0u;
+// The layer below's activation reads its input in the backward pass (GELU): binding 1 holds its
+// pre-activation z, and h = act(z) is recomputed at every read. Every storage binding is taken,
+// and the kernel needs both h (logits, weight gradient) and z (delta below): z gives h at the cost
+// of an activation per read, where h cannot give z back.
+override PREV_READS_INPUT: bool = false;
 override HAS_VELOCITY: bool = false;
 override PREDICT: bool = false;
 
@@ -53,8 +56,21 @@ const MAX_LOGITS = 3072u;
 @group(0) @binding(8) var<storage, read_write> velB: array<f32>;
 @group(0) @binding(9) var<uniform> hyper: Hyper;
 
-// The logits, then (after step 2) dz.
+// h[i], or act(z[i]) under PREV_READS_INPUT; the vec4 entry point's rows of 4 likewise.
+fn hAt(i: u32) -> f32 {
+  if (PREV_READS_INPUT) { return activate(h[i], PREV_ACTIVATION); }
+  return h[i];
+}
+
+fn h4At(q: u32) -> vec4<f32> {
+  if (PREV_READS_INPUT) { return activate4(h4[q], PREV_ACTIVATION); }
+  return h4[q];
+}
+
+// The logits, then (after step 2) dz: loss_fn.wgsl's row functions read and write it through these.
 var<workgroup> z: array<f32, MAX_LOGITS>;
+fn lossValue(i: u32) -> f32 { return z[i]; }
+fn setLossGrad(i: u32, g: f32) { z[i] = g; }
 
 // Steps 2 and 3, the same for both entry points, after step 1 left the logits in z: invocation
 // t's rows' loss, gradient (into z) and argmax, then the step's loss and correct count.
@@ -64,35 +80,16 @@ fn lossAndMetrics(t: u32, slot: u32) {
   var loss = 0.0;
   var correct = 0u;
   for (var r = t; r < B; r += WG) {
-    let base = r * C;
     let label = labels[r];
-    var m = z[base];
-    var best = 0u;
-    for (var c = 1u; c < C; c++) {
-      if (z[base + c] > m) {
-        m = z[base + c];
-        best = c;
-      }
-    }
+    var row: LossRow;
     if (LOSS_SQUARED) {
-      var rowLoss = 0.0;
-      for (var c = 0u; c < C; c++) {
-        let out = z[base + c];
-        let diff = out - select(0.0, 1.0, c == label);
-        rowLoss += diff * diff;
-        z[base + c] = 2.0 * diff * out * (1.0 - out) * params.gradScale;
-      }
-      loss += rowLoss;
+      row = squaredRow(r * C, C, label, params.gradScale, true);
     } else {
-      var s = 0.0;
-      for (var c = 0u; c < C; c++) { s += exp(z[base + c] - m); }
-      loss += log(s) - (z[base + label] - m);
-      for (var c = 0u; c < C; c++) {
-        z[base + c] = (exp(z[base + c] - m) / s - select(0.0, 1.0, c == label)) * params.gradScale;
-      }
+      row = nllRow(r * C, C, label, params.gradScale);
     }
-    correct += select(0u, 1u, best == label);
-    if (PREDICT) { record[params.predictions + slot * params.batchStride + r] = best; }
+    loss += row.loss;
+    correct += select(0u, 1u, row.best == label);
+    if (PREDICT) { record[params.predictions + slot * params.batchStride + r] = row.best; }
   }
   recordStep(t, slot, loss, correct, params.lossScale, params.losses, params.correct);
 }
@@ -131,7 +128,7 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
     let r = idx / C;
     let c = idx % C;
     var acc = b[c];
-    for (var k = 0u; k < H; k++) { acc += h[r * H + k] * W[c * H + k]; }
+    for (var k = 0u; k < H; k++) { acc += hAt(r * H + k) * W[c * H + k]; }
     z[idx] = select(acc, activate(acc, 1u), LOSS_SQUARED);
   }
   workgroupBarrier();
@@ -156,7 +153,7 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
       let c = idx / H;
       let k = idx % H;
       var g = 0.0;
-      for (var r = 0u; r < B; r++) { g += z[r * C + c] * h[r * H + k]; }
+      for (var r = 0u; r < B; r++) { g += z[r * C + c] * hAt(r * H + k); }
       if (HAS_VELOCITY) {
         let u = sgdUpdate(W[idx], g, velW[idx], hp);
         W[idx] = u.x;
@@ -190,7 +187,7 @@ fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
     let r = idx / C;
     let c = idx % C;
     var acc = vec4<f32>();
-    for (var q = 0u; q < H4; q++) { acc += h4[r * H4 + q] * W4[c * H4 + q]; }
+    for (var q = 0u; q < H4; q++) { acc += h4At(r * H4 + q) * W4[c * H4 + q]; }
     let v = b[c] + (acc.x + acc.y) + (acc.z + acc.w);
     z[idx] = select(v, activate(v, 1u), LOSS_SQUARED);
   }
@@ -214,7 +211,7 @@ fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
       let c = idx / H4;
       let q = idx % H4;
       var g = vec4<f32>();
-      for (var r = 0u; r < B; r++) { g += z[r * C + c] * h4[r * H4 + q]; }
+      for (var r = 0u; r < B; r++) { g += z[r * C + c] * h4At(r * H4 + q); }
       let w = W4[idx];
       var v = vec4<f32>();
       if (HAS_VELOCITY) { v = velW4[idx]; }

@@ -1,7 +1,7 @@
 // The squared-error loss of (B, C) sigmoid outputs against one-hot labels (the toy network's, as
-// the notebook prints it row by row). One invocation per row, looping over its C outputs:
-//   rowLoss = sum_c (out - onehot)^2,  grad = 2 * (out - onehot) * gradScale (1/B: the gradient
-//   of the rows' mean),  argmax = first largest output.
+// the notebook prints it row by row). One invocation per row, looping over its C outputs, as
+// loss_fn.wgsl's squaredRow: rowLoss = sum_c (out - onehot)^2,  grad = 2 * (out - onehot) *
+// gradScale (1/B: the gradient of the rows' mean),  argmax = first largest output.
 // With SIGMOID_BACKWARD grad goes on through the output sigmoid to the pre-activation:
 // grad *= out * (1 - out), the output layer's delta, so the gradient with respect to the outputs
 // never goes to memory.
@@ -23,26 +23,14 @@ override SIGMOID_BACKWARD: bool = false;
 // Rows per workgroup; src/gpu/kernels/squared-error.ts sizes the grid from it.
 const WG = 64u;
 
+fn lossValue(i: u32) -> f32 { return outputs[i]; }
+fn setLossGrad(i: u32, g: f32) { grad[i] = g; }
+
 @compute @workgroup_size(WG)
 fn squared_error(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x;
   if (r >= params.B) { return; }
-  let base = r * params.C;
-  let label = labels[r];
-  var loss = 0.0;
-  var m = outputs[base];
-  var best = 0u;
-  for (var c = 0u; c < params.C; c++) {
-    let v = outputs[base + c];
-    let diff = v - select(0.0, 1.0, c == label);
-    loss += diff * diff;
-    let g = 2.0 * diff * params.gradScale;
-    grad[base + c] = select(g, g * v * (1.0 - v), SIGMOID_BACKWARD);
-    if (v > m) {
-      m = v;
-      best = c;
-    }
-  }
-  rowLoss[r] = loss;
-  argmax[r] = best;
+  let row = squaredRow(r * params.C, params.C, labels[r], params.gradScale, SIGMOID_BACKWARD);
+  rowLoss[r] = row.loss;
+  argmax[r] = row.best;
 }

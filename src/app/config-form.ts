@@ -1,6 +1,7 @@
 // The training form <-> TrainConfig. validateConfig stays the one judge of what is possible; its
 // ConfigError names the CLI option, which maps to the form field to mark with the message (which
 // states the valid range). Every invalid field is marked, not only the first.
+import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
 import { ConfigError, NOTEBOOK_RECIPE, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
 const FIELDS = {
@@ -58,6 +59,14 @@ function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
     lrSchedule: input(form, 'lrSchedule').value as TrainConfig['lrSchedule'],
     augmentShift: num('augmentShift'),
   };
+}
+
+/** The activation field's suggestions and hint, from the activations' table. */
+export function fillActivationChoices(form: HTMLFormElement): void {
+  const el = input(form, 'activations');
+  if (!(el instanceof HTMLInputElement) || !el.list) throw new Error('the activation field has no datalist of choices');
+  el.list.replaceChildren(...HIDDEN_ACTIVATIONS.map((a) => new Option(a, a)));
+  el.title = `${HIDDEN_ACTIVATIONS.join(', ')}; one for all hidden layers, or one per layer, comma-separated`;
 }
 
 export function writeConfig(form: HTMLFormElement, c: TrainConfig): void {

@@ -6,7 +6,7 @@ import { NOTEBOOK_RECIPE, type DataExtent } from '../train/config.ts';
 import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
-import { checkForm, getField, setField, showErrors, writeConfig, type FormCheck } from './config-form.ts';
+import { checkForm, fillActivationChoices, getField, setField, showErrors, writeConfig, type FormCheck } from './config-form.ts';
 import { renderComparison } from './compare-view.ts';
 import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
@@ -23,6 +23,7 @@ import { GpuToyClient } from './toy-lesson.ts';
 import { drawFirstLayer } from './weights-grid.ts';
 
 const form = byId('config-form', HTMLFormElement);
+fillActivationChoices(form);
 const fields = byId('config-fields', HTMLFieldSetElement);
 const deviceSelect = byId('device', HTMLSelectElement);
 const fromCurrent = byId('from-current', HTMLInputElement);

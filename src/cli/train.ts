@@ -27,7 +27,8 @@ import { INTERRUPTED, runInterruptible, type Interrupt } from './interrupt.ts';
 import { loadDataOptions } from './data-options.ts';
 import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
-import { HIDDEN_ACTIVATIONS, LOSSES } from '../reference/kernels.ts';
+import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
+import { LOSSES } from '../model/losses.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 const R = NOTEBOOK_RECIPE;

@@ -147,8 +147,8 @@ async function trialMatmul(ctx: GpuContext, dims: MatmulDims, like: MatmulEpilog
     const bufs = { a: ctx.storage('trial A', randomArray(M * K, 1)), b: ctx.storage('trial B', randomArray(K * N, 2)), c: ctx.storage('trial C', M * N * 4) };
     // An SGD step at lr 0 leaves C as it is, run after run.
     const epilogue: MatmulEpilogue =
-      like.kind === 'bias' ? { ...like, bias: ctx.storage('trial bias', N * 4) }
-        : like.kind === 'activation-backward' ? { ...like, y: ctx.storage('trial y', new Float32Array(M * N).fill(0.5)) }
+      like.kind === 'bias' ? { ...like, bias: ctx.storage('trial bias', N * 4), ...(like.pre ? { pre: ctx.storage('trial pre', M * N * 4) } : {}) }
+        : like.kind === 'activation-backward' ? { ...like, kept: ctx.storage('trial kept', new Float32Array(M * N).fill(0.5)) }
           : like.kind === 'sgd' ? { kind: 'sgd', sgd: SgdParams.create(ctx, { lr: 0 }), velocity: null,
             ...(like.bias ? { bias: { param: ctx.storage('trial bias', M * 4), velocity: null } } : {}) }
             : STORE;

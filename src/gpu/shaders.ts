@@ -1,8 +1,8 @@
 // Every WGSL source of the project, imported as text. Vite (app, Vitest) understands `?raw`;
 // the Node CLIs get the same through src/node/raw-loader.mjs. The kernels that update parameters
 // share sgd_step.wgsl (the SGD formula, no bindings), those that apply an activation
-// activation_fn.wgsl, and those that record a step step_record.wgsl, appended to their source
-// here; the matmul's
+// activation_fn.wgsl, those that take a loss loss_fn.wgsl, and those that record a step
+// step_record.wgsl, appended to their source here; the matmul's
 // subgroup entry point is appended behind the directive that enables the feature.
 import activation from '../../shaders/activation.wgsl?raw';
 import activationFn from '../../shaders/activation_fn.wgsl?raw';
@@ -10,6 +10,7 @@ import bench from '../../shaders/bench.wgsl?raw';
 import biasGrad from '../../shaders/bias_grad.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
 import logSoftmax from '../../shaders/log_softmax.wgsl?raw';
+import lossFn from '../../shaders/loss_fn.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
 import matmulSubgroups from '../../shaders/matmul_subgroups.wgsl?raw';
 import metrics from '../../shaders/metrics.wgsl?raw';
@@ -24,14 +25,14 @@ export const shaders = {
   bench,
   biasGrad: `${biasGrad}\n${sgdStep}`,
   gather,
-  logSoftmax,
+  logSoftmax: `${logSoftmax}\n${lossFn}`,
   matmul: `${matmul}\n${sgdStep}\n${activationFn}`,
   /** Only for devices with the 'subgroups' feature: the directive must open the module. */
   matmulSubgroups: `enable subgroups;\n${matmul}\n${sgdStep}\n${activationFn}\n${matmulSubgroups}`,
   metrics: `${metrics}\n${stepRecord}`,
-  outputLayer: `${outputLayer}\n${sgdStep}\n${activationFn}\n${stepRecord}`,
+  outputLayer: `${outputLayer}\n${sgdStep}\n${activationFn}\n${lossFn}\n${stepRecord}`,
   sgd: `${sgd}\n${sgdStep}`,
-  squaredError,
+  squaredError: `${squaredError}\n${lossFn}`,
 } as const;
 
 /** A `const NAME = <integer>u;` of a shader: the workgroup sizes and tiles that the WGSL is written

@@ -15,7 +15,8 @@ export { MAX_CLASSES } from '../data/dataset.ts';
 export type { Dataset, CsvDatasets, CsvDatasetOptions } from './dataset.ts';
 export { idxDataset, csvDatasets } from './dataset.ts';
 export type { AdapterSummary } from '../gpu/context.ts';
-export { HIDDEN_ACTIVATIONS as ACTIVATIONS, LOSSES } from '../reference/kernels.ts';
+export { HIDDEN_ACTIVATIONS as ACTIVATIONS } from '../model/activations.ts';
+export { LOSSES } from '../model/losses.ts';
 export { LR_SCHEDULES as SCHEDULES } from '../train/config.ts';
 export { MATMUL_VARIANTS } from '../gpu/kernels/matmul.ts';
 

@@ -1,7 +1,8 @@
 // The library's options as the engine's TrainConfig, checked by the same validateConfig the
 // commands use; its errors are renamed from the command-line flags to the option paths a library
 // user wrote (--lr becomes optimizer.lr).
-import type { HiddenActivation, LossKind } from '../reference/kernels.ts';
+import type { HiddenActivation } from '../model/activations.ts';
+import type { LossKind } from '../model/losses.ts';
 import { ConfigError, isPositiveInt, NOTEBOOK_RECIPE, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { MAX_CLASSES } from '../data/dataset.ts';

@@ -13,18 +13,23 @@ export interface LayerParams {
 export interface NetworkForward {
   /** inputs[l] is layer l's input, (B, ...inShape): x, then every layer's output but the last. */
   inputs: Float32Array[];
+  /** pres[l] is layer l's pre-activation where its activation's backward reads it, else null. */
+  pres: (Float32Array | null)[];
   /** (B, ...outShape) of the last layer: the logits for 'nll', the sigmoid's for 'squared'. */
   out: Float32Array;
 }
 
 export function forwardNetworkCpu(layers: readonly LayerParams[], x: Float32Array, B: number): NetworkForward {
   const inputs: Float32Array[] = [];
+  const pres: (Float32Array | null)[] = [];
   let h = x;
   for (const { layer, params } of layers) {
     inputs.push(h);
-    h = layerModule(layer.spec.type).forwardCpu(layer, params, h, B);
+    const { out, pre } = layerModule(layer.spec.type).forwardCpu(layer, params, h, B);
+    pres.push(pre);
+    h = out;
   }
-  return { inputs, out: h };
+  return { inputs, pres, out: h };
 }
 
 /** Every parameter's gradient, per layer in layer.params order, from dz of the last layer: each
@@ -36,7 +41,9 @@ export function backwardNetworkCpu(layers: readonly LayerParams[], fwd: NetworkF
     const { layer, params } = layers[l];
     const { grads: g, dx } = layerModule(layer.spec.type).backwardCpu(layer, params, fwd.inputs[l], dz, B, l > 0);
     grads[l] = g;
-    if (dx) dz = activationBackwardCpu(dx, fwd.inputs[l], layers[l - 1].layer.activation);
+    // Through the activation of the layer below, from what its backward reads: its output (this
+    // layer's input) or its pre-activation.
+    if (dx) dz = activationBackwardCpu(dx, fwd.pres[l - 1] ?? fwd.inputs[l], layers[l - 1].layer.activation);
   }
   return grads;
 }

@@ -3,7 +3,8 @@
 // 'nll', the sigmoid for 'squared'), so one spec trains on MNIST and on a 3-class CSV alike.
 // resolveNetwork is the one place that names layers and their tensors as PyTorch's state_dict does.
 import { ConfigError } from '../train/config.ts';
-import type { Activation, HiddenActivation, LossKind } from '../reference/kernels.ts';
+import type { Activation, HiddenActivation } from './activations.ts';
+import type { LossKind } from './losses.ts';
 import { layerModule } from './layers/index.ts';
 
 /** A layer of the spec, by type; each type is one module in src/model/layers/. */

@@ -3,18 +3,8 @@
 // deliberately naive: straight loops, float64 accumulation, float32 storage, so they are the
 // ground truth the GPU is measured against.
 import { shiftAt } from '../data/augment.ts';
-
-/** A layer's activation function; 'none' leaves the output linear (the logits before a softmax). */
-export type Activation = 'none' | 'sigmoid' | 'relu' | 'tanh';
-/** What a hidden layer may use. */
-export const HIDDEN_ACTIVATIONS = ['sigmoid', 'relu', 'tanh'] as const;
-export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
-
-/** 'nll': a linear output layer, log-softmax and the mean negative log-likelihood (the MNIST MLP).
- * 'squared': a sigmoid output layer and the squared error against one-hot targets, summed over
- * the classes and averaged over the rows (the notebook's toy network, one row at a time). */
-export const LOSSES = ['nll', 'squared'] as const;
-export type LossKind = (typeof LOSSES)[number];
+import { ACTIVATION_TABLE, readsInput, type Activation, type HiddenActivation } from '../model/activations.ts';
+import type { LossKind } from '../model/losses.ts';
 
 export interface MatmulShape {
   /** Rows of op(A) and of C. */
@@ -30,37 +20,6 @@ export interface MatmulShape {
   activation?: Activation;
 }
 
-export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
-/** act(x): sigmoid, max(x, 0) or tanh; 'none' is the identity. */
-export function activate(x: number, a: Activation): number {
-  switch (a) {
-    case 'sigmoid':
-      return sigmoid(x);
-    case 'relu':
-      return Math.max(x, 0);
-    case 'tanh':
-      return Math.tanh(x);
-    case 'none':
-      return x;
-  }
-}
-
-/** act'(x) written with the output y = act(x), which is what a forward pass keeps: y (1 - y) for
- * the sigmoid, 1 - y^2 for tanh, and for ReLU 1 where y > 0, else 0 (PyTorch's choice at 0). */
-export function activationGrad(y: number, a: Activation): number {
-  switch (a) {
-    case 'sigmoid':
-      return y * (1 - y);
-    case 'relu':
-      return y > 0 ? 1 : 0;
-    case 'tanh':
-      return 1 - y * y;
-    case 'none':
-      return 1;
-  }
-}
-
 /** C = act(op(A) op(B) + bias). op(A) is (M,K), op(B) is (K,N), bias is (N) or null, C is (M,N). */
 export function matmulCpu(
   a: Float32Array,
@@ -72,6 +31,7 @@ export function matmulCpu(
   checkLength('matmul A', a, M * K);
   checkLength('matmul B', b, K * N);
   if (bias) checkLength('matmul bias', bias, N);
+  const { forward } = ACTIVATION_TABLE[activation];
   const c = new Float32Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -81,7 +41,7 @@ export function matmulCpu(
         const bv = transB ? b[j * K + k] : b[k * N + j];
         acc += av * bv;
       }
-      c[i * N + j] = activate(acc, activation);
+      c[i * N + j] = forward(acc);
     }
   }
   return c;
@@ -89,14 +49,22 @@ export function matmulCpu(
 
 /** y = act(x), element-wise. */
 export function activationCpu(x: Float32Array, a: Activation): Float32Array {
-  return Float32Array.from(x, (v) => activate(v, a));
+  const { forward } = ACTIVATION_TABLE[a];
+  return Float32Array.from(x, (v) => forward(v));
 }
 
-/** dX = g * act'(x): the incoming gradient through the activation, written with the output y
- * because that is what the forward pass kept. */
-export function activationBackwardCpu(g: Float32Array, y: Float32Array, a: Activation): Float32Array {
-  checkLength('activationBackward y', y, g.length);
-  return Float32Array.from(g, (gv, i) => gv * activationGrad(y[i], a));
+/** What the forward pass keeps of act(x) for the backward pass: y = act(x), or x itself for an
+ * activation whose backward reads its input. */
+export function keptForBackwardCpu(x: Float32Array, a: Activation): Float32Array {
+  return readsInput(a) ? x : activationCpu(x, a);
+}
+
+/** dX = g * act'(x): the incoming gradient through the activation, written with `kept`, what the
+ * forward pass kept for it: the output y or the input x, as ACTIVATION_TABLE's backwardReads says. */
+export function activationBackwardCpu(g: Float32Array, kept: Float32Array, a: Activation): Float32Array {
+  checkLength('activationBackward kept', kept, g.length);
+  const { grad } = ACTIVATION_TABLE[a];
+  return Float32Array.from(g, (gv, i) => gv * grad(kept[i]));
 }
 
 export interface LogSoftmaxNll {
@@ -329,7 +297,7 @@ export interface OutputLayerCpuResult {
 
 /** output_layer.wgsl's twin, composed of the twins above: the layer's forward pass, its loss,
  * the metrics, and, with `sgd`, the delta of the layer below (when h is a hidden layer's output,
- * through that layer's activation) and
+ * through that layer's activation, of prevPre where that activation's backward reads its input) and
  * the SGD step of W (C, H) and b (C), in place (with velW, velB when momentum is kept). h is
  * (B, H), labels (B). */
 export function outputLayerCpu(
@@ -337,10 +305,13 @@ export function outputLayerCpu(
   W: Float32Array,
   b: Float32Array,
   labels: ArrayLike<number>,
-  p: { B: number; H: number; C: number; loss: LossKind; prevActivation: HiddenActivation | null },
+  p: { B: number; H: number; C: number; loss: LossKind; prevActivation: HiddenActivation | null; prevPre?: Float32Array },
   sgd: { opts: SgdOptions; velW: Float32Array | null; velB: Float32Array | null } | null,
 ): OutputLayerCpuResult {
   const { B, H, C, loss } = p;
+  if (sgd && p.prevActivation && readsInput(p.prevActivation) && !p.prevPre) {
+    throw new Error(`outputLayer: the layer below's ${p.prevActivation} backward reads its pre-activation: pass it as prevPre`);
+  }
   const z = matmulCpu(h, W, b, { M: B, N: C, K: H, transB: true, activation: loss === 'squared' ? 'sigmoid' : 'none' });
   let dz: Float32Array;
   let rowLoss: Float32Array;
@@ -355,7 +326,7 @@ export function outputLayerCpu(
   const metrics = stepMetricsCpu(rowLoss, argmax, labels, 1 / B);
   let dzPrev: Float32Array | null = null;
   if (sgd) {
-    if (p.prevActivation) dzPrev = activationBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), h, p.prevActivation);
+    if (p.prevActivation) dzPrev = activationBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), p.prevPre ?? h, p.prevActivation);
     sgdUpdateCpu(W, matmulCpu(dz, h, null, { M: C, N: H, K: B, transA: true }), sgd.velW, sgd.opts);
     sgdUpdateCpu(b, biasGradCpu(dz, B, C), sgd.velB, sgd.opts);
   }

@@ -8,10 +8,10 @@ import {
   logSoftmaxNllCpu,
   sgdUpdateCpu,
   squaredErrorCpu,
-  type HiddenActivation,
-  type LossKind,
   type SgdOptions,
 } from './kernels.ts';
+import type { HiddenActivation } from '../model/activations.ts';
+import type { LossKind } from '../model/losses.ts';
 import { deriveRng } from '../data/prng.ts';
 import { layerModule } from '../model/layers/index.ts';
 import { backwardNetworkCpu, forwardNetworkCpu, type LayerParams } from '../model/network.ts';

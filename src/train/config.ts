@@ -3,7 +3,8 @@
 // names the option as the user typed it (--lr, --batch, ...) and the valid range.
 
 import type { Splits } from '../data/dataset.ts';
-import { HIDDEN_ACTIVATIONS, LOSSES, type HiddenActivation, type LossKind } from '../reference/kernels.ts';
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../model/activations.ts';
+import { LOSSES, type LossKind } from '../model/losses.ts';
 
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];

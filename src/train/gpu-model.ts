@@ -1,7 +1,8 @@
 // The network's tensors on the GPU: parameters in PyTorch's layout, their velocities, and the
 // activations of the largest batch. All allocated here, once per run.
 import type { GpuContext } from '../gpu/context.ts';
-import type { LossKind } from '../reference/kernels.ts';
+import { readsInput } from '../model/activations.ts';
+import type { LossKind } from '../model/losses.ts';
 import { mlpLayerParams, mlpParamTensors, notebookSpec, type Mlp, type MlpSpec } from '../reference/mlp.ts';
 import type { GpuLayer } from '../model/layers/layer.ts';
 import { elementCount } from '../model/spec.ts';
@@ -55,6 +56,7 @@ export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions)
     velocities: momentum ? layer.params.map((t) => ctx.storage(`${t.name} velocity`, f32(elementCount(t.shape)))) : null,
     gradZ: ctx.storage(`${layer.name} dz`, f32(maxBatch * elementCount(layer.outShape))),
     act: ctx.storage(`${layer.name} output`, f32(maxBatch * elementCount(layer.outShape))),
+    pre: readsInput(layer.activation) ? ctx.storage(`${layer.name} pre-activation`, f32(maxBatch * elementCount(layer.outShape))) : null,
   }));
   const gradients = opts.storedGradients
     ? resolved.map(({ layer }): LayerGradients => ({

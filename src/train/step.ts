@@ -21,7 +21,7 @@ import { activationBackwardDispatch } from '../gpu/kernels/activation.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
 import { initMlp } from '../reference/mlp.ts';
 import { layerModule } from '../model/layers/index.ts';
-import type { GpuLayer, InputGradientTarget, LayerGpuPlan } from '../model/layers/layer.ts';
+import { keptForBackward, type GpuLayer, type InputGradientTarget, type LayerGpuPlan } from '../model/layers/layer.ts';
 import { elementCount } from '../model/spec.ts';
 import { createGpuModel, storedGradients, type GpuModel } from './gpu-model.ts';
 
@@ -55,7 +55,7 @@ function outputKernel(p: StepPlan, sgd: SgdParams | null, predict?: { batchStrid
   const out = model.layers[L - 1];
   const below = L > 1 ? model.layers[L - 2] : null;
   return moduleOf(out).outputKernel?.(p, out, { x: inputOf(model, L - 1), labels: model.labels, record, loss: model.loss, predict,
-    train: sgd && { sgd, below: below && { dz: below.gradZ, activation: below.layer.activation } } }) ?? null;
+    train: sgd && { sgd, below: below && { dz: below.gradZ, activation: below.layer.activation, pre: below.pre } } }) ?? null;
 }
 
 /** Forward pass one kernel per operation: every layer's forward, the loss kernel (which leaves
@@ -77,7 +77,7 @@ export async function forwardDispatches(p: StepPlan, predict?: { batchStride: nu
     // d out = 2 (out - onehot) / B; dz = d out * out (1 - out).
     const g = storedGradients(model)[L - 1];
     list.push(squaredErrorDispatch(ctx, { out: out.act, grad: g.act, ...perRow }, { B, C, sigmoidBackward: false }));
-    list.push(activationBackwardDispatch(ctx, 'sigmoid', { g: g.act, y: out.act, dx: out.gradZ }, B * C));
+    list.push(activationBackwardDispatch(ctx, 'sigmoid', { g: g.act, kept: out.act, dx: out.gradZ }, B * C));
   }
   // The step's loss, the batch mean (what the notebook logs). The counter advances here.
   list.push(stepMetricsDispatch(ctx, perRow, record, { B, lossScale: 1 / B, predict }));
@@ -99,7 +99,7 @@ export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
       const below = model.layers[i - 1];
       // d act_below, then dz_below = d act_below * act'(z_below).
       list.push(...(await m.inputGradientGpu(p, l, { kind: 'store', dx: grads[i - 1].act })));
-      list.push(activationBackwardDispatch(ctx, below.layer.activation, { g: grads[i - 1].act, y: below.act, dx: below.gradZ },
+      list.push(activationBackwardDispatch(ctx, below.layer.activation, { g: grads[i - 1].act, kept: keptForBackward(below), dx: below.gradZ },
         B * elementCount(below.layer.outShape)));
     }
   }
@@ -119,7 +119,7 @@ function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
  * the layer below, in the same kernel, into that layer's dz (directly when it has none). */
 function fusedInputTarget(below: GpuLayer): InputGradientTarget {
   const { activation } = below.layer;
-  return activation === 'none' ? { kind: 'store', dx: below.gradZ } : { kind: 'activation-backward', dz: below.gradZ, y: below.act, activation };
+  return activation === 'none' ? { kind: 'store', dx: below.gradZ } : { kind: 'activation-backward', dz: below.gradZ, kept: keptForBackward(below), activation };
 }
 
 /** Backward pass and update from layer `top` (whose dz is ready) down: per layer, the input

@@ -1,5 +1,6 @@
 import { describe, it, type TestContext } from 'vitest';
-import { activationBackwardCpu, biasGradCpu, HIDDEN_ACTIVATIONS, matmulCpu, sgdUpdateCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
+import { HIDDEN_ACTIVATIONS, readsInput } from '../../src/model/activations.ts';
+import { activationBackwardCpu, biasGradCpu, keptForBackwardCpu, matmulCpu, sgdUpdateCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { MATMUL_VARIANTS, matmulDispatch, matmulVariantsFor, type MatmulVariant } from '../../src/gpu/kernels/matmul.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
@@ -66,15 +67,20 @@ describe('matmul kernels vs matmulCpu', () => {
           const a = randomArray(M * K, 7 + M);
           const b = randomArray(K * N, 11 + N, 0.1);
           const bias = randomArray(N, 13 + N);
+          // The pre-activation too, where the activation's backward reads it.
+          const keep = readsInput(activation);
           worst.add(await checkKernel(gpu(), {
             what: `${variant} ${activation}(x W^T + b) ${M}x${N}x${K}`,
-            buffers: { a, b, bias, c: M * N },
-            dispatches: (bufs) => matmulDispatch(gpu(), variant, bufs, shape, { kind: 'bias', bias: bufs.bias, activation }),
-            expect: () => ({ c: { ref: matmulCpu(a, b, bias, shape), tol: TOLERANCES.matmul } }),
+            buffers: { a, b, bias, c: M * N, pre: M * N },
+            dispatches: (bufs) => matmulDispatch(gpu(), variant, bufs, shape, { kind: 'bias', bias: bufs.bias, activation, ...(keep ? { pre: bufs.pre } : {}) }),
+            expect: () => ({
+              c: { ref: matmulCpu(a, b, bias, shape), tol: TOLERANCES.matmul },
+              ...(keep ? { pre: { ref: matmulCpu(a, b, bias, { ...shape, activation: 'none' }), tol: TOLERANCES.matmul } } : {}),
+            }),
           }));
         }
       }
-      worst.log(`matmul ${variant} + bias + sigmoid/relu/tanh`);
+      worst.log(`matmul ${variant} + bias + ${HIDDEN_ACTIVATIONS.join('/')}`);
     });
   }
 
@@ -94,13 +100,14 @@ describe('matmul kernels vs matmulCpu', () => {
           const shape: MatmulShape = { M, N, K };
           const a = randomArray(M * K, 3 * M + K);
           const b = randomArray(K * N, 5 * N + K);
-          // Forward outputs of this activation, zeros included (where ReLU's derivative switches).
-          const y = randomArray(M * N, 7 * M + N).map((v) => (activation === 'sigmoid' ? 0.5 + 0.49 * v : activation === 'tanh' ? 0.99 * v : Math.max(v, 0)));
+          // What the forward pass keeps of this activation (its output, zeros included where ReLU's
+          // derivative switches, or its input).
+          const kept = keptForBackwardCpu(randomArray(M * N, 7 * M + N, 3), activation);
           await checkKernel(gpu(), {
             what: `${variant} (dz W) * ${activation}'(z) ${M}x${N}x${K}`,
-            buffers: { a, b, y, c: M * N },
-            dispatches: (bufs) => matmulDispatch(gpu(), variant, bufs, shape, { kind: 'activation-backward', y: bufs.y, activation }),
-            expect: () => ({ c: { ref: activationBackwardCpu(matmulCpu(a, b, null, shape), y, activation), tol: TOLERANCES.matmul } }),
+            buffers: { a, b, kept, c: M * N },
+            dispatches: (bufs) => matmulDispatch(gpu(), variant, bufs, shape, { kind: 'activation-backward', kept: bufs.kept, activation }),
+            expect: () => ({ c: { ref: activationBackwardCpu(matmulCpu(a, b, null, shape), kept, activation), tol: TOLERANCES.matmul } }),
           });
         }
       }

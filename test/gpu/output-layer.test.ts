@@ -1,5 +1,7 @@
-import { describe, it } from 'vitest';
-import { activationCpu, outputLayerCpu, type HiddenActivation, type LossKind, type SgdOptions } from '../../src/reference/kernels.ts';
+import { describe, expect, it } from 'vitest';
+import { HIDDEN_ACTIVATIONS, readsInput, type HiddenActivation } from '../../src/model/activations.ts';
+import { LOSSES, type LossKind } from '../../src/model/losses.ts';
+import { activationCpu, outputLayerCpu, type SgdOptions } from '../../src/reference/kernels.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { recordLayout } from '../../src/gpu/kernels/metrics.ts';
 import { outputLayerDispatch } from '../../src/gpu/kernels/output-layer.ts';
@@ -21,9 +23,11 @@ const CASES: { B: number; H: number; C: number; loss: LossKind; below: HiddenAct
   { B: 5, H: 784, C: 10, loss: 'nll', below: null, sgd: { lr: 0.5 } },
   { B: 307, H: 20, C: 10, loss: 'nll', below: 'sigmoid', sgd: { lr: 0.5, momentum: 0.5 } },
   { B: 9, H: 12, C: 3, loss: 'squared', below: 'sigmoid', sgd: null },
-  // Below a ReLU and a tanh layer: their derivatives, from their outputs.
   { B: 32, H: 128, C: 10, loss: 'nll', below: 'relu', sgd: { lr: 0.1, momentum: 0.9 } },
-  { B: 13, H: 40, C: 10, loss: 'squared', below: 'tanh', sgd: { lr: 0.5 } },
+  // Below every activation (those whose derivative reads the input bind it in place of h), under
+  // each loss in turn.
+  ...HIDDEN_ACTIVATIONS.map((below, i) => (
+    { B: 13 + i, H: 40 + i, C: 10, loss: LOSSES[i % LOSSES.length], below, sgd: { lr: 0.5 } })),
 ];
 
 describe('output-layer kernel vs outputLayerCpu', () => {
@@ -54,17 +58,17 @@ describe('output-layer kernel vs outputLayerCpu', () => {
       worst.add(await checkKernel(ctx, {
         what,
         buffers: {
-          h, W: W.slice(), b: b.slice(), labels, record, dzPrev: B * H,
+          h, pre: z, W: W.slice(), b: b.slice(), labels, record, dzPrev: B * H,
           ...(velW ? { velW: velW.slice(), velB: velB!.slice() } : {}),
         },
         dispatches: (bufs) => outputLayerDispatch(ctx, {
           h: bufs.h, weight: bufs.W, bias: bufs.b, labels: bufs.labels, record: { buffer: bufs.record, steps, samples: steps * B, layout },
         }, {
           B, H, C, loss, predict: { batchStride: B },
-          train: sgd && { sgd, velWeight: bufs.velW ?? null, velBias: bufs.velB ?? null, below: below && { dz: bufs.dzPrev, activation: below } },
+          train: sgd && { sgd, velWeight: bufs.velW ?? null, velBias: bufs.velB ?? null, below: below && { dz: bufs.dzPrev, activation: below, ...(readsInput(below) ? { pre: bufs.pre } : {}) } },
         }),
         expect: () => {
-          const ref = outputLayerCpu(h, Wref, bref, labels, { B, H, C, loss, prevActivation: below }, opts && { opts, velW, velB });
+          const ref = outputLayerCpu(h, Wref, bref, labels, { B, H, C, loss, prevActivation: below, ...(below && readsInput(below) ? { prevPre: z } : {}) }, opts && { opts, velW, velB });
           const tol = TOLERANCES.matmul;
           return {
             record: [
@@ -83,5 +87,19 @@ describe('output-layer kernel vs outputLayerCpu', () => {
       if (sgd) ctx.destroyBuffer(sgd.buffer);
     }
     worst.log('output_layer');
+  });
+
+  it('refuses a layer below whose backward reads its pre-activation without it (as its twin does)', () => {
+    const ctx = gpu();
+    const record = { buffer: ctx.unusedStorage(0), steps: 1, samples: 1, layout: recordLayout(1) };
+    for (const activation of HIDDEN_ACTIVATIONS.filter(readsInput)) {
+      const sgd = SgdParams.create(ctx, { lr: 0.1 });
+      expect(() => outputLayerDispatch(ctx, { h: ctx.unusedStorage(1), weight: ctx.unusedStorage(2), bias: ctx.unusedStorage(3), labels: ctx.unusedStorage(0), record }, {
+        B: 1, H: 1, C: 1, loss: 'nll', train: { sgd, velWeight: null, velBias: null, below: { dz: ctx.unusedStorage(1), activation } },
+      })).toThrow(/pre-activation/);
+      expect(() => outputLayerCpu(new Float32Array(1), new Float32Array(1), new Float32Array(1), [0],
+        { B: 1, H: 1, C: 1, loss: 'nll', prevActivation: activation }, { opts: { lr: 0.1 }, velW: null, velB: null })).toThrow(/pre-activation/);
+      ctx.destroyBuffer(sgd.buffer);
+    }
   });
 });

@@ -13,7 +13,8 @@ import { runTraining, testedEpoch } from '../../src/train/trainer.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
-import type { HiddenActivation, LossKind } from '../../src/reference/kernels.ts';
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../../src/model/activations.ts';
+import { LOSSES, type LossKind } from '../../src/model/losses.ts';
 import { denseWidths, resolveNetwork } from '../../src/model/spec.ts';
 import { EXAMPLE_CLASSES, EXAMPLE_INPUT, layerExamples } from '../support/layer-examples.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
@@ -23,15 +24,15 @@ describe('training on the GPU vs the CPU reference', () => {
 
   // Batch 310: 3,100 logits, past the one-workgroup output kernel's 3,072: the fused step without it
   // (on a narrower network, to keep the CPU reference's step short).
-  // ReLU and tanh hidden layers, and the squared loss, fused and not.
+  // Every activation of the table in both hidden positions (each beside the next one in the
+  // table: first below the output layer, then beneath another), the losses in turn, fused and not.
   const MLP = [784, 512, 256, 10];
   const SIGMOID = { activations: ['sigmoid'] as HiddenActivation[], loss: 'nll' as LossKind };
-  const OTHERS = { activations: ['relu', 'tanh'] as HiddenActivation[], loss: 'nll' as LossKind };
-  const SQUARED = { activations: ['tanh', 'relu'] as HiddenActivation[], loss: 'squared' as LossKind };
+  const N = HIDDEN_ACTIVATIONS.length;
+  const PAIRS = HIDDEN_ACTIVATIONS.map((a, i) => ({ activations: [HIDDEN_ACTIVATIONS[(i + N - 1) % N], a], loss: LOSSES[i % LOSSES.length] }));
   for (const [sizes, B, momentum, weightDecay, fuse, spec] of [
     [MLP, 32, 0, 0, true, SIGMOID], [MLP, 7, 0.9, 5e-4, true, SIGMOID], [MLP, 7, 0.9, 5e-4, false, SIGMOID], [[784, 48, 10], 310, 0.9, 0, true, SIGMOID],
-    [[784, 64, 32, 10], 16, 0.9, 0, true, OTHERS], [[784, 64, 32, 10], 16, 0.9, 0, false, OTHERS],
-    [[784, 64, 32, 10], 16, 0, 0, true, SQUARED], [[784, 64, 32, 10], 16, 0, 0, false, SQUARED],
+    ...PAIRS.flatMap((pair, i) => [true, false].map((f) => [[784, 64, 32, 10], 16, i % 2 ? 0 : 0.9, 0, f, pair] as const)),
   ] as const) {
     it(`one step of ${sizes.join('-')} (${spec.activations.join(',')}, ${spec.loss}) at batch ${B} (momentum ${momentum}, weight decay ${weightDecay}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
       const ctx = gpu();

@@ -1,7 +1,7 @@
 // Networks that exercise each layer type, for the tests driven by the layer registry (the CPU
 // gradient check in test/unit/layers.test.ts, the GPU parity in test/gpu/train-step.test.ts):
 // adding a layer type adds its row here, and the compiler asks for it.
-import type { LossKind } from '../../src/reference/kernels.ts';
+import type { LossKind } from '../../src/model/losses.ts';
 import type { LayerType, ModelSpec } from '../../src/model/spec.ts';
 
 export interface LayerExample {

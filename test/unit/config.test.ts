@@ -155,7 +155,7 @@ describe('lrAt', () => {
     });
     expect(() => validateConfig({ hidden: [64, 32, 16], activations: ['relu', 'tanh'] }))
       .toThrow(/--activation needs one activation for every hidden layer, or one for all: 2 given for 3/);
-    expect(() => validateConfig({ activations: ['gelu' as 'relu'] })).toThrow(/--activation must be sigmoid, relu, tanh.*got gelu/);
+    expect(() => validateConfig({ activations: ['swish' as 'relu'] })).toThrow(/--activation must be sigmoid, relu, tanh, gelu, leaky_relu.*got swish/);
     expect(() => validateConfig({ loss: 'mse' as 'nll' })).toThrow(/--loss must be one of nll, squared, got mse/);
   });
 });

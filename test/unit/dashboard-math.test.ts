@@ -101,7 +101,7 @@ describe('readModelFile', () => {
 
   it('refuses metadata naming an unknown activation, or too many, and a network of another shape', async () => {
     await expect(readModelFile(file({ activation: 'swish' }), 12, 3)).rejects.toThrow(
-      new SafetensorsError("model.safetensors: its metadata's activation must be sigmoid, relu, tanh, or a comma-separated list of them (one per hidden layer), got swish"));
+      new SafetensorsError("model.safetensors: its metadata's activation must be sigmoid, relu, tanh, gelu, leaky_relu, or a comma-separated list of them (one per hidden layer), got swish"));
     await expect(readModelFile(file({ activation: 'relu,relu,relu' }), 12, 3)).rejects.toThrow(/its metadata's activation needs one activation for every hidden layer/);
     await expect(readModelFile(file({}), 784, 10)).rejects.toThrow('the network is 12-5-4-3; a model of this data takes 784 inputs and gives 10 classes');
   });

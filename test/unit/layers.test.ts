@@ -6,7 +6,8 @@ import { createRng, deriveRng } from '../../src/data/prng.ts';
 import { layerModule, LAYER_TYPES } from '../../src/model/layers/index.ts';
 import { backwardNetworkCpu, forwardNetworkCpu, type LayerParams } from '../../src/model/network.ts';
 import { denseSpec, resolveNetwork } from '../../src/model/spec.ts';
-import { activationBackwardCpu, logSoftmaxNllCpu, squaredErrorCpu, type LossKind } from '../../src/reference/kernels.ts';
+import { activationBackwardCpu, logSoftmaxNllCpu, squaredErrorCpu } from '../../src/reference/kernels.ts';
+import type { LossKind } from '../../src/model/losses.ts';
 import { ConfigError } from '../../src/train/config.ts';
 import { EXAMPLE_CLASSES, EXAMPLE_INPUT, LAYER_EXAMPLES, layerExamples } from '../support/layer-examples.ts';
 

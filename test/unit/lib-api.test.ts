@@ -141,7 +141,7 @@ describe('bad input: typed errors naming the option', () => {
     [{ layers: [784, 16, 300] }, ConfigError, /^layers must end with the number of classes, 2 to 256/],
     [{ layers: [784, 16, 10], optimizer: { lr: 0 } }, ConfigError, /^optimizer\.lr must be a finite number > 0, got 0/],
     [{ layers: [784, 16, 10], optimizer: { nesterov: true } }, ConfigError, /^optimizer\.nesterov needs optimizer\.momentum > 0/],
-    [{ layers: [784, 16, 10], activation: 'gelu' }, ConfigError, /^activation must be sigmoid, relu, tanh/],
+    [{ layers: [784, 16, 10], activation: 'swish' }, ConfigError, /^activation must be sigmoid, relu, tanh, gelu, leaky_relu/],
     [{ layers: [784, 16, 8, 10], activation: ['relu', 'relu', 'relu'] }, ConfigError, /^activation needs one activation for every hidden layer/],
     [{ layers: [784, 16, 10], batch: 0 }, ConfigError, /^batch must be a positive integer/],
     [{ layers: [784, 16, 10], shuffle: 'yes' }, ConfigError, /^shuffle must be true or false/],

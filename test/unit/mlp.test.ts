@@ -14,19 +14,17 @@ import {
 import { gatherCpu, gatherU8Cpu, logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
 import { createRng, deriveRng } from '../../src/data/prng.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
-import type { HiddenActivation } from '../../src/reference/kernels.ts';
+import { ACTIVATION_TABLE, HIDDEN_ACTIVATIONS, type Activation } from '../../src/model/activations.ts';
+import { LOSSES } from '../../src/model/losses.ts';
 import { batchCount, batchIndices, epochOrder } from '../../src/data/batches.ts';
 
 const SMALL = [6, 5, 4, 3];
 
 /** Independent float64 model of the same network: per-row NLL of log-softmax(logits), with the
  * parameters given in state_dict order. Written without the kernel twins on purpose. */
-// Written apart from kernels.ts's activate(): the finite differences must not share its code.
-const F64_ACT: Record<HiddenActivation, (v: number) => number> = {
-  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
-  relu: (v) => (v > 0 ? v : 0),
-  tanh: (v) => Math.tanh(v),
-};
+// The activations' float64 forms come from the table: the finite differences check each entry's
+// derivative against its own forward, and the GPU and PyTorch tests check the forwards.
+const F64_ACT = (a: Activation, v: number): number => ACTIVATION_TABLE[a].forward(v);
 
 function rowLossesF64(
   sizes: number[],
@@ -45,7 +43,7 @@ function rowLossesF64(
       for (let o = 0; o < out; o++) {
         let acc = b[o];
         for (let i = 0; i < inp; i++) acc += h[r * inp + i] * W[o * inp + i];
-        z[r * out + o] = l + 2 < sizes.length ? F64_ACT[spec.activations[l]](acc) : spec.loss === 'squared' ? F64_ACT.sigmoid(acc) : acc;
+        z[r * out + o] = l + 2 < sizes.length ? F64_ACT(spec.activations[l], acc) : spec.loss === 'squared' ? F64_ACT('sigmoid', acc) : acc;
       }
     }
     h = z;
@@ -157,11 +155,9 @@ describe('mlpTrainStepCpu', () => {
   // Wider weights than the init's so the sigmoids work away from their linear middle.
   for (const t of mlpParamTensors(base)) for (let i = 0; i < t.data.length; i++) t.data[i] *= 3;
 
-  const SPECS: MlpSpec[] = [
-    { activations: ['sigmoid', 'sigmoid'], loss: 'nll' },
-    { activations: ['relu', 'tanh'], loss: 'nll' },
-    { activations: ['tanh', 'relu'], loss: 'squared' },
-  ];
+  // Every activation of the table, under each loss, beside the next one in the table.
+  const SPECS: MlpSpec[] = HIDDEN_ACTIVATIONS.flatMap((a, i) => LOSSES.map((loss) => (
+    { activations: [a, HIDDEN_ACTIVATIONS[(i + 1) % HIDDEN_ACTIVATIONS.length]], loss })));
   it.each(SPECS)('returns gradients equal to float64 central differences, for every tensor: %j', (spec) => {
     const params = mlpParamTensors(base).map((t) => Float64Array.from(t.data));
     const mlp = cloneMlp(base);

@@ -1,11 +1,11 @@
 // C = epilogue(op(A) op(B)) on the GPU (shaders/matmul.wgsl); CPU twin: matmulCpu, followed by
 // activationBackwardCpu, or by sgdUpdateCpu (and biasGradCpu for the bias) for the SGD epilogue.
 // op(A) is (M,K), op(B) is (K,N), bias is (N), y is (M,N), C is (M,N).
-import type { Activation, HiddenActivation, MatmulShape } from '../../reference/kernels.ts';
+import { ACTIVATION_TABLE, readsInput, type Activation, type HiddenActivation } from '../../model/activations.ts';
+import type { MatmulShape } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
-import { ACTIVATION_CODES } from './activation.ts';
 import type { SgdEpilogue } from './sgd.ts';
 
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled', 'tiled32', 'skinny', 'skinny-subgroups'] as const;
@@ -44,17 +44,19 @@ export interface BiasUpdate {
 
 /** What happens to each element of the product before it is stored:
  *  - store: C = product;
- *  - bias: C = act(product + bias), a forward layer (bias is (N));
- *  - activation-backward: C = product * act'(x), written with y = act(x) (M,N), the output of the
- *    layer whose activation this undoes: an input gradient fused with the layer below's
+ *  - bias: C = act(product + bias), a forward layer (bias is (N)); with `pre` (M,N), also
+ *    product + bias, the pre-activation, which an activation whose backward reads its input needs;
+ *  - activation-backward: C = product * act'(x), written with `kept` (M,N), what the forward pass
+ *    kept of the layer whose activation this undoes (its output, or its pre-activation as
+ *    ACTIVATION_TABLE's backwardReads says): an input gradient fused with the layer below's
  *    activation backward;
  *  - sgd: C is a parameter and the product its gradient: C takes an SGD step (velocity (M,N),
  *    required when the optimizer keeps momentum): a weight gradient fused with its update; with
  *    `bias`, the layer's bias (M) takes its step in the same dispatch. */
 export type MatmulEpilogue =
   | { kind: 'store' }
-  | { kind: 'bias'; bias: GPUBuffer; activation: Activation }
-  | { kind: 'activation-backward'; y: GPUBuffer; activation: HiddenActivation }
+  | { kind: 'bias'; bias: GPUBuffer; activation: Activation; pre?: GPUBuffer }
+  | { kind: 'activation-backward'; kept: GPUBuffer; activation: HiddenActivation }
   | (SgdEpilogue & { bias?: BiasUpdate });
 
 export const STORE: MatmulEpilogue = { kind: 'store' };
@@ -100,8 +102,9 @@ export function matmulDispatch(
   }
   const variant = resolveMatmulVariant(requested, shape);
   const { entry, constants = {}, rows, cols } = VARIANTS[variant];
-  // Binding 3 is the epilogue's input (bias or y); 5 to 8 the optimizer's uniform, the velocity,
-  // the bias and its velocity. Unused ones get spare buffers of their own.
+  // Binding 3 is the epilogue's input (bias or kept values); 5 to 8 the optimizer's uniform, the
+  // velocity (or a forward layer's pre-activation), the bias and its velocity. Unused ones get
+  // spare buffers of their own.
   let aux = ctx.unusedStorage(0);
   let hyper = ctx.uniformPlaceholder;
   let velocity = ctx.unusedStorage(1);
@@ -115,9 +118,14 @@ export function matmulDispatch(
     case 'bias':
       aux = epilogue.bias;
       extra = N;
+      if (epilogue.pre) {
+        if (!readsInput(epilogue.activation)) throw new Error(`matmul: '${epilogue.activation}' reads its output in the backward pass; nothing needs its pre-activation`);
+        velocity = epilogue.pre;
+        extra += M * N;
+      }
       break;
     case 'activation-backward':
-      aux = epilogue.y;
+      aux = epilogue.kept;
       extra = M * N;
       break;
     case 'sgd':
@@ -136,8 +144,9 @@ export function matmulDispatch(
     TRANS_A: Number(transA),
     TRANS_B: Number(transB),
     HAS_BIAS: Number(epilogue.kind === 'bias'),
-    ACTIVATION: epilogue.kind === 'bias' || epilogue.kind === 'activation-backward' ? ACTIVATION_CODES[epilogue.activation] : 0,
+    ACTIVATION: epilogue.kind === 'bias' || epilogue.kind === 'activation-backward' ? ACTIVATION_TABLE[epilogue.activation].code : 0,
     ACTIVATION_BACKWARD: Number(epilogue.kind === 'activation-backward'),
+    KEEP_INPUT: Number(epilogue.kind === 'bias' && !!epilogue.pre),
     SGD: Number(!!sgd),
     HAS_VELOCITY: Number(!!sgd?.velocity),
     BIAS_SGD: Number(!!sgd?.bias),
@@ -145,7 +154,7 @@ export function matmulDispatch(
   const dims = ctx.uniform('matmul dims', new Uint32Array([M, N, K, 0]));
   const elementwise = epilogue.kind === 'sgd' || epilogue.kind === 'activation-backward' ? 3 * M * N : 0;
   const cost = { flops: 2 * M * N * K + elementwise + (sgd?.bias ? M * K + 3 * M : 0), bytes: 4 * (M * K + K * N + M * N + extra) };
-  const suffix = epilogue.kind === 'store' ? '' : epilogue.kind === 'bias' ? ` +${epilogue.activation}`
+  const suffix = epilogue.kind === 'store' ? '' : epilogue.kind === 'bias' ? ` +${epilogue.activation}${epilogue.pre ? ' +keep' : ''}`
     : epilogue.kind === 'activation-backward' ? ` +${epilogue.activation}-backward` : sgd?.bias ? ' +sgd+bias' : ' +sgd';
   // The bias's workgroups are one more column of the grid, which a GPU runs beside the others;
   // matmul_vec4 (for CPU adapters) folds the bias into its first column instead.

@@ -6,8 +6,8 @@
 import type { GpuContext } from '../context.ts';
 import { makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
-import type { HiddenActivation, LossKind } from '../../reference/kernels.ts';
-import { ACTIVATION_CODES } from './activation.ts';
+import { ACTIVATION_TABLE, readsInput, type HiddenActivation } from '../../model/activations.ts';
+import type { LossKind } from '../../model/losses.ts';
 import type { RunRecord } from './metrics.ts';
 import type { SgdParams } from './sgd.ts';
 
@@ -30,7 +30,9 @@ export interface OutputLayerTraining {
   sgd: SgdParams;
   velWeight: GPUBuffer | null;
   velBias: GPUBuffer | null;
-  below: { dz: GPUBuffer; activation: HiddenActivation } | null;
+  /** pre: the layer below's pre-activation, where its activation's backward reads its input:
+   * bound in place of h, which the kernel recomputes from it. */
+  below: { dz: GPUBuffer; activation: HiddenActivation; pre?: GPUBuffer } | null;
 }
 
 export interface OutputLayerShape {
@@ -48,6 +50,10 @@ export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p
   const { B, H, C, loss, train } = p;
   if (!(B > 0 && H > 0 && C > 0)) throw new RangeError(`outputLayer: B, H and C must be positive, got ${B}, ${H}, ${C}`);
   if (!outputLayerFits(B, C)) throw new RangeError(`outputLayer: ${B} rows x ${C} classes exceed its ${MAX_LOGITS} logits`);
+  const pre = train?.below?.pre ?? null;
+  if (train?.below && readsInput(train.below.activation) !== !!pre) {
+    throw new Error(`outputLayer: the layer below's ${train.below.activation} backward reads its ${pre ? 'output: pass no below.pre' : 'pre-activation: pass it as below.pre'}`);
+  }
   if (p.predict && bufs.record.samples === 0) throw new Error('outputLayer: predictions need a record with sample slots');
   const { layout } = bufs.record;
   const params = new DataView(new ArrayBuffer(48));
@@ -67,14 +73,15 @@ export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p
   const pipeline = ctx.pipeline(shaders.outputLayer, H % 4 === 0 ? 'output_layer_vec4' : 'output_layer', {
     LOSS_SQUARED: Number(loss === 'squared'),
     TRAIN: Number(!!train),
-    PREV_ACTIVATION: train?.below ? ACTIVATION_CODES[train.below.activation] : 0,
+    PREV_ACTIVATION: train?.below ? ACTIVATION_TABLE[train.below.activation].code : 0,
+    PREV_READS_INPUT: Number(!!pre),
     HAS_VELOCITY: Number(!!velWeight),
     PREDICT: Number(!!p.predict),
   });
   const macs = B * C * H * (train ? (train.below ? 3 : 2) : 1);
   const label = `output_layer ${B}x${C}x${H} ${loss}${train ? ' +backward+sgd' : ''}${p.predict ? ' +predictions' : ''}`;
   return makeDispatch(ctx, label, pipeline, [
-    ctx.uniform('output_layer params', params), bufs.h, bufs.weight, bufs.bias, bufs.labels, bufs.record.buffer,
+    ctx.uniform('output_layer params', params), pre ?? bufs.h, bufs.weight, bufs.bias, bufs.labels, bufs.record.buffer,
     train?.below?.dz ?? ctx.unusedStorage(0), velWeight ?? ctx.unusedStorage(1), velBias ?? ctx.unusedStorage(2),
     train ? train.sgd.buffer : ctx.uniformPlaceholder,
   ], [1], { flops: 2 * macs + 8 * B * C, bytes: 4 * (B * H * (train?.below ? 2 : 1) + C * H * (train ? (velWeight ? 4 : 2) : 1) + 3 * B) });

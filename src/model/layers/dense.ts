@@ -6,7 +6,8 @@ import { biasGradDispatch } from '../../gpu/kernels/bias-grad.ts';
 import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogue } from '../../gpu/kernels/matmul.ts';
 import { outputLayerDispatch, outputLayerFits } from '../../gpu/kernels/output-layer.ts';
 import type { Dispatch } from '../../gpu/dispatch.ts';
-import { biasGradCpu, matmulCpu } from '../../reference/kernels.ts';
+import { activationCpu, biasGradCpu, matmulCpu } from '../../reference/kernels.ts';
+import { readsInput } from '../activations.ts';
 import { ConfigError, isPositiveInt } from '../../train/config.ts';
 import type { DenseSpec, ResolvedLayer } from '../spec.ts';
 import type { LayerGpuPlan, LayerModule } from './layer.ts';
@@ -45,8 +46,13 @@ export const dense: LayerModule<DenseSpec> = {
 
   forwardCpu(layer, [weight, bias], x, B) {
     const d = dims(layer);
-    // (B, in) x (out, in)^T -> (B, out), the bias and activation applied per element.
-    return matmulCpu(x, weight, bias, { M: B, N: d.out, K: d.in, transB: true, activation: layer.activation });
+    // (B, in) x (out, in)^T -> (B, out), the bias and activation applied per element. Where the
+    // backward reads the pre-activation, it is stored as f32 and activated from there, as the
+    // GPU's forward epilogue does.
+    const shape = { M: B, N: d.out, K: d.in, transB: true };
+    if (!readsInput(layer.activation)) return { out: matmulCpu(x, weight, bias, { ...shape, activation: layer.activation }), pre: null };
+    const pre = matmulCpu(x, weight, bias, shape);
+    return { out: activationCpu(pre, layer.activation), pre };
   },
 
   backwardCpu(layer, [weight], x, dz, B, inputGradient) {
@@ -60,7 +66,7 @@ export const dense: LayerModule<DenseSpec> = {
   forwardGpu: async (p, g, x) => {
     const d = dims(g.layer);
     return [await matmul(p, { a: x, b: g.params[0], c: g.act }, { M: p.rows, N: d.out, K: d.in, transB: true },
-      { kind: 'bias', bias: g.params[1], activation: g.layer.activation })];
+      { kind: 'bias', bias: g.params[1], activation: g.layer.activation, ...(g.pre ? { pre: g.pre } : {}) })];
   },
 
   inputGradientGpu: async (p, g, target) => {
@@ -68,7 +74,7 @@ export const dense: LayerModule<DenseSpec> = {
     const dimsDx = { M: p.rows, N: d.in, K: d.out };
     return [target.kind === 'store'
       ? await matmul(p, { a: g.gradZ, b: g.params[0], c: target.dx }, dimsDx, { kind: 'store' })
-      : await matmul(p, { a: g.gradZ, b: g.params[0], c: target.dz }, dimsDx, { kind: 'activation-backward', y: target.y, activation: target.activation })];
+      : await matmul(p, { a: g.gradZ, b: g.params[0], c: target.dz }, dimsDx, { kind: 'activation-backward', kept: target.kept, activation: target.activation })];
   },
 
   gradientGpu: async (p, g, x, [dWeight, dBias]) => {
@@ -94,6 +100,6 @@ export const dense: LayerModule<DenseSpec> = {
     if (!outputLayerFits(p.rows, d.out) || below?.activation === 'none') return null;
     const vel = g.velocities;
     return outputLayerDispatch(p.ctx, { h: x, weight: g.params[0], bias: g.params[1], labels, record }, { B: p.rows, H: d.in, C: d.out, loss, predict,
-      train: train && { sgd: train.sgd, velWeight: vel && vel[0], velBias: vel && vel[1], below: below ? { dz: below.dz, activation: below.activation } : null } });
+      train: train && { sgd: train.sgd, velWeight: vel && vel[0], velBias: vel && vel[1], below: below ? { dz: below.dz, activation: below.activation, ...(below.pre ? { pre: below.pre } : {}) } : null } });
   },
 };

@@ -9,7 +9,8 @@ import type { GpuContext } from '../../gpu/context.ts';
 import type { KernelChooser } from '../../gpu/kernel-choice.ts';
 import type { SgdParams } from '../../gpu/kernels/sgd.ts';
 import type { RunRecord } from '../../gpu/kernels/metrics.ts';
-import type { Activation, HiddenActivation, LossKind } from '../../reference/kernels.ts';
+import type { Activation, HiddenActivation } from '../activations.ts';
+import type { LossKind } from '../losses.ts';
 import type { LayerSpec, ParamSpec, ResolvedLayer } from '../spec.ts';
 
 /** A layer's tensors on the GPU, allocated once per run by src/train/gpu-model.ts. */
@@ -21,6 +22,9 @@ export interface GpuLayer {
   velocities: GPUBuffer[] | null;
   /** (maxBatch, ...outShape): the output, after the activation. */
   act: GPUBuffer;
+  /** (maxBatch, ...outShape): the pre-activation, kept only where the activation's backward reads
+   * its input (src/model/activations.ts); else null. */
+  pre: GPUBuffer | null;
   /** (maxBatch, ...outShape): dLoss/dz, the gradient before the activation. */
   gradZ: GPUBuffer;
 }
@@ -33,11 +37,16 @@ export interface LayerGpuPlan {
   rows: number;
 }
 
+/** What the backward pass through a layer's activation reads: its pre-activation where kept,
+ * else its output. */
+export const keptForBackward = (g: GpuLayer): GPUBuffer => g.pre ?? g.act;
+
 /** Where a layer's input gradient goes: stored as it is, or, fused, through the activation
- * backward of the layer below (whose output y is this layer's input) into that layer's dz. */
+ * backward of the layer below into that layer's dz (`kept`: what that backward reads, the
+ * below layer's output, which is this layer's input, or its pre-activation). */
 export type InputGradientTarget =
   | { kind: 'store'; dx: GPUBuffer }
-  | { kind: 'activation-backward'; dz: GPUBuffer; y: GPUBuffer; activation: HiddenActivation };
+  | { kind: 'activation-backward'; dz: GPUBuffer; kept: GPUBuffer; activation: HiddenActivation };
 
 /** The last layer's whole step in one kernel: forward, loss, metrics, and when training the
  * delta of the layer below and its own update. */
@@ -46,7 +55,7 @@ export interface OutputKernelArgs {
   labels: GPUBuffer;
   record: RunRecord;
   loss: LossKind;
-  train: { sgd: SgdParams; below: { dz: GPUBuffer; activation: Activation } | null } | null;
+  train: { sgd: SgdParams; below: { dz: GPUBuffer; activation: Activation; pre: GPUBuffer | null } | null } | null;
   predict?: { batchStride: number };
 }
 
@@ -61,8 +70,9 @@ export interface LayerModule<S extends LayerSpec> {
   /** PyTorch's default init, drawn from rng in state_dict order. */
   init(layer: ResolvedLayer, rng: Rng): Float32Array[];
 
-  /** CPU twin: the output (B, ...outShape) after the activation, from x (B, ...inShape). */
-  forwardCpu(layer: ResolvedLayer, params: Float32Array[], x: Float32Array, B: number): Float32Array;
+  /** CPU twin: the output (B, ...outShape) after the activation, from x (B, ...inShape), and the
+   * pre-activation where the activation's backward reads it (else null). */
+  forwardCpu(layer: ResolvedLayer, params: Float32Array[], x: Float32Array, B: number): { out: Float32Array; pre: Float32Array | null };
   /** CPU twin: each parameter's gradient from dz, and with `inputGradient` the gradient of x. */
   backwardCpu(layer: ResolvedLayer, params: Float32Array[], x: Float32Array, dz: Float32Array, B: number, inputGradient: boolean):
     { grads: Float32Array[]; dx: Float32Array | null };
