@@ -14,10 +14,10 @@ import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
 import type { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
 import { SgdParams } from '../gpu/kernels/sgd.ts';
-import { initMlp, MNIST_MLP_SIZES, mlpParamTensors } from '../reference/mlp.ts';
+import { initMlp, MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig } from '../train/config.ts';
-import { CpuTrainer } from '../train/cpu-trainer.ts';
+import { oneStepBothWays } from '../train/compare.ts';
 import { createGpuModel } from '../train/gpu-model.ts';
 import { GpuTrainer } from '../train/gpu-trainer.ts';
 import { trainStepDispatches } from '../train/step.ts';
@@ -38,20 +38,11 @@ export const readbackEveryFor = (B: number): number => Math.max(2, Math.min(50, 
 
 /** One step of the GPU trainer against the CPU trainer from the same weights and batch. */
 async function validateStep(ctx: GpuContext, B: number, kernels: KernelChooser, v: Validator): Promise<boolean> {
-  const train = syntheticSplit(B, 3 + B);
-  const config = validateConfig({ batchSize: B, epochs: 1, readbackEvery: 1 });
-  const init = initMlp([...MNIST_MLP_SIZES], 5);
-  const order = epochOrder(B, 1, 0, true);
-  const g = await GpuTrainer.create(ctx, { config, train, test: train, init, kernels });
-  const c = new CpuTrainer(config, train, train, init);
-  const losses: number[] = [];
-  for (const t of [g, c]) {
-    await t.runEpoch({ epoch: 0, order, lr: LR }, (chunk) => void losses.push(chunk.losses[0]), () => false);
-  }
-  let ok = v.check(`training step B=${B} loss`, [losses[0]], [losses[1]], TOLERANCES.stepLoss);
-  const cpu = mlpParamTensors(await c.weights());
-  for (const [i, t] of mlpParamTensors(await g.weights()).entries()) {
-    ok = v.check(`training step B=${B} ${t.name}`, t.data, cpu[i].data, TOLERANCES.stepParams) && ok;
+  const config = validateConfig({ batchSize: B, epochs: 1, readbackEvery: 1, lr: LR });
+  const step = await oneStepBothWays(ctx, config, syntheticSplit(B, 3 + B), initMlp([...MNIST_MLP_SIZES], 5), kernels);
+  let ok = v.check(`training step B=${B} loss`, [step.gpuLoss], [step.cpuLoss], TOLERANCES.stepLoss);
+  for (const [i, t] of step.gpu.entries()) {
+    ok = v.check(`training step B=${B} ${t.name}`, t.data, step.cpu[i].data, TOLERANCES.stepParams) && ok;
   }
   return ok;
 }

@@ -5,12 +5,28 @@ import { mlpSizesFor, type Split } from '../data/dataset.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { gatherCpu } from '../reference/kernels.ts';
-import { cloneMlp, createOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu } from '../reference/mlp.ts';
+import { cloneMlp, createOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import { compareArrays, TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
+import { CpuTrainer } from './cpu-trainer.ts';
 import { GpuTrainer } from './gpu-trainer.ts';
 
+
+/** One step of the GPU trainer and of the CPU reference trainer from the same weights on the
+ * whole of `train` (one batch: its count is config.batchSize), shuffled as epoch 0 shuffles: both
+ * losses and every parameter tensor after the step, for a caller to hold to stepLoss and
+ * stepParams (the bench's validation, the whole-step tests). */
+export async function oneStepBothWays(ctx: GpuContext, config: TrainConfig, train: Split, init: Mlp, kernels: KernelChooser) {
+  const order = epochOrder(train.count, config.seed, 0, true);
+  const gpu = await GpuTrainer.create(ctx, { config, train, test: train, init, kernels });
+  const cpu = new CpuTrainer(config, train, train, init);
+  const losses: number[] = [];
+  for (const t of [gpu, cpu]) {
+    await t.runEpoch({ epoch: 0, order, lr: config.lr }, (chunk) => void losses.push(chunk.losses[0]), () => false);
+  }
+  return { gpuLoss: losses[0], cpuLoss: losses[1], gpu: mlpParamTensors(await gpu.weights()), cpu: mlpParamTensors(await cpu.weights()) };
+}
 
 export interface StepComparison {
   step: number;

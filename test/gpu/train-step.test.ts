@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { epochOrder } from '../../src/data/batches.ts';
 import { syntheticSplit } from '../../src/data/synthetic.ts';
-import { compareGpuWithCpu } from '../../src/train/compare.ts';
+import { compareGpuWithCpu, oneStepBothWays } from '../../src/train/compare.ts';
 import { validateConfig } from '../../src/train/config.ts';
 import { CpuTrainer } from '../../src/train/cpu-trainer.ts';
 import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
@@ -18,6 +18,12 @@ import { LOSSES, type LossKind } from '../../src/model/losses.ts';
 import { denseWidths, resolveNetwork } from '../../src/model/spec.ts';
 import { EXAMPLE_CLASSES, EXAMPLE_INPUT, layerExamples } from '../support/layer-examples.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
+
+/** One step's loss and every tensor after it, GPU against the reference. */
+function expectOneStepParity(step: Awaited<ReturnType<typeof oneStepBothWays>>): void {
+  expectClose('the step\'s loss', [step.gpuLoss], [step.cpuLoss], TOLERANCES.stepLoss);
+  step.gpu.forEach((t, i) => expectClose(`${t.name} after one step`, t.data, step.cpu[i].data, TOLERANCES.stepParams));
+}
 
 describe('training on the GPU vs the CPU reference', () => {
   const gpu = useGpu();
@@ -36,20 +42,8 @@ describe('training on the GPU vs the CPU reference', () => {
   ] as const) {
     it(`one step of ${sizes.join('-')} (${spec.activations.join(',')}, ${spec.loss}) at batch ${B} (momentum ${momentum}, weight decay ${weightDecay}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
       const ctx = gpu();
-      const train = syntheticSplit(B, 3);
       const config = validateConfig({ batchSize: B, momentum, weightDecay, epochs: 1, readbackEvery: 1, hidden: sizes.slice(1, -1), ...spec });
-      const init = initMlp(sizes, 5);
-      const order = epochOrder(B, 1, 0, true);
-      const g = await GpuTrainer.create(ctx, { config, train, test: train, init, kernels: await KernelChooser.create(ctx, { fuse }) });
-      const c = new CpuTrainer(config, train, train, init);
-      const losses: number[] = [];
-      for (const t of [g, c]) {
-        await t.runEpoch({ epoch: 0, order, lr: config.lr }, (chunk) => void losses.push(chunk.losses[0]), () => false);
-      }
-      expectClose('the step\'s loss', [losses[0]], [losses[1]], TOLERANCES.stepLoss);
-      const cpuTensors = mlpParamTensors(await c.weights());
-      mlpParamTensors(await g.weights()).forEach((t, i) =>
-        expectClose(`${t.name} after one step`, t.data, cpuTensors[i].data, TOLERANCES.stepParams));
+      expectOneStepParity(await oneStepBothWays(ctx, config, syntheticSplit(B, 3), initMlp(sizes, 5), await KernelChooser.create(ctx, { fuse })));
     });
   }
 
@@ -60,20 +54,10 @@ describe('training on the GPU vs the CPU reference', () => {
       it(`${type}: one step of ${JSON.stringify(spec.hidden)} (${loss}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
         const ctx = gpu();
         const B = 16;
-        const train = syntheticSplit(B, 4);
         const config = validateConfig({ batchSize: B, momentum: 0.9, epochs: 1, readbackEvery: 1, loss,
           hidden: spec.hidden.map((l) => l.units), activations: spec.hidden.map((l) => l.activation) });
         const init = initMlp(denseWidths(resolveNetwork(spec, EXAMPLE_INPUT, EXAMPLE_CLASSES, loss)), 6);
-        const g = await GpuTrainer.create(ctx, { config, train, test: train, init, kernels: await KernelChooser.create(ctx, { fuse }) });
-        const c = new CpuTrainer(config, train, train, init);
-        const losses: number[] = [];
-        for (const t of [g, c]) {
-          await t.runEpoch({ epoch: 0, order: epochOrder(B, 1, 0, true), lr: config.lr }, (chunk) => void losses.push(chunk.losses[0]), () => false);
-        }
-        expectClose('the step\'s loss', [losses[0]], [losses[1]], TOLERANCES.stepLoss);
-        const cpuTensors = mlpParamTensors(await c.weights());
-        mlpParamTensors(await g.weights()).forEach((t, i) =>
-          expectClose(`${t.name} after one step`, t.data, cpuTensors[i].data, TOLERANCES.stepParams));
+        expectOneStepParity(await oneStepBothWays(ctx, config, syntheticSplit(B, 4), init, await KernelChooser.create(ctx, { fuse })));
       });
     }
   }
