@@ -3,6 +3,7 @@
 // deliberately naive: straight loops, float64 accumulation, float32 storage, so they are the
 // ground truth the GPU is measured against.
 import { shiftAt } from '../data/augment.ts';
+import { optimizerUpdateCpu, type OptimizerSettings } from '../model/optimizers.ts';
 
 /** A layer's activation function; 'none' leaves the output linear (the logits before a softmax). */
 export type Activation = 'none' | 'sigmoid' | 'relu' | 'tanh';
@@ -168,38 +169,6 @@ export function biasGradCpu(dY: Float32Array, M: number, N: number): Float32Arra
   return db;
 }
 
-export interface SgdOptions {
-  lr: number;
-  momentum?: number;
-  weightDecay?: number;
-  nesterov?: boolean;
-}
-
-/** In-place SGD with PyTorch's semantics (dampening 0): g' = g + wd*p; v = mu*v + g';
- * p -= lr * (nesterov ? g' + mu*v : v). With mu = 0 the velocity is not needed (pass null). */
-export function sgdUpdateCpu(
-  param: Float32Array,
-  grad: Float32Array,
-  velocity: Float32Array | null,
-  opts: SgdOptions,
-): void {
-  const { lr, momentum = 0, weightDecay = 0, nesterov = false } = opts;
-  checkLength('sgdUpdate grad', grad, param.length);
-  if (momentum !== 0 && !velocity) throw new Error('sgdUpdate: momentum needs a velocity buffer');
-  if (nesterov && momentum <= 0) throw new RangeError('sgdUpdate: Nesterov momentum needs momentum > 0 (as in PyTorch)');
-  if (velocity) checkLength('sgdUpdate velocity', velocity, param.length);
-  for (let i = 0; i < param.length; i++) {
-    const g = grad[i] + weightDecay * param[i];
-    let step = g;
-    if (momentum !== 0 && velocity) {
-      const v = momentum * velocity[i] + g;
-      velocity[i] = v;
-      step = nesterov ? g + momentum * v : v;
-    }
-    param[i] = param[i] - lr * step;
-  }
-}
-
 /** Augmentation as gather_u8 applies it: images `width` pixels wide shifted by up to `shift`
  * pixels each way, the shift of row r drawn from the epoch's `salt` and its position
  * `firstPosition + r` in the epoch (src/data/augment.ts). */
@@ -328,17 +297,16 @@ export interface OutputLayerCpuResult {
 }
 
 /** output_layer.wgsl's twin, composed of the twins above: the layer's forward pass, its loss,
- * the metrics, and, with `sgd`, the delta of the layer below (when h is a hidden layer's output,
- * through that layer's activation) and
- * the SGD step of W (C, H) and b (C), in place (with velW, velB when momentum is kept). h is
- * (B, H), labels (B). */
+ * the metrics, and, with `update`, the delta of the layer below (when h is a hidden layer's
+ * output, through that layer's activation) and the optimizer step (step count `step`) of W (C, H)
+ * and b (C), in place, with their interleaved state stateW, stateB. h is (B, H), labels (B). */
 export function outputLayerCpu(
   h: Float32Array,
   W: Float32Array,
   b: Float32Array,
   labels: ArrayLike<number>,
   p: { B: number; H: number; C: number; loss: LossKind; prevActivation: HiddenActivation | null },
-  sgd: { opts: SgdOptions; velW: Float32Array | null; velB: Float32Array | null } | null,
+  update: { optimizer: OptimizerSettings; stateW: Float32Array | null; stateB: Float32Array | null; step: number } | null,
 ): OutputLayerCpuResult {
   const { B, H, C, loss } = p;
   const z = matmulCpu(h, W, b, { M: B, N: C, K: H, transB: true, activation: loss === 'squared' ? 'sigmoid' : 'none' });
@@ -354,10 +322,10 @@ export function outputLayerCpu(
   }
   const metrics = stepMetricsCpu(rowLoss, argmax, labels, 1 / B);
   let dzPrev: Float32Array | null = null;
-  if (sgd) {
+  if (update) {
     if (p.prevActivation) dzPrev = activationBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), h, p.prevActivation);
-    sgdUpdateCpu(W, matmulCpu(dz, h, null, { M: C, N: H, K: B, transA: true }), sgd.velW, sgd.opts);
-    sgdUpdateCpu(b, biasGradCpu(dz, B, C), sgd.velB, sgd.opts);
+    optimizerUpdateCpu(W, matmulCpu(dz, h, null, { M: C, N: H, K: B, transA: true }), update.stateW, update.optimizer, update.step);
+    optimizerUpdateCpu(b, biasGradCpu(dz, B, C), update.stateB, update.optimizer, update.step);
   }
   return { loss: metrics.loss, correct: metrics.correct, argmax, dzPrev };
 }

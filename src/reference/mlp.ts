@@ -8,12 +8,11 @@ import {
   gatherCpu,
   logSoftmaxNllCpu,
   matmulCpu,
-  sgdUpdateCpu,
   squaredErrorCpu,
   type HiddenActivation,
   type LossKind,
-  type SgdOptions,
 } from './kernels.ts';
+import { createOptimizerState, optimizerUpdateCpu, type OptimizerSettings, type OptimizerState } from '../model/optimizers.ts';
 import { deriveRng } from '../data/prng.ts';
 
 export interface MlpLayer {
@@ -122,16 +121,9 @@ export function forwardMlp(mlp: Mlp, x: Float32Array, B: number, spec: MlpSpec =
   return { activations, logits: h };
 }
 
-/** One velocity per parameter tensor (state_dict order) when momentum is used, else null. */
-export interface OptimizerState {
-  velocities: Float32Array[] | null;
-}
-
-export function createOptimizerState(mlp: Mlp, momentum: number): OptimizerState {
-  return {
-    velocities: momentum > 0 ? mlpParamTensors(mlp).map((t) => new Float32Array(t.data.length)) : null,
-  };
-}
+/** The optimizer's zero state for this network's parameter tensors (state_dict order). */
+export const createMlpOptimizerState = (mlp: Mlp, s: OptimizerSettings): OptimizerState =>
+  createOptimizerState(mlpParamTensors(mlp).map((t) => t.data.length), s);
 
 export interface MlpStepResult {
   /** The batch's mean loss before the update (what the notebook logs). */
@@ -142,20 +134,17 @@ export interface MlpStepResult {
   grads: Float32Array[];
 }
 
-/** forward, loss, backward, then SGD on every tensor: loss.backward() followed by
- * optimizer.step(). x is (B, sizes[0]), labels is (B). Updates mlp and opt in place. */
+/** forward, loss, backward, then the optimizer's step on every tensor: loss.backward() followed
+ * by optimizer.step(). x is (B, sizes[0]), labels is (B). Updates mlp and opt in place. */
 export function mlpTrainStepCpu(
   mlp: Mlp,
   opt: OptimizerState,
   x: Float32Array,
   labels: ArrayLike<number>,
   B: number,
-  sgd: SgdOptions,
+  optimizer: OptimizerSettings,
   spec: MlpSpec = notebookSpec(mlp),
 ): MlpStepResult {
-  if ((sgd.momentum ?? 0) !== 0 && !opt.velocities) {
-    throw new Error('mlpTrainStepCpu: momentum needs an optimizer state created with momentum > 0');
-  }
   const { activations, logits } = forwardMlp(mlp, x, B, spec);
   const { loss, dZ: dZOut, argmax } = lossAndGradient(mlp, logits, labels, B, spec);
 
@@ -175,8 +164,9 @@ export function mlpTrainStepCpu(
     dZ = activationBackwardCpu(dH, hPrev, spec.activations[l - 1]);
   }
 
+  opt.step += 1;
   mlpParamTensors(mlp).forEach((t, i) => {
-    sgdUpdateCpu(t.data, grads[i], opt.velocities ? opt.velocities[i] : null, sgd);
+    optimizerUpdateCpu(t.data, grads[i], opt.state?.[i] ?? null, optimizer, opt.step);
   });
 
   let correct = 0;

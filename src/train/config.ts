@@ -3,6 +3,7 @@
 // names the option as the user typed it (--lr, --batch, ...) and the valid range.
 
 import type { Splits } from '../data/dataset.ts';
+import { ADAM_DEFAULTS, OPTIMIZERS, type OptimizerKind } from '../model/optimizers.ts';
 import { HIDDEN_ACTIVATIONS, LOSSES, type HiddenActivation, type LossKind } from '../reference/kernels.ts';
 
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
@@ -11,10 +12,17 @@ export type LrSchedule = (typeof LR_SCHEDULES)[number];
 export interface TrainConfig {
   epochs: number;
   batchSize: number;
+  optimizer: OptimizerKind;
   lr: number;
+  /** SGD's; refused for Adam and AdamW. */
   momentum: number;
   nesterov: boolean;
+  /** SGD and Adam: L2 added to the gradient; AdamW: decoupled, p *= 1 - lr * weightDecay. */
   weightDecay: number;
+  /** Adam's and AdamW's (torch.optim's betas and eps); SGD ignores them. */
+  beta1: number;
+  beta2: number;
+  eps: number;
   /** Hidden layer widths; the input width and the classes come from the data. */
   hidden: number[];
   /** Each hidden layer's activation; one entry applies to all (validateConfig expands it). */
@@ -43,10 +51,14 @@ export interface TrainConfig {
 export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   epochs: 10,
   batchSize: 32,
+  optimizer: 'sgd',
   lr: 0.5,
   momentum: 0,
   nesterov: false,
   weightDecay: 0,
+  beta1: ADAM_DEFAULTS.beta1,
+  beta2: ADAM_DEFAULTS.beta2,
+  eps: ADAM_DEFAULTS.eps,
   hidden: [512, 256],
   activations: ['sigmoid'],
   loss: 'nll',
@@ -97,6 +109,15 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   if (!(Number.isFinite(c.weightDecay) && c.weightDecay >= 0)) {
     throw new ConfigError('--weight-decay', `must be a finite number >= 0, got ${c.weightDecay}`);
   }
+  if (!OPTIMIZERS.includes(c.optimizer)) throw new ConfigError('--optimizer', `must be one of ${OPTIMIZERS.join(', ')}, got ${c.optimizer}`);
+  if (c.optimizer !== 'sgd') {
+    if (c.momentum !== 0) throw new ConfigError('--momentum', `is SGD's; ${c.optimizer} has --beta1 instead: leave it out (got ${c.momentum})`);
+    if (c.nesterov) throw new ConfigError('--nesterov', `is SGD's; leave it out with --optimizer ${c.optimizer}`);
+  }
+  for (const [opt, v] of [['--beta1', c.beta1], ['--beta2', c.beta2]] as const) {
+    if (!(v >= 0 && v < 1)) throw new ConfigError(opt, `must be in [0, 1), got ${v}`);
+  }
+  if (!(Number.isFinite(c.eps) && c.eps > 0)) throw new ConfigError('--eps', `must be a finite number > 0, got ${c.eps}`);
   if (c.hidden.length === 0 || !c.hidden.every(isPositiveInt)) {
     throw new ConfigError('--hidden', `must be one or more positive integers such as 512,256, got ${c.hidden.join(',') || '(empty)'}`);
   }

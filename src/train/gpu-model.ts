@@ -1,4 +1,4 @@
-// The network's tensors on the GPU: parameters in PyTorch's layout, their velocities, and the
+// The network's tensors on the GPU: parameters in PyTorch's layout, their optimizer state, and the
 // activations of the largest batch. All allocated here, once per run.
 import type { GpuContext } from '../gpu/context.ts';
 import type { HiddenActivation } from '../reference/kernels.ts';
@@ -12,9 +12,9 @@ export interface GpuLayer {
   weight: GPUBuffer;
   /** (out) */
   bias: GPUBuffer;
-  /** Momentum buffers; null without momentum. */
-  velWeight: GPUBuffer | null;
-  velBias: GPUBuffer | null;
+  /** The optimizer's state, its state floats per element interleaved; null when it keeps none. */
+  stateWeight: GPUBuffer | null;
+  stateBias: GPUBuffer | null;
   /** (maxBatch, out): pre-activation gradient dLoss/dz of this layer. */
   gradZ: GPUBuffer;
   /** (maxBatch, out): this layer's output (after the activation for hidden layers; the logits,
@@ -51,7 +51,8 @@ export interface GpuModel {
 
 export interface GpuModelOptions {
   maxBatch: number;
-  momentum: boolean;
+  /** The optimizer's state floats per parameter element (stateFloats); 0 allocates none. */
+  stateFloats: number;
   /** Allocate LayerGradients (see there). */
   storedGradients: boolean;
   /** Each hidden layer's activation; default the notebook's sigmoid everywhere. */
@@ -59,7 +60,7 @@ export interface GpuModelOptions {
 }
 
 export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions): GpuModel {
-  const { maxBatch, momentum } = opts;
+  const { maxBatch, stateFloats: S } = opts;
   const activations = [...(opts.activations ?? mlp.layers.slice(1).map(() => 'sigmoid' as const))];
   if (activations.length !== mlp.layers.length - 1) {
     throw new RangeError(`createGpuModel: ${activations.length} activations for ${mlp.layers.length - 1} hidden layers`);
@@ -71,8 +72,8 @@ export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions)
     out: l.out,
     weight: ctx.storage(`${l.name}.weight`, l.weight),
     bias: ctx.storage(`${l.name}.bias`, l.bias),
-    velWeight: momentum ? ctx.storage(`${l.name}.weight velocity`, f32(l.out * l.in)) : null,
-    velBias: momentum ? ctx.storage(`${l.name}.bias velocity`, f32(l.out)) : null,
+    stateWeight: S > 0 ? ctx.storage(`${l.name}.weight optimizer state`, f32(S * l.out * l.in)) : null,
+    stateBias: S > 0 ? ctx.storage(`${l.name}.bias optimizer state`, f32(S * l.out)) : null,
     gradZ: ctx.storage(`${l.name} dz`, f32(maxBatch * l.out)),
     act: ctx.storage(`${l.name} output`, f32(maxBatch * l.out)),
   }));
@@ -122,23 +123,28 @@ export function uploadParams(ctx: GpuContext, model: GpuModel, from: Mlp): void 
   paramBuffers(model).forEach((buf, i) => ctx.write(buf, tensors[i].data));
 }
 
-/** Momentum buffers in state_dict order; null without momentum. */
-function velocityBuffers(model: GpuModel): GPUBuffer[] | null {
-  const buffers = model.layers.flatMap((l) => [l.velWeight, l.velBias]);
+/** Optimizer state buffers in state_dict order; null when the optimizer keeps none. */
+function stateBuffers(model: GpuModel): GPUBuffer[] | null {
+  const buffers = model.layers.flatMap((l) => [l.stateWeight, l.stateBias]);
   return buffers.every((b) => b !== null) ? buffers : null;
 }
 
-export async function downloadVelocities(ctx: GpuContext, model: GpuModel): Promise<Float32Array[] | null> {
-  const buffers = velocityBuffers(model);
+/** Every tensor's optimizer state (interleaved, state_dict order), read back; null without. */
+export async function downloadOptimizerState(ctx: GpuContext, model: GpuModel): Promise<Float32Array[] | null> {
+  const buffers = stateBuffers(model);
   if (!buffers) return null;
   const out: Float32Array[] = [];
   for (const b of buffers) out.push(await ctx.readF32(b, b.size / 4));
   return out;
 }
 
-/** Writes a checkpoint's velocities (state_dict order) over the zero-filled momentum buffers. */
-export function uploadVelocities(ctx: GpuContext, model: GpuModel, velocities: Float32Array[]): void {
-  const buffers = velocityBuffers(model);
-  if (!buffers) throw new Error('momentum velocities given for a model without momentum buffers');
-  buffers.forEach((buf, i) => ctx.write(buf, velocities[i]));
+/** Writes a checkpoint's optimizer state (interleaved, state_dict order) over the zero-filled
+ * state buffers. */
+export function uploadOptimizerState(ctx: GpuContext, model: GpuModel, state: Float32Array[]): void {
+  const buffers = stateBuffers(model);
+  if (!buffers) throw new Error('optimizer state given for a model without optimizer state buffers');
+  buffers.forEach((buf, i) => {
+    if (state[i].byteLength !== buf.size) throw new RangeError(`optimizer state of ${buf.label}: ${state[i].length} f32 given, ${buf.size / 4} kept`);
+    ctx.write(buf, state[i]);
+  });
 }

@@ -6,8 +6,8 @@
 // epilogue), one output-layer kernel (the last layer's forward pass, loss, metrics, the delta of
 // the layer below and its own update, when its logits fit one workgroup), then per layer below,
 // from the top: the input gradient fused with the activation's backward (it reads the weight before
-// that weight's update), and the weight gradient fused with the SGD step of the weight and of its
-// bias. 784-512-256-10 at batch 32: 7 dispatches with the data's gather. The unfused path
+// that weight's update), and the weight gradient fused with the optimizer step of the weight and
+// of its bias. 784-512-256-10 at batch 32: 7 dispatches with the data's gather. The unfused path
 // (--no-fuse) is one kernel per operation, as the CPU reference is written.
 import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
@@ -17,10 +17,11 @@ import { logSoftmaxNllDispatch } from '../gpu/kernels/log-softmax.ts';
 import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogue } from '../gpu/kernels/matmul.ts';
 import { createRunRecord, stepMetricsDispatch, type RunRecord } from '../gpu/kernels/metrics.ts';
 import { outputLayerDispatch, outputLayerFits } from '../gpu/kernels/output-layer.ts';
-import { SgdParams, sgdDispatch } from '../gpu/kernels/sgd.ts';
+import { OptimizerParams, updateDispatch } from '../gpu/kernels/optimizer.ts';
 import { activationBackwardDispatch } from '../gpu/kernels/activation.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
 import type { LossKind } from '../reference/kernels.ts';
+import { plainSgd } from '../model/optimizers.ts';
 import { initMlp } from '../reference/mlp.ts';
 import { createGpuModel, storedGradients, type GpuModel } from './gpu-model.ts';
 
@@ -65,15 +66,15 @@ async function hiddenForward(p: StepPlan): Promise<Dispatch[]> {
 const fusedOutput = (p: StepPlan): boolean =>
   p.kernels.fuse && !p.keepOutputs && outputLayerFits(p.rows, p.model.layers[p.model.layers.length - 1].out);
 
-/** The output layer as one kernel: forward, loss, metrics; with `sgd` also the delta of the
+/** The output layer as one kernel: forward, loss, metrics; with `optimizer` also the delta of the
  * layer below and the layer's own update. */
-function outputLayer(p: StepPlan, sgd: SgdParams | null, predict?: { batchStride: number }): Dispatch {
+function outputLayer(p: StepPlan, optimizer: OptimizerParams | null, predict?: { batchStride: number }): Dispatch {
   const { ctx, model, rows: B, loss, record } = p;
   const L = model.layers.length;
   const out = model.layers[L - 1];
   const below = L > 1 ? model.layers[L - 2] : null;
   return outputLayerDispatch(ctx, { h: below ? below.act : model.input, weight: out.weight, bias: out.bias, labels: model.labels, record },
-    { B, H: out.in, C: out.out, loss, predict, train: sgd && { sgd, velWeight: out.velWeight, velBias: out.velBias,
+    { B, H: out.in, C: out.out, loss, predict, train: optimizer && { optimizer, stateWeight: out.stateWeight, stateBias: out.stateBias,
       below: below && { dz: below.gradZ, activation: model.activations[L - 2] } } });
 }
 
@@ -128,22 +129,22 @@ export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
   return list;
 }
 
-/** SGD on every tensor from the stored gradients; runs after all of them are computed, as
- * loss.backward() then optimizer.step(). */
-function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
-  const { ctx, model } = p;
+/** The optimizer's step on every tensor from the stored gradients; runs after all of them are
+ * computed, as loss.backward() then optimizer.step(). */
+function updateDispatches(p: StepPlan, optimizer: OptimizerParams): Dispatch[] {
+  const { ctx, model, record } = p;
   const grads = storedGradients(model);
   return model.layers.flatMap((l, i) => [
-    sgdDispatch(ctx, sgd, { param: l.weight, grad: grads[i].weight, velocity: l.velWeight }, l.out * l.in),
-    sgdDispatch(ctx, sgd, { param: l.bias, grad: grads[i].bias, velocity: l.velBias }, l.out),
+    updateDispatch(ctx, optimizer, { param: l.weight, grad: grads[i].weight, state: l.stateWeight, record: record.buffer }, l.out * l.in),
+    updateDispatch(ctx, optimizer, { param: l.bias, grad: grads[i].bias, state: l.stateBias, record: record.buffer }, l.out),
   ]);
 }
 
 /** Backward pass and update from layer `top` (whose dz is ready) down: per layer, the input
  * gradient fused with the layer below's activation backward, then the weight gradient fused with
- * the weight's and the bias's SGD steps. Every gradient is still taken at the parameters as they
+ * the weight's and the bias's optimizer steps. Every gradient is still taken at the parameters as they
  * were before the step, as loss.backward() then optimizer.step(); no gradient is stored. */
-async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<Dispatch[]> {
+async function fusedBackward(p: StepPlan, optimizer: OptimizerParams, top: number): Promise<Dispatch[]> {
   const { model, rows: B } = p;
   const list: Dispatch[] = [];
   for (let i = top; i >= 0; i--) {
@@ -156,17 +157,17 @@ async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<
     }
     // W (out, in) -= lr * dz^T (out, B) x (B, in); b (out) -= lr * column sums of dz
     list.push(await matmul(p, { a: l.gradZ, b: i === 0 ? model.input : model.layers[i - 1].act, c: l.weight }, { M: l.out, N: l.in, K: B, transA: true },
-      { kind: 'sgd', sgd, velocity: l.velWeight, bias: { param: l.bias, velocity: l.velBias } }));
+      { kind: 'update', optimizer, state: l.stateWeight, record: p.record.buffer, bias: { param: l.bias, state: l.stateBias } }));
   }
   return list;
 }
 
 /** One whole training step. */
-export async function trainStepDispatches(p: StepPlan, sgd: SgdParams): Promise<Dispatch[]> {
+export async function trainStepDispatches(p: StepPlan, optimizer: OptimizerParams): Promise<Dispatch[]> {
   const L = p.model.layers.length;
-  if (fusedOutput(p)) return [...(await hiddenForward(p)), outputLayer(p, sgd), ...(await fusedBackward(p, sgd, L - 2))];
-  if (p.kernels.fuse) return [...(await forwardDispatches(p)), ...(await fusedBackward(p, sgd, L - 1))];
-  return [...(await forwardDispatches(p)), ...(await gradientDispatches(p)), ...updateDispatches(p, sgd)];
+  if (fusedOutput(p)) return [...(await hiddenForward(p)), outputLayer(p, optimizer), ...(await fusedBackward(p, optimizer, L - 2))];
+  if (p.kernels.fuse) return [...(await forwardDispatches(p)), ...(await fusedBackward(p, optimizer, L - 1))];
+  return [...(await forwardDispatches(p)), ...(await gradientDispatches(p)), ...updateDispatches(p, optimizer)];
 }
 
 /** Evaluation of one batch: forward, loss, metrics, and each row's prediction recorded as sample
@@ -183,8 +184,8 @@ export async function evalStepDispatches(p: StepPlan, batchStride: number): Prom
 export async function chooseStepKernels(ctx: GpuContext, kernels: KernelChooser, sizes: number[], batchSize: number, tails: number[]): Promise<void> {
   const release = ctx.trackNewBuffers();
   try {
-    const model = createGpuModel(ctx, initMlp(sizes, 0), { maxBatch: batchSize, momentum: false, storedGradients: !kernels.fuse });
-    const sgd = SgdParams.create(ctx, { lr: 0 });
+    const model = createGpuModel(ctx, initMlp(sizes, 0), { maxBatch: batchSize, stateFloats: 0, storedGradients: !kernels.fuse });
+    const sgd = OptimizerParams.create(ctx, plainSgd(0));
     const record = createRunRecord(ctx, 'kernel choice', 1, batchSize);
     for (const rows of new Set([batchSize, ...tails.filter((t) => t > 0)])) {
       const plan: StepPlan = { ctx, model, kernels, rows, loss: 'nll', record };
