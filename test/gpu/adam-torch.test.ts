@@ -1,13 +1,16 @@
 // PyTorch parity of Adam and AdamW: 100 steps of a 20-16-10 sigmoid MLP at torch's defaults, from
 // the initial weights and on the synthetic batches of test/torch/make_adam_fixture.py, against
 // the losses and final weights torch.optim computed there (torch 1.13). The CPU reference and
-// the GPU trainer each train the same run; both must meet the fixture.
+// the GPU trainer, fused (the output layer's kernel counts t at its slot) and one kernel per
+// operation (the updates read the counter the metrics advanced), each train the same run; all
+// must meet the fixture.
 import { describe, expect, it } from 'vitest';
 import fixture from '../torch/adam-20-16-10.json';
 import type { Split } from '../../src/data/dataset.ts';
 import { validateConfig } from '../../src/train/config.ts';
 import { CpuTrainer } from '../../src/train/cpu-trainer.ts';
 import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
+import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import type { Trainer } from '../../src/train/trainer.ts';
 import { initMlp, mlpParamTensors, type Mlp } from '../../src/reference/mlp.ts';
 import { useGpu } from './gpu-suite.ts';
@@ -60,7 +63,10 @@ describe('Adam and AdamW vs torch.optim (test/torch/adam-20-16-10.json)', () => 
       const train = fixtureSplit();
       const init = mlpOf(fixture.init);
       await expectTorch(`${kind} CPU`, new CpuTrainer(config, train, null, init), fixture[kind]);
-      await expectTorch(`${kind} GPU`, await GpuTrainer.create(gpu(), { config, train, test: null, init }), fixture[kind]);
+      for (const fuse of [true, false]) {
+        const kernels = await KernelChooser.create(gpu(), { fuse });
+        await expectTorch(`${kind} GPU ${fuse ? 'fused' : 'unfused'}`, await GpuTrainer.create(gpu(), { config, train, test: null, init, kernels }), fixture[kind]);
+      }
     });
   }
 });

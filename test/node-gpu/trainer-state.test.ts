@@ -55,9 +55,13 @@ describe('the WebGPU trainer', () => {
     expect(allocated - planned).toBeLessThan(2048);
   });
 
-  it('resumed from a mid-epoch checkpoint, equals the uninterrupted run bit for bit', async () => {
+  // SGD with Nesterov momentum, and AdamW, whose bias correction counts the steps on the GPU.
+  it.each([
+    ['sgd', { lr: 0.1, momentum: 0.9, nesterov: true }],
+    ['adamw', { optimizer: 'adamw' as const, lr: 1e-3, weightDecay: 1e-2 }],
+  ])('%s resumed from a mid-epoch checkpoint, equals the uninterrupted run bit for bit', async (_, optimizer) => {
     // 8 steps an epoch, read back every 3; stopped after 4 read-backs: epoch 2, step 3.
-    const config = { epochs: 2, batchSize: 16, hidden: [32, 16], lr: 0.1, momentum: 0.9, nesterov: true, augmentShift: 2,
+    const config = { epochs: 2, batchSize: 16, hidden: [32, 16], ...optimizer, augmentShift: 2,
       readbackEvery: 3, limitTrain: 128, limitTest: 50 };
     const common = { device: 'gpu' as const, data, ctx, matmul: 'vec4' as const };
     const full = await runSession({ ...common, config });

@@ -1,6 +1,7 @@
 // Checkpoints on the CPU reference: a run stopped at any read-back and resumed from its
-// checkpoint file equals the uninterrupted run, step for step and bit for bit (momentum,
-// augmentation and a cosine schedule included), and a file that cannot continue a run is refused.
+// checkpoint file equals the uninterrupted run, step for step and bit for bit (momentum, Adam's
+// state and step count, augmentation and a cosine schedule included), and a file that cannot
+// continue a run is refused.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DataSet } from '../../src/data/dataset.ts';
@@ -14,18 +15,22 @@ import { fixtureState, TORCH_FIXTURE } from '../torch/fixture.ts';
 // 10 steps an epoch, read back every 3: chunks end at steps 3, 6, 9 and 10.
 const CONFIG = { epochs: 2, batchSize: 16, hidden: [32], lr: 0.1, momentum: 0.9, augmentShift: 2, lrSchedule: 'cosine' as const,
   readbackEvery: 3, limitTrain: 160, limitTest: 64 };
+/** Adam with L2 weight decay: its bias correction needs the step count back exactly. */
+const ADAM_CONFIG = { ...CONFIG, optimizer: 'adam' as const, lr: 1e-3, momentum: 0, weightDecay: 1e-2 };
 
 let data: DataSet;
 let full: SessionResult;
+let fullAdam: SessionResult;
 beforeAll(async () => {
   data = await loadEmbeddedMnist();
   full = await runSession({ config: CONFIG, device: 'cpu', data });
+  fullAdam = await runSession({ config: ADAM_CONFIG, device: 'cpu', data });
 });
 
 /** Stops after `chunks` read-backs, writes the checkpoint file's bytes, resumes from them. */
-async function stopAndResume(chunks: number) {
+async function stopAndResume(chunks: number, config: typeof CONFIG = CONFIG) {
   let seen = 0;
-  const stopped = await runSession({ config: CONFIG, device: 'cpu', data, shouldStop: () => seen >= chunks,
+  const stopped = await runSession({ config, device: 'cpu', data, shouldStop: () => seen >= chunks,
     events: { onProgress: () => void seen++ } });
   const state = decodeCheckpoint(encodeCheckpoint(stopped.state), 'ckpt');
   const resumed = await runSession({ config: {}, device: 'cpu', data, resume: state });
@@ -50,6 +55,20 @@ describe('resume from a checkpoint (CPU reference)', () => {
     expect(withoutTimes(resumed)).toEqual(withoutTimes(full));
     expect(bits(resumed)).toEqual(bits(full));
     expect(resumed.state.optimizer).toEqual(full.state.optimizer);
+  });
+
+  it.each([
+    ['mid-epoch (epoch 2, step 3)', 5, 1, 3],
+    ['at an epoch boundary', 4, 1, 0],
+  ])('Adam, %s: the same step losses and weights, the state stored under torch.optim.Adam\'s names', async (_, chunks, epoch, step) => {
+    const { state, resumed } = await stopAndResume(chunks, ADAM_CONFIG);
+    expect([state.progress.epoch, state.progress.step]).toEqual([epoch, step]);
+    const names = [...readSafetensors(encodeCheckpoint(state), 'ckpt').entries.keys()].filter((k) => k.startsWith('optimizer.fc1.weight'));
+    expect(names.sort()).toEqual(['optimizer.fc1.weight.exp_avg', 'optimizer.fc1.weight.exp_avg_sq', 'optimizer.fc1.weight.step']);
+    expect(state.optimizer?.step).toBe(10 * epoch + step);
+    expect(resumed.report.stepLosses).toEqual(fullAdam.report.stepLosses);
+    expect(bits(resumed)).toEqual(bits(fullAdam));
+    expect(resumed.state.optimizer).toEqual(fullAdam.state.optimizer);
   });
 
   it('a complete run resumes to itself without training', async () => {
