@@ -7,7 +7,9 @@ import { Command } from 'commander';
 import { classMapping, describeData, mlpSizesFor, untrainedNote } from '../data/dataset.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
-import { ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
+import {
+  ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type TrainConfig,
+} from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type SessionResult } from '../train/session.ts';
 import { DIVERGENCE_FACTOR, testedEpoch } from '../train/trainer.ts';
@@ -106,16 +108,15 @@ const KEPT_FOR_RESUME = ['data', 'testData', 'labelColumn', 'device', 'runtime',
 function configFrom(o: RawOptions): Partial<TrainConfig> {
   const hidden = o.hidden.split(',').map((h) => parseInteger('--hidden', h.trim(), 1));
   const optimizer = parseChoice('--optimizer', o.optimizer, OPTIMIZERS);
-  const sgd = optimizer === 'sgd';
+  const defaults = optimizerDefaults(optimizer);
   return {
     epochs: parseInteger('--epochs', o.epochs, 1),
     batchSize: parseInteger('--batch', o.batch, 1),
     optimizer,
-    lr: o.lr === undefined ? (sgd ? R.lr : ADAM_DEFAULTS.lr) : parseNumber('--lr', o.lr, 0, false),
+    lr: o.lr === undefined ? defaults.lr : parseNumber('--lr', o.lr, 0, false),
     momentum: parseNumber('--momentum', o.momentum, 0, true, 1, false),
     nesterov: !!o.nesterov,
-    weightDecay: o.weightDecay === undefined ? (optimizer === 'adamw' ? ADAM_DEFAULTS.adamwWeightDecay : R.weightDecay)
-      : parseNumber('--weight-decay', o.weightDecay, 0, true),
+    weightDecay: o.weightDecay === undefined ? defaults.weightDecay : parseNumber('--weight-decay', o.weightDecay, 0, true),
     beta1: parseNumber('--beta1', o.beta1, 0, true, 1, false),
     beta2: parseNumber('--beta2', o.beta2, 0, true, 1, false),
     eps: parseNumber('--eps', o.eps, 0, false),

@@ -73,6 +73,14 @@ export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   divergenceStop: true,
 }) as TrainConfig;
 
+/** The learning rate and weight decay a run of this optimizer takes where none is given: the
+ * notebook's for SGD; PyTorch's for Adam (lr 1e-3) and AdamW (lr 1e-3, weight decay 1e-2), whose
+ * normalised steps would make the notebook's lr 0.5 blow up. */
+export function optimizerDefaults(kind: OptimizerKind): { lr: number; weightDecay: number } {
+  if (kind === 'sgd') return { lr: NOTEBOOK_RECIPE.lr, weightDecay: NOTEBOOK_RECIPE.weightDecay };
+  return { lr: ADAM_DEFAULTS.lr, weightDecay: kind === 'adamw' ? ADAM_DEFAULTS.adamwWeightDecay : 0 };
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(

@@ -25,8 +25,9 @@ afterAll(() => ctx?.destroy());
 const bits = (r: SessionResult) => mlpParamTensors(r.weights).map((t) => Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length)));
 
 describe('the WebGPU trainer', () => {
-  it("allocates exactly the buffers memory.ts plans (the up-front size check's basis)", async () => {
-    const config = validateConfig({ batchSize: 16, hidden: [24, 12], momentum: 0.9, readbackEvery: 7 });
+  // SGD with momentum keeps one state float per parameter, Adam two.
+  it.each([{ momentum: 0.9 }, { optimizer: 'adam' as const, lr: 1e-3 }])("allocates exactly the buffers memory.ts plans (the up-front size check's basis): %j", async (optimizer) => {
+    const config = validateConfig({ batchSize: 16, hidden: [24, 12], ...optimizer, readbackEvery: 7 });
     const train = { ...data.train, count: 100 };
     const test = { ...data.test, count: 30 };
     const release = ctx.trackNewBuffers();
