@@ -112,11 +112,6 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   const c: TrainConfig = { ...NOTEBOOK_RECIPE, ...partial, hidden: [...(partial.hidden ?? NOTEBOOK_RECIPE.hidden)] };
   if (!isPositiveInt(c.epochs)) throw new ConfigError('--epochs', `must be a positive integer, got ${c.epochs}`);
   if (!(Number.isFinite(c.lr) && c.lr > 0)) throw new ConfigError('--lr', `must be a finite number > 0, got ${c.lr}`);
-  if (!(c.momentum >= 0 && c.momentum < 1)) throw new ConfigError('--momentum', `must be in [0, 1), got ${c.momentum}`);
-  if (c.nesterov && c.momentum === 0) throw new ConfigError('--nesterov', 'needs --momentum > 0');
-  if (!(Number.isFinite(c.weightDecay) && c.weightDecay >= 0)) {
-    throw new ConfigError('--weight-decay', `must be a finite number >= 0, got ${c.weightDecay}`);
-  }
   if (!OPTIMIZERS.includes(c.optimizer)) throw new ConfigError('--optimizer', `must be one of ${OPTIMIZERS.join(', ')}, got ${c.optimizer}`);
   if (c.optimizer !== 'sgd') {
     if (c.momentum !== 0) throw new ConfigError('--momentum', `is SGD's; ${c.optimizer} has --beta1 instead: leave it out (got ${c.momentum})`);
@@ -126,6 +121,11 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
     if (!(v >= 0 && v < 1)) throw new ConfigError(opt, `must be in [0, 1), got ${v}`);
   }
   if (!(Number.isFinite(c.eps) && c.eps > 0)) throw new ConfigError('--eps', `must be a finite number > 0, got ${c.eps}`);
+  if (!(c.momentum >= 0 && c.momentum < 1)) throw new ConfigError('--momentum', `must be in [0, 1), got ${c.momentum}`);
+  if (c.nesterov && c.momentum === 0) throw new ConfigError('--nesterov', 'needs --momentum > 0');
+  if (!(Number.isFinite(c.weightDecay) && c.weightDecay >= 0)) {
+    throw new ConfigError('--weight-decay', `must be a finite number >= 0, got ${c.weightDecay}`);
+  }
   if (c.hidden.length === 0 || !c.hidden.every(isPositiveInt)) {
     throw new ConfigError('--hidden', `must be one or more positive integers such as 512,256, got ${c.hidden.join(',') || '(empty)'}`);
   }
