@@ -6,7 +6,9 @@
 // reports as unexpected and ignores. The metadata holds the configuration (seed included: it
 // draws every epoch's shuffle and augmentation salt), the epoch and step reached, the finished
 // epochs' results, the data it trained on and the GPU kernels that ran.
-import { joinState, OPTIMIZER_TABLE, optimizerSettings, splitState, stateFloats, type OptimizerState } from '../model/optimizers.ts';
+import {
+  createOptimizerState, joinState, OPTIMIZER_TABLE, optimizerSettings, splitState, stateFloats, type OptimizerState,
+} from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 import { ConfigError, validateConfig, type TrainConfig } from './config.ts';
 import {
@@ -54,13 +56,16 @@ export function encodeCheckpoint(s: TrainState): Uint8Array {
   });
 }
 
-/** The optimizer's state as torch.optim names it, for each parameter (state_dict order). */
+/** The optimizer's state as torch.optim names it, for each parameter (state_dict order); before
+ * the first step (no state yet) its zeros, which is where every optimizer starts. */
 function optimizerTensors(s: TrainState): NamedTensor[] {
   const kind = s.config.optimizer;
   const row = OPTIMIZER_TABLE[kind];
-  return mlpParamTensors(s.weights).flatMap((p, i) => [
-    ...(s.optimizer?.state ? [...splitState(kind, s.optimizer.state[i])].map(([name, data]) => ({ name: stateName(p.name, name), shape: p.shape, data })) : []),
-    ...(row.countsSteps ? [{ name: stateName(p.name, 'step'), shape: [], data: Float32Array.of(s.optimizer?.step ?? 0) }] : []),
+  const params = mlpParamTensors(s.weights);
+  const opt = s.optimizer ?? createOptimizerState(params.map((p) => p.data.length), optimizerSettings(s.config, s.config.lr));
+  return params.flatMap((p, i) => [
+    ...(opt.state ? [...splitState(kind, opt.state[i])].map(([name, data]) => ({ name: stateName(p.name, name), shape: p.shape, data })) : []),
+    ...(row.countsSteps ? [{ name: stateName(p.name, 'step'), shape: [], data: Float32Array.of(opt.step) }] : []),
   ]);
 }
 

@@ -10,6 +10,7 @@ import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { encodeSafetensors, readSafetensors, SafetensorsError } from '../../src/train/safetensors.ts';
 import { runSession, type SessionResult } from '../../src/train/session.ts';
+import { startOfRun } from '../../src/train/trainer.ts';
 import { fixtureState, TORCH_FIXTURE } from '../torch/fixture.ts';
 
 // 10 steps an epoch, read back every 3: chunks end at steps 3, 6, 9 and 10.
@@ -69,6 +70,17 @@ describe('resume from a checkpoint (CPU reference)', () => {
     expect(resumed.report.stepLosses).toEqual(fullAdam.report.stepLosses);
     expect(bits(resumed)).toEqual(bits(fullAdam));
     expect(resumed.state.optimizer).toEqual(fullAdam.state.optimizer);
+  });
+
+  it("Adam before any step (the dashboard's first checkpoint, state not yet made) resumes as a fresh run", async () => {
+    const start = { ...fullAdam.state, weights: initMlp([784, 32, 10], fullAdam.state.config.seed), optimizer: null,
+      progress: startOfRun() };
+    const state = decodeCheckpoint(encodeCheckpoint(start), 'start');
+    expect(state.optimizer?.step).toBe(0);
+    expect(state.optimizer?.state?.every((t) => t.every((v) => v === 0))).toBe(true);
+    const resumed = await runSession({ config: {}, device: 'cpu', data, resume: state });
+    expect(resumed.report.stepLosses).toEqual(fullAdam.report.stepLosses);
+    expect(bits(resumed)).toEqual(bits(fullAdam));
   });
 
   it('a complete run resumes to itself without training', async () => {

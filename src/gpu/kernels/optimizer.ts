@@ -18,9 +18,10 @@ function packHyper(s: OptimizerSettings, stepBase: number): DataView {
     throw new RangeError(`optimizer: stepBase must be an integer in [0, 2^24) (f32 counts it exactly), got ${stepBase}`);
   }
   const data = new DataView(new ArrayBuffer(64));
-  const f32 = [s.lr, s.momentum, s.weightDecay, Number(s.nesterov), s.beta1, s.beta2, s.eps, stepBase,
+  // Word by word as the struct declares them; null: a u32 word, written below.
+  const f32 = [s.lr, s.momentum, s.weightDecay, null, s.beta1, s.beta2, s.eps, null,
     1 - s.beta1, 1 - s.beta2, Math.log2(s.beta1), Math.log2(s.beta2), 1 - s.lr * s.weightDecay];
-  f32.forEach((v, i) => data.setFloat32(4 * i, v, true));
+  f32.forEach((v, i) => v !== null && data.setFloat32(4 * i, v, true));
   data.setUint32(12, Number(s.nesterov), true);
   data.setUint32(28, stepBase, true);
   return data;
