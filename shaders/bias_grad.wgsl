@@ -6,35 +6,36 @@
 //                        ry + 8, ... of column 32 * wg + cx (a warp's 32 loads are one contiguous
 //                        row segment), then the 8 partials per column are tree-reduced in
 //                        workgroup memory. Grid ceil(N / 32). Suits GPUs.
-// With SGD (override), db is the bias itself and each column sum its gradient: the bias is
-// updated in place by sgdUpdate (shaders/sgd_step.wgsl, appended by src/gpu/shaders.ts), with its
-// velocity in `velocity` when HAS_VELOCITY, so the gradient never goes to memory.
-// Bindings: 0 dims (uniform M, N), 1 dY (M,N), 2 db (N), 3 hyper (uniform, SGD only),
-// 4 velocity (N; SGD with HAS_VELOCITY only).
+// With UPDATE (override), db is the bias itself and each column sum its gradient: the bias is
+// updated in place by optimizerUpdate (shaders/optimizer.wgsl, appended by src/gpu/shaders.ts),
+// with its STATE floats per element in `state`, so the gradient never goes to memory; t comes
+// from the run record's counter, already advanced by the step's metrics.
+// Bindings: 0 dims (uniform M, N), 1 dY (M,N), 2 db (N), 3 hyper (uniform Hyper, UPDATE only),
+// 4 state (N*STATE; UPDATE with STATE > 0 only), 5 record (the run record, read; UPDATE only).
 
 struct Dims { M: u32, N: u32, pad0: u32, pad1: u32 }
 
-override SGD: bool = false;
-override HAS_VELOCITY: bool = false;
+override UPDATE: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> dY: array<f32>;
 @group(0) @binding(2) var<storage, read_write> db: array<f32>;
 @group(0) @binding(3) var<uniform> hyper: Hyper;
-@group(0) @binding(4) var<storage, read_write> velocity: array<f32>;
+@group(0) @binding(4) var<storage, read_write> state: array<f32>;
+@group(0) @binding(5) var<storage, read> record: array<u32>;
 
 fn storeSum(acc: f32, j: u32) {
-  if (!SGD) {
+  if (!UPDATE) {
     db[j] = acc;
     return;
   }
-  if (HAS_VELOCITY) {
-    let r = sgdUpdate(db[j], acc, velocity[j], hyper);
-    db[j] = r.x;
-    velocity[j] = r.y;
-  } else {
-    db[j] = sgdUpdate(db[j], acc, 0.0, hyper).x;
-  }
+  var s = vec2<f32>();
+  if (STATE >= 1u) { s.x = state[j * STATE]; }
+  if (STATE == 2u) { s.y = state[j * STATE + 1u]; }
+  let r = optimizerUpdate(db[j], acc, s, optimizerAt(hyper, record[0]));
+  db[j] = r.x;
+  if (STATE >= 1u) { state[j * STATE] = r.y; }
+  if (STATE == 2u) { state[j * STATE + 1u] = r.z; }
 }
 
 // Columns per workgroup of bias_grad_serial; src/gpu/kernels/bias-grad.ts sizes the grid from

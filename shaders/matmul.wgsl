@@ -16,15 +16,17 @@
 //                     layer's output y, or its pre-activation x under KEEP_INPUT's activations
 //                     (activation_fn.wgsl): the input gradient dX of the next layer fused with
 //                     this layer's activation backward
-//   SGD               C is a parameter and the product its gradient: C = sgdUpdate(C, product)
-//                     (shaders/sgd_step.wgsl, appended by src/gpu/shaders.ts), with the velocity
-//                     in `velocity` when HAS_VELOCITY: the weight gradient fused with the
-//                     optimizer step, so the gradient never goes to memory.
+//   UPDATE            C is a parameter and the product its gradient: C = optimizerUpdate(C,
+//                     product) (shaders/optimizer.wgsl, appended by src/gpu/shaders.ts), with its
+//                     STATE floats per element in `state`: the weight gradient fused with the
+//                     optimizer step, so the gradient never goes to memory. aux is then the run
+//                     record, whose step counter (advanced by this step's metrics) gives t.
 //
-//   BIAS_SGD          with SGD, for a weight gradient dW = dz^T x: one extra column of workgroups
-//                     (the grid's last x) takes the bias's gradient, the row sums of op(A) =
-//                     dz^T over K (the batch, summed in order like bias_grad_serial), and its SGD
-//                     step in place (biasParam, biasVelocity): the bias update costs no dispatch.
+//   BIAS_UPDATE       with UPDATE, for a weight gradient dW = dz^T x: one extra column of
+//                     workgroups (the grid's last x) takes the bias's gradient, the row sums of
+//                     op(A) = dz^T over K (the batch, summed in order like bias_grad_serial), and
+//                     its optimizer step in place (biasParam, biasState): the bias update costs
+//                     no dispatch.
 //
 // Variants, chosen per shape by a timed trial (src/gpu/kernels/matmul.ts):
 //   matmul_naive   one invocation per output element, workgroup 16x16.
@@ -47,11 +49,12 @@
 //                  matmul_subgroups.wgsl): many workgroups for the batch-sized M of a forward
 //                  or input-gradient matmul (32 x 512 x 784 launches 256 of them), where a 64x64
 //                  tile launches 8 on a GPU with a hundred cores.
-// Bindings: 0 dims (uniform M, N, K), 1 A, 2 B, 3 aux (bias (N) or the kept y or x (M,N); bound
-// but unread otherwise), 4 C (M,N), 5 hyper (uniform, SGD only), 6 velocity (M,N; SGD with
-// HAS_VELOCITY only), or the pre-activation (M,N) under KEEP_INPUT, 7 biasParam (M; BIAS_SGD
-// only), 8 biasVelocity (M; BIAS_SGD with HAS_VELOCITY only). WebGPU's default limit is 8 storage
-// buffers per stage, and 7 are bound: the pre-activation takes a slot its epilogue leaves idle.
+// Bindings: 0 dims (uniform M, N, K), 1 A, 2 B, 3 aux (bias (N), the kept y or x (M,N), or with
+// UPDATE the run record; bound but unread otherwise), 4 C (M,N), 5 hyper (uniform Hyper, UPDATE
+// only), 6 state (M*N*STATE; UPDATE with STATE > 0 only), or the pre-activation (M,N) under
+// KEEP_INPUT, 7 biasParam (M; BIAS_UPDATE only), 8 biasState (M*STATE; BIAS_UPDATE with STATE > 0
+// only). WebGPU's default limit is 8 storage buffers per stage, and 7 are bound: the
+// pre-activation and the record take slots their epilogues leave idle.
 
 struct Dims { M: u32, N: u32, K: u32, pad: u32 }
 
@@ -61,19 +64,20 @@ override HAS_BIAS: bool = false;
 override ACTIVATION: u32 = 0u;
 override ACTIVATION_BACKWARD: bool = false;
 override KEEP_INPUT: bool = false;
-override SGD: bool = false;
-override HAS_VELOCITY: bool = false;
-override BIAS_SGD: bool = false;
+override UPDATE: bool = false;
+override BIAS_UPDATE: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> aux: array<f32>;
+// aux is read as u32 words: the record's counter is one, and f32 data is bitcast (a bitcast
+// keeps every bit, where a small integer loaded as f32 is a denormal an adapter may flush).
+@group(0) @binding(3) var<storage, read> aux: array<u32>;
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;
 @group(0) @binding(5) var<uniform> hyper: Hyper;
-@group(0) @binding(6) var<storage, read_write> velocity: array<f32>;
+@group(0) @binding(6) var<storage, read_write> state: array<f32>;
 @group(0) @binding(7) var<storage, read_write> biasParam: array<f32>;
-@group(0) @binding(8) var<storage, read_write> biasVelocity: array<f32>;
+@group(0) @binding(8) var<storage, read_write> biasState: array<f32>;
 
 fn loadA(i: u32, k: u32) -> f32 {
   if (TRANS_A) { return A[k * dims.M + i]; }
@@ -85,35 +89,45 @@ fn loadB(k: u32, j: u32) -> f32 {
   return B[k * dims.N + j];
 }
 
-// The SGD hyper-parameters, copied from the uniform once per invocation by each entry point:
-// a CPU adapter bounds-checks every uniform load, and store() runs once per output element.
-var<private> H: Hyper;
+// The optimizer of this step, made once per invocation by each entry point (startUpdate): a CPU
+// adapter bounds-checks every uniform load, and store() runs once per output element.
+var<private> O: Optimizer;
+
+// The record's step counter, word 0 of aux.
+fn startUpdate(counter: u32) {
+  O = optimizerAt(hyper, counter);
+}
+
+// Element `idx` of a parameter with its state at state[idx * STATE ..]: one optimizer step.
+fn updateC(idx: u32, grad: f32) {
+  var s = vec2<f32>();
+  if (STATE >= 1u) { s.x = state[idx * STATE]; }
+  if (STATE == 2u) { s.y = state[idx * STATE + 1u]; }
+  let r = optimizerUpdate(C[idx], grad, s, O);
+  C[idx] = r.x;
+  if (STATE >= 1u) { state[idx * STATE] = r.y; }
+  if (STATE == 2u) { state[idx * STATE + 1u] = r.z; }
+}
 
 // Writes element (i, j) of the result, in bounds, through the epilogue.
 fn store(acc: f32, i: u32, j: u32) {
   let idx = i * dims.N + j;
-  if (SGD) {
-    if (HAS_VELOCITY) {
-      let r = sgdUpdate(C[idx], acc, velocity[idx], H);
-      C[idx] = r.x;
-      velocity[idx] = r.y;
-    } else {
-      C[idx] = sgdUpdate(C[idx], acc, 0.0, H).x;
-    }
+  if (UPDATE) {
+    updateC(idx, acc);
     return;
   }
   var v = acc;
-  if (HAS_BIAS) { v += aux[j]; }
+  if (HAS_BIAS) { v += bitcast<f32>(aux[j]); }
   if (ACTIVATION_BACKWARD) {
-    v = v * activationGrad(aux[idx], ACTIVATION);
+    v = v * activationGrad(bitcast<f32>(aux[idx]), ACTIVATION);
   } else {
-    if (KEEP_INPUT) { velocity[idx] = v; }
+    if (KEEP_INPUT) { state[idx] = v; }
     v = activate(v, ACTIVATION);
   }
   C[idx] = v;
 }
 
-// BIAS_SGD: the bias entries r0 .. r0 + rows - 1, invocation t taking entry r0 + t: the sum of row
+// BIAS_UPDATE: the bias entries r0 .. r0 + rows - 1, invocation t taking entry r0 + t: the sum of row
 // r0 + t of op(A) over K, in order, is its gradient. Called by a whole workgroup of the extra
 // column, which then returns, so no barrier of the product's code is skipped by only some.
 fn biasColumn(r0: u32, rows: u32, t: u32) {
@@ -125,18 +139,18 @@ fn biasColumn(r0: u32, rows: u32, t: u32) {
 }
 
 fn updateBias(i: u32, grad: f32) {
-  if (HAS_VELOCITY) {
-    let r = sgdUpdate(biasParam[i], grad, biasVelocity[i], H);
-    biasParam[i] = r.x;
-    biasVelocity[i] = r.y;
-  } else {
-    biasParam[i] = sgdUpdate(biasParam[i], grad, 0.0, H).x;
-  }
+  var s = vec2<f32>();
+  if (STATE >= 1u) { s.x = biasState[i * STATE]; }
+  if (STATE == 2u) { s.y = biasState[i * STATE + 1u]; }
+  let r = optimizerUpdate(biasParam[i], grad, s, O);
+  biasParam[i] = r.x;
+  if (STATE >= 1u) { biasState[i * STATE] = r.y; }
+  if (STATE == 2u) { biasState[i * STATE + 1u] = r.z; }
 }
 
-// The extra column's workgroups: the grid's last x when BIAS_SGD.
+// The extra column's workgroups: the grid's last x when BIAS_UPDATE.
 fn isBiasColumn(wg: vec3<u32>, groups: vec3<u32>) -> bool {
-  return BIAS_SGD && wg.x == groups.x - 1u;
+  return BIAS_UPDATE && wg.x == groups.x - 1u;
 }
 
 // Each variant's geometry; src/gpu/kernels/matmul.ts sizes grids from these constants.
@@ -145,7 +159,7 @@ const NAIVE_WG = 16u;
 @compute @workgroup_size(NAIVE_WG, NAIVE_WG)
 fn matmul_naive(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
                 @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  if (SGD) { H = hyper; }
+  if (UPDATE) { startUpdate(aux[0]); }
   if (isBiasColumn(wg, groups)) {
     biasColumn(wg.y * NAIVE_WG, NAIVE_WG, t);
     return;
@@ -165,7 +179,7 @@ const TN = 4u;
 @compute @workgroup_size(BLOCKED_WG, BLOCKED_WG)
 fn matmul_blocked(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
                   @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  if (SGD) { H = hyper; }
+  if (UPDATE) { startUpdate(aux[0]); }
   if (isBiasColumn(wg, groups)) {
     biasColumn(wg.y * BLOCKED_WG * TM, BLOCKED_WG * TM, t);
     return;
@@ -226,29 +240,29 @@ fn loadX(k0: u32, j0: u32) -> mat4x4<f32> {
 
 // The vec4 views of the epilogue's operands, for matmul_vec4 only (one type per binding and entry
 // point): a row of 4 outputs is one load and one store where store() takes four scattered ones.
-@group(0) @binding(3) var<storage, read> aux4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> aux4: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read_write> C4: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> velocity4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> state4: array<vec4<f32>>;
 
 // store() on the row (i, j0 .. j0 + 3), in bounds (matmul_vec4 needs N % 4 == 0).
 fn storeRow4(acc: vec4<f32>, i: u32, j0: u32) {
   let q = (i * dims.N + j0) / 4u;
-  if (SGD) {
-    if (HAS_VELOCITY) {
-      let r = sgdUpdate4(C4[q], acc, velocity4[q], H);
-      C4[q] = r[0];
-      velocity4[q] = r[1];
-    } else {
-      C4[q] = sgdUpdate4(C4[q], acc, vec4<f32>(), H)[0];
-    }
+  if (UPDATE) {
+    var s: array<vec4<f32>, 2>;
+    if (STATE >= 1u) { s[0] = state4[q * STATE]; }
+    if (STATE == 2u) { s[1] = state4[q * STATE + 1u]; }
+    let r = optimizerUpdate4(C4[q], acc, s, O);
+    C4[q] = r.p;
+    if (STATE >= 1u) { state4[q * STATE] = r.s[0]; }
+    if (STATE == 2u) { state4[q * STATE + 1u] = r.s[1]; }
     return;
   }
   var v = acc;
-  if (HAS_BIAS) { v += aux4[j0 / 4u]; }
+  if (HAS_BIAS) { v += bitcast<vec4<f32>>(aux4[j0 / 4u]); }
   if (ACTIVATION_BACKWARD) {
-    v *= activationGrad4(aux4[q], ACTIVATION);
+    v *= activationGrad4(bitcast<vec4<f32>>(aux4[q]), ACTIVATION);
   } else {
-    if (KEEP_INPUT) { velocity4[q] = v; }
+    if (KEEP_INPUT) { state4[q] = v; }
     v = activate4(v, ACTIVATION);
   }
   C4[q] = v;
@@ -300,16 +314,16 @@ fn biasColumnVec4(r0: u32, rows: u32, t: u32) {
   updateBias(i, acc);
 }
 
-// BIAS_SGD: no extra column of workgroups here (on a CPU adapter 8 more workgroups cost 8% more
+// BIAS_UPDATE: no extra column of workgroups here (on a CPU adapter 8 more workgroups cost 8% more
 // time whatever they do); the first column's workgroups take their rows' bias after their block.
 @compute @workgroup_size(VEC4_WG, VEC4_WG)
 fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
                @builtin(local_invocation_index) t: u32) {
-  if (SGD) { H = hyper; }
+  if (UPDATE) { startUpdate(aux4[0].x); }
   let i0 = gid.y * VEC4_BLOCK;
   let j0 = gid.x * VEC4_BLOCK;
   if (i0 < dims.M && j0 < dims.N) { vec4Block(i0, j0); }
-  if (BIAS_SGD && wg.x == 0u) { biasColumnVec4(wg.y * VEC4_WG * VEC4_BLOCK, VEC4_WG * VEC4_BLOCK, t); }
+  if (BIAS_UPDATE && wg.x == 0u) { biasColumnVec4(wg.y * VEC4_WG * VEC4_BLOCK, VEC4_WG * VEC4_BLOCK, t); }
 }
 
 // The 8x8 block of C at (i0, j0) as 2x2 4x4 blocks.
@@ -349,7 +363,7 @@ var<workgroup> tileB: array<f32, TILE_K * TILE>;
 @compute @workgroup_size(TILED_WG, TILED_WG)
 fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
                 @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) flat: u32) {
-  if (SGD) { H = hyper; }
+  if (UPDATE) { startUpdate(aux[0]); }
   if (isBiasColumn(wg, groups)) {
     biasColumn(wg.y * TILE, TILE, flat);
     return;
@@ -449,7 +463,7 @@ fn skinnyStore(wg: vec3<u32>, t: u32, sum: f32) {
 @compute @workgroup_size(SKINNY_WG)
 fn matmul_skinny(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                  @builtin(local_invocation_index) t: u32) {
-  if (SGD) { H = hyper; }
+  if (UPDATE) { startUpdate(aux[0]); }
   if (isBiasColumn(wg, groups)) {
     biasColumn(wg.y * SKINNY_TILE, SKINNY_TILE, t);
     return;

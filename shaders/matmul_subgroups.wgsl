@@ -9,7 +9,7 @@
 @compute @workgroup_size(SKINNY_WG)
 fn matmul_skinny_subgroups(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                            @builtin(local_invocation_index) t: u32) {
-  if (SGD) { H = hyper; }
+  if (UPDATE) { startUpdate(aux[0]); }
   if (isBiasColumn(wg, groups)) {
     biasColumn(wg.y * SKINNY_TILE, SKINNY_TILE, t);
     return;

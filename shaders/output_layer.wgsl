@@ -15,14 +15,18 @@
 //   4. PREV_ACTIVATION (h is a hidden layer's output; its activation, activation_fn.wgsl's kind):
 //      dzPrev = (dz W) * act'(h), (B,H), summed over C in order (act' of z under
 //      PREV_READS_INPUT): the layer below's delta, read by its own gradient kernels.
-//   5. after a barrier (4 read W as it was), W -= SGD(dz^T h) and b -= SGD(column sums of dz),
-//      each gradient summed over the B rows in order, with the velocities when HAS_VELOCITY.
+//   5. after a barrier (4 read W as it was), the optimizer steps of W with dz^T h and of b with
+//      the column sums of dz (optimizerUpdate, shaders/optimizer.wgsl), each gradient summed over
+//      the B rows in order, with their STATE floats per element in stateW and stateB. t is
+//      stepBase + slot + 1: the counter advances only at the kernel's end, where the unfused
+//      path's updates run after the metrics advanced it.
 // CPU twin: the composition of matmulCpu, logSoftmaxNllCpu / squaredErrorCpu, stepMetricsCpu,
-// activationBackwardCpu, biasGradCpu and sgdUpdateCpu (outputLayerCpu, test/gpu/output-layer.test.ts).
+// activationBackwardCpu, biasGradCpu and optimizerUpdateCpu (outputLayerCpu, test/gpu/output-layer.test.ts).
 // Workgroup WG, grid 1. Two entry points: output_layer, and output_layer_vec4 for H % 4 == 0.
-// Bindings: 0 params (uniform), 1 h (B,H) (or z, see PREV_READS_INPUT), 2 W (C,H), 3 b (C), 4 labels (B) u32, 5 record (the run
-// record of src/gpu/kernels/metrics.ts), 6 dzPrev (B,H), 7 velW (C,H), 8 velB (C) (both unread
-// without HAS_VELOCITY), 9 hyper (uniform, TRAIN only).
+// Bindings: 0 params (uniform), 1 h (B,H) (or z, see PREV_READS_INPUT), 2 W (C,H), 3 b (C), 4
+// labels (B) u32, 5 record (the run record of src/gpu/kernels/metrics.ts), 6 dzPrev (B,H), 7
+// stateW (C*H*STATE), 8 stateB (C*STATE) (both unread with STATE 0), 9 hyper (uniform Hyper,
+// TRAIN only).
 
 struct Params {
   B: u32, H: u32, C: u32, gradScale: f32,
@@ -38,7 +42,6 @@ override PREV_ACTIVATION: u32 = 0u;
 // and the kernel needs both h (logits, weight gradient) and z (delta below): z gives h at the cost
 // of an activation per read, where h cannot give z back.
 override PREV_READS_INPUT: bool = false;
-override HAS_VELOCITY: bool = false;
 override PREDICT: bool = false;
 
 const WG = RECORD_WG;
@@ -52,8 +55,8 @@ const MAX_LOGITS = 3072u;
 @group(0) @binding(4) var<storage, read> labels: array<u32>;
 @group(0) @binding(5) var<storage, read_write> record: array<u32>;
 @group(0) @binding(6) var<storage, read_write> dzPrev: array<f32>;
-@group(0) @binding(7) var<storage, read_write> velW: array<f32>;
-@group(0) @binding(8) var<storage, read_write> velB: array<f32>;
+@group(0) @binding(7) var<storage, read_write> stateW: array<f32>;
+@group(0) @binding(8) var<storage, read_write> stateB: array<f32>;
 @group(0) @binding(9) var<uniform> hyper: Hyper;
 
 // h[i], or act(z[i]) under PREV_READS_INPUT; the vec4 entry point's rows of 4 likewise.
@@ -94,18 +97,18 @@ fn lossAndMetrics(t: u32, slot: u32) {
   recordStep(t, slot, loss, correct, params.lossScale, params.losses, params.correct);
 }
 
-// Step 5's bias part: b -= SGD(column sums of dz).
-fn updateBiases(t: u32, hp: Hyper) {
+// Step 5's bias part: b's step with the column sums of dz.
+fn updateBiases(t: u32, o: Optimizer) {
   for (var c = t; c < params.C; c += WG) {
     var g = 0.0;
     for (var r = 0u; r < params.B; r++) { g += z[r * params.C + c]; }
-    if (HAS_VELOCITY) {
-      let u = sgdUpdate(b[c], g, velB[c], hp);
-      b[c] = u.x;
-      velB[c] = u.y;
-    } else {
-      b[c] = sgdUpdate(b[c], g, 0.0, hp).x;
-    }
+    var s = vec2<f32>();
+    if (STATE >= 1u) { s.x = stateB[c * STATE]; }
+    if (STATE == 2u) { s.y = stateB[c * STATE + 1u]; }
+    let u = optimizerUpdate(b[c], g, s, o);
+    b[c] = u.x;
+    if (STATE >= 1u) { stateB[c * STATE] = u.y; }
+    if (STATE == 2u) { stateB[c * STATE + 1u] = u.z; }
   }
 }
 
@@ -135,7 +138,7 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
   lossAndMetrics(t, slot);
 
   if (TRAIN) {
-    let hp = hyper;
+    let o = optimizerAt(hyper, slot + 1u);
     // 4. the layer below's delta, from W before its update
     if (PREV_ACTIVATION != 0u) {
       for (var idx = t; idx < B * H; idx += WG) {
@@ -154,27 +157,27 @@ fn output_layer(@builtin(local_invocation_index) t: u32) {
       let k = idx % H;
       var g = 0.0;
       for (var r = 0u; r < B; r++) { g += z[r * C + c] * hAt(r * H + k); }
-      if (HAS_VELOCITY) {
-        let u = sgdUpdate(W[idx], g, velW[idx], hp);
-        W[idx] = u.x;
-        velW[idx] = u.y;
-      } else {
-        W[idx] = sgdUpdate(W[idx], g, 0.0, hp).x;
-      }
+      var s = vec2<f32>();
+      if (STATE >= 1u) { s.x = stateW[idx * STATE]; }
+      if (STATE == 2u) { s.y = stateW[idx * STATE + 1u]; }
+      let u = optimizerUpdate(W[idx], g, s, o);
+      W[idx] = u.x;
+      if (STATE >= 1u) { stateW[idx * STATE] = u.y; }
+      if (STATE == 2u) { stateW[idx * STATE + 1u] = u.z; }
     }
-    updateBiases(t, hp);
+    updateBiases(t, o);
   }
   advance(t, slot);
 }
 
-// output_layer with h, W, dzPrev and velW read and written as vec4 along H (H % 4 == 0, the
+// output_layer with h, W, dzPrev and stateW read and written as vec4 along H (H % 4 == 0, the
 // wrapper's choice): a quarter of the loads, which dominate on CPU adapters (each storage load is
 // an emulated gather there) and coalesce on GPUs. The same steps; each vec4 lane's sums in the
 // scalar kernel's order, but the logits' H-sum taken 4 lanes at a time.
 @group(0) @binding(1) var<storage, read> h4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> W4: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> dzPrev4: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> velW4: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> stateW4: array<vec4<f32>>;
 
 @compute @workgroup_size(WG)
 fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
@@ -195,7 +198,7 @@ fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
   lossAndMetrics(t, slot);
 
   if (TRAIN) {
-    let hp = hyper;
+    let o = optimizerAt(hyper, slot + 1u);
     if (PREV_ACTIVATION != 0u) {
       for (var idx = t; idx < B * H4; idx += WG) {
         let r = idx / H4;
@@ -212,14 +215,15 @@ fn output_layer_vec4(@builtin(local_invocation_index) t: u32) {
       let q = idx % H4;
       var g = vec4<f32>();
       for (var r = 0u; r < B; r++) { g += z[r * C + c] * h4At(r * H4 + q); }
-      let w = W4[idx];
-      var v = vec4<f32>();
-      if (HAS_VELOCITY) { v = velW4[idx]; }
-      let u = sgdUpdate4(w, g, v, hp);
-      W4[idx] = u[0];
-      if (HAS_VELOCITY) { velW4[idx] = u[1]; }
+      var s: array<vec4<f32>, 2>;
+      if (STATE >= 1u) { s[0] = stateW4[idx * STATE]; }
+      if (STATE == 2u) { s[1] = stateW4[idx * STATE + 1u]; }
+      let u = optimizerUpdate4(W4[idx], g, s, o);
+      W4[idx] = u.p;
+      if (STATE >= 1u) { stateW4[idx * STATE] = u.s[0]; }
+      if (STATE == 2u) { stateW4[idx * STATE + 1u] = u.s[1]; }
     }
-    updateBiases(t, hp);
+    updateBiases(t, o);
   }
   advance(t, slot);
 }

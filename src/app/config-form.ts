@@ -2,15 +2,20 @@
 // ConfigError names the CLI option, which maps to the form field to mark with the message (which
 // states the valid range). Every invalid field is marked, not only the first.
 import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
-import { ConfigError, NOTEBOOK_RECIPE, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
+import type { OptimizerKind } from '../model/optimizers.ts';
+import { ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
 const FIELDS = {
   '--epochs': ['epochs', 'epochs'],
   '--batch': ['batchSize', 'batch size'],
+  '--optimizer': ['optimizer', 'optimizer'],
   '--lr': ['lr', 'learning rate'],
   '--momentum': ['momentum', 'momentum'],
   '--nesterov': ['nesterov', 'Nesterov'],
   '--weight-decay': ['weightDecay', 'weight decay'],
+  '--beta1': ['beta1', 'beta 1'],
+  '--beta2': ['beta2', 'beta 2'],
+  '--eps': ['eps', 'epsilon'],
   '--hidden': ['hidden', 'hidden sizes'],
   '--activation': ['activations', 'activation'],
   '--loss': ['loss', 'loss'],
@@ -41,13 +46,19 @@ function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
   const limit = (name: FieldName) => (input(form, name).value.trim() === '' ? null : num(name));
   const hidden = input(form, 'hidden').value.trim();
   const activations = input(form, 'activations').value.trim();
+  const optimizer = input(form, 'optimizer').value as TrainConfig['optimizer'];
   return {
     epochs: num('epochs'),
     batchSize: num('batchSize'),
+    optimizer,
     lr: num('lr'),
-    momentum: num('momentum'),
-    nesterov: (input(form, 'nesterov') as HTMLInputElement).checked,
+    // Hidden for Adam and AdamW, which refuse them: what they hold then does not count.
+    momentum: optimizer === 'sgd' ? num('momentum') : 0,
+    nesterov: optimizer === 'sgd' && (input(form, 'nesterov') as HTMLInputElement).checked,
     weightDecay: num('weightDecay'),
+    beta1: num('beta1'),
+    beta2: num('beta2'),
+    eps: num('eps'),
     hidden: hidden === '' ? [] : hidden.split(',').map((s) => (s.trim() === '' ? NaN : Number(s))),
     // Unchecked strings: validateConfig names any that is not an activation.
     activations: (activations === '' ? [] : activations.split(',').map((s) => s.trim())) as TrainConfig['activations'],
@@ -76,6 +87,23 @@ export function writeConfig(form: HTMLFormElement, c: TrainConfig): void {
     if (name === 'nesterov') (el as HTMLInputElement).checked = Boolean(v);
     else el.value = v === null ? '' : Array.isArray(v) ? v.join(',') : String(v);
   }
+  showOptimizerFields(form);
+}
+
+/** Shows the chosen optimizer's own fields (SGD's momentum, Adam's betas and epsilon) and hides
+ * the others'. On a switch of optimizer, a learning rate or weight decay still at the previous
+ * one's default becomes the new one's: Adam at SGD's lr 0.5 would diverge. */
+export function showOptimizerFields(form: HTMLFormElement): void {
+  const kind = input(form, 'optimizer').value as OptimizerKind;
+  const previous = form.dataset.optimizer as OptimizerKind | undefined;
+  if (previous && previous !== kind) {
+    const [from, to] = [optimizerDefaults(previous), optimizerDefaults(kind)];
+    for (const name of ['lr', 'weightDecay'] as const) {
+      if (Number(getField(form, name)) === from[name]) setField(form, name, String(to[name]));
+    }
+  }
+  form.dataset.optimizer = kind;
+  for (const label of form.querySelectorAll<HTMLElement>('[data-optimizers]')) label.hidden = !label.dataset.optimizers!.split(' ').includes(kind);
 }
 
 export function setField(form: HTMLFormElement, name: FieldName, value: string): void {
@@ -115,7 +143,7 @@ export function checkForm(form: HTMLFormElement, extent: DataExtent): FormCheck 
 function humanise(err: ConfigError): string {
   return err.message
     .slice(err.option.length + 1)
-    .replace(/--[a-z-]+/g, (opt) => (opt in FIELDS ? FIELDS[opt as keyof typeof FIELDS][1] : opt));
+    .replace(/--[a-z0-9-]+/g, (opt) => (opt in FIELDS ? FIELDS[opt as keyof typeof FIELDS][1] : opt));
 }
 
 /** Marks each field in `errors` (aria-invalid and the message under it) and clears the others. */

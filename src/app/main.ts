@@ -6,7 +6,7 @@ import { NOTEBOOK_RECIPE, type DataExtent } from '../train/config.ts';
 import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
-import { checkForm, fillActivationChoices, getField, setField, showErrors, writeConfig, type FormCheck } from './config-form.ts';
+import { checkForm, fillActivationChoices, getField, setField, showErrors, showOptimizerFields, writeConfig, type FormCheck } from './config-form.ts';
 import { renderComparison } from './compare-view.ts';
 import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
@@ -142,6 +142,7 @@ function appendLog(line: string): void {
 }
 
 function revalidate(): void {
+  showOptimizerFields(form);
   formCheck = checkForm(form, extent ?? { trainCount: 60_000, testCount: 10_000 });
   const { config } = formCheck;
   // Starting from the current model needs the configured network to be that model's shape.

@@ -81,7 +81,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
     const start = resume ?? {
       config,
       weights: request.init ?? initMlp(mlpSizesFor(set, config.hidden), config.seed),
-      velocities: null,
+      optimizer: null,
       progress: startOfRun(),
       data: { source: set.source, train: set.train.count, test: set.test.count },
       kernels: null,

@@ -12,7 +12,8 @@ import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { KernelChooser } from '../gpu/kernel-choice.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
-import { cloneMlp, createOptimizerState, initMlp, MNIST_MLP_SIZES, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
+import { plainSgd } from '../model/optimizers.ts';
+import { cloneMlp, createMlpOptimizerState, initMlp, MNIST_MLP_SIZES, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig } from '../train/config.ts';
 import { GpuTrainer } from '../train/gpu-trainer.ts';
@@ -113,8 +114,8 @@ export interface StepsResult {
 /** `steps` SGD steps of the CPU reference on one batch, from `init`. */
 export function cpuSteps(init: Mlp, x: Float32Array, labels: Uint8Array, B: number, lr: number, steps: number): StepsResult {
   const mlp = cloneMlp(init);
-  const opt = createOptimizerState(mlp, 0);
-  const losses = Array.from({ length: steps }, () => mlpTrainStepCpu(mlp, opt, x, labels, B, { lr }).loss);
+  const opt = createMlpOptimizerState(mlp, plainSgd(lr));
+  const losses = Array.from({ length: steps }, () => mlpTrainStepCpu(mlp, opt, x, labels, B, plainSgd(lr)).loss);
   return { losses, weights: mlp };
 }
 

@@ -13,7 +13,8 @@ import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
 import type { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
-import { SgdParams } from '../gpu/kernels/sgd.ts';
+import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
+import { plainSgd } from '../model/optimizers.ts';
 import { initMlp, MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig } from '../train/config.ts';
@@ -52,7 +53,7 @@ async function validateStep(ctx: GpuContext, B: number, kernels: KernelChooser, 
 async function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChooser, maxSteps: number) {
   const pool = 4 * B;
   const data = syntheticSplit(pool, 17);
-  const model = createGpuModel(ctx, initMlp([...MNIST_MLP_SIZES], 1), { maxBatch: B, momentum: false, storedGradients: !kernels.fuse });
+  const model = createGpuModel(ctx, initMlp([...MNIST_MLP_SIZES], 1), { maxBatch: B, stateFloats: 0, storedGradients: !kernels.fuse });
   const record = createRunRecord(ctx, 'bench', maxSteps + 1);
   const images = uploadData(ctx, 'bench images', data.features);
   const labels = uploadData(ctx, 'bench labels', data.labels);
@@ -60,7 +61,7 @@ async function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChooser
   // lr 0: the same arithmetic as any rate, but repeating the step on its few batches hundreds of
   // times does not drive the weights into saturation (sigmoid) or subnormal ranges, which real
   // training, one step per batch, does not reach this way.
-  const sgd = SgdParams.create(ctx, { lr: 0 });
+  const sgd = OptimizerParams.create(ctx, plainSgd(0));
   const list: Dispatch[] = [
     gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows: B, batchStride: B, rowLen: 784 }),
     ...(await trainStepDispatches({ ctx, model, kernels, rows: B, record }, sgd)),

@@ -7,7 +7,9 @@ import { Command } from 'commander';
 import { classMapping, describeData, mlpSizesFor, untrainedNote } from '../data/dataset.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
-import { ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, validateConfig, type TrainConfig } from '../train/config.ts';
+import {
+  ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type TrainConfig,
+} from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type SessionResult } from '../train/session.ts';
 import { DIVERGENCE_FACTOR, testedEpoch } from '../train/trainer.ts';
@@ -29,6 +31,7 @@ import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
 import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
 import { LOSSES } from '../model/losses.ts';
+import { ADAM_DEFAULTS, OPTIMIZERS } from '../model/optimizers.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 const R = NOTEBOOK_RECIPE;
@@ -39,10 +42,14 @@ function buildProgram(io: CliIo): Command {
       'epochs); --data for another IDX set (Fashion-MNIST, ...) or your own CSV files. The input width and the classes come from the data.')
     .option('--epochs <n>', 'epochs, integer >= 1', String(R.epochs))
     .option('--batch <n>', 'batch size, integer in [1, training samples]', String(R.batchSize))
-    .option('--lr <x>', 'learning rate, > 0', String(R.lr))
-    .option('--momentum <x>', 'SGD momentum, in [0, 1)', String(R.momentum))
-    .option('--nesterov', 'Nesterov momentum (needs --momentum > 0)')
-    .option('--weight-decay <x>', 'L2 weight decay, >= 0', String(R.weightDecay))
+    .option('--optimizer <kind>', `${OPTIMIZERS.join(' | ')} (torch.optim's SGD, Adam, AdamW)`, R.optimizer)
+    .option('--lr <x>', `learning rate, > 0 (default: ${R.lr} for sgd, ${ADAM_DEFAULTS.lr} for adam and adamw, as PyTorch)`)
+    .option('--momentum <x>', 'SGD momentum, in [0, 1) (sgd only)', String(R.momentum))
+    .option('--nesterov', 'Nesterov momentum (sgd only; needs --momentum > 0)')
+    .option('--weight-decay <x>', `weight decay, >= 0: L2 in the gradient for sgd and adam, decoupled for adamw (default: ${R.weightDecay}; ${ADAM_DEFAULTS.adamwWeightDecay} for adamw, as PyTorch)`)
+    .option('--beta1 <x>', 'adam/adamw: decay of the gradient average, in [0, 1)', String(R.beta1))
+    .option('--beta2 <x>', 'adam/adamw: decay of the squared-gradient average, in [0, 1)', String(R.beta2))
+    .option('--eps <x>', 'adam/adamw: added to the denominator, > 0', String(R.eps))
     .option('--lr-schedule <s>', `${LR_SCHEDULES.join(' | ')} (per epoch; step: lr/10 after 1/2 and 3/4 of the epochs)`, R.lrSchedule)
     .option('--augment-shift <n>', `augmentation: shift each training image by up to n pixels (0 to ${MAX_AUGMENT_SHIFT}; 0: none)`, String(R.augmentShift))
     .option('--hidden <list>', 'hidden layer widths, comma-separated', R.hidden.join(','))
@@ -64,10 +71,14 @@ function buildProgram(io: CliIo): Command {
 interface RawOptions extends RawTrainerOptions {
   epochs: string;
   batch: string;
-  lr: string;
+  optimizer: string;
+  lr?: string;
   momentum: string;
   nesterov?: boolean;
-  weightDecay: string;
+  weightDecay?: string;
+  beta1: string;
+  beta2: string;
+  eps: string;
   lrSchedule: string;
   augmentShift: string;
   hidden: string;
@@ -87,7 +98,7 @@ interface RawOptions extends RawTrainerOptions {
 }
 
 /** Options that a checkpoint fixes (its configuration and data subset): refused beside --resume. */
-const FIXED_BY_CHECKPOINT = ['epochs', 'batch', 'lr', 'momentum', 'nesterov', 'weightDecay', 'lrSchedule', 'augmentShift', 'hidden',
+const FIXED_BY_CHECKPOINT = ['epochs', 'batch', 'optimizer', 'lr', 'momentum', 'nesterov', 'weightDecay', 'beta1', 'beta2', 'eps', 'lrSchedule', 'augmentShift', 'hidden',
   'activation', 'loss', 'seed', 'shuffle', 'limitTrain', 'limitTest', 'init'];
 /** What may change on --resume: none of them changes a step's numbers. */
 const CHANGEABLE_ON_RESUME = ['logInterval', 'readbackEvery', 'divergenceStop'] as const;
@@ -97,13 +108,19 @@ const KEPT_FOR_RESUME = ['data', 'testData', 'labelColumn', 'device', 'runtime',
 
 function configFrom(o: RawOptions): Partial<TrainConfig> {
   const hidden = o.hidden.split(',').map((h) => parseInteger('--hidden', h.trim(), 1));
+  const optimizer = parseChoice('--optimizer', o.optimizer, OPTIMIZERS);
+  const defaults = optimizerDefaults(optimizer);
   return {
     epochs: parseInteger('--epochs', o.epochs, 1),
     batchSize: parseInteger('--batch', o.batch, 1),
-    lr: parseNumber('--lr', o.lr, 0, false),
+    optimizer,
+    lr: o.lr === undefined ? defaults.lr : parseNumber('--lr', o.lr, 0, false),
     momentum: parseNumber('--momentum', o.momentum, 0, true, 1, false),
     nesterov: !!o.nesterov,
-    weightDecay: parseNumber('--weight-decay', o.weightDecay, 0, true),
+    weightDecay: o.weightDecay === undefined ? defaults.weightDecay : parseNumber('--weight-decay', o.weightDecay, 0, true),
+    beta1: parseNumber('--beta1', o.beta1, 0, true, 1, false),
+    beta2: parseNumber('--beta2', o.beta2, 0, true, 1, false),
+    eps: parseNumber('--eps', o.eps, 0, false),
     lrSchedule: parseChoice('--lr-schedule', o.lrSchedule, LR_SCHEDULES),
     augmentShift: parseInteger('--augment-shift', o.augmentShift, 0, MAX_AUGMENT_SHIFT),
     hidden,

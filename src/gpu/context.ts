@@ -91,9 +91,10 @@ export class GpuContext {
     return this.unused[slot];
   }
 
-  /** A 16-byte uniform buffer for declared but unread uniform bindings. */
+  /** A 64-byte uniform buffer for declared but unread uniform bindings (the largest they declare:
+   * the optimizer's Hyper). */
   get uniformPlaceholder(): GPUBuffer {
-    this.uniformPlaceholderBuffer ??= this.uniform('uniform placeholder', new Uint32Array(4));
+    this.uniformPlaceholderBuffer ??= this.uniform('uniform placeholder', new Uint32Array(16));
     return this.uniformPlaceholderBuffer;
   }
 

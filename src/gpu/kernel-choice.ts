@@ -17,11 +17,13 @@ import {
   matmulVariantsFor,
   resolveMatmulVariant,
   STORE,
+  type BiasUpdate,
   type MatmulDims,
   type MatmulEpilogue,
   type MatmulVariant,
 } from './kernels/matmul.ts';
-import { SgdParams } from './kernels/sgd.ts';
+import { OptimizerParams, type UpdateEpilogue } from './kernels/optimizer.ts';
+import { plainSgd } from '../model/optimizers.ts';
 import { runDispatches } from './runner.ts';
 import { shaders } from './shaders.ts';
 
@@ -138,6 +140,16 @@ async function matchesTwin(ctx: GpuContext, variant: MatmulVariant, dims: Matmul
   }
 }
 
+/** The update epilogue's trial: the same optimizer, keeping the same state, at lr 0 (C stays as
+ * it is, run after run) from step 1 (t = 0 would divide by a zero bias correction). */
+function trialUpdate(ctx: GpuContext, like: UpdateEpilogue & { bias?: BiasUpdate }, M: number, N: number): MatmulEpilogue {
+  const { kind, stateFloats: S } = like.optimizer;
+  const optimizer = OptimizerParams.create(ctx, { ...plainSgd(0), kind, momentum: kind === 'sgd' && S > 0 ? 0.5 : 0 }, 1);
+  const state = (n: number) => (S > 0 ? ctx.storage('trial state', S * n * 4) : null);
+  return { kind: 'update', optimizer, state: state(M * N), record: ctx.storage('trial record', 16),
+    ...(like.bias ? { bias: { param: ctx.storage('trial bias', M * 4), state: state(M) } } : {}) };
+}
+
 /** The trial of one problem: `like` is the epilogue as training runs it; the trial builds the same
  * kind on buffers of its own. */
 async function trialMatmul(ctx: GpuContext, dims: MatmulDims, like: MatmulEpilogue, trials: Trial[]): Promise<MatmulVariant> {
@@ -145,12 +157,10 @@ async function trialMatmul(ctx: GpuContext, dims: MatmulDims, like: MatmulEpilog
   const release = ctx.trackNewBuffers();
   try {
     const bufs = { a: ctx.storage('trial A', randomArray(M * K, 1)), b: ctx.storage('trial B', randomArray(K * N, 2)), c: ctx.storage('trial C', M * N * 4) };
-    // An SGD step at lr 0 leaves C as it is, run after run.
     const epilogue: MatmulEpilogue =
       like.kind === 'bias' ? { ...like, bias: ctx.storage('trial bias', N * 4), ...(like.pre ? { pre: ctx.storage('trial pre', M * N * 4) } : {}) }
         : like.kind === 'activation-backward' ? { ...like, kept: ctx.storage('trial kept', new Float32Array(M * N).fill(0.5)) }
-          : like.kind === 'sgd' ? { kind: 'sgd', sgd: SgdParams.create(ctx, { lr: 0 }), velocity: null,
-            ...(like.bias ? { bias: { param: ctx.storage('trial bias', M * 4), velocity: null } } : {}) }
+          : like.kind === 'update' ? trialUpdate(ctx, like, M, N)
             : STORE;
     return await fastestMatch(ctx, matmulProblemKey(dims, epilogue), matmulCandidates(ctx, dims),
       (variant) => matchesTwin(ctx, variant, reduced(dims)), (variant) => matmulDispatch(ctx, variant, bufs, dims, epilogue), trials);

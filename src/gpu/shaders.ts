@@ -1,6 +1,6 @@
 // Every WGSL source of the project, imported as text. Vite (app, Vitest) understands `?raw`;
 // the Node CLIs get the same through src/node/raw-loader.mjs. The kernels that update parameters
-// share sgd_step.wgsl (the SGD formula, no bindings), those that apply an activation
+// share optimizer.wgsl (the optimizers' formulas, no bindings), those that apply an activation
 // activation_fn.wgsl, those that take a loss loss_fn.wgsl, and those that record a step
 // step_record.wgsl, appended to their source here; the matmul's
 // subgroup entry point is appended behind the directive that enables the feature.
@@ -14,24 +14,23 @@ import lossFn from '../../shaders/loss_fn.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
 import matmulSubgroups from '../../shaders/matmul_subgroups.wgsl?raw';
 import metrics from '../../shaders/metrics.wgsl?raw';
+import optimizer from '../../shaders/optimizer.wgsl?raw';
 import outputLayer from '../../shaders/output_layer.wgsl?raw';
-import sgd from '../../shaders/sgd.wgsl?raw';
-import sgdStep from '../../shaders/sgd_step.wgsl?raw';
 import squaredError from '../../shaders/squared_error.wgsl?raw';
 import stepRecord from '../../shaders/step_record.wgsl?raw';
+import update from '../../shaders/update.wgsl?raw';
 
 export const shaders = {
   activation: `${activation}\n${activationFn}`,
   bench,
-  biasGrad: `${biasGrad}\n${sgdStep}`,
+  biasGrad: `${biasGrad}\n${optimizer}`,
   gather,
   logSoftmax: `${logSoftmax}\n${lossFn}`,
-  matmul: `${matmul}\n${sgdStep}\n${activationFn}`,
+  matmul: `${matmul}\n${optimizer}\n${activationFn}`,
   /** Only for devices with the 'subgroups' feature: the directive must open the module. */
-  matmulSubgroups: `enable subgroups;\n${matmul}\n${sgdStep}\n${activationFn}\n${matmulSubgroups}`,
+  matmulSubgroups: `enable subgroups;\n${matmul}\n${optimizer}\n${activationFn}\n${matmulSubgroups}`,
   metrics: `${metrics}\n${stepRecord}`,
-  outputLayer: `${outputLayer}\n${sgdStep}\n${activationFn}\n${lossFn}\n${stepRecord}`,
-  sgd: `${sgd}\n${sgdStep}`,
+  outputLayer: `${outputLayer}\n${optimizer}\n${activationFn}\n${lossFn}\n${stepRecord}`,
   squaredError: `${squaredError}\n${lossFn}`,
 } as const;
 

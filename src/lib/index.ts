@@ -10,6 +10,7 @@
 export { createTrainer, loadTrainer } from './trainer.ts';
 export type { Trainer, TrainerSettings, FitOptions, FitResult, StepInfo, EpochInfo, Evaluation, Predictions, LoadOptions } from './trainer.ts';
 export type { TrainerOptions, OptimizerOptions, Activation, Loss, Schedule, Device } from './options.ts';
+export type { OptimizerKind } from '../model/optimizers.ts';
 /** The most classes a network can have: labels are bytes. */
 export { MAX_CLASSES } from '../data/dataset.ts';
 export type { Dataset, CsvDatasets, CsvDatasetOptions } from './dataset.ts';

@@ -3,7 +3,8 @@
 // user wrote (--lr becomes optimizer.lr).
 import type { HiddenActivation } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
-import { ConfigError, isPositiveInt, NOTEBOOK_RECIPE, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
+import type { OptimizerKind } from '../model/optimizers.ts';
+import { ConfigError, isPositiveInt, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { MAX_CLASSES } from '../data/dataset.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
@@ -14,12 +15,19 @@ export type Loss = LossKind;
 export type Schedule = LrSchedule;
 export type { Device };
 
-/** SGD as torch.optim.SGD has it; defaults are the notebook's (lr 0.5, no momentum). */
+/** torch.optim's SGD (default; the notebook's lr 0.5, no momentum), Adam or AdamW (PyTorch's
+ * defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8; AdamW's weight decay 1e-2). */
 export interface OptimizerOptions {
+  kind?: OptimizerKind;
   lr?: number;
+  /** SGD only. */
   momentum?: number;
   nesterov?: boolean;
+  /** L2 in the gradient for SGD and Adam, decoupled for AdamW. */
   weightDecay?: number;
+  /** Adam and AdamW: the decays of the gradient's and the squared gradient's averages. */
+  betas?: readonly [number, number];
+  eps?: number;
   /** Per epoch, over all the epochs fitted so far: 'cosine' decays towards 0, 'step' divides by
    * 10 after 1/2 and 3/4 of them. */
   schedule?: Schedule;
@@ -58,7 +66,11 @@ export interface TrainerOptions {
 const OPTION_NAMES: Record<string, string> = {
   '--epochs': 'epochs',
   '--batch': 'batch',
+  '--optimizer': 'optimizer.kind',
   '--lr': 'optimizer.lr',
+  '--beta1': 'optimizer.betas[0]',
+  '--beta2': 'optimizer.betas[1]',
+  '--eps': 'optimizer.eps',
   '--momentum': 'optimizer.momentum',
   '--nesterov': 'optimizer.nesterov',
   '--weight-decay': 'optimizer.weightDecay',
@@ -74,7 +86,7 @@ const OPTION_NAMES: Record<string, string> = {
   '--no-divergence-stop': 'divergenceStop: false',
 };
 
-const renameFlags = (text: string) => text.replace(/--[a-z-]+/g, (flag) => OPTION_NAMES[flag] ?? flag);
+const renameFlags = (text: string) => text.replace(/--[a-z0-9-]+/g, (flag) => OPTION_NAMES[flag] ?? flag);
 
 /** An engine error whose message names command-line flags, with the library's names instead;
  * other errors as they are. */
@@ -101,13 +113,22 @@ export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {
   const act = o.activation ?? NOTEBOOK_RECIPE.activations[0];
   const opt = o.optimizer ?? {};
   const R = NOTEBOOK_RECIPE;
+  const kind = opt.kind ?? R.optimizer;
+  const defaults = optimizerDefaults(kind);
+  if (opt.betas !== undefined && !(Array.isArray(opt.betas) && opt.betas.length === 2)) {
+    throw new ConfigError('optimizer.betas', `must be two numbers [beta1, beta2], got ${JSON.stringify(opt.betas)}`);
+  }
   const partial: Partial<TrainConfig> = {
     epochs,
     batchSize: o.batch ?? R.batchSize,
-    lr: opt.lr ?? R.lr,
+    optimizer: kind,
+    lr: opt.lr ?? defaults.lr,
     momentum: opt.momentum ?? R.momentum,
     nesterov: opt.nesterov ?? R.nesterov,
-    weightDecay: opt.weightDecay ?? R.weightDecay,
+    weightDecay: opt.weightDecay ?? defaults.weightDecay,
+    beta1: opt.betas?.[0] ?? R.beta1,
+    beta2: opt.betas?.[1] ?? R.beta2,
+    eps: opt.eps ?? R.eps,
     lrSchedule: opt.schedule ?? R.lrSchedule,
     hidden: layers.slice(1, -1),
     activations: typeof act === 'string' ? [act] : [...act],
@@ -134,7 +155,8 @@ export function optionsFromConfig(c: TrainConfig, layers: readonly number[]): Re
     layers: [...layers],
     activation: [...c.activations],
     loss: c.loss,
-    optimizer: { lr: c.lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, schedule: c.lrSchedule },
+    optimizer: { kind: c.optimizer, lr: c.lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, betas: [c.beta1, c.beta2],
+      eps: c.eps, schedule: c.lrSchedule },
     batch: c.batchSize,
     seed: c.seed,
     shuffle: c.shuffle,

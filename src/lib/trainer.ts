@@ -142,7 +142,7 @@ class LibraryTrainer implements Trainer {
     this.state ??= {
       config: this.config,
       weights: this.init ?? initMlp(this.layers, this.config.seed),
-      velocities: null,
+      optimizer: null,
       progress: startOfRun(),
       data: { source: 'none', train: 0, test: 0 },
       kernels: null,

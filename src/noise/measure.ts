@@ -11,9 +11,10 @@ import { describeAdapter, type AdapterSummary, type GpuContext } from '../gpu/co
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { runSteps, submitSteps } from '../gpu/runner.ts';
 import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
-import { SgdParams } from '../gpu/kernels/sgd.ts';
+import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
+import { plainSgd } from '../model/optimizers.ts';
 import { gatherCpu } from '../reference/kernels.ts';
-import { cloneMlp, createOptimizerState, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
+import { cloneMlp, createMlpOptimizerState, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { createGpuModel, downloadParams, storedGradients, uploadParams } from '../train/gpu-model.ts';
 import { cosine, dot, mean, meanWithSe, sampleStd, squaredDistance, stdAroundMovingAverage } from './stats.ts';
@@ -66,13 +67,13 @@ export function createGpuNoiseBackend(
   cap: Capacity,
 ): NoiseBackend {
   const rowLen = init.sizes[0];
-  const model = createGpuModel(ctx, init, { maxBatch: cap.rows, momentum: false, storedGradients: true });
+  const model = createGpuModel(ctx, init, { maxBatch: cap.rows, stateFloats: 0, storedGradients: true });
   const images = uploadData(ctx, 'train samples', train.features.subarray(0, train.count * rowLen));
   const labels = uploadData(ctx, 'train labels', train.labels.subarray(0, train.count));
   // Gradients: one batch at a time, its loss in slot 0 (the counter is reset before each).
   const probe = { order: ctx.storage('probe order', cap.rows * 4), record: createRunRecord(ctx, 'probe', 1) };
   const trainRun = { order: ctx.storage('train order', cap.order * 4), record: createRunRecord(ctx, 'train', cap.steps) };
-  const sgd = SgdParams.create(ctx, { lr: NOTEBOOK_RECIPE.lr });
+  const sgd = OptimizerParams.create(ctx, plainSgd(NOTEBOOK_RECIPE.lr));
   const grads = storedGradients(model).flatMap((g) => g.params);
   const paramCount = mlpParamTensors(init).reduce((n, t) => n + t.data.length, 0);
   // Every gradient tensor and the loss, copied side by side so one read-back brings them all.
@@ -119,7 +120,7 @@ export function createGpuNoiseBackend(
       trainLists.set(B, list);
       ctx.write(trainRun.order, order);
       resetRecord(ctx, trainRun.record);
-      sgd.write(ctx, { lr });
+      sgd.write(ctx, plainSgd(lr));
       for (let s0 = 0; s0 < steps; s0 += STEPS_PER_SUBMIT) {
         submitSteps(ctx, { label: `B=${B} steps ${s0}+`, steps: Math.min(STEPS_PER_SUBMIT, steps - s0), dispatches: () => list });
       }
@@ -132,10 +133,10 @@ export function createGpuNoiseBackend(
 /** The CPU reference as a backend; its step at lr 0 is a pure gradient evaluation. */
 export function createCpuNoiseBackend(train: Split, init: Mlp): NoiseBackend {
   let mlp = cloneMlp(init);
-  const opt = createOptimizerState(mlp, 0);
+  const opt = createMlpOptimizerState(mlp, plainSgd(0));
   const rowLen = init.sizes[0];
   const step = (indices: Uint32Array, lr: number) =>
-    mlpTrainStepCpu(mlp, opt, gatherCpu(train.features, indices, rowLen), Array.from(indices, (i) => train.labels[i]), indices.length, { lr });
+    mlpTrainStepCpu(mlp, opt, gatherCpu(train.features, indices, rowLen), Array.from(indices, (i) => train.labels[i]), indices.length, plainSgd(lr));
   return {
     adapter: null,
     setWeights: (w) => void (mlp = cloneMlp(w)),

@@ -5,6 +5,7 @@
 import { shiftAt } from '../data/augment.ts';
 import { ACTIVATION_TABLE, readsInput, type Activation, type HiddenActivation } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
+import { optimizerUpdateCpu, type OptimizerSettings } from '../model/optimizers.ts';
 
 export interface MatmulShape {
   /** Rows of op(A) and of C. */
@@ -136,38 +137,6 @@ export function biasGradCpu(dY: Float32Array, M: number, N: number): Float32Arra
   return db;
 }
 
-export interface SgdOptions {
-  lr: number;
-  momentum?: number;
-  weightDecay?: number;
-  nesterov?: boolean;
-}
-
-/** In-place SGD with PyTorch's semantics (dampening 0): g' = g + wd*p; v = mu*v + g';
- * p -= lr * (nesterov ? g' + mu*v : v). With mu = 0 the velocity is not needed (pass null). */
-export function sgdUpdateCpu(
-  param: Float32Array,
-  grad: Float32Array,
-  velocity: Float32Array | null,
-  opts: SgdOptions,
-): void {
-  const { lr, momentum = 0, weightDecay = 0, nesterov = false } = opts;
-  checkLength('sgdUpdate grad', grad, param.length);
-  if (momentum !== 0 && !velocity) throw new Error('sgdUpdate: momentum needs a velocity buffer');
-  if (nesterov && momentum <= 0) throw new RangeError('sgdUpdate: Nesterov momentum needs momentum > 0 (as in PyTorch)');
-  if (velocity) checkLength('sgdUpdate velocity', velocity, param.length);
-  for (let i = 0; i < param.length; i++) {
-    const g = grad[i] + weightDecay * param[i];
-    let step = g;
-    if (momentum !== 0 && velocity) {
-      const v = momentum * velocity[i] + g;
-      velocity[i] = v;
-      step = nesterov ? g + momentum * v : v;
-    }
-    param[i] = param[i] - lr * step;
-  }
-}
-
 /** Augmentation as gather_u8 applies it: images `width` pixels wide shifted by up to `shift`
  * pixels each way, the shift of row r drawn from the epoch's `salt` and its position
  * `firstPosition + r` in the epoch (src/data/augment.ts). */
@@ -296,20 +265,20 @@ export interface OutputLayerCpuResult {
 }
 
 /** output_layer.wgsl's twin, composed of the twins above: the layer's forward pass, its loss,
- * the metrics, and, with `sgd`, the delta of the layer below (when h is a hidden layer's output,
- * through that layer's activation, of prevPre where that activation's backward reads its input) and
- * the SGD step of W (C, H) and b (C), in place (with velW, velB when momentum is kept). h is
- * (B, H), labels (B). */
+ * the metrics, and, with `update`, the delta of the layer below (when h is a hidden layer's
+ * output, through that layer's activation, of prevPre where that activation's backward reads its
+ * input) and the optimizer step (step count `step`) of W (C, H) and b (C), in place, with their
+ * interleaved state stateW, stateB. h is (B, H), labels (B). */
 export function outputLayerCpu(
   h: Float32Array,
   W: Float32Array,
   b: Float32Array,
   labels: ArrayLike<number>,
   p: { B: number; H: number; C: number; loss: LossKind; prevActivation: HiddenActivation | null; prevPre?: Float32Array },
-  sgd: { opts: SgdOptions; velW: Float32Array | null; velB: Float32Array | null } | null,
+  update: { optimizer: OptimizerSettings; stateW: Float32Array | null; stateB: Float32Array | null; step: number } | null,
 ): OutputLayerCpuResult {
   const { B, H, C, loss } = p;
-  if (sgd && p.prevActivation && readsInput(p.prevActivation) && !p.prevPre) {
+  if (update && p.prevActivation && readsInput(p.prevActivation) && !p.prevPre) {
     throw new Error(`outputLayer: the layer below's ${p.prevActivation} backward reads its pre-activation: pass it as prevPre`);
   }
   const z = matmulCpu(h, W, b, { M: B, N: C, K: H, transB: true, activation: loss === 'squared' ? 'sigmoid' : 'none' });
@@ -325,10 +294,10 @@ export function outputLayerCpu(
   }
   const metrics = stepMetricsCpu(rowLoss, argmax, labels, 1 / B);
   let dzPrev: Float32Array | null = null;
-  if (sgd) {
+  if (update) {
     if (p.prevActivation) dzPrev = activationBackwardCpu(matmulCpu(dz, W, null, { M: B, N: H, K: C }), p.prevPre ?? h, p.prevActivation);
-    sgdUpdateCpu(W, matmulCpu(dz, h, null, { M: C, N: H, K: B, transA: true }), sgd.velW, sgd.opts);
-    sgdUpdateCpu(b, biasGradCpu(dz, B, C), sgd.velB, sgd.opts);
+    optimizerUpdateCpu(W, matmulCpu(dz, h, null, { M: C, N: H, K: B, transA: true }), update.stateW, update.optimizer, update.step);
+    optimizerUpdateCpu(b, biasGradCpu(dz, B, C), update.stateB, update.optimizer, update.step);
   }
   return { loss: metrics.loss, correct: metrics.correct, argmax, dzPrev };
 }

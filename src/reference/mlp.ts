@@ -6,12 +6,11 @@ import {
   activationBackwardCpu,
   gatherCpu,
   logSoftmaxNllCpu,
-  sgdUpdateCpu,
   squaredErrorCpu,
-  type SgdOptions,
 } from './kernels.ts';
 import type { HiddenActivation } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
+import { createOptimizerState, optimizerUpdateCpu, type OptimizerSettings, type OptimizerState } from '../model/optimizers.ts';
 import { deriveRng } from '../data/prng.ts';
 import { layerModule } from '../model/layers/index.ts';
 import { backwardNetworkCpu, forwardNetworkCpu, type LayerParams } from '../model/network.ts';
@@ -119,16 +118,9 @@ export function forwardMlp(mlp: Mlp, x: Float32Array, B: number, spec: MlpSpec =
   return { activations: inputs, logits: out };
 }
 
-/** One velocity per parameter tensor (state_dict order) when momentum is used, else null. */
-export interface OptimizerState {
-  velocities: Float32Array[] | null;
-}
-
-export function createOptimizerState(mlp: Mlp, momentum: number): OptimizerState {
-  return {
-    velocities: momentum > 0 ? mlpParamTensors(mlp).map((t) => new Float32Array(t.data.length)) : null,
-  };
-}
+/** The optimizer's zero state for this network's parameter tensors (state_dict order). */
+export const createMlpOptimizerState = (mlp: Mlp, s: OptimizerSettings): OptimizerState =>
+  createOptimizerState(mlpParamTensors(mlp).map((t) => t.data.length), s);
 
 export interface MlpStepResult {
   /** The batch's mean loss before the update (what the notebook logs). */
@@ -139,27 +131,25 @@ export interface MlpStepResult {
   grads: Float32Array[];
 }
 
-/** forward, loss, backward, then SGD on every tensor: loss.backward() followed by
- * optimizer.step(). x is (B, sizes[0]), labels is (B). Updates mlp and opt in place. */
+/** forward, loss, backward, then the optimizer's step on every tensor: loss.backward() followed
+ * by optimizer.step(). x is (B, sizes[0]), labels is (B). Updates mlp and opt in place. */
 export function mlpTrainStepCpu(
   mlp: Mlp,
   opt: OptimizerState,
   x: Float32Array,
   labels: ArrayLike<number>,
   B: number,
-  sgd: SgdOptions,
+  optimizer: OptimizerSettings,
   spec: MlpSpec = notebookSpec(mlp),
 ): MlpStepResult {
-  if ((sgd.momentum ?? 0) !== 0 && !opt.velocities) {
-    throw new Error('mlpTrainStepCpu: momentum needs an optimizer state created with momentum > 0');
-  }
   const layers = mlpLayerParams(mlp, spec);
   const fwd = forwardNetworkCpu(layers, x, B);
   const { loss, dZ, argmax } = lossAndGradient(mlp, fwd.out, labels, B, spec);
   const grads = backwardNetworkCpu(layers, fwd, dZ, B).flat();
 
+  opt.step += 1;
   mlpParamTensors(mlp).forEach((t, i) => {
-    sgdUpdateCpu(t.data, grads[i], opt.velocities ? opt.velocities[i] : null, sgd);
+    optimizerUpdateCpu(t.data, grads[i], opt.state?.[i] ?? null, optimizer, opt.step);
   });
 
   let correct = 0;

@@ -1,6 +1,7 @@
 // The project's one tolerance rule, used by the kernel tests, the whole-step parity tests, the
 // benchmark's validation and `npm run compare`:  |gpu - ref| <= atol + rtol * |ref|  for every
 // element; and the one table of per-kernel values, each with its reason.
+import type { OptimizerKind } from '../model/optimizers.ts';
 
 export interface Tolerance {
   atol: number;
@@ -47,6 +48,10 @@ export const TOLERANCES = {
    * between them and the GPU may fuse a multiply-add: an ULP or two of operands up to ~10 (a
    * velocity at momentum 0.9), and atol for results that cancel towards 0. */
   sgd: { atol: 2e-7, rtol: 2e-6 },
+  /** Adam and AdamW against float64: the SGD ULPs, plus the bias correction's. 1 - beta^t is
+   * 1 - exp2(t log2 beta) in f32: exp2's 3 ULP of beta^t, over 1 - beta2^t (0.006 at t = 6 for
+   * beta2 0.999), are 3e-5 relative, 1.5e-5 after the sqrt, of a step about lr in size. */
+  adam: { atol: 1e-6, rtol: 2e-6 },
   /** byte / 255: WGSL allows f32 division 2.5 ULP of error (SwiftShader multiplies by 1/255). */
   pixels: { atol: 0, rtol: 2.5 * 2 ** -23 },
   /** The benchmark's FMA chains converge to 1 in f32 while the twin runs in float64. */
@@ -82,6 +87,9 @@ export const TOLERANCES = {
  * relative, a random walk of about M 2^-24 in all (4.7e-5 at M = 784, where serial showed
  * 3.8e-5): four times that. */
 export const biasGradTolerance = (M: number): Tolerance => ({ atol: 4 * M * 2 ** -24, rtol: 0 });
+
+/** An optimizer's step of exact gradients (the standalone update kernel). */
+export const optimizerTolerance = (kind: OptimizerKind): Tolerance => (kind === 'sgd' ? TOLERANCES.sgd : TOLERANCES.adam);
 
 /** The bias gradient fed to an SGD step: lr <= 1 scales the sums' error down; the SGD arithmetic
  * adds an ULP or two. */

@@ -1,9 +1,11 @@
 // What a sweep runs: configurations of the notebook's architecture built from a grid of values
 // and/or a list, each with a stable key so a finished run is recognised when the sweep resumes.
-import { ConfigError, LR_SCHEDULES, NOTEBOOK_RECIPE, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
+import { OPTIMIZERS } from '../model/optimizers.ts';
+import { ConfigError, LR_SCHEDULES, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
 /** The settings a sweep may vary, by the names used on the command line and in list files. */
-export const SWEEP_KEYS = ['lr', 'momentum', 'nesterov', 'batch', 'epochs', 'schedule', 'weight-decay', 'augment-shift', 'seed'] as const;
+export const SWEEP_KEYS = ['optimizer', 'lr', 'momentum', 'nesterov', 'batch', 'epochs', 'schedule', 'weight-decay', 'beta1', 'beta2', 'eps',
+  'augment-shift', 'seed'] as const;
 export type SweepKey = (typeof SWEEP_KEYS)[number];
 export type SweepValue = number | boolean | string;
 /** One configuration's settings that differ from the notebook's recipe. */
@@ -14,6 +16,7 @@ export class SweepSpecError extends Error {
 }
 
 const FIELD: Record<SweepKey, keyof TrainConfig> = {
+  optimizer: 'optimizer',
   lr: 'lr',
   momentum: 'momentum',
   nesterov: 'nesterov',
@@ -21,14 +24,18 @@ const FIELD: Record<SweepKey, keyof TrainConfig> = {
   epochs: 'epochs',
   schedule: 'lrSchedule',
   'weight-decay': 'weightDecay',
+  beta1: 'beta1',
+  beta2: 'beta2',
+  eps: 'eps',
   'augment-shift': 'augmentShift',
   seed: 'seed',
 };
 
 function parseValue(key: SweepKey, raw: SweepValue, where: string): SweepValue {
-  if (key === 'schedule') {
-    if (typeof raw === 'string' && (LR_SCHEDULES as readonly string[]).includes(raw)) return raw;
-    throw new SweepSpecError(`${where}: schedule must be one of ${LR_SCHEDULES.join(', ')}, got ${JSON.stringify(raw)}`);
+  for (const [choice, values] of [['schedule', LR_SCHEDULES], ['optimizer', OPTIMIZERS]] as const) {
+    if (key !== choice) continue;
+    if (typeof raw === 'string' && (values as readonly string[]).includes(raw)) return raw;
+    throw new SweepSpecError(`${where}: ${key} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
   }
   if (key === 'nesterov') {
     if (raw === true || raw === 'true') return true;
@@ -110,7 +117,7 @@ export interface PlannedRun {
 
 /** Settings added after results were first written: in a run's key only when not at their
  * default, so the keys of earlier results (and their resumption) stay valid. */
-const LATER_KEYS: readonly SweepKey[] = ['augment-shift'];
+const LATER_KEYS: readonly SweepKey[] = ['augment-shift', 'optimizer', 'beta1', 'beta2', 'eps'];
 
 const describe = (c: TrainConfig, keys: readonly SweepKey[]) =>
   keys.map((k) => `${k}=${String(c[FIELD[k]])}`).join(' ');
@@ -118,8 +125,10 @@ const describe = (c: TrainConfig, keys: readonly SweepKey[]) =>
 /** Validated configurations; `base` carries what the whole sweep shares (subset limits). */
 export function planRuns(points: SweepPoint[], base: Partial<TrainConfig>, data?: DataExtent): PlannedRun[] {
   const runs = points.map((p, i) => {
-    const partial: Partial<TrainConfig> = { ...base };
+    let partial: Partial<TrainConfig> = { ...base };
     for (const [k, v] of Object.entries(p) as [SweepKey, SweepValue][]) (partial as Record<string, SweepValue>)[FIELD[k]] = v;
+    // Adam's and AdamW's lr and weight decay where the point leaves them open, as on the CLI.
+    if (partial.optimizer) partial = { ...optimizerDefaults(partial.optimizer), ...partial };
     let config: TrainConfig;
     try {
       config = validateConfig(partial, data);

@@ -1,23 +1,32 @@
 // A run's checkpoint: one safetensors file with everything that continues it exactly. The
 // weights keep PyTorch's names (fc1.weight ...), so the file still loads into the notebook's Net;
-// the momentum velocities are `optimizer.<param>.momentum_buffer` (torch.optim.SGD's state name)
-// and every step's loss is `history.step_losses`, names that load_state_dict(strict=False)
+// the optimizer's state is `optimizer.<param>.<name>` under torch.optim's state names (SGD's
+// momentum_buffer; Adam's and AdamW's exp_avg, exp_avg_sq and the scalar step, as torch 1.13 keeps
+// it) and every step's loss is `history.step_losses`, names that load_state_dict(strict=False)
 // reports as unexpected and ignores. The metadata holds the configuration (seed included: it
 // draws every epoch's shuffle and augmentation salt), the epoch and step reached, the finished
 // epochs' results, the data it trained on and the GPU kernels that ran.
+import {
+  createOptimizerState, joinState, OPTIMIZER_TABLE, optimizerSettings, splitState, stateFloats, type OptimizerState,
+} from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 import { ConfigError, validateConfig, type TrainConfig } from './config.ts';
-import { decodeSafetensors, encodeTensors, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor } from './safetensors.ts';
+import {
+  decodeSafetensors, encodeTensors, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
+} from './safetensors.ts';
 import type { EpochRecord, TrainProgress } from './trainer.ts';
 
-/** Written in the metadata; a file without it is weights, not a checkpoint. */
-export const CHECKPOINT_FORMAT = 'webgpu-mnist-trainer checkpoint 1';
+/** Written in the metadata; a file without it is weights, not a checkpoint. Format 2 added the
+ * optimizer (its config fields and Adam's state); format 1 (SGD) still loads: validateConfig
+ * fills the fields it lacks with SGD's defaults. */
+export const CHECKPOINT_FORMAT = 'webgpu-mnist-trainer checkpoint 2';
+const READABLE_FORMATS = [CHECKPOINT_FORMAT, 'webgpu-mnist-trainer checkpoint 1'];
 
 export interface TrainState {
   config: TrainConfig;
   weights: Mlp;
-  /** Momentum velocities in state_dict order; null without momentum. */
-  velocities: Float32Array[] | null;
+  /** The optimizer's state (interleaved, state_dict order) and step count; null at the start. */
+  optimizer: OptimizerState | null;
   progress: TrainProgress;
   /** The data set it trains on (whole splits; the config's limits take their first images). */
   data: { source: string; train: number; test: number };
@@ -27,14 +36,14 @@ export interface TrainState {
   kernels: Record<string, string> | null;
 }
 
-const velocityName = (param: string) => `optimizer.${param}.momentum_buffer`;
+const stateName = (param: string, name: string) => `optimizer.${param}.${name}`;
 const STEP_LOSSES = 'history.step_losses';
 
 export function encodeCheckpoint(s: TrainState): Uint8Array {
   const params = mlpParamTensors(s.weights);
   const tensors: NamedTensor[] = [
     ...params,
-    ...(s.velocities ?? []).map((v, i) => ({ name: velocityName(params[i].name), shape: params[i].shape, data: v })),
+    ...optimizerTensors(s),
     { name: STEP_LOSSES, shape: [s.progress.stepLosses.length], data: Float32Array.from(s.progress.stepLosses) },
   ];
   const { stepLosses: _l, ...progress } = s.progress;
@@ -47,6 +56,19 @@ export function encodeCheckpoint(s: TrainState): Uint8Array {
   });
 }
 
+/** The optimizer's state as torch.optim names it, for each parameter (state_dict order); before
+ * the first step (no state yet) its zeros, which is where every optimizer starts. */
+function optimizerTensors(s: TrainState): NamedTensor[] {
+  const kind = s.config.optimizer;
+  const row = OPTIMIZER_TABLE[kind];
+  const params = mlpParamTensors(s.weights);
+  const opt = s.optimizer ?? createOptimizerState(params.map((p) => p.data.length), optimizerSettings(s.config, s.config.lr));
+  return params.flatMap((p, i) => [
+    ...(opt.state ? [...splitState(kind, opt.state[i])].map(([name, data]) => ({ name: stateName(p.name, name), shape: p.shape, data })) : []),
+    ...(row.countsSteps ? [{ name: stateName(p.name, 'step'), shape: [], data: Float32Array.of(opt.step) }] : []),
+  ]);
+}
+
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
 /** Reads a checkpoint, checking everything that needs no data: the format, the configuration,
@@ -57,7 +79,7 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
   };
   const file = readSafetensors(bytes, fileName);
   const meta = file.metadata;
-  if (meta.checkpoint !== CHECKPOINT_FORMAT) {
+  if (!READABLE_FORMATS.includes(meta.checkpoint ?? '')) {
     fail(meta.checkpoint ? `is a checkpoint of another format (${meta.checkpoint})` :
       'holds weights, not a checkpoint (it has no training state); start from it with --init instead');
   }
@@ -86,9 +108,6 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
   }
   const weights = decodeSafetensors(bytes, sizes, fileName);
   const params = mlpParamTensors(weights);
-  const velocities = config.momentum > 0 ? params.map((p) => file.f32(velocityName(p.name), p.shape, `momentum ${config.momentum}`)) : null;
-  const stray = [...file.entries.keys()].filter((k) => k.startsWith('optimizer.') && !velocities);
-  if (stray.length) fail(`holds ${stray[0]}, but its config has no momentum`);
 
   const p = json('progress') as Partial<TrainProgress> | null;
   if (!(p && isCount(p.epoch) && isCount(p.step) && isCount(p.epochCorrect) && Array.isArray(p.epochs))) {
@@ -106,6 +125,7 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
   });
   const lossCount = file.entries.get(STEP_LOSSES)?.shape[0] ?? 0;
   const stepLosses = Array.from(file.f32(STEP_LOSSES, [lossCount], 'a checkpoint'));
+  const optimizer = readOptimizer(file, config, params, lossCount, fail);
   const data = json('data') as TrainState['data'] | null;
   if (!(data && typeof data.source === 'string' && isCount(data.train) && isCount(data.test))) {
     return fail('metadata data must name the source and the train and test counts');
@@ -115,9 +135,30 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
     fail('metadata kernels must map each problem to a variant name');
   }
   return {
-    config, weights, velocities, data, kernels: kernels as Record<string, string> | null,
+    config, weights, optimizer, data, kernels: kernels as Record<string, string> | null,
     progress: { epoch: p.epoch, step: p.step, epochCorrect: p.epochCorrect, stepLosses, epochs: p.epochs },
   };
+}
+
+/** The optimizer's tensors the config calls for, each required, and no others. Its step count is
+ * the steps taken (one loss each); where torch keeps it (every parameter's `step`), the file must
+ * agree. */
+function readOptimizer(file: SafetensorsFile, config: TrainConfig, params: NamedTensor[], taken: number, fail: (msg: string) => never): OptimizerState {
+  const row = OPTIMIZER_TABLE[config.optimizer];
+  const S = stateFloats(optimizerSettings(config, config.lr));
+  const needed = `${config.optimizer}${config.momentum ? ` with momentum ${config.momentum}` : ''}`;
+  const names = new Set<string>();
+  const named = (param: string, name: string) => {
+    names.add(stateName(param, name));
+    return stateName(param, name);
+  };
+  const state = S > 0 ? params.map((p) => joinState(row.stateNames.map((n) => file.f32(named(p.name, n), p.shape, needed)))) : null;
+  const steps = row.countsSteps ? params.map((p) => file.f32(named(p.name, 'step'), [], needed)[0]) : [];
+  const wrong = steps.find((t) => t !== taken);
+  if (wrong !== undefined) fail(`its optimizer's step is ${wrong}, but it holds ${taken} step losses`);
+  const stray = [...file.entries.keys()].find((k) => k.startsWith('optimizer.') && !names.has(k));
+  if (stray) fail(`holds ${stray}, which its config's optimizer (${needed}) does not keep`);
+  return { state, step: taken };
 }
 
 /** Checks a checkpoint against the data a run would continue on: the same images, and a step

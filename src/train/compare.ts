@@ -5,7 +5,8 @@ import { mlpSizesFor, type Split } from '../data/dataset.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { gatherCpu } from '../reference/kernels.ts';
-import { cloneMlp, createOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
+import { optimizerSettings } from '../model/optimizers.ts';
+import { cloneMlp, createMlpOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import { compareArrays, TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
@@ -70,15 +71,15 @@ export async function compareGpuWithCpu(
   const kernels = await KernelChooser.create(ctx, { force: opts.matmul, fuse: opts.fuse });
   const gpu = await GpuTrainer.create(ctx, { config, train, test, init, kernels });
   const cpu = cloneMlp(init);
-  const opt = createOptimizerState(cpu, config.momentum);
-  const sgd = { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
+  const optimizer = optimizerSettings(config, config.lr);
+  const opt = createMlpOptimizerState(cpu, optimizer);
   const order = epochOrder(train.count, config.seed, 0, config.shuffle);
   const results: StepComparison[] = [];
   await gpu.runEpoch({ epoch: 0, order, lr: config.lr }, async (chunk) => {
     const step = chunk.firstStep;
     const idx = batchIndices(order, step, B);
     const labels = Array.from(idx, (i) => train.labels[i]);
-    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherCpu(train.features, idx, sizes[0]), labels, idx.length, sgd, config).loss;
+    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherCpu(train.features, idx, sizes[0]), labels, idx.length, optimizer, config).loss;
     const gpuLoss = chunk.losses[0];
     const gpuTensors = mlpParamTensors(await gpu.weights());
     const maxAbs: Record<string, number> = {};

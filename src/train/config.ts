@@ -5,6 +5,7 @@
 import type { Splits } from '../data/dataset.ts';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../model/activations.ts';
 import { LOSSES, type LossKind } from '../model/losses.ts';
+import { ADAM_DEFAULTS, OPTIMIZERS, type OptimizerKind } from '../model/optimizers.ts';
 
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
@@ -12,10 +13,17 @@ export type LrSchedule = (typeof LR_SCHEDULES)[number];
 export interface TrainConfig {
   epochs: number;
   batchSize: number;
+  optimizer: OptimizerKind;
   lr: number;
+  /** SGD's; refused for Adam and AdamW. */
   momentum: number;
   nesterov: boolean;
+  /** SGD and Adam: L2 added to the gradient; AdamW: decoupled, p *= 1 - lr * weightDecay. */
   weightDecay: number;
+  /** Adam's and AdamW's (torch.optim's betas and eps); SGD ignores them. */
+  beta1: number;
+  beta2: number;
+  eps: number;
   /** Hidden layer widths; the input width and the classes come from the data. */
   hidden: number[];
   /** Each hidden layer's activation; one entry applies to all (validateConfig expands it). */
@@ -44,10 +52,14 @@ export interface TrainConfig {
 export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   epochs: 10,
   batchSize: 32,
+  optimizer: 'sgd',
   lr: 0.5,
   momentum: 0,
   nesterov: false,
   weightDecay: 0,
+  beta1: ADAM_DEFAULTS.beta1,
+  beta2: ADAM_DEFAULTS.beta2,
+  eps: ADAM_DEFAULTS.eps,
   hidden: [512, 256],
   activations: ['sigmoid'],
   loss: 'nll',
@@ -61,6 +73,14 @@ export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   limitTest: null,
   divergenceStop: true,
 }) as TrainConfig;
+
+/** The learning rate and weight decay a run of this optimizer takes where none is given: the
+ * notebook's for SGD; PyTorch's for Adam (lr 1e-3) and AdamW (lr 1e-3, weight decay 1e-2), whose
+ * normalised steps would make the notebook's lr 0.5 blow up. */
+export function optimizerDefaults(kind: OptimizerKind): { lr: number; weightDecay: number } {
+  if (kind === 'sgd') return { lr: NOTEBOOK_RECIPE.lr, weightDecay: NOTEBOOK_RECIPE.weightDecay };
+  return { lr: ADAM_DEFAULTS.lr, weightDecay: kind === 'adamw' ? ADAM_DEFAULTS.adamwWeightDecay : 0 };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -93,6 +113,15 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   const c: TrainConfig = { ...NOTEBOOK_RECIPE, ...partial, hidden: [...(partial.hidden ?? NOTEBOOK_RECIPE.hidden)] };
   if (!isPositiveInt(c.epochs)) throw new ConfigError('--epochs', `must be a positive integer, got ${c.epochs}`);
   if (!(Number.isFinite(c.lr) && c.lr > 0)) throw new ConfigError('--lr', `must be a finite number > 0, got ${c.lr}`);
+  if (!OPTIMIZERS.includes(c.optimizer)) throw new ConfigError('--optimizer', `must be one of ${OPTIMIZERS.join(', ')}, got ${c.optimizer}`);
+  if (c.optimizer !== 'sgd') {
+    if (c.momentum !== 0) throw new ConfigError('--momentum', `is SGD's; ${c.optimizer} has --beta1 instead: leave it out (got ${c.momentum})`);
+    if (c.nesterov) throw new ConfigError('--nesterov', `is SGD's; leave it out with --optimizer ${c.optimizer}`);
+  }
+  for (const [opt, v] of [['--beta1', c.beta1], ['--beta2', c.beta2]] as const) {
+    if (!(v >= 0 && v < 1)) throw new ConfigError(opt, `must be in [0, 1), got ${v}`);
+  }
+  if (!(Number.isFinite(c.eps) && c.eps > 0)) throw new ConfigError('--eps', `must be a finite number > 0, got ${c.eps}`);
   if (!(c.momentum >= 0 && c.momentum < 1)) throw new ConfigError('--momentum', `must be in [0, 1), got ${c.momentum}`);
   if (c.nesterov && c.momentum === 0) throw new ConfigError('--nesterov', 'needs --momentum > 0');
   if (!(Number.isFinite(c.weightDecay) && c.weightDecay >= 0)) {

@@ -4,14 +4,8 @@ import { augmentSalt } from '../data/augment.ts';
 import type { Split } from '../data/dataset.ts';
 import { batchIndices } from '../data/batches.ts';
 import { gatherCpu } from '../reference/kernels.ts';
-import {
-  cloneMlp,
-  createOptimizerState,
-  evaluateMlpCpu,
-  mlpTrainStepCpu,
-  type Mlp,
-  type OptimizerState,
-} from '../reference/mlp.ts';
+import { optimizerSettings, type OptimizerState } from '../model/optimizers.ts';
+import { cloneMlp, createMlpOptimizerState, evaluateMlpCpu, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
 
@@ -28,14 +22,17 @@ export class CpuTrainer implements Trainer {
     /** null: no evaluation (evaluate() returns null). */
     private readonly test: Split | null,
     init: Mlp,
-    /** A checkpoint's momentum velocities (state_dict order); default zeros. */
-    velocities: Float32Array[] | null = null,
+    /** A checkpoint's optimizer state; default zeros at step 0. */
+    optimizer: OptimizerState | null = null,
     /** evaluate() also returns every test sample's output-layer values. */
     private readonly keepOutputs = false,
   ) {
     this.mlp = cloneMlp(init);
-    this.opt = createOptimizerState(this.mlp, config.momentum);
-    velocities?.forEach((v, i) => this.opt.velocities![i].set(v));
+    this.opt = createMlpOptimizerState(this.mlp, optimizerSettings(config, config.lr));
+    if (optimizer) {
+      this.opt.step = optimizer.step;
+      optimizer.state?.forEach((s, i) => this.opt.state![i].set(s));
+    }
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
@@ -43,7 +40,7 @@ export class CpuTrainer implements Trainer {
     if (!train) throw new Error('this trainer was made without a training split');
     const B = config.batchSize;
     const steps = Math.ceil(plan.order.length / B);
-    const sgd = { lr: plan.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov };
+    const optimizer = optimizerSettings(config, plan.lr);
     const rowLen = this.mlp.sizes[0];
     const salt = config.augmentShift > 0 ? augmentSalt(config.seed, plan.epoch) : null;
     // validateConfig allows shifts only for images; rows without an image shape fail in the gather.
@@ -60,7 +57,7 @@ export class CpuTrainer implements Trainer {
         const augment = salt === null ? undefined : { shift: config.augmentShift, width, salt, firstPosition: s * B };
         const x = gatherCpu(train.features, idx, rowLen, augment);
         const labels = Array.from(idx, (i) => train.labels[i]);
-        const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, sgd, this.config);
+        const r = mlpTrainStepCpu(this.mlp, this.opt, x, labels, idx.length, optimizer, this.config);
         losses[s - s0] = r.loss;
         correct[s - s0] = r.correct;
         samples += idx.length;
@@ -96,7 +93,7 @@ export class CpuTrainer implements Trainer {
     return cloneMlp(this.mlp);
   }
 
-  async optimizerState(): Promise<Float32Array[] | null> {
-    return this.opt.velocities?.map((v) => v.slice()) ?? null;
+  async optimizerState(): Promise<OptimizerState> {
+    return { state: this.opt.state?.map((s) => s.slice()) ?? null, step: this.opt.step };
   }
 }

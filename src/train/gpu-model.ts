@@ -1,4 +1,4 @@
-// The network's tensors on the GPU: parameters in PyTorch's layout, their velocities, and the
+// The network's tensors on the GPU: parameters in PyTorch's layout, their optimizer state, and the
 // activations of the largest batch. All allocated here, once per run.
 import type { GpuContext } from '../gpu/context.ts';
 import { readsInput } from '../model/activations.ts';
@@ -38,7 +38,8 @@ export interface GpuModel {
 
 export interface GpuModelOptions {
   maxBatch: number;
-  momentum: boolean;
+  /** The optimizer's state floats per parameter element (stateFloats); 0 allocates none. */
+  stateFloats: number;
   /** Allocate LayerGradients (see there). */
   storedGradients: boolean;
   /** Each hidden layer's activation and the loss; default the notebook's. */
@@ -46,14 +47,14 @@ export interface GpuModelOptions {
 }
 
 export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions): GpuModel {
-  const { maxBatch, momentum } = opts;
+  const { maxBatch, stateFloats: S } = opts;
   const spec = opts.spec ?? notebookSpec(mlp);
   const resolved = mlpLayerParams(mlp, spec);
   const f32 = (n: number) => n * 4;
   const layers = resolved.map(({ layer, params }): GpuLayer => ({
     layer,
     params: layer.params.map((t, i) => ctx.storage(t.name, params[i])),
-    velocities: momentum ? layer.params.map((t) => ctx.storage(`${t.name} velocity`, f32(elementCount(t.shape)))) : null,
+    state: S > 0 ? layer.params.map((t) => ctx.storage(`${t.name} optimizer state`, f32(S * elementCount(t.shape)))) : null,
     gradZ: ctx.storage(`${layer.name} dz`, f32(maxBatch * elementCount(layer.outShape))),
     act: ctx.storage(`${layer.name} output`, f32(maxBatch * elementCount(layer.outShape))),
     pre: readsInput(layer.activation) ? ctx.storage(`${layer.name} pre-activation`, f32(maxBatch * elementCount(layer.outShape))) : null,
@@ -103,22 +104,27 @@ export function uploadParams(ctx: GpuContext, model: GpuModel, from: Mlp): void 
   paramBuffers(model).forEach((buf, i) => ctx.write(buf, tensors[i].data));
 }
 
-/** Momentum buffers in state_dict order; null without momentum. */
-function velocityBuffers(model: GpuModel): GPUBuffer[] | null {
-  return model.layers.every((l) => l.velocities) ? model.layers.flatMap((l) => l.velocities ?? []) : null;
+/** Optimizer state buffers in state_dict order; null when the optimizer keeps none. */
+function stateBuffers(model: GpuModel): GPUBuffer[] | null {
+  return model.layers.every((l) => l.state) ? model.layers.flatMap((l) => l.state ?? []) : null;
 }
 
-export async function downloadVelocities(ctx: GpuContext, model: GpuModel): Promise<Float32Array[] | null> {
-  const buffers = velocityBuffers(model);
+/** Every tensor's optimizer state (interleaved, state_dict order), read back; null without. */
+export async function downloadOptimizerState(ctx: GpuContext, model: GpuModel): Promise<Float32Array[] | null> {
+  const buffers = stateBuffers(model);
   if (!buffers) return null;
   const out: Float32Array[] = [];
   for (const b of buffers) out.push(await ctx.readF32(b, b.size / 4));
   return out;
 }
 
-/** Writes a checkpoint's velocities (state_dict order) over the zero-filled momentum buffers. */
-export function uploadVelocities(ctx: GpuContext, model: GpuModel, velocities: Float32Array[]): void {
-  const buffers = velocityBuffers(model);
-  if (!buffers) throw new Error('momentum velocities given for a model without momentum buffers');
-  buffers.forEach((buf, i) => ctx.write(buf, velocities[i]));
+/** Writes a checkpoint's optimizer state (interleaved, state_dict order) over the zero-filled
+ * state buffers. */
+export function uploadOptimizerState(ctx: GpuContext, model: GpuModel, state: Float32Array[]): void {
+  const buffers = stateBuffers(model);
+  if (!buffers) throw new Error('optimizer state given for a model without optimizer state buffers');
+  buffers.forEach((buf, i) => {
+    if (state[i].byteLength !== buf.size) throw new RangeError(`optimizer state of ${buf.label}: ${state[i].length} f32 given, ${buf.size / 4} kept`);
+    ctx.write(buf, state[i]);
+  });
 }

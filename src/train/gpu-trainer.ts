@@ -12,10 +12,11 @@ import { runSteps } from '../gpu/runner.ts';
 import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, readRecord, resetRecord, type RunRecord } from '../gpu/kernels/metrics.ts';
-import { SgdParams } from '../gpu/kernels/sgd.ts';
+import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
+import { optimizerSettings, stateFloats, type OptimizerState } from '../model/optimizers.ts';
 import { cloneMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
-import { createGpuModel, downloadParams, downloadVelocities, paramBuffers, uploadVelocities, type GpuModel } from './gpu-model.ts';
+import { createGpuModel, downloadOptimizerState, downloadParams, paramBuffers, uploadOptimizerState, type GpuModel } from './gpu-model.ts';
 import { evalStepDispatches, trainStepDispatches, type StepPlan } from './step.ts';
 import { elementCount } from '../model/spec.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
@@ -30,8 +31,8 @@ export interface GpuTrainerOptions {
   init: Mlp;
   /** The kernel variants (default: a chooser for this context, per-shape trials). */
   kernels?: KernelChooser;
-  /** Starting momentum velocities (a checkpoint's), state_dict order; default zeros. */
-  velocities?: Float32Array[] | null;
+  /** A checkpoint's optimizer state; default zeros at step 0. */
+  optimizer?: OptimizerState | null;
   /** evaluate() also returns every test sample's output-layer values (count, classes). */
   keepOutputs?: boolean;
 }
@@ -53,17 +54,21 @@ export class GpuTrainer implements Trainer {
   private readonly backups: GPUBuffer[];
   /** One read-back interval's losses then correct counts, gathered so one map returns both. */
   private readonly chunkStats: GPUBuffer | null;
+  /** Optimizer steps taken (torch's `step`): the host's count of what the GPU's t counts. */
+  private step: number;
 
   private constructor(
     private readonly ctx: GpuContext,
     private readonly config: TrainConfig,
     readonly kernels: KernelChooser,
     private readonly model: GpuModel,
-    private readonly sgd: SgdParams,
+    private readonly optimizer: OptimizerParams,
     private readonly trainSet: SplitOnGpu | null,
     private readonly testSet: SplitOnGpu | null,
     private readonly shape: Mlp,
+    step: number,
   ) {
+    this.step = step;
     this.backups = trainSet ? paramBuffers(model).map((b) => ctx.storage(`${b.label} backup`, b.size)) : [];
     this.chunkStats = trainSet && ctx.storage('read-back stats', 2 * config.readbackEvery * 4);
     // An evaluation reads its record's losses, correct counts and predictions at once, then its
@@ -80,9 +85,11 @@ export class GpuTrainer implements Trainer {
     const { config, train, test, init } = opts;
     const B = config.batchSize;
     const kernels = opts.kernels ?? (await KernelChooser.create(ctx));
-    const model = createGpuModel(ctx, init, { maxBatch: B, momentum: config.momentum > 0, storedGradients: !kernels.fuse, spec: { activations: config.activations, loss: config.loss } });
-    if (opts.velocities) uploadVelocities(ctx, model, opts.velocities);
-    const sgd = SgdParams.create(ctx, sgdOptions(config, config.lr));
+    const settings = optimizerSettings(config, config.lr);
+    const model = createGpuModel(ctx, init, { maxBatch: B, stateFloats: stateFloats(settings), storedGradients: !kernels.fuse,
+      spec: { activations: config.activations, loss: config.loss } });
+    if (opts.optimizer?.state) uploadOptimizerState(ctx, model, opts.optimizer.state);
+    const optimizer = OptimizerParams.create(ctx, settings);
     const rowLen = init.sizes[0];
     const classes = init.sizes[init.sizes.length - 1];
     const upload = async (split: Split, name: string, train: boolean): Promise<SplitOnGpu> => {
@@ -99,7 +106,7 @@ export class GpuTrainer implements Trainer {
             // Only training batches are augmented; the test set is evaluated as it is. validateConfig
             // allows shifts only for images; gather_f32 refuses them.
             { rows, batchStride: B, rowLen, type: featureType(split), ...(train ? { shift: config.augmentShift, width: split.image?.cols ?? rowLen } : {}) }),
-          ...(train ? await trainStepDispatches(step, sgd) : await evalStepDispatches(step, B)),
+          ...(train ? await trainStepDispatches(step, optimizer) : await evalStepDispatches(step, B)),
         ];
       };
       const rest = split.count % B;
@@ -108,7 +115,7 @@ export class GpuTrainer implements Trainer {
     };
     const trainSet = train && (await upload(train, 'train', true));
     const testSet = test && (await upload(test, 'test', false));
-    return new GpuTrainer(ctx, config, kernels, model, sgd, trainSet, testSet, cloneMlp(init));
+    return new GpuTrainer(ctx, config, kernels, model, optimizer, trainSet, testSet, cloneMlp(init), opts.optimizer?.step ?? 0);
   }
 
   async runEpoch(plan: EpochPlan, onChunk: (c: ChunkReport) => void | Promise<void>, shouldStop: () => boolean): Promise<boolean> {
@@ -121,7 +128,11 @@ export class GpuTrainer implements Trainer {
     // where the checkpoint stopped.
     const first = plan.startStep ?? 0;
     resetRecord(ctx, set.record, first, augmentSalt(config.seed, plan.epoch));
-    this.sgd.write(ctx, sgdOptions(config, plan.lr));
+    // The kernels count t = stepBase + the record's counter (already past the step's slot), so
+    // that t is right in every submit of the epoch without a write per step; every epoch has
+    // set.steps steps.
+    const stepBase = plan.epoch * set.steps;
+    this.optimizer.write(ctx, optimizerSettings(config, plan.lr), stepBase);
     const params = paramBuffers(this.model);
     for (let s0 = first; s0 < set.steps; s0 += config.readbackEvery) {
       if (shouldStop()) return false;
@@ -137,6 +148,7 @@ export class GpuTrainer implements Trainer {
           enc.copyBufferToBuffer(set.record.buffer, (layout.correct + s0) * 4, chunkStats, n * 4, n * 4);
         },
       }, { buffer: chunkStats, bytes: 2 * n * 4 });
+      this.step = stepBase + s0 + n;
       const { losses, correct } = readRecord(stats, 0, n);
       const samples = Math.min((s0 + n) * B, set.split.count) - s0 * B;
       try {
@@ -203,12 +215,7 @@ export class GpuTrainer implements Trainer {
     return downloadParams(this.ctx, this.model, cloneMlp(this.shape));
   }
 
-  optimizerState(): Promise<Float32Array[] | null> {
-    return downloadVelocities(this.ctx, this.model);
+  async optimizerState(): Promise<OptimizerState> {
+    return { state: await downloadOptimizerState(this.ctx, this.model), step: this.step };
   }
-
-}
-
-function sgdOptions(c: TrainConfig, lr: number) {
-  return { lr, momentum: c.momentum, weightDecay: c.weightDecay, nesterov: c.nesterov };
 }

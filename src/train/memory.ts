@@ -3,8 +3,10 @@
 // copies and a batch's activations (checked against what the machine has free). A network that
 // cannot fit is refused up front, naming the option to change, instead of an OOM kill hours in
 // or an internal buffer name after gigabytes were allocated.
+import { optimizerSettings, stateFloats } from '../model/optimizers.ts';
 import { ConfigError, type TrainConfig } from './config.ts';
 import { elementCount } from '../model/spec.ts';
+import { readsInput } from '../model/activations.ts';
 import { resolveMlp } from '../reference/mlp.ts';
 
 const F32 = 4;
@@ -24,15 +26,22 @@ export function gpuBufferNeeds(config: TrainConfig, sizes: readonly number[], tr
   const B = config.batchSize;
   const needs: BufferNeed[] = [];
   const add = (label: string, bytes: number, option: string, shape: string) => needs.push({ label, bytes: Math.max(4, Math.ceil(bytes / 4) * 4), option, shape });
-  // The parameter, the backup of the last read-back, with momentum its velocity, and on the
-  // unfused path its stored gradient.
-  const copies = ['', ' backup', ...(config.momentum > 0 ? [' velocity'] : []), ...(storedGradients ? [' grad'] : [])];
-  for (const layer of resolveMlp(sizes)) {
+  // The parameter, the backup of the last read-back, on the unfused path its stored gradient,
+  // and the optimizer's state (S f32 per element, interleaved: SGD's velocity, Adam's two moments).
+  const copies = ['', ' backup', ...(storedGradients ? [' grad'] : [])];
+  const S = stateFloats(optimizerSettings(config, config.lr));
+  for (const layer of resolveMlp(sizes, { activations: config.activations, loss: config.loss })) {
     for (const copy of copies) {
       for (const p of layer.params) add(`${p.name}${copy}`, elementCount(p.shape) * F32, '--hidden', `${p.shape.join(' x ')} f32`);
     }
     for (const what of ['output', 'dz', ...(storedGradients ? ['d output'] : [])]) {
       add(`${layer.name} ${what}`, B * elementCount(layer.outShape) * F32, '--batch', `${[B, ...layer.outShape].join(' x ')} f32`);
+    }
+    if (S > 0) {
+      for (const p of layer.params) add(`${p.name} optimizer state`, S * elementCount(p.shape) * F32, '--hidden', `${[...p.shape, S].join(' x ')} f32`);
+    }
+    if (readsInput(layer.activation)) {
+      add(`${layer.name} pre-activation`, B * elementCount(layer.outShape) * F32, '--batch', `${[B, ...layer.outShape].join(' x ')} f32`);
     }
   }
   add('input batch', B * sizes[0] * F32, '--batch', `${B} x ${sizes[0]} f32`);
@@ -58,12 +67,13 @@ export const parameterCount = (sizes: readonly number[]) =>
   sizes.slice(1).reduce((sum, out, l) => sum + out * (sizes[l] + 1), 0);
 
 /** Host bytes of a run: copies of the parameters (the CPU reference keeps the weights, their
- * gradients, the last read-back's backup, the velocities, the returned weights and the file being
- * encoded; a GPU run the starting weights, a download and the file) and, on the CPU, a batch's
+ * gradients, the last read-back's backup, the optimizer's state (S floats per parameter) and its
+ * copy for the file, the returned weights and the file being encoded; a GPU run the starting
+ * weights, a download, the state's download and the file) and, on the CPU, a batch's
  * activations and gradients with float64 accumulators. The data is already loaded. */
 export function hostNeed(config: TrainConfig, sizes: readonly number[], device: 'gpu' | 'cpu'): { params: number; batch: number } {
-  const momentum = config.momentum > 0 ? 1 : 0;
-  const copies = device === 'cpu' ? 6 + 2 * momentum : 4 + momentum;
+  const S = stateFloats(optimizerSettings(config, config.lr));
+  const copies = device === 'cpu' ? 6 + 2 * S : 4 + S;
   const widths = sizes.reduce((a, b) => a + b, 0);
   return {
     params: copies * parameterCount(sizes) * F32,

@@ -5,6 +5,7 @@ import { limitSplit } from '../data/batches.ts';
 import { featureType, mlpSizesFor, type DataSet, type Split } from '../data/dataset.ts';
 import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+import type { OptimizerState } from '../model/optimizers.ts';
 import { initMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainState } from './checkpoint.ts';
 import { dataExtent, validateConfig, type TrainConfig } from './config.ts';
@@ -90,7 +91,7 @@ interface OpenOptions {
   /** Made only once the adapter's limits have passed: a network too large for them is refused
    * before it is allocated anywhere. */
   weights: () => Mlp;
-  velocities?: Float32Array[] | null;
+  optimizer?: OptimizerState | null;
   matmul?: MatmulVariant;
   /** A checkpoint's kernel variants, to round as the run it continues did. */
   pinned?: Record<string, string> | null;
@@ -111,9 +112,9 @@ interface OpenTrainer {
  * limits checked before anything is allocated, and the kernel variants chosen; or the CPU
  * reference. */
 async function openTrainer(o: OpenOptions): Promise<OpenTrainer> {
-  const { config, train, test, weights, velocities = null } = o;
+  const { config, train, test, weights, optimizer = null } = o;
   if (o.device === 'cpu') {
-    return { trainer: new CpuTrainer(config, train, test, weights(), velocities, o.keepOutputs), ctx: null, kernels: null, close: () => {} };
+    return { trainer: new CpuTrainer(config, train, test, weights(), optimizer, o.keepOutputs), ctx: null, kernels: null, close: () => {} };
   }
   const ctx = o.ctx ?? (await requestGpu(o.gpu));
   // A shared context outlives the run: free only what this run allocated on it.
@@ -124,7 +125,7 @@ async function openTrainer(o: OpenOptions): Promise<OpenTrainer> {
     checkGpuBuffers(config, gpuBufferNeeds(config, o.sizes, train?.count ?? 0, test?.count ?? 0, false, sampleType), ctx.device.limits);
     // A resumed run keeps the kernels it trained with: another variant rounds differently.
     const chooser = await KernelChooser.create(ctx, { force: o.matmul, pinned: o.pinned ?? undefined });
-    const gpu = await GpuTrainer.create(ctx, { config, train, test, init: weights(), velocities, kernels: chooser, keepOutputs: o.keepOutputs });
+    const gpu = await GpuTrainer.create(ctx, { config, train, test, init: weights(), optimizer, kernels: chooser, keepOutputs: o.keepOutputs });
     return { trainer: gpu, ctx, kernels: gpu.kernels.summary(), close };
   } catch (e) {
     close();
@@ -145,12 +146,12 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
   }
   const t0 = performance.now();
   const { trainer, ctx, kernels, close } = await openTrainer({
-    config, device: opts.device, train, test, sizes, weights: () => given ?? initMlp(sizes, config.seed), velocities: resume?.velocities, matmul: opts.matmul, pinned: resume?.kernels, gpu: opts.gpu, ctx: opts.ctx,
+    config, device: opts.device, train, test, sizes, weights: () => given ?? initMlp(sizes, config.seed), optimizer: resume?.optimizer, matmul: opts.matmul, pinned: resume?.kernels, gpu: opts.gpu, ctx: opts.ctx,
   });
   const stateAt = async (progress: TrainProgress): Promise<TrainState> => ({
     config,
     weights: await trainer.weights(),
-    velocities: await trainer.optimizerState(),
+    optimizer: await trainer.optimizerState(),
     progress,
     data: { source: data.source, train: data.train.count, test: data.test?.count ?? 0 },
     kernels: kernels && { ...kernels.matmul, ...kernels.biasGrad },

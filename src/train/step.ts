@@ -4,7 +4,7 @@
 // (src/model/layers/). The CPU twin of this walk is src/model/network.ts.
 //
 // Fusion is a property of adjacent layers: a layer's input gradient applies the activation
-// backward of the layer below in its epilogue, a weight gradient takes its SGD step (and its
+// backward of the layer below in its epilogue, a weight gradient takes its optimizer step (and its
 // bias's) in its epilogue, and the last layer runs as its type's one-kernel output layer (forward
 // pass, loss, metrics, the delta of the layer below and its own update) when it has one and the
 // batch fits. 784-512-256-10 at batch 32: 7 dispatches with the data's gather (the gather, two
@@ -15,8 +15,9 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { KernelChooser } from '../gpu/kernel-choice.ts';
 import { logSoftmaxNllDispatch } from '../gpu/kernels/log-softmax.ts';
-import { createRunRecord, stepMetricsDispatch, type RunRecord } from '../gpu/kernels/metrics.ts';
-import { SgdParams, sgdDispatch } from '../gpu/kernels/sgd.ts';
+import { createRunRecord, stepMetricsDispatch } from '../gpu/kernels/metrics.ts';
+import { OptimizerParams, updateDispatch } from '../gpu/kernels/optimizer.ts';
+import { plainSgd } from '../model/optimizers.ts';
 import { activationBackwardDispatch } from '../gpu/kernels/activation.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
 import { initMlp } from '../reference/mlp.ts';
@@ -28,7 +29,6 @@ import { createGpuModel, storedGradients, type GpuModel } from './gpu-model.ts';
 /** What every dispatch list of a step is built from. */
 export interface StepPlan extends LayerGpuPlan {
   model: GpuModel;
-  record: RunRecord;
   /** Write the output layer's outputs and deltas to memory (its act and gradZ) for inspection
    * (the toy network prints them): no one-kernel output layer, which keeps them on chip. */
   keepOutputs?: boolean;
@@ -46,16 +46,16 @@ async function forwardLayers(p: StepPlan, count: number): Promise<Dispatch[]> {
   return list;
 }
 
-/** The last layer as its type's one kernel (forward, loss, metrics; with `sgd` also the delta of
- * the layer below and the layer's own update), or null where the step runs it apart. */
-function outputKernel(p: StepPlan, sgd: SgdParams | null, predict?: { batchStride: number }): Dispatch | null {
+/** The last layer as its type's one kernel (forward, loss, metrics; with `optimizer` also the
+ * delta of the layer below and the layer's own update), or null where the step runs it apart. */
+function outputKernel(p: StepPlan, optimizer: OptimizerParams | null, predict?: { batchStride: number }): Dispatch | null {
   if (!p.kernels.fuse || p.keepOutputs) return null;
   const { model, record } = p;
   const L = model.layers.length;
   const out = model.layers[L - 1];
   const below = L > 1 ? model.layers[L - 2] : null;
   return moduleOf(out).outputKernel?.(p, out, { x: inputOf(model, L - 1), labels: model.labels, record, loss: model.loss, predict,
-    train: sgd && { sgd, below: below && { dz: below.gradZ, activation: below.layer.activation, pre: below.pre } } }) ?? null;
+    train: optimizer && { optimizer, below: below && { dz: below.gradZ, activation: below.layer.activation, pre: below.pre } } }) ?? null;
 }
 
 /** Forward pass one kernel per operation: every layer's forward, the loss kernel (which leaves
@@ -106,13 +106,14 @@ export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
   return list;
 }
 
-/** SGD on every tensor from the stored gradients; runs after all of them are computed, as
- * loss.backward() then optimizer.step(). */
-function updateDispatches(p: StepPlan, sgd: SgdParams): Dispatch[] {
-  const { ctx, model } = p;
+/** The optimizer's step on every tensor from the stored gradients; runs after all of them are
+ * computed, as loss.backward() then optimizer.step(). */
+function updateDispatches(p: StepPlan, optimizer: OptimizerParams): Dispatch[] {
+  const { ctx, model, record } = p;
   const grads = storedGradients(model);
   return model.layers.flatMap((l, i) => l.params.map((param, j) =>
-    sgdDispatch(ctx, sgd, { param, grad: grads[i].params[j], velocity: l.velocities?.[j] ?? null }, elementCount(l.layer.params[j].shape))));
+    updateDispatch(ctx, optimizer, { param, grad: grads[i].params[j], state: l.state?.[j] ?? null, record: record.buffer },
+      elementCount(l.layer.params[j].shape))));
 }
 
 /** Where a layer's input gradient goes on the fused path: through the activation backward of
@@ -124,27 +125,27 @@ function fusedInputTarget(below: GpuLayer): InputGradientTarget {
 
 /** Backward pass and update from layer `top` (whose dz is ready) down: per layer, the input
  * gradient fused with the layer below's activation backward, then the parameters' gradients
- * fused with their SGD steps. Every gradient is still taken at the parameters as they were
+ * fused with their optimizer steps. Every gradient is still taken at the parameters as they were
  * before the step, as loss.backward() then optimizer.step(); no gradient is stored. */
-async function fusedBackward(p: StepPlan, sgd: SgdParams, top: number): Promise<Dispatch[]> {
+async function fusedBackward(p: StepPlan, optimizer: OptimizerParams, top: number): Promise<Dispatch[]> {
   const { model } = p;
   const list: Dispatch[] = [];
   for (let i = top; i >= 0; i--) {
     const l = model.layers[i];
     const m = moduleOf(l);
     if (i > 0) list.push(...(await m.inputGradientGpu(p, l, fusedInputTarget(model.layers[i - 1]))));
-    list.push(...(await m.fusedUpdateGpu(p, l, inputOf(model, i), sgd)));
+    list.push(...(await m.fusedUpdateGpu(p, l, inputOf(model, i), optimizer)));
   }
   return list;
 }
 
 /** One whole training step. */
-export async function trainStepDispatches(p: StepPlan, sgd: SgdParams): Promise<Dispatch[]> {
+export async function trainStepDispatches(p: StepPlan, optimizer: OptimizerParams): Promise<Dispatch[]> {
   const L = p.model.layers.length;
-  const out = outputKernel(p, sgd);
-  if (out) return [...(await forwardLayers(p, L - 1)), out, ...(await fusedBackward(p, sgd, L - 2))];
-  if (p.kernels.fuse) return [...(await forwardDispatches(p)), ...(await fusedBackward(p, sgd, L - 1))];
-  return [...(await forwardDispatches(p)), ...(await gradientDispatches(p)), ...updateDispatches(p, sgd)];
+  const out = outputKernel(p, optimizer);
+  if (out) return [...(await forwardLayers(p, L - 1)), out, ...(await fusedBackward(p, optimizer, L - 2))];
+  if (p.kernels.fuse) return [...(await forwardDispatches(p)), ...(await fusedBackward(p, optimizer, L - 1))];
+  return [...(await forwardDispatches(p)), ...(await gradientDispatches(p)), ...updateDispatches(p, optimizer)];
 }
 
 /** Evaluation of one batch: forward, loss, metrics, and each row's prediction recorded as sample
@@ -162,8 +163,8 @@ export async function evalStepDispatches(p: StepPlan, batchStride: number): Prom
 export async function chooseStepKernels(ctx: GpuContext, kernels: KernelChooser, sizes: number[], batchSize: number, tails: number[]): Promise<void> {
   const release = ctx.trackNewBuffers();
   try {
-    const model = createGpuModel(ctx, initMlp(sizes, 0), { maxBatch: batchSize, momentum: false, storedGradients: !kernels.fuse });
-    const sgd = SgdParams.create(ctx, { lr: 0 });
+    const model = createGpuModel(ctx, initMlp(sizes, 0), { maxBatch: batchSize, stateFloats: 0, storedGradients: !kernels.fuse });
+    const sgd = OptimizerParams.create(ctx, plainSgd(0));
     const record = createRunRecord(ctx, 'kernel choice', 1, batchSize);
     for (const rows of new Set([batchSize, ...tails.filter((t) => t > 0)])) {
       const plan: StepPlan = { ctx, model, kernels, rows, record };

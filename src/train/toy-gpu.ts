@@ -8,7 +8,8 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, resetRecord, type RunRecord } from '../gpu/kernels/metrics.ts';
-import { SgdParams } from '../gpu/kernels/sgd.ts';
+import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
+import { plainSgd } from '../model/optimizers.ts';
 import { submitSteps } from '../gpu/runner.ts';
 import { assembleMlp, type Mlp } from '../reference/mlp.ts';
 import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
@@ -74,14 +75,14 @@ export class ToyGpuTrainer {
     });
     const choice = kernels ?? (await KernelChooser.create(ctx));
     const release = ctx.trackNewBuffers();
-    const model = createGpuModel(ctx, mlp, { maxBatch: 1, momentum: false, storedGradients: false, spec: { activations: ['sigmoid'], loss: 'squared' } });
+    const model = createGpuModel(ctx, mlp, { maxBatch: 1, stateFloats: 0, storedGradients: false, spec: { activations: ['sigmoid'], loss: 'squared' } });
     // The whole data set stays on the GPU; each step copies its row into the batch-of-one buffers.
     const rows = ctx.storage('toy rows', Float32Array.from(dataset.flatMap((row) => row.slice(0, nIn))));
     const labels = ctx.storage('toy labels', Uint32Array.from(dataset, (row) => row[nIn]));
     const record = createRunRecord(ctx, 'toy', dataset.length);
     // keepOutputs: the outputs and deltas of the last row are what the notebook prints.
     const step = await trainStepDispatches({ ctx, model, kernels: choice, rows: 1, record, keepOutputs: true },
-      SgdParams.create(ctx, { lr: lrate }));
+      OptimizerParams.create(ctx, plainSgd(lrate)));
     return new ToyGpuTrainer(ctx, model, step, record, rows, labels, nIn, dataset.length, release);
   }
 

@@ -2,6 +2,7 @@
 // share: same seed, same batches, same log lines, whatever computes the steps.
 import { epochOrder } from '../data/batches.ts';
 import type { AdapterSummary } from '../gpu/context.ts';
+import type { OptimizerState } from '../model/optimizers.ts';
 import type { Mlp, MlpEvaluation } from '../reference/mlp.ts';
 import { lrAt, type TrainConfig } from './config.ts';
 import { formatEpochSummary, formatTrainLine } from './log-lines.ts';
@@ -41,8 +42,8 @@ export interface Trainer {
    * validation data). */
   evaluate(): Promise<Evaluation | null>;
   weights(): Promise<Mlp>;
-  /** The momentum velocities in state_dict order (null without momentum), for checkpoints. */
-  optimizerState(): Promise<Float32Array[] | null>;
+  /** The optimizer's state and step count, for checkpoints. */
+  optimizerState(): Promise<OptimizerState>;
 }
 
 /** A read-back interval whose mean loss exceeds this many times ln(classes) has diverged. A

@@ -1,8 +1,8 @@
 import { describe, it } from 'vitest';
-import { biasGradCpu, sgdUpdateCpu, type SgdOptions } from '../../src/reference/kernels.ts';
+import { biasGradCpu } from '../../src/reference/kernels.ts';
 import { biasGradSgdTolerance, biasGradTolerance } from '../../src/reference/tolerance.ts';
 import { BIAS_GRAD_VARIANTS, biasGradDispatch } from '../../src/gpu/kernels/bias-grad.ts';
-import { SgdParams } from '../../src/gpu/kernels/sgd.ts';
+import { caseName, OPTIMIZER_CASES, OptimizerRun } from './optimizer-cases.ts';
 import { randomArray, useGpu } from './gpu-suite.ts';
 import { checkKernel, WorstErrors } from './kernel-check.ts';
 
@@ -30,29 +30,29 @@ describe('bias-gradient kernels vs biasGradCpu', () => {
       worst.log(`bias_grad_${variant}`);
     });
 
-    // The training step's fused form: the column sums are the bias's gradient and feed an SGD
-    // step in place.
-    const CONFIGS: SgdOptions[] = [{ lr: 0.5 }, { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true }];
-    it(`${variant}: fused with the SGD step equals biasGradCpu then sgdUpdateCpu, twice`, async () => {
+    // The training step's fused form: the column sums are the bias's gradient and feed an
+    // optimizer step in place, three times so that the step count matters.
+    it(`${variant}: fused with each optimizer's step equals biasGradCpu then optimizerUpdateCpu, three times`, async () => {
       const ctx = gpu();
-      for (const opts of CONFIGS) {
+      for (const settings of OPTIMIZER_CASES) {
         for (const [M, N] of [[32, 512], [7, 10], [33, 513]] as const) {
           const dY = randomArray(M * N, 3 * M + N);
           const bias = randomArray(N, 5 * N, 0.1);
-          const velocity = opts.momentum ? new Float32Array(N) : null;
-          const sgd = SgdParams.create(ctx, opts);
+          const run = new OptimizerRun(ctx, settings);
+          const [state] = run.state(N);
           await checkKernel(ctx, {
-            what: `bias_grad_${variant} +sgd ${M}x${N} ${JSON.stringify(opts)}`,
-            buffers: { dY, db: bias.slice(), ...(velocity ? { velocity: velocity.slice() } : {}) },
-            dispatches: (bufs) => biasGradDispatch(ctx, variant, bufs, { M, N }, { kind: 'sgd', sgd, velocity: bufs.velocity ?? null }),
-            runs: 2,
+            what: `bias_grad_${variant} +update ${M}x${N} ${caseName(settings)}`,
+            buffers: { dY, db: bias.slice(), ...(state ? { state: state.slice() } : {}) },
+            dispatches: (bufs) => biasGradDispatch(ctx, variant, bufs, { M, N }, { kind: 'update', optimizer: run.params, state: bufs.state ?? null, record: run.record }),
+            runs: 3,
+            beforeRun: (_bufs, r) => run.beforeRun(r, true),
             expect: () => {
-              sgdUpdateCpu(bias, biasGradCpu(dY, M, N), velocity, opts);
+              run.updateCpu(bias, biasGradCpu(dY, M, N), state);
               const tol = biasGradSgdTolerance(M);
-              return { db: { ref: bias, tol }, ...(velocity ? { velocity: { ref: velocity, tol } } : {}) };
+              return { db: { ref: bias, tol }, ...(state ? { state: { ref: state, tol } } : {}) };
             },
           });
-          ctx.destroyBuffer(sgd.buffer);
+          run.destroy();
         }
       }
     });

@@ -1,12 +1,12 @@
 import { describe, it, type TestContext } from 'vitest';
 import { HIDDEN_ACTIVATIONS, readsInput } from '../../src/model/activations.ts';
-import { activationBackwardCpu, biasGradCpu, keptForBackwardCpu, matmulCpu, sgdUpdateCpu, type MatmulShape, type SgdOptions } from '../../src/reference/kernels.ts';
+import { activationBackwardCpu, biasGradCpu, keptForBackwardCpu, matmulCpu, type MatmulShape } from '../../src/reference/kernels.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { MATMUL_VARIANTS, matmulDispatch, matmulVariantsFor, type MatmulVariant } from '../../src/gpu/kernels/matmul.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
-import { SgdParams } from '../../src/gpu/kernels/sgd.ts';
 import { randomArray, useGpu } from './gpu-suite.ts';
 import { checkKernel, WorstErrors } from './kernel-check.ts';
+import { caseName, OPTIMIZER_CASES, OptimizerRun } from './optimizer-cases.ts';
 
 // Shapes: the model's own (K = 784, N = 10, batch 1 / 7 / 33 / 16), and sizes that are not
 // multiples of any tile (16, 32, 64) so every edge path runs.
@@ -90,8 +90,8 @@ describe('matmul kernels vs matmulCpu', () => {
   const FUSED_SHAPES: [number, number, number][] = [[33, 512, 256], [7, 10, 33], [32, 256, 10]];
   // Weight-gradient shapes: K = the batch; M and N past every tile size without the full 256 x 512
   // of fc2 (the skinny kernel's thousands of workgroups take minutes on a CPU adapter).
-  const SGD_SHAPES: [number, number, number][] = [[100, 260, 32], [10, 256, 33], [13, 7, 5]];
-  const SGD_CONFIGS: SgdOptions[] = [{ lr: 0.5 }, { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true }];
+  const UPDATE_SHAPES: [number, number, number][] = [[100, 260, 32], [10, 256, 33], [13, 7, 5]];
+  // Three steps, so that the step count t matters.
   for (const variant of MATMUL_VARIANTS) {
     it(`${variant}: dX fused with each activation's backward equals matmul then activationBackwardCpu`, async (t) => {
       deviceFor(gpu, variant, t);
@@ -113,27 +113,28 @@ describe('matmul kernels vs matmulCpu', () => {
       }
     });
 
-    it(`${variant}: dW fused with the SGD step equals matmul then sgdUpdateCpu, twice`, async (t) => {
+    it(`${variant}: dW fused with each optimizer's step equals matmul then optimizerUpdateCpu, three times`, async (t) => {
       const ctx = deviceFor(gpu, variant, t);
-      for (const opts of SGD_CONFIGS) {
-        for (const [M, N, K] of SGD_SHAPES) {
+      for (const settings of OPTIMIZER_CASES) {
+        for (const [M, N, K] of UPDATE_SHAPES) {
           const shape: MatmulShape = { M, N, K, transA: true };
           const param = randomArray(M * N, 11 * M + N, 0.1);
-          const velocity = opts.momentum ? new Float32Array(M * N) : null;
+          const run = new OptimizerRun(ctx, settings);
+          const [state] = run.state(M * N);
           const a = randomArray(M * K, 13 * M + K);
           const b = randomArray(K * N, 17 * N + K);
-          const sgd = SgdParams.create(ctx, opts);
           await checkKernel(ctx, {
-            what: `${variant} W -= SGD(dz^T x) ${M}x${N}x${K} ${JSON.stringify(opts)}`,
-            buffers: { a, b, c: param.slice(), ...(velocity ? { velocity: velocity.slice() } : {}) },
-            dispatches: (bufs) => matmulDispatch(ctx, variant, bufs, shape, { kind: 'sgd', sgd, velocity: bufs.velocity ?? null }),
-            runs: 2,
+            what: `${variant} W update(dz^T x) ${M}x${N}x${K} ${caseName(settings)}`,
+            buffers: { a, b, c: param.slice(), ...(state ? { state: state.slice() } : {}) },
+            dispatches: (bufs) => matmulDispatch(ctx, variant, bufs, shape, { kind: 'update', optimizer: run.params, state: bufs.state ?? null, record: run.record }),
+            runs: 3,
+            beforeRun: (_bufs, r) => run.beforeRun(r, true),
             expect: () => {
-              sgdUpdateCpu(param, matmulCpu(a, b, null, shape), velocity, opts);
-              return { c: { ref: param, tol: TOLERANCES.matmul }, ...(velocity ? { velocity: { ref: velocity, tol: TOLERANCES.matmul } } : {}) };
+              run.updateCpu(param, matmulCpu(a, b, null, shape), state);
+              return { c: { ref: param, tol: TOLERANCES.matmul }, ...(state ? { state: { ref: state, tol: TOLERANCES.matmul } } : {}) };
             },
           });
-          ctx.destroyBuffer(sgd.buffer);
+          run.destroy();
         }
       }
     });
@@ -144,36 +145,36 @@ describe('matmul kernels vs matmulCpu', () => {
   // (matmul_vec4: by its first column, whose invocations past N still take their bias rows, as in
   // 132x12x8).
   for (const variant of MATMUL_VARIANTS) {
-    it(`${variant}: dW and db fused with their SGD steps equal matmul, biasGradCpu and sgdUpdateCpu, twice`, async (t) => {
+    it(`${variant}: dW and db fused with each optimizer's steps equal matmul, biasGradCpu and optimizerUpdateCpu, three times`, async (t) => {
       const ctx = deviceFor(gpu, variant, t);
-      for (const opts of SGD_CONFIGS) {
-        for (const [M, N, K] of [...SGD_SHAPES, [130, 70, 33], [70, 9, 1], [132, 12, 8]] as [number, number, number][]) {
+      for (const settings of OPTIMIZER_CASES) {
+        for (const [M, N, K] of [...UPDATE_SHAPES, [130, 70, 33], [70, 9, 1], [132, 12, 8]] as [number, number, number][]) {
           const shape: MatmulShape = { M, N, K, transA: true };
           const param = randomArray(M * N, 19 * M + N, 0.1);
           const bias = randomArray(M, 23 * M, 0.1);
-          const velocity = opts.momentum ? new Float32Array(M * N) : null;
-          const biasVelocity = opts.momentum ? new Float32Array(M) : null;
+          const run = new OptimizerRun(ctx, settings);
+          const [state, biasState] = run.state(M * N, M);
           const a = randomArray(M * K, 29 * M + K);
           const b = randomArray(K * N, 31 * N + K);
-          const sgd = SgdParams.create(ctx, opts);
           await checkKernel(ctx, {
-            what: `${variant} W, b -= SGD(dz^T x, sums of dz) ${M}x${N}x${K} ${JSON.stringify(opts)}`,
-            buffers: { a, b, c: param.slice(), bias: bias.slice(), ...(velocity ? { velocity: velocity.slice(), biasVelocity: biasVelocity!.slice() } : {}) },
+            what: `${variant} W, b update(dz^T x, sums of dz) ${M}x${N}x${K} ${caseName(settings)}`,
+            buffers: { a, b, c: param.slice(), bias: bias.slice(), ...(state ? { state: state.slice(), biasState: biasState!.slice() } : {}) },
             dispatches: (bufs) => matmulDispatch(ctx, variant, bufs, shape,
-              { kind: 'sgd', sgd, velocity: bufs.velocity ?? null, bias: { param: bufs.bias, velocity: bufs.biasVelocity ?? null } }),
-            runs: 2,
+              { kind: 'update', optimizer: run.params, state: bufs.state ?? null, record: run.record, bias: { param: bufs.bias, state: bufs.biasState ?? null } }),
+            runs: 3,
+            beforeRun: (_bufs, r) => run.beforeRun(r, true),
             expect: () => {
-              sgdUpdateCpu(param, matmulCpu(a, b, null, shape), velocity, opts);
-              sgdUpdateCpu(bias, biasGradCpu(a, K, M), biasVelocity, opts);
+              run.updateCpu(param, matmulCpu(a, b, null, shape), state);
+              run.updateCpu(bias, biasGradCpu(a, K, M), biasState);
               const tol = TOLERANCES.matmul;
               return {
                 c: { ref: param, tol },
                 bias: { ref: bias, tol },
-                ...(velocity ? { velocity: { ref: velocity, tol }, biasVelocity: { ref: biasVelocity!, tol } } : {}),
+                ...(state ? { state: { ref: state, tol }, biasState: { ref: biasState!, tol } } : {}),
               };
             },
           });
-          ctx.destroyBuffer(sgd.buffer);
+          run.destroy();
         }
       }
     });

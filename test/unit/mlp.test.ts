@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cloneMlp,
-  createOptimizerState,
+  createMlpOptimizerState,
   evaluateMlpCpu,
   forwardMlp,
   initMlp,
@@ -11,6 +11,7 @@ import {
   type Mlp,
   type MlpSpec,
 } from '../../src/reference/mlp.ts';
+import { plainSgd } from '../../src/model/optimizers.ts';
 import { gatherCpu, gatherU8Cpu, logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
 import { createRng, deriveRng } from '../../src/data/prng.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
@@ -163,7 +164,7 @@ describe('mlpTrainStepCpu', () => {
     const mlp = cloneMlp(base);
     // A large lr: if any tensor were updated before the gradients that read it were computed,
     // the returned gradients of the earlier layers would move off the finite differences.
-    const step = mlpTrainStepCpu(mlp, createOptimizerState(mlp, 0), x, labels, B, { lr: 0.5 }, spec);
+    const step = mlpTrainStepCpu(mlp, createMlpOptimizerState(mlp, plainSgd(0.5)), x, labels, B, plainSgd(0.5), spec);
     expect(step.loss).toBeCloseTo(meanF64(rowLossesF64(SMALL, params, x, labels, B, spec)), 6);
 
     const h = 1e-5; // float64: truncation ~h^2 and rounding ~1e-16/h are both below 1e-9
@@ -188,10 +189,10 @@ describe('mlpTrainStepCpu', () => {
   });
 
   it('applies momentum and weight decay as PyTorch SGD over two steps', () => {
-    const sgd = { lr: 0.1, momentum: 0.9, weightDecay: 0.01 };
+    const sgd = { ...plainSgd(0.1), momentum: 0.9, weightDecay: 0.01 };
     for (const nesterov of [false, true]) {
       const mlp = cloneMlp(base);
-      const opt = createOptimizerState(mlp, sgd.momentum);
+      const opt = createMlpOptimizerState(mlp, sgd);
       const T = 3; // fc2.bias
       const p0 = Array.from(mlpParamTensors(mlp)[T].data);
       // Step 1: v1 = g1 + wd p0 (the buffer starts as the first gradient), p1 = p0 - lr d1 with
@@ -205,17 +206,17 @@ describe('mlpTrainStepCpu', () => {
       const g2d = p1.map((p, i) => g2[i] + sgd.weightDecay * p);
       const v2 = g2d.map((g, i) => sgd.momentum * v1[i] + g);
       const p2 = p1.map((p, i) => p - sgd.lr * (nesterov ? g2d[i] + sgd.momentum * v2[i] : v2[i]));
-      expect(maxDiff(opt.velocities![T], v2)).toBeLessThan(1e-6);
+      expect(maxDiff(opt.state![T], v2)).toBeLessThan(1e-6);
       expect(maxDiff(mlpParamTensors(mlp)[T].data, p2)).toBeLessThan(1e-6);
     }
   });
 
-  it('refuses momentum without velocities, and out-of-range labels', () => {
+  it('refuses momentum without its state, and out-of-range labels', () => {
     const mlp = cloneMlp(base);
-    expect(() => mlpTrainStepCpu(mlp, createOptimizerState(mlp, 0), x, labels, B, { lr: 0.1, momentum: 0.9 })).toThrow(
-      /momentum/,
+    expect(() => mlpTrainStepCpu(mlp, createMlpOptimizerState(mlp, plainSgd(0.5)), x, labels, B, { ...plainSgd(0.1), momentum: 0.9 })).toThrow(
+      /sgd keeps 1 state values per parameter/,
     );
-    expect(() => mlpTrainStepCpu(mlp, createOptimizerState(mlp, 0), x, [0, 1, 3, 0], B, { lr: 0.1 })).toThrow(
+    expect(() => mlpTrainStepCpu(mlp, createMlpOptimizerState(mlp, plainSgd(0.5)), x, [0, 1, 3, 0], B, plainSgd(0.1))).toThrow(
       /label 3 of row 2 is not a class index in \[0, 3\)/,
     );
   });
@@ -244,7 +245,7 @@ describe('mlpTrainStepCpu', () => {
     // dZ1 = dH1 * h(1-h), h(1-h): row 0 = (3/16, 1/4), row 1 = (1/4, 3/16):
     //   row 0 = (-3L/32, L/8), row 1 = (3L/8, -9L/32).
     // dW1 = dZ1^T x = dZ1^T (x = I): [[-3L/32, 3L/8], [L/8, -9L/32]];  db1 = (9L/32, -5L/32).
-    const step = mlpTrainStepCpu(mlp, createOptimizerState(mlp, 0), Float32Array.of(1, 0, 0, 1), [0, 1], 2, { lr: 0.5 });
+    const step = mlpTrainStepCpu(mlp, createMlpOptimizerState(mlp, plainSgd(0.5)), Float32Array.of(1, 0, 0, 1), [0, 1], 2, plainSgd(0.5));
     expect(Math.abs(step.loss - (-Math.log(0.75) - Math.log(0.25)) / 2)).toBeLessThan(1e-6);
     expect(Math.abs(step.loss - 0.836988)).toBeLessThan(1e-6);
     expect(step.correct).toBe(1);
@@ -284,7 +285,7 @@ describe('MNIST', () => {
   it('one epoch on 2,000 training images lowers the test loss and learns', async () => {
     const { train, test } = await loadEmbeddedMnist();
     const mlp = initMlp(MNIST_MLP_SIZES, 1);
-    const opt = createOptimizerState(mlp, 0);
+    const opt = createMlpOptimizerState(mlp, plainSgd(0.5));
     const before = evaluateMlpCpu(mlp, test.features, test.labels, 1000, 32);
     const order = epochOrder(2000, 1, 0, true);
     let seen = 0;
@@ -292,7 +293,7 @@ describe('MNIST', () => {
       const idx = batchIndices(order, b, 32); // 62 batches of 32, then one of 16
       const x = gatherCpu(train.features, idx, 784);
       const y = Uint8Array.from(idx, (i) => train.labels[i]);
-      mlpTrainStepCpu(mlp, opt, x, y, idx.length, { lr: 0.5 });
+      mlpTrainStepCpu(mlp, opt, x, y, idx.length, plainSgd(0.5));
       seen += idx.length;
     }
     expect(seen).toBe(2000);
@@ -312,13 +313,13 @@ describe('MNIST', () => {
 
   it('times one full-size batch-32 step (logged, not asserted)', () => {
     const mlp = initMlp(MNIST_MLP_SIZES, 1);
-    const opt = createOptimizerState(mlp, 0);
+    const opt = createMlpOptimizerState(mlp, plainSgd(0.5));
     const x = randomInput(4, 32 * 784).map((v) => (v + 2) / 4);
     const y = Array.from({ length: 32 }, (_, i) => i % 10);
-    mlpTrainStepCpu(mlp, opt, x, y, 32, { lr: 0.5 }); // warm-up: JIT compilation
+    mlpTrainStepCpu(mlp, opt, x, y, 32, plainSgd(0.5)); // warm-up: JIT compilation
     const times = Array.from({ length: 5 }, () => {
       const t0 = performance.now();
-      mlpTrainStepCpu(mlp, opt, x, y, 32, { lr: 0.5 });
+      mlpTrainStepCpu(mlp, opt, x, y, 32, plainSgd(0.5));
       return performance.now() - t0;
     }).sort((a, b) => a - b);
     console.log(`CPU reference step, 784-512-256-10, batch 32: median ${times[2].toFixed(1)} ms of 5`);

@@ -1,12 +1,13 @@
 // C = epilogue(op(A) op(B)) on the GPU (shaders/matmul.wgsl); CPU twin: matmulCpu, followed by
-// activationBackwardCpu, or by sgdUpdateCpu (and biasGradCpu for the bias) for the SGD epilogue.
+// activationBackwardCpu, or by optimizerUpdateCpu (and biasGradCpu for the bias) for the update
+// epilogue.
 // op(A) is (M,K), op(B) is (K,N), bias is (N), y is (M,N), C is (M,N).
 import { ACTIVATION_TABLE, readsInput, type Activation, type HiddenActivation } from '../../model/activations.ts';
 import type { MatmulShape } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
-import type { SgdEpilogue } from './sgd.ts';
+import type { UpdateEpilogue } from './optimizer.ts';
 
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled', 'tiled32', 'skinny', 'skinny-subgroups'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
@@ -39,7 +40,7 @@ export interface MatmulBuffers {
 /** A bias updated beside its weight: its gradient is the row sums of op(A) = dz^T over K. */
 export interface BiasUpdate {
   param: GPUBuffer;
-  velocity: GPUBuffer | null;
+  state: GPUBuffer | null;
 }
 
 /** What happens to each element of the product before it is stored:
@@ -50,14 +51,15 @@ export interface BiasUpdate {
  *    kept of the layer whose activation this undoes (its output, or its pre-activation as
  *    ACTIVATION_TABLE's backwardReads says): an input gradient fused with the layer below's
  *    activation backward;
- *  - sgd: C is a parameter and the product its gradient: C takes an SGD step (velocity (M,N),
- *    required when the optimizer keeps momentum): a weight gradient fused with its update; with
- *    `bias`, the layer's bias (M) takes its step in the same dispatch. */
+ *  - update: C is a parameter and the product its gradient: C takes an optimizer step (state
+ *    (M,N) times the optimizer's state floats, required when it keeps any): a weight gradient
+ *    fused with its update; with `bias`, the layer's bias (M) takes its step in the same
+ *    dispatch. */
 export type MatmulEpilogue =
   | { kind: 'store' }
   | { kind: 'bias'; bias: GPUBuffer; activation: Activation; pre?: GPUBuffer }
   | { kind: 'activation-backward'; kept: GPUBuffer; activation: HiddenActivation }
-  | (SgdEpilogue & { bias?: BiasUpdate });
+  | (UpdateEpilogue & { bias?: BiasUpdate });
 
 export const STORE: MatmulEpilogue = { kind: 'store' };
 
@@ -69,7 +71,7 @@ export function matmulProblemKey(dims: MatmulDims, epilogue: MatmulEpilogue): st
   const { M, N, K, transA = false, transB = false } = dims;
   const kind = epilogue.kind === 'bias' ? `bias-${epilogue.activation}`
     : epilogue.kind === 'activation-backward' ? `${epilogue.activation}-backward`
-      : epilogue.kind === 'sgd' && epilogue.bias ? 'sgd+bias' : epilogue.kind;
+      : epilogue.kind === 'update' ? `${epilogue.optimizer.kind}${epilogue.bias ? '+bias' : ''}` : epilogue.kind;
   return `${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''} ${kind}`;
 }
 
@@ -102,16 +104,17 @@ export function matmulDispatch(
   }
   const variant = resolveMatmulVariant(requested, shape);
   const { entry, constants = {}, rows, cols } = VARIANTS[variant];
-  // Binding 3 is the epilogue's input (bias or kept values); 5 to 8 the optimizer's uniform, the
-  // velocity (or a forward layer's pre-activation), the bias and its velocity. Unused ones get
-  // spare buffers of their own.
+  // Binding 3 is the epilogue's input (bias, kept values, or the run record); 5 to 8 the
+  // optimizer's uniform, the state (or a forward layer's pre-activation), the bias and its state.
+  // Unused ones get spare buffers of their own.
   let aux = ctx.unusedStorage(0);
   let hyper = ctx.uniformPlaceholder;
-  let velocity = ctx.unusedStorage(1);
+  let state = ctx.unusedStorage(1);
   let biasParam = ctx.unusedStorage(2);
-  let biasVelocity = ctx.unusedStorage(3);
+  let biasState = ctx.unusedStorage(3);
   let extra = 0;
-  const sgd = epilogue.kind === 'sgd' ? epilogue : null;
+  const update = epilogue.kind === 'update' ? epilogue : null;
+  const S = update?.optimizer.stateFloats ?? 0;
   switch (epilogue.kind) {
     case 'store':
       break;
@@ -120,7 +123,7 @@ export function matmulDispatch(
       extra = N;
       if (epilogue.pre) {
         if (!readsInput(epilogue.activation)) throw new Error(`matmul: '${epilogue.activation}' reads its output in the backward pass; nothing needs its pre-activation`);
-        velocity = epilogue.pre;
+        state = epilogue.pre;
         extra += M * N;
       }
       break;
@@ -128,14 +131,15 @@ export function matmulDispatch(
       aux = epilogue.kept;
       extra = M * N;
       break;
-    case 'sgd':
-      hyper = epilogue.sgd.buffer;
-      velocity = epilogue.sgd.velocityBinding('matmul SGD epilogue', epilogue.velocity, M * N) ?? velocity;
-      extra = (epilogue.velocity ? 4 : 1) * M * N;
+    case 'update':
+      aux = epilogue.record;
+      hyper = epilogue.optimizer.buffer;
+      state = epilogue.optimizer.stateBinding('matmul update epilogue', epilogue.state, M * N) ?? state;
+      extra = (1 + 2 * S) * M * N;
       if (epilogue.bias) {
         biasParam = epilogue.bias.param;
-        biasVelocity = epilogue.sgd.velocityBinding('matmul SGD epilogue (bias)', epilogue.bias.velocity, M) ?? biasVelocity;
-        extra += (epilogue.bias.velocity ? 4 : 2) * M;
+        biasState = epilogue.optimizer.stateBinding('matmul update epilogue (bias)', epilogue.bias.state, M) ?? biasState;
+        extra += (2 + 2 * S) * M;
       }
       break;
   }
@@ -147,18 +151,18 @@ export function matmulDispatch(
     ACTIVATION: epilogue.kind === 'bias' || epilogue.kind === 'activation-backward' ? ACTIVATION_TABLE[epilogue.activation].code : 0,
     ACTIVATION_BACKWARD: Number(epilogue.kind === 'activation-backward'),
     KEEP_INPUT: Number(epilogue.kind === 'bias' && !!epilogue.pre),
-    SGD: Number(!!sgd),
-    HAS_VELOCITY: Number(!!sgd?.velocity),
-    BIAS_SGD: Number(!!sgd?.bias),
+    UPDATE: Number(!!update),
+    BIAS_UPDATE: Number(!!update?.bias),
+    ...(update ? update.optimizer.constants : {}),
   });
   const dims = ctx.uniform('matmul dims', new Uint32Array([M, N, K, 0]));
-  const elementwise = epilogue.kind === 'sgd' || epilogue.kind === 'activation-backward' ? 3 * M * N : 0;
-  const cost = { flops: 2 * M * N * K + elementwise + (sgd?.bias ? M * K + 3 * M : 0), bytes: 4 * (M * K + K * N + M * N + extra) };
+  const elementwise = epilogue.kind === 'update' || epilogue.kind === 'activation-backward' ? 3 * M * N : 0;
+  const cost = { flops: 2 * M * N * K + elementwise + (update?.bias ? M * K + 3 * M : 0), bytes: 4 * (M * K + K * N + M * N + extra) };
   const suffix = epilogue.kind === 'store' ? '' : epilogue.kind === 'bias' ? ` +${epilogue.activation}${epilogue.pre ? ' +keep' : ''}`
-    : epilogue.kind === 'activation-backward' ? ` +${epilogue.activation}-backward` : sgd?.bias ? ' +sgd+bias' : ' +sgd';
+    : epilogue.kind === 'activation-backward' ? ` +${epilogue.activation}-backward` : ` +${epilogue.optimizer.kind}${epilogue.bias ? '+bias' : ''}`;
   // The bias's workgroups are one more column of the grid, which a GPU runs beside the others;
   // matmul_vec4 (for CPU adapters) folds the bias into its first column instead.
-  const groupsX = ceilDiv(N, cols) + (sgd?.bias && variant !== 'vec4' ? 1 : 0);
+  const groupsX = ceilDiv(N, cols) + (update?.bias && variant !== 'vec4' ? 1 : 0);
   return makeDispatch(ctx, `matmul_${variant} ${M}x${N}x${K}${suffix}`, pipeline,
-    [dims, bufs.a, bufs.b, aux, bufs.c, hyper, velocity, biasParam, biasVelocity], [groupsX, ceilDiv(M, rows)], cost);
+    [dims, bufs.a, bufs.b, aux, bufs.c, hyper, state, biasParam, biasState], [groupsX, ceilDiv(M, rows)], cost);
 }

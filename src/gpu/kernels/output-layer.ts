@@ -1,7 +1,7 @@
 // The output layer's whole step in one workgroup (shaders/output_layer.wgsl): its forward pass,
-// the loss, the metrics, the delta of the layer below and its own SGD update. CPU twin: the
+// the loss, the metrics, the delta of the layer below and its own optimizer step. CPU twin: the
 // composition outputLayerCpu: matmulCpu, logSoftmaxNllCpu or squaredErrorCpu, stepMetricsCpu,
-// activationBackwardCpu, biasGradCpu and sgdUpdateCpu. h is (B,H), W (C,H), b (C), labels (B) u32,
+// activationBackwardCpu, biasGradCpu and optimizerUpdateCpu. h is (B,H), W (C,H), b (C), labels (B) u32,
 // dzPrev (B,H).
 import type { GpuContext } from '../context.ts';
 import { makeDispatch, type Dispatch } from '../dispatch.ts';
@@ -9,7 +9,7 @@ import { shaders, wgslConst } from '../shaders.ts';
 import { ACTIVATION_TABLE, readsInput, type HiddenActivation } from '../../model/activations.ts';
 import type { LossKind } from '../../model/losses.ts';
 import type { RunRecord } from './metrics.ts';
-import type { SgdParams } from './sgd.ts';
+import type { OptimizerParams } from './optimizer.ts';
 
 const MAX_LOGITS = wgslConst(shaders.outputLayer, 'MAX_LOGITS');
 
@@ -27,12 +27,12 @@ export interface OutputLayerBuffers {
 /** A training step's part: the update, and the delta of the layer below when h is a hidden
  * layer's output (through that layer's activation; null when h is the network's input). */
 export interface OutputLayerTraining {
-  sgd: SgdParams;
-  velWeight: GPUBuffer | null;
-  velBias: GPUBuffer | null;
+  optimizer: OptimizerParams;
+  stateWeight: GPUBuffer | null;
+  stateBias: GPUBuffer | null;
   /** pre: the layer below's pre-activation, where its activation's backward reads its input:
    * bound in place of h, which the kernel recomputes from it. */
-  below: { dz: GPUBuffer; activation: HiddenActivation; pre?: GPUBuffer } | null;
+  below: { dz: GPUBuffer; activation: HiddenActivation; pre?: GPUBuffer | null } | null;
 }
 
 export interface OutputLayerShape {
@@ -67,22 +67,23 @@ export function outputLayerDispatch(ctx: GpuContext, bufs: OutputLayerBuffers, p
   params.setUint32(24, layout.correct, true);
   params.setUint32(28, layout.predictions, true);
   params.setUint32(32, p.predict?.batchStride ?? 0, true);
-  const velWeight = train?.sgd.velocityBinding('output layer weight', train.velWeight, C * H) ?? null;
-  const velBias = train?.sgd.velocityBinding('output layer bias', train.velBias, C) ?? null;
+  const stateWeight = train?.optimizer.stateBinding('output layer weight', train.stateWeight, C * H) ?? null;
+  const stateBias = train?.optimizer.stateBinding('output layer bias', train.stateBias, C) ?? null;
+  const S = train?.optimizer.stateFloats ?? 0;
   // The vec4 kernel where H allows: a quarter of the loads.
   const pipeline = ctx.pipeline(shaders.outputLayer, H % 4 === 0 ? 'output_layer_vec4' : 'output_layer', {
     LOSS_SQUARED: Number(loss === 'squared'),
     TRAIN: Number(!!train),
     PREV_ACTIVATION: train?.below ? ACTIVATION_TABLE[train.below.activation].code : 0,
     PREV_READS_INPUT: Number(!!pre),
-    HAS_VELOCITY: Number(!!velWeight),
     PREDICT: Number(!!p.predict),
+    ...(train ? train.optimizer.constants : {}),
   });
   const macs = B * C * H * (train ? (train.below ? 3 : 2) : 1);
-  const label = `output_layer ${B}x${C}x${H} ${loss}${train ? ' +backward+sgd' : ''}${p.predict ? ' +predictions' : ''}`;
+  const label = `output_layer ${B}x${C}x${H} ${loss}${train ? ` +backward+${train.optimizer.kind}` : ''}${p.predict ? ' +predictions' : ''}`;
   return makeDispatch(ctx, label, pipeline, [
     ctx.uniform('output_layer params', params), pre ?? bufs.h, bufs.weight, bufs.bias, bufs.labels, bufs.record.buffer,
-    train?.below?.dz ?? ctx.unusedStorage(0), velWeight ?? ctx.unusedStorage(1), velBias ?? ctx.unusedStorage(2),
-    train ? train.sgd.buffer : ctx.uniformPlaceholder,
-  ], [1], { flops: 2 * macs + 8 * B * C, bytes: 4 * (B * H * (train?.below ? 2 : 1) + C * H * (train ? (velWeight ? 4 : 2) : 1) + 3 * B) });
+    train?.below?.dz ?? ctx.unusedStorage(0), stateWeight ?? ctx.unusedStorage(1), stateBias ?? ctx.unusedStorage(2),
+    train ? train.optimizer.buffer : ctx.uniformPlaceholder,
+  ], [1], { flops: 2 * macs + 8 * B * C, bytes: 4 * (B * H * (train?.below ? 2 : 1) + C * H * (train ? 2 + 2 * S : 1) + 3 * B) });
 }

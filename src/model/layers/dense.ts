@@ -1,6 +1,6 @@
 // nn.Linear and its activation: y = act(x W^T + b), x (B, in), W (out, in), b (out), y (B, out).
 // CPU twin from matmulCpu and biasGradCpu; GPU from the matmul kernel's epilogues ('bias' forward,
-// 'activation-backward' input gradient, 'sgd' weight gradient with its bias) and, as the last
+// 'activation-backward' input gradient, 'update' weight gradient with its bias) and, as the last
 // layer, the one-workgroup output-layer kernel.
 import { biasGradDispatch } from '../../gpu/kernels/bias-grad.ts';
 import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogue } from '../../gpu/kernels/matmul.ts';
@@ -85,12 +85,12 @@ export const dense: LayerModule<DenseSpec> = {
     ];
   },
 
-  // W -= lr * dz^T x and b -= lr * column sums of dz, in one dispatch.
-  fusedUpdateGpu: async (p, g, x, sgd) => {
+  // The optimizer's steps of W with dz^T x and of b with the column sums of dz, in one dispatch.
+  fusedUpdateGpu: async (p, g, x, optimizer) => {
     const d = dims(g.layer);
-    const vel = g.velocities;
+    const state = g.state;
     return [await matmul(p, { a: g.gradZ, b: x, c: g.params[0] }, { M: d.out, N: d.in, K: p.rows, transA: true },
-      { kind: 'sgd', sgd, velocity: vel && vel[0], bias: { param: g.params[1], velocity: vel && vel[1] } })];
+      { kind: 'update', optimizer, state: state && state[0], record: p.record.buffer, bias: { param: g.params[1], state: state && state[1] } })];
   },
 
   outputKernel(p, g, { x, labels, record, loss, train, predict }) {
@@ -98,8 +98,9 @@ export const dense: LayerModule<DenseSpec> = {
     // The kernel writes the delta of the layer below only through that layer's activation.
     const below = train?.below;
     if (!outputLayerFits(p.rows, d.out) || below?.activation === 'none') return null;
-    const vel = g.velocities;
+    const state = g.state;
     return outputLayerDispatch(p.ctx, { h: x, weight: g.params[0], bias: g.params[1], labels, record }, { B: p.rows, H: d.in, C: d.out, loss, predict,
-      train: train && { sgd: train.sgd, velWeight: vel && vel[0], velBias: vel && vel[1], below: below ? { dz: below.dz, activation: below.activation, ...(below.pre ? { pre: below.pre } : {}) } : null } });
+      train: train && { optimizer: train.optimizer, stateWeight: state && state[0], stateBias: state && state[1],
+        below: below ? { dz: below.dz, activation: below.activation, pre: below.pre } : null } });
   },
 };

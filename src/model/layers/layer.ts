@@ -7,7 +7,7 @@ import type { Rng } from '../../data/prng.ts';
 import type { Dispatch } from '../../gpu/dispatch.ts';
 import type { GpuContext } from '../../gpu/context.ts';
 import type { KernelChooser } from '../../gpu/kernel-choice.ts';
-import type { SgdParams } from '../../gpu/kernels/sgd.ts';
+import type { OptimizerParams } from '../../gpu/kernels/optimizer.ts';
 import type { RunRecord } from '../../gpu/kernels/metrics.ts';
 import type { Activation, HiddenActivation } from '../activations.ts';
 import type { LossKind } from '../losses.ts';
@@ -18,8 +18,9 @@ export interface GpuLayer {
   layer: ResolvedLayer;
   /** In layer.params order. */
   params: GPUBuffer[];
-  /** Momentum buffers in layer.params order; null without momentum. */
-  velocities: GPUBuffer[] | null;
+  /** The optimizer's state per parameter (layer.params order), its state floats per element
+   * interleaved; null when the optimizer keeps none. */
+  state: GPUBuffer[] | null;
   /** (maxBatch, ...outShape): the output, after the activation. */
   act: GPUBuffer;
   /** (maxBatch, ...outShape): the pre-activation, kept only where the activation's backward reads
@@ -35,6 +36,8 @@ export interface LayerGpuPlan {
   kernels: KernelChooser;
   /** Rows of this batch. */
   rows: number;
+  /** The pass's run record: its step counter gives an optimizer's step count t. */
+  record: RunRecord;
 }
 
 /** What the backward pass through a layer's activation reads: its pre-activation where kept,
@@ -55,7 +58,7 @@ export interface OutputKernelArgs {
   labels: GPUBuffer;
   record: RunRecord;
   loss: LossKind;
-  train: { sgd: SgdParams; below: { dz: GPUBuffer; activation: Activation; pre: GPUBuffer | null } | null } | null;
+  train: { optimizer: OptimizerParams; below: { dz: GPUBuffer; activation: Activation; pre: GPUBuffer | null } | null } | null;
   predict?: { batchStride: number };
 }
 
@@ -83,8 +86,8 @@ export interface LayerModule<S extends LayerSpec> {
   inputGradientGpu(p: LayerGpuPlan, g: GpuLayer, target: InputGradientTarget): Promise<Dispatch[]>;
   /** Each parameter's gradient from dz into `grads` (layer.params order). */
   gradientGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer, grads: GPUBuffer[]): Promise<Dispatch[]>;
-  /** The parameters' gradients fused with their SGD steps, nothing stored. */
-  fusedUpdateGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer, sgd: SgdParams): Promise<Dispatch[]>;
+  /** The parameters' gradients fused with their optimizer steps, nothing stored. */
+  fusedUpdateGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer, optimizer: OptimizerParams): Promise<Dispatch[]>;
   /** The one-kernel output layer, or null where this layer type or this batch has none. */
   outputKernel?(p: LayerGpuPlan, g: GpuLayer, args: OutputKernelArgs): Dispatch | null;
 }
