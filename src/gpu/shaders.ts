@@ -32,6 +32,7 @@ export const shaders = {
   metrics: `${metrics}\n${stepRecord}`,
   outputLayer: `${outputLayer}\n${optimizer}\n${activationFn}\n${lossFn}\n${stepRecord}`,
   squaredError: `${squaredError}\n${lossFn}`,
+  update: `${update}\n${optimizer}`,
 } as const;
 
 /** A `const NAME = <integer>u;` of a shader: the workgroup sizes and tiles that the WGSL is written

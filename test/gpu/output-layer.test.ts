@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HIDDEN_ACTIVATIONS, readsInput, type HiddenActivation } from '../../src/model/activations.ts';
 import { LOSSES, type LossKind } from '../../src/model/losses.ts';
 import { activationCpu, outputLayerCpu } from '../../src/reference/kernels.ts';
@@ -6,6 +6,7 @@ import { plainSgd, type OptimizerSettings } from '../../src/model/optimizers.ts'
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { recordLayout } from '../../src/gpu/kernels/metrics.ts';
 import { outputLayerDispatch } from '../../src/gpu/kernels/output-layer.ts';
+import { OptimizerParams } from '../../src/gpu/kernels/optimizer.ts';
 import { createRng } from '../../src/data/prng.ts';
 import { randomArray, useGpu } from './gpu-suite.ts';
 import { checkKernel, WorstErrors } from './kernel-check.ts';
@@ -101,13 +102,13 @@ describe('output-layer kernel vs outputLayerCpu', () => {
     const ctx = gpu();
     const record = { buffer: ctx.unusedStorage(0), steps: 1, samples: 1, layout: recordLayout(1) };
     for (const activation of HIDDEN_ACTIVATIONS.filter(readsInput)) {
-      const sgd = SgdParams.create(ctx, { lr: 0.1 });
+      const optimizer = OptimizerParams.create(ctx, plainSgd(0.1));
       expect(() => outputLayerDispatch(ctx, { h: ctx.unusedStorage(1), weight: ctx.unusedStorage(2), bias: ctx.unusedStorage(3), labels: ctx.unusedStorage(0), record }, {
-        B: 1, H: 1, C: 1, loss: 'nll', train: { sgd, velWeight: null, velBias: null, below: { dz: ctx.unusedStorage(1), activation } },
+        B: 1, H: 1, C: 1, loss: 'nll', train: { optimizer, stateWeight: null, stateBias: null, below: { dz: ctx.unusedStorage(1), activation } },
       })).toThrow(/pre-activation/);
       expect(() => outputLayerCpu(new Float32Array(1), new Float32Array(1), new Float32Array(1), [0],
-        { B: 1, H: 1, C: 1, loss: 'nll', prevActivation: activation }, { opts: { lr: 0.1 }, velW: null, velB: null })).toThrow(/pre-activation/);
-      ctx.destroyBuffer(sgd.buffer);
+        { B: 1, H: 1, C: 1, loss: 'nll', prevActivation: activation }, { optimizer: plainSgd(0.1), stateW: null, stateB: null, step: 1 })).toThrow(/pre-activation/);
+      ctx.destroyBuffer(optimizer.buffer);
     }
   });
 });
