@@ -10,7 +10,7 @@ import { epochOrder } from '../data/batches.ts';
 import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
-import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
+import { feedDispatch, uploadSplit } from '../train/data-feed.ts';
 import type { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
 import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
@@ -55,15 +55,14 @@ async function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChooser
   const data = syntheticSplit(pool, 17);
   const model = createGpuModel(ctx, initMlp([...MNIST_MLP_SIZES], 1), { maxBatch: B, stateFloats: 0, storedGradients: !kernels.fuse });
   const record = createRunRecord(ctx, 'bench', maxSteps + 1);
-  const images = uploadData(ctx, 'bench images', data.features);
-  const labels = uploadData(ctx, 'bench labels', data.labels);
+  const resident = uploadSplit(ctx, 'bench', data, 784);
   const order = ctx.storage('bench order', Uint32Array.from({ length: (maxSteps + 1) * B }, (_, i) => i % pool));
   // lr 0: the same arithmetic as any rate, but repeating the step on its few batches hundreds of
   // times does not drive the weights into saturation (sigmoid) or subnormal ranges, which real
   // training, one step per batch, does not reach this way.
   const sgd = OptimizerParams.create(ctx, plainSgd(0));
   const list: Dispatch[] = [
-    gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows: B, batchStride: B, rowLen: 784 }),
+    feedDispatch(ctx, resident, model, { order, record, rows: B, batchStride: B }),
     ...(await trainStepDispatches({ ctx, model, kernels, rows: B, record }, sgd)),
   ];
   const reset = () => resetRecord(ctx, record);

@@ -5,12 +5,12 @@
 // how much each step's loss jumps around its moving average. The WebGPU backend runs the
 // trainer's own dispatches (src/train/step.ts); the CPU backend runs the reference.
 import { epochOrder } from '../data/batches.ts';
-import { featureType, type Split } from '../data/dataset.ts';
+import type { Split } from '../data/dataset.ts';
 import { deriveRng, type Rng } from '../data/prng.ts';
 import { describeAdapter, type AdapterSummary, type GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { runSteps, submitSteps } from '../gpu/runner.ts';
-import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
+import { feedDispatch, uploadSplit } from '../train/data-feed.ts';
 import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
 import { plainSgd } from '../model/optimizers.ts';
 import { gatherCpu } from '../reference/kernels.ts';
@@ -68,8 +68,7 @@ export function createGpuNoiseBackend(
 ): NoiseBackend {
   const rowLen = init.sizes[0];
   const model = createGpuModel(ctx, init, { maxBatch: cap.rows, stateFloats: 0, storedGradients: true });
-  const images = uploadData(ctx, 'train samples', train.features.subarray(0, train.count * rowLen));
-  const labels = uploadData(ctx, 'train labels', train.labels.subarray(0, train.count));
+  const data = uploadSplit(ctx, 'train', train, rowLen);
   // Gradients: one batch at a time, its loss in slot 0 (the counter is reset before each).
   const probe = { order: ctx.storage('probe order', cap.rows * 4), record: createRunRecord(ctx, 'probe', 1) };
   const trainRun = { order: ctx.storage('train order', cap.order * 4), record: createRunRecord(ctx, 'train', cap.steps) };
@@ -79,8 +78,7 @@ export function createGpuNoiseBackend(
   // Every gradient tensor and the loss, copied side by side so one read-back brings them all.
   const flat = ctx.storage('flat gradient', (paramCount + 1) * 4);
   const plan = (rows: number, record: RunRecord): StepPlan => ({ ctx, model, kernels, rows, record });
-  const gather = (order: GPUBuffer, record: RunRecord, rows: number) =>
-    gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels }, { rows, batchStride: rows, rowLen, type: featureType(train) });
+  const gather = (order: GPUBuffer, record: RunRecord, rows: number) => feedDispatch(ctx, data, model, { order, record, rows, batchStride: rows });
   // Dispatches hold uniforms, so each row count's list is built once.
   const probeLists = new Map<number, Dispatch[]>();
   const trainLists = new Map<number, Dispatch[]>();

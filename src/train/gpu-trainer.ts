@@ -1,15 +1,13 @@
-// The WebGPU trainer of the MLP. Data enters the GPU here: each split is uploaded once as it is,
-// u8 images as bytes (47 MB for MNIST's training images) or f32 features, and every batch is
-// gathered on the GPU through the epoch's shuffled index buffer (gather_u8 or gather_f32, by the
-// data's type), so a step costs no CPU work and no transfer. Steps are encoded
+// The WebGPU trainer. Each split is uploaded once and every batch gathered on the GPU through the
+// epoch's shuffled index buffer (data-feed.ts: where data enters the GPU). Steps are encoded
 // `readbackEvery` at a time into one submit; losses and correct counts accumulate on the GPU and
 // come back once per submit, which is also when divergence is caught (trainer.ts).
 import { augmentSalt } from '../data/augment.ts';
-import { featureType, type Split } from '../data/dataset.ts';
+import type { Split } from '../data/dataset.ts';
+import { feedDispatch, uploadSplit } from './data-feed.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import { runSteps } from '../gpu/runner.ts';
-import { gatherDispatch, uploadData } from '../gpu/kernels/gather.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, readRecord, resetRecord, type RunRecord } from '../gpu/kernels/metrics.ts';
 import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
@@ -93,8 +91,7 @@ export class GpuTrainer implements Trainer {
     const rowLen = init.sizes[0];
     const classes = init.sizes[init.sizes.length - 1];
     const upload = async (split: Split, name: string, train: boolean): Promise<SplitOnGpu> => {
-      const images = uploadData(ctx, `${name} ${split.image ? 'images' : 'features'}`, split.features.subarray(0, split.count * rowLen));
-      const labels = uploadData(ctx, `${name} labels`, split.labels.subarray(0, split.count));
+      const data = uploadSplit(ctx, name, split, rowLen);
       const order = ctx.storage(`${name} order`, Uint32Array.from({ length: split.count }, (_, i) => i));
       const steps = Math.ceil(split.count / B);
       const record = createRunRecord(ctx, name, steps, train ? 0 : split.count);
@@ -102,10 +99,10 @@ export class GpuTrainer implements Trainer {
       const plan = async (rows: number): Promise<Dispatch[]> => {
         const step: StepPlan = { ctx, model, kernels, rows, record, keepOutputs };
         return [
-          gatherDispatch(ctx, { images, labels, order, record, x: model.input, y: model.labels },
-            // Only training batches are augmented; the test set is evaluated as it is. validateConfig
-            // allows shifts only for images; gather_f32 refuses them.
-            { rows, batchStride: B, rowLen, type: featureType(split), ...(train ? { shift: config.augmentShift, width: split.image?.cols ?? rowLen } : {}) }),
+          // Only training batches are augmented; the test set is evaluated as it is. validateConfig
+          // allows shifts only for images; gather_f32 refuses them.
+          feedDispatch(ctx, data, model, { order, record, rows, batchStride: B,
+            ...(train ? { augment: { shift: config.augmentShift, width: split.image?.cols ?? rowLen } } : {}) }),
           ...(train ? await trainStepDispatches(step, optimizer) : await evalStepDispatches(step, B)),
         ];
       };
