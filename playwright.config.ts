@@ -3,6 +3,10 @@
 // there is no GPU). Results also go to test-results/e2e.json for CI.
 import { createServer } from 'node:net';
 import { defineConfig } from '@playwright/test';
+// The specs check the page against the CPU reference, whose layer modules also hold their GPU
+// dispatches and so import WGSL as text (`?raw`): the loader the CLIs use, in every process that
+// loads this config (the runner and its workers), before any spec.
+import './src/node/raw-loader.mjs';
 import { chromiumArgs, findChrome } from './src/headless/chrome.ts';
 
 /** A free loopback port, chosen once: worker processes inherit it through the environment. */

@@ -166,7 +166,7 @@ test('CSV files chosen with the picker: the label column named, a ReLU network t
   expect(Number(await page.locator('#metric-acc').getAttribute('data-value'))).toBeGreaterThan(85);
   expect(await pageAccuracies(page)).toEqual(cliAccuracies(files.map(({ name, buffer }) => ({ name, buffer })), ['--data', 'DIR/iris-train.csv',
     '--test-data', 'DIR/iris-test.csv', '--label-column', 'species', '--activation', 'relu', '--lr', '0.05', '--epochs', '5', '--batch', '10', '--hidden', '16']));
-  await expect(page.locator('#log')).toContainText('config: {"epochs":5,"batchSize":10,"lr":0.05,');
+  await expect(page.locator('#log')).toContainText('config: {"epochs":5,"batchSize":10,"optimizer":"sgd","lr":0.05,');
   await expect(page.locator('#log')).toContainText('"hidden":"16","activations":["relu"],"loss":"nll"');
   await expect(page.locator('#confusion thead th')).toHaveText(['true \\ predicted', 'setosa', 'versicolor', 'virginica']);
   await page.screenshot({ path: 'test-results/own-data-csv.png', fullPage: true });
