@@ -7,7 +7,7 @@ import type { Split } from '../data/dataset.ts';
 import { parseIdx } from '../data/idx.ts';
 import { gunzipIfNeeded, idxSplit } from '../data/mnist.ts';
 import { isPositiveInt } from '../train/config.ts';
-import { DatasetError } from './errors.ts';
+import { DatasetError, shown } from './errors.ts';
 
 /** Samples and their labels: u8 values (pixels 0-255, scaled to [0, 1] on the device, as
  * MNIST's), or f32 features used as they are; row-major [count, rows, cols] (images) or
@@ -45,16 +45,16 @@ export function toSplit(ds: Dataset, field: string, layers: readonly number[]): 
   if (typeof ds !== 'object' || ds === null) throw new DatasetError(field, `must be an object { images, labels, shape }, got ${typeName(ds)}`);
   const { shape, labels } = ds;
   if (!Array.isArray(shape) || (shape.length !== 2 && shape.length !== 3) || !shape.every(isPositiveInt)) {
-    throw new DatasetError(`${field}.shape`, `must be [count, rows, cols] (images) or [count, features] of positive integers, got ${JSON.stringify(shape)}`);
+    throw new DatasetError(`${field}.shape`, `must be [count, rows, cols] (images) or [count, features] of positive integers, got ${shown(shape)}`);
   }
   const [count, rows, cols] = shape.length === 3 ? shape : [shape[0], 1, shape[1]];
   const inputs = layers[0];
   if (rows * cols !== inputs) {
-    throw new DatasetError(`${field}.shape`, `${JSON.stringify(shape)} gives ${rows * cols} inputs per sample, the network takes ${inputs} (layers[0])`);
+    throw new DatasetError(`${field}.shape`, `${shown(shape)} gives ${rows * cols} inputs per sample, the network takes ${inputs} (layers[0])`);
   }
   const { images } = checkInputs(`${field}.images`, ds.images, inputs);
   if (images.length !== count * inputs) {
-    throw new DatasetError(`${field}.images`, `holds ${images.length} values, shape ${JSON.stringify(shape)} needs ${count * inputs}`);
+    throw new DatasetError(`${field}.images`, `holds ${images.length} values, shape ${shown(shape)} needs ${count * inputs}`);
   }
   if (!(labels instanceof Uint8Array)) throw new DatasetError(`${field}.labels`, `must be a Uint8Array of class indices, got ${typeName(labels)}`);
   if (labels.length !== count) throw new DatasetError(`${field}.labels`, `holds ${labels.length} labels for ${count} samples (shape[0])`);

@@ -2,6 +2,13 @@
 // they are (index.ts lists them all).
 import type { FitResult } from './trainer.ts';
 
+/** A value as the user wrote it, for an error message: NaN and Infinity as such (JSON would print
+ * null), undefined as undefined, strings quoted, arrays and objects as JSON. */
+export function shown(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || v === undefined || typeof v === 'function' || typeof v === 'symbol') return String(v);
+  return JSON.stringify(v, (_key, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
+}
+
 /** A dataset (or the images given to predict) that the network cannot take: wrong array types,
  * a shape that does not match the data or the network, labels outside the classes. `field` is
  * the offending part, such as `validation.labels`. */

@@ -9,6 +9,7 @@ import { DivergenceError } from '../train/trainer.ts';
 import { MAX_CLASSES } from '../data/dataset.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Device } from '../train/session.ts';
+import { shown } from './errors.ts';
 
 export type Activation = HiddenActivation;
 export type Loss = LossKind;
@@ -104,7 +105,7 @@ export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {
   const { layers } = o;
   if (!Array.isArray(layers) || layers.length < 3 || !layers.every(isPositiveInt)) {
     throw new ConfigError('layers', 'must list the inputs, one or more hidden widths and the classes as positive integers, such as ' +
-      `[784, 512, 256, 10], got ${JSON.stringify(layers)}`);
+      `[784, 512, 256, 10], got ${shown(layers)}`);
   }
   const classes = layers[layers.length - 1];
   if (classes < 2 || classes > MAX_CLASSES) {
@@ -116,7 +117,7 @@ export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {
   const kind = opt.kind ?? R.optimizer;
   const defaults = optimizerDefaults(kind);
   if (opt.betas !== undefined && !(Array.isArray(opt.betas) && opt.betas.length === 2)) {
-    throw new ConfigError('optimizer.betas', `must be two numbers [beta1, beta2], got ${JSON.stringify(opt.betas)}`);
+    throw new ConfigError('optimizer.betas', `must be two numbers [beta1, beta2], got ${shown(opt.betas)}`);
   }
   const partial: Partial<TrainConfig> = {
     epochs,
@@ -140,7 +141,7 @@ export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {
     divergenceStop: o.divergenceStop ?? R.divergenceStop,
   };
   for (const [key, value] of [['shuffle', partial.shuffle], ['optimizer.nesterov', partial.nesterov], ['divergenceStop', partial.divergenceStop]] as const) {
-    if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${shown(value)}`);
   }
   try {
     return validateConfig(partial);

@@ -12,7 +12,7 @@ import { decodeSafetensors, encodeSafetensors, readSafetensors, safetensorsSizes
 import { evaluateSession, runSession } from '../train/session.ts';
 import { startOfRun, type EpochRecord } from '../train/trainer.ts';
 import { inputSplit, toSplit, type Dataset } from './dataset.ts';
-import { DatasetError, TrainerStateError, TrainingAbortedError } from './errors.ts';
+import { DatasetError, shown, TrainerStateError, TrainingAbortedError } from './errors.ts';
 import { configFromOptions, optionsFromConfig, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
 
 /** One step's batch loss, reported after each read-back (readbackEvery steps at a time). */
@@ -168,7 +168,7 @@ class LibraryTrainer implements Trainer {
   fit(dataset: Dataset, options: FitOptions): Promise<FitResult> {
     return this.exclusive('fit', async () => {
       const { epochs, signal, onStep, onEpoch } = options ?? {};
-      if (!isPositiveInt(epochs)) throw new ConfigError('epochs', `must be a positive integer, got ${JSON.stringify(epochs)}`);
+      if (!isPositiveInt(epochs)) throw new ConfigError('epochs', `must be a positive integer, got ${shown(epochs)}`);
       const train = toSplit(dataset, 'dataset', this.layers);
       const test = options.validation ? toSplit(options.validation, 'validation', this.layers) : null;
       const prev = this.state;
@@ -276,9 +276,9 @@ class LibraryTrainer implements Trainer {
 
 /** Where the engine's steps run, and with which matmul; checked before a GPU is asked for. */
 async function open(config: TrainConfig, layers: readonly number[], device: unknown, matmul: unknown, start: Start): Promise<Trainer> {
-  if (device !== 'gpu' && device !== 'cpu') throw new ConfigError('device', `must be 'gpu' or 'cpu', got ${JSON.stringify(device)}`);
+  if (device !== 'gpu' && device !== 'cpu') throw new ConfigError('device', `must be 'gpu' or 'cpu', got ${shown(device)}`);
   if (matmul !== undefined && !(MATMUL_VARIANTS as readonly unknown[]).includes(matmul)) {
-    throw new ConfigError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')}, got ${JSON.stringify(matmul)}`);
+    throw new ConfigError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')}, got ${shown(matmul)}`);
   }
   const ctx = device === 'gpu' ? await requestGpu() : null;
   return new LibraryTrainer(config, layers, device, ctx, matmul as MatmulVariant | undefined, start);

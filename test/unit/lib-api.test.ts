@@ -169,6 +169,8 @@ describe('bad input: typed errors naming the option', () => {
   it('fit options and the data size', async () => {
     const t = await createTrainer({ ...SMALL, batch: 64 });
     await expect(t.fit(synthetic(10, 1), { epochs: 0 })).rejects.toThrow(/^epochs must be a positive integer, got 0/);
+    // As written, not as JSON prints it (was: "got null").
+    await expect(t.fit(synthetic(10, 1), { epochs: NaN })).rejects.toThrow(/^epochs must be a positive integer, got NaN$/);
     await expect(t.fit(synthetic(10, 1), { epochs: 1 })).rejects.toThrow(/^batch must be at most the number of training samples \(10\), got 64/);
     await expect(t.predict(new Uint8Array(785))).rejects.toThrow(/^images holds 785 values, not a whole number/);
   });
