@@ -1,7 +1,7 @@
 // The dashboard's training worker: the data (MNIST, or files the person loaded), the WebGPU device
 // and the step loop live here, so the page only draws. It runs the same runSession as the CLI,
 // pauses by holding the loop in an awaited event, keeps a checkpoint of every completed epoch (the
-// CLI's --checkpoint format, momentum velocities included), and after a lost device continues
+// CLI's --checkpoint format, optimizer state included), and after a lost device continues
 // exactly from it.
 import { limitSplit } from '../data/batches.ts';
 import { classCount, classMapping, describeData, mlpSizesFor, untrainedNote, type DataSet } from '../data/dataset.ts';

@@ -87,7 +87,7 @@ export interface Trainer {
   evaluate(dataset: Dataset): Promise<Evaluation>;
   /** images: [count, layers[0]] row-major, as a Dataset's. */
   predict(images: Uint8Array | Float32Array): Promise<Predictions>;
-  /** A checkpoint: the weights under PyTorch's names, the momentum velocities, every step's loss,
+  /** A checkpoint: the weights under PyTorch's names, the optimizer's state, every step's loss,
    * the configuration and the progress; loadTrainer continues from it exactly. It is the
    * `--checkpoint` file of `npm run train`. */
   save(): Uint8Array;

@@ -7,18 +7,9 @@ import type { TrainConfig } from '../train/config.ts';
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
-/** Every hyper-parameter of every kind; a kind reads the ones it uses (validateConfig refuses the
- * others where they would be ignored). */
-export interface OptimizerSettings {
-  kind: OptimizerKind;
-  lr: number;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
+/** Every hyper-parameter of every kind, as TrainConfig names and documents them; a kind reads the
+ * ones it uses (validateConfig refuses the others where they would be ignored). */
+export type OptimizerSettings = { kind: OptimizerKind } & Pick<TrainConfig, 'lr' | 'momentum' | 'nesterov' | 'weightDecay' | 'beta1' | 'beta2' | 'eps'>;
 
 interface OptimizerRow {
   /** shaders/optimizer.wgsl's OPTIMIZER override. */

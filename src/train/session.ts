@@ -36,7 +36,7 @@ export interface SessionOptions {
   /** Called once the trainer exists, before the first step (e.g. to print the adapter). */
   onReady?: (info: { adapter: AdapterSummary | null; kernels: KernelSummary | null; config: TrainConfig }) => void;
   shouldStop?: () => boolean;
-  /** A checkpoint to continue from (its config, weights, velocities and progress); `config`
+  /** A checkpoint to continue from (its config, weights, optimizer state and progress); `config`
    * and `init` are then ignored. */
   resume?: TrainState | null;
   /** Called after every completed epoch with the state to checkpoint. */
