@@ -14,8 +14,11 @@ const WG = wgslConst(shaders.update, 'WG');
  * read. */
 function packHyper(s: OptimizerSettings, stepBase: number): DataView {
   checkOptimizerSettings(s);
-  if (!(Number.isInteger(stepBase) && stepBase >= 0 && stepBase < 2 ** 24)) {
-    throw new RangeError(`optimizer: stepBase must be an integer in [0, 2^24) (f32 counts it exactly), got ${stepBase}`);
+  // t reaches the bias corrections as an f32, exact below 2^24; an optimizer that does not count
+  // steps (SGD) only needs the u32 word, so a long run at batch 1 is not refused for it.
+  const limit = OPTIMIZER_TABLE[s.kind].countsSteps ? 2 ** 24 : 2 ** 32;
+  if (!(Number.isInteger(stepBase) && stepBase >= 0 && stepBase < limit)) {
+    throw new RangeError(`optimizer: ${s.kind}'s stepBase must be an integer in [0, ${limit}), got ${stepBase}`);
   }
   const data = new DataView(new ArrayBuffer(64));
   // Word by word as the struct declares them; null: a u32 word, written below.
