@@ -2,6 +2,7 @@
 // ConfigError names the CLI option, which maps to the form field to mark with the message (which
 // states the valid range). Every invalid field is marked, not only the first.
 import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
+import { denseSpec, formatModel, MODEL_PRESETS, parseModel } from '../model/spec.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
 import { ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
@@ -16,8 +17,7 @@ const FIELDS = {
   '--beta1': ['beta1', 'beta 1'],
   '--beta2': ['beta2', 'beta 2'],
   '--eps': ['eps', 'epsilon'],
-  '--hidden': ['hidden', 'hidden sizes'],
-  '--activation': ['activations', 'activation'],
+  '--model': ['model', 'model'],
   '--loss': ['loss', 'loss'],
   '--seed': ['seed', 'seed'],
   '--limit-train': ['limitTrain', 'train samples'],
@@ -37,15 +37,14 @@ function input(form: HTMLFormElement, name: FieldName): HTMLInputElement | HTMLS
   return el;
 }
 
-/** Parses the fields as typed; an unparsable number becomes NaN, which validateConfig rejects. */
+/** Parses the fields as typed; an unparsable number becomes NaN, which validateConfig rejects.
+ * The model is left to checkForm, which marks a spec that does not parse. */
 function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
   const num = (name: FieldName) => {
     const v = input(form, name).value.trim();
     return v === '' ? NaN : Number(v);
   };
   const limit = (name: FieldName) => (input(form, name).value.trim() === '' ? null : num(name));
-  const hidden = input(form, 'hidden').value.trim();
-  const activations = input(form, 'activations').value.trim();
   const optimizer = input(form, 'optimizer').value as TrainConfig['optimizer'];
   return {
     epochs: num('epochs'),
@@ -59,9 +58,6 @@ function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
     beta1: num('beta1'),
     beta2: num('beta2'),
     eps: num('eps'),
-    hidden: hidden === '' ? [] : hidden.split(',').map((s) => (s.trim() === '' ? NaN : Number(s))),
-    // Unchecked strings: validateConfig names any that is not an activation.
-    activations: (activations === '' ? [] : activations.split(',').map((s) => s.trim())) as TrainConfig['activations'],
     loss: input(form, 'loss').value as TrainConfig['loss'],
     seed: num('seed'),
     limitTrain: limit('limitTrain'),
@@ -72,12 +68,17 @@ function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
   };
 }
 
-/** The activation field's suggestions and hint, from the activations' table. */
-export function fillActivationChoices(form: HTMLFormElement): void {
-  const el = input(form, 'activations');
-  if (!(el instanceof HTMLInputElement) || !el.list) throw new Error('the activation field has no datalist of choices');
-  el.list.replaceChildren(...HIDDEN_ACTIVATIONS.map((a) => new Option(a, a)));
-  el.title = `${HIDDEN_ACTIVATIONS.join(', ')}; one for all hidden layers, or one per layer, comma-separated`;
+/** The model field's suggestions (the presets, and the notebook's widths with every activation of
+ * the table) and its grammar as the hint. */
+export function fillModelChoices(form: HTMLFormElement): void {
+  const el = input(form, 'model');
+  if (!(el instanceof HTMLInputElement) || !el.list) throw new Error('the model field has no datalist of choices');
+  const widths = NOTEBOOK_RECIPE.model.map((l) => l.units);
+  el.list.replaceChildren(
+    ...Object.entries(MODEL_PRESETS).map(([name, spec]) => new Option(`${name}: the notebook's MLP`, spec)),
+    ...HIDDEN_ACTIVATIONS.map((a) => formatModel(denseSpec(widths, [a]))).map((spec) => new Option(spec, spec)),
+  );
+  el.title = `hidden layers, comma-separated, each dense:<units>:<activation> (${HIDDEN_ACTIVATIONS.join(', ')}); the output layer comes from the data`;
 }
 
 export function writeConfig(form: HTMLFormElement, c: TrainConfig): void {
@@ -85,7 +86,7 @@ export function writeConfig(form: HTMLFormElement, c: TrainConfig): void {
     const el = input(form, name);
     const v = c[name];
     if (name === 'nesterov') (el as HTMLInputElement).checked = Boolean(v);
-    else el.value = v === null ? '' : Array.isArray(v) ? v.join(',') : String(v);
+    else el.value = name === 'model' ? formatModel(c.model) : v === null ? '' : String(v);
   }
   showOptimizerFields(form);
 }
@@ -124,6 +125,12 @@ export interface FormCheck {
 export function checkForm(form: HTMLFormElement, extent: DataExtent): FormCheck {
   let partial = readConfig(form);
   const errors = new Map<FieldName, string>();
+  try {
+    partial.model = parseModel(getField(form, 'model'));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    errors.set('model', humanise(err));
+  }
   // validateConfig stops at the first problem: note it, put the recipe's value in its place and
   // ask again, until the rest passes.
   for (;;) {

@@ -1,7 +1,8 @@
 // Draw a digit and watch the current model read it: the drawing, the 28x28 image the model
 // actually sees, and its ten class probabilities, recomputed on every stroke and every new set of
 // weights (so they move while training runs).
-import type { Mlp, MlpSpec } from '../reference/mlp.ts';
+import type { Mlp } from '../reference/mlp.ts';
+import type { NetworkSpec } from '../model/spec.ts';
 import { mnistLike, MNIST_SIDE } from './digit-preprocess.ts';
 import { element } from './dom.ts';
 import { DrawPad } from './draw-pad.ts';
@@ -17,7 +18,7 @@ export interface DigitPanelElements {
 
 export class DigitPanel {
   private image: Float32Array | null = null;
-  private model: { mlp: Mlp; spec: MlpSpec } | null = null;
+  private model: { mlp: Mlp; spec: NetworkSpec } | null = null;
   private readonly fills: HTMLElement[] = [];
   private readonly percents: HTMLElement[] = [];
   private readonly rows: HTMLElement[] = [];
@@ -44,7 +45,7 @@ export class DigitPanel {
     els.clear.addEventListener('click', () => pad.clear());
   }
 
-  setModel(model: { mlp: Mlp; spec: MlpSpec } | null): void {
+  setModel(model: { mlp: Mlp; spec: NetworkSpec } | null): void {
     this.model = model;
     this.predict();
   }

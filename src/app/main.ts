@@ -1,12 +1,13 @@
 // The dashboard page: wires the form, the charts and the panels to the training worker. All
 // training, data loading and GPU work happens in the worker; the page draws and runs the cheap CPU
 // forward pass for the drawn digit.
-import type { Mlp, MlpSpec } from '../reference/mlp.ts';
+import { notebookSpec, specFits, type Mlp } from '../reference/mlp.ts';
+import { formatModel, type ModelSpec, type NetworkSpec } from '../model/spec.ts';
 import { NOTEBOOK_RECIPE, type DataExtent } from '../train/config.ts';
 import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
-import { checkForm, fillActivationChoices, getField, setField, showErrors, showOptimizerFields, writeConfig, type FormCheck } from './config-form.ts';
+import { checkForm, fillModelChoices, getField, setField, showErrors, showOptimizerFields, writeConfig, type FormCheck } from './config-form.ts';
 import { renderComparison } from './compare-view.ts';
 import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
@@ -23,7 +24,7 @@ import { GpuToyClient } from './toy-lesson.ts';
 import { drawFirstLayer } from './weights-grid.ts';
 
 const form = byId('config-form', HTMLFormElement);
-fillActivationChoices(form);
+fillModelChoices(form);
 const fields = byId('config-fields', HTMLFieldSetElement);
 const deviceSelect = byId('device', HTMLSelectElement);
 const fromCurrent = byId('from-current', HTMLInputElement);
@@ -98,7 +99,7 @@ let dataInfo: DataInfo | null = null;
 let lastFiles: File[] | null = null;
 let formCheck: FormCheck = { config: null, errors: new Map() };
 /** The current model, with the activations and loss it computes with. */
-let model: { mlp: Mlp; label: string; spec: MlpSpec } | null = null;
+let model: { mlp: Mlp; label: string; spec: NetworkSpec } | null = null;
 let checking = false;
 let measuring = false;
 /** The run being shown: its plan, when Train (or Resume after a lost device) was pressed, its
@@ -112,7 +113,7 @@ let run: {
   stepsPerEpoch: number;
   steps: number;
   accuracy: number;
-  activations: readonly string[];
+  model: ModelSpec;
 } | null = null;
 
 /** On a CPU-emulated adapter or the CPU reference a step takes tens of milliseconds and a read-back
@@ -146,8 +147,8 @@ function revalidate(): void {
   formCheck = checkForm(form, extent ?? { trainCount: 60_000, testCount: 10_000 });
   const { config } = formCheck;
   // Starting from the current model needs the configured network to be that model's shape.
-  const fromErr = fromCurrent.checked && model && config && model.mlp.sizes.slice(1, -1).join(',') !== config.hidden.join(',')
-    ? `the current model's hidden sizes are ${model.mlp.sizes.slice(1, -1).join(',')}: set them, or untick this`
+  const fromErr = fromCurrent.checked && model && config && formatModel(model.spec.model) !== formatModel(config.model)
+    ? `the current model is ${formatModel(model.spec.model)}: set it, or untick this`
     : '';
   byId('from-current-error').textContent = fromErr;
   if (fromErr) formCheck = { ...formCheck, config: null };
@@ -189,7 +190,7 @@ function refreshButtons(): void {
   homework.refresh();
 }
 
-function setModel(mlp: Mlp, label: string, spec: MlpSpec): void {
+function setModel(mlp: Mlp, label: string, spec: NetworkSpec): void {
   model = { mlp, label, spec };
   digit.setModel(model);
   if (dataInfo?.image) drawFirstLayer(byId('weights', HTMLCanvasElement), mlp, dataInfo.image);
@@ -399,7 +400,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       metrics.eta.textContent = '–';
       delete metrics.eta.dataset.value;
       // The plateau and its cures were measured on MNIST.
-      const note = run && msg.outcome === 'done' && dataInfo?.builtin ? plateauNote({ steps: run.steps, testAccuracy: run.accuracy, activations: run.activations }, false) : null;
+      const note = run && msg.outcome === 'done' && dataInfo?.builtin ? plateauNote({ steps: run.steps, testAccuracy: run.accuracy, model: run.model }, false) : null;
       runNote.textContent = note ?? '';
       if (note) appendLog(`note: ${note}`);
       break;
@@ -470,7 +471,7 @@ form.addEventListener('submit', (ev) => {
     form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
     return;
   }
-  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, activations: config.activations };
+  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, model: config.model };
   send({ type: 'train', request: { config, device: deviceSelect.value as Device, init: fromCurrent.checked && model ? model.mlp : null } });
 });
 buttons.pause.addEventListener('click', () => {
@@ -525,14 +526,13 @@ loadFile.addEventListener('change', async () => {
   const message = byId('file-message');
   try {
     const { mlp, spec } = await readModelFile(file, dataInfo?.width ?? 784, dataInfo?.classes ?? 10);
-    // A file that does not name its activations computes with those the form sets.
-    const { activations, loss } = spec ?? formCheck.config ?? NOTEBOOK_RECIPE;
-    setModel(mlp, `loaded from ${file.name}`, { activations, loss });
-    setField(form, 'hidden', mlp.sizes.slice(1, -1).join(','));
-    if (spec) {
-      setField(form, 'activations', spec.activations.join(','));
-      setField(form, 'loss', spec.loss);
-    }
+    // A file that does not name its model is the dense layers of its widths, computing with the
+    // activation the form sets (where the form's model has those widths) or the sigmoid.
+    const formSpec = formCheck.config ?? NOTEBOOK_RECIPE;
+    const fileSpec = spec ?? (specFits(mlp.sizes, formSpec) ? { model: formSpec.model, loss: formSpec.loss } : { ...notebookSpec(mlp.sizes), loss: formSpec.loss });
+    setModel(mlp, `loaded from ${file.name}`, fileSpec);
+    setField(form, 'model', formatModel(fileSpec.model));
+    setField(form, 'loss', fileSpec.loss);
     fromCurrent.checked = true;
     message.textContent = '';
     revalidate();

@@ -1,7 +1,8 @@
 // Every message between the dashboard page and its training worker, in one place. Weights travel
 // as Mlp (typed arrays, transferred, not copied); everything else is plain structured-clone data.
 import type { AdapterSummary } from '../gpu/context.ts';
-import type { Mlp, MlpSpec } from '../reference/mlp.ts';
+import type { Mlp } from '../reference/mlp.ts';
+import type { NetworkSpec } from '../model/spec.ts';
 import type { StepComparison } from '../train/compare.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { GradientNoiseRow } from '../noise/measure.ts';
@@ -130,7 +131,7 @@ export type WorkerMessage =
   | { type: 'progress'; epoch: number; step: number; stepInEpoch: number; stepsPerEpoch: number; samplesPerSec: number; loss: number }
   | ({ type: 'epoch' } & EpochMessage)
   /** spec: the activations and loss the weights were trained with. */
-  | { type: 'weights'; weights: Mlp; label: string; spec: MlpSpec }
+  | { type: 'weights'; weights: Mlp; label: string; spec: NetworkSpec }
   | { type: 'finished'; outcome: 'done' | 'stopped' | 'diverged'; message: string }
   | { type: 'compare-step'; comparison: StepComparison; steps: number }
   | { type: 'compare-done'; comparisons: StepComparison[]; tolerance: { lossRtol: number; paramAtol: number } }

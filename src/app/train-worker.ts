@@ -4,12 +4,13 @@
 // CLI's --checkpoint format, optimizer state included), and after a lost device continues
 // exactly from it.
 import { limitSplit } from '../data/batches.ts';
-import { classCount, classMapping, describeData, mlpSizesFor, untrainedNote, type DataSet } from '../data/dataset.ts';
+import { classCount, classMapping, describeData, untrainedNote, type DataSet } from '../data/dataset.ts';
 import { loadMnistFromUrl } from '../data/mnist.ts';
 import { dataFromBytes, pickDataFiles } from '../data/sources.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
-import { initMlp, MNIST_MLP_SIZES, type Mlp, type MlpSpec } from '../reference/mlp.ts';
+import { mlpSizesFor, initMlp, MNIST_MLP_SIZES, type Mlp } from '../reference/mlp.ts';
+import type { NetworkSpec } from '../model/spec.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { compareGpuWithCpu } from '../train/compare.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
@@ -30,8 +31,8 @@ const WEIGHTS_EVERY_MS = 500;
 
 const post = (msg: WorkerMessage, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
 const weightBuffers = (m: Mlp) => m.layers.flatMap((l) => [l.weight.buffer, l.bias.buffer]);
-const postWeights = (weights: Mlp, label: string, { activations, loss }: MlpSpec) =>
-  post({ type: 'weights', weights, label, spec: { activations, loss } }, weightBuffers(weights));
+const postWeights = (weights: Mlp, label: string, { model, loss }: NetworkSpec) =>
+  post({ type: 'weights', weights, label, spec: { model, loss } }, weightBuffers(weights));
 const setState = (state: RunState, message?: string) => post({ type: 'state', state, message });
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -80,7 +81,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
     const startEpoch = resume?.progress.epoch ?? 0;
     const start = resume ?? {
       config,
-      weights: request.init ?? initMlp(mlpSizesFor(set, config.hidden), config.seed),
+      weights: request.init ?? initMlp(mlpSizesFor(set, config), config.seed),
       optimizer: null,
       progress: startOfRun(),
       data: { source: set.source, train: set.train.count, test: set.test.count },

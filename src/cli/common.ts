@@ -3,6 +3,7 @@
 import { realpath } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../train/config-error.ts';
 
 export interface CliIo {
   /** Writes one line (or several joined by '\n') of standard output; the newline is added. */
@@ -41,6 +42,16 @@ export class UsageError extends Error {}
 
 export function fail(message: string): never {
   throw new UsageError(`error: ${message}`);
+}
+
+/** A ConfigError (an impossible configuration) as a usage error naming its option. */
+export function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
 }
 
 // Number() alone would accept '', ' ', '0x10' and 'Infinity'.

@@ -1,12 +1,12 @@
 // `npm run noise`: measures why SGD's per-step loss jumps (src/noise/measure.ts) and prints the
 // tables; --json writes the report, --doc renders docs/sgd-noise.md and its plot from it.
+import { denseSpec } from '../model/spec.ts';
 import { Command } from 'commander';
 import { limitSplit } from '../data/batches.ts';
-import { mlpSizesFor } from '../data/dataset.ts';
 import { addDataOptions, loadDataOptions, type RawDataOptions } from './data-options.ts';
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { initMlp } from '../reference/mlp.ts';
+import { mlpSizesFor, initMlp } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { capacityFor, createCpuNoiseBackend, createGpuNoiseBackend, measureNoise, type NoiseBackend, type NoiseOptions } from '../noise/measure.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
@@ -32,7 +32,7 @@ function buildProgram(io: CliIo): Command {
     .option('--init <file>', 'starting weights (.safetensors); default: initialised from --seed')
     .option('--lr <x>', 'learning rate of the measured training runs, > 0', String(NOTEBOOK_RECIPE.lr))
     .option('--seed <n>', 'seed of weight init, shuffling and batch draws', String(NOTEBOOK_RECIPE.seed))
-    .option('--hidden <list>', 'hidden layer widths, comma-separated', NOTEBOOK_RECIPE.hidden.join(','))
+    .option('--hidden <list>', 'hidden layer widths, comma-separated', NOTEBOOK_RECIPE.model.map((l) => l.units).join(','))
     .option('--device <d>', 'gpu (WebGPU through Dawn) | cpu (the TypeScript reference; small sizes only)', 'gpu')
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')} (default: timed per adapter)`)
     .option('--json <file>', 'write the report as JSON')
@@ -98,7 +98,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const tooLarge = opts.batchSizes.find((B) => B > limit);
   if (tooLarge !== undefined) fail(`--batch-sizes: ${tooLarge} is more than the ${limit} training images`);
   const train = limitSplit(data.train, limit);
-  const sizes = mlpSizesFor(data, hidden);
+  const sizes = mlpSizesFor(data, { model: denseSpec(hidden, ['sigmoid']), loss: 'nll' });
   const init = o.init ? await readInit(o.init, sizes) : initMlp(sizes, opts.seed);
   // Rows per gradient evaluation of the full gradient: large enough to amortise a submit.
   const options: NoiseOptions = { ...opts, trainCount: limit, chunk: Math.min(limit, Math.max(512, ...opts.batchSizes)) };

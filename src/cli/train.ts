@@ -4,8 +4,9 @@
 // (--device cpu).
 import { freemem } from 'node:os';
 import { Command } from 'commander';
-import { classMapping, describeData, mlpSizesFor, untrainedNote } from '../data/dataset.ts';
+import { classMapping, describeData, untrainedNote } from '../data/dataset.ts';
 import type { Mlp } from '../reference/mlp.ts';
+import { mlpSizesFor } from '../reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import {
   ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type TrainConfig,
@@ -22,6 +23,7 @@ import {
   parseChoice,
   parseInteger,
   parseNumber,
+  usage,
   type CliIo,
 } from './common.ts';
 import { NoSpaceError, writeFileAtomic } from '../node/files.ts';
@@ -29,7 +31,7 @@ import { INTERRUPTED, runInterruptible, type Interrupt } from './interrupt.ts';
 import { loadDataOptions } from './data-options.ts';
 import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
-import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
+import { addModelOptions, modelFrom, type RawModelOptions } from './model-options.ts';
 import { LOSSES } from '../model/losses.ts';
 import { ADAM_DEFAULTS, OPTIMIZERS } from '../model/optimizers.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
@@ -37,7 +39,7 @@ import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from '
 const R = NOTEBOOK_RECIPE;
 
 function buildProgram(io: CliIo): Command {
-  return addTrainerOptions(configureProgram(new Command('train'), io))
+  return addModelOptions(addTrainerOptions(configureProgram(new Command('train'), io)))
     .description("Train an MLP with WebGPU: by default the notebook's recipe on MNIST (784-512-256-10, SGD lr 0.5, batch 32, 10 " +
       'epochs); --data for another IDX set (Fashion-MNIST, ...) or your own CSV files. The input width and the classes come from the data.')
     .option('--epochs <n>', 'epochs, integer >= 1', String(R.epochs))
@@ -52,8 +54,6 @@ function buildProgram(io: CliIo): Command {
     .option('--eps <x>', 'adam/adamw: added to the denominator, > 0', String(R.eps))
     .option('--lr-schedule <s>', `${LR_SCHEDULES.join(' | ')} (per epoch; step: lr/10 after 1/2 and 3/4 of the epochs)`, R.lrSchedule)
     .option('--augment-shift <n>', `augmentation: shift each training image by up to n pixels (0 to ${MAX_AUGMENT_SHIFT}; 0: none)`, String(R.augmentShift))
-    .option('--hidden <list>', 'hidden layer widths, comma-separated', R.hidden.join(','))
-    .option('--activation <list>', `hidden activation: ${HIDDEN_ACTIVATIONS.join(' | ')}, or one per hidden layer, comma-separated`, R.activations.join(','))
     .option('--loss <kind>', `${LOSSES.join(' | ')} (nll: log-softmax + cross-entropy; squared: sigmoid outputs, squared error)`, R.loss)
     .option('--seed <n>', 'seed of weight init and shuffling, integer in [0, 4294967295]', String(R.seed))
     .option('--no-shuffle', 'keep the training set in file order')
@@ -68,7 +68,7 @@ function buildProgram(io: CliIo): Command {
     .option('--no-progress', 'no progress bar');
 }
 
-interface RawOptions extends RawTrainerOptions {
+interface RawOptions extends RawTrainerOptions, RawModelOptions {
   epochs: string;
   batch: string;
   optimizer: string;
@@ -81,8 +81,6 @@ interface RawOptions extends RawTrainerOptions {
   eps: string;
   lrSchedule: string;
   augmentShift: string;
-  hidden: string;
-  activation: string;
   loss: string;
   seed: string;
   shuffle: boolean;
@@ -98,7 +96,7 @@ interface RawOptions extends RawTrainerOptions {
 }
 
 /** Options that a checkpoint fixes (its configuration and data subset): refused beside --resume. */
-const FIXED_BY_CHECKPOINT = ['epochs', 'batch', 'optimizer', 'lr', 'momentum', 'nesterov', 'weightDecay', 'beta1', 'beta2', 'eps', 'lrSchedule', 'augmentShift', 'hidden',
+const FIXED_BY_CHECKPOINT = ['epochs', 'batch', 'optimizer', 'lr', 'momentum', 'nesterov', 'weightDecay', 'beta1', 'beta2', 'eps', 'lrSchedule', 'augmentShift', 'model', 'hidden',
   'activation', 'loss', 'seed', 'shuffle', 'limitTrain', 'limitTest', 'init'];
 /** What may change on --resume: none of them changes a step's numbers. */
 const CHANGEABLE_ON_RESUME = ['logInterval', 'readbackEvery', 'divergenceStop'] as const;
@@ -107,7 +105,6 @@ const CHANGEABLE_ON_RESUME = ['logInterval', 'readbackEvery', 'divergenceStop'] 
 const KEPT_FOR_RESUME = ['data', 'testData', 'labelColumn', 'device', 'runtime', 'matmul', 'save', 'json', 'progress'];
 
 function configFrom(o: RawOptions): Partial<TrainConfig> {
-  const hidden = o.hidden.split(',').map((h) => parseInteger('--hidden', h.trim(), 1));
   const optimizer = parseChoice('--optimizer', o.optimizer, OPTIMIZERS);
   const defaults = optimizerDefaults(optimizer);
   return {
@@ -123,8 +120,7 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
     eps: parseNumber('--eps', o.eps, 0, false),
     lrSchedule: parseChoice('--lr-schedule', o.lrSchedule, LR_SCHEDULES),
     augmentShift: parseInteger('--augment-shift', o.augmentShift, 0, MAX_AUGMENT_SHIFT),
-    hidden,
-    activations: o.activation.split(',').map((a) => parseChoice('--activation', a.trim(), HIDDEN_ACTIVATIONS)),
+    model: modelFrom(o),
     loss: parseChoice('--loss', o.loss, LOSSES),
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
     shuffle: o.shuffle,
@@ -140,16 +136,6 @@ export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
     return decodeSafetensors(bytes, sizes, file);
   } catch (e) {
     if (e instanceof SafetensorsError) fail(`--init ${e.message}`);
-    throw e;
-  }
-}
-
-/** A ConfigError (an impossible configuration) as a usage error naming its option. */
-function usage<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
 }
@@ -186,7 +172,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   const o = program.opts<RawOptions>();
   const trainer = parseTrainerOptions(o);
   const { device, runtime, matmul } = trainer;
-  const parsed = configFrom(o);
+  const parsed = usage(() => configFrom(o));
   let resume: TrainState | null = null;
   // Checks that need no data first, so a typo fails before the data is read.
   let config: TrainConfig;
@@ -210,7 +196,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   if (checkpoint) await checkOutputFile(o.checkpoint ? '--checkpoint' : '--resume', checkpoint);
   const { data, format, served } = await loadDataOptions(o);
   config = usage(() => validateConfig(config, dataExtent(data)));
-  const sizes = mlpSizesFor(data, config.hidden);
+  const sizes = mlpSizesFor(data, config);
   if (resume) {
     try {
       checkFits(resume, { source: data.source, train: data.train.count, test: data.test.count, inputSize: sizes[0] }, o.resume!);
@@ -282,7 +268,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     io.out(`done: ${report.epochs.length} epochs, final test accuracy ${last.testAccuracy.toFixed(2)}%, ` +
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);
     // The plateau and its cures were measured on MNIST.
-    const note = o.data === undefined ? plateauNote({ steps: report.stepLosses.length, testAccuracy: last.testAccuracy, activations: config.activations }, true) : null;
+    const note = o.data === undefined ? plateauNote({ steps: report.stepLosses.length, testAccuracy: last.testAccuracy, model: config.model }, true) : null;
     if (note) io.out(`note: ${note}`);
   }
   if (o.save) {

@@ -53,11 +53,6 @@ export function classCount(data: Splits): number {
   return max + 1;
 }
 
-/** Layer widths of an MLP for this data: its width in, `hidden`, its classes out. */
-export function mlpSizesFor(data: Splits, hidden: readonly number[]): number[] {
-  return [data.train.width, ...hidden, classCount(data)];
-}
-
 /** Whether the samples are u8 (scaled by 1/255 on the way in) or f32 (used as they are). */
 export const featureType = (split: Pick<Split, 'features'>): 'u8' | 'f32' => (split.features instanceof Float32Array ? 'f32' : 'u8');
 

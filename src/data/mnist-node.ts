@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readRegularFile } from '../node/files.ts';
-import { ConfigError } from '../train/config.ts';
+import { ConfigError } from '../train/config-error.ts';
 import { DEFAULT_LABEL_COLUMN } from './csv.ts';
 import type { DataSet } from './dataset.ts';
 import { MNIST_FILES, type MnistFileKey, type NamedBytes } from './mnist.ts';

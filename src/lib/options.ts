@@ -1,9 +1,11 @@
 // The library's options as the engine's TrainConfig, checked by the same validateConfig the
 // commands use; its errors are renamed from the command-line flags to the option paths a library
 // user wrote (--lr becomes optimizer.lr).
-import type { HiddenActivation } from '../model/activations.ts';
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
+import { checkLayer, denseSpec, denseWidths, resolveNetwork, type LayerSpec } from '../model/spec.ts';
+import { refuseUnknownKeys } from '../train/config-error.ts';
 import { ConfigError, isPositiveInt, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { MAX_CLASSES } from '../data/dataset.ts';
@@ -34,12 +36,16 @@ export interface OptimizerOptions {
   schedule?: Schedule;
 }
 
+/** A hidden layer: a dense layer's width (its activation from `activation`), or a layer spec,
+ * e.g. { type: 'dense', units: 128, activation: 'gelu' }. */
+export type LayerEntry = number | LayerSpec;
+
 /** Everything but `layers` defaults to the notebook's recipe. */
 export interface TrainerOptions {
-  /** Layer widths: the inputs (pixels or features per sample), one or more hidden layers, the
+  /** The network: the inputs (pixels or features per sample), one or more hidden layers, the
    * classes. The notebook's MLP is [784, 512, 256, 10]. */
-  layers: readonly number[];
-  /** Each hidden layer's activation, or one for all (default 'sigmoid'). */
+  layers: readonly LayerEntry[];
+  /** The activation of each hidden layer given as a width, or one for all (default 'sigmoid'). */
   activation?: Activation | readonly Activation[];
   /** 'nll': log-softmax + cross-entropy (default); 'squared': sigmoid outputs, squared error. */
   loss?: Loss;
@@ -63,6 +69,15 @@ export interface TrainerOptions {
   matmul?: MatmulVariant;
 }
 
+/** Every key of each options object, checked by the compiler to be complete: a key outside them is
+ * refused (refuseUnknownKeys) rather than ignored. */
+export const TRAINER_OPTION_KEYS = Object.keys({
+  layers: 1, activation: 1, loss: 1, optimizer: 1, batch: 1, seed: 1, device: 1, shuffle: 1, augmentShift: 1, readbackEvery: 1, divergenceStop: 1, matmul: 1,
+} satisfies Record<keyof TrainerOptions, 1>);
+const OPTIMIZER_OPTION_KEYS = Object.keys({
+  kind: 1, lr: 1, momentum: 1, nesterov: 1, weightDecay: 1, betas: 1, eps: 1, schedule: 1,
+} satisfies Record<keyof OptimizerOptions, 1>);
+
 /** The command-line flag a config check names, and the library option it stands for. */
 const OPTION_NAMES: Record<string, string> = {
   '--epochs': 'epochs',
@@ -77,6 +92,7 @@ const OPTION_NAMES: Record<string, string> = {
   '--weight-decay': 'optimizer.weightDecay',
   '--lr-schedule': 'optimizer.schedule',
   '--hidden': 'layers',
+  '--model': 'layers',
   '--activation': 'activation',
   '--loss': 'loss',
   '--seed': 'seed',
@@ -101,17 +117,40 @@ export function withLibraryNames(e: unknown): unknown {
 
 /** Checks `layers` (the engine checks the rest) and returns the configuration for `epochs`. */
 export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {
+  try {
+    return checkedConfig(o, epochs);
+  } catch (e) {
+    throw withLibraryNames(e);
+  }
+}
+
+function checkedConfig(o: TrainerOptions, epochs: number): TrainConfig {
   if (typeof o !== 'object' || o === null) throw new ConfigError('options', `must be an object with at least layers, got ${String(o)}`);
+  refuseUnknownKeys(o, TRAINER_OPTION_KEYS, (key) => key);
+  if (o.optimizer !== undefined && (typeof o.optimizer !== 'object' || o.optimizer === null)) {
+    throw new ConfigError('optimizer', `must be an object such as { kind: 'adam', lr: 1e-3 }, got ${shown(o.optimizer)}`);
+  }
+  refuseUnknownKeys(o.optimizer ?? {}, OPTIMIZER_OPTION_KEYS, (key) => `optimizer.${key}`);
   const { layers } = o;
-  if (!Array.isArray(layers) || layers.length < 3 || !layers.every(isPositiveInt)) {
-    throw new ConfigError('layers', 'must list the inputs, one or more hidden widths and the classes as positive integers, such as ' +
+  const hidden = Array.isArray(layers) ? layers.slice(1, -1) : [];
+  if (!Array.isArray(layers) || layers.length < 3 || !isPositiveInt(layers[0]) || !isPositiveInt(layers[layers.length - 1]) ||
+    !hidden.every((h) => isPositiveInt(h) || (typeof h === 'object' && h !== null))) {
+    throw new ConfigError('layers', 'must list the inputs, one or more hidden layers (widths or layer specs) and the classes, such as ' +
       `[784, 512, 256, 10], got ${shown(layers)}`);
   }
-  const classes = layers[layers.length - 1];
+  const classes = layers[layers.length - 1] as number;
   if (classes < 2 || classes > MAX_CLASSES) {
     throw new ConfigError('layers', `must end with the number of classes, 2 to ${MAX_CLASSES} (labels are bytes), got ${classes}`);
   }
-  const act = o.activation ?? NOTEBOOK_RECIPE.activations[0];
+  const act = o.activation ?? 'sigmoid';
+  const acts: unknown[] = typeof act === 'string' ? [act] : Array.isArray(act) ? act : [];
+  if (acts.length === 0 || !acts.every((a) => (HIDDEN_ACTIVATIONS as readonly unknown[]).includes(a))) {
+    throw new ConfigError('activation', `must be ${HIDDEN_ACTIVATIONS.join(', ')}, or a list of them (one per hidden width), got ${shown(act)}`);
+  }
+  const widths = hidden.filter((h) => typeof h === 'number');
+  const activations = denseSpec(widths, typeof act === 'string' ? [act] : [...act]).map((l) => l.activation);
+  let dense = 0;
+  const model = hidden.map((h, i) => (typeof h === 'number' ? { type: 'dense' as const, units: h, activation: activations[dense++] } : checkLayer(h, 'layers', `[${i + 1}]`)));
   const opt = o.optimizer ?? {};
   const R = NOTEBOOK_RECIPE;
   const kind = opt.kind ?? R.optimizer;
@@ -131,8 +170,7 @@ export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {
     beta2: opt.betas?.[1] ?? R.beta2,
     eps: opt.eps ?? R.eps,
     lrSchedule: opt.schedule ?? R.lrSchedule,
-    hidden: layers.slice(1, -1),
-    activations: typeof act === 'string' ? [act] : [...act],
+    model,
     loss: o.loss ?? R.loss,
     seed: o.seed ?? R.seed,
     shuffle: o.shuffle ?? R.shuffle,
@@ -143,18 +181,17 @@ export function configFromOptions(o: TrainerOptions, epochs = 1): TrainConfig {
   for (const [key, value] of [['shuffle', partial.shuffle], ['optimizer.nesterov', partial.nesterov], ['divergenceStop', partial.divergenceStop]] as const) {
     if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${shown(value)}`);
   }
-  try {
-    return validateConfig(partial);
-  } catch (e) {
-    throw withLibraryNames(e);
-  }
+  return validateConfig(partial);
 }
 
+/** The widths of the network the options make, inputs to classes (the engine's `sizes`). */
+export const widthsOf = (o: TrainerOptions, c: TrainConfig): number[] =>
+  denseWidths(resolveNetwork(c.model, [o.layers[0] as number], o.layers[o.layers.length - 1] as number, c.loss));
+
 /** The library options a configuration stands for (of a loaded checkpoint). */
-export function optionsFromConfig(c: TrainConfig, layers: readonly number[]): Required<Omit<TrainerOptions, 'matmul' | 'device'>> {
+export function optionsFromConfig(c: TrainConfig, layers: readonly number[]): Required<Omit<TrainerOptions, 'matmul' | 'device' | 'activation'>> {
   return {
-    layers: [...layers],
-    activation: [...c.activations],
+    layers: [layers[0], ...c.model.map((l) => ({ ...l })), layers[layers.length - 1]],
     loss: c.loss,
     optimizer: { kind: c.optimizer, lr: c.lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, betas: [c.beta1, c.beta2],
       eps: c.eps, schedule: c.lrSchedule },

@@ -13,7 +13,8 @@ import { evaluateSession, runSession } from '../train/session.ts';
 import { startOfRun, type EpochRecord } from '../train/trainer.ts';
 import { inputSplit, toSplit, type Dataset } from './dataset.ts';
 import { DatasetError, shown, TrainerStateError, TrainingAbortedError } from './errors.ts';
-import { configFromOptions, optionsFromConfig, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
+import { refuseUnknownKeys } from '../train/config-error.ts';
+import { configFromOptions, optionsFromConfig, TRAINER_OPTION_KEYS, widthsOf, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
 
 /** One step's batch loss, reported after each read-back (readbackEvery steps at a time). */
 export interface StepInfo {
@@ -168,6 +169,7 @@ class LibraryTrainer implements Trainer {
   fit(dataset: Dataset, options: FitOptions): Promise<FitResult> {
     return this.exclusive('fit', async () => {
       const { epochs, signal, onStep, onEpoch } = options ?? {};
+      refuseUnknownKeys(options ?? {}, FIT_OPTION_KEYS, (key) => key);
       if (!isPositiveInt(epochs)) throw new ConfigError('epochs', `must be a positive integer, got ${shown(epochs)}`);
       const train = toSplit(dataset, 'dataset', this.layers);
       const test = options.validation ? toSplit(options.validation, 'validation', this.layers) : null;
@@ -288,7 +290,7 @@ async function open(config: TrainConfig, layers: readonly number[], device: unkn
  * drawn from `seed`). On 'gpu' it asks for a WebGPU device: GpuUnavailableError without one. */
 export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   const config = configFromOptions(options);
-  return open(config, [...options.layers], options.device ?? 'gpu', options.matmul, {});
+  return open(config, widthsOf(options, config), options.device ?? 'gpu', options.matmul, {});
 }
 
 export interface LoadOptions extends Omit<TrainerOptions, 'layers'> {
@@ -296,11 +298,15 @@ export interface LoadOptions extends Omit<TrainerOptions, 'layers'> {
   name?: string;
 }
 
+const FIT_OPTION_KEYS = Object.keys({ epochs: 1, validation: 1, signal: 1, onStep: 1, onEpoch: 1, onLog: 1 } satisfies Record<keyof FitOptions, 1>);
+const LOAD_OPTION_KEYS = [...TRAINER_OPTION_KEYS.filter((k) => k !== 'layers'), 'name'];
+
 /** A trainer from a saved file: a checkpoint (save(), `npm run train -- --checkpoint`) continues
  * its run exactly, with its configuration (only device and matmul may be given); a weights file
  * (saveWeights(), `--save`, a PyTorch state_dict saved with safetensors) starts a new run from
  * those weights with `options` (the layers come from the file). */
 export async function loadTrainer(bytes: Uint8Array, options: LoadOptions = {}): Promise<Trainer> {
+  refuseUnknownKeys(options, LOAD_OPTION_KEYS, (key) => key);
   const { name = 'weights', device = 'gpu', matmul, ...rest } = options;
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`${name}: must be a Uint8Array of a .safetensors file`);
   if (readSafetensors(bytes, name).metadata.checkpoint === undefined) {

@@ -2,10 +2,11 @@
 // specs. The output layer is appended from the data (a dense layer of `classes` units, linear for
 // 'nll', the sigmoid for 'squared'), so one spec trains on MNIST and on a 3-class CSV alike.
 // resolveNetwork is the one place that names layers and their tensors as PyTorch's state_dict does.
-import { ConfigError } from '../train/config.ts';
+import { ConfigError } from '../train/config-error.ts';
 import type { Activation, HiddenActivation } from './activations.ts';
 import type { LossKind } from './losses.ts';
-import { layerModule } from './layers/index.ts';
+import { LAYER_TYPES, layerModule } from './layers/index.ts';
+import type { SpecFail } from './layers/layer.ts';
 
 /** A layer of the spec, by type; each type is one module in src/model/layers/. */
 export type LayerSpec = DenseSpec;
@@ -19,9 +20,14 @@ export interface DenseSpec {
 
 export type LayerType = LayerSpec['type'];
 
-export interface ModelSpec {
-  /** Input to output; the output layer is not listed (see resolveNetwork). */
-  hidden: LayerSpec[];
+/** The hidden layers, input to output; the output layer is not listed (see resolveNetwork). */
+export type ModelSpec = readonly LayerSpec[];
+
+/** What a network computes besides its weights: the model and the loss, which fixes the output
+ * layer's activation (linear logits for 'nll', the sigmoid for 'squared'). A TrainConfig is one. */
+export interface NetworkSpec {
+  model: ModelSpec;
+  loss: LossKind;
 }
 
 /** A parameter tensor as PyTorch names and shapes it: 'fc1.weight', [out, in]. */
@@ -47,18 +53,62 @@ export const elementCount = (shape: readonly number[]): number => shape.reduce((
 
 /** The dense spec the CLI writes as `--hidden 512,256 --activation sigmoid`: one activation per
  * width, or one for all. */
-export function denseSpec(hidden: readonly number[], activations: readonly HiddenActivation[]): ModelSpec {
+export function denseSpec(hidden: readonly number[], activations: readonly HiddenActivation[]): LayerSpec[] {
   if (activations.length !== 1 && activations.length !== hidden.length) {
     throw new ConfigError('--activation', `needs one activation for every hidden layer, or one for all: ${activations.length} given for ${hidden.length} (--hidden ${hidden.join(',')})`);
   }
-  return { hidden: hidden.map((units, i) => ({ type: 'dense', units, activation: activations.length === 1 ? activations[0] : activations[i] })) };
+  return hidden.map((units, i) => ({ type: 'dense', units, activation: activations.length === 1 ? activations[0] : activations[i] }));
 }
+
+/** Named models `--model` accepts besides a spec: the notebook's MLP. */
+export const MODEL_PRESETS: Readonly<Record<string, string>> = { mlp: 'dense:512:sigmoid,dense:256:sigmoid' };
+
+const MODEL_GRAMMAR = 'layers separated by commas, each type:arg:arg (dense:<units>:<activation>), e.g. dense:512:sigmoid,dense:256:sigmoid, ' +
+  `or a preset (${Object.keys(MODEL_PRESETS).join(', ')})`;
+
+/** A model written as `--model` takes it: a preset's name, or the layers as `type:arg:...`
+ * separated by commas, each type parsing its own arguments (see formatModel). */
+export function parseModel(text: string, option = '--model'): LayerSpec[] {
+  const spec = MODEL_PRESETS[text.trim()] ?? text;
+  return spec.split(',').map((raw, i) => {
+    const [type, ...args] = raw.trim().split(':').map((t) => t.trim());
+    if (!(LAYER_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(option, `layer ${i + 1} ${JSON.stringify(raw.trim())} has no known type (${LAYER_TYPES.join(', ')}): write ${MODEL_GRAMMAR}`);
+    }
+    return layerModule(type as LayerType).parse(args, failing(option, `layer ${i + 1} (${raw.trim()})`));
+  });
+}
+
+/** The model as parseModel reads it back: 'dense:512:sigmoid,dense:256:sigmoid'. */
+export const formatModel = (model: ModelSpec): string => model.map((s) => layerModule(s.type).format(s)).join(',');
+
+/** A model given as data (a config file, a checkpoint, the library): a non-empty list of layer
+ * specs of known types, each checked by its type; returned as fresh objects. */
+export function checkModel(model: unknown, option = '--model'): LayerSpec[] {
+  if (!Array.isArray(model) || model.length === 0) {
+    throw new ConfigError(option, `must list one or more hidden layers, got ${model === undefined ? 'nothing' : JSON.stringify(model)}`);
+  }
+  return model.map((s: unknown, i) => checkLayer(s, option, `layer ${i + 1}`));
+}
+
+/** One layer spec given as data, checked by its type (see checkModel); errors name the option and
+ * `where` in it. */
+export function checkLayer(s: unknown, option: string, where: string): LayerSpec {
+  const type = (s as { type?: unknown } | null)?.type;
+  const fail = failing(option, where);
+  if (!(LAYER_TYPES as readonly unknown[]).includes(type)) fail(`must be an object with a type of ${LAYER_TYPES.join(', ')}, got ${JSON.stringify(s)}`);
+  return layerModule(type as LayerType).check(s as Record<string, unknown>, fail);
+}
+
+const failing = (option: string, where: string): SpecFail => (message) => {
+  throw new ConfigError(option, `${where}: ${message}`);
+};
 
 /** PyTorch's module name of the n-th (from 1) layer of a type: fc1, fc2, ... */
 export const layerName = (type: LayerType, n: number): string => `${layerModule(type).namePrefix}${n}`;
 
 /** The resolved layers, input to output, the output layer last. */
-export function resolveNetwork(spec: ModelSpec, inputShape: readonly number[], classes: number, loss: LossKind): ResolvedLayer[] {
+export function resolveNetwork(model: ModelSpec, inputShape: readonly number[], classes: number, loss: LossKind): ResolvedLayer[] {
   if (inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new ConfigError('--data', `gives samples of shape [${inputShape.join(', ')}]: every dimension must be a positive integer`);
   }
@@ -66,8 +116,8 @@ export function resolveNetwork(spec: ModelSpec, inputShape: readonly number[], c
   const output: LayerSpec = { type: 'dense', units: classes, activation: 'sigmoid' };
   const counts = new Map<LayerType, number>();
   let inShape = [...inputShape];
-  return [...spec.hidden, output].map((s, i) => {
-    const last = i === spec.hidden.length;
+  return [...model, output].map((s, i) => {
+    const last = i === model.length;
     const module = layerModule(s.type);
     const n = (counts.get(s.type) ?? 0) + 1;
     counts.set(s.type, n);

@@ -8,13 +8,12 @@ import {
   logSoftmaxNllCpu,
   squaredErrorCpu,
 } from './kernels.ts';
-import type { HiddenActivation } from '../model/activations.ts';
-import type { LossKind } from '../model/losses.ts';
 import { createOptimizerState, optimizerUpdateCpu, type OptimizerSettings, type OptimizerState } from '../model/optimizers.ts';
 import { deriveRng } from '../data/prng.ts';
 import { layerModule } from '../model/layers/index.ts';
 import { backwardNetworkCpu, forwardNetworkCpu, type LayerParams } from '../model/network.ts';
-import { denseSpec, resolveNetwork, type ResolvedLayer } from '../model/spec.ts';
+import { classCount, type Splits } from '../data/dataset.ts';
+import { denseSpec, denseWidths, formatModel, resolveNetwork, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
 
 export interface MlpLayer {
   /** 'fc1', 'fc2', ...: the notebook's module names, so tensor names match its state_dict. */
@@ -43,25 +42,31 @@ export interface ParamTensor {
 
 export const MNIST_MLP_SIZES: readonly number[] = [784, 512, 256, 10];
 
-/** What a network computes besides its weights: each hidden layer's activation and the loss
- * (which fixes the output layer's: linear logits for 'nll', the sigmoid for 'squared'). */
-export interface MlpSpec {
-  activations: readonly HiddenActivation[];
-  loss: LossKind;
+/** The notebook's network of these widths: sigmoid hidden layers, log-softmax + NLL. */
+export const notebookSpec = (sizes: readonly number[]): NetworkSpec => ({ model: denseSpec(sizes.slice(1, -1), ['sigmoid']), loss: 'nll' });
+
+/** The resolved layers of a network of these widths (names, shapes, activations; the notebook's
+ * unless a spec is given, whose layers must make these widths). */
+export function resolveMlp(sizes: readonly number[], spec: NetworkSpec = notebookSpec(sizes)): ResolvedLayer[] {
+  const layers = resolveNetwork(spec.model, [sizes[0]], sizes[sizes.length - 1], spec.loss);
+  if (denseWidths(layers).join() !== sizes.join()) {
+    throw new RangeError(`the model ${formatModel(spec.model)} makes a ${denseWidths(layers).join('-')} network, its weights are ${sizes.join('-')}`);
+  }
+  return layers;
 }
 
-/** The notebook's: sigmoid hidden layers, log-softmax + NLL. */
-export const notebookSpec = (mlp: Mlp): MlpSpec => ({ activations: mlp.layers.slice(1).map(() => 'sigmoid'), loss: 'nll' });
-
-/** The resolved layers of an all-dense network of these widths (names, shapes, activations;
- * the notebook's sigmoid and NLL unless given). */
-export function resolveMlp(sizes: readonly number[], spec: MlpSpec = { activations: ['sigmoid'], loss: 'nll' }): ResolvedLayer[] {
-  const hidden = sizes.slice(1, -1);
-  return resolveNetwork(denseSpec(hidden, spec.activations), [sizes[0]], sizes[sizes.length - 1], spec.loss);
+/** Layer widths of the network a spec makes for this data: its width in, the hidden layers' widths,
+ * its classes out. */
+export function mlpSizesFor(data: Splits, spec: NetworkSpec): number[] {
+  return denseWidths(resolveNetwork(spec.model, [data.train.width], classCount(data), spec.loss));
 }
+
+/** Whether a (valid) spec's layers make these widths, so weights of them compute with it. */
+export const specFits = (sizes: readonly number[], spec: NetworkSpec): boolean =>
+  denseWidths(resolveNetwork(spec.model, [sizes[0]], sizes[sizes.length - 1], spec.loss)).join() === sizes.join();
 
 /** The network's layers with their live parameter tensors, for the walkers of src/model/. */
-export function mlpLayerParams(mlp: Mlp, spec: MlpSpec = notebookSpec(mlp)): LayerParams[] {
+export function mlpLayerParams(mlp: Mlp, spec: NetworkSpec = notebookSpec(mlp.sizes)): LayerParams[] {
   return resolveMlp(mlp.sizes, spec).map((layer, l) => ({ layer, params: [mlp.layers[l].weight, mlp.layers[l].bias] }));
 }
 
@@ -110,7 +115,7 @@ export interface MlpForward {
   logits: Float32Array;
 }
 
-export function forwardMlp(mlp: Mlp, x: Float32Array, B: number, spec: MlpSpec = notebookSpec(mlp)): MlpForward {
+export function forwardMlp(mlp: Mlp, x: Float32Array, B: number, spec: NetworkSpec = notebookSpec(mlp.sizes)): MlpForward {
   if (x.length !== B * mlp.sizes[0]) {
     throw new RangeError(`forwardMlp: x must be (${B}, ${mlp.sizes[0]}) = ${B * mlp.sizes[0]} values, got ${x.length}`);
   }
@@ -140,7 +145,7 @@ export function mlpTrainStepCpu(
   labels: ArrayLike<number>,
   B: number,
   optimizer: OptimizerSettings,
-  spec: MlpSpec = notebookSpec(mlp),
+  spec: NetworkSpec = notebookSpec(mlp.sizes),
 ): MlpStepResult {
   const layers = mlpLayerParams(mlp, spec);
   const fwd = forwardNetworkCpu(layers, x, B);
@@ -160,7 +165,7 @@ export function mlpTrainStepCpu(
 /** The batch's mean loss, each row's loss and argmax, and dZ, the gradient of the mean loss with
  * respect to the last layer's pre-activation, (B, C): (softmax - onehot) / B for 'nll';
  * 2 (out - onehot) out (1 - out) / B for 'squared'. */
-function lossAndGradient(mlp: Mlp, out: Float32Array, labels: ArrayLike<number>, B: number, spec: MlpSpec) {
+function lossAndGradient(mlp: Mlp, out: Float32Array, labels: ArrayLike<number>, B: number, spec: NetworkSpec) {
   const C = mlp.sizes[mlp.sizes.length - 1];
   if (spec.loss === 'nll') {
     const nll = logSoftmaxNllCpu(out, labels, B, C);
@@ -196,7 +201,7 @@ export function evaluateMlpCpu(
   labels: Uint8Array,
   count: number,
   batchSize: number,
-  spec: MlpSpec = notebookSpec(mlp),
+  spec: NetworkSpec = notebookSpec(mlp.sizes),
   keepOutputs = false,
 ): MlpEvaluation {
   if (!Number.isInteger(count) || count <= 0 || count > labels.length) {

@@ -10,17 +10,29 @@ import {
   createOptimizerState, joinState, OPTIMIZER_TABLE, optimizerSettings, splitState, stateFloats, type OptimizerState,
 } from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
+import { denseSpec, denseWidths, formatModel, resolveNetwork } from '../model/spec.ts';
 import { ConfigError, validateConfig, type TrainConfig } from './config.ts';
 import {
   decodeSafetensors, encodeTensors, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
 } from './safetensors.ts';
 import type { EpochRecord, TrainProgress } from './trainer.ts';
 
-/** Written in the metadata; a file without it is weights, not a checkpoint. Format 2 added the
- * optimizer (its config fields and Adam's state); format 1 (SGD) still loads: validateConfig
- * fills the fields it lacks with SGD's defaults. */
-export const CHECKPOINT_FORMAT = 'webgpu-mnist-trainer checkpoint 2';
-const READABLE_FORMATS = [CHECKPOINT_FORMAT, 'webgpu-mnist-trainer checkpoint 1'];
+/** Written in the metadata; a file without it is weights, not a checkpoint. Format 3 holds the
+ * model as layer specs (config.model); format 2 added the optimizer (its config fields and Adam's
+ * state). Older formats still load: their dense widths and activations become the model, and
+ * validateConfig fills the optimizer fields format 1 lacks with SGD's defaults. */
+export const CHECKPOINT_FORMAT = 'webgpu-mnist-trainer checkpoint 3';
+const READABLE_FORMATS = [CHECKPOINT_FORMAT, 'webgpu-mnist-trainer checkpoint 2', 'webgpu-mnist-trainer checkpoint 1'];
+
+/** A format 1 or 2 config's `hidden` widths and `activations` as the model they describe. */
+function modelOfOldConfig(raw: Record<string, unknown>): Record<string, unknown> {
+  const { hidden, activations, ...rest } = raw;
+  if (rest.model !== undefined || hidden === undefined) return raw;
+  if (!(Array.isArray(hidden) && Array.isArray(activations))) {
+    throw new ConfigError('--model', `is missing, and the old hidden ${JSON.stringify(hidden)} and activations ${JSON.stringify(activations)} are not two lists`);
+  }
+  return { ...rest, model: denseSpec(hidden, activations) };
+}
 
 export interface TrainState {
   config: TrainConfig;
@@ -97,14 +109,15 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
   }
   let config: TrainConfig;
   try {
-    config = validateConfig(raw);
+    config = validateConfig(modelOfOldConfig(raw as Record<string, unknown>) as Partial<TrainConfig>);
   } catch (e) {
     if (e instanceof ConfigError) return fail(`metadata config: ${e.message}`);
     throw e;
   }
   const sizes = safetensorsSizes(bytes, fileName);
-  if (sizes.slice(1, -1).join(',') !== config.hidden.join(',')) {
-    fail(`its tensors are a ${sizes.join('-')} network, its config says hidden ${config.hidden.join(',')}`);
+  const modelSizes = denseWidths(resolveNetwork(config.model, [sizes[0]], sizes[sizes.length - 1], config.loss));
+  if (modelSizes.join() !== sizes.join()) {
+    fail(`its tensors are a ${sizes.join('-')} network, its config's model ${formatModel(config.model)} makes ${modelSizes.join('-')}`);
   }
   const weights = decodeSafetensors(bytes, sizes, fileName);
   const params = mlpParamTensors(weights);

@@ -1,12 +1,12 @@
 // GPU vs CPU reference, step by step, from the same weights and the same batches: the check a
 // user runs to trust the GPU numbers (`npm run compare`, the dashboard's check button).
 import { batchIndices, epochOrder, limitSplit } from '../data/batches.ts';
-import { mlpSizesFor, type Split } from '../data/dataset.ts';
+import type { Split } from '../data/dataset.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { gatherCpu } from '../reference/kernels.ts';
 import { optimizerSettings } from '../model/optimizers.ts';
-import { cloneMlp, createMlpOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
+import { mlpSizesFor, cloneMlp, createMlpOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import { compareArrays, TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
@@ -66,7 +66,7 @@ export async function compareGpuWithCpu(
   const config: TrainConfig = { ...base, epochs: 1, limitTrain: need, readbackEvery: 1 };
   const train = limitSplit(opts.train, need);
   const test = limitSplit(opts.test, Math.min(B, opts.test.count));
-  const sizes = mlpSizesFor(opts, config.hidden);
+  const sizes = mlpSizesFor(opts, config);
   const init = initMlp(sizes, config.seed);
   const kernels = await KernelChooser.create(ctx, { force: opts.matmul, fuse: opts.fuse });
   const gpu = await GpuTrainer.create(ctx, { config, train, test, init, kernels });

@@ -3,9 +3,12 @@
 // names the option as the user typed it (--lr, --batch, ...) and the valid range.
 
 import type { Splits } from '../data/dataset.ts';
-import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../model/activations.ts';
 import { LOSSES, type LossKind } from '../model/losses.ts';
+import { checkModel, formatModel, type LayerSpec } from '../model/spec.ts';
+import { ConfigError, isPositiveInt, refuseUnknownKeys } from './config-error.ts';
 import { ADAM_DEFAULTS, OPTIMIZERS, type OptimizerKind } from '../model/optimizers.ts';
+
+export { ConfigError, isPositiveInt };
 
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
@@ -24,10 +27,9 @@ export interface TrainConfig {
   beta1: number;
   beta2: number;
   eps: number;
-  /** Hidden layer widths; the input width and the classes come from the data. */
-  hidden: number[];
-  /** Each hidden layer's activation; one entry applies to all (validateConfig expands it). */
-  activations: HiddenActivation[];
+  /** The hidden layers, input to output (src/model/spec.ts); the input's shape and the output
+   * layer come from the data and the loss. */
+  model: LayerSpec[];
   /** nll: linear logits, log-softmax + NLL (the notebook's MLP); squared: a sigmoid output layer
    * and the squared error against one-hot targets (its toy network's). */
   loss: LossKind;
@@ -60,8 +62,7 @@ export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   beta1: ADAM_DEFAULTS.beta1,
   beta2: ADAM_DEFAULTS.beta2,
   eps: ADAM_DEFAULTS.eps,
-  hidden: [512, 256],
-  activations: ['sigmoid'],
+  model: [{ type: 'dense', units: 512, activation: 'sigmoid' }, { type: 'dense', units: 256, activation: 'sigmoid' }],
   loss: 'nll',
   seed: 1,
   shuffle: true,
@@ -82,16 +83,6 @@ export function optimizerDefaults(kind: OptimizerKind): { lr: number; weightDeca
   return { lr: ADAM_DEFAULTS.lr, weightDecay: kind === 'adamw' ? ADAM_DEFAULTS.adamwWeightDecay : 0 };
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(`${option} ${message}`);
-  }
-}
-
 /** What the run's data is, so batch, limits and augmentation can be checked against it. */
 export interface DataExtent {
   trainCount: number;
@@ -106,11 +97,10 @@ export const dataExtent = (data: Splits): DataExtent =>
 /** A quarter of MNIST's 28 pixels: beyond that a digit can leave the frame. */
 export const MAX_AUGMENT_SHIFT = 7;
 
-/** A count, a size or a width: what every such option and the library's shapes must be. */
-export const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
 export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent): TrainConfig {
-  const c: TrainConfig = { ...NOTEBOOK_RECIPE, ...partial, hidden: [...(partial.hidden ?? NOTEBOOK_RECIPE.hidden)] };
+  refuseUnknownKeys(partial, Object.keys(NOTEBOOK_RECIPE), (key) => key);
+  const c: TrainConfig = { ...NOTEBOOK_RECIPE, ...partial, model: checkModel(partial.model ?? NOTEBOOK_RECIPE.model) };
   if (!isPositiveInt(c.epochs)) throw new ConfigError('--epochs', `must be a positive integer, got ${c.epochs}`);
   if (!(Number.isFinite(c.lr) && c.lr > 0)) throw new ConfigError('--lr', `must be a finite number > 0, got ${c.lr}`);
   if (!OPTIMIZERS.includes(c.optimizer)) throw new ConfigError('--optimizer', `must be one of ${OPTIMIZERS.join(', ')}, got ${c.optimizer}`);
@@ -127,18 +117,6 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
   if (!(Number.isFinite(c.weightDecay) && c.weightDecay >= 0)) {
     throw new ConfigError('--weight-decay', `must be a finite number >= 0, got ${c.weightDecay}`);
   }
-  if (c.hidden.length === 0 || !c.hidden.every(isPositiveInt)) {
-    throw new ConfigError('--hidden', `must be one or more positive integers such as 512,256, got ${c.hidden.join(',') || '(empty)'}`);
-  }
-  const acts = Array.isArray(c.activations) ? c.activations : [];
-  const bad = acts.find((a) => !(HIDDEN_ACTIVATIONS as readonly string[]).includes(a));
-  if (acts.length === 0 || bad !== undefined) {
-    throw new ConfigError('--activation', `must be ${HIDDEN_ACTIVATIONS.join(', ')}, or a comma-separated list of them (one per hidden layer), got ${bad ?? '(none)'}`);
-  }
-  if (acts.length !== 1 && acts.length !== c.hidden.length) {
-    throw new ConfigError('--activation', `needs one activation for every hidden layer, or one for all: ${acts.length} given for ${c.hidden.length} (--hidden ${c.hidden.join(',')})`);
-  }
-  c.activations = c.hidden.map((_, i) => acts.length === 1 ? acts[0] : acts[i]);
   if (!LOSSES.includes(c.loss)) throw new ConfigError('--loss', `must be one of ${LOSSES.join(', ')}, got ${c.loss}`);
   if (!(Number.isInteger(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff)) {
     throw new ConfigError('--seed', `must be an integer in [0, 4294967295], got ${c.seed}`);
@@ -173,7 +151,7 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
 }
 
 /** The configuration on one line, as `train` prints it and the dashboard logs it. */
-export const configLine = (c: TrainConfig): string => `config: ${JSON.stringify({ ...c, hidden: c.hidden.join(',') })}`;
+export const configLine = (c: TrainConfig): string => `config: ${JSON.stringify({ ...c, model: formatModel(c.model) })}`;
 
 /** The learning rate of an epoch (0-based) under the schedule: cosine decays towards 0 over the
  * run; step divides by 10 after half and again after three quarters of the epochs (the common

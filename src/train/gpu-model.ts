@@ -3,7 +3,8 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { readsInput } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
-import { mlpLayerParams, mlpParamTensors, notebookSpec, type Mlp, type MlpSpec } from '../reference/mlp.ts';
+import { mlpLayerParams, mlpParamTensors, notebookSpec, type Mlp } from '../reference/mlp.ts';
+import type { NetworkSpec } from '../model/spec.ts';
 import type { GpuLayer } from '../model/layers/layer.ts';
 import { elementCount } from '../model/spec.ts';
 
@@ -43,12 +44,12 @@ export interface GpuModelOptions {
   /** Allocate LayerGradients (see there). */
   storedGradients: boolean;
   /** Each hidden layer's activation and the loss; default the notebook's. */
-  spec?: MlpSpec;
+  spec?: NetworkSpec;
 }
 
 export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions): GpuModel {
   const { maxBatch, stateFloats: S } = opts;
-  const spec = opts.spec ?? notebookSpec(mlp);
+  const spec = opts.spec ?? notebookSpec(mlp.sizes);
   const resolved = mlpLayerParams(mlp, spec);
   const f32 = (n: number) => n * 4;
   const layers = resolved.map(({ layer, params }): GpuLayer => ({

@@ -85,7 +85,7 @@ export class GpuTrainer implements Trainer {
     const kernels = opts.kernels ?? (await KernelChooser.create(ctx));
     const settings = optimizerSettings(config, config.lr);
     const model = createGpuModel(ctx, init, { maxBatch: B, stateFloats: stateFloats(settings), storedGradients: !kernels.fuse,
-      spec: { activations: config.activations, loss: config.loss } });
+      spec: config });
     if (opts.optimizer?.state) uploadOptimizerState(ctx, model, opts.optimizer.state);
     const optimizer = OptimizerParams.create(ctx, settings);
     const rowLen = init.sizes[0];

@@ -5,7 +5,7 @@
 // or an internal buffer name after gigabytes were allocated.
 import { optimizerSettings, stateFloats } from '../model/optimizers.ts';
 import { ConfigError, type TrainConfig } from './config.ts';
-import { elementCount } from '../model/spec.ts';
+import { elementCount, formatModel } from '../model/spec.ts';
 import { readsInput } from '../model/activations.ts';
 import { resolveMlp } from '../reference/mlp.ts';
 
@@ -30,15 +30,15 @@ export function gpuBufferNeeds(config: TrainConfig, sizes: readonly number[], tr
   // and the optimizer's state (S f32 per element, interleaved: SGD's velocity, Adam's two moments).
   const copies = ['', ' backup', ...(storedGradients ? [' grad'] : [])];
   const S = stateFloats(optimizerSettings(config, config.lr));
-  for (const layer of resolveMlp(sizes, { activations: config.activations, loss: config.loss })) {
+  for (const layer of resolveMlp(sizes, config)) {
     for (const copy of copies) {
-      for (const p of layer.params) add(`${p.name}${copy}`, elementCount(p.shape) * F32, '--hidden', `${p.shape.join(' x ')} f32`);
+      for (const p of layer.params) add(`${p.name}${copy}`, elementCount(p.shape) * F32, '--model', `${p.shape.join(' x ')} f32`);
     }
     for (const what of ['output', 'dz', ...(storedGradients ? ['d output'] : [])]) {
       add(`${layer.name} ${what}`, B * elementCount(layer.outShape) * F32, '--batch', `${[B, ...layer.outShape].join(' x ')} f32`);
     }
     if (S > 0) {
-      for (const p of layer.params) add(`${p.name} optimizer state`, S * elementCount(p.shape) * F32, '--hidden', `${[...p.shape, S].join(' x ')} f32`);
+      for (const p of layer.params) add(`${p.name} optimizer state`, S * elementCount(p.shape) * F32, '--model', `${[...p.shape, S].join(' x ')} f32`);
     }
     if (readsInput(layer.activation)) {
       add(`${layer.name} pre-activation`, B * elementCount(layer.outShape) * F32, '--batch', `${[B, ...layer.outShape].join(' x ')} f32`);
@@ -83,14 +83,14 @@ export function hostNeed(config: TrainConfig, sizes: readonly number[], device: 
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(bytes < 1e8 ? 3 : 2)} GB`;
 const optionValue = (c: TrainConfig, option: string) =>
-  ({ '--hidden': c.hidden.join(','), '--batch': String(c.batchSize), '--limit-train': String(c.limitTrain ?? 'all'),
+  ({ '--model': formatModel(c.model), '--batch': String(c.batchSize), '--limit-train': String(c.limitTrain ?? 'all'),
     '--limit-test': String(c.limitTest ?? 'all'), '--readback-every': String(c.readbackEvery) })[option] ?? '';
 
 /** Refuses a configuration whose host memory exceeds `availableBytes`, naming the larger part. */
 export function checkHostMemory(config: TrainConfig, sizes: readonly number[], device: 'gpu' | 'cpu', availableBytes: number): void {
   const { params, batch } = hostNeed(config, sizes, device);
   if (params + batch <= availableBytes) return;
-  const option = params >= batch ? '--hidden' : '--batch';
+  const option = params >= batch ? '--model' : '--batch';
   const what = device === 'cpu' ? 'the CPU reference' : 'a GPU run';
   throw new ConfigError(option, `${optionValue(config, option)} needs about ${gb(params + batch)} of host memory on ${what} ` +
     `(${parameterCount(sizes).toLocaleString('en-US')} parameters, ${gb(parameterCount(sizes) * F32)} as f32, held in several copies` +

@@ -2,11 +2,11 @@
 // configuration against the data, builds the GPU or CPU trainer, runs the epochs and returns
 // the report that `--json` writes and the final weights.
 import { limitSplit } from '../data/batches.ts';
-import { featureType, mlpSizesFor, type DataSet, type Split } from '../data/dataset.ts';
+import { featureType, type DataSet, type Split } from '../data/dataset.ts';
 import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { OptimizerState } from '../model/optimizers.ts';
-import { initMlp, type Mlp } from '../reference/mlp.ts';
+import { mlpSizesFor, initMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainState } from './checkpoint.ts';
 import { dataExtent, validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
@@ -29,7 +29,7 @@ export interface SessionOptions {
    * keep their output width, which may exceed the classes present in the data. */
   init?: Mlp | null;
   /** The network's layer widths when no weights are given (a library trainer's `layers`);
-   * default: the data's inputs, config.hidden and the data's classes. */
+   * default: the data's inputs, config.model and the data's classes. */
   sizes?: readonly number[];
   matmul?: MatmulVariant;
   events?: TrainEvents;
@@ -138,11 +138,11 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
   const config = validateConfig(resume?.config ?? opts.config, dataExtent(data));
   const train: Split = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
   const test = data.test && config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
-  const dataSizes = mlpSizesFor(data, config.hidden);
+  const dataSizes = mlpSizesFor(data, config);
   const given = resume?.weights ?? opts.init ?? null;
   const sizes = given?.sizes ?? opts.sizes ?? dataSizes;
   if (sizes.length !== dataSizes.length || sizes.slice(0, -1).join() !== dataSizes.slice(0, -1).join() || sizes[sizes.length - 1] < dataSizes[dataSizes.length - 1]) {
-    throw new Error(`the network is ${sizes.join('-')}, but this data and the configured hidden layers make ${dataSizes.join('-')} (check --hidden)`);
+    throw new Error(`the network is ${sizes.join('-')}, but this data and the configured hidden layers make ${dataSizes.join('-')} (check --model)`);
   }
   const t0 = performance.now();
   const { trainer, ctx, kernels, close } = await openTrainer({

@@ -11,7 +11,7 @@ import { createRunRecord, resetRecord, type RunRecord } from '../gpu/kernels/met
 import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
 import { plainSgd } from '../model/optimizers.ts';
 import { submitSteps } from '../gpu/runner.ts';
-import { assembleMlp, type Mlp } from '../reference/mlp.ts';
+import { assembleMlp, notebookSpec, type Mlp } from '../reference/mlp.ts';
 import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
 import { createGpuModel, type GpuModel } from './gpu-model.ts';
 import { trainStepDispatches } from './step.ts';
@@ -75,7 +75,7 @@ export class ToyGpuTrainer {
     });
     const choice = kernels ?? (await KernelChooser.create(ctx));
     const release = ctx.trackNewBuffers();
-    const model = createGpuModel(ctx, mlp, { maxBatch: 1, stateFloats: 0, storedGradients: false, spec: { activations: ['sigmoid'], loss: 'squared' } });
+    const model = createGpuModel(ctx, mlp, { maxBatch: 1, stateFloats: 0, storedGradients: false, spec: { ...notebookSpec(mlp.sizes), loss: 'squared' } });
     // The whole data set stays on the GPU; each step copies its row into the batch-of-one buffers.
     const rows = ctx.storage('toy rows', Float32Array.from(dataset.flatMap((row) => row.slice(0, nIn))));
     const labels = ctx.storage('toy labels', Uint32Array.from(dataset, (row) => row[nIn]));

@@ -11,7 +11,7 @@ import { collectErrors, fillForm, openDashboard, points, trainThenPause } from '
 // 784-512-256-10 at lr 0.5 sits on its loss plateau for hundreds of steps (CLI: 13% after one epoch
 // of 2,000 images, 23% after 10,000); one hidden layer of 128 leaves it within ~100 steps.
 // Measured with the CLI on the same settings (seed 1): 83.6% on the 500 test images.
-const QUICK = { epochs: '1', hidden: '128', limitTrain: '4000', limitTest: '500', readbackEvery: '10' };
+const QUICK = { epochs: '1', model: 'dense:128:sigmoid', limitTrain: '4000', limitTest: '500', readbackEvery: '10' };
 const STEPS = 125; // 4,000 images in batches of 32
 const MIN_ACCURACY = 75;
 
@@ -95,13 +95,13 @@ test('trains one epoch live, reads a drawn test digit, and keeps its model when 
 test('marks invalid values at their fields and starts nothing', async ({ page }) => {
   const errors = collectErrors(page);
   await openDashboard(page);
-  await fillForm(page, { lr: '-1', momentum: '1.5', hidden: '512,x', limitTrain: '2000', batchSize: '5000' });
+  await fillForm(page, { lr: '-1', momentum: '1.5', model: 'dense:512,dense:x', limitTrain: '2000', batchSize: '5000' });
   const field = (name: string) => page.locator(`#config-form [name="${name}"]`);
   const message = (name: string) => page.locator(`#config-form [data-error-for="${name}"]`);
-  for (const name of ['lr', 'momentum', 'hidden', 'batchSize']) await expect(field(name)).toHaveAttribute('aria-invalid', 'true');
+  for (const name of ['lr', 'momentum', 'model', 'batchSize']) await expect(field(name)).toHaveAttribute('aria-invalid', 'true');
   await expect(message('lr')).toContainText('> 0');
   await expect(message('momentum')).toContainText('[0, 1)');
-  await expect(message('hidden')).toContainText('positive integers');
+  await expect(message('model')).toContainText('layer 2 (dense:x): dense units must be a positive integer');
   await expect(message('batchSize')).toContainText('at most the number of training samples (2000)');
   await expect(field('epochs')).toHaveAttribute('aria-invalid', 'false');
   await expect(page.locator('#train')).toBeDisabled();
@@ -109,7 +109,7 @@ test('marks invalid values at their fields and starts nothing', async ({ page })
   await expect(page.locator('#log')).not.toContainText('started');
 
   await page.locator('#recipe').click();
-  for (const name of ['lr', 'momentum', 'hidden', 'batchSize']) await expect(field(name)).toHaveAttribute('aria-invalid', 'false');
+  for (const name of ['lr', 'momentum', 'model', 'batchSize']) await expect(field(name)).toHaveAttribute('aria-invalid', 'false');
   await expect(page.locator('#train')).toBeEnabled();
   expect(errors).toEqual([]);
 });
@@ -117,7 +117,7 @@ test('marks invalid values at their fields and starts nothing', async ({ page })
 test('GPU vs CPU check passes within the tolerance', async ({ page }) => {
   const errors = collectErrors(page);
   await openDashboard(page);
-  await fillForm(page, { hidden: '128' });
+  await fillForm(page, { model: 'dense:128:sigmoid' });
   await page.locator('#check-steps').fill('5');
   await page.locator('#check').click();
   await expect(page.locator('#check-verdict')).toContainText('PASS', { timeout: 120_000 });
@@ -134,7 +134,7 @@ test('after a lost device, Resume continues exactly from the last completed epoc
   const rows = page.locator('#epochs tr');
   await openDashboard(page);
   // With momentum, the velocities must come back with the weights: zeroed, epoch 2 would differ.
-  await fillForm(page, { epochs: '2', hidden: '128', limitTrain: '1000', limitTest: '500', readbackEvery: '8', lr: '0.1', momentum: '0.9' });
+  await fillForm(page, { epochs: '2', model: 'dense:128:sigmoid', limitTrain: '1000', limitTest: '500', readbackEvery: '8', lr: '0.1', momentum: '0.9' });
   // Hold the run in epoch 2, then lose the device as a driver reset or GPU crash would. Pause is
   // pressed the moment epoch 1's row appears: a fast adapter finishes epoch 2 in under a second.
   const pausedInEpoch2 = page.locator('#epochs').evaluate(

@@ -15,7 +15,7 @@ test('explains why and trains on the CPU reference', async ({ page }) => {
   await expect(page.locator('#check')).toBeDisabled();
   await expect(page.locator('#noise')).toBeDisabled();
   await expect(page.locator('#noise-progress')).toHaveText('needs WebGPU');
-  await fillForm(page, { epochs: '1', hidden: '128', limitTrain: '1000', limitTest: '200' });
+  await fillForm(page, { epochs: '1', model: 'dense:128:sigmoid', limitTrain: '1000', limitTest: '200' });
   await page.locator('#train').click();
   await expect(page.locator('#run-status')).toContainText('Done', { timeout: 120_000 });
   await expect(page.locator('#log')).toContainText('started on the CPU reference');

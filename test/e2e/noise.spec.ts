@@ -6,7 +6,7 @@ import { collectErrors, fillForm, openDashboard, points, trainThenPause } from '
 
 // 2,000 images at batch 32: 63 steps an epoch. The default counts (20 batches per size, G over
 // min(4,096, the subset) images) are what the panel offers a person.
-const RUN = { epochs: '2', hidden: '128', limitTrain: '2000', limitTest: '200', readbackEvery: '10' };
+const RUN = { epochs: '2', model: 'dense:128:sigmoid', limitTrain: '2000', limitTest: '200', readbackEvery: '10' };
 const STEPS = 2 * 63;
 const SIZES = [8, 32, 128, 512];
 

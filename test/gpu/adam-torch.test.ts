@@ -4,6 +4,7 @@
 // the GPU trainer, fused (the output layer's kernel counts t at its slot) and one kernel per
 // operation (the updates read the counter the metrics advanced), each train the same run; all
 // must meet the fixture.
+import { denseSpec } from '../../src/model/spec.ts';
 import { describe, expect, it } from 'vitest';
 import fixture from '../torch/adam-20-16-10.json';
 import type { Split } from '../../src/data/dataset.ts';
@@ -56,7 +57,7 @@ describe('Adam and AdamW vs torch.optim (test/torch/adam-20-16-10.json)', () => 
   for (const kind of ['adam', 'adamw'] as const) {
     // validateConfig's CLI-free defaults: lr and weight decay as torch's own for this kind.
     const config = validateConfig({
-      optimizer: kind, lr: 1e-3, weightDecay: kind === 'adamw' ? 1e-2 : 0, batchSize: B, epochs: 1, hidden: [sizes[1]],
+      optimizer: kind, lr: 1e-3, weightDecay: kind === 'adamw' ? 1e-2 : 0, batchSize: B, epochs: 1, model: denseSpec([sizes[1]], ['sigmoid']),
       readbackEvery: 25, shuffle: false,
     });
     it(`${kind}: the CPU reference and the GPU trainer both train as PyTorch does`, async () => {

@@ -2,6 +2,7 @@
 // make_activation_fixture.py): 100 SGD steps of a 20-16-12-10 network from the same initial weights
 // on the same batches, on the CPU reference and on the GPU (fused and one kernel per operation);
 // every step's loss within 1e-4 relative, the final weights within 1e-4 absolute.
+import { denseSpec } from '../../src/model/spec.ts';
 import { describe, expect, it } from 'vitest';
 import raw from '../torch/activations-20-16-12-10.json?raw';
 import { epochOrder } from '../../src/data/batches.ts';
@@ -69,7 +70,7 @@ describe('training against PyTorch (test/torch/activations-20-16-12-10.json)', (
         const { sizes, batch, lr } = fixture;
         const train = trainSplit();
         const config = validateConfig({
-          batchSize: batch, lr, epochs: 1, readbackEvery: 1, shuffle: false, hidden: sizes.slice(1, -1), activations: sizes.slice(2).map(() => activation),
+          batchSize: batch, lr, epochs: 1, readbackEvery: 1, shuffle: false, model: denseSpec(sizes.slice(1, -1), [activation]),
         });
         const init = mlpOf(fixture.init);
         const trainer: Trainer = device === 'cpu' ? new CpuTrainer(config, train, train, init)

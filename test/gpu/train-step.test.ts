@@ -15,7 +15,7 @@ import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../../src/model/activations.ts';
 import { LOSSES, type LossKind } from '../../src/model/losses.ts';
-import { denseWidths, resolveNetwork } from '../../src/model/spec.ts';
+import { denseSpec, denseWidths, formatModel, resolveNetwork } from '../../src/model/spec.ts';
 import { EXAMPLE_CLASSES, EXAMPLE_INPUT, layerExamples } from '../support/layer-examples.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 
@@ -42,7 +42,7 @@ describe('training on the GPU vs the CPU reference', () => {
   ] as const) {
     it(`one step of ${sizes.join('-')} (${spec.activations.join(',')}, ${spec.loss}) at batch ${B} (momentum ${momentum}, weight decay ${weightDecay}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
       const ctx = gpu();
-      const config = validateConfig({ batchSize: B, momentum, weightDecay, epochs: 1, readbackEvery: 1, hidden: sizes.slice(1, -1), ...spec });
+      const config = validateConfig({ batchSize: B, momentum, weightDecay, epochs: 1, readbackEvery: 1, model: denseSpec(sizes.slice(1, -1), spec.activations), loss: spec.loss });
       expectOneStepParity(await oneStepBothWays(ctx, config, syntheticSplit(B, 3), initMlp(sizes, 5), await KernelChooser.create(ctx, { fuse })));
     });
   }
@@ -51,11 +51,10 @@ describe('training on the GPU vs the CPU reference', () => {
   // test/support/layer-examples.ts.
   for (const { type, spec, loss } of layerExamples()) {
     for (const fuse of [true, false]) {
-      it(`${type}: one step of ${JSON.stringify(spec.hidden)} (${loss}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
+      it(`${type}: one step of ${formatModel(spec)} (${loss}, ${fuse ? 'fused' : 'one kernel per operation'}) equals the reference for every tensor`, async () => {
         const ctx = gpu();
         const B = 16;
-        const config = validateConfig({ batchSize: B, momentum: 0.9, epochs: 1, readbackEvery: 1, loss,
-          hidden: spec.hidden.map((l) => l.units), activations: spec.hidden.map((l) => l.activation) });
+        const config = validateConfig({ batchSize: B, momentum: 0.9, epochs: 1, readbackEvery: 1, loss, model: [...spec] });
         const init = initMlp(denseWidths(resolveNetwork(spec, EXAMPLE_INPUT, EXAMPLE_CLASSES, loss)), 6);
         expectOneStepParity(await oneStepBothWays(ctx, config, syntheticSplit(B, 4), init, await KernelChooser.create(ctx, { fuse })));
       });
@@ -77,7 +76,7 @@ describe('training on the GPU vs the CPU reference', () => {
     const ctx = gpu();
     const data = syntheticSplit(100 * 32, 11);
     // Narrow hidden layers: the allocation pattern does not depend on width, the run time does.
-    const config = validateConfig({ epochs: 1, readbackEvery: 25, hidden: [64, 32] });
+    const config = validateConfig({ epochs: 1, readbackEvery: 25, model: denseSpec([64, 32], ['sigmoid']) });
     const trainer = await GpuTrainer.create(ctx, { config, train: data, test: syntheticSplit(100, 12), init: initMlp([784, 64, 32, 10], 1) });
     const afterSetup = ctx.liveBytes;
     const seen: number[] = [];
@@ -93,7 +92,7 @@ describe('training on the GPU vs the CPU reference', () => {
     // A sigmoid MLP with log-softmax stays finite under merely large steps (the sigmoids saturate);
     // lr 1e38 overflows f32 logits within a few steps. Read back every 10 steps. Without the
     // finite-loss stop, which would fire first: NaN stops a run regardless.
-    const config = validateConfig({ epochs: 1, batchSize: 8, lr: 1e38, readbackEvery: 10, hidden: [16], divergenceStop: false });
+    const config = validateConfig({ epochs: 1, batchSize: 8, lr: 1e38, readbackEvery: 10, model: denseSpec([16], ['sigmoid']), divergenceStop: false });
     const init = initMlp([784, 16, 10], 2);
     const trainer = await GpuTrainer.create(ctx, { config, train: data, test: data, init });
     const summary = await runTraining(trainer, config, { trainCount: data.count });
@@ -106,7 +105,7 @@ describe('training on the GPU vs the CPU reference', () => {
   it('augmented training (shifts of up to 2 pixels) gives the same per-step losses as the CPU reference', async () => {
     const ctx = gpu();
     const data = { source: 'synthetic', classNames: null, train: syntheticSplit(30 * 16, 31), test: syntheticSplit(40, 32) };
-    const config = { epochs: 2, batchSize: 16, hidden: [32, 16], augmentShift: 2 };
+    const config = { epochs: 2, batchSize: 16, model: denseSpec([32, 16], ['sigmoid']), augmentShift: 2 };
     const [onGpu, onCpu, plain] = await Promise.all([
       runSession({ config, device: 'gpu', data, ctx }),
       runSession({ config, device: 'cpu', data }),
@@ -121,7 +120,7 @@ describe('training on the GPU vs the CPU reference', () => {
   it('sessions on a shared context (a sweep) free their buffers, stop early on request, and match a fresh context', async () => {
     const ctx = gpu();
     const data = { source: 'synthetic', classNames: null, train: syntheticSplit(20 * 16, 21), test: syntheticSplit(50, 22) };
-    const config = { epochs: 3, batchSize: 16, hidden: [32, 16], lrSchedule: 'cosine' as const };
+    const config = { epochs: 3, batchSize: 16, model: denseSpec([32, 16], ['sigmoid']), lrSchedule: 'cosine' as const };
     const before = ctx.liveBytes;
     const shared = await runSession({ config, device: 'gpu', data, ctx, stopAfterEpochs: 2 });
     // At most the context's three 16-byte placeholders, created lazily and kept for every run.

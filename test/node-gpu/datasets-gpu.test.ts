@@ -2,6 +2,7 @@
 // class count (gather_u8) and a CSV of f32 features (gather_f32) train to the CPU reference's
 // losses step for step; `npm run train` takes both in Node and, the CSV served to the page, in
 // headless Chromium.
+import { denseSpec } from '../../src/model/spec.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,8 +31,8 @@ afterAll(() => {
 
 describe('the WebGPU trainer on data sets beyond MNIST', () => {
   it.each([
-    ['12x10 images in 13 classes (IDX, u8)', { data: idxDir }, { hidden: [32], activations: ['relu' as const], epochs: 3, batchSize: 16, momentum: 0.9, lr: 0.1 }],
-    ['4 features in 3 named classes (CSV, f32)', { data: csvDir, labelColumn: 'species' }, { hidden: [16], activations: ['tanh' as const], epochs: 3, batchSize: 10, lr: 0.1 }],
+    ['12x10 images in 13 classes (IDX, u8)', { data: idxDir }, { model: denseSpec([32], ['relu']), epochs: 3, batchSize: 16, momentum: 0.9, lr: 0.1 }],
+    ['4 features in 3 named classes (CSV, f32)', { data: csvDir, labelColumn: 'species' }, { model: denseSpec([16], ['tanh']), epochs: 3, batchSize: 10, lr: 0.1 }],
   ])('%s: the CPU reference\'s losses step for step, and it learns', async (_, options, config) => {
     const { data } = await loadData(options);
     const [gpu, cpu] = await Promise.all([runSession({ config, device: 'gpu', data, ctx }), runSession({ config, device: 'cpu', data })]);

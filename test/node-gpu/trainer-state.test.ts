@@ -2,6 +2,7 @@
 // allocates; a run stopped at a read-back and resumed from its checkpoint equals the
 // uninterrupted run bit for bit (momentum, augmentation: the step counter starts at the resumed
 // step); a finite loss explosion stops it as on the CPU.
+import { denseSpec } from '../../src/model/spec.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSet } from '../../src/data/dataset.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
@@ -27,7 +28,7 @@ const bits = (r: SessionResult) => mlpParamTensors(r.weights).map((t) => Array.f
 describe('the WebGPU trainer', () => {
   // SGD with momentum keeps one state float per parameter, Adam two.
   it.each([{ momentum: 0.9 }, { optimizer: 'adam' as const, lr: 1e-3 }])("allocates exactly the buffers memory.ts plans (the up-front size check's basis): %j", async (optimizer) => {
-    const config = validateConfig({ batchSize: 16, hidden: [24, 12], ...optimizer, readbackEvery: 7 });
+    const config = validateConfig({ batchSize: 16, model: denseSpec([24, 12], ['sigmoid']), ...optimizer, readbackEvery: 7 });
     const train = { ...data.train, count: 100 };
     const test = { ...data.test, count: 30 };
     const release = ctx.trackNewBuffers();
@@ -42,7 +43,7 @@ describe('the WebGPU trainer', () => {
   });
 
   it('allocates exactly the buffers memory.ts plans for f32 features (a CSV\'s), 4 bytes a value', async () => {
-    const config = validateConfig({ batchSize: 16, hidden: [24], readbackEvery: 7 });
+    const config = validateConfig({ batchSize: 16, model: denseSpec([24], ['sigmoid']), readbackEvery: 7 });
     const split = (count: number) => ({ features: new Float32Array(count * 5), labels: new Uint8Array(count), count, width: 5, image: null });
     const release = ctx.trackNewBuffers();
     const before = ctx.liveBytes;
@@ -62,7 +63,7 @@ describe('the WebGPU trainer', () => {
     ['adamw', { optimizer: 'adamw' as const, lr: 1e-3, weightDecay: 1e-2 }],
   ])('%s resumed from a mid-epoch checkpoint, equals the uninterrupted run bit for bit', async (_, optimizer) => {
     // 8 steps an epoch, read back every 3; stopped after 4 read-backs: epoch 2, step 3.
-    const config = { epochs: 2, batchSize: 16, hidden: [32, 16], ...optimizer, augmentShift: 2,
+    const config = { epochs: 2, batchSize: 16, model: denseSpec([32, 16], ['sigmoid']), ...optimizer, augmentShift: 2,
       readbackEvery: 3, limitTrain: 128, limitTest: 50 };
     const common = { device: 'gpu' as const, data, ctx, matmul: 'vec4' as const };
     const full = await runSession({ ...common, config });
@@ -81,7 +82,7 @@ describe('the WebGPU trainer', () => {
   });
 
   it('lr 1e6: the finite explosion stops the run, with the weights of the read-back before it', async () => {
-    const config = { epochs: 1, batchSize: 16, lr: 1e6, hidden: [32], readbackEvery: 1, limitTrain: 64, limitTest: 16, shuffle: false };
+    const config = { epochs: 1, batchSize: 16, lr: 1e6, model: denseSpec([32], ['sigmoid']), readbackEvery: 1, limitTrain: 64, limitTest: 16, shuffle: false };
     const r = await runSession({ config, device: 'gpu', data, ctx, matmul: 'vec4' });
     expect(r.report.diverged).toMatch(/^training diverged: the mean loss of steps 1-1 of epoch 1 reached [\d.e+]+, over 230 /);
     const oneStep = await runSession({ config: { ...config, limitTrain: 16 }, device: 'gpu', data, ctx, matmul: 'vec4' });

@@ -12,8 +12,8 @@ export interface LayerExample {
 /** On MNIST-shaped input (784 values) with 10 classes. */
 export const LAYER_EXAMPLES: { [T in LayerType]: LayerExample[] } = {
   dense: [
-    { spec: { hidden: [{ type: 'dense', units: 24, activation: 'sigmoid' }, { type: 'dense', units: 12, activation: 'relu' }] }, loss: 'nll' },
-    { spec: { hidden: [{ type: 'dense', units: 16, activation: 'tanh' }] }, loss: 'squared' },
+    { spec: [{ type: 'dense', units: 24, activation: 'sigmoid' }, { type: 'dense', units: 12, activation: 'relu' }], loss: 'nll' },
+    { spec: [{ type: 'dense', units: 16, activation: 'tanh' }], loss: 'squared' },
   ],
 };
 

@@ -2,7 +2,8 @@
 // notebook's (784-8-4-10 for 784-512-256-10) with momentum, laid out by encodeCheckpoint. A unit
 // test (test/unit/checkpoint.test.ts) keeps the committed file equal to what the encoder writes
 // now; after a format change, regenerate it with
-//   node --import tsx test/torch/fixture.ts
+//   node src/node/launch.mjs test/torch/fixture.ts
+import { denseSpec } from '../../src/model/spec.ts';
 import { writeFileSync } from 'node:fs';
 import { isMain } from '../../src/cli/common.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
@@ -14,7 +15,7 @@ export const TORCH_FIXTURE = 'test/torch/checkpoint-784-8-4-10.safetensors';
 export function fixtureState(): TrainState {
   const sizes = [784, 8, 4, 10];
   return {
-    config: validateConfig({ epochs: 2, hidden: [8, 4], lr: 0.1, momentum: 0.9, limitTrain: 64, limitTest: 32 }),
+    config: validateConfig({ epochs: 2, model: denseSpec([8, 4], ['sigmoid']), lr: 0.1, momentum: 0.9, limitTrain: 64, limitTest: 32 }),
     weights: initMlp(sizes, 1),
     // Any values do for a layout check; another seed's weights, a tenth as large.
     optimizer: { state: mlpParamTensors(initMlp(sizes, 2)).map((t) => t.data.map((v) => v / 10)), step: 1 },

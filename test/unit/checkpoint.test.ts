@@ -2,6 +2,7 @@
 // checkpoint file equals the uninterrupted run, step for step and bit for bit (momentum, Adam's
 // state and step count, augmentation and a cosine schedule included), and a file that cannot
 // continue a run is refused.
+import { denseSpec } from '../../src/model/spec.ts';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DataSet } from '../../src/data/dataset.ts';
@@ -14,7 +15,7 @@ import { startOfRun } from '../../src/train/trainer.ts';
 import { fixtureState, TORCH_FIXTURE } from '../torch/fixture.ts';
 
 // 10 steps an epoch, read back every 3: chunks end at steps 3, 6, 9 and 10.
-const CONFIG = { epochs: 2, batchSize: 16, hidden: [32], lr: 0.1, momentum: 0.9, augmentShift: 2, lrSchedule: 'cosine' as const,
+const CONFIG = { epochs: 2, batchSize: 16, model: denseSpec([32], ['sigmoid']), lr: 0.1, momentum: 0.9, augmentShift: 2, lrSchedule: 'cosine' as const,
   readbackEvery: 3, limitTrain: 160, limitTest: 64 };
 /** Adam with L2 weight decay: its bias correction needs the step count back exactly. */
 const ADAM_CONFIG = { ...CONFIG, optimizer: 'adam' as const, lr: 1e-3, momentum: 0, weightDecay: 1e-2 };
@@ -107,16 +108,31 @@ describe('the checkpoint file', () => {
     expect(decodeCheckpoint(committed, TORCH_FIXTURE).progress).toEqual(fixtureState().progress);
   });
 
+  it('reads a format 2 file (dense widths and activations in its config) as the same run, its model from them', () => {
+    const old = 'test/torch/checkpoint-784-8-4-10.format2.safetensors';
+    const bytes = new Uint8Array(readFileSync(old));
+    expect(readSafetensors(bytes, old).metadata.config).toContain('"hidden":[8,4],"activations":["sigmoid","sigmoid"]');
+    const state = decodeCheckpoint(bytes, old);
+    expect(state.config).toEqual(fixtureState().config);
+    expect(Buffer.from(encodeCheckpoint(state)).equals(new Uint8Array(readFileSync(TORCH_FIXTURE)))).toBe(true);
+  });
+
   it('refuses plain weights, another network, a config out of range, and other data', () => {
     expect(() => decodeCheckpoint(encodeSafetensors(initMlp([784, 32, 10], 1)), 'w.safetensors'))
       .toThrow('w.safetensors: holds weights, not a checkpoint (it has no training state); start from it with --init instead');
     const bytes = encodeCheckpoint(full.state);
+    const state0 = decodeCheckpoint(bytes, 'c');
     const patch = (from: string, to: string) => {
       const { metadata } = readSafetensors(bytes, 'x');
       const state = decodeCheckpoint(bytes, 'x');
       return { metadata, state, out: encodeCheckpoint({ ...state, config: JSON.parse(metadata.config.replace(from, to)) }) };
     };
-    expect(() => decodeCheckpoint(patch('"hidden":[32]', '"hidden":[33]').out, 'c')).toThrow('c: its tensors are a 784-32-10 network, its config says hidden 33');
+    expect(() => decodeCheckpoint(patch('"units":32', '"units":33').out, 'c'))
+      .toThrow("c: its tensors are a 784-32-10 network, its config's model dense:33:sigmoid makes 784-33-10");
+    const model = '"model":[{"type":"dense","units":32,"activation":"sigmoid"}]';
+    expect(() => decodeCheckpoint(patch(model, '"hidden":[32],"activations":"sigmoid"').out, 'c'))
+      .toThrow('c: metadata config: --model is missing, and the old hidden [32] and activations "sigmoid" are not two lists');
+    expect(decodeCheckpoint(patch(model, '"hidden":[32],"activations":["sigmoid"]').out, 'c').config).toEqual(state0.config);
     expect(() => decodeCheckpoint(patch('"lr":0.1', '"lr":-1').out, 'c')).toThrow('c: metadata config: --lr must be a finite number > 0, got -1');
     expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, which its config's optimizer \(sgd\) does not keep/);
     const state = decodeCheckpoint(bytes, 'c');

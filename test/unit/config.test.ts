@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, NOTEBOOK_RECIPE, lrAt, optimizerDefaults, validateConfig, type TrainConfig } from '../../src/train/config.ts';
+import { denseSpec, formatModel, MODEL_PRESETS, parseModel, type LayerSpec } from '../../src/model/spec.ts';
 
 const MNIST = { trainCount: 60_000, testCount: 10_000 };
 
@@ -21,10 +22,9 @@ function expectRejected(partial: Partial<TrainConfig>, option: string, range: st
 describe('validateConfig', () => {
   it("defaults to the notebook's recipe", () => {
     const c = validateConfig({}, MNIST);
-    // The recipe's one activation applies to every hidden layer.
-    expect(c).toEqual({ ...NOTEBOOK_RECIPE, activations: ['sigmoid', 'sigmoid'] });
+    expect(c).toEqual(NOTEBOOK_RECIPE);
     expect(c).toMatchObject({
-      hidden: [512, 256], // with 784 inputs and 10 classes: 784-512-256-10
+      model: denseSpec([512, 256], ['sigmoid']), // with 784 inputs and 10 classes: 784-512-256-10
       lr: 0.5,
       batchSize: 32,
       epochs: 10,
@@ -39,12 +39,13 @@ describe('validateConfig', () => {
     });
   });
 
-  it('returns a fresh hidden array, never the frozen recipe or the caller\'s', () => {
-    const hidden = [64];
-    const c = validateConfig({ hidden });
-    c.hidden.push(1);
-    expect(hidden).toEqual([64]);
-    expect(validateConfig({}).hidden).toEqual([512, 256]);
+  it('returns a fresh model, never the frozen recipe or the caller\'s', () => {
+    const model = denseSpec([64], ['relu']);
+    const c = validateConfig({ model });
+    c.model.push({ type: 'dense', units: 1, activation: 'tanh' });
+    c.model[0].units = 5;
+    expect(model).toEqual(denseSpec([64], ['relu']));
+    expect(validateConfig({}).model).toEqual(denseSpec([512, 256], ['sigmoid']));
   });
 
   it('accepts the edges of every range', () => {
@@ -74,8 +75,17 @@ describe('validateConfig', () => {
     expectRejected({ epochs }, '--epochs', ['positive integer']);
   });
 
-  it.each([[[]], [[0]], [[3.5]], [[512, -1]]])('refuses --hidden %j', (hidden) => {
-    expectRejected({ hidden }, '--hidden', ['positive integers']);
+  it.each([
+    [[], 'must list one or more hidden layers'],
+    [[{ type: 'dense', units: 0, activation: 'relu' }], 'layer 1: dense units must be a positive integer, got 0'],
+    [[{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 3.5, activation: 'relu' }], 'layer 2: dense units must be a positive integer, got 3.5'],
+    [[{ type: 'dense', units: 8 }], 'layer 1: dense activation must be one of sigmoid, relu'],
+    [[{ type: 'dense', units: 8, activation: 'relu', dropout: 0.5 }], 'layer 1: dense has units and activation, not "dropout"'],
+    [[{ type: 'conv', filters: 8 }], 'layer 1: must be an object with a type of dense'],
+    [[null], 'layer 1: must be an object with a type of dense'],
+    ['dense:8', 'must list one or more hidden layers'],
+  ])('refuses the model %j', (model, message) => {
+    expectRejected({ model: model as LayerSpec[] }, '--model', [message]);
   });
 
   it.each([-0.1, 1, Number.NaN])('refuses --momentum %s', (momentum) => {
@@ -167,15 +177,33 @@ describe('lrAt', () => {
     expect(rates.map((r) => +r.toPrecision(12))).toEqual([2, 2, 2, 2, 0.2, 0.2, 0.02, 0.02]);
   });
 
-  it('takes one activation for every hidden layer, or one per layer, and a loss', () => {
-    expect(validateConfig({ hidden: [128], activations: ['relu'] }).activations).toEqual(['relu']);
-    expect(validateConfig({ hidden: [64, 32, 16], activations: ['tanh'] }).activations).toEqual(['tanh', 'tanh', 'tanh']);
-    expect(validateConfig({ hidden: [64, 32], activations: ['relu', 'tanh'], loss: 'squared' })).toMatchObject({
-      activations: ['relu', 'tanh'], loss: 'squared',
+  it('takes the dense shorthand: one activation for every hidden layer, or one per layer, and a loss', () => {
+    expect(denseSpec([64, 32, 16], ['tanh']).map((l) => l.activation)).toEqual(['tanh', 'tanh', 'tanh']);
+    expect(validateConfig({ model: denseSpec([64, 32], ['relu', 'tanh']), loss: 'squared' })).toMatchObject({
+      model: [{ type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 32, activation: 'tanh' }], loss: 'squared',
     });
-    expect(() => validateConfig({ hidden: [64, 32, 16], activations: ['relu', 'tanh'] }))
-      .toThrow(/--activation needs one activation for every hidden layer, or one for all: 2 given for 3/);
-    expect(() => validateConfig({ activations: ['swish' as 'relu'] })).toThrow(/--activation must be sigmoid, relu, tanh, gelu, leaky_relu.*got swish/);
+    expect(() => denseSpec([64, 32, 16], ['relu', 'tanh'])).toThrow(/--activation needs one activation for every hidden layer, or one for all: 2 given for 3/);
     expect(() => validateConfig({ loss: 'mse' as 'nll' })).toThrow(/--loss must be one of nll, squared, got mse/);
+  });
+
+  it('refuses a key it does not know, naming the nearest (a config file or checkpoint of another version, a typo)', () => {
+    expectRejected({ batchsize: 64 } as Partial<TrainConfig>, 'batchsize', ['is not an option: did you mean batchSize?']);
+  });
+
+  it('reads and writes a model as --model does: layers type:arg:..., or a preset', () => {
+    expect(parseModel('mlp')).toEqual(NOTEBOOK_RECIPE.model);
+    expect(parseModel(' dense:128:gelu , dense:64 ')).toEqual([{ type: 'dense', units: 128, activation: 'gelu' }, { type: 'dense', units: 64, activation: 'sigmoid' }]);
+    for (const spec of [MODEL_PRESETS.mlp, 'dense:7:leaky_relu', 'dense:3:relu,dense:2:tanh']) expect(formatModel(parseModel(spec))).toBe(spec);
+    for (const [text, message] of [
+      ['conv:8:3', /^--model layer 1 "conv:8:3" has no known type \(dense\): write layers separated by commas, each type:arg:arg/],
+      ['', /^--model layer 1 "" has no known type/],
+      ['dense:512,dense:x', /^--model layer 2 \(dense:x\): dense units must be a positive integer, got "x"/],
+      ['dense:5:swish', /^--model layer 1 \(dense:5:swish\): dense activation must be one of sigmoid, relu, tanh, gelu, leaky_relu, got "swish"/],
+      ['dense:5:relu:2', /^--model layer 1 \(dense:5:relu:2\): must be dense:<units>\[:<activation>\]/],
+      ['dense:1e3', /dense units must be a positive integer, got "1e3"/],
+    ] as const) {
+      expect(() => parseModel(text)).toThrow(ConfigError);
+      expect(() => parseModel(text)).toThrow(message);
+    }
   });
 });

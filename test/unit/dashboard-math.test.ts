@@ -1,5 +1,6 @@
 // The dashboard's pure pieces: MNIST-style preprocessing of a drawing, the loss EMA, the
 // confusion matrix, model files with their activations.
+import { denseSpec } from '../../src/model/spec.ts';
 import { describe, expect, it } from 'vitest';
 import { confusionMatrix } from '../../src/app/confusion.ts';
 import { mnistLike } from '../../src/app/digit-preprocess.ts';
@@ -87,12 +88,13 @@ describe('confusionMatrix', () => {
 describe('readModelFile', () => {
   const file = (metadata: Record<string, string>, sizes = [12, 5, 4, 3]) => new File([encodeSafetensors(initMlp(sizes, 1), metadata) as Uint8Array<ArrayBuffer>], 'model.safetensors');
 
-  it('reads the activations and loss a download names, one per hidden layer', async () => {
-    const { mlp, spec } = await readModelFile(file({ activation: 'relu,tanh', loss: 'squared' }), 12, 3);
+  it('reads the model and loss a download names, or the activations an older download named', async () => {
+    const { mlp, spec } = await readModelFile(file({ model: 'dense:5:relu,dense:4:tanh', loss: 'squared' }), 12, 3);
     expect(mlp.sizes).toEqual([12, 5, 4, 3]);
-    expect(spec).toEqual({ activations: ['relu', 'tanh'], loss: 'squared' });
+    expect(spec).toEqual({ model: denseSpec([5, 4], ['relu', 'tanh']), loss: 'squared' });
+    expect((await readModelFile(file({ activation: 'relu,tanh', loss: 'squared' }), 12, 3)).spec).toEqual(spec);
     // One activation for all, as --activation takes it; a missing loss is the notebook's.
-    expect((await readModelFile(file({ activation: 'relu' }), 12, 3)).spec).toEqual({ activations: ['relu', 'relu'], loss: 'nll' });
+    expect((await readModelFile(file({ activation: 'relu' }), 12, 3)).spec).toEqual({ model: denseSpec([5, 4], ['relu']), loss: 'nll' });
   });
 
   it('gives no spec for a file that names none (the CLI\'s --save, PyTorch\'s)', async () => {
@@ -101,8 +103,10 @@ describe('readModelFile', () => {
 
   it('refuses metadata naming an unknown activation, or too many, and a network of another shape', async () => {
     await expect(readModelFile(file({ activation: 'swish' }), 12, 3)).rejects.toThrow(
-      new SafetensorsError("model.safetensors: its metadata's activation must be sigmoid, relu, tanh, gelu, leaky_relu, or a comma-separated list of them (one per hidden layer), got swish"));
+      new SafetensorsError(`model.safetensors: its metadata's model layer 1: dense activation must be one of sigmoid, relu, tanh, gelu, leaky_relu, got "swish"`));
     await expect(readModelFile(file({ activation: 'relu,relu,relu' }), 12, 3)).rejects.toThrow(/its metadata's activation needs one activation for every hidden layer/);
+    await expect(readModelFile(file({ model: 'dense:5:relu' }), 12, 3)).rejects.toThrow(
+      'model.safetensors: its metadata says the model dense:5:relu makes a 12-5-3 network, its weights are 12-5-4-3');
     await expect(readModelFile(file({}), 784, 10)).rejects.toThrow('the network is 12-5-4-3; a model of this data takes 784 inputs and gives 10 classes');
   });
 });

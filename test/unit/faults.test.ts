@@ -247,7 +247,7 @@ describe('bad input, refused before any work with one line naming the option (ex
       'overlapping fc2.bias, which ends at 50280; tensors must not share bytes']],
     ['a CSV whose rows are all of one class', ['--data', oneClass[0], '--test-data', oneClass[1], '--label-column', 'label'],
       [`${oneClass[0]}: column "label" holds one class only, "yes", in every row of the data; a classifier needs samples of at least two classes`]],
-    ['--hidden 3000000 on the CPU', ['--hidden', '3000000'], ['--hidden 3000000 needs about', 'GB of host memory on the CPU reference', 'choose a smaller --hidden']],
+    ['--hidden 3000000 on the CPU', ['--hidden', '3000000'], ['--model dense:3000000:sigmoid needs about', 'GB of host memory on the CPU reference', 'choose a smaller --model']],
   ])('train: %s', async (_, args, pieces) => {
     const { code, out, err } = await train(...SMALL, ...args);
     expect(err).toHaveLength(1);

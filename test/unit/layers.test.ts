@@ -68,13 +68,13 @@ describe('layer registry', () => {
       { name: 'fc1.weight', shape: [512, 784] }, { name: 'fc1.bias', shape: [512] },
       { name: 'fc2.weight', shape: [256, 512] }, { name: 'fc2.bias', shape: [256] },
       { name: 'fc3.weight', shape: [3, 256] }, { name: 'fc3.bias', shape: [3] }]);
-    expect(resolveNetwork({ hidden: [] }, [784], 10, 'nll').map((l) => [l.name, l.activation])).toEqual([['fc1', 'none']]);
+    expect(resolveNetwork([], [784], 10, 'nll').map((l) => [l.name, l.activation])).toEqual([['fc1', 'none']]);
   });
 
   it('refuses a bad spec naming the option and the layer', () => {
     expect(() => resolveNetwork(denseSpec([512, 0], ['sigmoid']), [784], 10, 'nll')).toThrow(ConfigError);
-    expect(() => resolveNetwork(denseSpec([512, 0], ['sigmoid']), [784], 10, 'nll')).toThrow(/^--hidden fc2: units must be a positive integer, got 0/);
-    expect(() => resolveNetwork(denseSpec([8], ['sigmoid']), [1, 28, 28], 10, 'nll')).toThrow(/^--hidden fc1 is dense and takes flat rows/);
+    expect(() => resolveNetwork(denseSpec([512, 0], ['sigmoid']), [784], 10, 'nll')).toThrow(/^--model fc2: units must be a positive integer, got 0/);
+    expect(() => resolveNetwork(denseSpec([8], ['sigmoid']), [1, 28, 28], 10, 'nll')).toThrow(/^--model fc1 is dense and takes flat rows/);
     expect(() => denseSpec([8, 4, 2], ['relu', 'tanh'])).toThrow(/^--activation needs one activation for every hidden layer/);
   });
 });

@@ -108,11 +108,23 @@ describe('state between calls', () => {
     expect([...done, ...rest.stepLosses]).toEqual(full.stepLosses);
   });
 
+  it('takes layer specs beside widths, and refuses misspelt fit and load options', async () => {
+    const gelu = { type: 'dense', units: 8, activation: 'gelu' } as const;
+    const t = await createTrainer({ layers: [784, gelu, 6, 10], activation: 'tanh', device: 'cpu' });
+    expect(t.layers).toEqual([784, 8, 6, 10]);
+    expect(t.settings.layers).toEqual([784, gelu, { type: 'dense', units: 6, activation: 'tanh' }, 10]);
+    const same = await createTrainer({ ...t.settings, device: 'cpu', matmul: undefined });
+    const data = synthetic(64, 1);
+    expect((await same.fit(data, { epochs: 1 })).stepLosses).toEqual((await t.fit(data, { epochs: 1 })).stepLosses);
+    await expect(t.fit(data, { epochs: 1, onstep: () => {} } as never)).rejects.toThrow(/^onstep is not an option: did you mean onStep\?/);
+    await expect(loadTrainer(t.save(), { devices: 'cpu' } as never)).rejects.toThrow(/^devices is not an option: did you mean device\?/);
+  });
+
   it('a weights file starts a new run from its weights; a checkpoint refuses other settings', async () => {
     const weights = initMlp([784, 16, 10], 9);
     const t = await loadTrainer(encodeSafetensors(weights), { device: 'cpu', activation: 'relu' });
     expect(t.layers).toEqual([784, 16, 10]);
-    expect(t.settings.activation).toEqual(['relu']);
+    expect(t.settings.layers).toEqual([784, { type: 'dense', units: 16, activation: 'relu' }, 10]);
     expect(t.parameters()[0].data).toEqual(weights.layers[0].weight);
     await expect(loadTrainer(t.save(), { device: 'cpu', batch: 64 })).rejects.toThrow(ConfigError);
     await expect(loadTrainer(new TextEncoder().encode('not safetensors'))).rejects.toThrow(SafetensorsError);
@@ -146,6 +158,13 @@ describe('bad input: typed errors naming the option', () => {
     [{ layers: [784, 16, 10], batch: 0 }, ConfigError, /^batch must be a positive integer/],
     [{ layers: [784, 16, 10], shuffle: 'yes' }, ConfigError, /^shuffle must be true or false/],
     [{ layers: [784, 16, 10], device: 'tpu' }, ConfigError, /^device must be 'gpu' or 'cpu'/],
+    // A misspelt key would otherwise train on the default (the campaign's `optimiser: { lr: 5 }`).
+    [{ layers: [784, 16, 10], optimiser: { lr: 5 } }, ConfigError, /^optimiser is not an option: did you mean optimizer\? \(valid: layers, activation,/],
+    [{ layers: [784, 16, 10], optimizer: { momentun: 0.9 } }, ConfigError, /^optimizer\.momentun is not an option: did you mean momentum\?/],
+    [{ layers: [784, 16, 10], optimizer: 'adam' }, ConfigError, /^optimizer must be an object such as \{ kind: 'adam', lr: 1e-3 \}, got "adam"/],
+    [{ layers: [784, { type: 'dense', units: 8, activation: 'gelu' }, { type: 'dense', units: 0, activation: 'relu' }, 10] }, ConfigError,
+      /^layers \[2\]: dense units must be a positive integer, got 0/],
+    [{ layers: [784, { type: 'pool' }, 10] }, ConfigError, /^layers \[1\]: must be an object with a type of dense/],
   ])('%j', async (options, type, message) => {
     const err = await createTrainer(options as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(type);

@@ -9,8 +9,8 @@ import {
   mlpParamTensors,
   mlpTrainStepCpu,
   type Mlp,
-  type MlpSpec,
 } from '../../src/reference/mlp.ts';
+import { denseSpec, type DenseSpec, type NetworkSpec } from '../../src/model/spec.ts';
 import { plainSgd } from '../../src/model/optimizers.ts';
 import { gatherCpu, gatherU8Cpu, logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
 import { createRng, deriveRng } from '../../src/data/prng.ts';
@@ -33,7 +33,7 @@ function rowLossesF64(
   x: ArrayLike<number>,
   labels: ArrayLike<number>,
   B: number,
-  spec: MlpSpec = { activations: sizes.slice(2).map(() => 'sigmoid'), loss: 'nll' },
+  spec: NetworkSpec = { model: denseSpec(sizes.slice(1, -1), ['sigmoid']), loss: 'nll' },
 ): number[] {
   let h = Array.from(x);
   for (let l = 0; l + 1 < sizes.length; l++) {
@@ -44,7 +44,7 @@ function rowLossesF64(
       for (let o = 0; o < out; o++) {
         let acc = b[o];
         for (let i = 0; i < inp; i++) acc += h[r * inp + i] * W[o * inp + i];
-        z[r * out + o] = l + 2 < sizes.length ? F64_ACT(spec.activations[l], acc) : spec.loss === 'squared' ? F64_ACT('sigmoid', acc) : acc;
+        z[r * out + o] = l + 2 < sizes.length ? F64_ACT((spec.model[l] as DenseSpec).activation, acc) : spec.loss === 'squared' ? F64_ACT('sigmoid', acc) : acc;
       }
     }
     h = z;
@@ -157,8 +157,8 @@ describe('mlpTrainStepCpu', () => {
   for (const t of mlpParamTensors(base)) for (let i = 0; i < t.data.length; i++) t.data[i] *= 3;
 
   // Every activation of the table, under each loss, beside the next one in the table.
-  const SPECS: MlpSpec[] = HIDDEN_ACTIVATIONS.flatMap((a, i) => LOSSES.map((loss) => (
-    { activations: [a, HIDDEN_ACTIVATIONS[(i + 1) % HIDDEN_ACTIVATIONS.length]], loss })));
+  const SPECS: NetworkSpec[] = HIDDEN_ACTIVATIONS.flatMap((a, i) => LOSSES.map((loss) => (
+    { model: denseSpec(SMALL.slice(1, -1), [a, HIDDEN_ACTIVATIONS[(i + 1) % HIDDEN_ACTIVATIONS.length]]), loss })));
   it.each(SPECS)('returns gradients equal to float64 central differences, for every tensor: %j', (spec) => {
     const params = mlpParamTensors(base).map((t) => Float64Array.from(t.data));
     const mlp = cloneMlp(base);

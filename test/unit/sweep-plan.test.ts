@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expandPoints, parseGrid, parseList, planRuns, SweepSpecError } from '../../src/sweep/plan.ts';
 import { extraRungs, rankGroups, rungBudget, survivorCount } from '../../src/sweep/halving.ts';
+import { NOTEBOOK_RECIPE } from '../../src/train/config.ts';
 
 const specError = (f: () => unknown, ...parts: string[]) => {
   let err: unknown;
@@ -27,7 +28,7 @@ describe('sweep plan', () => {
     expect(runs.map((r) => [r.config.lr, r.config.batchSize])).toEqual([[0.5, 32], [0.5, 64], [1, 32], [1, 64]]);
     expect(runs[0].label).toBe('notebook recipe');
     expect(runs[3].label).toBe('lr=1 batch=64');
-    expect(runs[0].config.hidden).toEqual([512, 256]);
+    expect(runs[0].config.model).toEqual(NOTEBOOK_RECIPE.model);
   });
 
   it('keys runs by every setting; the group leaves the seed out; duplicates run once', () => {

@@ -7,8 +7,8 @@ import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogu
 import { outputLayerDispatch, outputLayerFits } from '../../gpu/kernels/output-layer.ts';
 import type { Dispatch } from '../../gpu/dispatch.ts';
 import { activationCpu, biasGradCpu, matmulCpu } from '../../reference/kernels.ts';
-import { readsInput } from '../activations.ts';
-import { ConfigError, isPositiveInt } from '../../train/config.ts';
+import { HIDDEN_ACTIVATIONS, readsInput, type HiddenActivation } from '../activations.ts';
+import { ConfigError, isPositiveInt } from '../../train/config-error.ts';
 import type { DenseSpec, ResolvedLayer } from '../spec.ts';
 import type { LayerGpuPlan, LayerModule } from './layer.ts';
 
@@ -24,9 +24,28 @@ export const dense: LayerModule<DenseSpec> = {
   type: 'dense',
   namePrefix: 'fc',
 
+  parse(args, fail) {
+    if (args.length < 1 || args.length > 2) fail('must be dense:<units>[:<activation>], e.g. dense:512:sigmoid');
+    const [units, activation = 'sigmoid'] = args;
+    return dense.check({ type: 'dense', units: /^\d+$/.test(units) ? Number(units) : units, activation }, fail);
+  },
+
+  format: (spec) => `dense:${spec.units}:${spec.activation}`,
+
+  check(spec, fail) {
+    const { units, activation } = spec;
+    if (!isPositiveInt(units)) fail(`dense units must be a positive integer, got ${JSON.stringify(units)}`);
+    if (!(HIDDEN_ACTIVATIONS as readonly unknown[]).includes(activation)) {
+      fail(`dense activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`);
+    }
+    const extra = Object.keys(spec).find((k) => !['type', 'units', 'activation'].includes(k));
+    if (extra !== undefined) fail(`dense has units and activation, not ${JSON.stringify(extra)}`);
+    return { type: 'dense', units: units as number, activation: activation as HiddenActivation };
+  },
+
   outShape(spec, inShape, name) {
-    if (!isPositiveInt(spec.units)) throw new ConfigError('--hidden', `${name}: units must be a positive integer, got ${spec.units}`);
-    if (inShape.length !== 1) throw new ConfigError('--hidden', `${name} is dense and takes flat rows, got samples of shape [${inShape.join(', ')}]`);
+    if (!isPositiveInt(spec.units)) throw new ConfigError('--model', `${name}: units must be a positive integer, got ${spec.units}`);
+    if (inShape.length !== 1) throw new ConfigError('--model', `${name} is dense and takes flat rows, got samples of shape [${inShape.join(', ')}]`);
     return [spec.units];
   },
 

@@ -62,10 +62,21 @@ export interface OutputKernelArgs {
   predict?: { batchStride: number };
 }
 
+/** Throws the ConfigError that names the option and the layer (src/model/spec.ts). */
+export type SpecFail = (message: string) => never;
+
 export interface LayerModule<S extends LayerSpec> {
   type: S['type'];
   /** PyTorch's module name stem: 'fc' for nn.Linear (fc1, fc2, ...). */
   namePrefix: string;
+  /** The spec from `--model`'s arguments after the type (dense:512:relu gives ['512', 'relu']);
+   * what does not parse goes to `fail` with the type's grammar. */
+  parse(args: string[], fail: SpecFail): S;
+  /** The spec as parse reads it back. */
+  format(spec: S): string;
+  /** A spec given as data (config file, checkpoint, library), checked field by field: a fresh
+   * object with only the type's fields; what is wrong goes to `fail`. */
+  check(spec: Record<string, unknown>, fail: SpecFail): S;
   /** The output shape per sample; a ConfigError names the layer when the input does not fit. */
   outShape(spec: S, inShape: readonly number[], name: string): number[];
   /** Parameter names within the module ('weight') and shapes, in state_dict order. */
