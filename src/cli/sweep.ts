@@ -30,7 +30,7 @@ function buildProgram(io: CliIo): Command {
   return addTrainerOptions(configureProgram(new Command('sweep'), io))
     .description("Tune the notebook's 784-512-256-10 network: train every configuration of a grid and/or list, resumably, " +
       'and write results.json, results.md and accuracy.svg.')
-    .option('--grid <key=values>', `an axis of the grid, e.g. lr=0.5,1,2 (repeatable; keys: ${SWEEP_KEYS.join(', ')})`, (v: string, a: string[]) => [...a, v], [] as string[])
+    .option('--grid <key=values>', `an axis of the grid, e.g. lr=0.5,1,2 or 'model=mlp;dense:128:relu' (model values are separated by ;) (repeatable; keys: ${SWEEP_KEYS.join(', ')})`, (v: string, a: string[]) => [...a, v], [] as string[])
     .option('--list <file>', 'a JSON array of configurations, e.g. [{"lr": 2, "schedule": "cosine", "epochs": 20}], crossed with --grid')
     .option('--from <dir>', "another sweep's folder: take its best finished configurations (see --top) instead of --list, and reuse their runs")
     .option('--top <n>', 'with --from: how many of its best finished configurations, e.g. to verify them with --grid seed=1,2,3', '1')

@@ -1,10 +1,11 @@
 // What a sweep runs: configurations of the notebook's architecture built from a grid of values
 // and/or a list, each with a stable key so a finished run is recognised when the sweep resumes.
 import { OPTIMIZERS } from '../model/optimizers.ts';
+import { formatModel, parseModel } from '../model/spec.ts';
 import { ConfigError, LR_SCHEDULES, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
 /** The settings a sweep may vary, by the names used on the command line and in list files. */
-export const SWEEP_KEYS = ['optimizer', 'lr', 'momentum', 'nesterov', 'batch', 'epochs', 'schedule', 'weight-decay', 'beta1', 'beta2', 'eps',
+export const SWEEP_KEYS = ['model', 'optimizer', 'lr', 'momentum', 'nesterov', 'batch', 'epochs', 'schedule', 'weight-decay', 'beta1', 'beta2', 'eps',
   'augment-shift', 'seed'] as const;
 export type SweepKey = (typeof SWEEP_KEYS)[number];
 export type SweepValue = number | boolean | string;
@@ -16,6 +17,7 @@ export class SweepSpecError extends Error {
 }
 
 const FIELD: Record<SweepKey, keyof TrainConfig> = {
+  model: 'model',
   optimizer: 'optimizer',
   lr: 'lr',
   momentum: 'momentum',
@@ -32,6 +34,16 @@ const FIELD: Record<SweepKey, keyof TrainConfig> = {
 };
 
 function parseValue(key: SweepKey, raw: SweepValue, where: string): SweepValue {
+  // Kept as written by formatModel, so that equal models key equal runs.
+  if (key === 'model') {
+    if (typeof raw !== 'string') throw new SweepSpecError(`${where}: model must be a string such as "dense:128:relu", got ${JSON.stringify(raw)}`);
+    try {
+      return formatModel(parseModel(raw));
+    } catch (e) {
+      if (e instanceof ConfigError) throw new SweepSpecError(`${where}: ${e.message.replace(/^--model/, 'model')}`);
+      throw e;
+    }
+  }
   for (const [choice, values] of [['schedule', LR_SCHEDULES], ['optimizer', OPTIMIZERS]] as const) {
     if (key !== choice) continue;
     if (typeof raw === 'string' && (values as readonly string[]).includes(raw)) return raw;
@@ -52,9 +64,12 @@ function asKey(name: string, where: string): SweepKey {
   throw new SweepSpecError(`${where}: unknown setting ${JSON.stringify(name)} (accepted: ${SWEEP_KEYS.join(', ')})`);
 }
 
+/** A setting's value as a sweep point holds it (a model as its --model text). */
+const valueOf = (c: TrainConfig, k: SweepKey): SweepValue => (k === 'model' ? formatModel(c.model) : (c[FIELD[k]] as SweepValue));
+
 /** The sweep settings of a configuration, e.g. to run another sweep's best ones again. */
 export function pointOf(c: TrainConfig): SweepPoint {
-  return Object.fromEntries(SWEEP_KEYS.filter((k) => k !== 'seed').map((k) => [k, c[FIELD[k]] as SweepValue]));
+  return Object.fromEntries(SWEEP_KEYS.filter((k) => k !== 'seed').map((k) => [k, valueOf(c, k)]));
 }
 
 /** `--grid lr=0.5,1,2` and friends: one axis per assignment, every value parsed. */
@@ -66,7 +81,8 @@ export function parseGrid(assignments: string[]): Map<SweepKey, SweepValue[]> {
     if (eq <= 0 || eq === a.length - 1) throw new SweepSpecError(`${where}: expected key=value[,value...], e.g. lr=0.5,1,2`);
     const key = asKey(a.slice(0, eq).trim(), where);
     if (axes.has(key)) throw new SweepSpecError(`${where}: ${key} is given twice; list its values in one --grid`);
-    axes.set(key, a.slice(eq + 1).split(',').map((v) => parseValue(key, v.trim(), where)));
+    // A model's layers are separated by commas already: its values by semicolons.
+    axes.set(key, a.slice(eq + 1).split(key === 'model' ? ';' : ',').map((v) => parseValue(key, v.trim(), where)));
   }
   return axes;
 }
@@ -117,16 +133,19 @@ export interface PlannedRun {
 
 /** Settings added after results were first written: in a run's key only when not at their
  * default, so the keys of earlier results (and their resumption) stay valid. */
-const LATER_KEYS: readonly SweepKey[] = ['augment-shift', 'optimizer', 'beta1', 'beta2', 'eps'];
+const LATER_KEYS: readonly SweepKey[] = ['augment-shift', 'optimizer', 'beta1', 'beta2', 'eps', 'model'];
 
 const describe = (c: TrainConfig, keys: readonly SweepKey[]) =>
-  keys.map((k) => `${k}=${String(c[FIELD[k]])}`).join(' ');
+  keys.map((k) => `${k}=${String(valueOf(c, k))}`).join(' ');
+const isDefault = (c: TrainConfig, k: SweepKey) => valueOf(c, k) === valueOf(NOTEBOOK_RECIPE, k);
 
 /** Validated configurations; `base` carries what the whole sweep shares (subset limits). */
 export function planRuns(points: SweepPoint[], base: Partial<TrainConfig>, data?: DataExtent): PlannedRun[] {
   const runs = points.map((p, i) => {
     let partial: Partial<TrainConfig> = { ...base };
-    for (const [k, v] of Object.entries(p) as [SweepKey, SweepValue][]) (partial as Record<string, SweepValue>)[FIELD[k]] = v;
+    for (const [k, v] of Object.entries(p) as [SweepKey, SweepValue][]) {
+      (partial as Record<string, unknown>)[FIELD[k]] = k === 'model' ? parseModel(String(v)) : v;
+    }
     // Adam's and AdamW's lr and weight decay where the point leaves them open, as on the CLI.
     if (partial.optimizer) partial = { ...optimizerDefaults(partial.optimizer), ...partial };
     let config: TrainConfig;
@@ -137,9 +156,9 @@ export function planRuns(points: SweepPoint[], base: Partial<TrainConfig>, data?
       throw e;
     }
     const limits = [config.limitTrain === null ? '' : ` limit-train=${config.limitTrain}`, config.limitTest === null ? '' : ` limit-test=${config.limitTest}`].join('');
-    const keyed = SWEEP_KEYS.filter((k) => k !== 'seed' && !(LATER_KEYS.includes(k) && config[FIELD[k]] === NOTEBOOK_RECIPE[FIELD[k]]));
+    const keyed = SWEEP_KEYS.filter((k) => k !== 'seed' && !(LATER_KEYS.includes(k) && isDefault(config, k)));
     const group = describe(config, keyed) + limits;
-    const changed = SWEEP_KEYS.filter((k) => k !== 'seed' && config[FIELD[k]] !== NOTEBOOK_RECIPE[FIELD[k]]);
+    const changed = SWEEP_KEYS.filter((k) => k !== 'seed' && !isDefault(config, k));
     return { key: `${group} seed=${config.seed}`, group, label: changed.length ? describe(config, changed) : 'notebook recipe', config };
   });
   const seen = new Set<string>();

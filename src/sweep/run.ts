@@ -1,7 +1,7 @@
 // The sweep loop, the same for every runtime: runs each planned configuration through a runner
 // (the WebGPU trainer in Node or a headless browser, or the CPU reference), skips what the
 // results already hold, and with successive halving stops poor configurations early.
-import { ConfigError, validateConfig } from '../train/config.ts';
+import { ConfigError, upgradeConfig, validateConfig } from '../train/config.ts';
 import type { TrainReport } from '../train/session.ts';
 import { testedEpoch } from '../train/trainer.ts';
 import { extraRungs, rankGroups, rungBudget, survivorCount } from './halving.ts';
@@ -132,7 +132,8 @@ export async function runSweep(plan: PlannedRun[], runner: SweepRunner, previous
 }
 
 /** Problems of a results file's content, described by path (e.g. "runs[3].testAccuracy must be
- * ..."): a hand-edited entry is refused with its place instead of failing later as a TypeError. */
+ * ..."): a hand-edited entry is refused with its place instead of failing later as a TypeError.
+ * Configurations of an earlier version are brought up to date in place (upgradeConfig). */
 export function resultsProblem(parsed: unknown): string | null {
   const r = parsed as Partial<SweepResults> | null;
   if (typeof r !== 'object' || r === null || r.version !== 1) return 'is not a results file of this sweep version (version 1)';
@@ -146,7 +147,7 @@ export function resultsProblem(parsed: unknown): string | null {
     for (const k of ['key', 'group', 'label', 'adapter'] as const) if (typeof run[k] !== 'string') return `${at}.${k} must be a string`;
     if (typeof run.config !== 'object' || run.config === null) return `${at}.config must be an object`;
     try {
-      validateConfig(run.config);
+      run.config = validateConfig(upgradeConfig(run.config));
     } catch (e) {
       if (e instanceof ConfigError) return `${at}.config: ${e.message}`;
       throw e;

@@ -10,8 +10,8 @@ import {
   createOptimizerState, joinState, OPTIMIZER_TABLE, optimizerSettings, splitState, stateFloats, type OptimizerState,
 } from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
-import { denseSpec, denseWidths, formatModel, resolveNetwork } from '../model/spec.ts';
-import { ConfigError, validateConfig, type TrainConfig } from './config.ts';
+import { denseWidths, formatModel, resolveNetwork } from '../model/spec.ts';
+import { ConfigError, upgradeConfig, validateConfig, type TrainConfig } from './config.ts';
 import {
   decodeSafetensors, encodeTensors, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
 } from './safetensors.ts';
@@ -24,15 +24,6 @@ import type { EpochRecord, TrainProgress } from './trainer.ts';
 export const CHECKPOINT_FORMAT = 'webgpu-mnist-trainer checkpoint 3';
 const READABLE_FORMATS = [CHECKPOINT_FORMAT, 'webgpu-mnist-trainer checkpoint 2', 'webgpu-mnist-trainer checkpoint 1'];
 
-/** A format 1 or 2 config's `hidden` widths and `activations` as the model they describe. */
-function modelOfOldConfig(raw: Record<string, unknown>): Record<string, unknown> {
-  const { hidden, activations, ...rest } = raw;
-  if (rest.model !== undefined || hidden === undefined) return raw;
-  if (!(Array.isArray(hidden) && Array.isArray(activations))) {
-    throw new ConfigError('--model', `is missing, and the old hidden ${JSON.stringify(hidden)} and activations ${JSON.stringify(activations)} are not two lists`);
-  }
-  return { ...rest, model: denseSpec(hidden, activations) };
-}
 
 export interface TrainState {
   config: TrainConfig;
@@ -109,7 +100,7 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
   }
   let config: TrainConfig;
   try {
-    config = validateConfig(modelOfOldConfig(raw as Record<string, unknown>) as Partial<TrainConfig>);
+    config = validateConfig(upgradeConfig(raw));
   } catch (e) {
     if (e instanceof ConfigError) return fail(`metadata config: ${e.message}`);
     throw e;

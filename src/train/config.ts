@@ -4,7 +4,7 @@
 
 import type { Splits } from '../data/dataset.ts';
 import { LOSSES, type LossKind } from '../model/losses.ts';
-import { checkModel, formatModel, type LayerSpec } from '../model/spec.ts';
+import { checkModel, denseSpec, formatModel, type LayerSpec } from '../model/spec.ts';
 import { ConfigError, isPositiveInt, refuseUnknownKeys } from './config-error.ts';
 import { ADAM_DEFAULTS, OPTIMIZERS, type OptimizerKind } from '../model/optimizers.ts';
 
@@ -148,6 +148,19 @@ export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent)
     }
   }
   return c;
+}
+
+/** A configuration written before models were layer specs (checkpoint formats 1 and 2, sweep
+ * results), its `hidden` widths and `activations` as the model they describe; others as they are. */
+export function upgradeConfig(saved: object): Partial<TrainConfig> {
+  const raw = saved as Record<string, unknown>;
+  // Before activations could be chosen, every hidden layer was the sigmoid.
+  const { hidden, activations = ['sigmoid'], ...rest } = raw;
+  if (rest.model !== undefined || hidden === undefined) return raw as Partial<TrainConfig>;
+  if (!(Array.isArray(hidden) && Array.isArray(activations))) {
+    throw new ConfigError('--model', `is missing, and the old hidden ${JSON.stringify(hidden)} and activations ${JSON.stringify(activations)} are not two lists`);
+  }
+  return { ...rest, model: denseSpec(hidden, activations) } as Partial<TrainConfig>;
 }
 
 /** The configuration on one line, as `train` prints it and the dashboard logs it. */

@@ -47,7 +47,18 @@ describe('sweep plan', () => {
     expect(shifted.label).toBe('augment-shift=2');
   });
 
+  it('sweeps models: grid values separated by semicolons, list entries, keyed as --model writes them', () => {
+    const runs = planRuns(expandPoints(parseList('[{"model": "dense:64:gelu"}]', 'x.json'), parseGrid(['model= mlp ; dense:128:relu,dense:32 ', 'lr=0.1'])), {});
+    expect(runs.map((r) => r.label)).toEqual(['lr=0.1', 'model=dense:128:relu,dense:32:sigmoid lr=0.1']);
+    expect(runs[1].config.model).toEqual([{ type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 32, activation: 'sigmoid' }]);
+    // The recipe's model is not keyed, so the keys of results written before models were swept stay valid.
+    expect(runs[0].key).not.toContain('model');
+    expect(runs[1].key).toContain('model=dense:128:relu,dense:32:sigmoid');
+    expect(planRuns(parseList('[{"model": "dense:64:gelu"}]', 'x.json'), {})[0].label).toBe('model=dense:64:gelu');
+  });
+
   it.each([
+    [['model=dense:0'], ['--grid model=dense:0', 'model layer 1 (dense:0): dense units must be a positive integer']],
     [['lr'], ['--grid lr', 'key=value']],
     [['lr='], ['--grid lr=', 'key=value']],
     [['rate=1'], ['unknown setting "rate"', 'lr, momentum']],

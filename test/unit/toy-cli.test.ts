@@ -198,10 +198,12 @@ type Spawned = { code: number; stdout: string; stderr: string };
 const execResult = (resolve: (r: Spawned) => void) => (error: { code?: unknown } | null, stdout: string, stderr: string) =>
   resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
 
-describe('npx tsx src/cli/toy.ts as a process', () => {
+// Started as `npm run toy` starts it: through the launcher, which loads WGSL as text (the
+// configuration reaches the layer modules, and they the GPU kernels).
+describe('src/cli/toy.ts as a process', () => {
   const spawn = (args: string[]) =>
     new Promise<Spawned>((resolve) => {
-      execFile('npx', ['tsx', 'src/cli/toy.ts', ...args], { cwd: repoRoot }, execResult(resolve));
+      execFile(process.execPath, ['src/node/launch.mjs', 'src/cli/toy.ts', ...args], { cwd: repoRoot }, execResult(resolve));
     });
 
   it('prints the first notebook line and exits 0', async () => {
