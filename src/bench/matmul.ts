@@ -1,11 +1,14 @@
-// Section 2: every matmul variant on the shapes a training step of the 784-512-256-10 MLP runs,
-// at each batch size: per layer the forward x W^T (+ bias, + sigmoid on hidden layers), the
-// weight gradient dz^T x (TRANS_A) and, past the first layer, the input gradient dz W. Each
-// (variant, shape) is checked against matmulCpu before it is timed.
+// Section 2: every matmul variant on the matmuls a training step of the 784-512-256-10 MLP runs,
+// at each batch size, as the step asks for them (trainingMatmuls): the forward x W^T with its
+// bias + sigmoid, the input gradient dz W fused with the sigmoid's backward, the weight gradient
+// dz^T x fused with its SGD update. Each (variant, shape) is checked against matmulCpu before it
+// is timed.
 import type { GpuContext } from '../gpu/context.ts';
-import { matmulDispatch, resolveMatmulVariant, STORE, type MatmulVariant } from '../gpu/kernels/matmul.ts';
+import { epilogueName, matmulDispatch, resolveMatmulVariant, STORE, type MatmulDims, type MatmulEpilogue, type MatmulVariant } from '../gpu/kernels/matmul.ts';
+import { KernelChooser, timingEpilogue } from '../gpu/kernel-choice.ts';
+import { chooseStepKernels } from '../train/step.ts';
 import { randomArray } from '../data/prng.ts';
-import { matmulCpu, type MatmulShape } from '../reference/kernels.ts';
+import { matmulCpu } from '../reference/kernels.ts';
 import { MNIST_MLP_SIZES, resolveMlp } from '../reference/mlp.ts';
 import type { PeakProbe } from './ceiling.ts';
 import { medianRatio, timeInterleaved, type TimingBudget } from './timing.ts';
@@ -18,25 +21,23 @@ import { TOLERANCES } from '../reference/tolerance.ts';
 export interface TrainingMatmul {
   layer: string;
   role: MatmulRole;
-  shape: MatmulShape;
-  bias: boolean;
+  dims: MatmulDims;
+  /** As the step runs it; timed on buffers of the bench's own. */
+  epilogue: MatmulEpilogue;
 }
 
-/** The matmuls of one training step at batch B, in the order the step runs them. */
-export function trainingMatmuls(B: number, sizes: readonly number[] = MNIST_MLP_SIZES): TrainingMatmul[] {
-  const layers = resolveMlp(sizes).map((l) => ({ name: l.name, in: l.inShape[0], out: l.outShape[0], activation: l.activation }));
-  const list: TrainingMatmul[] = layers.map((l) => ({
-    layer: l.name,
-    role: 'forward' as const,
-    shape: { M: B, N: l.out, K: l.in, transB: true, activation: l.activation },
-    bias: true,
-  }));
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const l = layers[i];
-    list.push({ layer: l.name, role: 'backward dW', shape: { M: l.out, N: l.in, K: B, transA: true }, bias: false });
-    if (i > 0) list.push({ layer: l.name, role: 'backward dX', shape: { M: B, N: l.in, K: l.out }, bias: false });
-  }
-  return list;
+/** The matmuls of one training step of the notebook's network at batch B, as the step itself asks
+ * for them (src/train/step.ts, fused as training runs): each named by its layer and role. */
+export async function trainingMatmuls(ctx: GpuContext, B: number, sizes: readonly number[] = MNIST_MLP_SIZES): Promise<TrainingMatmul[]> {
+  const chooser = await KernelChooser.create(ctx, { force: 'naive', cache: null });
+  await chooseStepKernels(ctx, chooser, [...sizes], B, []);
+  const layers = resolveMlp(sizes).map((l) => ({ name: l.name, in: l.inShape[0], out: l.outShape[0] }));
+  return [...chooser.problems.values()].map(({ dims, epilogue }) => {
+    const role: MatmulRole = epilogue.kind === 'bias' ? 'forward' : dims.transA ? 'backward dW' : 'backward dX';
+    const layer = layers.find((l) => role === 'forward' ? dims.N === l.out && dims.K === l.in
+      : role === 'backward dW' ? dims.M === l.out && dims.N === l.in : dims.N === l.in && dims.K === l.out);
+    return { layer: layer?.name ?? '?', role, dims, epilogue };
+  });
 }
 
 export interface MatmulBenchOptions {
@@ -60,18 +61,14 @@ export async function benchMatmuls(
   const skipped: string[] = [];
   const firstBatch = opts.batches[0];
   for (const B of opts.batches) {
-    for (const [idx, mm] of trainingMatmuls(B).entries()) {
-      const { M, N, K, transA = false, transB = false } = mm.shape;
+    for (const [idx, mm] of (await trainingMatmuls(ctx, B)).entries()) {
+      const { M, N, K, transA = false, transB = false } = mm.dims;
       const a = randomArray(M * K, 1000 * B + 2 * idx);
       const b = randomArray(K * N, 1000 * B + 2 * idx + 1);
-      const bias = mm.bias ? randomArray(N, 7 * idx + 3) : null;
-      const ref = matmulCpu(a, b, bias, mm.shape);
-      const bufs = {
-        a: ctx.storage('bench A', a),
-        b: ctx.storage('bench B', b),
-        bias: bias ? ctx.storage('bench bias', bias) : null,
-        c: ctx.storage('bench C', M * N * 4),
-      };
+      const ref = matmulCpu(a, b, null, mm.dims);
+      const release = ctx.trackNewBuffers();
+      const bufs = { a: ctx.storage('bench A', a), b: ctx.storage('bench B', b), c: ctx.storage('bench C', M * N * 4) };
+      const epilogue = timingEpilogue(ctx, mm.dims, mm.epilogue);
       const flops = 2 * M * N * K;
       for (const variant of opts.variants) {
         const name = `matmul ${variant} ${mm.layer} ${mm.role} B=${B} ${M}x${N}x${K}`;
@@ -84,19 +81,20 @@ export async function benchMatmuls(
             continue;
           }
         }
-        const d = matmulDispatch(ctx, variant, bufs, mm.shape,
-          bufs.bias ? { kind: 'bias', bias: bufs.bias, activation: mm.shape.activation ?? 'none' } : STORE);
+        // Validated on the product alone (the epilogues have their own kernel tests against their
+        // twins, test/gpu/matmul.test.ts), then timed with the step's epilogue.
         ctx.write(bufs.c, new Float32Array(M * N).fill(NaN));
-        await runDispatches(ctx, [d], 1);
+        await runDispatches(ctx, [matmulDispatch(ctx, variant, bufs, mm.dims, STORE)], 1);
         const ok = v.check(name, await ctx.readF32(bufs.c, M * N), ref, TOLERANCES.matmul);
+        const d = matmulDispatch(ctx, variant, bufs, mm.dims, epilogue);
         const base = {
           variant,
-          ran: resolveMatmulVariant(variant, mm.shape),
+          ran: resolveMatmulVariant(variant, mm.dims),
           batch: B,
           layer: mm.layer,
           role: mm.role,
           M, N, K, transA, transB,
-          epilogue: [mm.bias ? 'bias' : '', mm.shape.activation === 'sigmoid' ? 'sigmoid' : ''].filter(Boolean).join('+') || 'none',
+          epilogue: epilogueName(mm.epilogue),
           flops,
         };
         if (!ok) {
@@ -116,7 +114,7 @@ export async function benchMatmuls(
         log(`${name}: ${timing.ms.toFixed(3)} ms, ${gflops.toFixed(2)} GFLOP/s` +
           (fractionOfPeak !== null ? `, ${(100 * fractionOfPeak).toFixed(0)}% of the peak measured beside it` : ''));
       }
-      for (const buf of Object.values(bufs)) if (buf) ctx.destroyBuffer(buf);
+      release();
     }
   }
   return { rows, skipped };

@@ -200,22 +200,55 @@ export class GpuContext {
   }
 
   private async readNow(buffer: GPUBuffer, bytes: number, offset: number): Promise<ArrayBuffer> {
+    return (await this.readPacked([{ buffer, bytes, offset }]))[0];
+  }
+
+  /** Whole buffers (sizes multiples of 4, as storage buffers are) back to the CPU, packed side by
+   * side into the staging buffer: one submit and one map per staging-full, instead of one per
+   * buffer. The staging buffer grows only to the largest buffer, as single reads make it. */
+  readAll(buffers: readonly GPUBuffer[]): Promise<ArrayBuffer[]> {
+    const turn = this.reading.then(async () => {
+      this.reserveReadback(Math.max(0, ...buffers.map((b) => b.size)));
+      const out: ArrayBuffer[] = [];
+      for (let i = 0; i < buffers.length;) {
+        const batch: { buffer: GPUBuffer; bytes: number; offset: number }[] = [];
+        for (let used = 0; i < buffers.length && used + buffers[i].size <= this.staging!.size; used += buffers[i++].size) {
+          batch.push({ buffer: buffers[i], bytes: buffers[i].size, offset: 0 });
+        }
+        out.push(...(await this.readPacked(batch)));
+      }
+      return out;
+    });
+    this.reading = turn.catch(() => {});
+    return turn;
+  }
+
+  /** Copies each part into the staging buffer after the one before, maps once, and slices. */
+  private async readPacked(parts: readonly { buffer: GPUBuffer; bytes: number; offset: number }[]): Promise<ArrayBuffer[]> {
     this.check();
-    this.reserveReadback(bytes);
+    const total = parts.reduce((a, p) => a + p.bytes, 0);
+    this.reserveReadback(total);
     const staging = this.staging!;
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
+    let at = 0;
+    for (const p of parts) {
+      enc.copyBufferToBuffer(p.buffer, p.offset, staging, at, p.bytes);
+      at += p.bytes;
+    }
     this.device.queue.submit([enc.finish()]);
+    const mapped = Math.ceil(total / 8) * 8;
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 8) * 8);
+      await staging.mapAsync(GPUMapMode.READ, 0, mapped);
     } catch (err) {
       this.check();
       throw err;
     }
-    const copy = staging.getMappedRange(0, Math.ceil(bytes / 8) * 8).slice(0, bytes);
+    const range = staging.getMappedRange(0, mapped);
+    at = 0;
+    const copies = parts.map((p) => range.slice(at, (at += p.bytes)));
     staging.unmap();
     this.check();
-    return copy;
+    return copies;
   }
 
   /** Resolves once all work submitted so far has run. Implemented as a 4-byte read-back, not

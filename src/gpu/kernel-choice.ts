@@ -150,6 +150,15 @@ function trialUpdate(ctx: GpuContext, like: UpdateEpilogue & { bias?: BiasUpdate
     ...(like.bias ? { bias: { param: ctx.storage('trial bias', M * 4), state: state(M) } } : {}) };
 }
 
+/** `like` (an epilogue as training runs it) of the same kind on buffers of its own, for timing a
+ * problem outside a step (a trial, the bench); its buffers are the caller's to release. */
+export function timingEpilogue(ctx: GpuContext, { M, N }: MatmulDims, like: MatmulEpilogue): MatmulEpilogue {
+  return like.kind === 'bias' ? { ...like, bias: ctx.storage('trial bias', N * 4), ...(like.pre ? { pre: ctx.storage('trial pre', M * N * 4) } : {}) }
+    : like.kind === 'activation-backward' ? { ...like, kept: ctx.storage('trial kept', new Float32Array(M * N).fill(0.5)) }
+      : like.kind === 'update' ? trialUpdate(ctx, like, M, N)
+        : STORE;
+}
+
 /** The trial of one problem: `like` is the epilogue as training runs it; the trial builds the same
  * kind on buffers of its own. */
 async function trialMatmul(ctx: GpuContext, dims: MatmulDims, like: MatmulEpilogue, trials: Trial[]): Promise<MatmulVariant> {
@@ -157,11 +166,7 @@ async function trialMatmul(ctx: GpuContext, dims: MatmulDims, like: MatmulEpilog
   const release = ctx.trackNewBuffers();
   try {
     const bufs = { a: ctx.storage('trial A', randomArray(M * K, 1)), b: ctx.storage('trial B', randomArray(K * N, 2)), c: ctx.storage('trial C', M * N * 4) };
-    const epilogue: MatmulEpilogue =
-      like.kind === 'bias' ? { ...like, bias: ctx.storage('trial bias', N * 4), ...(like.pre ? { pre: ctx.storage('trial pre', M * N * 4) } : {}) }
-        : like.kind === 'activation-backward' ? { ...like, kept: ctx.storage('trial kept', new Float32Array(M * N).fill(0.5)) }
-          : like.kind === 'update' ? trialUpdate(ctx, like, M, N)
-            : STORE;
+    const epilogue = timingEpilogue(ctx, dims, like);
     return await fastestMatch(ctx, matmulProblemKey(dims, epilogue), matmulCandidates(ctx, dims),
       (variant) => matchesTwin(ctx, variant, reduced(dims)), (variant) => matmulDispatch(ctx, variant, bufs, dims, epilogue), trials);
   } finally {
@@ -232,6 +237,9 @@ export class KernelChooser {
   readonly forced: MatmulVariant | null;
   /** Every trial this chooser ran, in order (empty when all choices were known). */
   readonly trials: Trial[] = [];
+  /** Every matmul problem asked of this chooser, first ask first: what the steps it served run
+   * (the bench times exactly these). */
+  readonly problems = new Map<string, { dims: MatmulDims; epilogue: MatmulEpilogue }>();
   private readonly summaryMatmul: Record<string, MatmulVariant> = {};
   private readonly summaryBias: Record<string, BiasGradVariant> = {};
   private readonly choices: Map<string, Promise<string>>;
@@ -272,6 +280,7 @@ export class KernelChooser {
   /** The variant for this matmul: forced, known, or from a trial now. */
   async matmul(dims: MatmulDims, epilogue: MatmulEpilogue): Promise<MatmulVariant> {
     const problem = matmulProblemKey(dims, epilogue);
+    if (!this.problems.has(problem)) this.problems.set(problem, { dims, epilogue });
     const pinned = this.pinned[problem] as MatmulVariant | undefined;
     const variant = this.forced
       ? resolveMatmulVariant(this.forced, dims)

@@ -93,10 +93,7 @@ export function paramBuffers(model: GpuModel): GPUBuffer[] {
 /** Reads the GPU parameters into `into` (a CPU Mlp of the same sizes). */
 export async function downloadParams(ctx: GpuContext, model: GpuModel, into: Mlp): Promise<Mlp> {
   const tensors = mlpParamTensors(into);
-  const buffers = paramBuffers(model);
-  for (let i = 0; i < tensors.length; i++) {
-    tensors[i].data.set(await ctx.readF32(buffers[i], tensors[i].data.length));
-  }
+  (await ctx.readAll(paramBuffers(model))).forEach((bytes, i) => tensors[i].data.set(new Float32Array(bytes, 0, tensors[i].data.length)));
   return into;
 }
 
@@ -113,10 +110,7 @@ function stateBuffers(model: GpuModel): GPUBuffer[] | null {
 /** Every tensor's optimizer state (interleaved, state_dict order), read back; null without. */
 export async function downloadOptimizerState(ctx: GpuContext, model: GpuModel): Promise<Float32Array[] | null> {
   const buffers = stateBuffers(model);
-  if (!buffers) return null;
-  const out: Float32Array[] = [];
-  for (const b of buffers) out.push(await ctx.readF32(b, b.size / 4));
-  return out;
+  return buffers && (await ctx.readAll(buffers)).map((bytes) => new Float32Array(bytes));
 }
 
 /** Writes a checkpoint's optimizer state (interleaved, state_dict order) over the zero-filled

@@ -69,11 +69,14 @@ export type MatmulDims = Omit<MatmulShape, 'activation'>;
 /** What distinguishes two matmuls for the per-shape choice: dims, layout and the epilogue's kind. */
 export function matmulProblemKey(dims: MatmulDims, epilogue: MatmulEpilogue): string {
   const { M, N, K, transA = false, transB = false } = dims;
-  const kind = epilogue.kind === 'bias' ? `bias-${epilogue.activation}`
+  return `${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''} ${epilogueName(epilogue)}`;
+}
+
+/** The epilogue as problem keys and the bench name it: 'bias-sigmoid', 'sigmoid-backward', 'sgd+bias', 'store'. */
+export const epilogueName = (epilogue: MatmulEpilogue): string =>
+  epilogue.kind === 'bias' ? `bias-${epilogue.activation}`
     : epilogue.kind === 'activation-backward' ? `${epilogue.activation}-backward`
       : epilogue.kind === 'update' ? `${epilogue.optimizer.kind}${epilogue.bias ? '+bias' : ''}` : epilogue.kind;
-  return `${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''} ${kind}`;
-}
 
 /** Whether matmul_vec4 can read this shape's operands as vec4 along their contiguous axis. */
 export function vec4Fits({ M, N, K, transA = false }: MatmulDims): boolean {
