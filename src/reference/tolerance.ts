@@ -14,6 +14,10 @@ export const TOLERANCES = {
   /** Copies, indices, counts, and single correctly rounded f32 operations (WGSL requires +, -, *
    * to round correctly): e.g. squared error's gradient 2 (out - onehot). */
   exact: { atol: 0, rtol: 0 },
+  /** A CPU twin's float64 result rounded once to f32 against the same value PyTorch computed in
+   * float64 (test/torch/conv-fixture.json): half an f32 ULP, written as one; atol covers the
+   * float64 sums' own rounding (~1e-15) where terms cancel to near 0. */
+  roundedFloat64: { atol: 1e-12, rtol: 2 ** -23 },
   /** f32 products summed over K terms (fma, any order) against float64 sums: the error grows
    * like sqrt(K) eps32 |terms|; with inputs in [-1, 1] and K <= 784 that stays below 1e-5
    * absolute. rtol covers the sigmoid epilogue's exp, whose accuracy WGSL leaves open. */
