@@ -1,0 +1,72 @@
+// 2-D convolution and its gradients (shaders/conv2d.wgsl), NCHW; CPU twins: conv2dCpu,
+// conv2dInputGradCpu, conv2dWeightGradCpu (src/reference/conv.ts).
+// x is (batch, inC, H, W), w (outC, inC, k, k), bias and db (outC), y and dy (batch, outC, OH, OW).
+// Flattening y for a dense layer is a no-op: NCHW is already (batch, outC*OH*OW) row-major.
+import { ACTIVATION_TABLE, readsInput, type Activation } from '../../model/activations.ts';
+import { checkConv2dShape, type Conv2dShape } from '../../reference/conv.ts';
+import type { GpuContext } from '../context.ts';
+import { makeDispatch, oneEachGroups, type Dispatch } from '../dispatch.ts';
+import { shaders, wgslConst } from '../shaders.ts';
+
+const WG = wgslConst(shaders.conv2d, 'WG');
+
+/** The forward pass's epilogue: + bias (outC), then the activation; with `pre`, also the
+ * pre-activation (batch, outC, OH, OW), which an activation whose backward reads its input needs. */
+export interface Conv2dEpilogue {
+  bias?: GPUBuffer;
+  activation?: Activation;
+  pre?: GPUBuffer;
+}
+
+function dimsOf(ctx: GpuContext, shape: Conv2dShape): { dims: GPUBuffer; OH: number; OW: number } {
+  const { OH, OW } = checkConv2dShape(shape);
+  const { batch, inC, H, W, outC, k, stride, pad } = shape;
+  return { dims: ctx.uniform('conv2d dims', new Uint32Array([batch, inC, H, W, outC, OH, OW, k, stride, pad, 0, 0])), OH, OW };
+}
+
+const describe = ({ batch, inC, outC, H, W, k, stride, pad }: Conv2dShape): string => `${batch}x${inC}x${H}x${W}->${outC} k${k}s${stride}p${pad}`;
+
+/** y = act(conv(x, w) + bias). */
+export function conv2dForwardDispatch(
+  ctx: GpuContext,
+  bufs: { x: GPUBuffer; w: GPUBuffer; y: GPUBuffer },
+  shape: Conv2dShape,
+  epilogue: Conv2dEpilogue = {},
+): Dispatch {
+  const { dims, OH, OW } = dimsOf(ctx, shape);
+  const { bias, activation = 'none', pre } = epilogue;
+  if (pre && !readsInput(activation)) throw new Error(`conv2d: '${activation}' reads its output in the backward pass; nothing needs its pre-activation`);
+  const { batch, inC, outC, H, W, k } = shape;
+  const outputs = batch * outC * OH * OW;
+  const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_forward', {
+    HAS_BIAS: Number(!!bias), ACTIVATION: ACTIVATION_TABLE[activation].code, KEEP_INPUT: Number(!!pre),
+  });
+  const suffix = `${bias ? ' +bias' : ''}${activation === 'none' ? '' : ` +${activation}`}${pre ? ' +keep' : ''}`;
+  return makeDispatch(ctx, `conv2d_forward ${describe(shape)}${suffix}`, pipeline,
+    [dims, bufs.x, bufs.w, bias ?? ctx.unusedStorage(0), bufs.y, pre ?? ctx.unusedStorage(1)], [oneEachGroups(ctx, outputs, WG)],
+    { flops: 2 * outputs * inC * k * k, bytes: 4 * (batch * inC * H * W + outC * inC * k * k + outputs * (pre ? 2 : 1) + (bias ? outC : 0)) });
+}
+
+/** dx from dy: the gradient of sum(y * dy) with respect to x. */
+export function conv2dInputGradDispatch(ctx: GpuContext, bufs: { dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer }, shape: Conv2dShape): Dispatch {
+  const { dims, OH, OW } = dimsOf(ctx, shape);
+  const { batch, inC, outC, H, W, k } = shape;
+  const inputs = batch * inC * H * W;
+  return makeDispatch(ctx, `conv2d_input_grad ${describe(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad'),
+    [dims, bufs.dy, bufs.w, bufs.dx], [oneEachGroups(ctx, inputs, WG)],
+    { flops: 2 * batch * outC * OH * OW * inC * k * k, bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs) });
+}
+
+/** dW and db from x (the forward pass's input) and dy. */
+export function conv2dWeightGradDispatch(
+  ctx: GpuContext,
+  bufs: { x: GPUBuffer; dy: GPUBuffer; dW: GPUBuffer; db: GPUBuffer },
+  shape: Conv2dShape,
+): Dispatch {
+  const { dims, OH, OW } = dimsOf(ctx, shape);
+  const { batch, inC, outC, H, W, k } = shape;
+  const outputs = batch * outC * OH * OW;
+  return makeDispatch(ctx, `conv2d_weight_grad ${describe(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad'),
+    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db], [inC * k * k + 1, outC],
+    { flops: 2 * outputs * inC * k * k + outputs, bytes: 4 * (batch * inC * H * W + outputs + outC * inC * k * k + outC) });
+}
