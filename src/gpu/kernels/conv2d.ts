@@ -5,10 +5,11 @@
 import { ACTIVATION_TABLE, readsInput, type Activation } from '../../model/activations.ts';
 import { checkConv2dShape, type Conv2dShape } from '../../reference/conv.ts';
 import type { GpuContext } from '../context.ts';
-import { makeDispatch, oneEachGroups, type Dispatch } from '../dispatch.ts';
+import { ceilDiv, makeDispatch, oneEachGroups, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
 
 const WG = wgslConst(shaders.conv2d, 'WG');
+const BLOCK = wgslConst(shaders.conv2d, 'BLOCK');
 
 /** The forward pass's epilogue: + bias (outC), then the activation; with `pre`, also the
  * pre-activation (batch, outC, OH, OW), which an activation whose backward reads its input needs. */
@@ -43,18 +44,28 @@ export function conv2dForwardDispatch(
   });
   const suffix = `${bias ? ' +bias' : ''}${activation === 'none' ? '' : ` +${activation}`}${pre ? ' +keep' : ''}`;
   return makeDispatch(ctx, `conv2d_forward ${describe(shape)}${suffix}`, pipeline,
-    [dims, bufs.x, bufs.w, bias ?? ctx.unusedStorage(0), bufs.y, pre ?? ctx.unusedStorage(1)], [oneEachGroups(ctx, outputs, WG)],
+    [dims, bufs.x, bufs.w, bias ?? ctx.unusedStorage(0), bufs.y, pre ?? ctx.unusedStorage(1)],
+    [oneEachGroups(ctx, batch * ceilDiv(outC, BLOCK) * OH * ceilDiv(OW, BLOCK), WG)],
     { flops: 2 * outputs * inC * k * k, bytes: 4 * (batch * inC * H * W + outC * inC * k * k + outputs * (pre ? 2 : 1) + (bias ? outC : 0)) });
 }
 
-/** dx from dy: the gradient of sum(y * dy) with respect to x. */
+/** dx from dy: the gradient of sum(y * dy) with respect to x. At stride 1 (with pad < k) this is
+ * the forward kernel on dy with each filter flipped and the channels swapped, padding k - 1 - pad:
+ * its register blocks of 4 channels by 4 columns, without the general kernel's integer divisions
+ * (slow on CPU adapters). Other strides take conv2d_input_grad. */
 export function conv2dInputGradDispatch(ctx: GpuContext, bufs: { dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer }, shape: Conv2dShape): Dispatch {
   const { dims, OH, OW } = dimsOf(ctx, shape);
-  const { batch, inC, outC, H, W, k } = shape;
+  const { batch, inC, outC, H, W, k, stride, pad } = shape;
   const inputs = batch * inC * H * W;
+  const cost = { flops: 2 * batch * outC * OH * OW * inC * k * k, bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs) };
+  const groups = oneEachGroups(ctx, batch * ceilDiv(inC, BLOCK) * H * ceilDiv(W, BLOCK), WG);
+  if (stride === 1 && pad < k) {
+    const transposed = ctx.uniform('conv2d dims', new Uint32Array([batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad, 0, 0]));
+    return makeDispatch(ctx, `conv2d_forward (input gradient) ${describe(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1 }),
+      [transposed, bufs.dy, bufs.w, ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)], [groups], cost);
+  }
   return makeDispatch(ctx, `conv2d_input_grad ${describe(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad'),
-    [dims, bufs.dy, bufs.w, bufs.dx], [oneEachGroups(ctx, inputs, WG)],
-    { flops: 2 * batch * outC * OH * OW * inC * k * k, bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs) });
+    [dims, bufs.dy, bufs.w, bufs.dx], [groups], cost);
 }
 
 /** dW and db from x (the forward pass's input) and dy. */
@@ -67,6 +78,6 @@ export function conv2dWeightGradDispatch(
   const { batch, inC, outC, H, W, k } = shape;
   const outputs = batch * outC * OH * OW;
   return makeDispatch(ctx, `conv2d_weight_grad ${describe(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad'),
-    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db], [inC * k * k + 1, outC],
+    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db], [ceilDiv(inC * k * k + 1, BLOCK), ceilDiv(outC, BLOCK)],
     { flops: 2 * outputs * inC * k * k + outputs, bytes: 4 * (batch * inC * H * W + outputs + outC * inC * k * k + outC) });
 }
