@@ -19,6 +19,8 @@ const CONV_TABLE: [number, number, number, number, number, number, number, numbe
   [1, 1, 1, 7, 9, 3, 1, 1],
   [3, 1, 8, 7, 9, 5, 2, 2],
   [3, 8, 16, 9, 7, 1, 1, 0],
+  // Padding past the kernel at stride 1: dx by conv2d_input_grad, not the transposed forward.
+  [1, 2, 3, 5, 6, 1, 1, 1],
   [1, 8, 16, 14, 14, 3, 2, 0],
   [3, 3, 5, 5, 5, 5, 1, 0],
   [3, 8, 16, 8, 8, 3, 2, 1],

@@ -19,10 +19,16 @@ export interface Conv2dEpilogue {
   pre?: GPUBuffer;
 }
 
+/** The kernels' Dims uniform: the input's (batch, channels, height, width), then the output's
+ * (channels, height, width), k, stride and pad. */
+function dimsUniform(ctx: GpuContext, dims: number[]): GPUBuffer {
+  return ctx.uniform('conv2d dims', new Uint32Array([...dims, 0, 0]));
+}
+
 function dimsOf(ctx: GpuContext, shape: Conv2dShape): { dims: GPUBuffer; OH: number; OW: number } {
   const { OH, OW } = checkConv2dShape(shape);
   const { batch, inC, H, W, outC, k, stride, pad } = shape;
-  return { dims: ctx.uniform('conv2d dims', new Uint32Array([batch, inC, H, W, outC, OH, OW, k, stride, pad, 0, 0])), OH, OW };
+  return { dims: dimsUniform(ctx, [batch, inC, H, W, outC, OH, OW, k, stride, pad]), OH, OW };
 }
 
 const describe = ({ batch, inC, outC, H, W, k, stride, pad }: Conv2dShape): string => `${batch}x${inC}x${H}x${W}->${outC} k${k}s${stride}p${pad}`;
@@ -54,18 +60,18 @@ export function conv2dForwardDispatch(
  * its register blocks of 4 channels by 4 columns, without the general kernel's integer divisions
  * (slow on CPU adapters). Other strides take conv2d_input_grad. */
 export function conv2dInputGradDispatch(ctx: GpuContext, bufs: { dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer }, shape: Conv2dShape): Dispatch {
-  const { dims, OH, OW } = dimsOf(ctx, shape);
+  const { OH, OW } = checkConv2dShape(shape);
   const { batch, inC, outC, H, W, k, stride, pad } = shape;
   const inputs = batch * inC * H * W;
   const cost = { flops: 2 * batch * outC * OH * OW * inC * k * k, bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs) };
   const groups = oneEachGroups(ctx, batch * ceilDiv(inC, BLOCK) * H * ceilDiv(W, BLOCK), WG);
   if (stride === 1 && pad < k) {
-    const transposed = ctx.uniform('conv2d dims', new Uint32Array([batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad, 0, 0]));
+    const transposed = dimsUniform(ctx, [batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad]);
     return makeDispatch(ctx, `conv2d_forward (input gradient) ${describe(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1 }),
       [transposed, bufs.dy, bufs.w, ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)], [groups], cost);
   }
   return makeDispatch(ctx, `conv2d_input_grad ${describe(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad'),
-    [dims, bufs.dy, bufs.w, bufs.dx], [groups], cost);
+    [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx], [groups], cost);
 }
 
 /** dW and db from x (the forward pass's input) and dy. */
