@@ -30,10 +30,18 @@
 //                       filter elements (wg.x; element ci k k + kh k + kw, and inC k k the bias,
 //                       whose x is 1). Invocation t sums the positions t, t + WG, ... of the
 //                       batch*OH*OW, x dy, and the WG partials are added as a tree in workgroup
-//                       memory. Grid (ceil((inC k k + 1) / 4), ceil(outC / 4)).
+//                       memory. Grid (ceil((inC k k + 1) / 4), ceil(outC / 4)). With UPDATE
+//                       (override), dW and db are the weight and bias themselves and the sums
+//                       their gradients: each takes an optimizer step in place
+//                       (shaders/optimizer.wgsl, appended by src/gpu/shaders.ts) with its STATE
+//                       floats per element in `state` / `biasState`, t from the run record's
+//                       counter, as matmul.wgsl's update epilogue: the gradients never go to
+//                       memory.
 // Bindings: forward 0 dims, 1 x (dy when TRANSPOSED), 2 w, 3 bias (read only with HAS_BIAS), 4 y
 // (dx when TRANSPOSED), 5 pre (KEEP_INPUT only); input grad 0 dims, 1 dy, 2 w, 3 dx; weight grad
-// 0 dims, 1 dy, 2 x (the forward pass's input), 3 dW, 4 db.
+// 0 dims, 1 dy, 2 x (the forward pass's input), 3 dW, 4 db, and with UPDATE 5 hyper (uniform
+// Hyper), 6 state (outC inC k k STATE; STATE > 0 only), 7 biasState (outC STATE; STATE > 0 only),
+// 8 record (the run record, read).
 
 struct Dims { batch: u32, inC: u32, H: u32, W: u32, outC: u32, OH: u32, OW: u32, k: u32, stride: u32, pad: u32, pad0: u32, pad1: u32 }
 
@@ -41,6 +49,7 @@ override HAS_BIAS: bool = false;
 override ACTIVATION: u32 = 0u;
 override KEEP_INPUT: bool = false;
 override TRANSPOSED: bool = false;
+override UPDATE: bool = false;
 
 // Invocations per workgroup, every entry point; src/gpu/kernels/conv2d.ts sizes the grids from it.
 const WG = 64u;
@@ -272,12 +281,39 @@ fn conv2d_weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoc
   if (t < BLOCK * BLOCK) { storeWeightGrad(partial[0][t / BLOCK][t % BLOCK], co0 + t / BLOCK, wg.x * BLOCK + t % BLOCK, elems); }
 }
 
-// dW[co, e], or db[co] for e = elems; nothing past the filter or the channels.
+@group(0) @binding(5) var<uniform> hyper: Hyper;
+@group(0) @binding(6) var<storage, read_write> state: array<f32>;
+@group(0) @binding(7) var<storage, read_write> biasState: array<f32>;
+@group(0) @binding(8) var<storage, read> record: array<u32>;
+
+// dW[co, e], or db[co] for e = elems, or with UPDATE their optimizer steps; nothing past the
+// filter or the channels.
 fn storeWeightGrad(v: f32, co: u32, e: u32, elems: u32) {
   if (co >= dims.outC || e > elems) { return; }
-  if (e == elems) {
-    db[co] = v;
-  } else {
-    dW[co * elems + e] = v;
+  if (!UPDATE) {
+    if (e == elems) {
+      db[co] = v;
+    } else {
+      dW[co * elems + e] = v;
+    }
+    return;
   }
+  let o = optimizerAt(hyper, record[0]);
+  var s = vec2<f32>();
+  if (e == elems) {
+    if (STATE >= 1u) { s.x = biasState[co * STATE]; }
+    if (STATE == 2u) { s.y = biasState[co * STATE + 1u]; }
+    let r = optimizerUpdate(db[co], v, s, o);
+    db[co] = r.x;
+    if (STATE >= 1u) { biasState[co * STATE] = r.y; }
+    if (STATE == 2u) { biasState[co * STATE + 1u] = r.z; }
+    return;
+  }
+  let i = co * elems + e;
+  if (STATE >= 1u) { s.x = state[i * STATE]; }
+  if (STATE == 2u) { s.y = state[i * STATE + 1u]; }
+  let r = optimizerUpdate(dW[i], v, s, o);
+  dW[i] = r.x;
+  if (STATE >= 1u) { state[i * STATE] = r.y; }
+  if (STATE == 2u) { state[i * STATE + 1u] = r.z; }
 }

@@ -26,7 +26,7 @@ export const shaders = {
   activation: `${activation}\n${activationFn}`,
   bench,
   biasGrad: `${biasGrad}\n${optimizer}`,
-  conv2d: `${conv2d}\n${activationFn}`,
+  conv2d: `${conv2d}\n${optimizer}\n${activationFn}`,
   gather,
   logSoftmax: `${logSoftmax}\n${lossFn}`,
   matmul: `${matmul}\n${optimizer}\n${activationFn}`,

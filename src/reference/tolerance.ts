@@ -106,6 +106,15 @@ export const biasGradTolerance = (M: number): Tolerance => ({ atol: 4 * M * 2 **
  * dominate with few terms (3 in 3x3x5x5 -> 5 k5: 1 ULP of 1.8 measured). */
 export const conv2dWeightGradTolerance = (terms: number): Tolerance => ({ atol: terms * 2 ** -25, rtol: 2 ** -22 });
 
+/** The weight and bias after 3 optimizer steps on those gradients (test/gpu/conv.test.ts), and
+ * the optimizers' state: each step's gradient error enters SGD's velocity, which momentum 0.9
+ * sums to at most 2.71 times one (lr <= 0.5 scales it down for the parameter; Adam's lr / eps of
+ * the tests 0.1), plus the optimizer arithmetic's own rounding (TOLERANCES.adam covers SGD's). */
+export const conv2dUpdateTolerance = (terms: number): Tolerance => {
+  const grad = conv2dWeightGradTolerance(terms);
+  return { atol: 3 * grad.atol + TOLERANCES.adam.atol, rtol: 3 * grad.rtol + TOLERANCES.adam.rtol };
+};
+
 /** An optimizer's step of exact gradients (the standalone update kernel). */
 export const optimizerTolerance = (kind: OptimizerKind): Tolerance => (kind === 'sgd' ? TOLERANCES.sgd : TOLERANCES.adam);
 

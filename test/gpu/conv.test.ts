@@ -8,11 +8,12 @@ import {
   conv2dCpu, conv2dInputGradCpu, conv2dOutSize, conv2dWeightGradCpu, maxpool2dBackwardCpu, maxpool2dCpu, type Conv2dShape, type Maxpool2dShape,
 } from '../../src/reference/conv.ts';
 import { activationBackwardCpu, activationCpu } from '../../src/reference/kernels.ts';
-import { conv2dWeightGradTolerance, TOLERANCES } from '../../src/reference/tolerance.ts';
+import { conv2dUpdateTolerance, conv2dWeightGradTolerance, TOLERANCES } from '../../src/reference/tolerance.ts';
 import { conv2dForwardDispatch, conv2dInputGradDispatch, conv2dWeightGradDispatch } from '../../src/gpu/kernels/conv2d.ts';
 import { maxpool2dBackwardDispatch, maxpool2dDispatch } from '../../src/gpu/kernels/maxpool2d.ts';
 import { randomArray, useGpu } from './gpu-suite.ts';
 import { checkKernel, WorstErrors } from './kernel-check.ts';
+import { caseName, OPTIMIZER_CASES, OptimizerRun } from './optimizer-cases.ts';
 
 // batch, inC, outC, H, W, k, stride, pad
 const CONV_TABLE: [number, number, number, number, number, number, number, number][] = [
@@ -115,6 +116,38 @@ describe('conv2d kernels vs their CPU twins', () => {
       worst.log(`conv2d + ${activation}`);
     });
   }
+
+  // Three steps, so that the step count t and the state matter.
+  it('weight and bias gradients fused with each optimizer\'s steps equal conv2dWeightGradCpu then optimizerUpdateCpu, three times', async () => {
+    const ctx = gpu();
+    const worst = new WorstErrors();
+    for (const settings of OPTIMIZER_CASES) {
+      for (const shape of [CONV_SHAPES[1], CONV_SHAPES[6], CONV_SHAPES[10]]) {
+        const { x, w, b, dy } = operands(shape, 53);
+        const { batch, outC } = shape;
+        const { OH, OW } = conv2dOutSize(shape);
+        const run = new OptimizerRun(ctx, settings);
+        const [state, biasState] = run.state(w.length, outC);
+        const tol = conv2dUpdateTolerance(batch * OH * OW);
+        worst.add(await checkKernel(ctx, {
+          what: `conv2d W, b update ${name(shape)} ${caseName(settings)}`,
+          buffers: { x, dy, dW: w.slice(), db: b.slice(), ...(state ? { state: state.slice(), biasState: biasState!.slice() } : {}) },
+          dispatches: (bufs) => conv2dWeightGradDispatch(ctx, bufs, shape,
+            { kind: 'update', optimizer: run.params, state: bufs.state ?? null, biasState: bufs.biasState ?? null, record: run.record }),
+          runs: 3,
+          beforeRun: (_bufs, r) => run.beforeRun(r, true),
+          expect: () => {
+            const grads = conv2dWeightGradCpu(x, dy, shape);
+            run.updateCpu(w, grads.dW, state);
+            run.updateCpu(b, grads.db, biasState);
+            return { dW: { ref: w, tol }, db: { ref: b, tol }, ...(state ? { state: { ref: state, tol }, biasState: { ref: biasState!, tol } } : {}) };
+          },
+        }));
+        run.destroy();
+      }
+    }
+    worst.log('conv2d weight gradient + optimizer steps');
+  });
 
   it('refuses a pre-activation buffer the activation does not need, and shapes that do not fit', () => {
     const shape = CONV_SHAPES[0];

@@ -7,6 +7,7 @@ import { checkConv2dShape, type Conv2dShape } from '../../reference/conv.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, oneEachGroups, type Dispatch } from '../dispatch.ts';
 import { shaders, wgslConst } from '../shaders.ts';
+import type { UpdateEpilogue } from './optimizer.ts';
 
 const WG = wgslConst(shaders.conv2d, 'WG');
 const BLOCK = wgslConst(shaders.conv2d, 'BLOCK');
@@ -74,16 +75,31 @@ export function conv2dInputGradDispatch(ctx: GpuContext, bufs: { dy: GPUBuffer; 
     [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx], [groups], cost);
 }
 
+/** store: dW and db take the gradients; update: dW and db are the weight and bias themselves,
+ * which take an optimizer step with them, with their state (`state` for the weight, `biasState`
+ * for the bias; required when the optimizer keeps any). */
+export type Conv2dWeightGradEpilogue = { kind: 'store' } | (UpdateEpilogue & { biasState: GPUBuffer | null });
+
 /** dW and db from x (the forward pass's input) and dy. */
 export function conv2dWeightGradDispatch(
   ctx: GpuContext,
   bufs: { x: GPUBuffer; dy: GPUBuffer; dW: GPUBuffer; db: GPUBuffer },
   shape: Conv2dShape,
+  epilogue: Conv2dWeightGradEpilogue = { kind: 'store' },
 ): Dispatch {
   const { dims, OH, OW } = dimsOf(ctx, shape);
   const { batch, inC, outC, H, W, k } = shape;
   const outputs = batch * outC * OH * OW;
-  return makeDispatch(ctx, `conv2d_weight_grad ${describe(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad'),
-    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db], [ceilDiv(inC * k * k + 1, BLOCK), ceilDiv(outC, BLOCK)],
-    { flops: 2 * outputs * inC * k * k + outputs, bytes: 4 * (batch * inC * H * W + outputs + outC * inC * k * k + outC) });
+  const params = outC * inC * k * k;
+  const update = epilogue.kind === 'update' ? epilogue : null;
+  const S = update?.optimizer.stateFloats ?? 0;
+  const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad', { UPDATE: Number(!!update), ...(update ? update.optimizer.constants : {}) });
+  const stateBufs = update
+    ? [update.optimizer.buffer, update.optimizer.stateBinding('conv2d weight update', update.state, params) ?? ctx.unusedStorage(0),
+      update.optimizer.stateBinding('conv2d bias update', update.biasState, outC) ?? ctx.unusedStorage(1), update.record]
+    : [ctx.uniformPlaceholder, ctx.unusedStorage(0), ctx.unusedStorage(1), ctx.unusedStorage(2)];
+  return makeDispatch(ctx, `conv2d_weight_grad ${describe(shape)}${update ? ` +${update.optimizer.kind}` : ''}`, pipeline,
+    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db, ...stateBufs], [ceilDiv(inC * k * k + 1, BLOCK), ceilDiv(outC, BLOCK)],
+    { flops: 2 * outputs * inC * k * k + outputs + (update ? 3 * (params + outC) : 0),
+      bytes: 4 * (batch * inC * H * W + outputs + (params + outC) * (update ? 2 + 2 * S : 1)) });
 }
