@@ -16,7 +16,8 @@ import { checkKernel, WorstErrors } from './kernel-check.ts';
 import { caseName, OPTIMIZER_CASES, OptimizerRun } from './optimizer-cases.ts';
 
 // batch, inC, outC, H, W, k, stride, pad
-const CONV_TABLE: [number, number, number, number, number, number, number, number][] = [
+type ConvRow = [number, number, number, number, number, number, number, number];
+const CONV_TABLE: ConvRow[] = [
   [1, 1, 1, 7, 9, 3, 1, 1],
   [3, 1, 8, 7, 9, 5, 2, 2],
   [3, 8, 16, 9, 7, 1, 1, 0],
@@ -27,10 +28,19 @@ const CONV_TABLE: [number, number, number, number, number, number, number, numbe
   [3, 8, 16, 8, 8, 3, 2, 1],
   [3, 2, 3, 7, 9, 5, 2, 0],
   [1, 1, 8, 28, 28, 5, 1, 2],
+  // Stride past the kernel: pixels between windows take no gradient.
+  [3, 2, 3, 7, 9, 1, 2, 0],
   [32, 1, 8, 28, 28, 3, 1, 1],
   [32, 8, 16, 14, 14, 3, 1, 1],
 ];
 const CONV_SHAPES: Conv2dShape[] = CONV_TABLE.map(([batch, inC, outC, H, W, k, stride, pad]) => ({ batch, inC, outC, H, W, k, stride, pad }));
+
+/** A row of the table, by value: the tests of one feature name the shapes they take. */
+function tableShape(...row: ConvRow): Conv2dShape {
+  const i = CONV_TABLE.findIndex((r) => r.every((v, j) => v === row[j]));
+  if (i < 0) throw new Error(`${row.join(', ')} is not a row of CONV_TABLE`);
+  return CONV_SHAPES[i];
+}
 
 const name = ({ batch, inC, outC, H, W, k, stride, pad }: Conv2dShape) => `${batch}x${inC}x${H}x${W}->${outC} k${k} s${stride} p${pad}`;
 
@@ -86,7 +96,7 @@ describe('conv2d kernels vs their CPU twins', () => {
   });
 
   it('forward without bias', async () => {
-    const shape = CONV_SHAPES[1];
+    const shape = tableShape(3, 1, 8, 7, 9, 5, 2, 2);
     const { x, w, outputs } = operands(shape, 7);
     await checkKernel(gpu(), {
       what: `conv2d no bias ${name(shape)}`,
@@ -100,7 +110,7 @@ describe('conv2d kernels vs their CPU twins', () => {
     const keep = readsInput(activation);
     it(`forward fused with bias and ${activation}${keep ? ', keeping the pre-activation' : ''}`, async () => {
       const worst = new WorstErrors();
-      for (const shape of [CONV_SHAPES[5], CONV_SHAPES[8]]) {
+      for (const shape of [tableShape(3, 8, 16, 8, 8, 3, 2, 1), tableShape(32, 1, 8, 28, 28, 3, 1, 1)]) {
         const { x, w, b, outputs } = operands(shape, 11);
         const pre = conv2dCpu(x, w, b, shape);
         worst.add(await checkKernel(gpu(), {
@@ -122,7 +132,7 @@ describe('conv2d kernels vs their CPU twins', () => {
     const ctx = gpu();
     const worst = new WorstErrors();
     for (const settings of OPTIMIZER_CASES) {
-      for (const shape of [CONV_SHAPES[1], CONV_SHAPES[6], CONV_SHAPES[10]]) {
+      for (const shape of [tableShape(3, 1, 8, 7, 9, 5, 2, 2), tableShape(3, 2, 3, 7, 9, 5, 2, 0), tableShape(32, 8, 16, 14, 14, 3, 1, 1)]) {
         const { x, w, b, dy } = operands(shape, 53);
         const { batch, outC } = shape;
         const { OH, OW } = conv2dOutSize(shape);
@@ -150,7 +160,7 @@ describe('conv2d kernels vs their CPU twins', () => {
   });
 
   it('refuses a pre-activation buffer the activation does not need, and shapes that do not fit', () => {
-    const shape = CONV_SHAPES[0];
+    const shape = tableShape(1, 1, 1, 7, 9, 3, 1, 1);
     const buf = gpu().unusedStorage(0);
     expect(() => conv2dForwardDispatch(gpu(), { x: buf, w: buf, y: buf }, shape, { activation: 'relu', pre: buf })).toThrow(/'relu' reads its output/);
     expect(() => conv2dForwardDispatch(gpu(), { x: buf, w: buf, y: buf }, { ...shape, k: 11 })).toThrow(/11x11 kernel does not fit a 7x9 image/);
