@@ -21,11 +21,15 @@
 //                       TRANSPOSED reads each filter flipped with in and out channels swapped: at
 //                       stride 1, dx is this kernel run on dy with padding k - 1 - pad (the
 //                       transpose rule; src/gpu/kernels/conv2d.ts sets the swapped dims).
+//                       ACTIVATION_BACKWARD (with TRANSPOSED) multiplies each dx by act'(kept)
+//                       instead of applying act, kept (the shape of dx) being what the forward
+//                       pass kept of the activation that produced x (its output, or its input as
+//                       activation_fn.wgsl says): the layer below's activation backward, fused.
 //   conv2d_input_grad   dx at any stride: per invocation, 4 input channels by 4 columns of one
 //                       row (n, ih), gathering dy[n, co, oh, ow] w[co, ci, kh, kw] over every co
 //                       and the (oh, kh) with oh stride + kh - pad = ih (kh steps by stride);
 //                       columns likewise, each of the 4 masking the kw its stride residue rules
-//                       out. Workgroup WG, grid-stride.
+//                       out. Workgroup WG, grid-stride. ACTIVATION_BACKWARD as above.
 //   conv2d_weight_grad  dW and db: one workgroup of WG per block of 4 output channels (wg.y) by 4
 //                       filter elements (wg.x; element ci k k + kh k + kw, and inC k k the bias,
 //                       whose x is 1). Invocation t sums the positions t, t + WG, ... of the
@@ -37,8 +41,9 @@
 //                       floats per element in `state` / `biasState`, t from the run record's
 //                       counter, as matmul.wgsl's update epilogue: the gradients never go to
 //                       memory.
-// Bindings: forward 0 dims, 1 x (dy when TRANSPOSED), 2 w, 3 bias (read only with HAS_BIAS), 4 y
-// (dx when TRANSPOSED), 5 pre (KEEP_INPUT only); input grad 0 dims, 1 dy, 2 w, 3 dx; weight grad
+// Bindings: forward 0 dims, 1 x (dy when TRANSPOSED), 2 w, 3 aux (the bias with HAS_BIAS, kept
+// with ACTIVATION_BACKWARD, else unread), 4 y (dx when TRANSPOSED), 5 pre (KEEP_INPUT only);
+// input grad 0 dims, 1 dy, 2 w, 3 dx, 4 kept (ACTIVATION_BACKWARD only); weight grad
 // 0 dims, 1 dy, 2 x (the forward pass's input), 3 dW, 4 db, and with UPDATE 5 hyper (uniform
 // Hyper), 6 state (outC inC k k STATE; STATE > 0 only), 7 biasState (outC STATE; STATE > 0 only),
 // 8 record (the run record, read).
@@ -49,6 +54,7 @@ override HAS_BIAS: bool = false;
 override ACTIVATION: u32 = 0u;
 override KEEP_INPUT: bool = false;
 override TRANSPOSED: bool = false;
+override ACTIVATION_BACKWARD: bool = false;
 override UPDATE: bool = false;
 
 // Invocations per workgroup, every entry point; src/gpu/kernels/conv2d.ts sizes the grids from it.
@@ -58,7 +64,7 @@ const WG = 64u;
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<storage, read_write> pre: array<f32>;
 
@@ -81,13 +87,28 @@ fn loadRow4(xRow: u32, c: vec4<i32>) -> vec4<f32> {
   return select(vec4<f32>(), vec4<f32>(x[xRow + cc.x], x[xRow + cc.y], x[xRow + cc.z], x[xRow + cc.w]), inside);
 }
 
+// The indices o .. o + 3 of a row of 4 with `cols` (>= 1) inside it, those past clamped onto the
+// last: a row's kept values are read in bounds, and the clamped ones are never stored.
+fn rowIndices(o: u32, cols: u32) -> vec4<u32> {
+  return vec4<u32>(o) + min(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(cols - 1u));
+}
+
 // The epilogue on output row (n, co, oh) at columns ow0 .. ow0 + 3, those inside the image.
 fn storeRow4(acc: vec4<f32>, n: u32, co: u32, oh: u32, ow0: u32) {
   if (co >= dims.outC) { return; }
   var v = acc;
-  if (HAS_BIAS) { v += vec4<f32>(bias[co]); }
+  if (HAS_BIAS) { v += vec4<f32>(aux[co]); }
   let o = ((n * dims.outC + co) * dims.OH + oh) * dims.OW + ow0;
   let cols = min(dims.OW - ow0, BLOCK);
+  if (ACTIVATION_BACKWARD) {
+    let i = rowIndices(o, cols);
+    let gradients = v * activationGrad4(vec4<f32>(aux[i.x], aux[i.y], aux[i.z], aux[i.w]), ACTIVATION);
+    y[o] = gradients.x;
+    if (cols > 1u) { y[o + 1u] = gradients.y; }
+    if (cols > 2u) { y[o + 2u] = gradients.z; }
+    if (cols > 3u) { y[o + 3u] = gradients.w; }
+    return;
+  }
   if (KEEP_INPUT) {
     pre[o] = v.x;
     if (cols > 1u) { pre[o + 1u] = v.y; }
@@ -152,16 +173,22 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(4) var<storage, read> kept: array<f32>;
 
 // dx's row (n, ci, ih) at columns iw0 .. iw0 + 3, those inside the image; nothing past inC.
 fn storeDxRow4(v: vec4<f32>, n: u32, ci: u32, ih: u32, iw0: u32) {
   if (ci >= dims.inC) { return; }
   let o = ((n * dims.inC + ci) * dims.H + ih) * dims.W + iw0;
   let cols = min(dims.W - iw0, BLOCK);
-  dx[o] = v.x;
-  if (cols > 1u) { dx[o + 1u] = v.y; }
-  if (cols > 2u) { dx[o + 2u] = v.z; }
-  if (cols > 3u) { dx[o + 3u] = v.w; }
+  var g = v;
+  if (ACTIVATION_BACKWARD) {
+    let i = rowIndices(o, cols);
+    g *= activationGrad4(vec4<f32>(kept[i.x], kept[i.y], kept[i.z], kept[i.w]), ACTIVATION);
+  }
+  dx[o] = g.x;
+  if (cols > 1u) { dx[o + 1u] = g.y; }
+  if (cols > 2u) { dx[o + 2u] = g.z; }
+  if (cols > 3u) { dx[o + 3u] = g.w; }
 }
 
 @compute @workgroup_size(WG)

@@ -7,7 +7,7 @@ import { HIDDEN_ACTIVATIONS, readsInput } from '../../src/model/activations.ts';
 import {
   conv2dCpu, conv2dInputGradCpu, conv2dOutSize, conv2dWeightGradCpu, maxpool2dBackwardCpu, maxpool2dCpu, type Conv2dShape, type Maxpool2dShape,
 } from '../../src/reference/conv.ts';
-import { activationBackwardCpu, activationCpu } from '../../src/reference/kernels.ts';
+import { activationBackwardCpu, activationCpu, keptForBackwardCpu } from '../../src/reference/kernels.ts';
 import { conv2dUpdateTolerance, conv2dWeightGradTolerance, TOLERANCES } from '../../src/reference/tolerance.ts';
 import { conv2dForwardDispatch, conv2dInputGradDispatch, conv2dWeightGradDispatch } from '../../src/gpu/kernels/conv2d.ts';
 import { maxpool2dBackwardDispatch, maxpool2dDispatch } from '../../src/gpu/kernels/maxpool2d.ts';
@@ -126,6 +126,28 @@ describe('conv2d kernels vs their CPU twins', () => {
       worst.log(`conv2d + ${activation}`);
     });
   }
+
+  it('input gradient fused with each activation\'s backward (the layer below\'s) equals conv2dInputGradCpu then activationBackwardCpu', async () => {
+    const worst = new WorstErrors();
+    for (const activation of HIDDEN_ACTIVATIONS) {
+      // Stride 1 (the transposed forward kernel) and 2 (conv2d_input_grad), ragged columns.
+      for (const shape of [tableShape(1, 1, 1, 7, 9, 3, 1, 1), tableShape(3, 1, 8, 7, 9, 5, 2, 2), tableShape(32, 8, 16, 14, 14, 3, 1, 1)]) {
+        const { w, dy } = operands(shape, 61);
+        const { batch, inC, H, W } = shape;
+        // What the forward pass keeps of this activation: its output (zeros included where ReLU's
+        // derivative switches), or its input.
+        const kept = keptForBackwardCpu(randomArray(batch * inC * H * W, 67, 3), activation);
+        worst.add(await checkKernel(gpu(), {
+          what: `conv2d dx * ${activation}' ${name(shape)}`,
+          buffers: { dy, w, kept, dx: kept.length },
+          dispatches: (bufs) => conv2dInputGradDispatch(gpu(), bufs, shape, { kept: bufs.kept, activation }),
+          // act' is at most 1.13 (GELU's): the product's error stays within the sum's.
+          expect: () => ({ dx: { ref: activationBackwardCpu(conv2dInputGradCpu(dy, w, shape), kept, activation), tol: TOLERANCES.conv2d } }),
+        }));
+      }
+    }
+    worst.log('conv2d dx + activation backward');
+  });
 
   // Three steps, so that the step count t and the state matter.
   it('weight and bias gradients fused with each optimizer\'s steps equal conv2dWeightGradCpu then optimizerUpdateCpu, three times', async () => {

@@ -56,24 +56,43 @@ export function conv2dForwardDispatch(
     { flops: 2 * outputs * inC * k * k, bytes: 4 * (batch * inC * H * W + outC * inC * k * k + outputs * (pre ? 2 : 1) + (bias ? outC : 0)) });
 }
 
+/** What the forward pass kept of the activation that produced x, (batch, inC, H, W): its output,
+ * or its input where ACTIVATION_TABLE's backwardReads says so. With it, dx is multiplied by
+ * act'(kept): the layer below's activation backward, fused (as matmul's 'activation-backward'). */
+export interface Conv2dActivationBackward {
+  kept: GPUBuffer;
+  activation: Activation;
+}
+
 /** dx from dy: the gradient of sum(y * dy) with respect to x. At stride 1 (with pad < k) this is
  * the forward kernel on dy with each filter flipped and the channels swapped, padding k - 1 - pad:
  * its register blocks of 4 channels by 4 columns, without the general kernel's integer divisions
  * per window position (on SwiftShader, the MNIST CNN's second layer's dx took 950 ms this way,
  * 1760 ms through conv2d_input_grad). Other strides take conv2d_input_grad. */
-export function conv2dInputGradDispatch(ctx: GpuContext, bufs: { dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer }, shape: Conv2dShape): Dispatch {
+export function conv2dInputGradDispatch(
+  ctx: GpuContext,
+  bufs: { dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer },
+  shape: Conv2dShape,
+  backward?: Conv2dActivationBackward,
+): Dispatch {
   const { OH, OW } = checkConv2dShape(shape);
   const { batch, inC, outC, H, W, k, stride, pad } = shape;
   const inputs = batch * inC * H * W;
-  const cost = { flops: 2 * batch * outC * OH * OW * inC * k * k, bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs) };
+  const cost = {
+    flops: 2 * batch * outC * OH * OW * inC * k * k + (backward ? 3 * inputs : 0),
+    bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs * (backward ? 2 : 1)),
+  };
   const groups = oneEachGroups(ctx, batch * ceilDiv(inC, BLOCK) * H * ceilDiv(W, BLOCK), WG);
+  const constants = { ACTIVATION_BACKWARD: Number(!!backward), ACTIVATION: backward ? ACTIVATION_TABLE[backward.activation].code : 0 };
+  const suffix = backward ? ` +${backward.activation}-backward` : '';
   if (stride === 1 && pad < k) {
     const transposed = dimsUniform(ctx, [batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad]);
-    return makeDispatch(ctx, `conv2d_forward (input gradient) ${shapeLabel(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1 }),
-      [transposed, bufs.dy, bufs.w, ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)], [groups], cost);
+    return makeDispatch(ctx, `conv2d_forward (input gradient) ${shapeLabel(shape)}${suffix}`,
+      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, ...constants }),
+      [transposed, bufs.dy, bufs.w, backward?.kept ?? ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)], [groups], cost);
   }
-  return makeDispatch(ctx, `conv2d_input_grad ${shapeLabel(shape)}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad'),
-    [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx], [groups], cost);
+  return makeDispatch(ctx, `conv2d_input_grad ${shapeLabel(shape)}${suffix}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad', constants),
+    [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx, backward?.kept ?? ctx.unusedStorage(0)], [groups], cost);
 }
 
 /** store: dW and db take the gradients; update: dW and db are the weight and bias themselves,
