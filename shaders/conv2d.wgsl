@@ -6,11 +6,11 @@
 // operands, and a convolution as a GEMM is neither: its A operand is x through the im2col index
 // map, and its product lands as (batch*OH*OW, outC) or (outC, batch*OH*OW) where NCHW needs
 // (batch, outC, OH*OW). Reusing them would thread two index maps through every variant (or cost
-// an im2col buffer k*k times the input plus a transpose per layer); for MNIST's few channels
-// (1 -> 32 -> 64) tfjs-backend-webgpu measured a direct input gradient faster than the matmul form
-// below 32 channels. The kernels borrow matmul_vec4's idea instead: register blocks of BLOCK x
-// BLOCK outputs as vec4 accumulators, so each load serves 4 multiply-adds. The epilogue reuses
-// activation_fn.wgsl (appended by src/gpu/shaders.ts).
+// an im2col buffer k*k times the input plus a transpose per layer); and for MNIST's few channels
+// (1 -> 32 -> 64), tfjs-backend-webgpu is reported to find a direct input gradient faster than
+// the matmul form below 32 channels (not measured here). The kernels borrow matmul_vec4's idea
+// instead: register blocks of BLOCK x BLOCK outputs as vec4 accumulators, so each load serves 4
+// multiply-adds. The epilogue reuses activation_fn.wgsl (appended by src/gpu/shaders.ts).
 //
 //   conv2d_forward      y = act(conv(x, w) + bias): per invocation, 4 output channels co0..co0+3
 //                       by 4 columns ow0..ow0+3 of one output row (n, oh), summing the windows
