@@ -54,3 +54,9 @@ export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
  * invocation: few enough invocations that their fixed cost (large on CPU adapters) is amortised,
  * enough to fill a GPU for the model's tensor sizes. */
 export const gridStrideGroups = (n: number, wg: number): number => ceilDiv(n, wg * 16);
+
+/** Workgroups of `wg` invocations for a grid-stride kernel whose elements are heavy enough (a
+ * convolution window each) to take one per invocation, capped at the device's grid limit; the
+ * kernel's loop takes the rest. */
+export const oneEachGroups = (ctx: GpuContext, n: number, wg: number): number =>
+  Math.min(ceilDiv(n, wg), ctx.device.limits.maxComputeWorkgroupsPerDimension);

@@ -8,11 +8,13 @@ import activation from '../../shaders/activation.wgsl?raw';
 import activationFn from '../../shaders/activation_fn.wgsl?raw';
 import bench from '../../shaders/bench.wgsl?raw';
 import biasGrad from '../../shaders/bias_grad.wgsl?raw';
+import conv2d from '../../shaders/conv2d.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
 import logSoftmax from '../../shaders/log_softmax.wgsl?raw';
 import lossFn from '../../shaders/loss_fn.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
 import matmulSubgroups from '../../shaders/matmul_subgroups.wgsl?raw';
+import maxpool2d from '../../shaders/maxpool2d.wgsl?raw';
 import metrics from '../../shaders/metrics.wgsl?raw';
 import optimizer from '../../shaders/optimizer.wgsl?raw';
 import outputLayer from '../../shaders/output_layer.wgsl?raw';
@@ -24,11 +26,13 @@ export const shaders = {
   activation: `${activation}\n${activationFn}`,
   bench,
   biasGrad: `${biasGrad}\n${optimizer}`,
+  conv2d: `${conv2d}\n${optimizer}\n${activationFn}`,
   gather,
   logSoftmax: `${logSoftmax}\n${lossFn}`,
   matmul: `${matmul}\n${optimizer}\n${activationFn}`,
   /** Only for devices with the 'subgroups' feature: the directive must open the module. */
   matmulSubgroups: `enable subgroups;\n${matmul}\n${optimizer}\n${activationFn}\n${matmulSubgroups}`,
+  maxpool2d: `${maxpool2d}\n${activationFn}`,
   metrics: `${metrics}\n${stepRecord}`,
   outputLayer: `${outputLayer}\n${optimizer}\n${activationFn}\n${lossFn}\n${stepRecord}`,
   squaredError: `${squaredError}\n${lossFn}`,

@@ -248,7 +248,7 @@ export function stepMetricsCpu(
   return { loss: lossScale * sum, correct };
 }
 
-function checkLength(what: string, arr: ArrayLike<number>, expected: number): void {
+export function checkLength(what: string, arr: ArrayLike<number>, expected: number): void {
   if (arr.length !== expected) {
     throw new RangeError(`${what}: expected ${expected} elements, got ${arr.length}`);
   }

@@ -14,10 +14,19 @@ export const TOLERANCES = {
   /** Copies, indices, counts, and single correctly rounded f32 operations (WGSL requires +, -, *
    * to round correctly): e.g. squared error's gradient 2 (out - onehot). */
   exact: { atol: 0, rtol: 0 },
+  /** A CPU twin's float64 result rounded once to f32 against the same value PyTorch computed in
+   * float64 (test/torch/conv-fixture.json): half an f32 ULP, written as one; atol covers the
+   * float64 sums' own rounding (~1e-15) where terms cancel to near 0. */
+  roundedFloat64: { atol: 1e-12, rtol: 2 ** -23 },
   /** f32 products summed over K terms (fma, any order) against float64 sums: the error grows
    * like sqrt(K) eps32 |terms|; with inputs in [-1, 1] and K <= 784 that stays below 1e-5
    * absolute. rtol covers the sigmoid epilogue's exp, whose accuracy WGSL leaves open. */
   matmul: { atol: 2e-5, rtol: 1e-5 },
+  /** Convolution forward (with its epilogue) and input gradient: the f32 sums of a matmul, over
+   * K = inC k k (forward) or outC ceil(k / stride)^2 (input gradient) products, at most 784 for
+   * the model's layers: matmul's bound and reasons. Measured on SwiftShader over
+   * test/gpu/conv.test.ts's table (K <= 144): 4.8e-7 forward, 1.2e-6 input gradient. */
+  conv2d: { atol: 2e-5, rtol: 1e-5 },
   /** Activations. exp within 3 + 2|x| ULP (WGSL); the sigmoid turns a relative error in e^-|x|
    * into at most the same relative error of a value in [0, 1], and tanh = (1 - e^-2|x|) /
    * (1 + e^-2|x|) one of a value in [-1, 1]: 2e-6 absolute for the |x| <= 8 of real activations,
@@ -87,6 +96,25 @@ export const TOLERANCES = {
  * relative, a random walk of about M 2^-24 in all (4.7e-5 at M = 784, where serial showed
  * 3.8e-5): four times that. */
 export const biasGradTolerance = (M: number): Tolerance => ({ atol: 4 * M * 2 ** -24, rtol: 0 });
+
+/** A convolution's weight and bias gradients: sums of `terms` = batch OH OW products of values in
+ * [-1, 1] (standard deviation s <= 0.58), each workgroup's 64 invocations summing every 64th term
+ * in order, then a tree. Each serial partial of terms / 64 drifts by about 2^-24 s (terms / 64) /
+ * sqrt 2 in a random walk of roundings, and the 64 add in quadrature: about terms 2^-24 s / 11.3,
+ * 7.6e-5 at terms = 25088 (batch 32 of 28x28), where SwiftShader measured 6.9e-5 and 4.6e-5 (db,
+ * s = 0.58; two draws of test/gpu/conv.test.ts's operands).
+ * Allowed: terms 2^-25, ten times that estimate; and 2 ULP of the result (rtol), the roundings that
+ * dominate with few terms (3 in 3x3x5x5 -> 5 k5: 1 ULP of 1.8 measured). */
+export const conv2dWeightGradTolerance = (terms: number): Tolerance => ({ atol: terms * 2 ** -25, rtol: 2 ** -22 });
+
+/** The weight and bias after 3 optimizer steps on those gradients (test/gpu/conv.test.ts), and
+ * the optimizers' state: each step's gradient error enters SGD's velocity, which momentum 0.9
+ * sums to at most 2.71 times one (lr <= 0.5 scales it down for the parameter; Adam's lr / eps of
+ * the tests 0.1), plus the optimizer arithmetic's own rounding (TOLERANCES.adam covers SGD's). */
+export const conv2dUpdateTolerance = (terms: number): Tolerance => {
+  const grad = conv2dWeightGradTolerance(terms);
+  return { atol: 3 * grad.atol + TOLERANCES.adam.atol, rtol: 3 * grad.rtol + TOLERANCES.adam.rtol };
+};
 
 /** An optimizer's step of exact gradients (the standalone update kernel). */
 export const optimizerTolerance = (kind: OptimizerKind): Tolerance => (kind === 'sgd' ? TOLERANCES.sgd : TOLERANCES.adam);

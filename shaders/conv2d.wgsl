@@ -1,0 +1,346 @@
+// 2-D convolution in PyTorch's NCHW layout, square kernel k, stride, zero padding:
+//   x (batch, inC, H, W), w (outC, inC, k, k), bias (outC), y (batch, outC, OH, OW) with
+//   OH = floor((H + 2 pad - k) / stride) + 1, likewise OW.
+//
+// Direct kernels, not matmuls. matmul.wgsl's tuned variants load and store row-major (M, N)
+// operands, and a convolution as a GEMM is neither: its A operand is x through the im2col index
+// map, and its product lands as (batch*OH*OW, outC) or (outC, batch*OH*OW) where NCHW needs
+// (batch, outC, OH*OW). Reusing them would thread two index maps through every variant (or cost
+// an im2col buffer k*k times the input plus a transpose per layer); and for MNIST's few channels
+// (1 -> 32 -> 64), tfjs-backend-webgpu is reported to find a direct input gradient faster than
+// the matmul form below 32 channels (not measured here). The kernels borrow matmul_vec4's idea
+// instead: register blocks of BLOCK x BLOCK outputs as vec4 accumulators, so each load serves 4
+// multiply-adds. The epilogue reuses activation_fn.wgsl (appended by src/gpu/shaders.ts).
+//
+//   conv2d_forward      y = act(conv(x, w) + bias): per invocation, 4 output channels co0..co0+3
+//                       by 4 columns ow0..ow0+3 of one output row (n, oh), summing the windows
+//                       over ci, kh, kw (the window rows inside the image; columns in the padding
+//                       load 0). Workgroup WG, grid-stride over the blocks. HAS_BIAS, ACTIVATION
+//                       (a code of activation_fn.wgsl), KEEP_INPUT (also store the pre-activation,
+//                       for an activation whose backward reads it) as matmul.wgsl's epilogue.
+//                       TRANSPOSED reads each filter flipped with in and out channels swapped: at
+//                       stride 1, dx is this kernel run on dy with padding k - 1 - pad (the
+//                       transpose rule; src/gpu/kernels/conv2d.ts sets the swapped dims).
+//                       ACTIVATION_BACKWARD (with TRANSPOSED) multiplies each dx by act'(kept)
+//                       instead of applying act, kept (the shape of dx) being what the forward
+//                       pass kept of the activation that produced x (its output, or its input as
+//                       activation_fn.wgsl says): the layer below's activation backward, fused.
+//   conv2d_input_grad   dx at any stride: per invocation, 4 input channels by 4 columns of one
+//                       row (n, ih), gathering dy[n, co, oh, ow] w[co, ci, kh, kw] over every co
+//                       and the (oh, kh) with oh stride + kh - pad = ih (kh steps by stride);
+//                       columns likewise, each of the 4 masking the kw its stride residue rules
+//                       out. Workgroup WG, grid-stride. ACTIVATION_BACKWARD as above.
+//   conv2d_weight_grad  dW and db: one workgroup of WG per block of 4 output channels (wg.y) by 4
+//                       filter elements (wg.x; element ci k k + kh k + kw, and inC k k the bias,
+//                       whose x is 1). Invocation t sums the positions t, t + WG, ... of the
+//                       batch*OH*OW, x dy, and the WG partials are added as a tree in workgroup
+//                       memory. Grid (ceil((inC k k + 1) / 4), ceil(outC / 4)). With UPDATE
+//                       (override), dW and db are the weight and bias themselves and the sums
+//                       their gradients: each takes an optimizer step in place
+//                       (shaders/optimizer.wgsl, appended by src/gpu/shaders.ts) with its STATE
+//                       floats per element in `state` / `biasState`, t from the run record's
+//                       counter, as matmul.wgsl's update epilogue: the gradients never go to
+//                       memory.
+// Bindings: forward 0 dims, 1 x (dy when TRANSPOSED), 2 w, 3 aux (the bias with HAS_BIAS, kept
+// with ACTIVATION_BACKWARD, else unread), 4 y (dx when TRANSPOSED), 5 pre (KEEP_INPUT only);
+// input grad 0 dims, 1 dy, 2 w, 3 dx, 4 kept (ACTIVATION_BACKWARD only); weight grad
+// 0 dims, 1 dy, 2 x (the forward pass's input), 3 dW, 4 db, and with UPDATE 5 hyper (uniform
+// Hyper), 6 state (outC inC k k STATE; STATE > 0 only), 7 biasState (outC STATE; STATE > 0 only),
+// 8 record (the run record, read).
+
+struct Dims { batch: u32, inC: u32, H: u32, W: u32, outC: u32, OH: u32, OW: u32, k: u32, stride: u32, pad: u32, pad0: u32, pad1: u32 }
+
+override HAS_BIAS: bool = false;
+override ACTIVATION: u32 = 0u;
+override KEEP_INPUT: bool = false;
+override TRANSPOSED: bool = false;
+override ACTIVATION_BACKWARD: bool = false;
+override UPDATE: bool = false;
+
+// Invocations per workgroup, every entry point; src/gpu/kernels/conv2d.ts sizes the grids from it.
+const WG = 64u;
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> pre: array<f32>;
+
+// The window rows kh in [lo, hi) that land inside the image, for a window starting
+// at image row `start` (negative in the padding).
+fn insideRange(start: i32, size: u32) -> vec2<u32> {
+  return vec2<u32>(u32(max(-start, 0)), u32(clamp(i32(size) - start, 0, i32(dims.k))));
+}
+
+// Channels and columns of an invocation's output block: each x value loaded serves BLOCK
+// channels, each w value BLOCK columns. On SwiftShader (2 shared cores) one output per invocation
+// ran the MNIST CNN's second layer (32 -> 64 channels, 14x14, batch 32) forward at 0.05 GFLOP/s,
+// these blocks at 0.28.
+const BLOCK = 4u;
+
+// Row `xRow` of x at the 4 columns `c` (zero where a column falls in the padding).
+fn loadRow4(xRow: u32, c: vec4<i32>) -> vec4<f32> {
+  let inside = (c >= vec4<i32>(0)) & (c < vec4<i32>(i32(dims.W)));
+  let cc = vec4<u32>(clamp(c, vec4<i32>(0), vec4<i32>(i32(dims.W) - 1)));
+  return select(vec4<f32>(), vec4<f32>(x[xRow + cc.x], x[xRow + cc.y], x[xRow + cc.z], x[xRow + cc.w]), inside);
+}
+
+// The indices o .. o + 3 of a row of 4 with `cols` (>= 1) inside it, those past clamped onto the
+// last: a row's kept values are read in bounds, and the clamped ones are never stored.
+fn rowIndices(o: u32, cols: u32) -> vec4<u32> {
+  return vec4<u32>(o) + min(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(cols - 1u));
+}
+
+// The epilogue on output row (n, co, oh) at columns ow0 .. ow0 + 3, those inside the image.
+fn storeRow4(acc: vec4<f32>, n: u32, co: u32, oh: u32, ow0: u32) {
+  if (co >= dims.outC) { return; }
+  var v = acc;
+  if (HAS_BIAS) { v += vec4<f32>(aux[co]); }
+  let o = ((n * dims.outC + co) * dims.OH + oh) * dims.OW + ow0;
+  let cols = min(dims.OW - ow0, BLOCK);
+  if (ACTIVATION_BACKWARD) {
+    let i = rowIndices(o, cols);
+    let gradients = v * activationGrad4(vec4<f32>(aux[i.x], aux[i.y], aux[i.z], aux[i.w]), ACTIVATION);
+    y[o] = gradients.x;
+    if (cols > 1u) { y[o + 1u] = gradients.y; }
+    if (cols > 2u) { y[o + 2u] = gradients.z; }
+    if (cols > 3u) { y[o + 3u] = gradients.w; }
+    return;
+  }
+  if (KEEP_INPUT) {
+    pre[o] = v.x;
+    if (cols > 1u) { pre[o + 1u] = v.y; }
+    if (cols > 2u) { pre[o + 2u] = v.z; }
+    if (cols > 3u) { pre[o + 3u] = v.w; }
+  }
+  let a = activate4(v, ACTIVATION);
+  y[o] = a.x;
+  if (cols > 1u) { y[o + 1u] = a.y; }
+  if (cols > 2u) { y[o + 2u] = a.z; }
+  if (cols > 3u) { y[o + 3u] = a.w; }
+}
+
+@compute @workgroup_size(WG)
+fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let colBlocks = (dims.OW + BLOCK - 1u) / BLOCK;
+  let chanBlocks = (dims.outC + BLOCK - 1u) / BLOCK;
+  let total = dims.batch * chanBlocks * dims.OH * colBlocks;
+  let kk = dims.k * dims.k;
+  for (var o = gid.x; o < total; o += groups.x * WG) {
+    let ow0 = o % colBlocks * BLOCK;
+    let oh = o / colBlocks % dims.OH;
+    let co0 = o / (colBlocks * dims.OH) % chanBlocks * BLOCK;
+    let n = o / (colBlocks * dims.OH * chanBlocks);
+    // The block's 4 filters; channels past outC read the last one and are never stored. Filter
+    // co's weight for input channel ci at (kh, kw) is w[filters + ci inStride + kh k + kw], or,
+    // TRANSPOSED, w[filters + ci inStride + kk - 1 - kh k - kw].
+    let last = dims.outC - 1u;
+    let chans = vec4<u32>(co0, min(co0 + 1u, last), min(co0 + 2u, last), min(co0 + 3u, last));
+    let filters = chans * select(dims.inC * kk, kk, TRANSPOSED);
+    let inStride = select(kk, dims.outC * kk, TRANSPOSED);
+    let ih0 = i32(oh * dims.stride) - i32(dims.pad);
+    let iw0 = vec4<i32>(vec4<u32>(ow0, ow0 + 1u, ow0 + 2u, ow0 + 3u) * dims.stride) - vec4<i32>(i32(dims.pad));
+    let rows = insideRange(ih0, dims.H);
+    // acc_c: channel co0 + c at the 4 columns.
+    var acc0 = vec4<f32>();
+    var acc1 = vec4<f32>();
+    var acc2 = vec4<f32>();
+    var acc3 = vec4<f32>();
+    for (var ci = 0u; ci < dims.inC; ci++) {
+      let plane = (n * dims.inC + ci) * dims.H;
+      for (var kh = rows.x; kh < rows.y; kh++) {
+        let xRow = (plane + u32(ih0 + i32(kh))) * dims.W;
+        let wi = filters + vec4<u32>(ci * inStride + select(kh * dims.k, kk - 1u - kh * dims.k, TRANSPOSED));
+        for (var kw = 0u; kw < dims.k; kw++) {
+          let xv = loadRow4(xRow, iw0 + vec4<i32>(i32(kw)));
+          // u32 arithmetic wraps: adding 0 - kw subtracts kw.
+          let wk = select(kw, 0u - kw, TRANSPOSED);
+          acc0 = fma(xv, vec4<f32>(w[wi.x + wk]), acc0);
+          acc1 = fma(xv, vec4<f32>(w[wi.y + wk]), acc1);
+          acc2 = fma(xv, vec4<f32>(w[wi.z + wk]), acc2);
+          acc3 = fma(xv, vec4<f32>(w[wi.w + wk]), acc3);
+        }
+      }
+    }
+    storeRow4(acc0, n, co0, oh, ow0);
+    storeRow4(acc1, n, co0 + 1u, oh, ow0);
+    storeRow4(acc2, n, co0 + 2u, oh, ow0);
+    storeRow4(acc3, n, co0 + 3u, oh, ow0);
+  }
+}
+
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(4) var<storage, read> kept: array<f32>;
+
+// dx's row (n, ci, ih) at columns iw0 .. iw0 + 3, those inside the image; nothing past inC.
+fn storeDxRow4(v: vec4<f32>, n: u32, ci: u32, ih: u32, iw0: u32) {
+  if (ci >= dims.inC) { return; }
+  let o = ((n * dims.inC + ci) * dims.H + ih) * dims.W + iw0;
+  let cols = min(dims.W - iw0, BLOCK);
+  var g = v;
+  if (ACTIVATION_BACKWARD) {
+    let i = rowIndices(o, cols);
+    g *= activationGrad4(vec4<f32>(kept[i.x], kept[i.y], kept[i.z], kept[i.w]), ACTIVATION);
+  }
+  dx[o] = g.x;
+  if (cols > 1u) { dx[o + 1u] = g.y; }
+  if (cols > 2u) { dx[o + 2u] = g.z; }
+  if (cols > 3u) { dx[o + 3u] = g.w; }
+}
+
+@compute @workgroup_size(WG)
+fn conv2d_input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let colBlocks = (dims.W + BLOCK - 1u) / BLOCK;
+  let chanBlocks = (dims.inC + BLOCK - 1u) / BLOCK;
+  let total = dims.batch * chanBlocks * dims.H * colBlocks;
+  let s = dims.stride;
+  let kk = dims.k * dims.k;
+  for (var i = gid.x; i < total; i += groups.x * WG) {
+    let iw0 = i % colBlocks * BLOCK;
+    let ih = i / colBlocks % dims.H;
+    let ci0 = i / (colBlocks * dims.H) % chanBlocks * BLOCK;
+    let n = i / (colBlocks * dims.H * chanBlocks);
+    // The block's 4 input channels within a filter; those past inC read the last and are never
+    // stored.
+    let last = dims.inC - 1u;
+    let chans = vec4<u32>(ci0, min(ci0 + 1u, last), min(ci0 + 2u, last), min(ci0 + 3u, last)) * kk;
+    // Window row kh reaches ih from output row (ih + pad - kh) / stride where that divides: kh
+    // runs over one residue class mod stride, down to the first output row past the top. Columns
+    // likewise, but the block's 4 columns differ in residue: each masks its own.
+    let th = ih + dims.pad;
+    let tw = vec4<i32>(i32(iw0 + dims.pad)) + vec4<i32>(0, 1, 2, 3);
+    let si = vec4<i32>(i32(s));
+    let lastOw = vec4<i32>(i32(dims.OW) - 1);
+    var acc0 = vec4<f32>();
+    var acc1 = vec4<f32>();
+    var acc2 = vec4<f32>();
+    var acc3 = vec4<f32>();
+    for (var co = 0u; co < dims.outC; co++) {
+      let dyPlane = (n * dims.outC + co) * dims.OH;
+      let wBase = co * dims.inC * kk;
+      for (var kh = th % s; kh < dims.k && kh <= th; kh += s) {
+        let oh = (th - kh) / s;
+        if (oh >= dims.OH) { continue; }
+        let dyRow = (dyPlane + oh) * dims.OW;
+        for (var kw = 0u; kw < dims.k; kw++) {
+          let t = tw - vec4<i32>(i32(kw));
+          let ow = t / si;
+          let valid = (t >= vec4<i32>(0)) & (t % si == vec4<i32>(0)) & (ow <= lastOw);
+          let oc = vec4<u32>(clamp(ow, vec4<i32>(0), lastOw));
+          let g = select(vec4<f32>(), vec4<f32>(dy[dyRow + oc.x], dy[dyRow + oc.y], dy[dyRow + oc.z], dy[dyRow + oc.w]), valid);
+          let wi = vec4<u32>(wBase + kh * dims.k + kw) + chans;
+          acc0 = fma(g, vec4<f32>(w[wi.x]), acc0);
+          acc1 = fma(g, vec4<f32>(w[wi.y]), acc1);
+          acc2 = fma(g, vec4<f32>(w[wi.z]), acc2);
+          acc3 = fma(g, vec4<f32>(w[wi.w]), acc3);
+        }
+      }
+    }
+    storeDxRow4(acc0, n, ci0, ih, iw0);
+    storeDxRow4(acc1, n, ci0 + 1u, ih, iw0);
+    storeDxRow4(acc2, n, ci0 + 2u, ih, iw0);
+    storeDxRow4(acc3, n, ci0 + 3u, ih, iw0);
+  }
+}
+
+@group(0) @binding(2) var<storage, read> layerInput: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dW: array<f32>;
+@group(0) @binding(4) var<storage, read_write> db: array<f32>;
+
+// partial[t][c]: invocation t's sums for channel co0 + c over the block's 4 filter elements.
+var<workgroup> partial: array<array<vec4<f32>, BLOCK>, WG>;
+
+@compute @workgroup_size(WG)
+fn conv2d_weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let kk = dims.k * dims.k;
+  let elems = dims.inC * kk;
+  let e = vec4<u32>(wg.x * BLOCK) + vec4<u32>(0u, 1u, 2u, 3u);
+  let co0 = wg.y * BLOCK;
+  let positions = dims.OH * dims.OW;
+  // Element e (past the filter: clamped, then overridden or never stored) as an offset into an
+  // image of x and the row and column shift of its window position; element `elems` is the bias,
+  // whose x is 1.
+  let ec = min(e, vec4<u32>(elems - 1u));
+  let planeOff = ec / kk * dims.H * dims.W;
+  let dh = vec4<i32>(ec / dims.k % dims.k) - vec4<i32>(i32(dims.pad));
+  let dw = vec4<i32>(ec % dims.k) - vec4<i32>(i32(dims.pad));
+  let isBias = e == vec4<u32>(elems);
+  let last = dims.outC - 1u;
+  let chans = vec4<u32>(co0, min(co0 + 1u, last), min(co0 + 2u, last), min(co0 + 3u, last)) * positions;
+  let lastRow = vec4<i32>(i32(dims.H) - 1);
+  let lastCol = vec4<i32>(i32(dims.W) - 1);
+  var acc0 = vec4<f32>();
+  var acc1 = vec4<f32>();
+  var acc2 = vec4<f32>();
+  var acc3 = vec4<f32>();
+  for (var j = t; j < dims.batch * positions; j += WG) {
+    let n = j / positions;
+    let p = j % positions;
+    let dyAt = n * dims.outC * positions + p;
+    let g = vec4<f32>(dy[dyAt + chans.x], dy[dyAt + chans.y], dy[dyAt + chans.z], dy[dyAt + chans.w]);
+    let ih = vec4<i32>(i32(p / dims.OW * dims.stride)) + dh;
+    let iw = vec4<i32>(i32(p % dims.OW * dims.stride)) + dw;
+    let inside = (ih >= vec4<i32>(0)) & (ih <= lastRow) & (iw >= vec4<i32>(0)) & (iw <= lastCol);
+    let xi = vec4<u32>(n * dims.inC * dims.H * dims.W) + planeOff
+      + vec4<u32>(clamp(ih, vec4<i32>(0), lastRow)) * dims.W + vec4<u32>(clamp(iw, vec4<i32>(0), lastCol));
+    var xv = select(vec4<f32>(), vec4<f32>(layerInput[xi.x], layerInput[xi.y], layerInput[xi.z], layerInput[xi.w]), inside);
+    xv = select(xv, vec4<f32>(1.0), isBias);
+    acc0 = fma(xv, vec4<f32>(g.x), acc0);
+    acc1 = fma(xv, vec4<f32>(g.y), acc1);
+    acc2 = fma(xv, vec4<f32>(g.z), acc2);
+    acc3 = fma(xv, vec4<f32>(g.w), acc3);
+  }
+  partial[t] = array<vec4<f32>, BLOCK>(acc0, acc1, acc2, acc3);
+  workgroupBarrier();
+  for (var width = WG / 2u; width > 0u; width >>= 1u) {
+    if (t < width) {
+      partial[t][0] += partial[t + width][0];
+      partial[t][1] += partial[t + width][1];
+      partial[t][2] += partial[t + width][2];
+      partial[t][3] += partial[t + width][3];
+    }
+    workgroupBarrier();
+  }
+  // The block's 16 sums, one per invocation.
+  if (t < BLOCK * BLOCK) { storeWeightGrad(partial[0][t / BLOCK][t % BLOCK], co0 + t / BLOCK, wg.x * BLOCK + t % BLOCK, elems); }
+}
+
+@group(0) @binding(5) var<uniform> hyper: Hyper;
+@group(0) @binding(6) var<storage, read_write> state: array<f32>;
+@group(0) @binding(7) var<storage, read_write> biasState: array<f32>;
+@group(0) @binding(8) var<storage, read> record: array<u32>;
+
+// dW[co, e], or db[co] for e = elems, or with UPDATE their optimizer steps; nothing past the
+// filter or the channels.
+fn storeWeightGrad(v: f32, co: u32, e: u32, elems: u32) {
+  if (co >= dims.outC || e > elems) { return; }
+  if (!UPDATE) {
+    if (e == elems) {
+      db[co] = v;
+    } else {
+      dW[co * elems + e] = v;
+    }
+    return;
+  }
+  let o = optimizerAt(hyper, record[0]);
+  var s = vec2<f32>();
+  if (e == elems) {
+    if (STATE >= 1u) { s.x = biasState[co * STATE]; }
+    if (STATE == 2u) { s.y = biasState[co * STATE + 1u]; }
+    let r = optimizerUpdate(db[co], v, s, o);
+    db[co] = r.x;
+    if (STATE >= 1u) { biasState[co * STATE] = r.y; }
+    if (STATE == 2u) { biasState[co * STATE + 1u] = r.z; }
+    return;
+  }
+  let i = co * elems + e;
+  if (STATE >= 1u) { s.x = state[i * STATE]; }
+  if (STATE == 2u) { s.y = state[i * STATE + 1u]; }
+  let r = optimizerUpdate(dW[i], v, s, o);
+  dW[i] = r.x;
+  if (STATE >= 1u) { state[i * STATE] = r.y; }
+  if (STATE == 2u) { state[i * STATE + 1u] = r.z; }
+}
