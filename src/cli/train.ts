@@ -2,7 +2,7 @@
 // MNIST; --data for another IDX set or CSV files) with the WebGPU trainer in headless
 // Chrome/Chromium (default) or in Node through Dawn (--runtime node), or on the CPU reference
 // (--device cpu).
-import { freemem } from 'node:os';
+import { availableHostMemory } from '../gpu/node-gpu.ts';
 import { Command } from 'commander';
 import { classMapping, describeData, untrainedNote } from '../data/dataset.ts';
 import type { Mlp } from '../reference/mlp.ts';
@@ -141,12 +141,6 @@ export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
 }
 
 /** What this process may still allocate: the host's available memory, within a cgroup limit. */
-function availableHostMemory(): number {
-  // constrainedMemory() is 0 or undefined without a limit, and may be a huge sentinel.
-  const limit = process.constrainedMemory?.() || Infinity;
-  return Math.min(freemem(), limit - process.memoryUsage.rss());
-}
-
 async function readCheckpoint(file: string): Promise<TrainState> {
   const bytes = await readInput('--resume', file);
   try {

@@ -9,3 +9,9 @@ const nodeOnly = (): never => {
 export const requestNodeAdapter: typeof NodeGpu.requestNodeAdapter = nodeOnly;
 export const exposeNavigatorGpu: typeof NodeGpu.exposeNavigatorGpu = nodeOnly;
 export const nodeKernelCache: typeof NodeGpu.nodeKernelCache = nodeOnly;
+
+/** A page is told no free memory: Chrome's navigator.deviceMemory (the device's RAM in GB, rounded
+ * down, at most 8), else 4 GB. A tab gets less than that, so the plan refuses only what cannot
+ * fit at all (a network of billions of parameters), with the typed error instead of a RangeError. */
+export const availableHostMemory: typeof NodeGpu.availableHostMemory = () =>
+  ((globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory ?? 4) * 1e9;

@@ -3,7 +3,7 @@
 // so browser bundles never see the native addon or node:fs.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { freemem, homedir } from 'node:os';
 import { join } from 'node:path';
 import { GpuUnavailableError } from './errors.ts';
 import { supersededBy, type KernelCache, type KernelChoices } from './kernel-cache.ts';
@@ -97,4 +97,11 @@ export function nodeKernelCache(): KernelCache | null {
       await rename(tmp, file);
     },
   };
+}
+
+/** What this process may still allocate: the host's available memory, within a cgroup limit. */
+export function availableHostMemory(): number {
+  // constrainedMemory() is 0 or undefined without a limit, and may be a huge sentinel.
+  const limit = process.constrainedMemory?.() || Infinity;
+  return Math.min(freemem(), limit - process.memoryUsage.rss());
 }

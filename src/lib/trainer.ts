@@ -8,6 +8,7 @@ import { logSoftmaxNllCpu } from '../reference/kernels.ts';
 import { initMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { ConfigError, isPositiveInt, type TrainConfig } from '../train/config.ts';
+import { checkHostMemory } from '../train/memory.ts';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, safetensorsSizes, SafetensorsError } from '../train/safetensors.ts';
 import { evaluateSession, runSession } from '../train/session.ts';
 import { startOfRun, type EpochRecord } from '../train/trainer.ts';
@@ -281,6 +282,14 @@ async function open(config: TrainConfig, layers: readonly number[], device: unkn
   if (device !== 'gpu' && device !== 'cpu') throw new ConfigError('device', `must be 'gpu' or 'cpu', got ${shown(device)}`);
   if (matmul !== undefined && !(MATMUL_VARIANTS as readonly unknown[]).includes(matmul)) {
     throw new ConfigError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')}, got ${shown(matmul)}`);
+  }
+  // Planned before any allocation, as the CLI does: a network that cannot fit is the typed error
+  // naming the option, not a RangeError from the first Float32Array it asks for.
+  const available = (await import('#node-gpu')).availableHostMemory();
+  try {
+    checkHostMemory(config, layers, device, available);
+  } catch (e) {
+    throw withLibraryNames(e);
   }
   const ctx = device === 'gpu' ? await requestGpu() : null;
   return new LibraryTrainer(config, layers, device, ctx, matmul as MatmulVariant | undefined, start);

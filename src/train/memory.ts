@@ -90,7 +90,8 @@ const optionValue = (c: TrainConfig, option: string) =>
 export function checkHostMemory(config: TrainConfig, sizes: readonly number[], device: 'gpu' | 'cpu', availableBytes: number): void {
   const { params, batch } = hostNeed(config, sizes, device);
   if (params + batch <= availableBytes) return;
-  const option = params >= batch ? '--model' : '--batch';
+  // A smaller batch helps only when the parameters alone fit.
+  const option = params > availableBytes || params >= batch ? '--model' : '--batch';
   const what = device === 'cpu' ? 'the CPU reference' : 'a GPU run';
   throw new ConfigError(option, `${optionValue(config, option)} needs about ${gb(params + batch)} of host memory on ${what} ` +
     `(${parameterCount(sizes).toLocaleString('en-US')} parameters, ${gb(parameterCount(sizes) * F32)} as f32, held in several copies` +

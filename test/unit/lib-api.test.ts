@@ -165,6 +165,10 @@ describe('bad input: typed errors naming the option', () => {
     [{ layers: [784, { type: 'dense', units: 8, activation: 'gelu' }, { type: 'dense', units: 0, activation: 'relu' }, 10] }, ConfigError,
       /^layers \[2\]: dense units must be a positive integer, got 0/],
     [{ layers: [784, { type: 'pool' }, 10] }, ConfigError, /^layers \[1\]: must be an object with a type of dense/],
+    // Planned before any allocation (the campaign's RangeError), on either device.
+    [{ layers: [1e12, 16, 10], device: 'cpu' }, ConfigError, /^layers dense:16:sigmoid needs about [\d.]+ GB of host memory on the CPU reference .* choose a smaller layers/],
+    [{ layers: [784, 3e6, 10], device: 'cpu' }, ConfigError, /^layers dense:3000000:sigmoid needs about [\d.]+ GB of host memory on the CPU reference/],
+    [{ layers: [784, 3e6, 10] }, ConfigError, /^layers dense:3000000:sigmoid needs about [\d.]+ GB of host memory on a GPU run/],
   ])('%j', async (options, type, message) => {
     const err = await createTrainer(options as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(type);
