@@ -11,7 +11,7 @@ import { loadDataOptions } from './data-options.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, SweepSpecError, type PlannedRun, type SweepPoint } from '../sweep/plan.ts';
-import { emptyResults, mergeResults, resultsProblem, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
+import { emptyResults, mergeResults, parseResults, runSweep, SweepResultsError, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { runSession, type Device, type SessionResult, type TrainReport } from '../train/session.ts';
 import { testedEpoch, type EpochRecord } from '../train/trainer.ts';
@@ -66,15 +66,12 @@ async function readResults(file: string, halving: HalvingOptions | null, option:
   } catch {
     return emptyResults(halving);
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return parseResults(text, file);
   } catch (e) {
-    fail(`${option}: ${file} is not valid JSON (${(e as Error).message}); move it away or choose another ${option}`);
+    if (!(e instanceof SweepResultsError)) throw e;
+    return fail(`${option}: ${e.message}, or move the file away or choose another ${option}`);
   }
-  const problem = resultsProblem(parsed);
-  if (problem) fail(`${option}: ${file}: ${problem}; fix the entry, or move the file away or choose another ${option}`);
-  return parsed as SweepResults;
 }
 
 /** Writes results.json, results.md and accuracy.svg of the union of `mine` and what the folder

@@ -10,7 +10,8 @@ export type KernelChoices = Record<string, string>;
 export interface KernelCache {
   /** Where it lives, for logs. */
   readonly where: string;
-  load(key: string): Promise<KernelChoices>;
+  /** What it holds under `key`, as stored: a file may have been edited, so validChoices judges it. */
+  load(key: string): Promise<unknown>;
   save(key: string, choices: KernelChoices): Promise<void>;
 }
 
@@ -19,7 +20,7 @@ const inBrowser = (): boolean =>
 
 const idbCache: KernelCache = {
   where: 'IndexedDB',
-  load: async (key) => ((await get(`kernel-choices:${key}`)) as KernelChoices | undefined) ?? {},
+  load: async (key) => (await get(`kernel-choices:${key}`)) ?? {},
   save: (key, choices) => set(`kernel-choices:${key}`, choices),
 };
 
@@ -44,6 +45,24 @@ export function supersededBy(key: string, current: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The Node cache file's text as its entries by key; a corrupt file reads as empty (a cache that
+ * loses its entries costs trials, never a failed run), and validChoices judges each entry. */
+export function parseKernelCacheFile(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The cache file's entries with `choices` saved under `key`, and the entries they supersede dropped. */
+export function withChoices(all: Record<string, unknown>, key: string, choices: KernelChoices): Record<string, unknown> {
+  for (const old of Object.keys(all)) if (supersededBy(old, key)) delete all[old];
+  all[key] = choices;
+  return all;
 }
 
 /** FNV-1a of a string, hex: a short, stable fingerprint of the kernels' source. */

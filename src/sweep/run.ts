@@ -131,6 +131,24 @@ export async function runSweep(plan: PlannedRun[], runner: SweepRunner, previous
   return results;
 }
 
+/** A results file that is not JSON or not valid results: its message names the file and the entry at fault. */
+export class SweepResultsError extends Error {
+  override name = 'SweepResultsError';
+}
+
+/** A results file's text as results; anything else is refused with a SweepResultsError. */
+export function parseResults(text: string, file: string): SweepResults {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new SweepResultsError(`${file} is not valid JSON (${(e as Error).message}); fix it`);
+  }
+  const problem = resultsProblem(parsed);
+  if (problem) throw new SweepResultsError(`${file}: ${problem}; fix the entry`);
+  return parsed as SweepResults;
+}
+
 /** Problems of a results file's content, described by path (e.g. "runs[3].testAccuracy must be
  * ..."): a hand-edited entry is refused with its place instead of failing later as a TypeError. */
 export function resultsProblem(parsed: unknown): string | null {
