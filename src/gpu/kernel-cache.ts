@@ -52,7 +52,8 @@ export function supersededBy(key: string, current: string): boolean {
 export function parseKernelCacheFile(text: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    // An array would take the saved entry as a property that JSON.stringify drops: nothing would ever be saved.
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   } catch {
     return {};
   }
