@@ -157,6 +157,22 @@ export function resultsProblem(parsed: unknown): string | null {
   if (!Array.isArray(r.runs)) return 'runs must be a list';
   if (!Array.isArray(r.commands) || !r.commands.every((c) => typeof c === 'string')) return 'commands must be a list of strings';
   if (!Array.isArray(r.rungs)) return 'rungs must be a list';
+  const h = r.halving as Partial<HalvingOptions> | null;
+  if (h !== null && !(typeof h === 'object' && Number.isInteger(h.eta) && h.eta! >= 2 && Number.isInteger(h.minEpochs) && h.minEpochs! >= 1)) {
+    return 'halving must be null or { eta, minEpochs }, whole numbers from 2 and from 1';
+  }
+  for (const [i, d] of (r.rungs as Partial<RungDecision>[]).entries()) {
+    const at = `rungs[${i}]`;
+    if (typeof d !== 'object' || d === null) return `${at} must be an object`;
+    if (!Number.isInteger(d.rung)) return `${at}.rung must be a whole number`;
+    if (typeof d.epochs !== 'object' || d.epochs === null || !Object.values(d.epochs).every((e) => typeof e === 'number')) {
+      return `${at}.epochs must map each configuration to its epochs`;
+    }
+    // A diverged configuration scores -Infinity, which JSON writes as null.
+    const scored = (s: Partial<RungDecision['ranked'][number]> | null) => typeof s?.group === 'string' && (typeof s.score === 'number' || s.score === null);
+    if (!(Array.isArray(d.ranked) && d.ranked.every(scored))) return `${at}.ranked must be a list of { group, score }`;
+    if (!(Array.isArray(d.kept) && d.kept.every((g) => typeof g === 'string'))) return `${at}.kept must be a list of configurations`;
+  }
   const numbers = (v: unknown, n: number) => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number');
   for (const [i, run] of (r.runs as Partial<RunRecord>[]).entries()) {
     const at = `runs[${i}]`;

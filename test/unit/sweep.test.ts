@@ -108,6 +108,12 @@ describe('resultsProblem', () => {
     expect(edit((r) => ((r.config as { lr: number }).lr = -1))).toBe('runs[0].config: --lr must be a finite number > 0, got -1');
     expect(edit((r) => (r.epochsRun = 5))).toBe('runs[0].epochsRun must be a whole number of epochs from 0 to config.epochs (2)');
     expect(resultsProblem({ version: 2 })).toBe('is not a results file of this sweep version (version 1)');
+    // Found by fuzzing: a valid file with these edits passed, and its report failed with a TypeError.
+    const halved = JSON.parse(readFileSync('sweeps/tuning/results.json', 'utf8')) as Record<string, unknown>;
+    expect(resultsProblem({ ...halved, halving: [], rungs: [[]] })).toBe('halving must be null or { eta, minEpochs }, whole numbers from 2 and from 1');
+    expect(resultsProblem({ ...halved, rungs: [[]] })).toBe('rungs[0].rung must be a whole number');
+    expect(resultsProblem({ ...halved, rungs: [{ rung: 0, epochs: {}, ranked: [{ group: 'a', score: '97' }], kept: [] }] }))
+      .toBe('rungs[0].ranked must be a list of { group, score }');
     for (const d of ['sweeps/notebook', 'sweeps/tuned', 'sweeps/tuning', 'sweeps/augment']) {
       expect(resultsProblem(JSON.parse(readFileSync(join(d, 'results.json'), 'utf8'))), d).toBeNull();
     }
