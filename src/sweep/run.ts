@@ -27,7 +27,8 @@ export interface RungDecision {
   rung: number;
   /** Epochs each group had trained when it was ranked (per group: schedules may differ). */
   epochs: Record<string, number>;
-  ranked: { group: string; score: number }[];
+  /** Best first; a diverged configuration scores -Infinity, which results.json holds as null. */
+  ranked: { group: string; score: number | null }[];
   kept: string[];
 }
 
@@ -168,7 +169,6 @@ export function resultsProblem(parsed: unknown): string | null {
     if (typeof d.epochs !== 'object' || d.epochs === null || !Object.values(d.epochs).every((e) => typeof e === 'number')) {
       return `${at}.epochs must map each configuration to its epochs`;
     }
-    // A diverged configuration scores -Infinity, which JSON writes as null.
     const scored = (s: Partial<RungDecision['ranked'][number]> | null) => typeof s?.group === 'string' && (typeof s.score === 'number' || s.score === null);
     if (!(Array.isArray(d.ranked) && d.ranked.every(scored))) return `${at}.ranked must be a list of { group, score }`;
     if (!(Array.isArray(d.kept) && d.kept.every((g) => typeof g === 'string'))) return `${at}.kept must be a list of configurations`;

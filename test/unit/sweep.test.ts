@@ -6,7 +6,7 @@ import { README_SWEEPS, renderReadmeResults, renderSweepMarkdown, replaceReadmeR
 import { summarise } from '../../src/sweep/summary.ts';
 import { runSweepCli } from '../../src/cli/sweep.ts';
 import { expandPoints, parseGrid, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
-import { emptyResults, mergeResults, resultsProblem, runSweep, type SweepResults } from '../../src/sweep/run.ts';
+import { emptyResults, mergeResults, parseResults, resultsProblem, runSweep, type SweepResults } from '../../src/sweep/run.ts';
 import type { TrainReport } from '../../src/train/session.ts';
 import { captureCli } from '../support/cli.ts';
 
@@ -91,6 +91,16 @@ describe('two sweeps writing one folder (mergeResults)', () => {
     expect(afterA.commands).toEqual(['c0', 'a', 'b']);
     // The same command twice in a row (a rerun) is two entries, as before.
     expect(mergeResults({ ...start, commands: ['c'] }, { ...start, commands: ['c', 'c'] }).commands).toEqual(['c', 'c']);
+  });
+});
+
+describe('the sweep report', () => {
+  it('writes a halving rung\'s diverged configuration as diverged, also once read back from results.json (null)', () => {
+    const results = parseResults(readFileSync('sweeps/tuning/results.json', 'utf8'), 'results.json');
+    results.rungs[0].ranked[0].score = -Infinity;
+    const rungLine = (r: SweepResults) => renderSweepMarkdown(r).split('\n').find((l) => l.startsWith('- rung 1'));
+    expect(rungLine(results)).toMatch(/^- rung 1 \(after [\d/]+ epochs\): lr=2 epochs=40 schedule=cosine diverged, /);
+    expect(rungLine(parseResults(JSON.stringify(results), 'results.json'))).toBe(rungLine(results));
   });
 });
 
