@@ -103,7 +103,7 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'weights'): Safete
     if (!(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0))) {
       fail(`tensor ${name} has shape ${JSON.stringify(shape)}, not a list of sizes`);
     }
-    const size = DTYPE_BYTES[String(e.dtype)];
+    const size = typeof e.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, e.dtype) ? DTYPE_BYTES[e.dtype] : undefined;
     if (size === undefined) fail(`tensor ${name} has dtype ${JSON.stringify(e.dtype)}, not a safetensors dtype`);
     const offsets: unknown = e.data_offsets;
     const [begin, end] = Array.isArray(offsets) && offsets.length === 2 ? (offsets as number[]) : [NaN, NaN];
