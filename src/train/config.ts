@@ -109,7 +109,26 @@ export const MAX_AUGMENT_SHIFT = 7;
 /** A count, a size or a width: what every such option and the library's shapes must be. */
 export const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
+/** Whether an error message can show `v`: no object in it has its own toString or valueOf, which
+ * a config read from a file (a checkpoint's, results.json's) may hold as any JSON value, and
+ * which would make printing it throw a TypeError. */
+function printable(v: unknown): boolean {
+  const todo: unknown[] = [v];
+  while (todo.length) {
+    const x = todo.pop();
+    if (x === null || typeof x !== 'object') continue;
+    if (Object.hasOwn(x, 'toString') || Object.hasOwn(x, 'valueOf')) return false;
+    todo.push(...Object.values(x));
+  }
+  return true;
+}
+
 export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent): TrainConfig {
+  const unprintable = Object.keys(partial).find((k) => !printable(partial[k as keyof TrainConfig]));
+  if (unprintable) throw new ConfigError(unprintable, `holds an object with its own toString or valueOf: ${JSON.stringify(partial[unprintable as keyof TrainConfig])}`);
+  if (partial.hidden !== undefined && !Array.isArray(partial.hidden)) {
+    throw new ConfigError('--hidden', `must be a list of positive integers such as [512, 256], got ${JSON.stringify(partial.hidden)}`);
+  }
   const c: TrainConfig = { ...NOTEBOOK_RECIPE, ...partial, hidden: [...(partial.hidden ?? NOTEBOOK_RECIPE.hidden)] };
   if (!isPositiveInt(c.epochs)) throw new ConfigError('--epochs', `must be a positive integer, got ${c.epochs}`);
   if (!(Number.isFinite(c.lr) && c.lr > 0)) throw new ConfigError('--lr', `must be a finite number > 0, got ${c.lr}`);

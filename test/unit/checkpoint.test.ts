@@ -118,6 +118,7 @@ describe('the checkpoint file', () => {
     };
     expect(() => decodeCheckpoint(patch('"hidden":[32]', '"hidden":[33]').out, 'c')).toThrow('c: its tensors are a 784-32-10 network, its config says hidden 33');
     expect(() => decodeCheckpoint(patch('"lr":0.1', '"lr":-1').out, 'c')).toThrow('c: metadata config: --lr must be a finite number > 0, got -1');
+    expect(() => decodeCheckpoint(patch('"epochs":2', '"epochs":{"toString":1}').out, 'c')).toThrow('c: metadata config: epochs holds an object with its own toString');
     expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, which its config's optimizer \(sgd\) does not keep/);
     const state = decodeCheckpoint(bytes, 'c');
     expect(() => checkFits(state, { source: 'elsewhere', train: 60000, test: 10000, inputSize: 784 }, 'c'))

@@ -19,6 +19,16 @@ function expectRejected(partial: Partial<TrainConfig>, option: string, range: st
 }
 
 describe('validateConfig', () => {
+  // Found by fuzzing the checkpoint's metadata: each was a TypeError ('is not iterable', 'Cannot
+  // convert object to primitive value'), not a ConfigError.
+  it.each([
+    [{ hidden: 5 }, '--hidden must be a list of positive integers such as [512, 256], got 5'],
+    [{ epochs: JSON.parse('{"toString":1}') }, 'epochs holds an object with its own toString or valueOf: {"toString":1}'],
+    [{ hidden: JSON.parse('[{"valueOf":{}}]') }, 'hidden holds an object with its own toString or valueOf: [{"valueOf":{}}]'],
+  ])('refuses a value from a file that its message could not show: %j', (partial, message) => {
+    expect(() => validateConfig(partial as Partial<TrainConfig>)).toThrow(message);
+  });
+
   it("defaults to the notebook's recipe", () => {
     const c = validateConfig({}, MNIST);
     // The recipe's one activation applies to every hidden layer.
