@@ -104,7 +104,7 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'weights'): Safete
       fail(`tensor ${name} has shape ${JSON.stringify(shape)}, not a list of sizes`);
     }
     const size = typeof e.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, e.dtype) ? DTYPE_BYTES[e.dtype] : undefined;
-    if (size === undefined) fail(`tensor ${name} has dtype ${JSON.stringify(e.dtype)}, not a safetensors dtype`);
+    if (size === undefined) return fail(`tensor ${name} has dtype ${JSON.stringify(e.dtype)}, not a safetensors dtype`);
     const offsets: unknown = e.data_offsets;
     const [begin, end] = Array.isArray(offsets) && offsets.length === 2 ? (offsets as number[]) : [NaN, NaN];
     const where = `tensor ${name} has data_offsets ${JSON.stringify(offsets)}`;
