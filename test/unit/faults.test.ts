@@ -262,6 +262,7 @@ describe('bad input, refused before any work with one line naming the option (ex
     ['--lr beside it', ['--resume', weights, '--lr', '2'], [`--lr cannot be given with --resume: the run continues with the configuration saved in ${weights}`,
       '(only --log-interval, --readback-every, --no-divergence-stop may change)']],
     ['a FIFO', ['--resume', fifo], [`--resume ${fifo} is a FIFO (named pipe), not a regular file`]],
+    ['a missing file', ['--resume', join(dir, 'nope.ckpt')], [`--resume "${join(dir, 'nope.ckpt')}" does not exist`]],
   ])('train --resume: %s', async (_, args, pieces) => {
     const { code, out, err } = await train('--device', 'cpu', ...args);
     expect(err).toHaveLength(1);

@@ -167,11 +167,12 @@ describe('sweep CLI', () => {
 
   it.each([
     [[], 'nothing to sweep'],
-    [['--from', '/nonexistent-sweep'], '--from: /nonexistent-sweep/results.json holds no finished configuration'],
+    [['--from', '/nonexistent-sweep'], '--from: /nonexistent-sweep/results.json does not exist; --from takes the --out folder of an earlier sweep'],
+    [['--report-only'], `--out: ${join(dir, 'never', 'results.json')} does not exist; --report-only rewrites the report of the sweep in --out`],
     [['--from', '/x', '--list', '/y.json'], '--list and --from both'],
     [['--grid', 'lr=0'], '--lr must be a finite number > 0'],
     [['--grid', 'foo=1'], 'unknown setting "foo"'],
-    [['--list', '/nonexistent.json'], '--list cannot read "/nonexistent.json"'],
+    [['--list', '/nonexistent.json'], '--list "/nonexistent.json" does not exist'],
     [['--grid', 'lr=1', '--halving', '--eta', '1'], '--eta'],
     [['--grid', 'lr=1', '--runtime', 'deno'], '--runtime'],
   ])('refuses %j with a message naming the problem', async (argv, message) => {
