@@ -168,10 +168,10 @@ export function checkFits(s: TrainState, data: { source: string; train: number; 
     throw new SafetensorsError(`${fileName}: ${msg}`);
   };
   if (s.data.source !== data.source || s.data.train !== data.train || s.data.test !== data.test) {
-    fail(`was trained on ${s.data.source} (${s.data.train} training / ${s.data.test} test images), this run's data is ` +
+    fail(`was trained on ${s.data.source} (${s.data.train} training / ${s.data.test} test samples), this run's data is ` +
       `${data.source} (${data.train} / ${data.test}); give the same --data`);
   }
-  if (s.weights.sizes[0] !== data.inputSize) fail(`takes ${s.weights.sizes[0]} inputs, the images have ${data.inputSize} pixels`);
+  if (s.weights.sizes[0] !== data.inputSize) fail(`takes ${s.weights.sizes[0]} inputs per sample, this run's data has ${data.inputSize}`);
   const stepsPerEpoch = Math.ceil((s.config.limitTrain ?? data.train) / s.config.batchSize);
   const { epoch, step, stepLosses } = s.progress;
   if (step >= stepsPerEpoch || (epoch === s.config.epochs && step > 0) || stepLosses.length !== epoch * stepsPerEpoch + step) {

