@@ -34,15 +34,15 @@ export function idxSplit(samplesIdx: IdxTensor, labelsIdx: IdxTensor, samplesNam
   if (samplesIdx.dims.length < 2) {
     throw new IdxError(
       samplesName,
-      `images must have rank 3 (count, rows, cols) or samples rank 2 (count, values), found rank ${samplesIdx.dims.length} ` +
-        `(${samplesIdx.dims.join('x')}). Is this a label file in the images slot?`,
+      `is a rank-1 IDX file of ${samplesIdx.dims[0]} values, which is the shape of a labels file; the samples file must be ` +
+        'rank 3, (count, rows, cols) images, or rank 2, (count, values) rows of bytes. Are the images and labels files swapped?',
     );
   }
   if (labelsIdx.dims.length !== 1) {
     throw new IdxError(
       labelsName,
-      `labels must have rank 1 (count), found rank ${labelsIdx.dims.length} ` +
-        `(${labelsIdx.dims.join('x')}). Is this an image file in the labels slot?`,
+      `is a rank-${labelsIdx.dims.length} IDX file (${labelsIdx.dims.join('x')}), which is the shape of a samples file; ` +
+        'the labels file must be rank 1, (count) one byte per sample. Are the images and labels files swapped?',
     );
   }
   const [count, ...sample] = samplesIdx.dims;

@@ -152,8 +152,11 @@ describe('idxSplit', () => {
   });
 
   it('rejects swapped files by rank', () => {
-    expect(thrown(() => idxSplit(labels, labels, 'labs', 'labs')).message).toMatch(/images must have rank 3 .* found rank 1/);
-    expect(thrown(() => idxSplit(images, images, 'imgs', 'imgs')).message).toMatch(/labels must have rank 1.*found rank 3/);
+    // Said of what the file is (its rank and shape, a labels file's) and what the slot needs.
+    expect(thrown(() => idxSplit(labels, labels, 'labs', 'labs')).message).toBe('labs: is a rank-1 IDX file of 5 values, which is the shape of ' +
+      'a labels file; the samples file must be rank 3, (count, rows, cols) images, or rank 2, (count, values) rows of bytes. Are the images and labels files swapped?');
+    expect(thrown(() => idxSplit(images, images, 'imgs', 'imgs')).message).toBe('imgs: is a rank-3 IDX file (5x2x3), which is the shape of a ' +
+      'samples file; the labels file must be rank 1, (count) one byte per sample. Are the images and labels files swapped?');
   });
 });
 
