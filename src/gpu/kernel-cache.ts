@@ -3,6 +3,7 @@
 // user's cache directory in Node (nodeKernelCache in node-gpu.ts). Entries are keyed by the adapter and a
 // hash of the kernels' source, so a driver change or an edited kernel starts afresh.
 import { get, set } from 'idb-keyval';
+import { nestedTooDeeply } from '../data/json.ts';
 
 /** Chosen variants of one adapter and kernel source, by problem key. */
 export type KernelChoices = Record<string, string>;
@@ -53,7 +54,8 @@ export function parseKernelCacheFile(text: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(text);
     // An array would take the saved entry as a property that JSON.stringify drops: nothing would ever be saved.
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    // Nested too deeply, an entry would make the next save's JSON.stringify overflow the stack.
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) && !nestedTooDeeply(parsed) ? (parsed as Record<string, unknown>) : {};
   } catch {
     return {};
   }

@@ -1,6 +1,7 @@
 // The sweep loop, the same for every runtime: runs each planned configuration through a runner
 // (the WebGPU trainer in Node or a headless browser, or the CPU reference), skips what the
 // results already hold, and with successive halving stops poor configurations early.
+import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 import { ConfigError, validateConfig } from '../train/config.ts';
 import type { TrainReport } from '../train/session.ts';
 import { testedEpoch } from '../train/trainer.ts';
@@ -145,6 +146,7 @@ export function parseResults(text: string, file: string): SweepResults {
   } catch (e) {
     throw new SweepResultsError(`${file} is not valid JSON (${(e as Error).message}); fix it`);
   }
+  if (nestedTooDeeply(parsed)) throw new SweepResultsError(`${file} nests more than ${MAX_JSON_DEPTH} levels deep; fix it`);
   const problem = resultsProblem(parsed);
   if (problem) throw new SweepResultsError(`${file}: ${problem}; fix the entry`);
   return parsed as SweepResults;

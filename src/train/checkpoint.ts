@@ -10,6 +10,7 @@ import {
   createOptimizerState, joinState, OPTIMIZER_TABLE, optimizerSettings, splitState, stateFloats, type OptimizerState,
 } from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
+import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 import { ConfigError, validateConfig, type TrainConfig } from './config.ts';
 import {
   decodeSafetensors, encodeTensors, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
@@ -84,11 +85,13 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
       'holds weights, not a checkpoint (it has no training state); start from it with --init instead');
   }
   const json = (key: string): unknown => {
+    let value: unknown;
     try {
-      return JSON.parse(meta[key] ?? '');
+      value = JSON.parse(meta[key] ?? '');
     } catch {
       return fail(`metadata ${key} is not valid JSON`);
     }
+    return nestedTooDeeply(value) ? fail(`metadata ${key} nests more than ${MAX_JSON_DEPTH} levels deep`) : value;
   };
   const raw = json('config') as Partial<TrainConfig> | null;
   if (typeof raw !== 'object' || raw === null) return fail('metadata config is not an object');

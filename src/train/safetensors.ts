@@ -3,6 +3,7 @@
 // notebook's Net, and the reverse. Format: u64 LE header length, JSON header, raw tensor bytes.
 import { assembleMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 import { layerName } from '../model/spec.ts';
+import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
@@ -90,6 +91,7 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'weights'): Safete
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     fail('header is not a JSON object of tensor names');
   }
+  if (nestedTooDeeply(header)) fail(`header nests more than ${MAX_JSON_DEPTH} levels deep; a tensor entry holds a dtype and two lists of numbers`);
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
   const { __metadata__: meta = {}, ...raw } = header as Record<string, unknown>;
