@@ -119,8 +119,16 @@ export const anyText = fc.string({ unit: 'binary', maxLength: 512 });
  * toString or valueOf that is not a function breaks any template literal showing the object. */
 const TRICKY_KEYS = ['__proto__', 'toString', 'valueOf', 'constructor', 'length', ''];
 
+/** Stands for an array nested 10,000 deep (20 KB of text) until jsonText writes it: a recursive
+ * walk or print of it overflows the stack, and the mutations could not carry it as a value. */
+const DEEP = '\u0000deep';
+const DEEP_TEXT = '['.repeat(10_000) + ']'.repeat(10_000);
+
+/** A mutated value as JSON text. */
+export const jsonText = (value: Json): string => JSON.stringify(value).replaceAll(JSON.stringify(DEEP), DEEP_TEXT);
+
 /** Values that break checks written for the valid ones. */
-const EXTREME_VALUES: Json[] = [
+const EXTREME_VALUES: Json[] = [DEEP, 
   -1, 0, -0.5, 0.5, 2 ** 31, 2 ** 32, 2 ** 40, 2 ** 53, 2 ** 53 + 2, 1e308, -1e308, 5e-324, '', 'x', '-1', '1e999', null, true, false,
   [], {}, [[[[[[[[]]]]]]]], [2 ** 40, 2 ** 40], [-1], [0.5], ...TRICKY_KEYS.map((k) => JSON.parse(`{${JSON.stringify(k)}: 1}`) as Json),
 ];

@@ -21,7 +21,7 @@ import { summarise } from '../../src/sweep/summary.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { validateConfig } from '../../src/train/config.ts';
 import { decodeSafetensors, encodeSafetensors, safetensorsSizes, SafetensorsError } from '../../src/train/safetensors.ts';
-import { anyBytes, anyText, JSON_TOKENS, mutatedBytes, mutatedJson, mutatedText, type Json } from './mutate.ts';
+import { anyBytes, anyText, JSON_TOKENS, jsonText, mutatedBytes, mutatedJson, mutatedText, type Json } from './mutate.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const SEED = Number(process.env.FUZZ_SEED ?? 20);
@@ -98,10 +98,10 @@ function joinSafetensors(header: Json, data: Uint8Array, keepShape: string[]): U
   if (header && typeof header === 'object' && !Array.isArray(header)) {
     const meta = header.__metadata__;
     if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
-      for (const k of keepShape) if (k in meta && typeof meta[k] !== 'string') meta[k] = JSON.stringify(meta[k]);
+      for (const k of keepShape) if (k in meta && typeof meta[k] !== 'string') meta[k] = jsonText(meta[k]);
     }
   }
-  const json = utf8(JSON.stringify(header));
+  const json = utf8(jsonText(header));
   const out = new Uint8Array(8 + json.length + data.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
   out.set(json, 8);
@@ -131,7 +131,7 @@ const RESULTS = ['sweeps/augment/results.json', 'sweeps/tuning/results.json'].ma
 const LIST = readFileSync('sweeps/tuned-list.json', 'utf8');
 
 const jsonTextInputs = (...valid: string[]) =>
-  fc.oneof(anyText, mutatedText(valid, JSON_TOKENS), mutatedJson(...valid.map((v) => JSON.parse(v) as Json)).map((j) => JSON.stringify(j)));
+  fc.oneof(anyText, mutatedText(valid, JSON_TOKENS), mutatedJson(...valid.map((v) => JSON.parse(v) as Json)).map(jsonText));
 
 /** A library user's dataset: a valid one with any field replaced, sizes claiming up to 2^53. */
 const EXTREME_SIZES = [0, 1, 2, 3, 4, -1, 0.5, NaN, Infinity, 2 ** 31, 2 ** 32, 2 ** 40, 2 ** 53];
