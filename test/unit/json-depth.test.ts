@@ -1,6 +1,7 @@
 // JSON nested thousands deep, which JSON.parse takes and the code printing or re-writing it did
 // not (found by fuzzing, test/fuzz: a 'RangeError: Maximum call stack size exceeded' out of
-// decodeCheckpoint and the kernel cache's save): each reader refuses it as its own error.
+// decodeCheckpoint, the kernel cache's save and the toy's validators): each reader refuses it as
+// its own error.
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, nestedTooDeeply } from '../../src/data/json.ts';
 import { parseKernelCacheFile } from '../../src/gpu/kernel-cache.ts';
@@ -8,6 +9,7 @@ import { initMlp } from '../../src/reference/mlp.ts';
 import { parseResults } from '../../src/sweep/run.ts';
 import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { encodeSafetensors, readSafetensors } from '../../src/train/safetensors.ts';
+import { validateToyDataset, validateToyNetwork } from '../../src/train/toy-config.ts';
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 const DEEP = nested(10_000);
@@ -37,5 +39,8 @@ describe('JSON nested too deeply', () => {
     expect(() => parseResults(`{"version": 1, "runs": ${DEEP}}`, 'results.json')).toThrow('results.json nests more than 32 levels deep; fix it');
     // The kernel cache reads it as empty, so the next save (JSON.stringify of it all) succeeds.
     expect(parseKernelCacheFile(`{"gpu": {"p": "naive"}, "other": ${DEEP}}`)).toEqual({});
+    // The toy's --data and --init files (the CLI and the dashboard's fields).
+    expect(() => validateToyDataset(JSON.parse(`[[1, 0], ${DEEP}]`))).toThrow('--data nests more than 32 levels deep');
+    expect(() => validateToyNetwork(JSON.parse(`[${DEEP}, []]`), 2, 2)).toThrow('--init nests more than 32 levels deep');
   });
 });
