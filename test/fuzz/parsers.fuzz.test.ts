@@ -19,7 +19,9 @@ import { parseList, planRuns, SweepSpecError } from '../../src/sweep/plan.ts';
 import { parseResults, SweepResultsError } from '../../src/sweep/run.ts';
 import { summarise } from '../../src/sweep/summary.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
-import { validateConfig } from '../../src/train/config.ts';
+import { ConfigError, validateConfig } from '../../src/train/config.ts';
+import { defaultToyNetwork, validateToyDataset, validateToyNetwork } from '../../src/train/toy-config.ts';
+import { NOTEBOOK_DATASET } from '../../src/reference/toy.ts';
 import { decodeSafetensors, encodeSafetensors, safetensorsSizes, SafetensorsError } from '../../src/train/safetensors.ts';
 import { anyBytes, anyText, JSON_TOKENS, jsonText, mutatedBytes, mutatedJson, mutatedText, type Json } from './mutate.ts';
 
@@ -150,6 +152,15 @@ const datasetInputs = fc.record({
   ),
 });
 
+/** A toy file's JSON, refused as the toy CLI's readJson refuses text that is not JSON. */
+function toyJson(option: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigError(option, 'is not valid JSON');
+  }
+}
+
 // --- The parsers ----------------------------------------------------------------------------------
 
 const TARGETS = [
@@ -236,6 +247,22 @@ const TARGETS = [
     inputs: jsonTextInputs(LIST),
     size: (s) => s.length * 2,
     run: (text) => planRuns(parseList(text, 'list.json'), {}),
+  }),
+  target({
+    name: "toy's --data rows (validateToyDataset)",
+    errors: [ConfigError],
+    names: /^--data /,
+    inputs: jsonTextInputs(JSON.stringify(NOTEBOOK_DATASET)),
+    size: (s) => s.length * 2,
+    run: (text) => validateToyDataset(toyJson('--data', text)),
+  }),
+  target({
+    name: "toy's --init network (validateToyNetwork)",
+    errors: [ConfigError],
+    names: /^--init /,
+    inputs: jsonTextInputs(JSON.stringify(defaultToyNetwork(NOTEBOOK_DATASET, 2, 1, false))),
+    size: (s) => s.length * 2,
+    run: (text) => validateToyNetwork(toyJson('--init', text), 2, 2),
   }),
   target({
     name: "library's dataset (toSplit)",
