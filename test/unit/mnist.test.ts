@@ -194,6 +194,19 @@ describe('gzip helpers (DecompressionStream)', () => {
     expect(await gunzipIfNeeded(tiny.trainImages, 'x')).toBe(tiny.trainImages);
   });
 
+  // A gzip bomb: 10 MB of zeros after a 3x4x5 header compress to about 10 KB. Decompressing stops
+  // past the header's 76 bytes instead of holding it all; a CSV stops at the longest text it can be.
+  it('stops decompressing past what the data can be', async () => {
+    const header = idx([3, 4, 5], Array.from({ length: 60 }, () => 0));
+    const bomb = new Uint8Array(10_000_000);
+    bomb.set(header);
+    await expect(gunzipIfNeeded(gzipSync(bomb), 'train.gz')).rejects.toThrow(
+      'train.gz: decompresses to more than the 76 bytes its header gives (dims 3x4x5). The file is corrupt; fetch it again.');
+    const csv = gzipSync('label,x\n' + '0,1\n'.repeat(1000));
+    await expect(gunzip(csv, 'train.csv.gz', 1000)).rejects.toThrow('train.csv.gz: decompresses to more than 1000 bytes, the most a CSV file can be read as text here');
+    expect((await gunzip(csv, 'train.csv.gz')).length).toBe(8 + 4000);
+  });
+
   it('reports corrupt gzip data as an IdxError naming the file', async () => {
     const gz = gzipSync(tiny.trainImages);
     await expect(gunzipIfNeeded(gz.subarray(0, gz.length - 10), 'train.gz')).rejects.toThrow(
