@@ -333,6 +333,7 @@ describe('sizes claimed far beyond the input are refused before anything that si
     ['IDX dims 2^32-1 x 2^32-1 x 2^32-1', named('IDX'), idxFile([3, 4, 5], () => 0).map((b, i) => (i >= 4 && i < 16 ? 0xff : b))],
     ['safetensors: fc1.weight of 2^40 x 6 floats', named('safetensors'), claiming(WEIGHTS, 'fc1.weight', [huge, 6], [0, huge * 24])],
     ['checkpoint: 2^40 step losses', named('checkpoint'), claiming(CHECKPOINT, 'history.step_losses', [huge], [232, 232 + huge * 4])],
+    ['gzip: 8 MB of zeros after a 3x4x5 IDX header, 8 KB compressed', named('IDX gzip'), gzipSync(Uint8Array.from({ length: 8 << 20 }, (_, i) => IDX_IMAGES[i] ?? 0))],
     ['results.json: a run of 2^40 epochs', named("sweep's results.json"), RESULTS[0].replace('"epochs": 10', `"epochs": ${huge}`).replace('"epochsRun": 10', `"epochsRun": ${huge}`)],
   ])('%s', async (_, t, input) => {
     expect(await parsesOrRefuses(t, input)).toBe('refused');
