@@ -56,7 +56,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   if (o.json) await checkOutputFile('--json', o.json);
   const { data } = await loadDataOptions(o);
   if (steps * config.batchSize > data.train.count) {
-    fail(`--steps ${steps} at --batch ${config.batchSize} needs ${steps * config.batchSize} training images; there are ${data.train.count}`);
+    fail(`--steps ${steps} at --batch ${config.batchSize} needs ${steps * config.batchSize} training samples; there are ${data.train.count}`);
   }
   const ctx = await requestGpu();
   try {

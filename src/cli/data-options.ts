@@ -1,7 +1,9 @@
 // The options that name the data, shared by the commands that train (train, sweep, compare,
 // noise): an IDX folder in MNIST's layout, or CSV files, loaded and checked before any work.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_LABEL_COLUMN } from '../data/csv.ts';
+import { DataError } from '../data/dataset.ts';
 import { loadData, type LoadedData } from '../data/mnist-node.ts';
 import { ConfigError } from '../train/config.ts';
 import { fail } from './common.ts';
@@ -20,7 +22,9 @@ export interface RawDataOptions {
   labelColumn: string;
 }
 
-/** The data, or the command's usage error: an option's as a ConfigError names it, a file's names the file. */
+/** The data, or the command's usage error: an option's as a ConfigError names it, a file's names
+ * the file after the option that gave it (--test-data for the test CSV, --data for the others). */
 export function loadDataOptions(o: RawDataOptions): Promise<LoadedData> {
-  return loadData(o).catch((e: Error) => fail(e instanceof ConfigError ? e.message : `--data ${e.message}`));
+  const option = (e: Error) => (o.testData !== undefined && e instanceof DataError && resolve(e.file) === resolve(o.testData) ? '--test-data' : '--data');
+  return loadData(o).catch((e: Error) => fail(e instanceof ConfigError ? e.message : `${option(e)} ${e.message}`));
 }

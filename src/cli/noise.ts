@@ -20,7 +20,7 @@ import { readInit } from './train.ts';
 function buildProgram(io: CliIo): Command {
   return addDataOptions(configureProgram(new Command('noise'), io))
     .description("Measure why SGD's training loss jumps: the mini-batch gradient's noise against the full gradient at fixed weights, and the per-step loss's jumps when training at each batch size.")
-    .option('--limit-train <n>', 'training images: the full gradient and every batch come from the first n', '60000')
+    .option('--limit-train <n>', 'training samples: the full gradient and every batch come from the first n', '60000')
     .option('--batch-sizes <list>', 'batch sizes, comma-separated', '8,32,128,512')
     .option('--samples <k>', 'random batches per batch size for the gradient noise, >= 2', '40')
     .option('--steps <s>', 'training steps from the fixed weights at each batch size', '200')
@@ -96,13 +96,13 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const { data } = await loadDataOptions(o);
   if (limit > data.train.count) fail(`--limit-train must be at most ${data.train.count}, got ${limit}`);
   const tooLarge = opts.batchSizes.find((B) => B > limit);
-  if (tooLarge !== undefined) fail(`--batch-sizes: ${tooLarge} is more than the ${limit} training images`);
+  if (tooLarge !== undefined) fail(`--batch-sizes: ${tooLarge} is more than the ${limit} training samples`);
   const train = limitSplit(data.train, limit);
   const sizes = mlpSizesFor(data, { model: denseSpec(hidden, ['sigmoid']), loss: 'nll' });
   const init = o.init ? await readInit(o.init, sizes) : initMlp(sizes, opts.seed);
   // Rows per gradient evaluation of the full gradient: large enough to amortise a submit.
   const options: NoiseOptions = { ...opts, trainCount: limit, chunk: Math.min(limit, Math.max(512, ...opts.batchSizes)) };
-  io.out(`data: ${data.source}, the first ${limit} training images; network ${sizes.join('-')}`);
+  io.out(`data: ${data.source}, the first ${limit} training samples; network ${sizes.join('-')}`);
 
   let backend: NoiseBackend;
   if (device === 'gpu') {

@@ -63,6 +63,11 @@ export function checkDistinct(outputs: [option: string, path: string | undefined
   }
 }
 
+/** Why an input file could not be read, to follow its option in a message: a missing file is
+ * said to be missing, with its path, rather than shown as the system's error. */
+export const readProblem = (path: string, e: unknown): string =>
+  (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${JSON.stringify(path)} does not exist` : `cannot read ${JSON.stringify(path)}: ${(e as Error).message}`;
+
 /** An input file's bytes; a missing file, a directory, a FIFO or a device is refused with the
  * option and the path. */
 export async function readInput(option: string, path: string): Promise<Uint8Array> {
@@ -70,6 +75,6 @@ export async function readInput(option: string, path: string): Promise<Uint8Arra
     return await readRegularFile(path);
   } catch (e) {
     if (e instanceof NotAFileError) fail(`${option} ${e.message}`);
-    return fail(`${option} cannot read ${JSON.stringify(path)}: ${(e as Error).message}`);
+    return fail(`${option} ${readProblem(path, e)}`);
   }
 }

@@ -11,7 +11,7 @@ import { loadDataOptions } from './data-options.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { expandPoints, parseGrid, parseList, planRuns, pointOf, SWEEP_KEYS, SweepSpecError, type PlannedRun, type SweepPoint } from '../sweep/plan.ts';
-import { emptyResults, mergeResults, resultsProblem, runSweep, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
+import { emptyResults, mergeResults, parseResults, runSweep, SweepResultsError, type HalvingOptions, type SweepResults, type SweepRunner } from '../sweep/run.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { runSession, type Device, type SessionResult, type TrainReport } from '../train/session.ts';
 import { testedEpoch, type EpochRecord } from '../train/trainer.ts';
@@ -23,7 +23,7 @@ import { textTable } from '../docs/tables.ts';
 import { base64ToBytes, bytesToBase64 } from '../headless/headless-protocol.ts';
 import { readRegularFile, withFileLock, writeFileAtomic } from '../node/files.ts';
 import { INTERRUPTED, runInterruptible, type Interrupt } from './interrupt.ts';
-import { checkOutputDir } from './paths.ts';
+import { checkOutputDir, readProblem } from './paths.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 function buildProgram(io: CliIo): Command {
@@ -57,24 +57,25 @@ interface RawOptions extends RawTrainerOptions {
   readme?: boolean;
 }
 
-/** A results file's content, or empty results when there is none; a file that is not valid
- * results is refused, naming `option`, the file and the entry at fault. */
-async function readResults(file: string, halving: HalvingOptions | null, option: string): Promise<SweepResults> {
+/** A results file's content; when there is none, empty results (a new --out), or where
+ * `ifMissing` is given a usage error saying the file does not exist, then `ifMissing`. A file that
+ * cannot be read, or is not valid results, is refused, naming `option`, the file and the entry at
+ * fault. */
+async function readResults(file: string, halving: HalvingOptions | null, option: string, ifMissing?: string): Promise<SweepResults> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    return emptyResults(halving);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
   } catch (e) {
-    fail(`${option}: ${file} is not valid JSON (${(e as Error).message}); move it away or choose another ${option}`);
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    if (missing && ifMissing === undefined) return emptyResults(halving);
+    return fail(missing ? `${option}: ${file} does not exist; ${ifMissing}` : `${option}: cannot read ${file}: ${(e as Error).message}`);
   }
-  const problem = resultsProblem(parsed);
-  if (problem) fail(`${option}: ${file}: ${problem}; fix the entry, or move the file away or choose another ${option}`);
-  return parsed as SweepResults;
+  try {
+    return parseResults(text, file);
+  } catch (e) {
+    if (!(e instanceof SweepResultsError)) throw e;
+    return fail(`${option}: ${e.message}, or move the file away or choose another ${option}`);
+  }
 }
 
 /** Writes results.json, results.md and accuracy.svg of the union of `mine` and what the folder
@@ -93,7 +94,7 @@ async function persist(dir: string, mine: SweepResults): Promise<SweepResults> {
 /** The `top` best finished configurations of the sweep in `dir`, as list entries, with that
  * sweep's runs of them (a run with the same key is the same training: it need not run again). */
 async function bestOf(dir: string, top: number): Promise<{ points: SweepPoint[]; source: SweepResults }> {
-  const source = await readResults(join(dir, 'results.json'), null, '--from');
+  const source = await readResults(join(dir, 'results.json'), null, '--from', '--from takes the --out folder of an earlier sweep');
   const best = summarise(source).filter((s) => s.complete && s.diverged === 0).slice(0, top);
   if (!best.length) fail(`--from: ${join(dir, 'results.json')} holds no finished configuration without divergence`);
   return { points: best.map((b) => pointOf(source.runs.find((r) => r.group === b.group)!.config)), source };
@@ -204,7 +205,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   const halving = o.halving ? { eta: parseInteger('--eta', o.eta, 2, 100), minEpochs: parseInteger('--min-epochs', o.minEpochs, 1) } : null;
   const base = { limitTrain, limitTest };
   if (o.readme) {
-    const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null, '--readme')));
+    const [notebook, tuned] = await Promise.all([README_SWEEPS.notebook, README_SWEEPS.tuned].map((d) => readResults(join(d, 'results.json'), null, '--readme', `--readme reads ${README_SWEEPS.notebook} and ${README_SWEEPS.tuned}`)));
     const readme = await readFile('README.md', 'utf8');
     await writeFileAtomic('README.md', replaceReadmeResults(readme, renderReadmeResults(notebook, tuned)));
     io.out(`rewrote the results table of README.md from ${README_SWEEPS.notebook} and ${README_SWEEPS.tuned}`);
@@ -212,7 +213,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   }
   if (o.reportOnly) {
     const file = join(o.out, 'results.json');
-    const results = await readResults(file, null, '--out');
+    const results = await readResults(file, null, '--out', '--report-only rewrites the report of the sweep in --out: give its folder');
     if (!results.runs.length) fail(`--report-only: no runs in ${file}`);
     await checkOutputDir('--out', o.out);
     await persist(o.out, results);
@@ -230,7 +231,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   let data: LoadedData;
   try {
     const from = o.from ? await bestOf(o.from, parseInteger('--top', o.top, 1)) : null;
-    const list = from?.points ?? (o.list ? parseList(await readFile(o.list, 'utf8').catch((e: Error) => fail(`--list cannot read ${JSON.stringify(o.list)}: ${e.message}`)), o.list) : null);
+    const list = from?.points ?? (o.list ? parseList(await readFile(o.list, 'utf8').catch((e: unknown) => fail(`--list ${readProblem(o.list!, e)}`)), o.list) : null);
     const points = expandPoints(list, parseGrid(o.grid));
     planRuns(points, base); // settings checked before the data is read
     data = await loadDataOptions(o);

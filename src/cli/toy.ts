@@ -23,6 +23,7 @@ import {
   type ToyNetwork,
 } from '../reference/toy.ts';
 import { ConfigError } from '../train/config.ts';
+import { readProblem } from './paths.ts';
 import {
   TOY_NOTEBOOK_SETTINGS as NB,
   checkHiddenAgrees,
@@ -39,7 +40,7 @@ async function readJson(option: string, path: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    fail(`${option} cannot read ${JSON.stringify(path)}: ${(e as Error).message}`);
+    fail(`${option} ${readProblem(path, e)}`);
   }
   try {
     return JSON.parse(text);

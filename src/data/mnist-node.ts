@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { readRegularFile } from '../node/files.ts';
 import { ConfigError } from '../train/config-error.ts';
 import { DEFAULT_LABEL_COLUMN } from './csv.ts';
-import type { DataSet } from './dataset.ts';
+import { DataError, type DataSet } from './dataset.ts';
 import { MNIST_FILES, type MnistFileKey, type NamedBytes } from './mnist.ts';
 import { CSV_SPLIT_FILES, dataFromBytes, isCsvName, pickDataFiles, type DataFormat, type PickedFiles } from './sources.ts';
 
@@ -80,7 +80,13 @@ export async function loadData(o: DataOptions): Promise<LoadedData> {
     source = `${o.data} + ${o.testData}`;
   }
   // A FIFO would hang a plain read forever, and a directory gives EISDIR without its name.
-  const read = async (name: string): Promise<NamedBytes> => ({ bytes: await readRegularFile(join(dir, name)), name: join(dir, name) });
+  const read = async (name: string): Promise<NamedBytes> => {
+    const path = join(dir, name);
+    const bytes = await readRegularFile(path).catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'ENOENT' ? new DataError(path, 'the file does not exist') : e;
+    });
+    return { bytes, name: path };
+  };
   const data = await dataFromBytes(picked, read, format(picked), source);
   const served = picked.format === 'csv'
     ? { [CSV_SPLIT_FILES.train]: join(dir, picked.files.train), [CSV_SPLIT_FILES.test]: join(dir, picked.files.test) }

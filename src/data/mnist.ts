@@ -3,7 +3,7 @@
 // labels stay u8 and are converted to floats on the GPU. Browser-safe: no Node imports here; the
 // Node loaders live in mnist-node.ts.
 
-import { checkSplitsMatch, type DataSet, type Split } from './dataset.ts';
+import { checkSplitsMatch, DataError, type DataSet, type Split } from './dataset.ts';
 import { IdxError, parseIdx, type IdxTensor } from './idx.ts';
 
 export const MNIST_FILES = {
@@ -34,15 +34,15 @@ export function idxSplit(samplesIdx: IdxTensor, labelsIdx: IdxTensor, samplesNam
   if (samplesIdx.dims.length < 2) {
     throw new IdxError(
       samplesName,
-      `images must have rank 3 (count, rows, cols) or samples rank 2 (count, values), found rank ${samplesIdx.dims.length} ` +
-        `(${samplesIdx.dims.join('x')}). Is this a label file in the images slot?`,
+      `is a rank-1 IDX file of ${samplesIdx.dims[0]} values, which is the shape of a labels file; the samples file must be ` +
+        'rank 3, (count, rows, cols) images, or rank 2, (count, values) rows of bytes. Are the images and labels files swapped?',
     );
   }
   if (labelsIdx.dims.length !== 1) {
     throw new IdxError(
       labelsName,
-      `labels must have rank 1 (count), found rank ${labelsIdx.dims.length} ` +
-        `(${labelsIdx.dims.join('x')}). Is this an image file in the labels slot?`,
+      `is a rank-${labelsIdx.dims.length} IDX file (${labelsIdx.dims.join('x')}), which is the shape of a samples file; ` +
+        'the labels file must be rank 1, (count) one byte per sample. Are the images and labels files swapped?',
     );
   }
   const [count, ...sample] = samplesIdx.dims;
@@ -72,18 +72,66 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+/** The longest text a JS engine holds as one string (V8: 2^29 - 24 UTF-16 units): the most a CSV
+ * file can be and still be read. */
+export const MAX_TEXT_BYTES = 2 ** 29 - 24;
+
+/** Bytes enough to hold an IDX header of any rank (4). */
+const IDX_HEAD = 20;
+
+/** The most that data starting with `head` may decompress to: an IDX file exactly its header's
+ * size (a few KB of gzip can expand a thousandfold, so nothing is taken on trust), anything else
+ * (a CSV) the longest text it could be read as. */
+function decompressedLimit(head: Uint8Array, name: string, textLimit: number): { bytes: number; error: () => DataError } {
+  const rank = head[3];
+  if (head[0] === 0 && head[1] === 0 && head[2] === 0x08 && rank >= 1 && rank <= 4 && head.length >= 4 + 4 * rank) {
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
+    const bytes = 4 + 4 * rank + dims.reduce((a, b) => a * b, 1);
+    return { bytes, error: () => new IdxError(name, `decompresses to more than the ${bytes} bytes its header gives (dims ${dims.join('x')}). The file is corrupt; fetch it again.`) };
+  }
+  return { bytes: textLimit, error: () => new DataError(name, `decompresses to more than ${textLimit} bytes, the most a CSV file can be read as text here. Split the data.`) };
+}
+
+/** gzip data decompressed, refused (a DataError naming `name`) past what its start allows
+ * (decompressedLimit), before holding more than that. */
+export async function gunzip(bytes: Uint8Array, name = 'data', textLimit = MAX_TEXT_BYTES): Promise<Uint8Array> {
   // Copy into a fresh ArrayBuffer-backed array: BlobPart rejects views of SharedArrayBuffer.
-  const stream = new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  const reader = new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let limit: ReturnType<typeof decompressedLimit> | null = null;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    chunks.push(r.value);
+    total += r.value.length;
+    if (limit === null && total >= IDX_HEAD) limit = decompressedLimit(concatBytes(chunks, IDX_HEAD), name, textLimit);
+    if (limit !== null && total > limit.bytes) {
+      await reader.cancel();
+      throw limit.error();
+    }
+  }
+  return concatBytes(chunks, total);
+}
+
+/** The first `length` bytes of `chunks` joined. */
+function concatBytes(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(Math.min(length, chunks.reduce((a, c) => a + c.length, 0)));
+  let pos = 0;
+  for (const c of chunks) {
+    if (pos >= out.length) break;
+    out.set(c.subarray(0, out.length - pos), pos);
+    pos += c.length;
+  }
+  return out;
 }
 
 /** Decides by content, not by name: a server may send `x.gz` already decoded (Content-Encoding). */
 export async function gunzipIfNeeded(bytes: Uint8Array, name: string): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   try {
-    return await gunzip(bytes);
+    return await gunzip(bytes, name);
   } catch (e) {
+    if (e instanceof DataError) throw e;
     throw new IdxError(name, `gzip data is corrupt (${(e as Error).message}). Fetch the file again.`);
   }
 }

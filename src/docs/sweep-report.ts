@@ -75,13 +75,16 @@ export function renderSweepMarkdown(results: SweepResults): string {
       '(training is deterministic, so its first epochs are the same).', '');
     for (const d of results.rungs) {
       const epochs = [...new Set(Object.values(d.epochs))].join('/');
-      lines.push(`- rung ${d.rung + 1} (after ${epochs} epochs): ${d.ranked.map((s) => `${labelOf(results, s.group)} ${pct(s.score)}`).join(', ')}; kept ${d.kept.length}`);
+      lines.push(`- rung ${d.rung + 1} (after ${epochs} epochs): ${d.ranked.map((s) => `${labelOf(results, s.group)} ${rungScore(s.score)}`).join(', ')}; kept ${d.kept.length}`);
     }
     lines.push('');
   }
   lines.push('![test accuracy per epoch](accuracy.svg)', '');
   return lines.join('\n');
 }
+
+/** A diverged configuration's score is -Infinity, null once written to results.json. */
+const rungScore = (score: number | null) => (score === null || score === -Infinity ? 'diverged' : pct(score));
 
 const labelOf = (results: SweepResults, group: string) => results.runs.find((r) => r.group === group)?.label ?? group;
 

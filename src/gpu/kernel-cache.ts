@@ -3,6 +3,7 @@
 // user's cache directory in Node (nodeKernelCache in node-gpu.ts). Entries are keyed by the adapter and a
 // hash of the kernels' source, so a driver change or an edited kernel starts afresh.
 import { get, set } from 'idb-keyval';
+import { nestedTooDeeply } from '../data/json.ts';
 
 /** Chosen variants of one adapter and kernel source, by problem key. */
 export type KernelChoices = Record<string, string>;
@@ -10,7 +11,8 @@ export type KernelChoices = Record<string, string>;
 export interface KernelCache {
   /** Where it lives, for logs. */
   readonly where: string;
-  load(key: string): Promise<KernelChoices>;
+  /** What it holds under `key`, as stored: a file may have been edited, so validChoices judges it. */
+  load(key: string): Promise<unknown>;
   save(key: string, choices: KernelChoices): Promise<void>;
 }
 
@@ -19,7 +21,7 @@ const inBrowser = (): boolean =>
 
 const idbCache: KernelCache = {
   where: 'IndexedDB',
-  load: async (key) => ((await get(`kernel-choices:${key}`)) as KernelChoices | undefined) ?? {},
+  load: async (key) => (await get(`kernel-choices:${key}`)) ?? {},
   save: (key, choices) => set(`kernel-choices:${key}`, choices),
 };
 
@@ -44,6 +46,26 @@ export function supersededBy(key: string, current: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The Node cache file's text as its entries by key; a corrupt file reads as empty (a cache that
+ * loses its entries costs trials, never a failed run), and validChoices judges each entry. */
+export function parseKernelCacheFile(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    // An array would take the saved entry as a property that JSON.stringify drops: nothing would ever be saved.
+    // Nested too deeply, an entry would make the next save's JSON.stringify overflow the stack.
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) && !nestedTooDeeply(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The cache file's entries with `choices` saved under `key`, and the entries they supersede dropped. */
+export function withChoices(all: Record<string, unknown>, key: string, choices: KernelChoices): Record<string, unknown> {
+  for (const old of Object.keys(all)) if (supersededBy(old, key)) delete all[old];
+  all[key] = choices;
+  return all;
 }
 
 /** FNV-1a of a string, hex: a short, stable fingerprint of the kernels' source. */

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { freemem, homedir } from 'node:os';
 import { join } from 'node:path';
 import { GpuUnavailableError } from './errors.ts';
-import { supersededBy, type KernelCache, type KernelChoices } from './kernel-cache.ts';
+import { parseKernelCacheFile, withChoices, type KernelCache } from './kernel-cache.ts';
 
 const swiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -76,21 +76,12 @@ export function nodeKernelCache(): KernelCache | null {
   if (env === 'off') return null;
   const dir = env || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'webgpu-mnist-trainer');
   const file = join(dir, 'kernel-choices.json');
-  const readAll = async (): Promise<Record<string, KernelChoices>> => {
-    try {
-      const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
-      return parsed && typeof parsed === 'object' ? (parsed as Record<string, KernelChoices>) : {};
-    } catch {
-      return {};
-    }
-  };
+  const readAll = async (): Promise<Record<string, unknown>> => parseKernelCacheFile(await readFile(file, 'utf8').catch(() => ''));
   return {
     where: file,
     load: async (key) => (await readAll())[key] ?? {},
     async save(key, choices) {
-      const all = await readAll();
-      for (const old of Object.keys(all)) if (supersededBy(old, key)) delete all[old];
-      all[key] = choices;
+      const all = withChoices(await readAll(), key, choices);
       await mkdir(dir, { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
       await writeFile(tmp, `${JSON.stringify(all, null, 2)}\n`);

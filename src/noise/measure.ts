@@ -161,7 +161,7 @@ export function createCpuNoiseBackend(train: Split, init: Mlp): NoiseBackend {
  * distinct images. From epoch 0 at B 32 these are the batches of `npm run train`'s first epoch. */
 export function streamOrder(count: number, seed: number, firstEpoch: number, B: number, steps: number): { order: Uint32Array; nextEpoch: number } {
   const perEpoch = Math.floor(count / B);
-  if (perEpoch < 1) throw new RangeError(`batch size ${B} is larger than the ${count} training images`);
+  if (perEpoch < 1) throw new RangeError(`batch size ${B} is larger than the ${count} training samples`);
   const order = new Uint32Array(steps * B);
   let epoch = firstEpoch;
   for (let done = 0; done < steps; epoch++) {

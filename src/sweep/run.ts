@@ -1,6 +1,7 @@
 // The sweep loop, the same for every runtime: runs each planned configuration through a runner
 // (the WebGPU trainer in Node or a headless browser, or the CPU reference), skips what the
 // results already hold, and with successive halving stops poor configurations early.
+import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 import { ConfigError, upgradeConfig, validateConfig } from '../train/config.ts';
 import type { TrainReport } from '../train/session.ts';
 import { testedEpoch } from '../train/trainer.ts';
@@ -27,7 +28,8 @@ export interface RungDecision {
   rung: number;
   /** Epochs each group had trained when it was ranked (per group: schedules may differ). */
   epochs: Record<string, number>;
-  ranked: { group: string; score: number }[];
+  /** Best first; a diverged configuration scores -Infinity, which results.json holds as null. */
+  ranked: { group: string; score: number | null }[];
   kept: string[];
 }
 
@@ -131,6 +133,25 @@ export async function runSweep(plan: PlannedRun[], runner: SweepRunner, previous
   return results;
 }
 
+/** A results file that is not JSON or not valid results: its message names the file and the entry at fault. */
+export class SweepResultsError extends Error {
+  override name = 'SweepResultsError';
+}
+
+/** A results file's text as results; anything else is refused with a SweepResultsError. */
+export function parseResults(text: string, file: string): SweepResults {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new SweepResultsError(`${file} is not valid JSON (${(e as Error).message}); fix it`);
+  }
+  if (nestedTooDeeply(parsed)) throw new SweepResultsError(`${file} nests more than ${MAX_JSON_DEPTH} levels deep; fix it`);
+  const problem = resultsProblem(parsed);
+  if (problem) throw new SweepResultsError(`${file}: ${problem}; fix the entry`);
+  return parsed as SweepResults;
+}
+
 /** Problems of a results file's content, described by path (e.g. "runs[3].testAccuracy must be
  * ..."): a hand-edited entry is refused with its place instead of failing later as a TypeError.
  * Configurations of an earlier version are brought up to date in place (upgradeConfig). */
@@ -140,6 +161,21 @@ export function resultsProblem(parsed: unknown): string | null {
   if (!Array.isArray(r.runs)) return 'runs must be a list';
   if (!Array.isArray(r.commands) || !r.commands.every((c) => typeof c === 'string')) return 'commands must be a list of strings';
   if (!Array.isArray(r.rungs)) return 'rungs must be a list';
+  const h = r.halving as Partial<HalvingOptions> | null;
+  if (h !== null && !(typeof h === 'object' && Number.isInteger(h.eta) && h.eta! >= 2 && Number.isInteger(h.minEpochs) && h.minEpochs! >= 1)) {
+    return 'halving must be null or { eta, minEpochs }, whole numbers from 2 and from 1';
+  }
+  for (const [i, d] of (r.rungs as Partial<RungDecision>[]).entries()) {
+    const at = `rungs[${i}]`;
+    if (typeof d !== 'object' || d === null) return `${at} must be an object`;
+    if (!Number.isInteger(d.rung)) return `${at}.rung must be a whole number`;
+    if (typeof d.epochs !== 'object' || d.epochs === null || !Object.values(d.epochs).every((e) => typeof e === 'number')) {
+      return `${at}.epochs must map each configuration to its epochs`;
+    }
+    const scored = (s: Partial<RungDecision['ranked'][number]> | null) => typeof s?.group === 'string' && (typeof s.score === 'number' || s.score === null);
+    if (!(Array.isArray(d.ranked) && d.ranked.every(scored))) return `${at}.ranked must be a list of { group, score }`;
+    if (!(Array.isArray(d.kept) && d.kept.every((g) => typeof g === 'string'))) return `${at}.kept must be a list of configurations`;
+  }
   const numbers = (v: unknown, n: number) => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number');
   for (const [i, run] of (r.runs as Partial<RunRecord>[]).entries()) {
     const at = `runs[${i}]`;

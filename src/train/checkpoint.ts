@@ -10,6 +10,7 @@ import {
   createOptimizerState, joinState, OPTIMIZER_TABLE, optimizerSettings, splitState, stateFloats, type OptimizerState,
 } from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
+import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 import { denseWidths, formatModel, resolveNetwork } from '../model/spec.ts';
 import { ConfigError, upgradeConfig, validateConfig, type TrainConfig } from './config.ts';
 import {
@@ -87,11 +88,13 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
       'holds weights, not a checkpoint (it has no training state); start from it with --init instead');
   }
   const json = (key: string): unknown => {
+    let value: unknown;
     try {
-      return JSON.parse(meta[key] ?? '');
+      value = JSON.parse(meta[key] ?? '');
     } catch {
       return fail(`metadata ${key} is not valid JSON`);
     }
+    return nestedTooDeeply(value) ? fail(`metadata ${key} nests more than ${MAX_JSON_DEPTH} levels deep`) : value;
   };
   const raw = json('config') as Partial<TrainConfig> | null;
   if (typeof raw !== 'object' || raw === null) return fail('metadata config is not an object');
@@ -172,10 +175,10 @@ export function checkFits(s: TrainState, data: { source: string; train: number; 
     throw new SafetensorsError(`${fileName}: ${msg}`);
   };
   if (s.data.source !== data.source || s.data.train !== data.train || s.data.test !== data.test) {
-    fail(`was trained on ${s.data.source} (${s.data.train} training / ${s.data.test} test images), this run's data is ` +
+    fail(`was trained on ${s.data.source} (${s.data.train} training / ${s.data.test} test samples), this run's data is ` +
       `${data.source} (${data.train} / ${data.test}); give the same --data`);
   }
-  if (s.weights.sizes[0] !== data.inputSize) fail(`takes ${s.weights.sizes[0]} inputs, the images have ${data.inputSize} pixels`);
+  if (s.weights.sizes[0] !== data.inputSize) fail(`takes ${s.weights.sizes[0]} inputs per sample, this run's data has ${data.inputSize}`);
   const stepsPerEpoch = Math.ceil((s.config.limitTrain ?? data.train) / s.config.batchSize);
   const { epoch, step, stepLosses } = s.progress;
   if (step >= stepsPerEpoch || (epoch === s.config.epochs && step > 0) || stepLosses.length !== epoch * stepsPerEpoch + step) {

@@ -60,7 +60,7 @@ export async function compareGpuWithCpu(
   const B = base.batchSize;
   const need = opts.steps * B;
   if (need > opts.train.count) {
-    throw new RangeError(`--steps ${opts.steps} at batch ${B} needs ${need} training images, only ${opts.train.count} available`);
+    throw new RangeError(`--steps ${opts.steps} at batch ${B} needs ${need} training samples, only ${opts.train.count} available`);
   }
   // One epoch of exactly `steps` batches, one read-back per step.
   const config: TrainConfig = { ...base, epochs: 1, limitTrain: need, readbackEvery: 1 };

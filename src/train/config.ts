@@ -98,7 +98,23 @@ export const dataExtent = (data: Splits): DataExtent =>
 export const MAX_AUGMENT_SHIFT = 7;
 
 
+/** Whether an error message can show `v`: no object in it has its own toString or valueOf, which
+ * a config read from a file (a checkpoint's, results.json's) may hold as any JSON value, and
+ * which would make printing it throw a TypeError. */
+function printable(v: unknown): boolean {
+  const todo: unknown[] = [v];
+  while (todo.length) {
+    const x = todo.pop();
+    if (x === null || typeof x !== 'object') continue;
+    if (Object.hasOwn(x, 'toString') || Object.hasOwn(x, 'valueOf')) return false;
+    todo.push(...Object.values(x));
+  }
+  return true;
+}
+
 export function validateConfig(partial: Partial<TrainConfig>, data?: DataExtent): TrainConfig {
+  const unprintable = Object.keys(partial).find((k) => !printable(partial[k as keyof TrainConfig]));
+  if (unprintable) throw new ConfigError(unprintable, `holds an object with its own toString or valueOf: ${JSON.stringify(partial[unprintable as keyof TrainConfig])}`);
   refuseUnknownKeys(partial, Object.keys(NOTEBOOK_RECIPE), (key) => key);
   const c: TrainConfig = { ...NOTEBOOK_RECIPE, ...partial, model: checkModel(partial.model ?? NOTEBOOK_RECIPE.model) };
   if (!isPositiveInt(c.epochs)) throw new ConfigError('--epochs', `must be a positive integer, got ${c.epochs}`);

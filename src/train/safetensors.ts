@@ -3,6 +3,7 @@
 // notebook's Net, and the reverse. Format: u64 LE header length, JSON header, raw tensor bytes.
 import { assembleMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 import { layerName } from '../model/spec.ts';
+import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
@@ -90,6 +91,7 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'weights'): Safete
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     fail('header is not a JSON object of tensor names');
   }
+  if (nestedTooDeeply(header)) fail(`header nests more than ${MAX_JSON_DEPTH} levels deep; a tensor entry holds a dtype and two lists of numbers`);
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
   const { __metadata__: meta = {}, ...raw } = header as Record<string, unknown>;
@@ -103,8 +105,8 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'weights'): Safete
     if (!(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0))) {
       fail(`tensor ${name} has shape ${JSON.stringify(shape)}, not a list of sizes`);
     }
-    const size = DTYPE_BYTES[String(e.dtype)];
-    if (size === undefined) fail(`tensor ${name} has dtype ${JSON.stringify(e.dtype)}, not a safetensors dtype`);
+    const size = typeof e.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, e.dtype) ? DTYPE_BYTES[e.dtype] : undefined;
+    if (size === undefined) return fail(`tensor ${name} has dtype ${JSON.stringify(e.dtype)}, not a safetensors dtype`);
     const offsets: unknown = e.data_offsets;
     const [begin, end] = Array.isArray(offsets) && offsets.length === 2 ? (offsets as number[]) : [NaN, NaN];
     const where = `tensor ${name} has data_offsets ${JSON.stringify(offsets)}`;

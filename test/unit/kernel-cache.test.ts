@@ -38,6 +38,15 @@ describe('the kernel-choice cache in Node', () => {
     expect(await cache.load('gpu')).toEqual({ p: 'vec4' });
   });
 
+  it('replaces a file that holds a JSON array (found by fuzzing: saves into one were lost)', async () => {
+    process.env.WEBGPU_TRAINER_CACHE_DIR = join(dir, 'array');
+    const cache = nodeKernelCache()!;
+    await cache.save('gpu', { p: 'naive' });
+    writeFileSync(cache.where, '[]');
+    await cache.save('gpu', { p: 'vec4' });
+    expect(await nodeKernelCache()!.load('gpu')).toEqual({ p: 'vec4' });
+  });
+
   it('drops the same adapter\'s choices for an older kernel source when it saves the current ones', async () => {
     process.env.WEBGPU_TRAINER_CACHE_DIR = join(dir, 'c');
     const cache = nodeKernelCache()!;

@@ -103,7 +103,7 @@ describe('IDX bytes', () => {
     const swapped = await idxDataset(lab, img, 'mine').catch((e: unknown) => e);
     expect(swapped).toBeInstanceOf(IdxError);
     expect(swapped).toBeInstanceOf(DataError);
-    expect((swapped as Error).message).toMatch(/^mine images: images must have rank 3 \(count, rows, cols\) or samples rank 2.*found rank 1/);
+    expect((swapped as Error).message).toMatch(/^mine images: is a rank-1 IDX file of 4 values, which is the shape of a labels file; the samples file must be rank 3/);
     await expect(idxDataset(img, idxBytes([3], [0, 1, 0]))).rejects.toThrow(/^idx labels: 3 labels but idx images has 4 samples/);
     await expect(idxDataset(img.subarray(0, 2), lab)).rejects.toThrow(IdxError);
     await expect(idxDataset([0, 0, 8, 1] as never, lab)).rejects.toThrow(/^idx images must be the file's bytes as a Uint8Array, got Array/);

@@ -152,8 +152,11 @@ describe('idxSplit', () => {
   });
 
   it('rejects swapped files by rank', () => {
-    expect(thrown(() => idxSplit(labels, labels, 'labs', 'labs')).message).toMatch(/images must have rank 3 .* found rank 1/);
-    expect(thrown(() => idxSplit(images, images, 'imgs', 'imgs')).message).toMatch(/labels must have rank 1.*found rank 3/);
+    // Said of what the file is (its rank and shape, a labels file's) and what the slot needs.
+    expect(thrown(() => idxSplit(labels, labels, 'labs', 'labs')).message).toBe('labs: is a rank-1 IDX file of 5 values, which is the shape of ' +
+      'a labels file; the samples file must be rank 3, (count, rows, cols) images, or rank 2, (count, values) rows of bytes. Are the images and labels files swapped?');
+    expect(thrown(() => idxSplit(images, images, 'imgs', 'imgs')).message).toBe('imgs: is a rank-3 IDX file (5x2x3), which is the shape of a ' +
+      'samples file; the labels file must be rank 1, (count) one byte per sample. Are the images and labels files swapped?');
   });
 });
 
@@ -189,6 +192,19 @@ describe('gzip helpers (DecompressionStream)', () => {
   it('round-trips through gunzip and passes plain bytes through', async () => {
     expect(Array.from(await gunzip(gzipSync(tiny.trainImages)))).toEqual(Array.from(tiny.trainImages));
     expect(await gunzipIfNeeded(tiny.trainImages, 'x')).toBe(tiny.trainImages);
+  });
+
+  // A gzip bomb: 10 MB of zeros after a 3x4x5 header compress to about 10 KB. Decompressing stops
+  // past the header's 76 bytes instead of holding it all; a CSV stops at the longest text it can be.
+  it('stops decompressing past what the data can be', async () => {
+    const header = idx([3, 4, 5], Array.from({ length: 60 }, () => 0));
+    const bomb = new Uint8Array(10_000_000);
+    bomb.set(header);
+    await expect(gunzipIfNeeded(gzipSync(bomb), 'train.gz')).rejects.toThrow(
+      'train.gz: decompresses to more than the 76 bytes its header gives (dims 3x4x5). The file is corrupt; fetch it again.');
+    const csv = gzipSync('label,x\n' + '0,1\n'.repeat(1000));
+    await expect(gunzip(csv, 'train.csv.gz', 1000)).rejects.toThrow('train.csv.gz: decompresses to more than 1000 bytes, the most a CSV file can be read as text here');
+    expect((await gunzip(csv, 'train.csv.gz')).length).toBe(8 + 4000);
   });
 
   it('reports corrupt gzip data as an IdxError naming the file', async () => {

@@ -57,7 +57,7 @@ describe('npm run noise on a tiny network', () => {
     [['--window', '4'], '--window must be odd'],
     [['--steps', '3'], '--steps must be at least --window (5)'],
     [['--batch-sizes', '8,8'], 'repeated'],
-    [['--batch-sizes', '1024'], '1024 is more than the 512 training images'],
+    [['--batch-sizes', '1024'], '1024 is more than the 512 training samples'],
     [['--samples', '1'], '--samples must be an integer >= 2'],
     [['--device', 'tpu'], '--device must be one of gpu, cpu'],
   ])('%j: exit 2 with one error line', async (argv, message) => {

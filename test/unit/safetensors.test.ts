@@ -184,6 +184,12 @@ describe('refusing bad files', () => {
     expectRefused(writeSafetensors(t), ['fc1.weight', dtype, 'F32']);
   });
 
+  // Found by fuzzing: an object dtype whose toString is not a function failed with 'TypeError:
+  // Cannot convert object to primitive value', and the name of an Object method passed as a dtype.
+  it.each([['an object', { toString: 1 }], ['a name on Object.prototype', 'toString'], ['a number', 4]])('refuses a dtype that is %s', (_, dtype) => {
+    expectRefused(writeSafetensors(good(), { entry: { 'fc1.weight': { dtype } } }), ['fc1.weight', 'dtype', 'not a safetensors dtype']);
+  });
+
   it('refuses shapes other than the configured sizes', () => {
     expectRefused(encodeSafetensors(initMlp(SMALL, 2)), ['fc1.weight', 'shape [3,4]', '[5,4]'], [4, 5, 2]);
     // Same element count, transposed.

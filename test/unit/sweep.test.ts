@@ -6,7 +6,7 @@ import { README_SWEEPS, renderReadmeResults, renderSweepMarkdown, replaceReadmeR
 import { summarise } from '../../src/sweep/summary.ts';
 import { runSweepCli } from '../../src/cli/sweep.ts';
 import { expandPoints, parseGrid, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
-import { emptyResults, mergeResults, resultsProblem, runSweep, type SweepResults } from '../../src/sweep/run.ts';
+import { emptyResults, mergeResults, parseResults, resultsProblem, runSweep, type SweepResults } from '../../src/sweep/run.ts';
 import type { TrainReport } from '../../src/train/session.ts';
 import { captureCli } from '../support/cli.ts';
 
@@ -94,6 +94,16 @@ describe('two sweeps writing one folder (mergeResults)', () => {
   });
 });
 
+describe('the sweep report', () => {
+  it('writes a halving rung\'s diverged configuration as diverged, also once read back from results.json (null)', () => {
+    const results = parseResults(readFileSync('sweeps/tuning/results.json', 'utf8'), 'results.json');
+    results.rungs[0].ranked[0].score = -Infinity;
+    const rungLine = (r: SweepResults) => renderSweepMarkdown(r).split('\n').find((l) => l.startsWith('- rung 1'));
+    expect(rungLine(results)).toMatch(/^- rung 1 \(after [\d/]+ epochs\): lr=2 epochs=40 schedule=cosine diverged, /);
+    expect(rungLine(parseResults(JSON.stringify(results), 'results.json'))).toBe(rungLine(results));
+  });
+});
+
 describe('resultsProblem', () => {
   it('names the entry at fault in a hand-edited file, and accepts the committed sweeps', async () => {
     const good = await runSweep(plan(['lr=1', 'epochs=2']), fakeRunner([]), emptyResults(null), null, quiet([]));
@@ -108,6 +118,12 @@ describe('resultsProblem', () => {
     expect(edit((r) => ((r.config as { lr: number }).lr = -1))).toBe('runs[0].config: --lr must be a finite number > 0, got -1');
     expect(edit((r) => (r.epochsRun = 5))).toBe('runs[0].epochsRun must be a whole number of epochs from 0 to config.epochs (2)');
     expect(resultsProblem({ version: 2 })).toBe('is not a results file of this sweep version (version 1)');
+    // Found by fuzzing: a valid file with these edits passed, and its report failed with a TypeError.
+    const halved = JSON.parse(readFileSync('sweeps/tuning/results.json', 'utf8')) as Record<string, unknown>;
+    expect(resultsProblem({ ...halved, halving: [], rungs: [[]] })).toBe('halving must be null or { eta, minEpochs }, whole numbers from 2 and from 1');
+    expect(resultsProblem({ ...halved, rungs: [[]] })).toBe('rungs[0].rung must be a whole number');
+    expect(resultsProblem({ ...halved, rungs: [{ rung: 0, epochs: {}, ranked: [{ group: 'a', score: '97' }], kept: [] }] }))
+      .toBe('rungs[0].ranked must be a list of { group, score }');
     for (const d of ['sweeps/notebook', 'sweeps/tuned', 'sweeps/tuning', 'sweeps/augment']) {
       expect(resultsProblem(JSON.parse(readFileSync(join(d, 'results.json'), 'utf8'))), d).toBeNull();
     }
@@ -151,11 +167,12 @@ describe('sweep CLI', () => {
 
   it.each([
     [[], 'nothing to sweep'],
-    [['--from', '/nonexistent-sweep'], '--from: /nonexistent-sweep/results.json holds no finished configuration'],
+    [['--from', '/nonexistent-sweep'], '--from: /nonexistent-sweep/results.json does not exist; --from takes the --out folder of an earlier sweep'],
+    [['--report-only'], `--out: ${join(dir, 'never', 'results.json')} does not exist; --report-only rewrites the report of the sweep in --out`],
     [['--from', '/x', '--list', '/y.json'], '--list and --from both'],
     [['--grid', 'lr=0'], '--lr must be a finite number > 0'],
     [['--grid', 'foo=1'], 'unknown setting "foo"'],
-    [['--list', '/nonexistent.json'], '--list cannot read "/nonexistent.json"'],
+    [['--list', '/nonexistent.json'], '--list "/nonexistent.json" does not exist'],
     [['--grid', 'lr=1', '--halving', '--eta', '1'], '--eta'],
     [['--grid', 'lr=1', '--runtime', 'deno'], '--runtime'],
   ])('refuses %j with a message naming the problem', async (argv, message) => {

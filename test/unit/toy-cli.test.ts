@@ -141,7 +141,7 @@ describe('npm run toy: bad options and files exit 2 with one line naming the opt
     // Options are checked before Dawn is loaded, so a typo costs no GPU start-up.
     ['--device gpu with a bad --lr', () => ['--device', 'gpu', '--lr', '0'], /--lr must be a finite number > 0/],
     ['--device tpu', () => ['--device', 'tpu'], /--device must be one of cpu, gpu, got "tpu"/],
-    ['missing --data file', () => ['--data', join(dir, 'nope.json')], /--data cannot read .*nope/],
+    ['missing --data file', () => ['--data', join(dir, 'nope.json')], /--data ".*nope\.json" does not exist$/],
     ['malformed JSON', () => ['--data', file('bad.json', '[[1, 2, 0],')], /--data .* not valid JSON/],
     ['empty data', () => ['--data', file('empty.json', [])], /--data must hold a non-empty/],
     [
