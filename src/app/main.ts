@@ -101,6 +101,9 @@ let formCheck: FormCheck = { config: null, errors: new Map() };
 let model: { mlp: Mlp; label: string; spec: MlpSpec } | null = null;
 let checking = false;
 let measuring = false;
+/** Dropped or chosen files are being read and checked: until the worker has them, Train would
+ * run on the data in use before them. */
+let readingData = false;
 /** The run being shown: its plan, when Train (or Resume after a lost device) was pressed, its
  * clock (for the ETA), where it started and how far it got. */
 let run: {
@@ -169,20 +172,20 @@ function noisePlan(): NoisePlan {
 function refreshButtons(): void {
   const running = state === 'training' || state === 'paused';
   const sweeping = homework.isRunning;
-  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking && !measuring && !sweeping);
+  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking && !measuring && !sweeping && !readingData);
   buttons.pause.disabled = state !== 'training';
   // The worker restarts a lost run only when nothing else holds it.
   buttons.resume.disabled = !(state === 'paused' || (state === 'lost' && !measuring));
   buttons.stop.disabled = !(running || state === 'lost');
-  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking && !measuring && !sweeping);
+  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking && !measuring && !sweeping && !readingData);
   // A run's own weights, else the current model (a finished run's, or a loaded file).
-  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && !sweeping && (running || model) && noisePlan().batchSizes.length);
+  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && !sweeping && !readingData && (running || model) && noisePlan().batchSizes.length);
   buttons.download.disabled = !model;
   fields.disabled = running;
   recipe.disabled = running;
   loadFile.disabled = running;
   // The worker refuses new data while anything uses it, or a lost run could still resume on it.
-  const dataBusy = running || checking || measuring || sweeping || state === 'loading' || state === 'lost';
+  const dataBusy = running || checking || measuring || sweeping || readingData || state === 'loading' || state === 'lost';
   for (const el of [dataEls.files, dataEls.labelColumn, dataEls.builtin]) el.disabled = dataBusy;
   dataEls.drop.classList.toggle('disabled', dataBusy);
   fromCurrent.disabled = running || !model;
@@ -249,18 +252,36 @@ function setPlaceholder(name: string, text: string): void {
   if (el instanceof HTMLInputElement) el.placeholder = text;
 }
 
+/** The page reads one selection at a time. */
+const DATA_BEING_READ = 'the files dropped before are still being read: wait for them, then drop again';
+
 /** Sends files to the worker, which checks them as the CLI checks --data. */
 async function loadDataFiles(files: File[]): Promise<void> {
   if (files.length === 0) return;
   if (dataEls.files.disabled) {
-    showDataError(state === 'lost' ? DATA_HELD_BY_LOST_RUN : DATA_IN_USE);
+    showDataError(readingData ? DATA_BEING_READ : state === 'lost' ? DATA_HELD_BY_LOST_RUN : DATA_IN_USE);
     return;
   }
   lastFiles = files;
+  readingData = true;
+  refreshButtons();
   dataEls.message.textContent = '';
   dataEls.summary.textContent = `Reading ${files.map((f) => f.name).join(', ')}…`;
-  const read: DroppedFile[] = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+  let read: DroppedFile[];
+  try {
+    read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+  } catch (err) {
+    dataRead();
+    showDataError(`the files could not be read: ${(err as Error).message}`);
+    return;
+  }
+  // The worker answers with 'data' or 'data-error', which end the reading.
   send({ type: 'load-data', files: read, labelColumn: dataEls.labelColumn.value.trim() }, read.map((f) => f.bytes));
+}
+
+function dataRead(): void {
+  readingData = false;
+  refreshButtons();
 }
 
 function resetRunViews(): void {
@@ -297,9 +318,11 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
   const msg = ev.data;
   switch (msg.type) {
     case 'data':
+      readingData = false;
       showData(msg.info);
       break;
     case 'data-error':
+      dataRead();
       showDataError(msg.message);
       break;
     case 'gpu':
