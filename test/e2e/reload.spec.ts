@@ -1,7 +1,7 @@
 // A page reload loses nothing: the dashboard keeps its run's checkpoint in the browser's storage
 // (IndexedDB), and the next visit offers to resume it exactly or to discard it.
 import { expect, test, type Page } from '@playwright/test';
-import { collectErrors, fillForm, openDashboard, points } from './helpers.ts';
+import { collectErrors, fillForm, openDashboard, points, trainThenPause } from './helpers.ts';
 
 // 8,000 images in batches of 32: 250 steps an epoch, about 4 s on SwiftShader, long enough for a
 // save mid-epoch (a save there held training 41-76 ms, so they come 0.8-1.5 s apart). Momentum:
@@ -45,7 +45,8 @@ const storedProgress = (page: Page) =>
             if (!bytes) return resolve(null);
             const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
             const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-            resolve(JSON.parse(header.__metadata__.progress));
+            const { epoch, step } = JSON.parse(header.__metadata__.progress);
+            resolve({ epoch, step });
           };
         };
       }),
@@ -98,5 +99,40 @@ test('a reload mid-epoch loses nothing: Resume continues the stored run with the
   expect(await points(page, 'chart-loss')).toBe(2 * STEPS_PER_EPOCH);
 
   expect(await storedProgress(page)).toBeNull();
+  expect(errors).toEqual([]);
+});
+
+test('a paused run reloaded is offered where it paused; Discard forgets it', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openDashboard(page);
+  await fillForm(page, { ...SMALL, epochs: '1' });
+  const pausedAt = await trainThenPause(page);
+  expect(pausedAt).toBeLessThan(STEPS_PER_EPOCH);
+  // The pause saves at once; its write lands soon after.
+  await expect.poll(() => storedProgress(page)).toEqual({ epoch: 0, step: pausedAt });
+  await page.reload();
+  await expect(page.locator('#run-status')).toContainText('Ready', { timeout: 90_000 });
+  const banner = page.locator('#stored-run');
+  await expect(banner).toContainText(`stopped at epoch 1, step ${pausedAt} of ${STEPS_PER_EPOCH}`);
+  await page.locator('#stored-discard').click();
+  await expect(banner).toBeHidden();
+  expect(await storedProgress(page)).toBeNull();
+  // Nor is it offered again.
+  await page.reload();
+  await expect(page.locator('#run-status')).toContainText('Ready', { timeout: 90_000 });
+  await expect(banner).toBeHidden();
+  expect(errors).toEqual([]);
+});
+
+test('storage the browser refuses (a 1-byte quota) is said in the log, and the run trains on', async ({ page, baseURL }) => {
+  const errors = collectErrors(page);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin, quotaSize: 1 });
+  await openDashboard(page);
+  await fillForm(page, { ...SMALL, epochs: '1', limitTrain: '1000' });
+  await page.locator('#train').click();
+  await expect(page.locator('#run-status')).toContainText('Done', { timeout: 150_000 });
+  await expect(page.locator('#log')).toContainText('storage: the browser refused to keep the run (QuotaExceededError');
+  await expect(page.locator('#log')).toContainText('training goes on, but a page reload will lose it');
   expect(errors).toEqual([]);
 });
