@@ -79,18 +79,18 @@ function storeRefused(err: unknown): void {
   post({ type: 'log', line: `storage: the browser refused to keep the run (${refusalText(err)}); training goes on, but a page reload will lose it` });
 }
 
-/** Keeps a run's checkpoint in the browser's storage; the first save at a read-back says its cost. */
-function keep(bytes: Uint8Array, heldMs: number | null): void {
-  if (!store) return;
-  const t0 = performance.now();
-  const saved = store.save(bytes);
-  if (heldMs !== null) {
-    void saved.then(() => !refusalSaid && post({
-      type: 'log',
-      line: `storage: the run is kept in this browser (IndexedDB) after every epoch and every few read-backs; this ${(bytes.length / 1e6).toFixed(2)} MB ` +
-        `checkpoint held training ${heldMs.toFixed(0)} ms to read back and encode, and took ${(performance.now() - t0).toFixed(0)} ms to store`,
-    }));
-  }
+/** Keeps a run's checkpoint in the browser's storage. IndexedDB copies the bytes in this thread as
+ * the write starts (at once, unless one is in flight) and stores them in the background. */
+const keep = (bytes: Uint8Array): Promise<void> | null => store?.save(bytes) ?? null;
+
+/** Says, once a run, what a save at a read-back costs: training waits `heldMs` (read-back, encoding,
+ * IndexedDB's copy), and when the write was done. */
+function sayCost(bytes: Uint8Array, heldMs: number, saved: Promise<void>, t0: number): void {
+  void saved.then(() => !refusalSaid && post({
+    type: 'log',
+    line: `storage: the run is kept in this browser (IndexedDB) after every epoch and every few read-backs; this ${(bytes.length / 1e6).toFixed(2)} MB ` +
+      `checkpoint held training ${heldMs.toFixed(0)} ms (read back, encode, copy) and was stored ${(performance.now() - t0).toFixed(0)} ms after the save began`,
+  }));
 }
 
 async function train(request: TrainRequest, resume: TrainState | null): Promise<void> {
@@ -133,7 +133,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
       kernels: null,
     };
     resumable = { request, epochs: startEpoch, checkpoint: encodeCheckpoint(start) };
-    keep(resumable.checkpoint, null);
+    void keep(resumable.checkpoint);
     if (!resume) {
       post({ type: 'log', line: configLine(config) });
       const note = untrainedNote(set);
@@ -147,7 +147,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
       // After each epoch's onEpoch: encoded before the weights' buffers are transferred away.
       onCheckpoint: (state) => {
         resumable = { request, epochs: state.progress.epoch, checkpoint: encodeCheckpoint(state) };
-        keep(resumable.checkpoint, null);
+        void keep(resumable.checkpoint);
         lastSave.at = performance.now();
         postWeights(state.weights, `after epoch ${state.progress.epoch}`, config);
         lastWeightsAt = chunkStart = performance.now();
@@ -198,10 +198,11 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
             saveNow = false;
             const state = await readState();
             const bytes = encodeCheckpoint(state);
-            lastSave.heldMs = performance.now() - now;
-            keep(bytes, lastSave.logged ? null : lastSave.heldMs);
-            lastSave.logged = true;
+            const saved = keep(bytes);
             lastSave.at = performance.now();
+            lastSave.heldMs = lastSave.at - now;
+            if (saved && !lastSave.logged) sayCost(bytes, lastSave.heldMs, saved, now);
+            lastSave.logged = true;
             postWeights(state.weights, run.at, config);
             lastWeightsAt = lastSave.at;
           } else if (run.read && now - lastWeightsAt > WEIGHTS_EVERY_MS) {
