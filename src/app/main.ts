@@ -333,7 +333,7 @@ function showStoredRun(info: StoredRunInfo | null): void {
   if (info) {
     const c = info.config;
     const at = info.epoch === c.epochs ? `after its last epoch` : `at epoch ${info.epoch + 1}, step ${info.step} of ${info.stepsPerEpoch}`;
-    storedEls.text.textContent = `A run of ${info.sizes.join('-')} ${c.activations.join(',')} (${c.optimizer}, lr ${c.lr}, batch ${c.batchSize}, ${c.epochs} epochs` +
+    storedEls.text.textContent = `A run of ${info.sizes.join('-')} ${c.activations.join(',')} (${c.optimizer}, lr ${c.lr}, batch ${c.batchSize}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}` +
       `${c.limitTrain ? `, ${formatCount(c.limitTrain)} training samples` : ''}) on ${info.source} stopped ${at}${info.otherData ? `; ${info.otherData}` : ''}.`;
   }
   refreshButtons();

@@ -474,7 +474,7 @@ async function openStore(): Promise<void> {
 function resumeStored(device: Device): void {
   const s = stored;
   if (busy || !s || !data || !trainedOn(s, data)) return;
-  post({ type: 'log', line: `${KEPT}, from epoch ${s.progress.epoch + 1}, step ${s.progress.step}: ${configLine(s.config)}` });
+  post({ type: 'log', line: configLine(s.config) });
   post({ type: 'history', losses: Float32Array.from(s.progress.stepLosses), epochs: s.progress.epochs.map(testedEpoch) });
   void train({ config: s.config, device, init: null }, s);
 }

@@ -4,7 +4,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { collectErrors, fillForm, openDashboard, points, trainThenPause } from './helpers.ts';
 
 // 8,000 images in batches of 32: 250 steps an epoch, about 4 s on SwiftShader, long enough for a
-// save mid-epoch (a save there held training 41-76 ms, so they come 0.8-1.5 s apart). Momentum:
+// save mid-epoch (a save there held training 25-76 ms in four runs, so they come 0.5-1.5 s apart). Momentum:
 // its velocities must come back with the weights.
 const SMALL = { epochs: '2', hidden: '64', limitTrain: '8000', limitTest: '500', readbackEvery: '5', lr: '0.1', momentum: '0.9' };
 const STEPS_PER_EPOCH = 250;
@@ -114,6 +114,7 @@ test('a paused run reloaded is offered where it paused; Discard forgets it', asy
   await expect(page.locator('#run-status')).toContainText('Ready', { timeout: 90_000 });
   const banner = page.locator('#stored-run');
   await expect(banner).toContainText(`stopped at epoch 1, step ${pausedAt} of ${STEPS_PER_EPOCH}`);
+  await page.screenshot({ path: 'test-results/reload-offer.png' });
   await page.locator('#stored-discard').click();
   await expect(banner).toBeHidden();
   expect(await storedProgress(page)).toBeNull();
