@@ -3,7 +3,7 @@
 // forward pass for the drawn digit.
 import { notebookSpec, specFits, type Mlp } from '../reference/mlp.ts';
 import { formatModel, type ModelSpec, type NetworkSpec } from '../model/spec.ts';
-import { NOTEBOOK_RECIPE, type DataExtent } from '../train/config.ts';
+import { NOTEBOOK_RECIPE, type DataExtent, type TrainConfig } from '../train/config.ts';
 import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
@@ -16,7 +16,7 @@ import { Homework } from './homework.ts';
 import { downloadModel, readModelFile } from './model-files.ts';
 import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
 import { initPart1 } from './part1-tab.ts';
-import { DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type EpochMessage, type PageMessage, type RunState, type WorkerMessage } from './protocol.ts';
+import { DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type EpochMessage, type PageMessage, type RunState, type StoredRunInfo, type WorkerMessage } from './protocol.ts';
 import { RunClock } from './run-clock.ts';
 import { showAdapter, showNoGpu } from './status-panel.ts';
 import { initTabs } from './tabs.ts';
@@ -52,6 +52,12 @@ const dataEls = {
   labelColumn: byId('label-column', HTMLInputElement),
   builtin: byId('data-builtin', HTMLButtonElement),
   message: byId('data-message'),
+};
+const storedEls = {
+  banner: byId('stored-run'),
+  text: byId('stored-run-text'),
+  resume: byId('stored-resume', HTMLButtonElement),
+  discard: byId('stored-discard', HTMLButtonElement),
 };
 const drawPanel = byId('draw-panel');
 const weightsPanel = byId('weights-panel');
@@ -98,10 +104,15 @@ let dataInfo: DataInfo | null = null;
 /** The files last loaded, to read again when the CSV label column changes. */
 let lastFiles: File[] | null = null;
 let formCheck: FormCheck = { config: null, errors: new Map() };
-/** The current model, with the activations and loss it computes with. */
+/** The current model, with the model spec and loss it computes with. */
 let model: { mlp: Mlp; label: string; spec: NetworkSpec } | null = null;
 let checking = false;
 let measuring = false;
+/** The run an earlier visit left in the browser's storage, offered until resumed or discarded. */
+let storedRun: StoredRunInfo | null = null;
+/** Dropped or chosen files are being read and checked: until the worker has them, Train would
+ * run on the data in use before them. */
+let readingData = false;
 /** The run being shown: its plan, when Train (or Resume after a lost device) was pressed, its
  * clock (for the ETA), where it started and how far it got. */
 let run: {
@@ -170,20 +181,21 @@ function noisePlan(): NoisePlan {
 function refreshButtons(): void {
   const running = state === 'training' || state === 'paused';
   const sweeping = homework.isRunning;
-  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking && !measuring && !sweeping);
+  buttons.train.disabled = !(extent && (state === 'idle' || state === 'lost') && formCheck.config && !checking && !measuring && !sweeping && !readingData);
   buttons.pause.disabled = state !== 'training';
   // The worker restarts a lost run only when nothing else holds it.
   buttons.resume.disabled = !(state === 'paused' || (state === 'lost' && !measuring));
   buttons.stop.disabled = !(running || state === 'lost');
-  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking && !measuring && !sweeping);
+  buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking && !measuring && !sweeping && !readingData);
   // A run's own weights, else the current model (a finished run's, or a loaded file).
-  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && !sweeping && (running || model) && noisePlan().batchSizes.length);
+  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && !sweeping && !readingData && (running || model) && noisePlan().batchSizes.length);
   buttons.download.disabled = !model;
+  storedEls.resume.disabled = !(storedRun && !storedRun.otherData && state === 'idle' && !checking && !measuring && !sweeping && !readingData);
   fields.disabled = running;
   recipe.disabled = running;
   loadFile.disabled = running;
   // The worker refuses new data while anything uses it, or a lost run could still resume on it.
-  const dataBusy = running || checking || measuring || sweeping || state === 'loading' || state === 'lost';
+  const dataBusy = running || checking || measuring || sweeping || readingData || state === 'loading' || state === 'lost';
   for (const el of [dataEls.files, dataEls.labelColumn, dataEls.builtin]) el.disabled = dataBusy;
   dataEls.drop.classList.toggle('disabled', dataBusy);
   fromCurrent.disabled = running || !model;
@@ -250,18 +262,36 @@ function setPlaceholder(name: string, text: string): void {
   if (el instanceof HTMLInputElement) el.placeholder = text;
 }
 
+/** The page reads one selection at a time. */
+const DATA_BEING_READ = 'the files dropped before are still being read: wait for them, then drop again';
+
 /** Sends files to the worker, which checks them as the CLI checks --data. */
 async function loadDataFiles(files: File[]): Promise<void> {
   if (files.length === 0) return;
   if (dataEls.files.disabled) {
-    showDataError(state === 'lost' ? DATA_HELD_BY_LOST_RUN : DATA_IN_USE);
+    showDataError(readingData ? DATA_BEING_READ : state === 'lost' ? DATA_HELD_BY_LOST_RUN : DATA_IN_USE);
     return;
   }
   lastFiles = files;
+  readingData = true;
+  refreshButtons();
   dataEls.message.textContent = '';
   dataEls.summary.textContent = `Reading ${files.map((f) => f.name).join(', ')}…`;
-  const read: DroppedFile[] = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+  let read: DroppedFile[];
+  try {
+    read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+  } catch (err) {
+    dataRead();
+    showDataError(`the files could not be read: ${(err as Error).message}`);
+    return;
+  }
+  // The worker answers with 'data' or 'data-error', which end the reading.
   send({ type: 'load-data', files: read, labelColumn: dataEls.labelColumn.value.trim() }, read.map((f) => f.bytes));
+}
+
+function dataRead(): void {
+  readingData = false;
+  refreshButtons();
 }
 
 function resetRunViews(): void {
@@ -277,30 +307,53 @@ function resetRunViews(): void {
 }
 
 function showEpoch(e: EpochMessage): void {
-  const r = e.result;
+  addEpoch(e.result, e.samplesPerSec);
+  renderConfusion(byId('confusion', HTMLTableElement), e.confusion, dataInfo?.classes ?? 10, dataInfo?.classNames);
+  byId('confusion-caption').textContent = `after epoch ${e.result.epoch}, ${formatCount(e.confusion.reduce((a, b) => a + b, 0))} test samples`;
+}
+
+/** An epoch on the charts, in the table and in the accuracy metric. */
+function addEpoch(r: EpochMessage['result'], samplesPerSec: number): void {
   charts.addEpoch(r.epoch, r.trainLoss, r.meanTestLoss, r.trainAccuracy, r.testAccuracy);
   const row = element('tr');
   row.dataset.epoch = String(r.epoch);
   for (const cell of [
     String(r.epoch), String(r.lr), r.trainLoss.toFixed(4), `${r.trainAccuracy.toFixed(2)}%`, r.testLoss.toFixed(4),
-    r.meanTestLoss.toFixed(4), `${r.testAccuracy.toFixed(2)}%`, formatCount(e.samplesPerSec), formatSeconds(r.trainSeconds),
+    r.meanTestLoss.toFixed(4), `${r.testAccuracy.toFixed(2)}%`, formatCount(samplesPerSec), formatSeconds(r.trainSeconds),
   ]) row.append(element('td', cell));
   byId('epochs').append(row);
   metrics.acc.textContent = `${r.testAccuracy.toFixed(2)}%`;
   metrics.acc.dataset.value = String(r.testAccuracy);
-  metrics.speed.textContent = formatCount(e.samplesPerSec);
+  metrics.speed.textContent = formatCount(samplesPerSec);
   if (run) run.accuracy = r.testAccuracy;
-  renderConfusion(byId('confusion', HTMLTableElement), e.confusion, dataInfo?.classes ?? 10, dataInfo?.classNames);
-  byId('confusion-caption').textContent = `after epoch ${r.epoch}, ${formatCount(e.confusion.reduce((a, b) => a + b, 0))} test samples`;
+}
+
+function showStoredRun(info: StoredRunInfo | null): void {
+  storedRun = info;
+  storedEls.banner.hidden = !info;
+  if (info) {
+    const c = info.config;
+    const at = info.epoch === c.epochs ? `after its last epoch` : `at epoch ${info.epoch + 1}, step ${info.step} of ${info.stepsPerEpoch}`;
+    storedEls.text.textContent = `A run of ${info.sizes.join('-')} ${formatModel(c.model)} (${c.optimizer}, lr ${c.lr}, batch ${c.batchSize}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}` +
+      `${c.limitTrain ? `, ${formatCount(c.limitTrain)} training samples` : ''}) on ${info.source} stopped ${at}${info.otherData ? `; ${info.otherData}` : ''}.`;
+  }
+  refreshButtons();
+}
+
+/** Starts showing a run the worker is about to start or continue. */
+function beginRun(config: TrainConfig): void {
+  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, model: config.model };
 }
 
 worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
   const msg = ev.data;
   switch (msg.type) {
     case 'data':
+      readingData = false;
       showData(msg.info);
       break;
     case 'data-error':
+      dataRead();
       showDataError(msg.message);
       break;
     case 'gpu':
@@ -340,24 +393,35 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       refreshButtons();
       break;
     }
-    case 'started':
+    case 'started': {
       if (run) {
         run.clock = new RunClock();
         run.clock.run();
-        run.startStep = run.steps = msg.startEpoch * msg.stepsPerEpoch;
+        run.startStep = run.steps = msg.startStep;
         run.stepsPerEpoch = msg.stepsPerEpoch;
       }
-      if (msg.startEpoch === 0) resetRunViews();
+      if (msg.startStep === 0) resetRunViews();
       else {
         // Resumed after a lost device: what came after the snapshot is replaced by the new run.
-        charts.truncate(msg.startEpoch * msg.stepsPerEpoch, msg.startEpoch + 1);
+        charts.truncate(msg.startStep, msg.startEpoch + 1);
         byId('epochs').querySelectorAll('tr').forEach((tr) => {
           if (Number(tr.dataset.epoch) > msg.startEpoch) tr.remove();
         });
       }
       if (msg.adapter) showAdapter(deviceStatus, msg.adapter, msg.kernels);
-      appendLog(`— ${msg.startEpoch ? `resumed after epoch ${msg.startEpoch}` : 'started'} on ${msg.device === 'gpu' ? 'WebGPU' : 'the CPU reference'}` +
+      const stepInEpoch = msg.startStep - msg.startEpoch * msg.stepsPerEpoch;
+      const from = msg.startStep === 0 ? 'started' : stepInEpoch ? `resumed at epoch ${msg.startEpoch + 1}, step ${stepInEpoch}` : `resumed after epoch ${msg.startEpoch}`;
+      appendLog(`— ${from} on ${msg.device === 'gpu' ? 'WebGPU' : 'the CPU reference'}` +
         `${run ? `, set up in ${formatSeconds((performance.now() - run.requestedAt) / 1000)}` : ''} —`);
+      break;
+    }
+    case 'stored-run':
+      showStoredRun(msg.run);
+      break;
+    case 'history':
+      resetRunViews();
+      charts.addSteps(0, msg.losses);
+      for (const r of msg.epochs) addEpoch(r, r.samplesPerSec);
       break;
     case 'log':
       appendLog(msg.line);
@@ -471,7 +535,7 @@ form.addEventListener('submit', (ev) => {
     form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
     return;
   }
-  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, model: config.model };
+  beginRun(config);
   send({ type: 'train', request: { config, device: deviceSelect.value as Device, init: fromCurrent.checked && model ? model.mlp : null } });
 });
 buttons.pause.addEventListener('click', () => {
@@ -487,6 +551,17 @@ buttons.stop.addEventListener('click', () => {
   if (state === 'lost') setStatus('Stopped. The model keeps the last weights it received.');
   send({ type: 'stop' });
 });
+storedEls.resume.addEventListener('click', () => {
+  if (!storedRun) return;
+  // The form shows the run's settings, as if it had been started from it.
+  writeConfig(form, storedRun.config);
+  revalidate();
+  beginRun(storedRun.config);
+  send({ type: 'resume-stored', device: deviceSelect.value as Device });
+});
+storedEls.discard.addEventListener('click', () => send({ type: 'discard-stored' }));
+// The worker cannot be waited for here: it saves at its next read-back, if it lives that long.
+window.addEventListener('pagehide', () => send({ type: 'save-now' }));
 recipe.addEventListener('click', () => {
   writeRecipe();
   revalidate();

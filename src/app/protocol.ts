@@ -65,6 +65,19 @@ export type ToyReply =
 export const DATA_IN_USE = 'the data is in use (a run, a check, a measurement or a sweep): let it finish or stop it first';
 export const DATA_HELD_BY_LOST_RUN = 'the run that lost its device can still resume on this data: resume or stop it first';
 
+/** A run kept in the browser's storage by an earlier visit (run-store.ts), as the page offers it. */
+export interface StoredRunInfo {
+  config: TrainConfig;
+  sizes: number[];
+  source: string;
+  /** Where it continues: `step` steps into epoch `epoch` (0-based) of `stepsPerEpoch`. */
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  /** Why it cannot resume on the data in use (other data); null: it can. */
+  otherData: string | null;
+}
+
 /** A file the person chose or dropped, as read by the page. */
 export interface DroppedFile {
   name: string;
@@ -99,6 +112,11 @@ export type PageMessage =
   /** Continues a paused run, or restarts a run whose device was lost from its last epoch. */
   | { type: 'resume'; device: Device }
   | { type: 'stop' }
+  /** The run kept in the browser's storage: continue it on this device, or forget it. */
+  | { type: 'resume-stored'; device: Device }
+  | { type: 'discard-stored' }
+  /** The page is going away: save the run at the next read-back, however recent the last save. */
+  | { type: 'save-now' }
   | { type: 'compare'; config: TrainConfig; steps: number }
   | { type: 'noise'; request: NoiseRequest }
   | { type: 'toy'; id: number; request: ToyRequest }
@@ -125,7 +143,12 @@ export type WorkerMessage =
   | { type: 'gpu'; adapter: AdapterSummary; kernels: KernelSummary | null }
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'state'; state: RunState; message?: string }
-  | { type: 'started'; device: Device; adapter: AdapterSummary | null; kernels: KernelSummary | null; stepsPerEpoch: number; startEpoch: number }
+  /** startStep: the global steps already taken (a resumed run's), in epoch startEpoch (0-based). */
+  | { type: 'started'; device: Device; adapter: AdapterSummary | null; kernels: KernelSummary | null; stepsPerEpoch: number; startEpoch: number; startStep: number }
+  /** A run kept in the browser's storage, found at start or seen anew against other data; null: none. */
+  | { type: 'stored-run'; run: StoredRunInfo | null }
+  /** The step losses and epochs of a stored run about to resume, for the charts and the table. */
+  | { type: 'history'; losses: Float32Array; epochs: (EpochRecord & TestNumbers)[] }
   | { type: 'log'; line: string }
   | { type: 'steps'; firstStep: number; losses: Float32Array }
   | { type: 'progress'; epoch: number; step: number; stepInEpoch: number; stepsPerEpoch: number; samplesPerSec: number; loss: number }

@@ -2,7 +2,8 @@
 // and the step loop live here, so the page only draws. It runs the same runSession as the CLI,
 // pauses by holding the loop in an awaited event, keeps a checkpoint of every completed epoch (the
 // CLI's --checkpoint format, optimizer state included), and after a lost device continues
-// exactly from it.
+// exactly from it. The latest checkpoint, mid-epoch ones included, is also kept in the browser's
+// storage (run-store.ts), from which the next visit can continue the run exactly.
 import { limitSplit } from '../data/batches.ts';
 import { classCount, classMapping, describeData, untrainedNote, type DataSet } from '../data/dataset.ts';
 import { loadMnistFromUrl } from '../data/mnist.ts';
@@ -11,7 +12,7 @@ import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
 import { mlpSizesFor, initMlp, MNIST_MLP_SIZES, type Mlp } from '../reference/mlp.ts';
 import type { NetworkSpec } from '../model/spec.ts';
-import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
+import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { compareGpuWithCpu } from '../train/compare.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { configLine, NOTEBOOK_RECIPE, type TrainConfig } from '../train/config.ts';
@@ -24,10 +25,17 @@ import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { chooseStepKernels } from '../train/step.ts';
 import { ToyGpuTrainer } from '../train/toy-gpu.ts';
 import { confusionMatrix } from './confusion.ts';
-import { DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type NoiseRequest, type PageMessage, type RunState, type ToyReply, type ToyRequest, type TrainRequest, type WorkerMessage } from './protocol.ts';
+import {
+  DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type NoiseRequest, type PageMessage, type RunState, type StoredRunInfo, type ToyReply, type ToyRequest,
+  type TrainRequest, type WorkerMessage,
+} from './protocol.ts';
+import { refusalText, RunStore } from './run-store.ts';
 
 /** Live predictions need fresh weights, but a read-back of 2 MB per chunk would slow fast GPUs. */
 const WEIGHTS_EVERY_MS = 500;
+/** A save at a read-back holds training while the state is read back and encoded: saves are spaced
+ * so that this is at most this share of the time. */
+const SAVE_SHARE = 0.05;
 
 const post = (msg: WorkerMessage, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
 const weightBuffers = (m: Mlp) => m.layers.flatMap((l) => [l.weight.buffer, l.bias.buffer]);
@@ -56,6 +64,35 @@ let activeRun: { read: (() => Promise<Mlp>) | null; at: string } | null = null;
 let noiseWaiting: NoiseRequest | null = null;
 /** The measurement in progress: a paused run resumed meanwhile waits for it. */
 let noiseRunning: Promise<void> | null = null;
+/** The browser's storage for the run; null where the browser refused it. */
+let store: RunStore | null = null;
+/** The run an earlier visit left in the store, offered until it is resumed, discarded or replaced. */
+let stored: TrainState | null = null;
+/** The page is going away: the next read-back saves. */
+let saveNow = false;
+/** A refused write is said once a run. */
+let refusalSaid = false;
+const KEPT = 'the run kept in this browser';
+
+function storeRefused(err: unknown): void {
+  if (refusalSaid) return;
+  refusalSaid = true;
+  post({ type: 'log', line: `storage: the browser refused to keep the run (${refusalText(err)}); training goes on, but a page reload will lose it` });
+}
+
+/** Keeps a run's checkpoint in the browser's storage. IndexedDB copies the bytes in this thread as
+ * the write starts (at once, unless one is in flight) and stores them in the background. */
+const keep = (bytes: Uint8Array): Promise<void> | null => store?.save(bytes) ?? null;
+
+/** Says, once a run, what a save at a read-back costs: training waits `heldMs` (read-back, encoding,
+ * IndexedDB's copy), and when the write was done. */
+function sayCost(bytes: Uint8Array, heldMs: number, saved: Promise<void>, t0: number): void {
+  void saved.then(() => !refusalSaid && post({
+    type: 'log',
+    line: `storage: the run is kept in this browser (IndexedDB) after every epoch and every few read-backs; this ${(bytes.length / 1e6).toFixed(2)} MB ` +
+      `checkpoint held training ${heldMs.toFixed(0)} ms (read back, encode, copy) and was stored ${(performance.now() - t0).toFixed(0)} ms after the save began`,
+  }));
+}
 
 async function train(request: TrainRequest, resume: TrainState | null): Promise<void> {
   const set = data;
@@ -71,6 +108,15 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
   activeRun = run;
   let lastWeightsAt = 0;
   let deviceLost = false;
+  /** The last save at a read-back: when it ended, and how long it held training. */
+  const lastSave = { at: performance.now(), heldMs: 0, logged: false };
+  let readState: (() => Promise<TrainState>) | null = null;
+  refusalSaid = false;
+  if (stored) {
+    // A new run takes the store's place.
+    stored = null;
+    post({ type: 'stored-run', run: null });
+  }
   // Throughput counts only time spent stepping: not pauses, weight read-backs or evaluation.
   let chunkStart = 0;
   let epochActiveMs = 0;
@@ -88,6 +134,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
       kernels: null,
     };
     resumable = { request, epochs: startEpoch, checkpoint: encodeCheckpoint(start) };
+    void keep(resumable.checkpoint);
     if (!resume) {
       post({ type: 'log', line: configLine(config) });
       const note = untrainedNote(set);
@@ -101,6 +148,8 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
       // After each epoch's onEpoch: encoded before the weights' buffers are transferred away.
       onCheckpoint: (state) => {
         resumable = { request, epochs: state.progress.epoch, checkpoint: encodeCheckpoint(state) };
+        void keep(resumable.checkpoint);
+        lastSave.at = performance.now();
         postWeights(state.weights, `after epoch ${state.progress.epoch}`, config);
         lastWeightsAt = chunkStart = performance.now();
       },
@@ -113,10 +162,14 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
       },
       shouldStop: () => stopRequested,
       onReady: ({ adapter, kernels }) => {
-        post({ type: 'started', device: request.device, adapter, kernels, stepsPerEpoch: Math.ceil(trainCount / config.batchSize), startEpoch });
+        post({
+          type: 'started', device: request.device, adapter, kernels, stepsPerEpoch: Math.ceil(trainCount / config.batchSize), startEpoch,
+          startStep: start.progress.stepLosses.length,
+        });
         chunkStart = performance.now();
       },
       onWeightsReader: (read) => (run.read = read),
+      onStateReader: (read) => (readState = read),
       events: {
         onLog: (line) => post({ type: 'log', line }),
         onStepLosses: (firstStep, losses) => post({ type: 'steps', firstStep, losses: losses.slice() }),
@@ -140,7 +193,20 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
           });
           prevSamples = samples;
           run.at = `epoch ${p.epoch}, step ${p.stepInEpoch}`;
-          if (run.read && now - lastWeightsAt > WEIGHTS_EVERY_MS) {
+          // A paused run is saved as it stands; at an epoch's last step the epoch's checkpoint
+          // follows, once it is evaluated.
+          if (store && readState && p.stepInEpoch < p.stepsPerEpoch && (pauseRequested || saveNow || now - lastSave.at >= lastSave.heldMs / SAVE_SHARE)) {
+            saveNow = false;
+            const state = await readState();
+            const bytes = encodeCheckpoint(state);
+            const saved = keep(bytes);
+            lastSave.at = performance.now();
+            lastSave.heldMs = lastSave.at - now;
+            if (saved && !lastSave.logged) sayCost(bytes, lastSave.heldMs, saved, now);
+            lastSave.logged = true;
+            postWeights(state.weights, run.at, config);
+            lastWeightsAt = lastSave.at;
+          } else if (run.read && now - lastWeightsAt > WEIGHTS_EVERY_MS) {
             postWeights(await run.read(), run.at, config);
             lastWeightsAt = performance.now();
           }
@@ -168,6 +234,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
     if (noiseWaiting) await startNoise(noiseWaiting, async () => weights, label);
     postWeights(weights, label, config);
     resumable = null;
+    void store?.clear();
     if (report.diverged) post({ type: 'finished', outcome: 'diverged', message: report.diverged });
     else if (report.stopped) post({ type: 'finished', outcome: 'stopped', message: 'Stopped. The charts and the model keep the last read-back.' });
     else post({ type: 'finished', outcome: 'done', message: `Done: epoch ${last?.epoch} of ${config.epochs}, test accuracy ${last && testedEpoch(last).testAccuracy.toFixed(2)}%.` });
@@ -177,6 +244,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
       // Lost while reading the final weights: the last epoch's snapshot is the finished model.
       post({ type: 'finished', outcome: 'done', message: `Done: all ${config.epochs} epochs (the device was lost afterwards).` });
       resumable = null;
+      void store?.clear();
       setState('idle');
     } else if (err instanceof GpuDeviceError && resumable) {
       post({ type: 'log', line: `error: ${err.message}` });
@@ -184,6 +252,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
       setState('lost', `The WebGPU device was lost (details in the log). Resume continues from ${from}, on the device chosen in the form.`);
     } else {
       resumable = null;
+      void store?.clear();
       post({ type: 'error', message: errorText(err) });
       setState('idle');
     }
@@ -352,6 +421,63 @@ function useData(d: DataSet): void {
     builtin: d === builtin,
   };
   post({ type: 'data', info });
+  if (stored) offerStored(stored, d);
+}
+
+const trainedOn = (s: TrainState, d: DataSet) => s.data.source === d.source && s.data.train === d.train.count && s.data.test === d.test.count;
+
+/** Offers the stored run to the page, or forgets it when it cannot continue on its own data. */
+function offerStored(s: TrainState, d: DataSet): void {
+  const sameData = trainedOn(s, d);
+  if (sameData) {
+    try {
+      checkFits(s, { source: d.source, train: d.train.count, test: d.test.count, inputSize: d.train.width }, KEPT);
+    } catch (err) {
+      return discardStored(`storage: ${errorText(err)}; it is discarded`);
+    }
+  }
+  const { epoch, step } = s.progress;
+  const run: StoredRunInfo = {
+    config: s.config,
+    sizes: [...s.weights.sizes],
+    source: builtin && s.data.source === builtin.source ? 'MNIST (built in)' : s.data.source,
+    epoch,
+    step,
+    stepsPerEpoch: Math.ceil((s.config.limitTrain ?? s.data.train) / s.config.batchSize),
+    otherData: sameData ? null : `it trained on ${s.data.source} (${s.data.train} training / ${s.data.test} test samples): load those files to resume it`,
+  };
+  post({ type: 'stored-run', run });
+}
+
+function discardStored(why?: string): void {
+  stored = null;
+  void store?.clear();
+  if (why) post({ type: 'log', line: why });
+  post({ type: 'stored-run', run: null });
+}
+
+/** Opens the browser's storage and reads the run an earlier visit left there. */
+async function openStore(): Promise<void> {
+  try {
+    store = await RunStore.open(self.indexedDB, storeRefused);
+  } catch (err) {
+    return storeRefused(err);
+  }
+  try {
+    const bytes = await store.load();
+    if (bytes) stored = decodeCheckpoint(bytes, KEPT);
+  } catch (err) {
+    return discardStored(`storage: ${errorText(err)}; it is discarded`);
+  }
+  if (stored && data) offerStored(stored, data);
+}
+
+function resumeStored(device: Device): void {
+  const s = stored;
+  if (busy || !s || !data || !trainedOn(s, data)) return;
+  post({ type: 'log', line: configLine(s.config) });
+  post({ type: 'history', losses: Float32Array.from(s.progress.stepLosses), epochs: s.progress.epochs.map(testedEpoch) });
+  void train({ config: s.config, device, init: null }, s);
 }
 
 /** Files of the person's own, checked as the CLI checks --data (the same loaders and messages). */
@@ -404,6 +530,7 @@ async function init(mnistUrl: string): Promise<void> {
   } catch (err) {
     post({ type: 'error', message: `MNIST did not load: ${errorText(err)}` });
   }
+  await openStore();
   await probe;
   setState('idle');
 }
@@ -431,8 +558,18 @@ self.onmessage = (ev: MessageEvent<PageMessage>) => {
       releasePause?.();
       if (!busy && resumable) {
         resumable = null;
+        void store?.clear();
         setState('idle');
       }
+      break;
+    case 'resume-stored':
+      resumeStored(msg.device);
+      break;
+    case 'discard-stored':
+      if (stored) discardStored();
+      break;
+    case 'save-now':
+      saveNow = true;
       break;
     case 'compare':
       if (!busy) compare(msg.config, msg.steps).catch((err) => post({ type: 'compare-error', message: errorText(err) }));

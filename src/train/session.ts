@@ -51,6 +51,9 @@ export interface SessionOptions {
   /** Hands over a reader of the trainer's current weights; call it only from an awaited event
    * handler (onProgress, onEpoch), when no step is in flight. */
   onWeightsReader?: (read: () => Promise<Mlp>) => void;
+  /** Hands over a reader of the whole state to checkpoint (weights, optimizer state, progress) as
+   * of the last read-back; the same rule as onWeightsReader. */
+  onStateReader?: (read: () => Promise<TrainState>) => void;
 }
 
 export interface TrainReport {
@@ -160,6 +163,8 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
     const afterSetup = ctx?.liveBytes ?? 0;
     opts.onReady?.({ adapter: trainer.adapter, kernels, config });
     opts.onWeightsReader?.(() => trainer.weights());
+    let progressNow: (() => TrainProgress) | null = null;
+    opts.onStateReader?.(() => stateAt(progressNow!()));
     const { onCheckpoint } = opts;
     const summary = await runTraining(
       trainer,
@@ -171,6 +176,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
         from: resume?.progress,
         endEpoch: opts.stopAfterEpochs,
         onCheckpoint: onCheckpoint && (async (p) => onCheckpoint(await stateAt(p))),
+        onProgressReader: (read) => (progressNow = read),
       },
       opts.events,
     );

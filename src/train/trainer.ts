@@ -169,6 +169,9 @@ export interface RunOptions {
   shouldStop?: () => boolean;
   /** Called after every completed epoch, once onEpoch has returned, with the progress to save. */
   onCheckpoint?: (p: TrainProgress) => void | Promise<void>;
+  /** Hands over, before the first step, a reader of the progress so far (a copy): read from an
+   * awaited onProgress, it is the progress of the trainer's state then, to save mid-epoch. */
+  onProgressReader?: (read: () => TrainProgress) => void;
 }
 
 export async function runTraining(
@@ -182,6 +185,10 @@ export async function runTraining(
   const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
   const from = opts.from ?? startOfRun();
   const summary: TrainSummary = { ...from, stepLosses: [...from.stepLosses], epochs: [...from.epochs], diverged: null, stopped: false };
+  opts.onProgressReader?.(() => {
+    const { epoch, step, epochCorrect, stepLosses, epochs } = summary;
+    return { epoch, step, epochCorrect, stepLosses: [...stepLosses], epochs: [...epochs] };
+  });
   for (; summary.epoch < endEpoch; summary.epoch++, summary.step = 0, summary.epochCorrect = 0) {
     const { epoch } = summary;
     const lr = lrAt(config, epoch);

@@ -62,14 +62,17 @@ function cliAccuracies(files: NamedFile[], args: string[]): string[] {
 /** The test accuracy column of the page's epochs table. */
 const pageAccuracies = (page: Page) => page.locator('#epochs tr td:nth-child(7)').allTextContents();
 
-/** Drops files on the page as a file manager would: on the log, far from the drop area. */
-async function dropFiles(page: Page, files: NamedFile[]): Promise<void> {
-  const dataTransfer = await page.evaluateHandle((list) => {
+/** The files as a drag from a file manager carries them. */
+const dataTransferOf = (page: Page, files: NamedFile[]) =>
+  page.evaluateHandle((list) => {
     const dt = new DataTransfer();
     for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name));
     return dt;
   }, files.map((f) => ({ name: f.name, base64: f.buffer.toString('base64') })));
-  await page.locator('#log').dispatchEvent('drop', { dataTransfer });
+
+/** Drops files on the page as a file manager would: on the log, far from the drop area. */
+async function dropFiles(page: Page, files: NamedFile[]): Promise<void> {
+  await page.locator('#log').dispatchEvent('drop', { dataTransfer: await dataTransferOf(page, files) });
 }
 
 test('IDX files of 12x10 images in 13 classes dropped on the page: trained on, a corrupt set refused, back to MNIST', async ({ page }, info) => {
@@ -175,5 +178,25 @@ test('CSV files chosen with the picker: the label column named, a ReLU network t
   expect(download.suggestedFilename()).toBe('mlp-4-16-3.safetensors');
   const saved = readSafetensors(new Uint8Array(readFileSync(await download.path())), 'download');
   expect(saved.metadata).toMatchObject({ model: 'dense:16:relu', loss: 'nll' });
+  expect(errors).toEqual([]);
+});
+
+test('Train pressed while dropped files are still being read waits for them: the run trains on them, not on MNIST', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openDashboard(page);
+  await fillForm(page, { epochs: '1', batchSize: '8', hidden: '32', readbackEvery: '10' });
+  const set = blockSet();
+  // The drop and the press in one task, as a quick hand would: the page reads the files after it.
+  await page.evaluate((dataTransfer) => {
+    document.querySelector('#log')!.dispatchEvent(new DragEvent('drop', { dataTransfer, bubbles: true, cancelable: true }));
+    document.querySelector<HTMLButtonElement>('#train')!.click();
+  }, await dataTransferOf(page, set));
+  await expect(page.locator('#data-summary')).toHaveText(`${set.map((f) => f.name).join(' + ')}: 520 training / 130 test samples, 12x10 images, 13 classes.`);
+  await expect(page.locator('#data-message')).toHaveText('');
+  await expect(page.locator('#train')).toBeEnabled();
+  await expect(page.locator('#log')).not.toContainText('— started');
+  await page.locator('#train').click();
+  await expect(page.locator('#run-status')).toContainText('Done', { timeout: 150_000 });
+  await expect(page.locator('#model-name')).toHaveText('Current model: 120-32-13, after epoch 1.');
   expect(errors).toEqual([]);
 });

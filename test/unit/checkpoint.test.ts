@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DataSet } from '../../src/data/dataset.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
-import { checkFits, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
+import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../../src/train/checkpoint.ts';
 import { encodeSafetensors, readSafetensors, SafetensorsError } from '../../src/train/safetensors.ts';
 import { runSession, type SessionResult } from '../../src/train/session.ts';
 import { startOfRun } from '../../src/train/trainer.ts';
@@ -82,6 +82,25 @@ describe('resume from a checkpoint (CPU reference)', () => {
     const resumed = await runSession({ config: {}, device: 'cpu', data, resume: state });
     expect(resumed.report.stepLosses).toEqual(fullAdam.report.stepLosses);
     expect(bits(resumed)).toEqual(bits(fullAdam));
+  });
+
+  it("a state read at read-backs of a run that goes on (the dashboard's saves) resumes exactly, and the run is undisturbed", async () => {
+    let seen = 0;
+    let read: (() => Promise<TrainState>) | null = null;
+    const saved: TrainState[] = [];
+    const run = await runSession({ config: CONFIG, device: 'cpu', data, onStateReader: (r) => (read = r),
+      events: { onProgress: async () => {
+        if (++seen === 3 || seen === 5) saved.push(decodeCheckpoint(encodeCheckpoint(await read!()), 'saved'));
+      } } });
+    expect(run.report.stepLosses).toEqual(full.report.stepLosses);
+    expect(bits(run)).toEqual(bits(full));
+    expect(saved.map((s) => [s.progress.epoch, s.progress.step, s.progress.stepLosses.length])).toEqual([[0, 9, 9], [1, 3, 13]]);
+    for (const state of saved) {
+      const resumed = await runSession({ config: {}, device: 'cpu', data, resume: state });
+      expect(resumed.report.stepLosses).toEqual(full.report.stepLosses);
+      expect(withoutTimes(resumed)).toEqual(withoutTimes(full));
+      expect(bits(resumed)).toEqual(bits(full));
+    }
   });
 
   it('a complete run resumes to itself without training', async () => {
