@@ -184,7 +184,7 @@ test('CSV files chosen with the picker: the label column named, a ReLU network t
 test('Train pressed while dropped files are still being read waits for them: the run trains on them, not on MNIST', async ({ page }) => {
   const errors = collectErrors(page);
   await openDashboard(page);
-  await fillForm(page, { epochs: '1', batchSize: '8', hidden: '32', readbackEvery: '10' });
+  await fillForm(page, { epochs: '1', batchSize: '8', model: 'dense:32:sigmoid', readbackEvery: '10' });
   const set = blockSet();
   // The drop and the press in one task, as a quick hand would: the page reads the files after it.
   await page.evaluate((dataTransfer) => {
