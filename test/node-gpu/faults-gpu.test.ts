@@ -34,7 +34,7 @@ function start(cli: 'train' | 'bench', args: string[]) {
 }
 
 describe('GPU runs: faults', () => {
-  it('--hidden 1000000: refused up front naming --hidden (was: 3.5 GB of host memory, then an internal buffer name, exit 1)', async () => {
+  it('--hidden 1000000: refused up front naming the model (was: 3.5 GB of host memory, then an internal buffer name, exit 1)', async () => {
     const err: string[] = [];
     const code = await runTrainCli(['--runtime', 'node', '--hidden', '1000000', '--epochs', '1', '--limit-train', '64', '--limit-test', '64'],
       { out: () => {}, err: (l) => err.push(l) });
@@ -42,8 +42,8 @@ describe('GPU runs: faults', () => {
     expect(err).toHaveLength(1);
     // The adapter's buffer limit on most adapters (SwiftShader: 1 GiB); the host's memory where the
     // buffer would fit.
-    expect(err[0]).toMatch(/^error: --hidden 1000000 needs (a GPU buffer of 3\.14 GB \(fc1\.weight, 1000000 x 784 f32\), over this adapter's max\w+ of|about [\d.]+ GB of host memory)/);
-    expect(err[0]).toContain('choose a smaller --hidden');
+    expect(err[0]).toMatch(/^error: --model dense:1000000:sigmoid needs (a GPU buffer of 3\.14 GB \(fc1\.weight, 1000000 x 784 f32\), over this adapter's max\w+ of|about [\d.]+ GB of host memory)/);
+    expect(err[0]).toContain('choose a smaller --model');
   });
 
   it('a second Ctrl-C quits at once, without saving', async () => {
