@@ -5,7 +5,7 @@
 // exactly from it. The latest checkpoint, mid-epoch ones included, is also kept in the browser's
 // storage (run-store.ts), from which the next visit can continue the run exactly.
 import { limitSplit } from '../data/batches.ts';
-import { classCount, classMapping, describeData, untrainedNote, type DataSet } from '../data/dataset.ts';
+import { classCount, classMapping, contentHash, describeData, untrainedNote, type DataSet } from '../data/dataset.ts';
 import { loadMnistFromUrl } from '../data/mnist.ts';
 import { dataFromBytes, pickDataFiles } from '../data/sources.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
@@ -431,7 +431,7 @@ function offerStored(s: TrainState, d: DataSet): void {
   const sameData = trainedOn(s, d);
   if (sameData) {
     try {
-      checkFits(s, { source: d.source, train: d.train.count, test: d.test.count, inputSize: d.train.width }, KEPT);
+      checkFits(s, { source: d.source, train: d.train.count, test: d.test.count, inputSize: d.train.width, hash: contentHash(d) }, KEPT);
     } catch (err) {
       return discardStored(`storage: ${errorText(err)}; it is discarded`);
     }

@@ -4,7 +4,7 @@
 // (--device cpu).
 import { availableHostMemory } from '../gpu/node-gpu.ts';
 import { Command } from 'commander';
-import { classMapping, describeData, untrainedNote } from '../data/dataset.ts';
+import { classMapping, contentHash, describeData, untrainedNote } from '../data/dataset.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { mlpSizesFor } from '../reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
@@ -193,7 +193,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   const sizes = mlpSizesFor(data, config);
   if (resume) {
     try {
-      checkFits(resume, { source: data.source, train: data.train.count, test: data.test.count, inputSize: sizes[0] }, o.resume!);
+      checkFits(resume, { source: data.source, train: data.train.count, test: data.test.count, inputSize: sizes[0], hash: contentHash(data) }, o.resume!);
     } catch (e) {
       if (e instanceof SafetensorsError) fail(`--resume ${e.message}`);
       throw e;

@@ -93,3 +93,22 @@ export function untrainedNote(data: DataSet): string | null {
   if (untrained.length === 0) return null;
   return `note: no training sample has label ${untrained.join(', ')}; the network keeps an output for ${untrained.length === 1 ? 'it' : 'each'}, never the right answer`;
 }
+
+/** A fingerprint of the data's content (every split's samples and labels), so that a checkpoint
+ * knows the data it trained on by content, not by path: FNV-1a over the bytes, in two lanes of
+ * different offset bases, as 16 hex digits. About 0.1 s for MNIST in Node. */
+export function contentHash(data: Splits): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x9e3779b9;
+  for (const split of [data.train, data.test]) {
+    if (!split) continue;
+    for (const view of [split.features, split.labels]) {
+      const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+      for (let i = 0; i < bytes.length; i++) {
+        a = Math.imul(a ^ bytes[i], 0x01000193);
+        b = Math.imul(b ^ bytes[i], 0x01000193) ^ (b >>> 15);
+      }
+    }
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}

@@ -32,8 +32,9 @@ export interface TrainState {
   /** The optimizer's state (interleaved, state_dict order) and step count; null at the start. */
   optimizer: OptimizerState | null;
   progress: TrainProgress;
-  /** The data set it trains on (whole splits; the config's limits take their first images). */
-  data: { source: string; train: number; test: number };
+  /** The data set it trains on (whole splits; the config's limits take their first images), and
+   * its contentHash (absent in checkpoints written before it was kept, and before a first fit). */
+  data: { source: string; train: number; test: number; hash?: string };
   /** The kernel variant of each matmul and bias-gradient problem the GPU trained with, by problem
    * (null on the CPU): a resumed GPU run uses them again, since another variant rounds
    * differently. */
@@ -134,8 +135,8 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
   const stepLosses = Array.from(file.f32(STEP_LOSSES, [lossCount], 'a checkpoint'));
   const optimizer = readOptimizer(file, config, params, lossCount, fail);
   const data = json('data') as TrainState['data'] | null;
-  if (!(data && typeof data.source === 'string' && isCount(data.train) && isCount(data.test))) {
-    return fail('metadata data must name the source and the train and test counts');
+  if (!(data && typeof data.source === 'string' && isCount(data.train) && isCount(data.test) && (data.hash === undefined || /^[0-9a-f]{16}$/.test(data.hash)))) {
+    return fail('metadata data must name the source, the train and test counts, and may give a 16-hex-digit content hash');
   }
   const kernels = meta.kernels ? json('kernels') : null;
   if (kernels !== null && !(typeof kernels === 'object' && Object.values(kernels).every((v) => typeof v === 'string'))) {
@@ -170,11 +171,17 @@ function readOptimizer(file: SafetensorsFile, config: TrainConfig, params: Named
 
 /** Checks a checkpoint against the data a run would continue on: the same images, and a step
  * count that matches its losses. */
-export function checkFits(s: TrainState, data: { source: string; train: number; test: number; inputSize: number }, fileName: string): void {
+export function checkFits(s: TrainState, data: { source: string; train: number; test: number; inputSize: number; hash: string }, fileName: string): void {
   const fail = (msg: string): never => {
     throw new SafetensorsError(`${fileName}: ${msg}`);
   };
-  if (s.data.source !== data.source || s.data.train !== data.train || s.data.test !== data.test) {
+  // By content where the checkpoint knows it: a moved or renamed copy is the same data, and a file
+  // changed in place is not.
+  if (s.data.hash !== undefined && s.data.hash !== data.hash) {
+    fail(`was trained on data of content hash ${s.data.hash} (${s.data.source}: ${s.data.train} training / ${s.data.test} test samples), ` +
+      `this run's data has ${data.hash} (${data.source}: ${data.train} / ${data.test}): the files changed, or are others; give the data it was trained on`);
+  }
+  if (s.data.hash === undefined && (s.data.source !== data.source || s.data.train !== data.train || s.data.test !== data.test)) {
     fail(`was trained on ${s.data.source} (${s.data.train} training / ${s.data.test} test samples), this run's data is ` +
       `${data.source} (${data.train} / ${data.test}); give the same --data`);
   }

@@ -2,7 +2,7 @@
 // configuration against the data, builds the GPU or CPU trainer, runs the epochs and returns
 // the report that `--json` writes and the final weights.
 import { limitSplit } from '../data/batches.ts';
-import { featureType, type DataSet, type Split } from '../data/dataset.ts';
+import { contentHash, featureType, type DataSet, type Split } from '../data/dataset.ts';
 import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { OptimizerState } from '../model/optimizers.ts';
@@ -151,12 +151,13 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
   const { trainer, ctx, kernels, close } = await openTrainer({
     config, device: opts.device, train, test, sizes, weights: () => given ?? initMlp(sizes, config.seed), optimizer: resume?.optimizer, matmul: opts.matmul, pinned: resume?.kernels, gpu: opts.gpu, ctx: opts.ctx,
   });
+  const hash = contentHash(data);
   const stateAt = async (progress: TrainProgress): Promise<TrainState> => ({
     config,
     weights: await trainer.weights(),
     optimizer: await trainer.optimizerState(),
     progress,
-    data: { source: data.source, train: data.train.count, test: data.test?.count ?? 0 },
+    data: { source: data.source, train: data.train.count, test: data.test?.count ?? 0, hash },
     kernels: kernels && { ...kernels.matmul, ...kernels.biasGrad },
   });
   try {

