@@ -15,14 +15,14 @@ function matmulTables(r: BenchResult): string[] {
     const shapes = [...new Map(rows.map((m) => [`${m.layer} ${m.role}`, m])).values()];
     out.push(`Batch ${B}: ms per call / GFLOP/s / fraction of the FMA peak, the peak shader timed beside each kernel in ` +
       'interleaved rounds (median of the rounds\' ratios). — not timed: see notes.', '');
-    out.push(table(['layer', 'role', 'M x N x K', 'MFLOP', ...variants], shapes.map((s) => {
+    out.push(table(['layer', 'role', 'M x N x K', 'epilogue', 'MFLOP', ...variants], shapes.map((s) => {
       const cells = variants.map((v) => {
         const m: MatmulRow | undefined = rows.find((x) => x.variant === v && x.layer === s.layer && x.role === s.role);
         if (!m || m.ms === null) return '—';
         return `${f(m.ms, 3)} / ${f(m.gflops)} / ${pct(m.fractionOfPeak)}${m.ran !== m.variant ? ` (${m.ran})` : ''}`;
       });
       const op = `${s.M}x${s.N}x${s.K}${s.transA ? ' A^T' : ''}${s.transB ? ' B^T' : ''}`;
-      return [s.layer, s.role, op, f(s.flops / 1e6, 1), ...cells];
+      return [s.layer, s.role, op, s.epilogue, f(s.flops / 1e6, 1), ...cells];
     })), '');
   }
   return out;

@@ -46,8 +46,11 @@ describe('bench CLI', () => {
     for (const x of [c.peakGflops, c.fmaGflops, c.fmaBuiltinGflops, c.copyGBps, c.emptyDispatchUs, c.submitReadbackMs]) {
       expect(x).toBeGreaterThan(0);
     }
-    // 3 forward, 3 weight-gradient and 2 input-gradient shapes at the one batch size.
-    expect(r.matmul).toHaveLength(8);
+    // The matmuls the fused step runs at the one batch size, with its epilogues: fc1 and fc2 forward
+    // (fc3's is in the output-layer kernel), fc2's input gradient through fc1's sigmoid backward,
+    // and both weight gradients fused with their SGD update.
+    expect(r.matmul.map((m) => `${m.layer} ${m.role} ${m.epilogue}`)).toEqual([
+      'fc1 forward bias-sigmoid', 'fc2 forward bias-sigmoid', 'fc2 backward dX sigmoid-backward', 'fc2 backward dW sgd+bias', 'fc1 backward dW sgd+bias']);
     for (const m of r.matmul) {
       expect(m.batch).toBe(4);
       expect(m.ms).toBeGreaterThan(0);
