@@ -39,6 +39,8 @@ struct Optimizer { h: Hyper, stepSize: f32, sqrtBc2: f32 }
 
 // `counter`: the record's step counter as the kernel read it, so that t = stepBase + counter.
 fn optimizerAt(h: Hyper, counter: u32) -> Optimizer {
+  // SGD has no bias corrections: none of their exp2s in every invocation of its kernels.
+  if (OPTIMIZER == 0u) { return Optimizer(h, h.lr, 1.0); }
   let t = f32(h.stepBase + counter);
   let bc1 = 1.0 - exp2(t * h.log2Beta1);
   let bc2 = 1.0 - exp2(t * h.log2Beta2);
@@ -47,6 +49,9 @@ fn optimizerAt(h: Hyper, counter: u32) -> Optimizer {
 
 fn sgdUpdate(p: f32, grad: f32, v: f32, h: Hyper) -> vec2<f32> {
   let g = grad + h.weightDecay * p;
+  // Without momentum (no state kept, so no Nesterov either) v = g exactly: the same bits in fewer
+  // operations an element, in the epilogue of every weight gradient.
+  if (STATE == 0u) { return vec2<f32>(p - h.lr * g, 0.0); }
   let vNew = h.momentum * v + g;
   let update = select(vNew, g + h.momentum * vNew, h.nesterov != 0u);
   return vec2<f32>(p - h.lr * update, vNew);
