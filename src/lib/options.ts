@@ -65,8 +65,9 @@ export interface TrainerOptions {
   readbackEvery?: number;
   /** Stop when a read-back interval's mean loss explodes while finite (default true). */
   divergenceStop?: boolean;
-  /** One matmul variant everywhere instead of the timed per-adapter choice (GPU only). */
-  matmul?: MatmulVariant;
+  /** One matmul variant everywhere instead of the timed per-adapter choice (GPU only); null or
+   * absent: the choice (so a trainer's `settings` can be passed back as they are). */
+  matmul?: MatmulVariant | null;
 }
 
 /** Every key of each options object, checked by the compiler to be complete: a key outside them is

@@ -301,8 +301,8 @@ export async function libraryGpu(): Promise<GpuContext> {
 /** Where the engine's steps run, and with which matmul; checked before a GPU is asked for. */
 async function open(config: TrainConfig, layers: readonly number[], device: unknown, matmul: unknown, start: Start): Promise<Trainer> {
   if (device !== 'gpu' && device !== 'cpu') throw new ConfigError('device', `must be 'gpu' or 'cpu', got ${shown(device)}`);
-  if (matmul !== undefined && !(MATMUL_VARIANTS as readonly unknown[]).includes(matmul)) {
-    throw new ConfigError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')}, got ${shown(matmul)}`);
+  if (matmul !== undefined && matmul !== null && !(MATMUL_VARIANTS as readonly unknown[]).includes(matmul)) {
+    throw new ConfigError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')} (or null for the timed choice), got ${shown(matmul)}`);
   }
   // Planned before any allocation, as the CLI does: a network that cannot fit is the typed error
   // naming the option, not a RangeError from the first Float32Array it asks for.
@@ -313,7 +313,7 @@ async function open(config: TrainConfig, layers: readonly number[], device: unkn
     throw withLibraryNames(e);
   }
   const ctx = device === 'gpu' ? await libraryGpu() : null;
-  return new LibraryTrainer(config, layers, device, ctx, matmul as MatmulVariant | undefined, start);
+  return new LibraryTrainer(config, layers, device, ctx, (matmul ?? undefined) as MatmulVariant | undefined, start);
 }
 
 /** A new network with freshly initialised weights (PyTorch's U(-1/sqrt(fan_in), 1/sqrt(fan_in)),

@@ -113,7 +113,7 @@ describe('state between calls', () => {
     const t = await createTrainer({ layers: [784, gelu, 6, 10], activation: 'tanh', device: 'cpu' });
     expect(t.layers).toEqual([784, 8, 6, 10]);
     expect(t.settings.layers).toEqual([784, gelu, { type: 'dense', units: 6, activation: 'tanh' }, 10]);
-    const same = await createTrainer({ ...t.settings, device: 'cpu', matmul: undefined });
+    const same = await createTrainer({ ...t.settings, device: 'cpu' });
     const data = synthetic(64, 1);
     expect((await same.fit(data, { epochs: 1 })).stepLosses).toEqual((await t.fit(data, { epochs: 1 })).stepLosses);
     await expect(t.fit(data, { epochs: 1, onstep: () => {} } as never)).rejects.toThrow(/^onstep is not an option: did you mean onStep\?/);
