@@ -68,14 +68,14 @@ const MODEL_GRAMMAR = 'layers separated by commas, each type:arg:arg (dense:<uni
 
 /** A model written as `--model` takes it: a preset's name, or the layers as `type:arg:...`
  * separated by commas, each type parsing its own arguments (see formatModel). */
-export function parseModel(text: string, option = '--model'): LayerSpec[] {
+export function parseModel(text: string): LayerSpec[] {
   const spec = MODEL_PRESETS[text.trim()] ?? text;
   return spec.split(',').map((raw, i) => {
     const [type, ...args] = raw.trim().split(':').map((t) => t.trim());
     if (!(LAYER_TYPES as readonly string[]).includes(type)) {
-      throw new ConfigError(option, `layer ${i + 1} ${JSON.stringify(raw.trim())} has no known type (${LAYER_TYPES.join(', ')}): write ${MODEL_GRAMMAR}`);
+      throw new ConfigError('--model', `layer ${i + 1} ${JSON.stringify(raw.trim())} has no known type (${LAYER_TYPES.join(', ')}): write ${MODEL_GRAMMAR}`);
     }
-    return layerModule(type as LayerType).parse(args, failing(option, `layer ${i + 1} (${raw.trim()})`));
+    return layerModule(type as LayerType).parse(args, failing('--model', `layer ${i + 1} (${raw.trim()})`));
   });
 }
 
@@ -84,11 +84,11 @@ export const formatModel = (model: ModelSpec): string => model.map((s) => layerM
 
 /** A model given as data (a config file, a checkpoint, the library): a non-empty list of layer
  * specs of known types, each checked by its type; returned as fresh objects. */
-export function checkModel(model: unknown, option = '--model'): LayerSpec[] {
+export function checkModel(model: unknown): LayerSpec[] {
   if (!Array.isArray(model) || model.length === 0) {
-    throw new ConfigError(option, `must list one or more hidden layers, got ${model === undefined ? 'nothing' : JSON.stringify(model)}`);
+    throw new ConfigError('--model', `must list one or more hidden layers, got ${model === undefined ? 'nothing' : JSON.stringify(model)}`);
   }
-  return model.map((s: unknown, i) => checkLayer(s, option, `layer ${i + 1}`));
+  return model.map((s: unknown, i) => checkLayer(s, '--model', `layer ${i + 1}`));
 }
 
 /** One layer spec given as data, checked by its type (see checkModel); errors name the option and
