@@ -1,7 +1,8 @@
 // CPU twins of shaders/conv2d.wgsl and shaders/maxpool2d.wgsl, in PyTorch's NCHW layout with
-// weights (outC, inC, k, k). Written independently of the WGSL and deliberately naive: plain
-// nested loops, float64 accumulation, float32 storage. The input gradient scatters each output's
-// gradient back over its window (the GPU gathers), so the two do not share an index map.
+// weights (outC, inC, k, k). Written independently of the WGSL and deliberately naive: one walk
+// over every tap of the convolution (forEachTap), float64 accumulation, float32 storage. The
+// input gradient scatters each output's gradient back over its window (the GPU gathers), so the
+// two do not share an index map.
 import { ACTIVATION_TABLE, type Activation } from '../model/activations.ts';
 import { checkLength } from './kernels.ts';
 
@@ -39,66 +40,57 @@ export function checkConv2dShape(shape: Conv2dShape): { OH: number; OW: number }
   return out;
 }
 
+/** Every (output, input, weight) index triple of the convolution, as flat NCHW / (outC, inC, k, k)
+ * offsets, in one order (n, co, oh, ow outside; ci, kh, kw inside): padding taps are skipped. The
+ * three twins below are sums over these taps. */
+function forEachTap(shape: Conv2dShape, visit: (yi: number, xi: number, wi: number) => void): void {
+  const { batch, inC, outC, H, W, k, stride, pad } = shape;
+  const { OH, OW } = conv2dOutSize(shape);
+  for (let n = 0; n < batch; n++) {
+    for (let co = 0; co < outC; co++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          const yi = ((n * outC + co) * OH + oh) * OW + ow;
+          for (let ci = 0; ci < inC; ci++) {
+            for (let kh = 0; kh < k; kh++) {
+              for (let kw = 0; kw < k; kw++) {
+                const ih = oh * stride + kh - pad;
+                const iw = ow * stride + kw - pad;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                visit(yi, ((n * inC + ci) * H + ih) * W + iw, ((co * inC + ci) * k + kh) * k + kw);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /** y = act(conv(x, w) + b). x is (batch, inC, H, W), w (outC, inC, k, k), b (outC) or null,
  * y (batch, outC, OH, OW). */
 export function conv2dCpu(x: Float32Array, w: Float32Array, b: Float32Array | null, shape: Conv2dShape, activation: Activation = 'none'): Float32Array {
-  const { batch, inC, outC, H, W, k, stride, pad } = shape;
+  const { batch, inC, outC, H, W, k } = shape;
   const { OH, OW } = checkConv2dShape(shape);
   checkLength('conv2d x', x, batch * inC * H * W);
   checkLength('conv2d w', w, outC * inC * k * k);
   if (b) checkLength('conv2d b', b, outC);
   const { forward } = ACTIVATION_TABLE[activation];
-  const y = new Float32Array(batch * outC * OH * OW);
-  for (let n = 0; n < batch; n++) {
-    for (let co = 0; co < outC; co++) {
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++) {
-          let acc = b ? b[co] : 0;
-          for (let ci = 0; ci < inC; ci++) {
-            for (let kh = 0; kh < k; kh++) {
-              for (let kw = 0; kw < k; kw++) {
-                const ih = oh * stride + kh - pad;
-                const iw = ow * stride + kw - pad;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                acc += x[((n * inC + ci) * H + ih) * W + iw] * w[((co * inC + ci) * k + kh) * k + kw];
-              }
-            }
-          }
-          y[((n * outC + co) * OH + oh) * OW + ow] = forward(acc);
-        }
-      }
-    }
-  }
-  return y;
+  const plane = OH * OW;
+  const acc = Float64Array.from({ length: batch * outC * plane }, (_, yi) => (b ? b[Math.floor(yi / plane) % outC] : 0));
+  forEachTap(shape, (yi, xi, wi) => (acc[yi] += x[xi] * w[wi]));
+  return Float32Array.from(acc, forward);
 }
 
 /** dx = d(sum y * dy)/dx of y = conv(x, w): dy is (batch, outC, OH, OW), w (outC, inC, k, k),
  * dx (batch, inC, H, W). Padding positions take no gradient. */
 export function conv2dInputGradCpu(dy: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
-  const { batch, inC, outC, H, W, k, stride, pad } = shape;
+  const { batch, inC, outC, H, W, k } = shape;
   const { OH, OW } = checkConv2dShape(shape);
   checkLength('conv2dInputGrad dy', dy, batch * outC * OH * OW);
   checkLength('conv2dInputGrad w', w, outC * inC * k * k);
   const acc = new Float64Array(batch * inC * H * W);
-  for (let n = 0; n < batch; n++) {
-    for (let co = 0; co < outC; co++) {
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++) {
-          const g = dy[((n * outC + co) * OH + oh) * OW + ow];
-          for (let ci = 0; ci < inC; ci++) {
-            for (let kh = 0; kh < k; kh++) {
-              for (let kw = 0; kw < k; kw++) {
-                const ih = oh * stride + kh - pad;
-                const iw = ow * stride + kw - pad;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                acc[((n * inC + ci) * H + ih) * W + iw] += g * w[((co * inC + ci) * k + kh) * k + kw];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachTap(shape, (yi, xi, wi) => (acc[xi] += dy[yi] * w[wi]));
   return Float32Array.from(acc);
 }
 
@@ -106,32 +98,14 @@ export function conv2dInputGradCpu(dy: Float32Array, w: Float32Array, shape: Con
  * the batch and the output positions, db (outC) sums dy. x is (batch, inC, H, W), dy (batch,
  * outC, OH, OW). */
 export function conv2dWeightGradCpu(x: Float32Array, dy: Float32Array, shape: Conv2dShape): { dW: Float32Array; db: Float32Array } {
-  const { batch, inC, outC, H, W, k, stride, pad } = shape;
+  const { batch, inC, outC, H, W, k } = shape;
   const { OH, OW } = checkConv2dShape(shape);
   checkLength('conv2dWeightGrad x', x, batch * inC * H * W);
   checkLength('conv2dWeightGrad dy', dy, batch * outC * OH * OW);
   const dW = new Float64Array(outC * inC * k * k);
+  forEachTap(shape, (yi, xi, wi) => (dW[wi] += dy[yi] * x[xi]));
   const db = new Float64Array(outC);
-  for (let n = 0; n < batch; n++) {
-    for (let co = 0; co < outC; co++) {
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++) {
-          const g = dy[((n * outC + co) * OH + oh) * OW + ow];
-          db[co] += g;
-          for (let ci = 0; ci < inC; ci++) {
-            for (let kh = 0; kh < k; kh++) {
-              for (let kw = 0; kw < k; kw++) {
-                const ih = oh * stride + kh - pad;
-                const iw = ow * stride + kw - pad;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                dW[((co * inC + ci) * k + kh) * k + kw] += g * x[((n * inC + ci) * H + ih) * W + iw];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  dy.forEach((g, yi) => (db[Math.floor(yi / (OH * OW)) % outC] += g));
   return { dW: Float32Array.from(dW), db: Float32Array.from(db) };
 }
 
