@@ -2,7 +2,8 @@
 // ConfigError names the CLI option, which maps to the form field to mark with the message (which
 // states the valid range). Every invalid field is marked, not only the first.
 import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
-import { denseSpec, formatModel, MODEL_PRESETS, parseModel } from '../model/spec.ts';
+import { denseSpec, formatModel, MODEL_PRESETS, parseModel, PRESET_ABOUT } from '../model/spec.ts';
+import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
 import { ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
@@ -73,9 +74,9 @@ function readConfig(form: HTMLFormElement): Partial<TrainConfig> {
 export function fillModelChoices(form: HTMLFormElement): void {
   const el = input(form, 'model');
   if (!(el instanceof HTMLInputElement) || !el.list) throw new Error('the model field has no datalist of choices');
-  const widths = NOTEBOOK_RECIPE.model.map((l) => l.units);
+  const widths = MNIST_MLP_SIZES.slice(1, -1);
   el.list.replaceChildren(
-    ...Object.entries(MODEL_PRESETS).map(([name, spec]) => new Option(`${name}: the notebook's MLP`, spec)),
+    ...Object.entries(MODEL_PRESETS).map(([name, spec]) => new Option(`${name}: ${PRESET_ABOUT[name]}`, spec)),
     ...HIDDEN_ACTIVATIONS.map((a) => formatModel(denseSpec(widths, [a]))).map((spec) => new Option(spec, spec)),
   );
   el.title = `hidden layers, comma-separated, each dense:<units>:<activation> (${HIDDEN_ACTIVATIONS.join(', ')}); the output layer comes from the data`;

@@ -604,7 +604,7 @@ loadFile.addEventListener('change', async () => {
     // A file that does not name its model is the dense layers of its widths, computing with the
     // activation the form sets (where the form's model has those widths) or the sigmoid.
     const formSpec = formCheck.config ?? NOTEBOOK_RECIPE;
-    const fileSpec = spec ?? (specFits(mlp.sizes, formSpec) ? { model: formSpec.model, loss: formSpec.loss } : { ...notebookSpec(mlp.sizes), loss: formSpec.loss });
+    const fileSpec = spec ?? (specFits(mlp, formSpec) ? { model: formSpec.model, loss: formSpec.loss } : { ...notebookSpec(mlp.sizes), loss: formSpec.loss });
     setModel(mlp, `loaded from ${file.name}`, fileSpec);
     setField(form, 'model', formatModel(fileSpec.model));
     setField(form, 'loss', fileSpec.loss);

@@ -48,5 +48,5 @@ export async function readModelFile(file: File, inputs: number, classes: number)
       throw e;
     }
   }
-  return { mlp: decodeSafetensors(bytes, sizes, file.name), spec };
+  return { mlp: decodeSafetensors(bytes, resolveMlp(sizes), file.name), spec };
 }

@@ -10,7 +10,7 @@ import { loadMnistFromUrl } from '../data/mnist.ts';
 import { dataFromBytes, pickDataFiles } from '../data/sources.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { GpuDeviceError } from '../gpu/errors.ts';
-import { mlpSizesFor, initMlp, MNIST_MLP_SIZES, type Mlp } from '../reference/mlp.ts';
+import { initNetwork, MNIST_MLP_SIZES, mlpParamTensors, networkFor, notebookSpec, resolveMlp, sampleShape, type Mlp } from '../reference/mlp.ts';
 import type { NetworkSpec } from '../model/spec.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { compareGpuWithCpu } from '../train/compare.ts';
@@ -38,7 +38,7 @@ const WEIGHTS_EVERY_MS = 500;
 const SAVE_SHARE = 0.05;
 
 const post = (msg: WorkerMessage, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
-const weightBuffers = (m: Mlp) => m.layers.flatMap((l) => [l.weight.buffer, l.bias.buffer]);
+const weightBuffers = (m: Mlp) => mlpParamTensors(m).map((t) => t.data.buffer);
 const postWeights = (weights: Mlp, label: string, { model, loss }: NetworkSpec) =>
   post({ type: 'weights', weights, label, spec: { model, loss } }, weightBuffers(weights));
 const setState = (state: RunState, message?: string) => post({ type: 'state', state, message });
@@ -127,7 +127,7 @@ async function train(request: TrainRequest, resume: TrainState | null): Promise<
     const startEpoch = resume?.progress.epoch ?? 0;
     const start = resume ?? {
       config,
-      weights: request.init ?? initMlp(mlpSizesFor(set, config), config.seed),
+      weights: request.init ?? initNetwork(networkFor(set, config), config.seed),
       optimizer: null,
       progress: startOfRun(),
       data: { source: set.source, train: set.train.count, test: set.test.count },
@@ -431,7 +431,7 @@ function offerStored(s: TrainState, d: DataSet): void {
   const sameData = trainedOn(s, d);
   if (sameData) {
     try {
-      checkFits(s, { source: d.source, train: d.train.count, test: d.test.count, inputSize: d.train.width, hash: contentHash(d) }, KEPT);
+      checkFits(s, { source: d.source, train: d.train.count, test: d.test.count, inputShape: sampleShape(d.train), hash: contentHash(d) }, KEPT);
     } catch (err) {
       return discardStored(`storage: ${errorText(err)}; it is discarded`);
     }
@@ -516,7 +516,7 @@ async function init(mnistUrl: string): Promise<void> {
       const R = NOTEBOOK_RECIPE;
       kernelsChosen = KernelChooser.create(ctx)
         .then(async (kernels) => {
-          await chooseStepKernels(ctx, kernels, [...MNIST_MLP_SIZES], R.batchSize, [10000 % R.batchSize]);
+          await chooseStepKernels(ctx, kernels, notebookSpec(MNIST_MLP_SIZES), resolveMlp(MNIST_MLP_SIZES), R.batchSize, [10000 % R.batchSize]);
           post({ type: 'gpu', adapter: ctx.adapter, kernels: kernels.summary() });
         })
         .catch(() => {}) // a run that needs the kernels will meet the same error and report it

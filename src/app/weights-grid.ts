@@ -20,7 +20,7 @@ export function drawFirstLayer(canvas: HTMLCanvasElement, mlp: Mlp, image: { row
   const img = ctx.createImageData(canvas.width, canvas.height);
   img.data.fill(255);
   for (let k = 0; k < n; k++) {
-    const w = fc1.weight.subarray(k * fc1.in, (k + 1) * fc1.in);
+    const w = fc1.params[0].data.subarray(k * fc1.in, (k + 1) * fc1.in);
     let maxAbs = 0;
     for (const v of w) maxAbs = Math.max(maxAbs, Math.abs(v));
     const ox = (k % COLUMNS) * (image.cols + GAP);

@@ -9,7 +9,7 @@ import { KernelChooser, timingEpilogue } from '../gpu/kernel-choice.ts';
 import { chooseStepKernels } from '../train/step.ts';
 import { randomArray } from '../data/prng.ts';
 import { matmulCpu } from '../reference/kernels.ts';
-import { MNIST_MLP_SIZES, resolveMlp } from '../reference/mlp.ts';
+import { MNIST_MLP_SIZES, notebookSpec, resolveMlp } from '../reference/mlp.ts';
 import type { PeakProbe } from './ceiling.ts';
 import { medianRatio, timeInterleaved, type TimingBudget } from './timing.ts';
 import { runDispatches } from '../gpu/runner.ts';
@@ -30,7 +30,7 @@ export interface TrainingMatmul {
  * for them (src/train/step.ts, fused as training runs): each named by its layer and role. */
 export async function trainingMatmuls(ctx: GpuContext, B: number, sizes: readonly number[] = MNIST_MLP_SIZES): Promise<TrainingMatmul[]> {
   const chooser = await KernelChooser.create(ctx, { force: 'naive', cache: null });
-  await chooseStepKernels(ctx, chooser, [...sizes], B, []);
+  await chooseStepKernels(ctx, chooser, notebookSpec(sizes), resolveMlp(sizes), B, []);
   const layers = resolveMlp(sizes).map((l) => ({ name: l.name, in: l.inShape[0], out: l.outShape[0] }));
   return [...chooser.problems.values()].map(({ dims, epilogue }) => {
     const role: MatmulRole = epilogue.kind === 'bias' ? 'forward' : dims.transA ? 'backward dW' : 'backward dX';

@@ -63,8 +63,8 @@ export class TfjsMlp {
   constructor(private readonly tf: TfModule, init: Mlp, lr: number) {
     // tfjs's dense kernels are (in, out): PyTorch's (out, in) transposed.
     this.params = init.layers.map((l) => ({
-      w: tf.tidy(() => tf.variable(tf.tensor2d(l.weight, [l.out, l.in]).transpose())),
-      b: tf.variable(tf.tensor1d(l.bias)),
+      w: tf.tidy(() => tf.variable(tf.tensor2d(l.params[0].data, [l.out, l.in]).transpose())),
+      b: tf.variable(tf.tensor1d(l.params[1].data)),
     }));
     this.optimizer = tf.train.sgd(lr);
   }
@@ -89,9 +89,9 @@ export class TfjsMlp {
     const mlp = initMlp(sizes, 0); // for its shapes: every value is overwritten
     for (const [i, l] of mlp.layers.entries()) {
       const wT = this.tf.transpose(this.params[i].w);
-      l.weight.set(await wT.data());
+      l.params[0].data.set(await wT.data());
       wT.dispose();
-      l.bias.set(await this.params[i].b.data());
+      l.params[1].data.set(await this.params[i].b.data());
     }
     return mlp;
   }

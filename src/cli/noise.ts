@@ -6,7 +6,7 @@ import { limitSplit } from '../data/batches.ts';
 import { addDataOptions, loadDataOptions, type RawDataOptions } from './data-options.ts';
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { mlpSizesFor, initMlp } from '../reference/mlp.ts';
+import { initNetwork, MNIST_MLP_SIZES, networkFor } from '../reference/mlp.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { capacityFor, createCpuNoiseBackend, createGpuNoiseBackend, measureNoise, type NoiseBackend, type NoiseOptions } from '../noise/measure.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
@@ -32,7 +32,7 @@ function buildProgram(io: CliIo): Command {
     .option('--init <file>', 'starting weights (.safetensors); default: initialised from --seed')
     .option('--lr <x>', 'learning rate of the measured training runs, > 0', String(NOTEBOOK_RECIPE.lr))
     .option('--seed <n>', 'seed of weight init, shuffling and batch draws', String(NOTEBOOK_RECIPE.seed))
-    .option('--hidden <list>', 'hidden layer widths, comma-separated', NOTEBOOK_RECIPE.model.map((l) => l.units).join(','))
+    .option('--hidden <list>', 'hidden layer widths, comma-separated', MNIST_MLP_SIZES.slice(1, -1).join(','))
     .option('--device <d>', 'gpu (WebGPU through Dawn) | cpu (the TypeScript reference; small sizes only)', 'gpu')
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')} (default: timed per adapter)`)
     .option('--json <file>', 'write the report as JSON')
@@ -98,11 +98,11 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const tooLarge = opts.batchSizes.find((B) => B > limit);
   if (tooLarge !== undefined) fail(`--batch-sizes: ${tooLarge} is more than the ${limit} training samples`);
   const train = limitSplit(data.train, limit);
-  const sizes = mlpSizesFor(data, { model: denseSpec(hidden, ['sigmoid']), loss: 'nll' });
-  const init = o.init ? await readInit(o.init, sizes) : initMlp(sizes, opts.seed);
+  const layers = networkFor(data, { model: denseSpec(hidden, ['sigmoid']), loss: 'nll' });
+  const init = o.init ? await readInit(o.init, layers) : initNetwork(layers, opts.seed);
   // Rows per gradient evaluation of the full gradient: large enough to amortise a submit.
   const options: NoiseOptions = { ...opts, trainCount: limit, chunk: Math.min(limit, Math.max(512, ...opts.batchSizes)) };
-  io.out(`data: ${data.source}, the first ${limit} training samples; network ${sizes.join('-')}`);
+  io.out(`data: ${data.source}, the first ${limit} training samples; network ${init.sizes.join('-')}`);
 
   let backend: NoiseBackend;
   if (device === 'gpu') {

@@ -5,8 +5,8 @@
 import { availableHostMemory } from '../gpu/node-gpu.ts';
 import { Command } from 'commander';
 import { classMapping, contentHash, describeData, untrainedNote } from '../data/dataset.ts';
-import type { Mlp } from '../reference/mlp.ts';
-import { mlpSizesFor } from '../reference/mlp.ts';
+import { networkFor, sampleShape, type Mlp } from '../reference/mlp.ts';
+import type { ResolvedLayer } from '../model/spec.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import {
   ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type TrainConfig,
@@ -130,10 +130,10 @@ function configFrom(o: RawOptions): Partial<TrainConfig> {
   };
 }
 
-export async function readInit(file: string, sizes: number[]): Promise<Mlp> {
+export async function readInit(file: string, layers: readonly ResolvedLayer[]): Promise<Mlp> {
   const bytes = await readInput('--init', file);
   try {
-    return decodeSafetensors(bytes, sizes, file);
+    return decodeSafetensors(bytes, layers, file);
   } catch (e) {
     if (e instanceof SafetensorsError) fail(`--init ${e.message}`);
     throw e;
@@ -190,17 +190,17 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   if (checkpoint) await checkOutputFile(o.checkpoint ? '--checkpoint' : '--resume', checkpoint);
   const { data, format, served } = await loadDataOptions(o);
   config = usage(() => validateConfig(config, dataExtent(data)));
-  const sizes = mlpSizesFor(data, config);
+  const layers = usage(() => networkFor(data, config));
   if (resume) {
     try {
-      checkFits(resume, { source: data.source, train: data.train.count, test: data.test.count, inputSize: sizes[0], hash: contentHash(data) }, o.resume!);
+      checkFits(resume, { source: data.source, train: data.train.count, test: data.test.count, inputShape: sampleShape(data.train), hash: contentHash(data) }, o.resume!);
     } catch (e) {
       if (e instanceof SafetensorsError) fail(`--resume ${e.message}`);
       throw e;
     }
   }
-  usage(() => checkHostMemory(config, sizes, device, availableHostMemory()));
-  const init = o.init ? await readInit(o.init, sizes) : null;
+  usage(() => checkHostMemory(config, layers, device, availableHostMemory()));
+  const init = o.init ? await readInit(o.init, layers) : null;
   io.out(`data: ${data.source}: ${describeData(data)}` +
     (config.limitTrain || config.limitTest ? `; using ${config.limitTrain ?? data.train.count} training / ${config.limitTest ?? data.test.count} test samples` : ''));
   const mapping = classMapping(data);

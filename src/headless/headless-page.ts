@@ -3,7 +3,7 @@
 // loaders, and sends events back through functions the CLI exposes on window. A sweep runs many
 // sessions in one page: the data and the GPU context (its compiled pipelines) are kept between them.
 import type { DataSet } from '../data/dataset.ts';
-import { mlpSizesFor } from '../reference/mlp.ts';
+import { networkFor } from '../reference/mlp.ts';
 import { loadDataFromUrl } from '../data/sources.ts';
 import { requestGpu, type GpuContext } from '../gpu/context.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
@@ -25,8 +25,7 @@ w.runHeadlessTraining = async (req: HeadlessRequest): Promise<HeadlessResult> =>
   data ??= loadDataFromUrl(new URL('/mnist/', location.href).href, req.dataFormat);
   ctx ??= requestGpu();
   const [mnist, gpu] = await Promise.all([data, ctx]);
-  const sizes = mlpSizesFor(mnist, req.config);
-  const init = req.initBase64 ? decodeSafetensors(base64ToBytes(req.initBase64), sizes, 'init') : null;
+  const init = req.initBase64 ? decodeSafetensors(base64ToBytes(req.initBase64), networkFor(mnist, req.config), 'init') : null;
   const resume = req.resumeBase64 ? decodeCheckpoint(base64ToBytes(req.resumeBase64), 'checkpoint') : null;
   stopRequested = false;
   try {

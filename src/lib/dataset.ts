@@ -4,6 +4,7 @@
 // Browser-safe: the caller reads the files (fetch, a file input, node:fs).
 import { csvSplits, DEFAULT_LABEL_COLUMN } from '../data/csv.ts';
 import type { Split } from '../data/dataset.ts';
+import { denseWidths, type ResolvedLayer } from '../model/spec.ts';
 import { parseIdx } from '../data/idx.ts';
 import { gunzipIfNeeded, idxSplit } from '../data/mnist.ts';
 import { isPositiveInt } from '../train/config.ts';
@@ -41,7 +42,8 @@ function checkInputs(field: string, images: unknown, inputs: number): { images: 
 
 /** Checks a dataset against a network of `layers` and returns it as the engine's split. `field`
  * names it in errors ('dataset', 'validation'). */
-export function toSplit(ds: Dataset, field: string, layers: readonly number[]): Split {
+export function toSplit(ds: Dataset, field: string, network: readonly ResolvedLayer[]): Split {
+  const layers = denseWidths(network);
   if (typeof ds !== 'object' || ds === null) throw new DatasetError(field, `must be an object { images, labels, shape }, got ${typeName(ds)}`);
   const { shape, labels } = ds;
   if (!Array.isArray(shape) || (shape.length !== 2 && shape.length !== 3) || !shape.every(isPositiveInt)) {
@@ -63,15 +65,22 @@ export function toSplit(ds: Dataset, field: string, layers: readonly number[]): 
   if (bad >= 0) {
     throw new DatasetError(`${field}.labels`, `[${bad}] is ${labels[bad]}, but the network has ${classes} classes (the last of layers): labels must be 0 to ${classes - 1}`);
   }
-  // The GPU shifts only u8 images (gather_u8): f32 rows are never an image to augment.
-  const image = shape.length === 3 && images instanceof Uint8Array ? { rows, cols } : null;
+  // The GPU shifts only u8 images (gather_u8): f32 rows are never an image to augment. A
+  // network that takes images (a convolution's) reads them as images whatever their type.
+  const image = shape.length === 3 && (images instanceof Uint8Array || network[0].inShape.length === 3) ? { rows, cols } : null;
+  const want = network[0].inShape;
+  if (want.length === 3 && (image?.rows !== want[1] || image.cols !== want[2])) {
+    throw new DatasetError(`${field}.shape`, `${shown(shape)} is not [count, ${want[1]}, ${want[2]}]: the network takes ${want[1]}x${want[2]} images (layers[0])`);
+  }
   return { features: images, labels, count, width: inputs, image };
 }
 
 /** Images to predict, [count, inputs] row-major, as a split whose labels are unused. */
-export function inputSplit(images: Uint8Array | Float32Array, layers: readonly number[]): Split {
-  const { images: samples, count } = checkInputs('images', images, layers[0]);
-  return { features: samples, labels: new Uint8Array(count), count, width: layers[0], image: null };
+export function inputSplit(images: Uint8Array | Float32Array, network: readonly ResolvedLayer[]): Split {
+  const width = denseWidths(network)[0];
+  const { images: samples, count } = checkInputs('images', images, width);
+  const [, rows, cols] = network[0].inShape;
+  return { features: samples, labels: new Uint8Array(count), count, width, image: network[0].inShape.length === 3 ? { rows, cols } : null };
 }
 
 /** An engine split as a Dataset. */

@@ -4,7 +4,7 @@
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
-import { checkLayer, denseSpec, denseWidths, resolveNetwork, type LayerSpec } from '../model/spec.ts';
+import { checkLayer, denseSpec, resolveNetwork, type LayerSpec, type ResolvedLayer } from '../model/spec.ts';
 import { refuseUnknownKeys } from '../train/config-error.ts';
 import { ConfigError, isPositiveInt, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
 import { DivergenceError } from '../train/trainer.ts';
@@ -40,11 +40,17 @@ export interface OptimizerOptions {
  * e.g. { type: 'dense', units: 128, activation: 'gelu' }. */
 export type LayerEntry = number | LayerSpec;
 
+/** One sample's shape as `layers[0]` gives it: a width (784), or an image's [channels, height,
+ * width] ([1, 28, 28]), which convolutions need. */
+export type InputEntry = number | readonly [number, number, number];
+
 /** Everything but `layers` defaults to the notebook's recipe. */
 export interface TrainerOptions {
-  /** The network: the inputs (pixels or features per sample), one or more hidden layers, the
-   * classes. The notebook's MLP is [784, 512, 256, 10]. */
-  layers: readonly LayerEntry[];
+  /** The network: the inputs (pixels or features per sample, or an image's [1, height, width]), one
+   * or more hidden layers, the classes. The notebook's MLP is [784, 512, 256, 10]; a CNN
+   * [[1, 28, 28], { type: 'conv2d', channels: 8, kernel: 3, padding: 1, activation: 'relu' },
+   * { type: 'maxpool2d', kernel: 2 }, { type: 'flatten' }, 10]. */
+  layers: readonly (LayerEntry | InputEntry)[];
   /** The activation of each hidden layer given as a width, or one for all (default 'sigmoid'). */
   activation?: Activation | readonly Activation[];
   /** 'nll': log-softmax + cross-entropy (default); 'squared': sigmoid outputs, squared error. */
@@ -134,10 +140,13 @@ function checkedConfig(o: TrainerOptions, epochs: number): TrainConfig {
   refuseUnknownKeys(o.optimizer ?? {}, OPTIMIZER_OPTION_KEYS, (key) => `optimizer.${key}`);
   const { layers } = o;
   const hidden = Array.isArray(layers) ? layers.slice(1, -1) : [];
-  if (!Array.isArray(layers) || layers.length < 3 || !isPositiveInt(layers[0]) || !isPositiveInt(layers[layers.length - 1]) ||
+  if (!Array.isArray(layers) || layers.length < 3 || !isInputEntry(layers[0]) || !isPositiveInt(layers[layers.length - 1]) ||
     !hidden.every((h) => isPositiveInt(h) || (typeof h === 'object' && h !== null))) {
     throw new ConfigError('layers', 'must list the inputs, one or more hidden layers (widths or layer specs) and the classes, such as ' +
-      `[784, 512, 256, 10], got ${shown(layers)}`);
+      `[784, 512, 256, 10] or [[1, 28, 28], { type: 'conv2d', ... }, 10], got ${shown(layers)}`);
+  }
+  if (Array.isArray(layers[0]) && layers[0][0] !== 1) {
+    throw new ConfigError('layers', `[0] gives images of ${layers[0][0]} channels; the data is single-channel images: write [1, height, width], got ${shown(layers[0])}`);
   }
   const classes = layers[layers.length - 1] as number;
   if (classes < 2 || classes > MAX_CLASSES) {
@@ -185,14 +194,24 @@ function checkedConfig(o: TrainerOptions, epochs: number): TrainConfig {
   return validateConfig(partial);
 }
 
-/** The widths of the network the options make, inputs to classes (the engine's `sizes`). */
-export const widthsOf = (o: TrainerOptions, c: TrainConfig): number[] =>
-  denseWidths(resolveNetwork(c.model, [o.layers[0] as number], o.layers[o.layers.length - 1] as number, c.loss));
+const isInputEntry = (e: unknown): e is InputEntry => isPositiveInt(e) || (Array.isArray(e) && e.length === 3 && e.every(isPositiveInt));
 
-/** The library options a configuration stands for (of a loaded checkpoint). */
-export function optionsFromConfig(c: TrainConfig, layers: readonly number[]): Required<Omit<TrainerOptions, 'matmul' | 'device' | 'activation'>> {
+/** The network the options make, resolved (a ConfigError names `layers` where it does not fit). */
+export function networkOf(o: TrainerOptions, c: TrainConfig): ResolvedLayer[] {
+  const input = o.layers[0] as InputEntry;
+  try {
+    return resolveNetwork(c.model, typeof input === 'number' ? [input] : [...input], o.layers[o.layers.length - 1] as number, c.loss);
+  } catch (e) {
+    throw withLibraryNames(e);
+  }
+}
+
+/** The library options a configuration stands for (of a loaded checkpoint), on this network. */
+export function optionsFromConfig(c: TrainConfig, network: readonly ResolvedLayer[]): Required<Omit<TrainerOptions, 'matmul' | 'device' | 'activation'>> {
+  const input = network[0].inShape;
+  const classes = network[network.length - 1].outShape[0];
   return {
-    layers: [layers[0], ...c.model.map((l) => ({ ...l })), layers[layers.length - 1]],
+    layers: [input.length === 3 ? [input[0], input[1], input[2]] : input[0], ...c.model.map((l) => ({ ...l })), classes],
     loss: c.loss,
     optimizer: { kind: c.optimizer, lr: c.lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, betas: [c.beta1, c.beta2],
       eps: c.eps, schedule: c.lrSchedule },

@@ -5,7 +5,8 @@
 import { requestGpu, type AdapterSummary, type GpuContext } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { logSoftmaxNllCpu } from '../reference/kernels.ts';
-import { initMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
+import { initNetwork, mlpParamTensors, resolveWeights, type Mlp } from '../reference/mlp.ts';
+import { denseWidths, resolveNetwork, type ResolvedLayer } from '../model/spec.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { ConfigError, isPositiveInt, type TrainConfig } from '../train/config.ts';
 import { checkHostMemory } from '../train/memory.ts';
@@ -15,7 +16,7 @@ import { startOfRun, type EpochRecord } from '../train/trainer.ts';
 import { inputSplit, toSplit, type Dataset } from './dataset.ts';
 import { DatasetError, shown, TrainerStateError, TrainingAbortedError } from './errors.ts';
 import { refuseUnknownKeys } from '../train/config-error.ts';
-import { configFromOptions, optionsFromConfig, TRAINER_OPTION_KEYS, widthsOf, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
+import { configFromOptions, networkOf, optionsFromConfig, TRAINER_OPTION_KEYS, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
 
 /** One step's batch loss, reported after each read-back (readbackEvery steps at a time). */
 export interface StepInfo {
@@ -118,7 +119,7 @@ class LibraryTrainer implements Trainer {
 
   constructor(
     private readonly config: TrainConfig,
-    readonly layers: readonly number[],
+    private readonly network: readonly ResolvedLayer[],
     private readonly device: Device,
     private readonly ctx: GpuContext | null,
     private readonly matmul: MatmulVariant | undefined,
@@ -128,8 +129,12 @@ class LibraryTrainer implements Trainer {
     this.init = start.init ?? null;
   }
 
+  get layers(): readonly number[] {
+    return denseWidths(this.network);
+  }
+
   get settings(): TrainerSettings {
-    return { ...optionsFromConfig(this.config, this.layers), device: this.device, matmul: this.matmul ?? null };
+    return { ...optionsFromConfig(this.config, this.network), device: this.device, matmul: this.matmul ?? null };
   }
 
   get adapter(): AdapterSummary | null {
@@ -144,7 +149,7 @@ class LibraryTrainer implements Trainer {
   private current(): TrainState {
     this.state ??= {
       config: this.config,
-      weights: this.init ?? initMlp(this.layers, this.config.seed),
+      weights: this.init ?? initNetwork(this.network, this.config.seed),
       optimizer: null,
       progress: startOfRun(),
       data: { source: 'none', train: 0, test: 0 },
@@ -173,8 +178,8 @@ class LibraryTrainer implements Trainer {
       const { epochs, signal, onStep, onEpoch } = options ?? {};
       refuseUnknownKeys(options ?? {}, FIT_OPTION_KEYS, (key) => key);
       if (!isPositiveInt(epochs)) throw new ConfigError('epochs', `must be a positive integer, got ${shown(epochs)}`);
-      const train = toSplit(dataset, 'dataset', this.layers);
-      const test = options.validation ? toSplit(options.validation, 'validation', this.layers) : null;
+      const train = toSplit(dataset, 'dataset', this.network);
+      const test = options.validation ? toSplit(options.validation, 'validation', this.network) : null;
       const prev = this.state;
       if (prev && prev.progress.step > 0 && train.count !== prev.data.train) {
         throw new DatasetError('dataset', `has ${train.count} samples, but the last fit stopped in epoch ${prev.progress.epoch + 1} of ` +
@@ -191,7 +196,7 @@ class LibraryTrainer implements Trainer {
         data: { train, test, source: dataset.name ?? 'dataset', classNames: null },
         ctx: this.ctx ?? undefined,
         matmul: this.matmul,
-        sizes: this.layers,
+        classes: this.layers[this.layers.length - 1],
         init: this.init,
         resume: prev && { ...prev, config },
         shouldStop: () => signal?.aborted ?? false,
@@ -227,7 +232,7 @@ class LibraryTrainer implements Trainer {
 
   evaluate(dataset: Dataset): Promise<Evaluation> {
     return this.exclusive('evaluate', async () => {
-      const split = toSplit(dataset, 'dataset', this.layers);
+      const split = toSplit(dataset, 'dataset', this.network);
       const ev = await this.evaluateSplit(split, false);
       return { loss: ev.meanLoss, accuracy: ev.accuracy, correct: ev.correct, count: ev.count, predictions: ev.predictions };
     });
@@ -235,7 +240,7 @@ class LibraryTrainer implements Trainer {
 
   predict(images: Uint8Array | Float32Array): Promise<Predictions> {
     return this.exclusive('predict', async () => {
-      const split = inputSplit(images, this.layers);
+      const split = inputSplit(images, this.network);
       const ev = await this.evaluateSplit(split, true);
       const outputs = ev.outputs!;
       const C = this.layers[this.layers.length - 1];
@@ -299,7 +304,7 @@ export async function libraryGpu(): Promise<GpuContext> {
 }
 
 /** Where the engine's steps run, and with which matmul; checked before a GPU is asked for. */
-async function open(config: TrainConfig, layers: readonly number[], device: unknown, matmul: unknown, start: Start): Promise<Trainer> {
+async function open(config: TrainConfig, network: readonly ResolvedLayer[], device: unknown, matmul: unknown, start: Start): Promise<Trainer> {
   if (device !== 'gpu' && device !== 'cpu') throw new ConfigError('device', `must be 'gpu' or 'cpu', got ${shown(device)}`);
   if (matmul !== undefined && matmul !== null && !(MATMUL_VARIANTS as readonly unknown[]).includes(matmul)) {
     throw new ConfigError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')} (or null for the timed choice), got ${shown(matmul)}`);
@@ -308,19 +313,19 @@ async function open(config: TrainConfig, layers: readonly number[], device: unkn
   // naming the option, not a RangeError from the first Float32Array it asks for.
   const available = (await import('#node-gpu')).availableHostMemory();
   try {
-    checkHostMemory(config, layers, device, available);
+    checkHostMemory(config, network, device, available);
   } catch (e) {
     throw withLibraryNames(e);
   }
   const ctx = device === 'gpu' ? await libraryGpu() : null;
-  return new LibraryTrainer(config, layers, device, ctx, (matmul ?? undefined) as MatmulVariant | undefined, start);
+  return new LibraryTrainer(config, network, device, ctx, (matmul ?? undefined) as MatmulVariant | undefined, start);
 }
 
 /** A new network with freshly initialised weights (PyTorch's U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
  * drawn from `seed`). On 'gpu' it asks for a WebGPU device: GpuUnavailableError without one. */
 export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   const config = configFromOptions(options);
-  return open(config, widthsOf(options, config), options.device ?? 'gpu', options.matmul, {});
+  return open(config, networkOf(options, config), options.device ?? 'gpu', options.matmul, {});
 }
 
 export interface LoadOptions extends Omit<TrainerOptions, 'layers'> {
@@ -340,9 +345,11 @@ export async function loadTrainer(bytes: Uint8Array, options: LoadOptions = {}):
   const { name = 'weights', device = 'gpu', matmul, ...rest } = options;
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`${name}: must be a Uint8Array of a .safetensors file`);
   if (readSafetensors(bytes, name).metadata.checkpoint === undefined) {
+    // A weights file names no layer types: it is read as the dense network its fc tensors make.
     const sizes = safetensorsSizes(bytes, name);
-    const init = decodeSafetensors(bytes, sizes, name);
-    return open(configFromOptions({ ...rest, layers: sizes }), sizes, device, matmul, { init });
+    const config = configFromOptions({ ...rest, layers: sizes });
+    const network = resolveNetwork(config.model, [sizes[0]], sizes[sizes.length - 1], config.loss);
+    return open(config, network, device, matmul, { init: decodeSafetensors(bytes, network, name) });
   }
   const fixed = Object.keys(rest).find((k) => (rest as Record<string, unknown>)[k] !== undefined);
   if (fixed) throw new ConfigError(fixed, `cannot be given with a checkpoint, which holds its configuration (only device and matmul may be chosen)`);
@@ -355,5 +362,5 @@ export async function loadTrainer(bytes: Uint8Array, options: LoadOptions = {}):
     config: { ...config, limitTrain: null, limitTest: null },
     data: { ...saved.data, train: limitTrain ?? saved.data.train, test: limitTest ?? saved.data.test },
   };
-  return open(state.config, state.weights.sizes, device, matmul, { state });
+  return open(state.config, resolveWeights(state.weights, state.config), device, matmul, { state });
 }

@@ -9,13 +9,38 @@ import { LAYER_TYPES, layerModule } from './layers/index.ts';
 import type { SpecFail } from './layers/layer.ts';
 
 /** A layer of the spec, by type; each type is one module in src/model/layers/. */
-export type LayerSpec = DenseSpec;
+export type LayerSpec = DenseSpec | Conv2dSpec | Maxpool2dSpec | FlattenSpec;
 
-/** nn.Linear followed by its activation. */
+/** nn.Linear followed by its activation. A dense layer reads its input as flat rows, so it may
+ * follow an image (the notebook's x.view(-1, 784)) without a flatten. */
 export interface DenseSpec {
   type: 'dense';
   units: number;
   activation: HiddenActivation;
+}
+
+/** nn.Conv2d (square kernel, bias) followed by its activation, on NCHW images. */
+export interface Conv2dSpec {
+  type: 'conv2d';
+  /** Output channels. */
+  channels: number;
+  /** Kernel side. */
+  kernel: number;
+  stride: number;
+  /** Zeros on every side. */
+  padding: number;
+  activation: HiddenActivation;
+}
+
+/** nn.MaxPool2d with stride = kernel side: non-overlapping windows, the remainder dropped. */
+export interface Maxpool2dSpec {
+  type: 'maxpool2d';
+  kernel: number;
+}
+
+/** nn.Flatten: (C, H, W) read as one row; in NCHW the data does not move. */
+export interface FlattenSpec {
+  type: 'flatten';
 }
 
 export type LayerType = LayerSpec['type'];
@@ -38,7 +63,7 @@ export interface ParamSpec {
 
 export interface ResolvedLayer {
   spec: LayerSpec;
-  /** PyTorch's module name, counted per type: fc1, fc2, ... (a conv layer would be conv1). */
+  /** PyTorch's module name, counted per type: fc1, fc2, ..., conv1, conv2, ..., pool1, ... */
   name: string;
   /** Per sample, without the batch: [784] for a dense layer, [C, H, W] for an image. */
   inShape: number[];
@@ -53,18 +78,24 @@ export const elementCount = (shape: readonly number[]): number => shape.reduce((
 
 /** The dense spec the CLI writes as `--hidden 512,256 --activation sigmoid`: one activation per
  * width, or one for all. */
-export function denseSpec(hidden: readonly number[], activations: readonly HiddenActivation[]): LayerSpec[] {
+export function denseSpec(hidden: readonly number[], activations: readonly HiddenActivation[]): DenseSpec[] {
   if (activations.length !== 1 && activations.length !== hidden.length) {
     throw new ConfigError('--activation', `needs one activation for every hidden layer, or one for all: ${activations.length} given for ${hidden.length} (--hidden ${hidden.join(',')})`);
   }
   return hidden.map((units, i) => ({ type: 'dense', units, activation: activations.length === 1 ? activations[0] : activations[i] }));
 }
 
-/** Named models `--model` accepts besides a spec: the notebook's MLP. */
-export const MODEL_PRESETS: Readonly<Record<string, string>> = { mlp: 'dense:512:sigmoid,dense:256:sigmoid' };
+/** Named models `--model` accepts besides a spec: the notebook's MLP, and a small CNN for images. */
+export const MODEL_PRESETS: Readonly<Record<string, string>> = {
+  mlp: 'dense:512:sigmoid,dense:256:sigmoid',
+  cnn: 'conv2d:8:k3:p1:relu,maxpool2d:2,conv2d:16:k3:p1:relu,maxpool2d:2,flatten,dense:64:relu',
+};
 
-const MODEL_GRAMMAR = 'layers separated by commas, each type:arg:arg (dense:<units>:<activation>), e.g. dense:512:sigmoid,dense:256:sigmoid, ' +
-  `or a preset (${Object.keys(MODEL_PRESETS).join(', ')})`;
+/** What each preset is, for the choices that offer them. */
+export const PRESET_ABOUT: Readonly<Record<keyof typeof MODEL_PRESETS, string>> = { mlp: "the notebook's MLP", cnn: 'a small CNN for images' };
+
+const MODEL_GRAMMAR = 'layers separated by commas, each type:arg:arg (dense:<units>:<activation>, conv2d:<channels>:k<kernel>[:s<stride>][:p<padding>]:<activation>, ' +
+  `maxpool2d:<kernel>, flatten), e.g. dense:512:sigmoid,dense:256:sigmoid, or a preset (${Object.keys(MODEL_PRESETS).join(', ')})`;
 
 /** A model written as `--model` takes it: a preset's name, or the layers as `type:arg:...`
  * separated by commas, each type parsing its own arguments (see formatModel). */
@@ -125,7 +156,7 @@ export function resolveNetwork(model: ModelSpec, inputShape: readonly number[], 
     const outShape = module.outShape(s, inShape, name);
     const layer: ResolvedLayer = {
       spec: s, name, inShape, outShape,
-      activation: last ? (loss === 'squared' ? 'sigmoid' : 'none') : s.activation,
+      activation: last ? (loss === 'squared' ? 'sigmoid' : 'none') : 'activation' in s ? s.activation : 'none',
       params: module.params(s, inShape).map((p) => ({ name: `${name}.${p.name}`, shape: p.shape })),
     };
     inShape = outShape;
@@ -133,7 +164,15 @@ export function resolveNetwork(model: ModelSpec, inputShape: readonly number[], 
   });
 }
 
-/** The widths of an all-dense network, input to output ([784, 512, 256, 10]). */
+/** The values per sample between layers, input to output ([784, 512, 256, 10] for the notebook's
+ * network; a convolution's output counts channels x height x width). */
 export function denseWidths(layers: readonly ResolvedLayer[]): number[] {
   return [elementCount(layers[0].inShape), ...layers.map((l) => elementCount(l.outShape))];
+}
+
+/** A network for messages: its widths when all dense (784-512-256-10), else each layer's output
+ * shape (1x28x28 conv1 8x28x28 pool1 8x14x14 ... fc2 10). */
+export function describeNetwork(layers: readonly ResolvedLayer[]): string {
+  if (layers.every((l) => l.spec.type === 'dense')) return denseWidths(layers).join('-');
+  return [layers[0].inShape.join('x'), ...layers.map((l) => `${l.name} ${l.outShape.join('x')}`)].join(' ');
 }

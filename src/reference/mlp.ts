@@ -12,32 +12,37 @@ import { createOptimizerState, optimizerUpdateCpu, type OptimizerSettings, type 
 import { deriveRng } from '../data/prng.ts';
 import { layerModule } from '../model/layers/index.ts';
 import { backwardNetworkCpu, forwardNetworkCpu, type LayerParams } from '../model/network.ts';
-import { classCount, type Splits } from '../data/dataset.ts';
-import { denseSpec, denseWidths, formatModel, resolveNetwork, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
-
-export interface MlpLayer {
-  /** 'fc1', 'fc2', ...: the notebook's module names, so tensor names match its state_dict. */
-  name: string;
-  out: number;
-  in: number;
-  /** (out, in), PyTorch's nn.Linear layout. */
-  weight: Float32Array;
-  /** (out). */
-  bias: Float32Array;
-}
-
-export interface Mlp {
-  /** Layer widths from input to logits, e.g. [784, 512, 256, 10]. */
-  sizes: number[];
-  layers: MlpLayer[];
-}
+import { classCount, type Split, type Splits } from '../data/dataset.ts';
+import { ConfigError } from '../train/config-error.ts';
+import { denseSpec, denseWidths, elementCount, formatModel, resolveNetwork, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
 
 export interface ParamTensor {
-  /** 'fc1.weight', 'fc1.bias', ... */
+  /** 'fc1.weight', 'conv1.bias', ... */
   name: string;
   shape: number[];
   /** The live parameter storage, not a copy. */
   data: Float32Array;
+}
+
+export interface MlpLayer {
+  /** PyTorch's module name ('fc1', 'conv1', 'pool1'), so tensor names match its state_dict. */
+  name: string;
+  /** Values per sample in and out. */
+  in: number;
+  out: number;
+  /** In state_dict order: (out, in) and (out) for nn.Linear, (out, C, k, k) and (out) for
+   * nn.Conv2d, none for pooling and flatten. */
+  params: ParamTensor[];
+}
+
+/** A network's weights, with the shapes they were made for (not its activations or loss, which a
+ * NetworkSpec gives: the same tensors compute with any activation). */
+export interface Mlp {
+  /** Values per sample between layers, input to output, e.g. [784, 512, 256, 10]. */
+  sizes: number[];
+  /** One sample's shape: [784] for rows, [1, 28, 28] for an image, which convolutions need. */
+  inputShape: number[];
+  layers: MlpLayer[];
 }
 
 export const MNIST_MLP_SIZES: readonly number[] = [784, 512, 256, 10];
@@ -45,8 +50,8 @@ export const MNIST_MLP_SIZES: readonly number[] = [784, 512, 256, 10];
 /** The notebook's network of these widths: sigmoid hidden layers, log-softmax + NLL. */
 export const notebookSpec = (sizes: readonly number[]): NetworkSpec => ({ model: denseSpec(sizes.slice(1, -1), ['sigmoid']), loss: 'nll' });
 
-/** The resolved layers of a network of these widths (names, shapes, activations; the notebook's
- * unless a spec is given, whose layers must make these widths). */
+/** The resolved layers of a dense network of these widths (names, shapes, activations; the
+ * notebook's unless a spec is given, whose layers must make these widths). */
 export function resolveMlp(sizes: readonly number[], spec: NetworkSpec = notebookSpec(sizes)): ResolvedLayer[] {
   const layers = resolveNetwork(spec.model, [sizes[0]], sizes[sizes.length - 1], spec.loss);
   if (denseWidths(layers).join() !== sizes.join()) {
@@ -55,23 +60,53 @@ export function resolveMlp(sizes: readonly number[], spec: NetworkSpec = noteboo
   return layers;
 }
 
-/** Layer widths of the network a spec makes for this data: its width in, the hidden layers' widths,
- * its classes out. */
-export function mlpSizesFor(data: Splits, spec: NetworkSpec): number[] {
-  return denseWidths(resolveNetwork(spec.model, [data.train.width], classCount(data), spec.loss));
+/** One sample's shape in a split: (1, rows, cols) for images, (width) for rows of features. */
+export const sampleShape = (split: Split): number[] => (split.image ? [1, split.image.rows, split.image.cols] : [split.width]);
+
+/** The resolved layers of the network a spec makes for this data: its samples' shape in, its
+ * classes out. */
+export function networkFor(data: Splits, spec: NetworkSpec): ResolvedLayer[] {
+  return resolveNetwork(spec.model, sampleShape(data.train), classCount(data), spec.loss);
 }
 
-/** Whether a (valid) spec's layers make these widths, so weights of them compute with it. */
-export const specFits = (sizes: readonly number[], spec: NetworkSpec): boolean =>
-  denseWidths(resolveNetwork(spec.model, [sizes[0]], sizes[sizes.length - 1], spec.loss)).join() === sizes.join();
+/** The layers a spec makes on these weights' input and classes, checked against the weights'
+ * tensors: a RangeError names the first that differs. */
+export function resolveWeights(mlp: Mlp, spec: NetworkSpec): ResolvedLayer[] {
+  const layers = resolveNetwork(spec.model, mlp.inputShape, mlp.sizes[mlp.sizes.length - 1], spec.loss);
+  const want = layers.flatMap((l) => l.params.map((p) => `${p.name} [${p.shape.join(', ')}]`));
+  const have = mlp.layers.flatMap((l) => l.params.map((p) => `${p.name} [${p.shape.join(', ')}]`));
+  const differ = want.findIndex((w, i) => w !== have[i]);
+  if (differ >= 0 || want.length !== have.length) {
+    const at = differ >= 0 ? differ : Math.min(want.length, have.length);
+    throw new RangeError(`the model ${formatModel(spec.model)} has ${want[at] ?? 'no more tensors'} where the weights have ${have[at] ?? 'no more tensors'}`);
+  }
+  return layers;
+}
+
+/** Whether a (valid) spec's layers fit these weights, so they compute with it. */
+export function specFits(mlp: Mlp, spec: NetworkSpec): boolean {
+  try {
+    resolveWeights(mlp, spec);
+    return true;
+  } catch (err) {
+    if (err instanceof RangeError || err instanceof ConfigError) return false;
+    throw err;
+  }
+}
 
 /** The network's layers with their live parameter tensors, for the walkers of src/model/. */
 export function mlpLayerParams(mlp: Mlp, spec: NetworkSpec = notebookSpec(mlp.sizes)): LayerParams[] {
-  return resolveMlp(mlp.sizes, spec).map((layer, l) => ({ layer, params: [mlp.layers[l].weight, mlp.layers[l].bias] }));
+  return resolveWeights(mlp, spec).map((layer, l) => ({ layer, params: mlp.layers[l].params.map((p) => p.data) }));
 }
 
 /** PyTorch's default init of every layer (see each layer type's init), drawn from deriveRng(seed,
  * 0) in state_dict order, so the GPU path can reproduce it. */
+export function initNetwork(layers: readonly ResolvedLayer[], seed: number): Mlp {
+  const rng = deriveRng(seed, 0);
+  return assembleMlp(layers, (layer) => layerModule(layer.spec.type).init(layer, rng));
+}
+
+/** initNetwork of the dense network of these widths. */
 export function initMlp(sizes: readonly number[], seed: number): Mlp {
   if (sizes.length < 2) {
     throw new RangeError(`MLP sizes need at least 2 entries (input and output), got [${sizes.join(', ')}]`);
@@ -81,30 +116,33 @@ export function initMlp(sizes: readonly number[], seed: number): Mlp {
       throw new RangeError(`MLP sizes[${i}] must be a positive integer, got ${s}`);
     }
   });
-  const rng = deriveRng(seed, 0);
-  return assembleMlp(sizes, (layer) => layerModule(layer.spec.type).init(layer, rng));
+  return initNetwork(resolveMlp(sizes), seed);
 }
 
-/** The network of these widths with each layer's tensors (layer.params order) from `tensorsOf`,
+/** The network of these layers with each layer's tensors (layer.params order) from `tensorsOf`,
  * called layer by layer from the input. */
-export function assembleMlp(sizes: readonly number[], tensorsOf: (layer: ResolvedLayer, index: number) => Float32Array[]): Mlp {
-  const layers = resolveMlp(sizes).map((layer, i): MlpLayer => {
-    const [weight, bias] = tensorsOf(layer, i);
-    return { name: layer.name, out: layer.outShape[0], in: layer.inShape[0], weight, bias };
-  });
-  return { sizes: [...sizes], layers };
+export function assembleMlp(layers: readonly ResolvedLayer[], tensorsOf: (layer: ResolvedLayer, index: number) => Float32Array[]): Mlp {
+  return {
+    sizes: denseWidths(layers),
+    inputShape: [...layers[0].inShape],
+    layers: layers.map((layer, i): MlpLayer => {
+      const data = tensorsOf(layer, i);
+      return { name: layer.name, in: elementCount(layer.inShape), out: elementCount(layer.outShape), params: layer.params.map((p, j) => ({ ...p, data: data[j] })) };
+    }),
+  };
 }
 
 export function cloneMlp(mlp: Mlp): Mlp {
   return {
     sizes: [...mlp.sizes],
-    layers: mlp.layers.map((l) => ({ ...l, weight: l.weight.slice(), bias: l.bias.slice() })),
+    inputShape: [...mlp.inputShape],
+    layers: mlp.layers.map((l) => ({ ...l, params: l.params.map((p) => ({ ...p, data: p.data.slice() })) })),
   };
 }
 
 /** Every parameter in PyTorch's state_dict order: fc1.weight, fc1.bias, fc2.weight, ... */
 export function mlpParamTensors(mlp: Mlp): ParamTensor[] {
-  return mlpLayerParams(mlp).flatMap(({ layer, params }) => layer.params.map((p, i) => ({ ...p, data: params[i] })));
+  return mlp.layers.flatMap((l) => l.params);
 }
 
 export interface MlpForward {

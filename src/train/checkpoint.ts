@@ -11,7 +11,8 @@ import {
 } from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
-import { denseWidths, formatModel, resolveNetwork } from '../model/spec.ts';
+import { denseWidths, elementCount, formatModel, resolveNetwork, type ResolvedLayer } from '../model/spec.ts';
+import { isPositiveInt } from './config-error.ts';
 import { ConfigError, upgradeConfig, validateConfig, type TrainConfig } from './config.ts';
 import {
   decodeSafetensors, encodeTensors, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
@@ -58,7 +59,41 @@ export function encodeCheckpoint(s: TrainState): Uint8Array {
     progress: JSON.stringify(progress),
     data: JSON.stringify(s.data),
     kernels: s.kernels ? JSON.stringify(s.kernels) : '',
+    input_shape: JSON.stringify(s.weights.inputShape),
   });
+}
+
+/** The layers a checkpoint's config makes on its input shape (written since convolutions; before,
+ * every network was dense and fc1.weight gives the width) and its classes (its output layer's
+ * bias), checked against its tensors' shapes. */
+function checkpointNetwork(file: SafetensorsFile, bytes: Uint8Array, fileName: string, config: TrainConfig, shape: unknown, fail: (msg: string) => never): ResolvedLayer[] {
+  if (shape !== null && !(Array.isArray(shape) && shape.length > 0 && shape.every(isPositiveInt))) {
+    fail(`metadata input_shape must list one sample's dimensions, got ${JSON.stringify(shape)}`);
+  }
+  const inputShape = (shape as number[] | null) ?? [safetensorsSizes(bytes, fileName)[0]];
+  const resolve = (classes: number) => {
+    try {
+      return resolveNetwork(config.model, inputShape, classes, config.loss);
+    } catch (e) {
+      if (e instanceof ConfigError) return fail(`its config's model ${formatModel(config.model)} does not fit its input of shape [${inputShape.join(', ')}]: ${e.message}`);
+      throw e;
+    }
+  };
+  const outBias = `${resolve(1).at(-1)!.name}.bias`;
+  const classes = file.entries.get(outBias)?.shape[0];
+  if (!isPositiveInt(classes)) return fail(`has no ${outBias} tensor, the bias of the output layer its config's model ${formatModel(config.model)} ends with`);
+  const layers = resolve(classes);
+  const wanted = layers.flatMap((l) => l.params);
+  const differs = wanted.find((p) => file.entries.get(p.name)?.shape.join() !== p.shape.join());
+  if (differs && layers.every((l) => l.spec.type === 'dense')) {
+    const sizes = safetensorsSizes(bytes, fileName);
+    fail(`its tensors are a ${sizes.join('-')} network, its config's model ${formatModel(config.model)} makes ${denseWidths(layers).join('-')}`);
+  }
+  if (differs) {
+    const held = file.entries.get(differs.name)?.shape;
+    fail(`its config's model ${formatModel(config.model)} needs ${differs.name} of shape [${differs.shape.join(', ')}], the file ${held ? `holds [${held.join(', ')}]` : 'has none'}`);
+  }
+  return layers;
 }
 
 /** The optimizer's state as torch.optim names it, for each parameter (state_dict order); before
@@ -109,12 +144,8 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
     if (e instanceof ConfigError) return fail(`metadata config: ${e.message}`);
     throw e;
   }
-  const sizes = safetensorsSizes(bytes, fileName);
-  const modelSizes = denseWidths(resolveNetwork(config.model, [sizes[0]], sizes[sizes.length - 1], config.loss));
-  if (modelSizes.join() !== sizes.join()) {
-    fail(`its tensors are a ${sizes.join('-')} network, its config's model ${formatModel(config.model)} makes ${modelSizes.join('-')}`);
-  }
-  const weights = decodeSafetensors(bytes, sizes, fileName);
+  const layers = checkpointNetwork(file, bytes, fileName, config, meta.input_shape ? json('input_shape') : null, fail);
+  const weights = decodeSafetensors(bytes, layers, fileName);
   const params = mlpParamTensors(weights);
 
   const p = json('progress') as Partial<TrainProgress> | null;
@@ -171,7 +202,7 @@ function readOptimizer(file: SafetensorsFile, config: TrainConfig, params: Named
 
 /** Checks a checkpoint against the data a run would continue on: the same images, and a step
  * count that matches its losses. */
-export function checkFits(s: TrainState, data: { source: string; train: number; test: number; inputSize: number; hash: string }, fileName: string): void {
+export function checkFits(s: TrainState, data: { source: string; train: number; test: number; inputShape: number[]; hash: string }, fileName: string): void {
   const fail = (msg: string): never => {
     throw new SafetensorsError(`${fileName}: ${msg}`);
   };
@@ -185,7 +216,13 @@ export function checkFits(s: TrainState, data: { source: string; train: number; 
     fail(`was trained on ${s.data.source} (${s.data.train} training / ${s.data.test} test samples), this run's data is ` +
       `${data.source} (${data.train} / ${data.test}); give the same --data`);
   }
-  if (s.weights.sizes[0] !== data.inputSize) fail(`takes ${s.weights.sizes[0]} inputs per sample, this run's data has ${data.inputSize}`);
+  // A dense network reads any sample as its flat row; a convolution or pool needs the image's shape.
+  const images = s.config.model.some((l) => l.type !== 'dense');
+  const shape = (d: number[]) => (images ? d.join('x') : String(elementCount(d)));
+  if (shape(s.weights.inputShape) !== shape(data.inputShape)) {
+    fail(images ? `takes ${shape(s.weights.inputShape)} images, this run's data has samples of shape ${data.inputShape.join('x')}`
+      : `takes ${s.weights.sizes[0]} inputs per sample, this run's data has ${elementCount(data.inputShape)}`);
+  }
   const stepsPerEpoch = Math.ceil((s.config.limitTrain ?? data.train) / s.config.batchSize);
   const { epoch, step, stepLosses } = s.progress;
   if (step >= stepsPerEpoch || (epoch === s.config.epochs && step > 0) || stepLosses.length !== epoch * stepsPerEpoch + step) {

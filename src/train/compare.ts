@@ -6,7 +6,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { gatherCpu } from '../reference/kernels.ts';
 import { optimizerSettings } from '../model/optimizers.ts';
-import { mlpSizesFor, cloneMlp, createMlpOptimizerState, initMlp, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
+import { cloneMlp, createMlpOptimizerState, initNetwork, mlpParamTensors, mlpTrainStepCpu, networkFor, type Mlp } from '../reference/mlp.ts';
 import { compareArrays, TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
@@ -66,8 +66,7 @@ export async function compareGpuWithCpu(
   const config: TrainConfig = { ...base, epochs: 1, limitTrain: need, readbackEvery: 1 };
   const train = limitSplit(opts.train, need);
   const test = limitSplit(opts.test, Math.min(B, opts.test.count));
-  const sizes = mlpSizesFor(opts, config);
-  const init = initMlp(sizes, config.seed);
+  const init = initNetwork(networkFor(opts, config), config.seed);
   const kernels = await KernelChooser.create(ctx, { force: opts.matmul, fuse: opts.fuse });
   const gpu = await GpuTrainer.create(ctx, { config, train, test, init, kernels });
   const cpu = cloneMlp(init);
@@ -79,7 +78,7 @@ export async function compareGpuWithCpu(
     const step = chunk.firstStep;
     const idx = batchIndices(order, step, B);
     const labels = Array.from(idx, (i) => train.labels[i]);
-    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherCpu(train.features, idx, sizes[0]), labels, idx.length, optimizer, config).loss;
+    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherCpu(train.features, idx, init.sizes[0]), labels, idx.length, optimizer, config).loss;
     const gpuLoss = chunk.losses[0];
     const gpuTensors = mlpParamTensors(await gpu.weights());
     const maxAbs: Record<string, number> = {};

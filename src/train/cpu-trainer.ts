@@ -5,7 +5,7 @@ import type { Split } from '../data/dataset.ts';
 import { batchIndices } from '../data/batches.ts';
 import { gatherCpu } from '../reference/kernels.ts';
 import { optimizerSettings, type OptimizerState } from '../model/optimizers.ts';
-import { cloneMlp, createMlpOptimizerState, evaluateMlpCpu, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
+import { cloneMlp, createMlpOptimizerState, evaluateMlpCpu, mlpParamTensors, mlpTrainStepCpu, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
 
@@ -71,10 +71,8 @@ export class CpuTrainer implements Trainer {
         await onChunk({ firstStep: s0, losses, correct: correct.subarray(0, losses.length), samples });
       } catch (e) {
         if (e instanceof DivergenceError) {
-          this.mlp.layers.forEach((l, i) => {
-            l.weight.set(backup.layers[i].weight);
-            l.bias.set(backup.layers[i].bias);
-          });
+          const saved = mlpParamTensors(backup);
+          mlpParamTensors(this.mlp).forEach((t, i) => t.data.set(saved[i].data));
         }
         throw e;
       }

@@ -4,7 +4,8 @@ import type { GpuContext } from '../gpu/context.ts';
 import { readsInput } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
 import { mlpLayerParams, mlpParamTensors, notebookSpec, type Mlp } from '../reference/mlp.ts';
-import type { NetworkSpec } from '../model/spec.ts';
+import type { NetworkSpec, ResolvedLayer } from '../model/spec.ts';
+import { layerModule } from '../model/layers/index.ts';
 import type { GpuLayer } from '../model/layers/layer.ts';
 import { elementCount } from '../model/spec.ts';
 
@@ -50,10 +51,12 @@ export interface GpuModelOptions {
 export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions): GpuModel {
   const { maxBatch, stateFloats: S } = opts;
   const spec = opts.spec ?? notebookSpec(mlp.sizes);
-  const resolved = mlpLayerParams(mlp, spec);
+  // A view (flatten) moves no data: the layer above reads the buffer below it.
+  const resolved = mlpLayerParams(mlp, spec).filter(({ layer }) => !layerModule(layer.spec.type).view);
   const f32 = (n: number) => n * 4;
-  const layers = resolved.map(({ layer, params }): GpuLayer => ({
+  const layers = resolved.map(({ layer, params }, i): GpuLayer => ({
     layer,
+    scratch: scratchBuffer(ctx, layer, i > 0 ? resolved[i - 1].layer : null, maxBatch),
     params: layer.params.map((t, i) => ctx.storage(t.name, params[i])),
     state: S > 0 ? layer.params.map((t) => ctx.storage(`${t.name} optimizer state`, f32(S * elementCount(t.shape)))) : null,
     gradZ: ctx.storage(`${layer.name} dz`, f32(maxBatch * elementCount(layer.outShape))),
@@ -77,6 +80,11 @@ export function createGpuModel(ctx: GpuContext, mlp: Mlp, opts: GpuModelOptions)
     rowLoss: ctx.storage('row loss', f32(maxBatch)),
     argmax: ctx.storage('argmax', f32(maxBatch)),
   };
+}
+
+function scratchBuffer(ctx: GpuContext, layer: ResolvedLayer, below: ResolvedLayer | null, maxBatch: number): GPUBuffer | null {
+  const floats = layerModule(layer.spec.type).scratchFloats?.(layer, below) ?? 0;
+  return floats > 0 ? ctx.storage(`${layer.name} scratch`, maxBatch * floats * 4) : null;
 }
 
 /** The model's stored gradients, for the steps that need them. */

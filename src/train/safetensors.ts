@@ -2,7 +2,7 @@
 // F32 little-endian), so a model trained here loads with safetensors.torch.load_file into the
 // notebook's Net, and the reverse. Format: u64 LE header length, JSON header, raw tensor bytes.
 import { assembleMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
-import { layerName } from '../model/spec.ts';
+import { denseWidths, layerName, type ResolvedLayer } from '../model/spec.ts';
 import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 
 export class SafetensorsError extends Error {
@@ -144,13 +144,14 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'weights'): Safete
   return { metadata: meta as Record<string, string>, entries, f32 };
 }
 
-/** Reads a safetensors file into an MLP of the expected sizes. Every tensor is checked (present,
- * F32, the right shape, finite) after the layout (readSafetensors) before anything is returned:
- * nothing is half-loaded. A checkpoint's extra tensors are skipped. */
-export function decodeSafetensors(bytes: Uint8Array, sizes: readonly number[], fileName = 'weights'): Mlp {
+/** Reads a safetensors file into the weights of these layers (a dense network's: resolveMlp(sizes)).
+ * Every tensor is checked (present, F32, the right shape, finite) after the
+ * layout (readSafetensors) before anything is returned: nothing is half-loaded. A checkpoint's
+ * extra tensors are skipped. */
+export function decodeSafetensors(bytes: Uint8Array, layers: readonly ResolvedLayer[], fileName = 'weights'): Mlp {
   const file = readSafetensors(bytes, fileName);
-  const network = `the network ${sizes.join('-')}`;
-  const mlp = assembleMlp(sizes, (layer) => layer.params.map((p) => file.f32(p.name, p.shape, network)));
+  const network = `the network ${layers.every((l) => l.spec.type === 'dense') ? denseWidths(layers).join('-') : layers.map((l) => l.name).join('-')}`;
+  const mlp = assembleMlp(layers, (layer) => layer.params.map((p) => file.f32(p.name, p.shape, network)));
   const expected = new Set(mlpParamTensors(mlp).map((t) => t.name));
   const extra = [...file.entries.keys()].filter((k) => !expected.has(k) && !EXTRA_TENSOR_PREFIXES.some((p) => k.startsWith(p)));
   if (extra.length) throw new SafetensorsError(`${fileName}: unexpected tensors ${extra.join(', ')} for ${network}`);

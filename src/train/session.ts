@@ -2,11 +2,12 @@
 // configuration against the data, builds the GPU or CPU trainer, runs the epochs and returns
 // the report that `--json` writes and the final weights.
 import { limitSplit } from '../data/batches.ts';
-import { contentHash, featureType, type DataSet, type Split } from '../data/dataset.ts';
+import { classCount, contentHash, featureType, type DataSet, type Split } from '../data/dataset.ts';
 import { requestGpu, type AdapterSummary, type GpuContext, type GpuOptions } from '../gpu/context.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { OptimizerState } from '../model/optimizers.ts';
-import { mlpSizesFor, initMlp, type Mlp } from '../reference/mlp.ts';
+import { initNetwork, resolveWeights, sampleShape, specFits, type Mlp } from '../reference/mlp.ts';
+import { describeNetwork, elementCount, formatModel, resolveNetwork, type ResolvedLayer } from '../model/spec.ts';
 import type { TrainState } from './checkpoint.ts';
 import { dataExtent, validateConfig, type TrainConfig } from './config.ts';
 import { CpuTrainer } from './cpu-trainer.ts';
@@ -28,9 +29,9 @@ export interface SessionOptions {
   /** Starting weights; default: initMlp with the config's seed. Given weights (or a checkpoint's)
    * keep their output width, which may exceed the classes present in the data. */
   init?: Mlp | null;
-  /** The network's layer widths when no weights are given (a library trainer's `layers`);
-   * default: the data's inputs, config.model and the data's classes. */
-  sizes?: readonly number[];
+  /** The output layer's width when no weights are given (a library trainer's `layers` may name
+   * more classes than its data holds); default: the data's classes. */
+  classes?: number;
   matmul?: MatmulVariant;
   events?: TrainEvents;
   /** Called once the trainer exists, before the first step (e.g. to print the adapter). */
@@ -90,7 +91,7 @@ interface OpenOptions {
   device: Device;
   train: Split | null;
   test: Split | null;
-  sizes: readonly number[];
+  layers: readonly ResolvedLayer[];
   /** Made only once the adapter's limits have passed: a network too large for them is refused
    * before it is allocated anywhere. */
   weights: () => Mlp;
@@ -125,7 +126,7 @@ async function openTrainer(o: OpenOptions): Promise<OpenTrainer> {
   try {
     // Every trainer has a split: a run its training one, an evaluation its test one.
     const sampleType = featureType((train ?? test)!);
-    checkGpuBuffers(config, gpuBufferNeeds(config, o.sizes, train?.count ?? 0, test?.count ?? 0, false, sampleType), ctx.device.limits);
+    checkGpuBuffers(config, gpuBufferNeeds(config, o.layers, train?.count ?? 0, test?.count ?? 0, false, sampleType), ctx.device.limits);
     // A resumed run keeps the kernels it trained with: another variant rounds differently.
     const chooser = await KernelChooser.create(ctx, { force: o.matmul, pinned: o.pinned ?? undefined });
     const gpu = await GpuTrainer.create(ctx, { config, train, test, init: weights(), optimizer, kernels: chooser, keepOutputs: o.keepOutputs });
@@ -136,20 +137,34 @@ async function openTrainer(o: OpenOptions): Promise<OpenTrainer> {
   }
 }
 
+/** The layers a run trains: the configured model on the data's samples, out to the data's classes
+ * (or `classes`, or the given weights' output width, which may be wider); given weights must be
+ * its tensors. */
+function sessionNetwork(data: SessionData, config: TrainConfig, given: Mlp | null, classes?: number): ResolvedLayer[] {
+  const dataClasses = classCount(data);
+  const out = given?.sizes[given.sizes.length - 1] ?? classes ?? dataClasses;
+  const layers = resolveNetwork(config.model, sampleShape(data.train), out, config.loss);
+  const made = `this data (${sampleShape(data.train).join('x')} samples, ${dataClasses} classes) and --model ${formatModel(config.model)} make ${describeNetwork(layers)}`;
+  if (out < dataClasses) throw new Error(`the network gives ${out} classes, but ${made} (check --model)`);
+  // Dense weights read any sample as its row; convolutions need the image's shape.
+  const fitsInput = given && (given.inputShape.length === 1 ? given.sizes[0] === data.train.width : given.inputShape.join() === sampleShape(data.train).join());
+  if (given && (!fitsInput || !specFits(given, config))) {
+    throw new Error(`the network is ${given.inputShape.join('x')}: ${given.sizes.join('-')}, but ${made} (check --model)`);
+  }
+  return layers;
+}
+
 export async function runSession(opts: SessionOptions): Promise<SessionResult> {
   const { data, resume } = opts;
   const config = validateConfig(resume?.config ?? opts.config, dataExtent(data));
   const train: Split = config.limitTrain ? limitSplit(data.train, config.limitTrain) : data.train;
   const test = data.test && config.limitTest ? limitSplit(data.test, config.limitTest) : data.test;
-  const dataSizes = mlpSizesFor(data, config);
   const given = resume?.weights ?? opts.init ?? null;
-  const sizes = given?.sizes ?? opts.sizes ?? dataSizes;
-  if (sizes.length !== dataSizes.length || sizes.slice(0, -1).join() !== dataSizes.slice(0, -1).join() || sizes[sizes.length - 1] < dataSizes[dataSizes.length - 1]) {
-    throw new Error(`the network is ${sizes.join('-')}, but this data and the configured hidden layers make ${dataSizes.join('-')} (check --model)`);
-  }
+  const layers = sessionNetwork(data, config, given, opts.classes);
+  const classes = elementCount(layers[layers.length - 1].outShape);
   const t0 = performance.now();
   const { trainer, ctx, kernels, close } = await openTrainer({
-    config, device: opts.device, train, test, sizes, weights: () => given ?? initMlp(sizes, config.seed), optimizer: resume?.optimizer, matmul: opts.matmul, pinned: resume?.kernels, gpu: opts.gpu, ctx: opts.ctx,
+    config, device: opts.device, train, test, layers, weights: () => given ?? initNetwork(layers, config.seed), optimizer: resume?.optimizer, matmul: opts.matmul, pinned: resume?.kernels, gpu: opts.gpu, ctx: opts.ctx,
   });
   const hash = contentHash(data);
   const stateAt = async (progress: TrainProgress): Promise<TrainState> => ({
@@ -172,7 +187,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
       config,
       {
         trainCount: train.count,
-        classes: sizes[sizes.length - 1],
+        classes,
         shouldStop: opts.shouldStop,
         from: resume?.progress,
         endEpoch: opts.stopAfterEpochs,
@@ -220,7 +235,7 @@ export interface EvaluateOptions {
 /** The notebook's evaluate() of these weights on one split, by the same trainer a run uses. */
 export async function evaluateSession(opts: EvaluateOptions): Promise<Evaluation> {
   const { weights } = opts;
-  const { trainer, close } = await openTrainer({ ...opts, train: null, test: opts.split, sizes: weights.sizes, weights: () => weights });
+  const { trainer, close } = await openTrainer({ ...opts, train: null, test: opts.split, layers: resolveWeights(weights, opts.config), weights: () => weights });
   try {
     return (await trainer.evaluate())!;
   } finally {

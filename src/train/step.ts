@@ -20,10 +20,10 @@ import { OptimizerParams, updateDispatch } from '../gpu/kernels/optimizer.ts';
 import { plainSgd } from '../model/optimizers.ts';
 import { activationBackwardDispatch } from '../gpu/kernels/activation.ts';
 import { squaredErrorDispatch } from '../gpu/kernels/squared-error.ts';
-import { initMlp } from '../reference/mlp.ts';
+import { initNetwork } from '../reference/mlp.ts';
 import { layerModule } from '../model/layers/index.ts';
 import { keptForBackward, type GpuLayer, type InputGradientTarget, type LayerGpuPlan } from '../model/layers/layer.ts';
-import { elementCount } from '../model/spec.ts';
+import { elementCount, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
 import { createGpuModel, storedGradients, type GpuModel } from './gpu-model.ts';
 
 /** What every dispatch list of a step is built from. */
@@ -98,7 +98,7 @@ export async function gradientDispatches(p: StepPlan): Promise<Dispatch[]> {
     if (i > 0) {
       const below = model.layers[i - 1];
       // d act_below, then dz_below = d act_below * act'(z_below).
-      list.push(...(await m.inputGradientGpu(p, l, { kind: 'store', dx: grads[i - 1].act })));
+      list.push(...(await m.inputGradientGpu(p, l, inputOf(model, i), { kind: 'store', dx: grads[i - 1].act })));
       list.push(activationBackwardDispatch(ctx, below.layer.activation, { g: grads[i - 1].act, kept: keptForBackward(below), dx: below.gradZ },
         B * elementCount(below.layer.outShape)));
     }
@@ -133,7 +133,7 @@ async function fusedBackward(p: StepPlan, optimizer: OptimizerParams, top: numbe
   for (let i = top; i >= 0; i--) {
     const l = model.layers[i];
     const m = moduleOf(l);
-    if (i > 0) list.push(...(await m.inputGradientGpu(p, l, fusedInputTarget(model.layers[i - 1]))));
+    if (i > 0) list.push(...(await m.inputGradientGpu(p, l, inputOf(model, i), fusedInputTarget(model.layers[i - 1]))));
     list.push(...(await m.fusedUpdateGpu(p, l, inputOf(model, i), optimizer)));
   }
   return list;
@@ -160,10 +160,11 @@ export async function evalStepDispatches(p: StepPlan, batchStride: number): Prom
 /** Runs the kernel choice of a network's training and evaluation steps at `batchSize` (and
  * their ragged tails) on a throwaway model, so that the first real step finds every variant
  * chosen: the dashboard does it while the page loads. */
-export async function chooseStepKernels(ctx: GpuContext, kernels: KernelChooser, sizes: number[], batchSize: number, tails: number[]): Promise<void> {
+export async function chooseStepKernels(ctx: GpuContext, kernels: KernelChooser, spec: NetworkSpec, layers: readonly ResolvedLayer[], batchSize: number,
+  tails: number[]): Promise<void> {
   const release = ctx.trackNewBuffers();
   try {
-    const model = createGpuModel(ctx, initMlp(sizes, 0), { maxBatch: batchSize, stateFloats: 0, storedGradients: !kernels.fuse });
+    const model = createGpuModel(ctx, initNetwork(layers, 0), { maxBatch: batchSize, stateFloats: 0, storedGradients: !kernels.fuse, spec });
     const sgd = OptimizerParams.create(ctx, plainSgd(0));
     const record = createRunRecord(ctx, 'kernel choice', 1, batchSize);
     for (const rows of new Set([batchSize, ...tails.filter((t) => t > 0)])) {

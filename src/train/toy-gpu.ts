@@ -11,7 +11,7 @@ import { createRunRecord, resetRecord, type RunRecord } from '../gpu/kernels/met
 import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
 import { plainSgd } from '../model/optimizers.ts';
 import { submitSteps } from '../gpu/runner.ts';
-import { assembleMlp, notebookSpec, type Mlp } from '../reference/mlp.ts';
+import { assembleMlp, notebookSpec, resolveMlp, type Mlp } from '../reference/mlp.ts';
 import type { ReadonlyToyNetwork, ToyNetwork, ToyRow } from '../reference/toy.ts';
 import { createGpuModel, type GpuModel } from './gpu-model.ts';
 import { trainStepDispatches } from './step.ts';
@@ -20,7 +20,7 @@ import { trainStepDispatches } from './step.ts';
  * because a kernel would read a ragged network as garbage rather than fail. */
 function toMlp(network: ReadonlyToyNetwork): Mlp {
   const sizes = [network[0][0].weights.length - 1, ...network.map((layer) => layer.length)];
-  return assembleMlp(sizes, (_, i) => {
+  return assembleMlp(resolveMlp(sizes), (_, i) => {
     const layer = network[i];
     layer.forEach((neuron, j) => {
       if (neuron.weights.length !== sizes[i] + 1) {

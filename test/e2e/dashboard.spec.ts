@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { initMlp } from '../../src/reference/mlp.ts';
+import { resolveMlp } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
 import { collectErrors, fillForm, openDashboard, points, trainThenPause } from './helpers.ts';
 
@@ -83,8 +84,8 @@ test('trains one epoch live, reads a drawn test digit, and keeps its model when 
   // The download is a valid PyTorch-layout file of the trained network.
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
   expect(download.suggestedFilename()).toBe('mlp-784-128-10.safetensors');
-  const saved = decodeSafetensors(new Uint8Array(readFileSync(await download.path())), [784, 128, 10], 'download');
-  expect(saved.layers[0].weight.length).toBe(128 * 784);
+  const saved = decodeSafetensors(new Uint8Array(readFileSync(await download.path())), resolveMlp([784, 128, 10]), 'download');
+  expect(saved.layers[0].params[0].data.length).toBe(128 * 784);
 
   mkdirSync('test-results', { recursive: true });
   await page.screenshot({ path: 'test-results/dashboard.png', fullPage: true });

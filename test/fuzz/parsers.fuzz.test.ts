@@ -15,7 +15,7 @@ import { parseKernelCacheFile, withChoices } from '../../src/gpu/kernel-cache.ts
 import { validChoices } from '../../src/gpu/kernel-choice.ts';
 import { idxDataset, toSplit, type Dataset } from '../../src/lib/dataset.ts';
 import { DatasetError } from '../../src/lib/errors.ts';
-import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
+import { initMlp, mlpParamTensors, resolveMlp } from '../../src/reference/mlp.ts';
 import { parseList, planRuns, SweepSpecError } from '../../src/sweep/plan.ts';
 import { parseResults, SweepResultsError } from '../../src/sweep/run.ts';
 import { summarise } from '../../src/sweep/summary.ts';
@@ -206,7 +206,7 @@ const TARGETS = [
     names: /^model\.safetensors: /,
     inputs: safetensorsInputs(WEIGHTS),
     size: (b) => b.length,
-    run: (bytes) => decodeSafetensors(bytes, safetensorsSizes(bytes, 'model.safetensors'), 'model.safetensors'),
+    run: (bytes) => decodeSafetensors(bytes, resolveMlp(safetensorsSizes(bytes, 'model.safetensors')), 'model.safetensors'),
   }),
   target({
     name: 'checkpoint with its metadata (decodeCheckpoint)',
@@ -273,7 +273,7 @@ const TARGETS = [
     inputs: datasetInputs,
     size: (d) => (d.images instanceof Uint8Array || d.images instanceof Float32Array ? d.images.byteLength : 0),
     run(ds) {
-      const s = toSplit(ds as unknown as Dataset, 'dataset', [4, 3, 2]);
+      const s = toSplit(ds as unknown as Dataset, 'dataset', resolveMlp([4, 3, 2]));
       expect(s.features.length).toBe(s.count * s.width);
     },
   }),

@@ -28,6 +28,6 @@ describe('npm run noise: GPU backend vs CPU reference backend', () => {
     const [la, lb] = [await g.train(order, 32, 0.5), await c.train(order, 32, 0.5)];
     expectClose('losses of 10 steps', la, lb, TOLERANCES.trainingLoss);
     const [wa, wb] = [await g.weights(), await c.weights()];
-    expectClose('fc1.weight after 10 steps', wa.layers[0].weight, wb.layers[0].weight, TOLERANCES.trainingParams);
+    expectClose('fc1.weight after 10 steps', wa.layers[0].params[0].data, wb.layers[0].params[0].data, TOLERANCES.trainingParams);
   });
 });

@@ -9,7 +9,7 @@ import { epochOrder } from '../../src/data/batches.ts';
 import type { Split } from '../../src/data/dataset.ts';
 import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../../src/model/activations.ts';
-import { mlpParamTensors, type Mlp } from '../../src/reference/mlp.ts';
+import { assembleMlp, mlpParamTensors, resolveMlp, type Mlp } from '../../src/reference/mlp.ts';
 import { validateConfig } from '../../src/train/config.ts';
 import { CpuTrainer } from '../../src/train/cpu-trainer.ts';
 import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
@@ -34,13 +34,7 @@ const LOSS_RTOL = 1e-4;
 const WEIGHT_ATOL = 1e-4;
 
 function mlpOf(params: number[][]): Mlp {
-  const { sizes } = fixture;
-  return {
-    sizes: [...sizes],
-    layers: sizes.slice(1).map((out, l) => ({
-      name: `fc${l + 1}`, out, in: sizes[l], weight: Float32Array.from(params[2 * l]), bias: Float32Array.from(params[2 * l + 1]),
-    })),
-  };
+  return assembleMlp(resolveMlp(fixture.sizes), (_, l) => [Float32Array.from(params[2 * l]), Float32Array.from(params[2 * l + 1])]);
 }
 
 /** The fixture's samples repeated in order, one batch per step, so an unshuffled epoch is the

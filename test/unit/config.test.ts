@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, NOTEBOOK_RECIPE, lrAt, optimizerDefaults, validateConfig, type TrainConfig } from '../../src/train/config.ts';
-import { denseSpec, formatModel, MODEL_PRESETS, parseModel, type LayerSpec } from '../../src/model/spec.ts';
+import { denseSpec, formatModel, MODEL_PRESETS, parseModel, type DenseSpec, type LayerSpec } from '../../src/model/spec.ts';
 
 const MNIST = { trainCount: 60_000, testCount: 10_000 };
 
@@ -54,7 +54,7 @@ describe('validateConfig', () => {
     const model = denseSpec([64], ['relu']);
     const c = validateConfig({ model });
     c.model.push({ type: 'dense', units: 1, activation: 'tanh' });
-    c.model[0].units = 5;
+    (c.model[0] as DenseSpec).units = 5;
     expect(model).toEqual(denseSpec([64], ['relu']));
     expect(validateConfig({}).model).toEqual(denseSpec([512, 256], ['sigmoid']));
   });
@@ -91,7 +91,7 @@ describe('validateConfig', () => {
     [[{ type: 'dense', units: 0, activation: 'relu' }], 'layer 1: dense units must be a positive integer, got 0'],
     [[{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 3.5, activation: 'relu' }], 'layer 2: dense units must be a positive integer, got 3.5'],
     [[{ type: 'dense', units: 8 }], 'layer 1: dense activation must be one of sigmoid, relu'],
-    [[{ type: 'dense', units: 8, activation: 'relu', dropout: 0.5 }], 'layer 1: dense has units and activation, not "dropout"'],
+    [[{ type: 'dense', units: 8, activation: 'relu', dropout: 0.5 }], 'layer 1: dense has units, activation, not "dropout"'],
     [[{ type: 'conv', filters: 8 }], 'layer 1: must be an object with a type of dense'],
     [[null], 'layer 1: must be an object with a type of dense'],
     ['dense:8', 'must list one or more hidden layers'],
@@ -204,14 +204,25 @@ describe('lrAt', () => {
   it('reads and writes a model as --model does: layers type:arg:..., or a preset', () => {
     expect(parseModel('mlp')).toEqual(NOTEBOOK_RECIPE.model);
     expect(parseModel(' dense:128:gelu , dense:64 ')).toEqual([{ type: 'dense', units: 128, activation: 'gelu' }, { type: 'dense', units: 64, activation: 'sigmoid' }]);
-    for (const spec of [MODEL_PRESETS.mlp, 'dense:7:leaky_relu', 'dense:3:relu,dense:2:tanh']) expect(formatModel(parseModel(spec))).toBe(spec);
+    for (const spec of [MODEL_PRESETS.mlp, MODEL_PRESETS.cnn, 'dense:7:leaky_relu', 'dense:3:relu,dense:2:tanh', 'conv2d:4:k5:s2:p2:gelu,maxpool2d:3,flatten']) {
+      expect(formatModel(parseModel(spec))).toBe(spec);
+    }
+    // A convolution's stride, padding and activation in any order, with PyTorch's defaults.
+    expect(parseModel('conv2d:16:relu:p1:k3')).toEqual([{ type: 'conv2d', channels: 16, kernel: 3, stride: 1, padding: 1, activation: 'relu' }]);
+    expect(parseModel('conv2d:6:k5')).toEqual([{ type: 'conv2d', channels: 6, kernel: 5, stride: 1, padding: 0, activation: 'relu' }]);
     for (const [text, message] of [
-      ['conv:8:3', /^--model layer 1 "conv:8:3" has no known type \(dense\): write layers separated by commas, each type:arg:arg/],
+      ['conv:8:3', /^--model layer 1 "conv:8:3" has no known type \(dense, conv2d, maxpool2d, flatten\): write layers separated by commas, each type:arg:arg/],
       ['', /^--model layer 1 "" has no known type/],
       ['dense:512,dense:x', /^--model layer 2 \(dense:x\): dense units must be a positive integer, got "x"/],
       ['dense:5:swish', /^--model layer 1 \(dense:5:swish\): dense activation must be one of sigmoid, relu, tanh, gelu, leaky_relu, got "swish"/],
       ['dense:5:relu:2', /^--model layer 1 \(dense:5:relu:2\): must be dense:<units>\[:<activation>\]/],
       ['dense:1e3', /dense units must be a positive integer, got "1e3"/],
+      ['conv2d:8', /^--model layer 1 \(conv2d:8\): needs its kernel side, k<side>: write conv2d:<channels>:k<kernel>\[:s<stride>\]\[:p<padding>\]\[:<activation>\]/],
+      ['conv2d:8:k3:k5', /gives the kernel twice \("k5"\)/],
+      ['conv2d:0:k3', /conv2d channels must be a positive integer, got 0/],
+      ['conv2d:8:k3:swish', /conv2d activation must be one of sigmoid, relu, tanh, gelu, leaky_relu, got "swish"/],
+      ['maxpool2d', /must be maxpool2d:<kernel> \(the window side, also its stride\), e\.g\. maxpool2d:2/],
+      ['flatten:2', /flatten\): takes no arguments: write flatten/],
     ] as const) {
       expect(() => parseModel(text)).toThrow(ConfigError);
       expect(() => parseModel(text)).toThrow(message);

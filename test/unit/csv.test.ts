@@ -7,11 +7,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csvDataFromText, CsvError, type NamedText } from '../../src/data/csv.ts';
 import { classCount, classMapping, describeData } from '../../src/data/dataset.ts';
-import { mlpSizesFor } from '../../src/reference/mlp.ts';
+import { networkFor } from '../../src/reference/mlp.ts';
 import { loadData } from '../../src/data/mnist-node.ts';
 import { CSV_SPLIT_FILES, loadDataFromUrl, pickDataFiles } from '../../src/data/sources.ts';
 import { ConfigError } from '../../src/train/config.ts';
-import { denseSpec } from '../../src/model/spec.ts';
+import { denseSpec, denseWidths } from '../../src/model/spec.ts';
 import { blobsCsv, writeBlockIdxSet } from '../support/datasets.ts';
 import { thrown } from '../support/thrown.ts';
 
@@ -29,7 +29,7 @@ describe('csvDataFromText', () => {
     // The test file's columns are taken by name, in the training file's order.
     expect(Array.from(d.test.features)).toEqual([8, 9]);
     expect([d.train.count, d.train.width, d.train.image, d.test.count]).toEqual([3, 2, null, 1]);
-    expect(mlpSizesFor(d, { model: denseSpec([5], ['relu']), loss: 'nll' })).toEqual([2, 5, 3]);
+    expect(denseWidths(networkFor(d, { model: denseSpec([5], ['relu']), loss: 'nll' }))).toEqual([2, 5, 3]);
     expect(classMapping(d)).toBe('0 = bird, 1 = cat, 2 = dog');
     expect(describeData(d)).toBe('3 training / 1 test samples, rows of 2 features, 3 classes');
   });
@@ -137,7 +137,7 @@ describe('loadData: --data, --test-data, --label-column', () => {
     const { data, format, served } = await loadData({ data: dir });
     expect(format).toEqual({ format: 'idx' });
     expect([data.train.count, data.train.width, data.train.image, data.test.count]).toEqual([130, 120, { rows: 12, cols: 10 }, 26]);
-    expect(mlpSizesFor(data, { model: denseSpec([32], ['relu']), loss: 'nll' })).toEqual([120, 32, 13]);
+    expect(denseWidths(networkFor(data, { model: denseSpec([32], ['relu']), loss: 'nll' }))).toEqual([120, 32, 13]);
     expect(served['t10k-labels-idx1-ubyte']).toBe(join(dir, 't10k-labels-idx1-ubyte'));
   });
 

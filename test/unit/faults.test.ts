@@ -15,7 +15,7 @@ import { runBenchCli } from '../../src/cli/bench.ts';
 import { runSweepCli } from '../../src/cli/sweep.ts';
 import { runTrainCli } from '../../src/cli/train.ts';
 import { mnistAssets } from '../../src/headless/mnist-assets.ts';
-import { initMlp, MNIST_MLP_SIZES } from '../../src/reference/mlp.ts';
+import { initMlp, MNIST_MLP_SIZES, resolveMlp } from '../../src/reference/mlp.ts';
 import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
 import type { SweepResults } from '../../src/sweep/run.ts';
@@ -89,7 +89,7 @@ describe('kill -9 during a save', () => {
       const leftovers = readdirSync(dir).filter((f) => f.startsWith(`.${basename(target)}.`) && f.endsWith('.tmp'));
       if (leftovers.length) midWrite++;
       // Killed mid-write or not, the target is the old file or (had the rename happened) a whole new one.
-      if (sha(target) !== good) expect(decodeSafetensors(new Uint8Array(readFileSync(target)), [784, 4096, 4096, 10]).sizes).toHaveLength(4);
+      if (sha(target) !== good) expect(decodeSafetensors(new Uint8Array(readFileSync(target)), resolveMlp([784, 4096, 4096, 10])).sizes).toHaveLength(4);
       else expect(sha(target)).toBe(good);
     }
     expect(midWrite).toBe(1);
@@ -324,7 +324,7 @@ describe('a full disk', () => {
         `What was to be written is kept in ${keptIn}: free some space, then move it there (mv "${keptIn}" "${save}").`]);
       // The old file as it was, the trained weights whole in the temporary directory, the report (it fitted) written.
       expect(readFileSync(save, 'utf8')).toBe('old weights');
-      expect(decodeSafetensors(readFileSync(keptIn), [784, 64, 10]).layers[0].weight).toHaveLength(784 * 64);
+      expect(decodeSafetensors(readFileSync(keptIn), resolveMlp([784, 64, 10])).layers[0].params[0].data).toHaveLength(784 * 64);
       expect(json(report).epochs).toHaveLength(1);
     } finally {
       if (savedTmp === undefined) delete process.env.TMPDIR;
@@ -347,7 +347,7 @@ describe('output to a closed pipe', () => {
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    if (cli === 'train') expect(decodeSafetensors(readFileSync(save), [784, 16, 10], save).layers).toHaveLength(2);
+    if (cli === 'train') expect(decodeSafetensors(readFileSync(save), resolveMlp([784, 16, 10]), save).layers).toHaveLength(2);
   }, 120_000);
 });
 

@@ -125,7 +125,7 @@ describe('state between calls', () => {
     const t = await loadTrainer(encodeSafetensors(weights), { device: 'cpu', activation: 'relu' });
     expect(t.layers).toEqual([784, 16, 10]);
     expect(t.settings.layers).toEqual([784, { type: 'dense', units: 16, activation: 'relu' }, 10]);
-    expect(t.parameters()[0].data).toEqual(weights.layers[0].weight);
+    expect(t.parameters()[0].data).toEqual(weights.layers[0].params[0].data);
     await expect(loadTrainer(t.save(), { device: 'cpu', batch: 64 })).rejects.toThrow(ConfigError);
     await expect(loadTrainer(new TextEncoder().encode('not safetensors'))).rejects.toThrow(SafetensorsError);
   });

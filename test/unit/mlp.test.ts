@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  assembleMlp,
   cloneMlp,
   createMlpOptimizerState,
   evaluateMlpCpu,
@@ -8,6 +9,7 @@ import {
   MNIST_MLP_SIZES,
   mlpParamTensors,
   mlpTrainStepCpu,
+  resolveMlp,
   type Mlp,
 } from '../../src/reference/mlp.ts';
 import { denseSpec, type DenseSpec, type NetworkSpec } from '../../src/model/spec.ts';
@@ -83,17 +85,17 @@ describe('initMlp', () => {
     const mlp = initMlp(MNIST_MLP_SIZES, 1);
     for (const layer of mlp.layers) {
       const bound = Math.fround(1 / Math.sqrt(layer.in));
-      for (const data of [layer.weight, layer.bias]) {
+      for (const { data } of layer.params) {
         const maxAbs = data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
         expect(maxAbs).toBeLessThanOrEqual(bound);
         // Every tensor of >= 10 uniform draws comes near its bound; catches a wrong fan.
         expect(maxAbs).toBeGreaterThan(0.6 * bound);
       }
       // The mean of n draws has standard deviation bound / sqrt(3n): >= 4.4 sigmas of slack here.
-      const n = layer.weight.length;
-      const mean = layer.weight.reduce((s, v) => s + v, 0) / n;
+      const n = layer.params[0].data.length;
+      const mean = layer.params[0].data.reduce((s, v) => s + v, 0) / n;
       expect(Math.abs(mean)).toBeLessThan((4.4 * bound) / Math.sqrt(3 * n));
-      const variance = layer.weight.reduce((s, v) => s + v * v, 0) / n;
+      const variance = layer.params[0].data.reduce((s, v) => s + v * v, 0) / n;
       expect(variance / (bound * bound / 3)).toBeGreaterThan(0.9);
       expect(variance / (bound * bound / 3)).toBeLessThan(1.1);
     }
@@ -128,10 +130,10 @@ describe('initMlp', () => {
   it('cloneMlp copies the parameters; mlpParamTensors views them', () => {
     const a = initMlp(SMALL, 1);
     const b = cloneMlp(a);
-    b.layers[0].weight[0] += 1;
-    expect(b.layers[0].weight[0]).not.toBe(a.layers[0].weight[0]);
+    b.layers[0].params[0].data[0] += 1;
+    expect(b.layers[0].params[0].data[0]).not.toBe(a.layers[0].params[0].data[0]);
     mlpParamTensors(a)[1].data[0] = 42;
-    expect(a.layers[0].bias[0]).toBe(42);
+    expect(a.layers[0].params[1].data[0]).toBe(42);
   });
 });
 
@@ -224,13 +226,8 @@ describe('mlpTrainStepCpu', () => {
   it('matches a hand-derived step of a 2-2-2 network', () => {
     // L = ln 3, so sigmoid(L) = 3/4 and softmax of logits differing by L is (3/4, 1/4).
     const L = Math.log(3);
-    const mlp: Mlp = {
-      sizes: [2, 2, 2],
-      layers: [
-        { name: 'fc1', out: 2, in: 2, weight: Float32Array.of(L, 0, 0, -L), bias: Float32Array.of(0, 0) },
-        { name: 'fc2', out: 2, in: 2, weight: Float32Array.of(2 * L, -2 * L, -2 * L, 2 * L), bias: Float32Array.of(0, 0) },
-      ],
-    };
+    const tensors = [[Float32Array.of(L, 0, 0, -L), Float32Array.of(0, 0)], [Float32Array.of(2 * L, -2 * L, -2 * L, 2 * L), Float32Array.of(0, 0)]];
+    const mlp: Mlp = assembleMlp(resolveMlp([2, 2, 2]), (_, l) => tensors[l]);
     // x = I: row 0 = (1, 0), row 1 = (0, 1); labels (0, 1).
     // z1 = x W1^T: row 0 = (L, 0), row 1 = (0, -L)  ->  h = sigmoid: (3/4, 1/2), (1/2, 1/4).
     // logits = h W2^T: row 0 = (3/4*2L - 1/2*2L, -3/4*2L + 1/2*2L) = (L/2, -L/2);
@@ -257,8 +254,8 @@ describe('mlpTrainStepCpu', () => {
     ];
     expected.forEach((e, t) => expect(maxDiff(step.grads[t], e), `grad ${t}`).toBeLessThan(1e-6));
     // p -= 0.5 g, e.g. W1[0][1] = 0 - 0.5 * 3L/8 and b2 = (-1/8, 1/8).
-    expect(maxDiff(mlp.layers[0].weight, [L + (3 * L) / 64, (-3 * L) / 16, -L / 16, -L + (9 * L) / 64])).toBeLessThan(1e-6);
-    expect(maxDiff(mlp.layers[1].bias, [-1 / 8, 1 / 8])).toBeLessThan(1e-6);
+    expect(maxDiff(mlp.layers[0].params[0].data, [L + (3 * L) / 64, (-3 * L) / 16, -L / 16, -L + (9 * L) / 64])).toBeLessThan(1e-6);
+    expect(maxDiff(mlp.layers[1].params[1].data, [-1 / 8, 1 / 8])).toBeLessThan(1e-6);
   });
 });
 

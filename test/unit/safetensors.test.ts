@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initMlp, mlpParamTensors, type Mlp } from '../../src/reference/mlp.ts';
+import { initMlp, mlpParamTensors, type Mlp, resolveMlp } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors, safetensorsSizes, SafetensorsError } from '../../src/train/safetensors.ts';
 
 const SIZES = [784, 512, 256, 10];
@@ -79,7 +79,7 @@ function expectRefused(bytes: Uint8Array, pieces: string[], sizes = SMALL): void
   let result: unknown;
   let error: unknown;
   try {
-    result = decodeSafetensors(bytes, sizes, 'bad.safetensors');
+    result = decodeSafetensors(bytes, resolveMlp(sizes), 'bad.safetensors');
   } catch (e) {
     error = e;
   }
@@ -94,11 +94,11 @@ describe('encodeSafetensors / decodeSafetensors', () => {
   it('round-trips the MNIST MLP bit for bit', () => {
     const mlp = initMlp(SIZES, 1);
     // Values a lossy path would change: -0, a subnormal, the largest float32.
-    mlp.layers[0].weight[0] = -0;
-    mlp.layers[0].weight[1] = 1e-45;
-    mlp.layers[2].bias[9] = 3.4028234663852886e38;
+    mlp.layers[0].params[0].data[0] = -0;
+    mlp.layers[0].params[0].data[1] = 1e-45;
+    mlp.layers[2].params[1].data[9] = 3.4028234663852886e38;
     const bytes = encodeSafetensors(mlp);
-    expectSameBits(mlp, decodeSafetensors(bytes, SIZES));
+    expectSameBits(mlp, decodeSafetensors(bytes, resolveMlp(SIZES)));
     expect(safetensorsSizes(bytes)).toEqual(SIZES);
   });
 
@@ -130,7 +130,7 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     const tensors = rawTensors(mlp);
     for (const headerOrder of [undefined, [...NAMES].reverse()]) {
       const bytes = writeSafetensors(tensors, { headerOrder });
-      expectSameBits(mlp, decodeSafetensors(bytes, SIZES, 'torch.safetensors'));
+      expectSameBits(mlp, decodeSafetensors(bytes, resolveMlp(SIZES), 'torch.safetensors'));
       expect(safetensorsSizes(bytes)).toEqual(SIZES);
     }
   });
@@ -140,7 +140,7 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     const bytes = encodeSafetensors(mlp);
     const host = new Uint8Array(bytes.length + 3);
     host.set(bytes, 3);
-    expectSameBits(mlp, decodeSafetensors(host.subarray(3), SMALL));
+    expectSameBits(mlp, decodeSafetensors(host.subarray(3), resolveMlp(SMALL)));
   });
 });
 
@@ -148,7 +148,7 @@ describe('refusing bad files', () => {
   const good = () => rawTensors(initMlp(SMALL, 2));
 
   it('loads the unaltered file each case below corrupts (control)', () => {
-    expect(decodeSafetensors(writeSafetensors(good()), SMALL).sizes).toEqual(SMALL);
+    expect(decodeSafetensors(writeSafetensors(good()), resolveMlp(SMALL)).sizes).toEqual(SMALL);
   });
 
   it('refuses a file shorter than its header length', () => {
@@ -249,7 +249,7 @@ describe('refusing bad files', () => {
     const t = good();
     t['optimizer.fc1.weight.momentum_buffer'] = { dtype: 'F32', shape: [3, 4], bytes: new Uint8Array(48) };
     t['history.step_losses'] = { dtype: 'F32', shape: [0], bytes: new Uint8Array(0) };
-    expect(decodeSafetensors(writeSafetensors(t), SMALL).sizes).toEqual(SMALL);
+    expect(decodeSafetensors(writeSafetensors(t), resolveMlp(SMALL)).sizes).toEqual(SMALL);
   });
 
   it.each([Number.NaN, Infinity, -Infinity])('refuses a %s value, naming the tensor and element', (value) => {

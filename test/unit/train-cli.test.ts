@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainCli } from '../../src/cli/train.ts';
 import { MATMUL_VARIANTS } from '../../src/gpu/kernels/matmul.ts';
-import { initMlp, MNIST_MLP_SIZES } from '../../src/reference/mlp.ts';
+import { initMlp, MNIST_MLP_SIZES, resolveMlp } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
 import { trainingSets, writeTrainingSets } from '../support/datasets.ts';
 import { captureCli } from '../support/cli.ts';
@@ -86,7 +86,7 @@ describe('train CLI: a real run on the CPU reference', () => {
     expect(report.epochs[0].testAccuracy).toBeGreaterThanOrEqual(0);
     expect(report.epochs[0].testAccuracy).toBeLessThanOrEqual(100);
 
-    const weights = decodeSafetensors(new Uint8Array(readFileSync(saved)), MNIST_MLP_SIZES);
+    const weights = decodeSafetensors(new Uint8Array(readFileSync(saved)), resolveMlp(MNIST_MLP_SIZES));
     expect(weights.sizes).toEqual([784, 512, 256, 10]);
   });
 
@@ -111,8 +111,8 @@ describe('train CLI: a real run on the CPU reference', () => {
     // The same first step alone (the first 32 images in file order) gives the weights kept.
     const oneStep = join(dir, 'one-step.safetensors');
     expect((await cli(...SMALL_RUN, '--no-shuffle', '--lr', '1e6', '--limit-train', '32', '--save', oneStep)).code).toBe(0);
-    const weights = decodeSafetensors(new Uint8Array(readFileSync(kept)), MNIST_MLP_SIZES);
-    expect(weights).toEqual(decodeSafetensors(new Uint8Array(readFileSync(oneStep)), MNIST_MLP_SIZES));
+    const weights = decodeSafetensors(new Uint8Array(readFileSync(kept)), resolveMlp(MNIST_MLP_SIZES));
+    expect(weights).toEqual(decodeSafetensors(new Uint8Array(readFileSync(oneStep)), resolveMlp(MNIST_MLP_SIZES)));
   });
 
   it('--no-divergence-stop trains on through the same finite explosion', async () => {
@@ -161,7 +161,7 @@ describe('train CLI: data sets beyond MNIST, on the CPU reference', () => {
     expect(out).toContainEqual(expect.stringMatching(/^data: .* 300 training \/ 90 test samples, rows of 4 features, 3 classes$/));
     expect(accuracy(out)).toBeGreaterThan(90);
     expect(JSON.parse(readFileSync(report, 'utf8')).data.classes).toEqual(['setosa', 'versicolor', 'virginica']);
-    expect(decodeSafetensors(new Uint8Array(readFileSync(saved)), [4, 16, 3]).sizes).toEqual([4, 16, 3]);
+    expect(decodeSafetensors(new Uint8Array(readFileSync(saved)), resolveMlp([4, 16, 3])).sizes).toEqual([4, 16, 3]);
   });
 
   it.each([

@@ -7,13 +7,13 @@ import { matmulDispatch, type MatmulBuffers, type MatmulDims, type MatmulEpilogu
 import { outputLayerDispatch, outputLayerFits } from '../../gpu/kernels/output-layer.ts';
 import type { Dispatch } from '../../gpu/dispatch.ts';
 import { activationCpu, biasGradCpu, matmulCpu } from '../../reference/kernels.ts';
-import { HIDDEN_ACTIVATIONS, readsInput, type HiddenActivation } from '../activations.ts';
+import { readsInput } from '../activations.ts';
 import { ConfigError, isPositiveInt } from '../../train/config-error.ts';
-import type { DenseSpec, ResolvedLayer } from '../spec.ts';
-import type { LayerGpuPlan, LayerModule } from './layer.ts';
+import { elementCount, type DenseSpec, type ResolvedLayer } from '../spec.ts';
+import { hiddenActivation, onlyFields, type LayerGpuPlan, type LayerModule } from './layer.ts';
 
-/** (in, out) of a resolved dense layer. */
-const dims = (layer: ResolvedLayer) => ({ in: layer.inShape[0], out: layer.outShape[0] });
+/** (in, out) of a resolved dense layer: an image input is read as its flat rows. */
+const dims = (layer: ResolvedLayer) => ({ in: elementCount(layer.inShape), out: layer.outShape[0] });
 
 /** A matmul in the variant chosen for its problem. */
 async function matmul(p: LayerGpuPlan, bufs: MatmulBuffers, d: MatmulDims, epilogue: MatmulEpilogue): Promise<Dispatch> {
@@ -33,23 +33,19 @@ export const dense: LayerModule<DenseSpec> = {
   format: (spec) => `dense:${spec.units}:${spec.activation}`,
 
   check(spec, fail) {
-    const { units, activation } = spec;
+    const { units } = spec;
     if (!isPositiveInt(units)) fail(`dense units must be a positive integer, got ${JSON.stringify(units)}`);
-    if (!(HIDDEN_ACTIVATIONS as readonly unknown[]).includes(activation)) {
-      fail(`dense activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`);
-    }
-    const extra = Object.keys(spec).find((k) => !['type', 'units', 'activation'].includes(k));
-    if (extra !== undefined) fail(`dense has units and activation, not ${JSON.stringify(extra)}`);
-    return { type: 'dense', units: units as number, activation: activation as HiddenActivation };
+    const activation = hiddenActivation(spec, fail);
+    onlyFields(spec, ['units', 'activation'], fail);
+    return { type: 'dense', units: units as number, activation };
   },
 
-  outShape(spec, inShape, name) {
+  outShape(spec, _inShape, name) {
     if (!isPositiveInt(spec.units)) throw new ConfigError('--model', `${name}: units must be a positive integer, got ${spec.units}`);
-    if (inShape.length !== 1) throw new ConfigError('--model', `${name} is dense and takes flat rows, got samples of shape [${inShape.join(', ')}]`);
     return [spec.units];
   },
 
-  params: (spec, inShape) => [{ name: 'weight', shape: [spec.units, inShape[0]] }, { name: 'bias', shape: [spec.units] }],
+  params: (spec, inShape) => [{ name: 'weight', shape: [spec.units, elementCount(inShape)] }, { name: 'bias', shape: [spec.units] }],
 
   // kaiming_uniform with a = sqrt(5) reduces to U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the weight,
   // and the bias uses the same bound; row-major, the weight first, so the GPU can reproduce it.
@@ -88,7 +84,7 @@ export const dense: LayerModule<DenseSpec> = {
       { kind: 'bias', bias: g.params[1], activation: g.layer.activation, ...(g.pre ? { pre: g.pre } : {}) })];
   },
 
-  inputGradientGpu: async (p, g, target) => {
+  inputGradientGpu: async (p, g, _x, target) => {
     const d = dims(g.layer);
     const dimsDx = { M: p.rows, N: d.in, K: d.out };
     return [target.kind === 'store'

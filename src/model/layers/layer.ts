@@ -9,9 +9,10 @@ import type { GpuContext } from '../../gpu/context.ts';
 import type { KernelChooser } from '../../gpu/kernel-choice.ts';
 import type { OptimizerParams } from '../../gpu/kernels/optimizer.ts';
 import type { RunRecord } from '../../gpu/kernels/metrics.ts';
-import type { Activation, HiddenActivation } from '../activations.ts';
+import { HIDDEN_ACTIVATIONS, type Activation, type HiddenActivation } from '../activations.ts';
 import type { LossKind } from '../losses.ts';
-import type { LayerSpec, ParamSpec, ResolvedLayer } from '../spec.ts';
+import { elementCount, type LayerSpec, type ParamSpec, type ResolvedLayer } from '../spec.ts';
+import { ConfigError } from '../../train/config-error.ts';
 
 /** A layer's tensors on the GPU, allocated once per run by src/train/gpu-model.ts. */
 export interface GpuLayer {
@@ -28,6 +29,8 @@ export interface GpuLayer {
   pre: GPUBuffer | null;
   /** (maxBatch, ...outShape): dLoss/dz, the gradient before the activation. */
   gradZ: GPUBuffer;
+  /** (maxBatch, scratchFloats) where the layer type asks for one, else null. */
+  scratch: GPUBuffer | null;
 }
 
 /** What a dispatch of a step is built with. */
@@ -65,6 +68,30 @@ export interface OutputKernelArgs {
 /** Throws the ConfigError that names the option and the layer (src/model/spec.ts). */
 export type SpecFail = (message: string) => never;
 
+/** Refuses a spec field its type does not have. */
+export function onlyFields(spec: Record<string, unknown>, fields: readonly string[], fail: SpecFail): void {
+  const extra = Object.keys(spec).find((k) => k !== 'type' && !fields.includes(k));
+  if (extra !== undefined) fail(`${String(spec.type)} has ${fields.length ? fields.join(', ') : 'no fields'}, not ${JSON.stringify(extra)}`);
+}
+
+/** An image layer's input (channels, height, width); a ConfigError names the layer otherwise. */
+export function imageShape(inShape: readonly number[], name: string, what: string): [number, number, number] {
+  if (inShape.length !== 3) {
+    throw new ConfigError('--model', `${name} is ${what} over images (channels, height, width), but its input is rows of ${elementCount(inShape)} values: ` +
+      'use it on image data (IDX/MNIST), before any flatten or dense layer');
+  }
+  return [inShape[0], inShape[1], inShape[2]];
+}
+
+/** A spec's activation, checked: one of the hidden activations. */
+export function hiddenActivation(spec: Record<string, unknown>, fail: SpecFail): HiddenActivation {
+  const { activation } = spec;
+  if (!(HIDDEN_ACTIVATIONS as readonly unknown[]).includes(activation)) {
+    fail(`${String(spec.type)} activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`);
+  }
+  return activation as HiddenActivation;
+}
+
 export interface LayerModule<S extends LayerSpec> {
   type: S['type'];
   /** PyTorch's module name stem: 'fc' for nn.Linear (fc1, fc2, ...). */
@@ -83,6 +110,12 @@ export interface LayerModule<S extends LayerSpec> {
   params(spec: S, inShape: readonly number[]): ParamSpec[];
   /** PyTorch's default init, drawn from rng in state_dict order. */
   init(layer: ResolvedLayer, rng: Rng): Float32Array[];
+  /** A layer whose output is its input viewed in another shape (flatten in NCHW): the GPU model
+   * leaves it out, the layer above reads the buffer below. */
+  view?: true;
+  /** Floats per sample of a GPU work buffer the layer's dispatches need (GpuLayer.scratch), given
+   * the layer below (null for the first). */
+  scratchFloats?(layer: ResolvedLayer, below: ResolvedLayer | null): number;
 
   /** CPU twin: the output (B, ...outShape) after the activation, from x (B, ...inShape), and the
    * pre-activation where the activation's backward reads it (else null). */
@@ -93,8 +126,9 @@ export interface LayerModule<S extends LayerSpec> {
 
   /** act: the output of x through the layer. */
   forwardGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer): Promise<Dispatch[]>;
-  /** The input gradient from the layer's dz, at the parameters before this step's update. */
-  inputGradientGpu(p: LayerGpuPlan, g: GpuLayer, target: InputGradientTarget): Promise<Dispatch[]>;
+  /** The input gradient from the layer's dz, at the parameters before this step's update; x is
+   * the layer's input. */
+  inputGradientGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer, target: InputGradientTarget): Promise<Dispatch[]>;
   /** Each parameter's gradient from dz into `grads` (layer.params order). */
   gradientGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer, grads: GPUBuffer[]): Promise<Dispatch[]>;
   /** The parameters' gradients fused with their optimizer steps, nothing stored. */
