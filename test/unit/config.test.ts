@@ -222,7 +222,7 @@ describe('lrAt', () => {
       ['conv2d:0:k3', /conv2d channels must be a positive integer, got 0/],
       ['conv2d:8:k3:swish', /conv2d activation must be one of sigmoid, relu, tanh, gelu, leaky_relu, got "swish"/],
       ['maxpool2d', /must be maxpool2d:<kernel> \(the window side, also its stride\), e\.g\. maxpool2d:2/],
-      ['flatten:2', /flatten\): takes no arguments: write flatten/],
+      ['flatten:2', /\(flatten:2\): takes no arguments: write flatten/],
     ] as const) {
       expect(() => parseModel(text)).toThrow(ConfigError);
       expect(() => parseModel(text)).toThrow(message);
