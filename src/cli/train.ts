@@ -6,7 +6,7 @@ import { availableHostMemory } from '../gpu/node-gpu.ts';
 import { Command } from 'commander';
 import { classMapping, contentHash, describeData, untrainedNote } from '../data/dataset.ts';
 import { networkFor, sampleShape, type Mlp } from '../reference/mlp.ts';
-import type { ResolvedLayer } from '../model/spec.ts';
+import { formatModel, type ResolvedLayer } from '../model/spec.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import {
   ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type TrainConfig,
@@ -266,7 +266,9 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     if (note) io.out(`note: ${note}`);
   }
   if (o.save) {
-    await write('--save', o.save, encodeSafetensors(weights, { epochs: String(report.epochs.length) }),
+    await write('--save', o.save, encodeSafetensors(weights, {
+      epochs: String(report.epochs.length), model: formatModel(config.model), loss: config.loss, input_shape: JSON.stringify(weights.inputShape),
+    }),
       `saved weights to ${o.save}${report.diverged ? ' (the last weights with a finite loss)' : ''}`);
   }
   if (o.json) await write('--json', o.json, `${JSON.stringify({ ...report, interrupted: null }, null, 1)}\n`, `wrote report to ${o.json}`);

