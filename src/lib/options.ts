@@ -4,7 +4,7 @@
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
-import { checkLayer, denseSpec, resolveNetwork, type LayerSpec, type ResolvedLayer } from '../model/spec.ts';
+import { checkLayer, denseSpec, resolveNetwork, type Conv2dSpec, type LayerSpec, type ResolvedLayer } from '../model/spec.ts';
 import { refuseUnknownKeys } from '../train/config-error.ts';
 import { ConfigError, isPositiveInt, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
 import { DivergenceError } from '../train/trainer.ts';
@@ -37,8 +37,9 @@ export interface OptimizerOptions {
 }
 
 /** A hidden layer: a dense layer's width (its activation from `activation`), or a layer spec,
- * e.g. { type: 'dense', units: 128, activation: 'gelu' }. */
-export type LayerEntry = number | LayerSpec;
+ * e.g. { type: 'dense', units: 128, activation: 'gelu' } or { type: 'conv2d', channels: 16,
+ * kernel: 3, padding: 1 } (stride 1, padding 0 and ReLU unless given). */
+export type LayerEntry = number | Exclude<LayerSpec, Conv2dSpec> | (Omit<Conv2dSpec, 'stride' | 'padding' | 'activation'> & Partial<Conv2dSpec>);
 
 /** One sample's shape as `layers[0]` gives it: a width (784), or an image's [channels, height,
  * width] ([1, 28, 28]), which convolutions need. */

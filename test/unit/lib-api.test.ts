@@ -120,6 +120,27 @@ describe('state between calls', () => {
     await expect(loadTrainer(t.save(), { devices: 'cpu' } as never)).rejects.toThrow(/^devices is not an option: did you mean device\?/);
   });
 
+  it('trains a CNN given layers from an image shape: fit, predict, and a checkpoint that continues it exactly', async () => {
+    const layers = [[1, 28, 28], { type: 'conv2d', channels: 3, kernel: 3, padding: 1, activation: 'relu' }, { type: 'maxpool2d', kernel: 2 },
+      { type: 'flatten' }, 10] as const;
+    const t = await createTrainer({ layers, optimizer: { kind: 'adam', lr: 1e-3 }, batch: 16, device: 'cpu' });
+    expect(t.layers).toEqual([784, 3 * 28 * 28, 3 * 14 * 14, 3 * 14 * 14, 10]);
+    expect(t.settings.layers).toEqual([[1, 28, 28], { type: 'conv2d', channels: 3, kernel: 3, stride: 1, padding: 1, activation: 'relu' },
+      { type: 'maxpool2d', kernel: 2 }, { type: 'flatten' }, 10]);
+    expect(t.parameters().map((p) => [p.name, p.shape])).toEqual([['conv1.weight', [3, 1, 3, 3]], ['conv1.bias', [3]], ['fc1.weight', [10, 588]], ['fc1.bias', [10]]]);
+    const data = synthetic(64, 2);
+    const first = await t.fit(data, { epochs: 1 });
+    const resumed = await loadTrainer(t.save(), { device: 'cpu' });
+    const [a, b] = [await t.fit(data, { epochs: 1 }), await resumed.fit(data, { epochs: 1 })];
+    expect(b.stepLosses).toEqual(a.stepLosses);
+    expect(first.stepLosses).toHaveLength(4);
+    const p = await resumed.predict(data.images.subarray(0, 3 * 784));
+    expect(p.classes).toHaveLength(3);
+    await expect(createTrainer({ layers: [784, ...layers.slice(1)], device: 'cpu' })).rejects.toThrow(/^layers conv1 is a convolution over images/);
+    await expect(createTrainer({ layers: [[3, 28, 28], ...layers.slice(1)], device: 'cpu' })).rejects.toThrow(/^layers \[0\] gives images of 3 channels/);
+    await expect(t.fit({ ...data, shape: [64, 784] }, { epochs: 1 })).rejects.toThrow(/the network takes 28x28 images/);
+  });
+
   it('a weights file starts a new run from its weights; a checkpoint refuses other settings', async () => {
     const weights = initMlp([784, 16, 10], 9);
     const t = await loadTrainer(encodeSafetensors(weights), { device: 'cpu', activation: 'relu' });
