@@ -190,6 +190,10 @@ describe('bad input: typed errors naming the option', () => {
     [{ layers: [1e12, 16, 10], device: 'cpu' }, ConfigError, /^layers dense:16:sigmoid needs about [\d.]+ GB of host memory on the CPU reference .* choose a smaller layers/],
     [{ layers: [784, 3e6, 10], device: 'cpu' }, ConfigError, /^layers dense:3000000:sigmoid needs about [\d.]+ GB of host memory on the CPU reference/],
     [{ layers: [784, 3e6, 10] }, ConfigError, /^layers dense:3000000:sigmoid needs about [\d.]+ GB of host memory on a GPU run/],
+    // A wide convolution: the message names the layer holding most of the parameters.
+    [{ layers: [[1, 28, 28], { type: 'conv2d', channels: 1000000, kernel: 3 }, 10], device: 'cpu' }, ConfigError,
+      /^layers conv2d:1000000:k3:relu needs about [\d.]+ GB .*\(6,770,000,010 parameters, .*, 6,760,000,010 of them in fc1, .* choose a smaller layers/],
+    [{ layers: [[1, 28, 28], { type: 'conv2d', channels: 8, kernel: 29 }, 10] }, ConfigError, /^layers conv1: a 29x29 kernel does not fit its 28x28 input with padding 0/],
   ])('%j', async (options, type, message) => {
     const err = await createTrainer(options as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(type);

@@ -1,3 +1,4 @@
+import { MODEL_PRESETS } from '../../src/model/spec.ts';
 import { describe, expect, it } from 'vitest';
 import { expandPoints, parseGrid, parseList, planRuns, SweepSpecError } from '../../src/sweep/plan.ts';
 import { extraRungs, rankGroups, rungBudget, survivorCount } from '../../src/sweep/halving.ts';
@@ -55,6 +56,8 @@ describe('sweep plan', () => {
     expect(runs[0].key).not.toContain('model');
     expect(runs[1].key).toContain('model=dense:128:relu,dense:32:sigmoid');
     expect(planRuns(parseList('[{"model": "dense:64:gelu"}]', 'x.json'), {})[0].label).toBe('model=dense:64:gelu');
+    // A CNN in a grid: its spec's commas stay inside the value.
+    expect(planRuns(expandPoints(null, parseGrid(['model=mlp;cnn'])), {}).map((r) => r.label)).toEqual(['notebook recipe', `model=${MODEL_PRESETS.cnn}`]);
   });
 
   it.each([
