@@ -10,12 +10,12 @@ import { CpuTrainer } from '../../src/train/cpu-trainer.ts';
 import { GpuTrainer } from '../../src/train/gpu-trainer.ts';
 import { runSession } from '../../src/train/session.ts';
 import { runTraining, testedEpoch } from '../../src/train/trainer.ts';
-import { initMlp, initNetwork, mlpParamTensors } from '../../src/reference/mlp.ts';
+import { initMlp, initNetwork, mlpParamTensors, networkFor } from '../../src/reference/mlp.ts';
 import { TOLERANCES } from '../../src/reference/tolerance.ts';
 import { KernelChooser } from '../../src/gpu/kernel-choice.ts';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../../src/model/activations.ts';
 import { LOSSES, type LossKind } from '../../src/model/losses.ts';
-import { denseSpec, formatModel, resolveNetwork } from '../../src/model/spec.ts';
+import { denseSpec, formatModel, parseModel, resolveNetwork } from '../../src/model/spec.ts';
 import { EXAMPLE_CLASSES, EXAMPLE_INPUT, layerExamples } from '../support/layer-examples.ts';
 import { expectClose, loadTestMnist, useGpu } from './gpu-suite.ts';
 
@@ -72,12 +72,13 @@ describe('training on the GPU vs the CPU reference', () => {
       `max loss rel diff ${Math.max(...results.map((r) => r.lossRelDiff)).toExponential(2)}`);
   });
 
-  it('the live-bytes counter stays flat over 100 steps and an evaluation', async () => {
+  // Narrow layers: the allocation pattern does not depend on width, the run time does.
+  it.each(['dense:64:sigmoid,dense:32:sigmoid', 'conv2d:4:k3:p1:gelu,maxpool2d:2,flatten,dense:16:relu'])('the live-bytes counter stays flat over 100 steps and an evaluation (%s)', async (model) => {
     const ctx = gpu();
     const data = syntheticSplit(100 * 32, 11);
-    // Narrow hidden layers: the allocation pattern does not depend on width, the run time does.
-    const config = validateConfig({ epochs: 1, readbackEvery: 25, model: denseSpec([64, 32], ['sigmoid']) });
-    const trainer = await GpuTrainer.create(ctx, { config, train: data, test: syntheticSplit(100, 12), init: initMlp([784, 64, 32, 10], 1) });
+    const config = validateConfig({ epochs: 1, readbackEvery: 25, model: parseModel(model) });
+    const init = initNetwork(networkFor({ train: data, test: null }, config), 1);
+    const trainer = await GpuTrainer.create(ctx, { config, train: data, test: syntheticSplit(100, 12), init });
     const afterSetup = ctx.liveBytes;
     const seen: number[] = [];
     await trainer.runEpoch({ epoch: 0, order: epochOrder(data.count, 1, 0, true), lr: 0.5 }, () => void seen.push(ctx.liveBytes), () => false);
