@@ -11,8 +11,9 @@ usage() {
 usage: run.sh check [--out DIR] [--seeds N] [--quick]
          the prepared device check, every output under DIR (default device-check-<UTC time>):
          compare --steps 200 (GPU vs CPU reference), the notebook's recipe (10 epochs) for seeds
-         1..N (default 3), then the full bench; --quick: 5 compare steps, one epoch on 2,000
-         images, bench --quick. Exit status: the number of steps that failed.
+         1..N (default 3), the cnn preset's compare (50 steps) and recipe (5 epochs, seed 1), then
+         the full bench; --quick: 5 compare steps, one epoch on 2,000 images, bench --quick.
+         Exit status: the number of steps that failed.
        run.sh train|compare|bench|sweep [OPTIONS]
          one command, in Node through Dawn (--runtime node is implied); --help lists its options.
 Vulkan goes to the NVIDIA driver (its ICD file under /usr/share/vulkan/icd.d or /etc/vulkan/icd.d)
@@ -122,10 +123,14 @@ check() {
     esac
   done
   [[ "$seeds" =~ ^[1-9][0-9]?$ ]] || { echo "run.sh check: --seeds must be an integer in [1, 99], got \"$seeds\"" >&2; exit 2; }
-  local compare_args=(--steps 200) train_args=() bench_args=()
+  local compare_args=(--steps 200) cnn_compare_args=(--steps 50) train_args=() cnn_train_args=(--epochs 5) bench_args=()
+  # The cnn preset's recipe, as the README gives it.
+  local cnn=(--model cnn --optimizer adam --lr 2e-3 --lr-schedule cosine --augment-shift 1)
   if [ "$quick" = 1 ]; then
     compare_args=(--steps 5)
+    cnn_compare_args=(--steps 5)
     train_args=(--epochs 1 --limit-train 2000 --limit-test 500)
+    cnn_train_args=(--epochs 1 --limit-train 2000 --limit-test 500)
     bench_args=(--quick)
   fi
   mkdir -p "$out"
@@ -136,11 +141,13 @@ check() {
     step "train-seed-$s" train --runtime node --seed "$s" ${train_args[@]+"${train_args[@]}"} --json "$out/train-seed-$s.json" ||
       failed=$((failed + 1))
   done
+  step cnn-compare compare "${cnn[@]}" "${cnn_compare_args[@]}" --json "$out/cnn-compare.json" || failed=$((failed + 1))
+  step cnn-train train --runtime node "${cnn[@]}" --seed 1 "${cnn_train_args[@]}" --json "$out/cnn-train.json" || failed=$((failed + 1))
   step bench bench --runtime node ${bench_args[@]+"${bench_args[@]}"} --out "$out/bench" || failed=$((failed + 1))
   for f in "$out"/bench/*.md; do
     [ -f "$f" ] && sed -n '/^## Targets/,/^## Notes/p' "$f"
   done
-  echo "== check: $failed of $((seeds + 2)) steps failed; everything is in $out/"
+  echo "== check: $failed of $((seeds + 4)) steps failed; everything is in $out/"
   exit "$failed"
 }
 

@@ -2,6 +2,7 @@
 // same seed and batches; prints both losses and every tensor's max |GPU - CPU| per step, and exits
 // 1 when any step is past the tolerance.
 import { addModelOptions, modelFrom, type RawModelOptions } from './model-options.ts';
+import { addOptimizerOptions, optimizerFrom, type RawOptimizerOptions } from './optimizer-options.ts';
 import { Command } from 'commander';
 import { addDataOptions, loadDataOptions, type RawDataOptions } from './data-options.ts';
 import { requestGpu, describeAdapter } from '../gpu/context.ts';
@@ -10,30 +11,24 @@ import { compareGpuWithCpu } from '../train/compare.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { ConfigError, NOTEBOOK_RECIPE } from '../train/config.ts';
 import { writeFileAtomic } from '../node/files.ts';
-import { configureProgram, fail, runIfMain, parseChoice, parseInteger, parseNumber, runCommand, usage, type CliIo } from './common.ts';
+import { configureProgram, fail, runIfMain, parseChoice, parseInteger, runCommand, usage, type CliIo } from './common.ts';
 import { checkOutputFile } from './paths.ts';
 
 function buildProgram(io: CliIo): Command {
   const R = NOTEBOOK_RECIPE;
-  return addModelOptions(addDataOptions(configureProgram(new Command('compare'), io)))
+  return addOptimizerOptions(addModelOptions(addDataOptions(configureProgram(new Command('compare'), io))))
     .description('Train N steps on the GPU and on the CPU reference from identical weights and batches, and compare.')
     .option('--steps <n>', 'steps to compare, integer >= 1', '50')
     .option('--batch <n>', 'batch size', String(R.batchSize))
-    .option('--lr <x>', 'learning rate, > 0', String(R.lr))
-    .option('--momentum <x>', 'SGD momentum, in [0, 1)', String(R.momentum))
-    .option('--weight-decay <x>', 'L2 weight decay, >= 0', String(R.weightDecay))
     .option('--seed <n>', 'seed of weights and batches', String(R.seed))
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')}`)
     .option('--no-fuse', 'one kernel per operation (no fused backward + SGD), as the CPU reference is written')
     .option('--json <file>', 'write every step comparison as JSON');
 }
 
-interface RawOptions extends RawDataOptions, RawModelOptions {
+interface RawOptions extends RawDataOptions, RawModelOptions, RawOptimizerOptions {
   steps: string;
   batch: string;
-  lr: string;
-  momentum: string;
-  weightDecay: string;
   seed: string;
   matmul?: string;
   fuse: boolean;
@@ -46,9 +41,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const steps = parseInteger('--steps', o.steps, 1);
   const config = {
     batchSize: parseInteger('--batch', o.batch, 1),
-    lr: parseNumber('--lr', o.lr, 0, false),
-    momentum: parseNumber('--momentum', o.momentum, 0, true, 1, false),
-    weightDecay: parseNumber('--weight-decay', o.weightDecay, 0, true),
+    ...usage(() => optimizerFrom(o)),
     model: usage(() => modelFrom(o)),
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
   };

@@ -16,7 +16,8 @@ const notebookWidths = NOTEBOOK_RECIPE.model.map((l) => (l.type === 'dense' ? l.
 
 export function addModelOptions(program: Command): Command {
   return program
-    .option('--model <spec>', 'the hidden layers, comma-separated, each type:arg:... (dense:<units>:<activation>), or a preset: ' +
+    .option('--model <spec>', 'the hidden layers, comma-separated, each type:arg:... (dense:<units>:<activation>, ' +
+      'conv2d:<channels>:k<kernel>[:s<stride>][:p<padding>]:<activation>, maxpool2d:<kernel>, flatten), or a preset: ' +
       `${Object.entries(MODEL_PRESETS).map(([name, spec]) => `${name} = ${spec}`).join('; ')} (default: mlp)`)
     .option('--hidden <list>', `shorthand for dense layers: their widths, comma-separated (default: ${notebookWidths.join(',')})`)
     .option('--activation <list>', `with --hidden: ${HIDDEN_ACTIVATIONS.join(' | ')}, or one per hidden layer, comma-separated (default: sigmoid)`);

@@ -9,7 +9,7 @@ import { networkFor, sampleShape, type Mlp } from '../reference/mlp.ts';
 import { formatModel, type ResolvedLayer } from '../model/spec.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import {
-  ConfigError, configLine, dataExtent, LR_SCHEDULES, MAX_AUGMENT_SHIFT, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type TrainConfig,
+  ConfigError, configLine, dataExtent, NOTEBOOK_RECIPE, validateConfig, type TrainConfig,
 } from '../train/config.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type SessionResult } from '../train/session.ts';
@@ -22,7 +22,6 @@ import {
   runIfMain,
   parseChoice,
   parseInteger,
-  parseNumber,
   usage,
   type CliIo,
 } from './common.ts';
@@ -32,28 +31,18 @@ import { loadDataOptions } from './data-options.ts';
 import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
 import { addModelOptions, modelFrom, type RawModelOptions } from './model-options.ts';
+import { addOptimizerOptions, optimizerFrom, type RawOptimizerOptions } from './optimizer-options.ts';
 import { LOSSES } from '../model/losses.ts';
-import { ADAM_DEFAULTS, OPTIMIZERS } from '../model/optimizers.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
 const R = NOTEBOOK_RECIPE;
 
 function buildProgram(io: CliIo): Command {
-  return addModelOptions(addTrainerOptions(configureProgram(new Command('train'), io)))
+  return addOptimizerOptions(addModelOptions(addTrainerOptions(configureProgram(new Command('train'), io))))
     .description("Train an MLP with WebGPU: by default the notebook's recipe on MNIST (784-512-256-10, SGD lr 0.5, batch 32, 10 " +
       'epochs); --data for another IDX set (Fashion-MNIST, ...) or your own CSV files. The input width and the classes come from the data.')
     .option('--epochs <n>', 'epochs, integer >= 1', String(R.epochs))
     .option('--batch <n>', 'batch size, integer in [1, training samples]', String(R.batchSize))
-    .option('--optimizer <kind>', `${OPTIMIZERS.join(' | ')} (torch.optim's SGD, Adam, AdamW)`, R.optimizer)
-    .option('--lr <x>', `learning rate, > 0 (default: ${R.lr} for sgd, ${ADAM_DEFAULTS.lr} for adam and adamw, as PyTorch)`)
-    .option('--momentum <x>', 'SGD momentum, in [0, 1) (sgd only)', String(R.momentum))
-    .option('--nesterov', 'Nesterov momentum (sgd only; needs --momentum > 0)')
-    .option('--weight-decay <x>', `weight decay, >= 0: L2 in the gradient for sgd and adam, decoupled for adamw (default: ${R.weightDecay}; ${ADAM_DEFAULTS.adamwWeightDecay} for adamw, as PyTorch)`)
-    .option('--beta1 <x>', 'adam/adamw: decay of the gradient average, in [0, 1)', String(R.beta1))
-    .option('--beta2 <x>', 'adam/adamw: decay of the squared-gradient average, in [0, 1)', String(R.beta2))
-    .option('--eps <x>', 'adam/adamw: added to the denominator, > 0', String(R.eps))
-    .option('--lr-schedule <s>', `${LR_SCHEDULES.join(' | ')} (per epoch; step: lr/10 after 1/2 and 3/4 of the epochs)`, R.lrSchedule)
-    .option('--augment-shift <n>', `augmentation: shift each training image by up to n pixels (0 to ${MAX_AUGMENT_SHIFT}; 0: none)`, String(R.augmentShift))
     .option('--loss <kind>', `${LOSSES.join(' | ')} (nll: log-softmax + cross-entropy; squared: sigmoid outputs, squared error)`, R.loss)
     .option('--seed <n>', 'seed of weight init and shuffling, integer in [0, 4294967295]', String(R.seed))
     .option('--no-shuffle', 'keep the training set in file order')
@@ -68,19 +57,9 @@ function buildProgram(io: CliIo): Command {
     .option('--no-progress', 'no progress bar');
 }
 
-interface RawOptions extends RawTrainerOptions, RawModelOptions {
+interface RawOptions extends RawTrainerOptions, RawModelOptions, RawOptimizerOptions {
   epochs: string;
   batch: string;
-  optimizer: string;
-  lr?: string;
-  momentum: string;
-  nesterov?: boolean;
-  weightDecay?: string;
-  beta1: string;
-  beta2: string;
-  eps: string;
-  lrSchedule: string;
-  augmentShift: string;
   loss: string;
   seed: string;
   shuffle: boolean;
@@ -105,21 +84,10 @@ const CHANGEABLE_ON_RESUME = ['logInterval', 'readbackEvery', 'divergenceStop'] 
 const KEPT_FOR_RESUME = ['data', 'testData', 'labelColumn', 'device', 'runtime', 'matmul', 'save', 'json', 'progress'];
 
 function configFrom(o: RawOptions): Partial<TrainConfig> {
-  const optimizer = parseChoice('--optimizer', o.optimizer, OPTIMIZERS);
-  const defaults = optimizerDefaults(optimizer);
   return {
     epochs: parseInteger('--epochs', o.epochs, 1),
     batchSize: parseInteger('--batch', o.batch, 1),
-    optimizer,
-    lr: o.lr === undefined ? defaults.lr : parseNumber('--lr', o.lr, 0, false),
-    momentum: parseNumber('--momentum', o.momentum, 0, true, 1, false),
-    nesterov: !!o.nesterov,
-    weightDecay: o.weightDecay === undefined ? defaults.weightDecay : parseNumber('--weight-decay', o.weightDecay, 0, true),
-    beta1: parseNumber('--beta1', o.beta1, 0, true, 1, false),
-    beta2: parseNumber('--beta2', o.beta2, 0, true, 1, false),
-    eps: parseNumber('--eps', o.eps, 0, false),
-    lrSchedule: parseChoice('--lr-schedule', o.lrSchedule, LR_SCHEDULES),
-    augmentShift: parseInteger('--augment-shift', o.augmentShift, 0, MAX_AUGMENT_SHIFT),
+    ...optimizerFrom(o),
     model: modelFrom(o),
     loss: parseChoice('--loss', o.loss, LOSSES),
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),

@@ -1,5 +1,6 @@
 // GPU vs CPU reference, step by step, from the same weights and the same batches: the check a
 // user runs to trust the GPU numbers (`npm run compare`, the dashboard's check button).
+import { augmentSalt } from '../data/augment.ts';
 import { batchIndices, epochOrder, limitSplit } from '../data/batches.ts';
 import type { Split } from '../data/dataset.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -78,7 +79,9 @@ export async function compareGpuWithCpu(
     const step = chunk.firstStep;
     const idx = batchIndices(order, step, B);
     const labels = Array.from(idx, (i) => train.labels[i]);
-    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherCpu(train.features, idx, init.sizes[0]), labels, idx.length, optimizer, config).loss;
+    // The GPU's shifts of epoch 0, as the CPU trainer draws them.
+    const augment = config.augmentShift > 0 ? { shift: config.augmentShift, width: train.image?.cols ?? init.sizes[0], salt: augmentSalt(config.seed, 0), firstPosition: step * B } : undefined;
+    const cpuLoss = mlpTrainStepCpu(cpu, opt, gatherCpu(train.features, idx, init.sizes[0], augment), labels, idx.length, optimizer, config).loss;
     const gpuLoss = chunk.losses[0];
     const gpuTensors = mlpParamTensors(await gpu.weights());
     const maxAbs: Record<string, number> = {};
