@@ -32,7 +32,7 @@ describe('train CLI: bad options', () => {
     [['--hidden', '512,0'], ['--hidden', '>= 1', '"0"']],
     [['--hidden', 'abc'], ['--hidden', '>= 1', '"abc"']],
     [['--model', 'dense:128:swish'], ['--model layer 1 (dense:128:swish): dense activation must be one of sigmoid, relu']],
-    [['--model', 'conv:8'], ['--model layer 1 "conv:8" has no known type (dense)', 'or a preset (mlp)']],
+    [['--model', 'conv:8'], ['--model layer 1 "conv:8" has no known type (dense, conv2d, maxpool2d, flatten)', 'or a preset (mlp, cnn)']],
     [['--model', 'mlp', '--hidden', '128'], ['--hidden cannot be given with --model']],
     [['--activation', 'relu,relu,relu'], ['--activation needs one activation for every hidden layer', '3 given for 2']],
     [['--momentum', '1'], ['--momentum', '[0, 1)']],
