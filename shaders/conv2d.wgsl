@@ -12,10 +12,11 @@
 // instead: register blocks of BLOCK x BLOCK outputs as vec4 accumulators, so each load serves 4
 // multiply-adds. The epilogue reuses activation_fn.wgsl (appended by src/gpu/shaders.ts).
 //
-//   conv2d_forward      y = act(conv(x, w) + bias): per invocation, 4 output channels co0..co0+3
-//                       by 4 columns ow0..ow0+3 of one output row (n, oh), summing the windows
-//                       over ci, kh, kw (the window rows inside the image; columns in the padding
-//                       load 0). Workgroup WG, grid-stride over the blocks. HAS_BIAS, ACTIVATION
+//   conv2d_forward      y = act(conv(x, w) + bias): per invocation, FWD_CHANNELS output channels
+//                       by FWD_COLS columns of one output row (n, oh), summing the windows over
+//                       ci, kh, kw (the window rows inside the image; columns in the padding load
+//                       0). With STRIDE_ONE the window slides along x's row: each kw loads one new
+//                       x value, not FWD_COLS. Workgroup WG, grid-stride over the blocks. HAS_BIAS, ACTIVATION
 //                       (a code of activation_fn.wgsl), KEEP_INPUT (also store the pre-activation,
 //                       for an activation whose backward reads it) as matmul.wgsl's epilogue.
 //                       TRANSPOSED reads each filter flipped with in and out channels swapped: at
@@ -56,6 +57,7 @@ override KEEP_INPUT: bool = false;
 override TRANSPOSED: bool = false;
 override ACTIVATION_BACKWARD: bool = false;
 override UPDATE: bool = false;
+override STRIDE_ONE: bool = false;
 
 // Invocations per workgroup, every entry point; src/gpu/kernels/conv2d.ts sizes the grids from it.
 const WG = 64u;
@@ -122,53 +124,111 @@ fn storeRow4(acc: vec4<f32>, n: u32, co: u32, oh: u32, ow0: u32) {
   if (cols > 3u) { y[o + 3u] = a.w; }
 }
 
+// The forward invocation's block: FWD_CHANNELS output channels by FWD_COLS columns of one output
+// row, as vec4 accumulators a<channel><quarter of the columns>. Each window column of x loaded
+// serves 8 channels, each weight 16 columns: on SwiftShader the loads, not the multiply-adds, take
+// the time.
+const FWD_CHANNELS = 8u;
+const FWD_COLS = 16u;
+
+// x[xRow + c], zero where column c falls in the padding.
+fn loadX(xRow: u32, c: i32) -> f32 {
+  let inside = (c >= 0) & (c < i32(dims.W));
+  return select(0.0, x[xRow + u32(clamp(c, 0, i32(dims.W) - 1))], inside);
+}
+
 @compute @workgroup_size(WG)
 fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let colBlocks = (dims.OW + BLOCK - 1u) / BLOCK;
-  let chanBlocks = (dims.outC + BLOCK - 1u) / BLOCK;
+  let colBlocks = (dims.OW + FWD_COLS - 1u) / FWD_COLS;
+  let chanBlocks = (dims.outC + FWD_CHANNELS - 1u) / FWD_CHANNELS;
   let total = dims.batch * chanBlocks * dims.OH * colBlocks;
   let kk = dims.k * dims.k;
+  let s = i32(dims.stride);
   for (var o = gid.x; o < total; o += groups.x * WG) {
-    let ow0 = o % colBlocks * BLOCK;
+    let ow0 = o % colBlocks * FWD_COLS;
     let oh = o / colBlocks % dims.OH;
-    let co0 = o / (colBlocks * dims.OH) % chanBlocks * BLOCK;
+    let co0 = o / (colBlocks * dims.OH) % chanBlocks * FWD_CHANNELS;
     let n = o / (colBlocks * dims.OH * chanBlocks);
-    // The block's 4 filters; channels past outC read the last one and are never stored. Filter
+    // The block's filters; channels past outC read the last one and are never stored. Filter
     // co's weight for input channel ci at (kh, kw) is w[filters + ci inStride + kh k + kw], or,
     // TRANSPOSED, w[filters + ci inStride + kk - 1 - kh k - kw].
-    let last = dims.outC - 1u;
-    let chans = vec4<u32>(co0, min(co0 + 1u, last), min(co0 + 2u, last), min(co0 + 3u, last));
-    let filters = chans * select(dims.inC * kk, kk, TRANSPOSED);
+    let last = vec4<u32>(dims.outC - 1u);
+    let chans = vec4<u32>(co0) + vec4<u32>(0u, 1u, 2u, 3u);
+    let filterSize = select(dims.inC * kk, kk, TRANSPOSED);
+    let filtersA = min(chans, last) * filterSize;
+    let filtersB = min(chans + vec4<u32>(4u), last) * filterSize;
     let inStride = select(kk, dims.outC * kk, TRANSPOSED);
     let ih0 = i32(oh * dims.stride) - i32(dims.pad);
-    let iw0 = vec4<i32>(vec4<u32>(ow0, ow0 + 1u, ow0 + 2u, ow0 + 3u) * dims.stride) - vec4<i32>(i32(dims.pad));
+    // Window column kw of output column ow0 + j is x's column iw0 + j stride + kw.
+    let iw0 = i32(ow0 * dims.stride) - i32(dims.pad);
+    let cols = vec4<i32>(iw0) + vec4<i32>(0, 1, 2, 3) * s;
     let rows = insideRange(ih0, dims.H);
-    // acc_c: channel co0 + c at the 4 columns.
-    var acc0 = vec4<f32>();
-    var acc1 = vec4<f32>();
-    var acc2 = vec4<f32>();
-    var acc3 = vec4<f32>();
+    var a00 = vec4<f32>(); var a01 = vec4<f32>(); var a02 = vec4<f32>(); var a03 = vec4<f32>();
+    var a10 = vec4<f32>(); var a11 = vec4<f32>(); var a12 = vec4<f32>(); var a13 = vec4<f32>();
+    var a20 = vec4<f32>(); var a21 = vec4<f32>(); var a22 = vec4<f32>(); var a23 = vec4<f32>();
+    var a30 = vec4<f32>(); var a31 = vec4<f32>(); var a32 = vec4<f32>(); var a33 = vec4<f32>();
+    var a40 = vec4<f32>(); var a41 = vec4<f32>(); var a42 = vec4<f32>(); var a43 = vec4<f32>();
+    var a50 = vec4<f32>(); var a51 = vec4<f32>(); var a52 = vec4<f32>(); var a53 = vec4<f32>();
+    var a60 = vec4<f32>(); var a61 = vec4<f32>(); var a62 = vec4<f32>(); var a63 = vec4<f32>();
+    var a70 = vec4<f32>(); var a71 = vec4<f32>(); var a72 = vec4<f32>(); var a73 = vec4<f32>();
     for (var ci = 0u; ci < dims.inC; ci++) {
       let plane = (n * dims.inC + ci) * dims.H;
       for (var kh = rows.x; kh < rows.y; kh++) {
         let xRow = (plane + u32(ih0 + i32(kh))) * dims.W;
-        let wi = filters + vec4<u32>(ci * inStride + select(kh * dims.k, kk - 1u - kh * dims.k, TRANSPOSED));
+        let tap = vec4<u32>(ci * inStride + select(kh * dims.k, kk - 1u - kh * dims.k, TRANSPOSED));
+        let wiA = filtersA + tap;
+        let wiB = filtersB + tap;
+        // v<q>: the window's x values under the block's columns 4q .. 4q + 3.
+        var v0 = loadRow4(xRow, cols + vec4<i32>(0 * s));
+        var v1 = loadRow4(xRow, cols + vec4<i32>(4 * s));
+        var v2 = loadRow4(xRow, cols + vec4<i32>(8 * s));
+        var v3 = loadRow4(xRow, cols + vec4<i32>(12 * s));
         for (var kw = 0u; kw < dims.k; kw++) {
-          let xv = loadRow4(xRow, iw0 + vec4<i32>(i32(kw)));
+          if (!STRIDE_ONE && kw > 0u) {
+            v0 = loadRow4(xRow, cols + vec4<i32>(0 * s + i32(kw)));
+            v1 = loadRow4(xRow, cols + vec4<i32>(4 * s + i32(kw)));
+            v2 = loadRow4(xRow, cols + vec4<i32>(8 * s + i32(kw)));
+            v3 = loadRow4(xRow, cols + vec4<i32>(12 * s + i32(kw)));
+          }
           // u32 arithmetic wraps: adding 0 - kw subtracts kw.
           let wk = select(kw, 0u - kw, TRANSPOSED);
-          acc0 = fma(xv, vec4<f32>(w[wi.x + wk]), acc0);
-          acc1 = fma(xv, vec4<f32>(w[wi.y + wk]), acc1);
-          acc2 = fma(xv, vec4<f32>(w[wi.z + wk]), acc2);
-          acc3 = fma(xv, vec4<f32>(w[wi.w + wk]), acc3);
+          let wa = vec4<f32>(w[wiA.x + wk], w[wiA.y + wk], w[wiA.z + wk], w[wiA.w + wk]);
+          let wb = vec4<f32>(w[wiB.x + wk], w[wiB.y + wk], w[wiB.z + wk], w[wiB.w + wk]);
+          a00 = fma(v0, vec4<f32>(wa.x), a00); a01 = fma(v1, vec4<f32>(wa.x), a01); a02 = fma(v2, vec4<f32>(wa.x), a02); a03 = fma(v3, vec4<f32>(wa.x), a03);
+          a10 = fma(v0, vec4<f32>(wa.y), a10); a11 = fma(v1, vec4<f32>(wa.y), a11); a12 = fma(v2, vec4<f32>(wa.y), a12); a13 = fma(v3, vec4<f32>(wa.y), a13);
+          a20 = fma(v0, vec4<f32>(wa.z), a20); a21 = fma(v1, vec4<f32>(wa.z), a21); a22 = fma(v2, vec4<f32>(wa.z), a22); a23 = fma(v3, vec4<f32>(wa.z), a23);
+          a30 = fma(v0, vec4<f32>(wa.w), a30); a31 = fma(v1, vec4<f32>(wa.w), a31); a32 = fma(v2, vec4<f32>(wa.w), a32); a33 = fma(v3, vec4<f32>(wa.w), a33);
+          a40 = fma(v0, vec4<f32>(wb.x), a40); a41 = fma(v1, vec4<f32>(wb.x), a41); a42 = fma(v2, vec4<f32>(wb.x), a42); a43 = fma(v3, vec4<f32>(wb.x), a43);
+          a50 = fma(v0, vec4<f32>(wb.y), a50); a51 = fma(v1, vec4<f32>(wb.y), a51); a52 = fma(v2, vec4<f32>(wb.y), a52); a53 = fma(v3, vec4<f32>(wb.y), a53);
+          a60 = fma(v0, vec4<f32>(wb.z), a60); a61 = fma(v1, vec4<f32>(wb.z), a61); a62 = fma(v2, vec4<f32>(wb.z), a62); a63 = fma(v3, vec4<f32>(wb.z), a63);
+          a70 = fma(v0, vec4<f32>(wb.w), a70); a71 = fma(v1, vec4<f32>(wb.w), a71); a72 = fma(v2, vec4<f32>(wb.w), a72); a73 = fma(v3, vec4<f32>(wb.w), a73);
+          // At stride 1 the window slides one column per kw: one new x value per step.
+          if (STRIDE_ONE) {
+            v0 = vec4<f32>(v0.yzw, v1.x);
+            v1 = vec4<f32>(v1.yzw, v2.x);
+            v2 = vec4<f32>(v2.yzw, v3.x);
+            v3 = vec4<f32>(v3.yzw, loadX(xRow, iw0 + 16 + i32(kw)));
+          }
         }
       }
     }
-    storeRow4(acc0, n, co0, oh, ow0);
-    storeRow4(acc1, n, co0 + 1u, oh, ow0);
-    storeRow4(acc2, n, co0 + 2u, oh, ow0);
-    storeRow4(acc3, n, co0 + 3u, oh, ow0);
+    storeRow16(a00, a01, a02, a03, n, co0 + 0u, oh, ow0);
+    storeRow16(a10, a11, a12, a13, n, co0 + 1u, oh, ow0);
+    storeRow16(a20, a21, a22, a23, n, co0 + 2u, oh, ow0);
+    storeRow16(a30, a31, a32, a33, n, co0 + 3u, oh, ow0);
+    storeRow16(a40, a41, a42, a43, n, co0 + 4u, oh, ow0);
+    storeRow16(a50, a51, a52, a53, n, co0 + 5u, oh, ow0);
+    storeRow16(a60, a61, a62, a63, n, co0 + 6u, oh, ow0);
+    storeRow16(a70, a71, a72, a73, n, co0 + 7u, oh, ow0);
   }
+}
+
+// The epilogue on output row (n, co, oh) at columns ow0 .. ow0 + 15, those inside the image.
+fn storeRow16(v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, n: u32, co: u32, oh: u32, ow0: u32) {
+  storeRow4(v0, n, co, oh, ow0);
+  if (ow0 + 4u < dims.OW) { storeRow4(v1, n, co, oh, ow0 + 4u); }
+  if (ow0 + 8u < dims.OW) { storeRow4(v2, n, co, oh, ow0 + 8u); }
+  if (ow0 + 12u < dims.OW) { storeRow4(v3, n, co, oh, ow0 + 12u); }
 }
 
 @group(0) @binding(1) var<storage, read> dy: array<f32>;

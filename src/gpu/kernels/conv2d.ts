@@ -11,6 +11,8 @@ import type { UpdateEpilogue } from './optimizer.ts';
 
 const WG = wgslConst(shaders.conv2d, 'WG');
 const BLOCK = wgslConst(shaders.conv2d, 'BLOCK');
+const FWD_CHANNELS = wgslConst(shaders.conv2d, 'FWD_CHANNELS');
+const FWD_COLS = wgslConst(shaders.conv2d, 'FWD_COLS');
 
 /** The forward pass's epilogue: + bias (outC), then the activation; with `pre`, also the
  * pre-activation (batch, outC, OH, OW), which an activation whose backward reads its input needs. */
@@ -47,12 +49,12 @@ export function conv2dForwardDispatch(
   const { batch, inC, outC, H, W, k } = shape;
   const outputs = batch * outC * OH * OW;
   const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_forward', {
-    HAS_BIAS: Number(!!bias), ACTIVATION: ACTIVATION_TABLE[activation].code, KEEP_INPUT: Number(!!pre),
+    HAS_BIAS: Number(!!bias), ACTIVATION: ACTIVATION_TABLE[activation].code, KEEP_INPUT: Number(!!pre), STRIDE_ONE: Number(shape.stride === 1),
   });
   const suffix = `${bias ? ' +bias' : ''}${activation === 'none' ? '' : ` +${activation}`}${pre ? ' +keep' : ''}`;
   return makeDispatch(ctx, `conv2d_forward ${shapeLabel(shape)}${suffix}`, pipeline,
     [dims, bufs.x, bufs.w, bias ?? ctx.unusedStorage(0), bufs.y, pre ?? ctx.unusedStorage(1)],
-    [oneEachGroups(ctx, batch * ceilDiv(outC, BLOCK) * OH * ceilDiv(OW, BLOCK), WG)],
+    [oneEachGroups(ctx, batch * ceilDiv(outC, FWD_CHANNELS) * OH * ceilDiv(OW, FWD_COLS), WG)],
     { flops: 2 * outputs * inC * k * k, bytes: 4 * (batch * inC * H * W + outC * inC * k * k + outputs * (pre ? 2 : 1) + (bias ? outC : 0)) });
 }
 
@@ -82,17 +84,19 @@ export function conv2dInputGradDispatch(
     flops: 2 * batch * outC * OH * OW * inC * k * k + (backward ? 3 * inputs : 0),
     bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs * (backward ? 2 : 1)),
   };
-  const groups = oneEachGroups(ctx, batch * ceilDiv(inC, BLOCK) * H * ceilDiv(W, BLOCK), WG);
+
   const constants = { ACTIVATION_BACKWARD: Number(!!backward), ACTIVATION: backward ? ACTIVATION_TABLE[backward.activation].code : 0 };
   const suffix = backward ? ` +${backward.activation}-backward` : '';
   if (stride === 1 && pad < k) {
     const transposed = dimsUniform(ctx, [batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad]);
     return makeDispatch(ctx, `conv2d_forward (input gradient) ${shapeLabel(shape)}${suffix}`,
-      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, ...constants }),
-      [transposed, bufs.dy, bufs.w, backward?.kept ?? ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)], [groups], cost);
+      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, STRIDE_ONE: 1, ...constants }),
+      [transposed, bufs.dy, bufs.w, backward?.kept ?? ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)],
+      [oneEachGroups(ctx, batch * ceilDiv(inC, FWD_CHANNELS) * H * ceilDiv(W, FWD_COLS), WG)], cost);
   }
   return makeDispatch(ctx, `conv2d_input_grad ${shapeLabel(shape)}${suffix}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad', constants),
-    [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx, backward?.kept ?? ctx.unusedStorage(0)], [groups], cost);
+    [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx, backward?.kept ?? ctx.unusedStorage(0)],
+    [oneEachGroups(ctx, batch * ceilDiv(inC, BLOCK) * H * ceilDiv(W, BLOCK), WG)], cost);
 }
 
 /** store: dW and db take the gradients; update: dW and db are the weight and bias themselves,
