@@ -310,62 +310,149 @@ fn conv2d_input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
 @group(0) @binding(3) var<storage, read_write> dW: array<f32>;
 @group(0) @binding(4) var<storage, read_write> db: array<f32>;
 
-// partial[t][c]: invocation t's sums for channel co0 + c over the block's 4 filter elements.
-var<workgroup> partial: array<array<vec4<f32>, BLOCK>, WG>;
+// The weight gradient's block: DW_CHANNELS output channels by DW_UNITS units of the filter, a
+// unit being 4 neighbouring taps of one filter row, (ci, kh, kw0 .. kw0 + 3) with kw0 a multiple
+// of 4 (ceil(k / 4) units per row; taps past k are computed and never stored). Along an output row,
+// a unit's 4 x values slide like the forward's window: at stride 1, one new x value per position.
+// Per position: 8 dy and 4 x values for 128 multiply-adds. DW_WG invocations split the block's
+// batch*OH output rows and add their sums in workgroup memory once, at the end: each workgroup
+// barrier costs as much on SwiftShader as many multiply-adds.
+const DW_CHANNELS = 8u;
+const DW_UNITS = 4u;
+const DW_WG = 16u;
+// Each invocation's sums: the block's 32 vec4 (channel c, unit u at c DW_UNITS + u), then the
+// bias's 2 (channels 0..3, 4..7).
+const DW_SUMS = 34u;
+var<workgroup> partial: array<vec4<f32>, DW_WG * DW_SUMS>;
 
-@compute @workgroup_size(WG)
+// layerInput[xRow + c], zero where the row or column c falls in the padding.
+fn loadInput(xRow: u32, c: i32, rowInside: bool) -> f32 {
+  let inside = rowInside & (c >= 0) & (c < i32(dims.W));
+  return select(0.0, layerInput[xRow + u32(clamp(c, 0, i32(dims.W) - 1))], inside);
+}
+
+fn loadInput4(xRow: u32, c: vec4<i32>, rowInside: bool) -> vec4<f32> {
+  return vec4<f32>(loadInput(xRow, c.x, rowInside), loadInput(xRow, c.y, rowInside), loadInput(xRow, c.z, rowInside), loadInput(xRow, c.w, rowInside));
+}
+
+// Unit u's tap (ci, kh, kw0), as the offset of its channel's plane in an image of x, kh - pad and
+// kw0 - pad. Units past the filter are clamped onto its last (and never stored).
+struct Unit { plane: u32, dh: i32, dw: i32 }
+
+fn unitAt(u: u32) -> Unit {
+  let quads = (dims.k + 3u) / 4u;
+  let uc = min(u, dims.inC * dims.k * quads - 1u);
+  let row = uc / quads;
+  return Unit(row / dims.k * dims.H * dims.W, i32(row % dims.k) - i32(dims.pad), i32(uc % quads * 4u) - i32(dims.pad));
+}
+
+@compute @workgroup_size(DW_WG)
 fn conv2d_weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let kk = dims.k * dims.k;
-  let elems = dims.inC * kk;
-  let e = vec4<u32>(wg.x * BLOCK) + vec4<u32>(0u, 1u, 2u, 3u);
-  let co0 = wg.y * BLOCK;
+  let u0 = wg.x * DW_UNITS;
+  let co0 = wg.y * DW_CHANNELS;
   let positions = dims.OH * dims.OW;
-  // Element e (past the filter: clamped, then overridden or never stored) as an offset into an
-  // image of x and the row and column shift of its window position; element `elems` is the bias,
-  // whose x is 1.
-  let ec = min(e, vec4<u32>(elems - 1u));
-  let planeOff = ec / kk * dims.H * dims.W;
-  let dh = vec4<i32>(ec / dims.k % dims.k) - vec4<i32>(i32(dims.pad));
-  let dw = vec4<i32>(ec % dims.k) - vec4<i32>(i32(dims.pad));
-  let isBias = e == vec4<u32>(elems);
-  let last = dims.outC - 1u;
-  let chans = vec4<u32>(co0, min(co0 + 1u, last), min(co0 + 2u, last), min(co0 + 3u, last)) * positions;
-  let lastRow = vec4<i32>(i32(dims.H) - 1);
-  let lastCol = vec4<i32>(i32(dims.W) - 1);
-  var acc0 = vec4<f32>();
-  var acc1 = vec4<f32>();
-  var acc2 = vec4<f32>();
-  var acc3 = vec4<f32>();
-  for (var j = t; j < dims.batch * positions; j += WG) {
-    let n = j / positions;
-    let p = j % positions;
-    let dyAt = n * dims.outC * positions + p;
-    let g = vec4<f32>(dy[dyAt + chans.x], dy[dyAt + chans.y], dy[dyAt + chans.z], dy[dyAt + chans.w]);
-    let ih = vec4<i32>(i32(p / dims.OW * dims.stride)) + dh;
-    let iw = vec4<i32>(i32(p % dims.OW * dims.stride)) + dw;
-    let inside = (ih >= vec4<i32>(0)) & (ih <= lastRow) & (iw >= vec4<i32>(0)) & (iw <= lastCol);
-    let xi = vec4<u32>(n * dims.inC * dims.H * dims.W) + planeOff
-      + vec4<u32>(clamp(ih, vec4<i32>(0), lastRow)) * dims.W + vec4<u32>(clamp(iw, vec4<i32>(0), lastCol));
-    var xv = select(vec4<f32>(), vec4<f32>(layerInput[xi.x], layerInput[xi.y], layerInput[xi.z], layerInput[xi.w]), inside);
-    xv = select(xv, vec4<f32>(1.0), isBias);
-    acc0 = fma(xv, vec4<f32>(g.x), acc0);
-    acc1 = fma(xv, vec4<f32>(g.y), acc1);
-    acc2 = fma(xv, vec4<f32>(g.z), acc2);
-    acc3 = fma(xv, vec4<f32>(g.w), acc3);
-  }
-  partial[t] = array<vec4<f32>, BLOCK>(acc0, acc1, acc2, acc3);
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width >>= 1u) {
-    if (t < width) {
-      partial[t][0] += partial[t + width][0];
-      partial[t][1] += partial[t + width][1];
-      partial[t][2] += partial[t + width][2];
-      partial[t][3] += partial[t + width][3];
+  let s = i32(dims.stride);
+  let units = array<Unit, DW_UNITS>(unitAt(u0), unitAt(u0 + 1u), unitAt(u0 + 2u), unitAt(u0 + 3u));
+  // Channels past outC read the last one's dy and are never stored.
+  let last = vec4<u32>(dims.outC - 1u);
+  let chans = vec4<u32>(co0) + vec4<u32>(0u, 1u, 2u, 3u);
+  let dyA = min(chans, last) * positions;
+  let dyB = min(chans + vec4<u32>(4u), last) * positions;
+  let taps = vec4<i32>(0, 1, 2, 3);
+  var a00 = vec4<f32>(); var a01 = vec4<f32>(); var a02 = vec4<f32>(); var a03 = vec4<f32>();
+  var a10 = vec4<f32>(); var a11 = vec4<f32>(); var a12 = vec4<f32>(); var a13 = vec4<f32>();
+  var a20 = vec4<f32>(); var a21 = vec4<f32>(); var a22 = vec4<f32>(); var a23 = vec4<f32>();
+  var a30 = vec4<f32>(); var a31 = vec4<f32>(); var a32 = vec4<f32>(); var a33 = vec4<f32>();
+  var a40 = vec4<f32>(); var a41 = vec4<f32>(); var a42 = vec4<f32>(); var a43 = vec4<f32>();
+  var a50 = vec4<f32>(); var a51 = vec4<f32>(); var a52 = vec4<f32>(); var a53 = vec4<f32>();
+  var a60 = vec4<f32>(); var a61 = vec4<f32>(); var a62 = vec4<f32>(); var a63 = vec4<f32>();
+  var a70 = vec4<f32>(); var a71 = vec4<f32>(); var a72 = vec4<f32>(); var a73 = vec4<f32>();
+  var biasA = vec4<f32>();
+  var biasB = vec4<f32>();
+  for (var r = t; r < dims.batch * dims.OH; r += DW_WG) {
+    let n = r / dims.OH;
+    let oh = r % dims.OH;
+    let image = n * dims.inC * dims.H * dims.W;
+    let ih = vec4<i32>(i32(oh * dims.stride)) + vec4<i32>(units[0].dh, units[1].dh, units[2].dh, units[3].dh);
+    let rowInside = (ih >= vec4<i32>(0)) & (ih < vec4<i32>(i32(dims.H)));
+    let ihc = vec4<u32>(clamp(ih, vec4<i32>(0), vec4<i32>(i32(dims.H) - 1)));
+    let xRow = vec4<u32>(image) + vec4<u32>(units[0].plane, units[1].plane, units[2].plane, units[3].plane) + ihc * dims.W;
+    let dw = vec4<i32>(units[0].dw, units[1].dw, units[2].dw, units[3].dw);
+    // v<u>: unit u's 4 x values under output column ow.
+    var v0 = loadInput4(xRow[0], taps + vec4<i32>(dw[0]), rowInside[0]);
+    var v1 = loadInput4(xRow[1], taps + vec4<i32>(dw[1]), rowInside[1]);
+    var v2 = loadInput4(xRow[2], taps + vec4<i32>(dw[2]), rowInside[2]);
+    var v3 = loadInput4(xRow[3], taps + vec4<i32>(dw[3]), rowInside[3]);
+    let dyRow = n * dims.outC * positions + oh * dims.OW;
+    for (var ow = 0u; ow < dims.OW; ow++) {
+      if (!STRIDE_ONE && ow > 0u) {
+        let c = i32(ow) * s;
+        v0 = loadInput4(xRow[0], taps + vec4<i32>(c + dw[0]), rowInside[0]);
+        v1 = loadInput4(xRow[1], taps + vec4<i32>(c + dw[1]), rowInside[1]);
+        v2 = loadInput4(xRow[2], taps + vec4<i32>(c + dw[2]), rowInside[2]);
+        v3 = loadInput4(xRow[3], taps + vec4<i32>(c + dw[3]), rowInside[3]);
+      }
+      let ga = vec4<f32>(dy[dyRow + dyA.x + ow], dy[dyRow + dyA.y + ow], dy[dyRow + dyA.z + ow], dy[dyRow + dyA.w + ow]);
+      let gb = vec4<f32>(dy[dyRow + dyB.x + ow], dy[dyRow + dyB.y + ow], dy[dyRow + dyB.z + ow], dy[dyRow + dyB.w + ow]);
+      a00 = fma(v0, vec4<f32>(ga.x), a00); a01 = fma(v1, vec4<f32>(ga.x), a01); a02 = fma(v2, vec4<f32>(ga.x), a02); a03 = fma(v3, vec4<f32>(ga.x), a03);
+      a10 = fma(v0, vec4<f32>(ga.y), a10); a11 = fma(v1, vec4<f32>(ga.y), a11); a12 = fma(v2, vec4<f32>(ga.y), a12); a13 = fma(v3, vec4<f32>(ga.y), a13);
+      a20 = fma(v0, vec4<f32>(ga.z), a20); a21 = fma(v1, vec4<f32>(ga.z), a21); a22 = fma(v2, vec4<f32>(ga.z), a22); a23 = fma(v3, vec4<f32>(ga.z), a23);
+      a30 = fma(v0, vec4<f32>(ga.w), a30); a31 = fma(v1, vec4<f32>(ga.w), a31); a32 = fma(v2, vec4<f32>(ga.w), a32); a33 = fma(v3, vec4<f32>(ga.w), a33);
+      a40 = fma(v0, vec4<f32>(gb.x), a40); a41 = fma(v1, vec4<f32>(gb.x), a41); a42 = fma(v2, vec4<f32>(gb.x), a42); a43 = fma(v3, vec4<f32>(gb.x), a43);
+      a50 = fma(v0, vec4<f32>(gb.y), a50); a51 = fma(v1, vec4<f32>(gb.y), a51); a52 = fma(v2, vec4<f32>(gb.y), a52); a53 = fma(v3, vec4<f32>(gb.y), a53);
+      a60 = fma(v0, vec4<f32>(gb.z), a60); a61 = fma(v1, vec4<f32>(gb.z), a61); a62 = fma(v2, vec4<f32>(gb.z), a62); a63 = fma(v3, vec4<f32>(gb.z), a63);
+      a70 = fma(v0, vec4<f32>(gb.w), a70); a71 = fma(v1, vec4<f32>(gb.w), a71); a72 = fma(v2, vec4<f32>(gb.w), a72); a73 = fma(v3, vec4<f32>(gb.w), a73);
+      biasA += ga;
+      biasB += gb;
+      if (STRIDE_ONE) {
+        let c = i32(ow) + 4;
+        v0 = vec4<f32>(v0.yzw, loadInput(xRow[0], c + dw[0], rowInside[0]));
+        v1 = vec4<f32>(v1.yzw, loadInput(xRow[1], c + dw[1], rowInside[1]));
+        v2 = vec4<f32>(v2.yzw, loadInput(xRow[2], c + dw[2], rowInside[2]));
+        v3 = vec4<f32>(v3.yzw, loadInput(xRow[3], c + dw[3], rowInside[3]));
+      }
     }
-    workgroupBarrier();
   }
-  // The block's 16 sums, one per invocation.
-  if (t < BLOCK * BLOCK) { storeWeightGrad(partial[0][t / BLOCK][t % BLOCK], co0 + t / BLOCK, wg.x * BLOCK + t % BLOCK, elems); }
+  let p = t * DW_SUMS;
+  partial[p + 0u] = a00; partial[p + 1u] = a01; partial[p + 2u] = a02; partial[p + 3u] = a03;
+  partial[p + 4u] = a10; partial[p + 5u] = a11; partial[p + 6u] = a12; partial[p + 7u] = a13;
+  partial[p + 8u] = a20; partial[p + 9u] = a21; partial[p + 10u] = a22; partial[p + 11u] = a23;
+  partial[p + 12u] = a30; partial[p + 13u] = a31; partial[p + 14u] = a32; partial[p + 15u] = a33;
+  partial[p + 16u] = a40; partial[p + 17u] = a41; partial[p + 18u] = a42; partial[p + 19u] = a43;
+  partial[p + 20u] = a50; partial[p + 21u] = a51; partial[p + 22u] = a52; partial[p + 23u] = a53;
+  partial[p + 24u] = a60; partial[p + 25u] = a61; partial[p + 26u] = a62; partial[p + 27u] = a63;
+  partial[p + 28u] = a70; partial[p + 29u] = a71; partial[p + 30u] = a72; partial[p + 31u] = a73;
+  partial[p + 32u] = biasA;
+  partial[p + 33u] = biasB;
+  workgroupBarrier();
+  let elems = dims.inC * dims.k * dims.k;
+  let quads = (dims.k + 3u) / 4u;
+  for (var i = t; i < DW_SUMS; i += DW_WG) {
+    var sum = vec4<f32>();
+    for (var j = 0u; j < DW_WG; j++) { sum += partial[j * DW_SUMS + i]; }
+    if (i >= DW_CHANNELS * DW_UNITS) {
+      // The bias, once: by the first column of workgroups.
+      if (wg.x == 0u) {
+        let co = co0 + (i - DW_CHANNELS * DW_UNITS) * 4u;
+        storeWeightGrad(sum.x, co, elems, elems);
+        storeWeightGrad(sum.y, co + 1u, elems, elems);
+        storeWeightGrad(sum.z, co + 2u, elems, elems);
+        storeWeightGrad(sum.w, co + 3u, elems, elems);
+      }
+      continue;
+    }
+    let co = co0 + i / DW_UNITS;
+    let u = u0 + i % DW_UNITS;
+    let row = u / quads;
+    let kw0 = u % quads * 4u;
+    // Taps past k, and units past the filter (row inC k), are not stored.
+    if (row >= dims.inC * dims.k) { continue; }
+    let e = row * dims.k + kw0;
+    storeWeightGrad(sum.x, co, e, elems);
+    if (kw0 + 1u < dims.k) { storeWeightGrad(sum.y, co, e + 1u, elems); }
+    if (kw0 + 2u < dims.k) { storeWeightGrad(sum.z, co, e + 2u, elems); }
+    if (kw0 + 3u < dims.k) { storeWeightGrad(sum.w, co, e + 3u, elems); }
+  }
 }
 
 @group(0) @binding(5) var<uniform> hyper: Hyper;

@@ -13,6 +13,8 @@ const WG = wgslConst(shaders.conv2d, 'WG');
 const BLOCK = wgslConst(shaders.conv2d, 'BLOCK');
 const FWD_CHANNELS = wgslConst(shaders.conv2d, 'FWD_CHANNELS');
 const FWD_COLS = wgslConst(shaders.conv2d, 'FWD_COLS');
+const DW_CHANNELS = wgslConst(shaders.conv2d, 'DW_CHANNELS');
+const DW_UNITS = wgslConst(shaders.conv2d, 'DW_UNITS');
 
 /** The forward pass's epilogue: + bias (outC), then the activation; with `pre`, also the
  * pre-activation (batch, outC, OH, OW), which an activation whose backward reads its input needs. */
@@ -117,13 +119,13 @@ export function conv2dWeightGradDispatch(
   const params = outC * inC * k * k;
   const update = epilogue.kind === 'update' ? epilogue : null;
   const S = update?.optimizer.stateFloats ?? 0;
-  const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad', { UPDATE: Number(!!update), ...(update ? update.optimizer.constants : {}) });
+  const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad', { UPDATE: Number(!!update), STRIDE_ONE: Number(shape.stride === 1), ...(update ? update.optimizer.constants : {}) });
   const stateBufs = update
     ? [update.optimizer.buffer, update.optimizer.stateBinding('conv2d weight update', update.state, params) ?? ctx.unusedStorage(0),
       update.optimizer.stateBinding('conv2d bias update', update.biasState, outC) ?? ctx.unusedStorage(1), update.record]
     : [ctx.uniformPlaceholder, ctx.unusedStorage(0), ctx.unusedStorage(1), ctx.unusedStorage(2)];
   return makeDispatch(ctx, `conv2d_weight_grad ${shapeLabel(shape)}${update ? ` +${update.optimizer.kind}` : ''}`, pipeline,
-    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db, ...stateBufs], [ceilDiv(inC * k * k + 1, BLOCK), ceilDiv(outC, BLOCK)],
+    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db, ...stateBufs], [ceilDiv(inC * k * ceilDiv(k, 4), DW_UNITS), ceilDiv(outC, DW_CHANNELS)],
     { flops: 2 * outputs * inC * k * k + outputs + (update ? 3 * (params + outC) : 0),
       bytes: 4 * (batch * inC * H * W + outputs + (params + outC) * (update ? 2 + 2 * S : 1)) });
 }
