@@ -9,16 +9,22 @@
 // an im2col buffer k*k times the input plus a transpose per layer); and for MNIST's few channels
 // (1 -> 32 -> 64), tfjs-backend-webgpu is reported to find a direct input gradient faster than
 // the matmul form below 32 channels (not measured here). The kernels borrow matmul_vec4's idea
-// instead: register blocks of BLOCK x BLOCK outputs as vec4 accumulators, so each load serves 4
-// multiply-adds. The epilogue reuses activation_fn.wgsl (appended by src/gpu/shaders.ts).
+// instead: register blocks of outputs as vec4 accumulators, every index into them a constant.
+// On SwiftShader (Dawn's CPU adapter, Subzero JIT) the time goes to storage loads, each bounds
+// checked and gathered per lane, more than to the multiply-adds; so each block is sized by how
+// many multiply-adds one load serves, and no kernel stages operands through workgroup memory
+// (matmul_tiled at TILE 32 and 64 and matmul_skinny, which do, took 259, 562 and 4020 ms for a
+// 32x6272x144 product there, matmul_vec4 43 ms). The epilogue reuses activation_fn.wgsl (appended by
+// src/gpu/shaders.ts).
 //
 //   conv2d_forward      y = act(conv(x, w) + bias): per invocation, FWD_CHANNELS output channels
 //                       by FWD_COLS columns of one output row (n, oh), summing the windows over
 //                       ci, kh, kw (the window rows inside the image; columns in the padding load
 //                       0). With STRIDE_ONE the window slides along x's row: each kw loads one new
-//                       x value, not FWD_COLS. Workgroup WG, grid-stride over the blocks. HAS_BIAS, ACTIVATION
-//                       (a code of activation_fn.wgsl), KEEP_INPUT (also store the pre-activation,
-//                       for an activation whose backward reads it) as matmul.wgsl's epilogue.
+//                       x value, not FWD_COLS. Workgroup WG, grid-stride over the blocks.
+//                       HAS_BIAS, ACTIVATION (a code of activation_fn.wgsl), KEEP_INPUT (also
+//                       store the pre-activation, for an activation whose backward reads it) as
+//                       matmul.wgsl's epilogue.
 //                       TRANSPOSED reads each filter flipped with in and out channels swapped: at
 //                       stride 1, dx is this kernel run on dy with padding k - 1 - pad (the
 //                       transpose rule; src/gpu/kernels/conv2d.ts sets the swapped dims).
@@ -31,11 +37,12 @@
 //                       and the (oh, kh) with oh stride + kh - pad = ih (kh steps by stride);
 //                       columns likewise, each of the 4 masking the kw its stride residue rules
 //                       out. Workgroup WG, grid-stride. ACTIVATION_BACKWARD as above.
-//   conv2d_weight_grad  dW and db: one workgroup of WG per block of 4 output channels (wg.y) by 4
-//                       filter elements (wg.x; element ci k k + kh k + kw, and inC k k the bias,
-//                       whose x is 1). Invocation t sums the positions t, t + WG, ... of the
-//                       batch*OH*OW, x dy, and the WG partials are added as a tree in workgroup
-//                       memory. Grid (ceil((inC k k + 1) / 4), ceil(outC / 4)). With UPDATE
+//   conv2d_weight_grad  dW and db: one workgroup of DW_WG per block of DW_CHANNELS output
+//                       channels (wg.y) by DW_UNITS units of 4 neighbouring taps of a filter row
+//                       (wg.x). Invocation t sums over the output rows t, t + DW_WG, ... of the
+//                       batch*OH, x dy (the bias's sums, dy alone, ride along), and the DW_WG
+//                       partials are added in workgroup memory. Grid (ceil(inC k ceil(k / 4) /
+//                       DW_UNITS), ceil(outC / DW_CHANNELS)). With UPDATE
 //                       (override), dW and db are the weight and bias themselves and the sums
 //                       their gradients: each takes an optimizer step in place
 //                       (shaders/optimizer.wgsl, appended by src/gpu/shaders.ts) with its STATE
@@ -76,10 +83,8 @@ fn insideRange(start: i32, size: u32) -> vec2<u32> {
   return vec2<u32>(u32(max(-start, 0)), u32(clamp(i32(size) - start, 0, i32(dims.k))));
 }
 
-// Channels and columns of an invocation's output block: each x value loaded serves BLOCK
-// channels, each w value BLOCK columns. On SwiftShader (2 shared cores) one output per invocation
-// ran the MNIST CNN's second layer (32 -> 64 channels, 14x14, batch 32) forward at 0.05 GFLOP/s,
-// these blocks at 0.28.
+// conv2d_input_grad's block: BLOCK channels by BLOCK columns, each dy value loaded serving BLOCK
+// channels, each w value BLOCK columns.
 const BLOCK = 4u;
 
 // Row `xRow` of x at the 4 columns `c` (zero where a column falls in the padding).
