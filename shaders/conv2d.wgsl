@@ -136,6 +136,11 @@ fn storeRow4(acc: vec4<f32>, n: u32, co: u32, oh: u32, ow0: u32) {
 const FWD_CHANNELS = 8u;
 const FWD_COLS = 16u;
 
+// The outer product of v and w: column j is v w[j].
+fn outer(v: vec4<f32>, w: vec4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(v * w.x, v * w.y, v * w.z, v * w.w);
+}
+
 // x[xRow + c], zero where column c falls in the padding.
 fn loadX(xRow: u32, c: i32) -> f32 {
   let inside = (c >= 0) & (c < i32(dims.W));
@@ -168,14 +173,16 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     let iw0 = i32(ow0 * dims.stride) - i32(dims.pad);
     let cols = vec4<i32>(iw0) + vec4<i32>(0, 1, 2, 3) * s;
     let rows = insideRange(ih0, dims.H);
-    var a00 = vec4<f32>(); var a01 = vec4<f32>(); var a02 = vec4<f32>(); var a03 = vec4<f32>();
-    var a10 = vec4<f32>(); var a11 = vec4<f32>(); var a12 = vec4<f32>(); var a13 = vec4<f32>();
-    var a20 = vec4<f32>(); var a21 = vec4<f32>(); var a22 = vec4<f32>(); var a23 = vec4<f32>();
-    var a30 = vec4<f32>(); var a31 = vec4<f32>(); var a32 = vec4<f32>(); var a33 = vec4<f32>();
-    var a40 = vec4<f32>(); var a41 = vec4<f32>(); var a42 = vec4<f32>(); var a43 = vec4<f32>();
-    var a50 = vec4<f32>(); var a51 = vec4<f32>(); var a52 = vec4<f32>(); var a53 = vec4<f32>();
-    var a60 = vec4<f32>(); var a61 = vec4<f32>(); var a62 = vec4<f32>(); var a63 = vec4<f32>();
-    var a70 = vec4<f32>(); var a71 = vec4<f32>(); var a72 = vec4<f32>(); var a73 = vec4<f32>();
+    // m<q><half>: the block's columns 4q .. 4q + 3 (a column of x's window each) by channels
+    // co0 .. co0 + 3 (half a) or co0 + 4 .. co0 + 7 (half b).
+    var m0a = mat4x4<f32>();
+    var m0b = mat4x4<f32>();
+    var m1a = mat4x4<f32>();
+    var m1b = mat4x4<f32>();
+    var m2a = mat4x4<f32>();
+    var m2b = mat4x4<f32>();
+    var m3a = mat4x4<f32>();
+    var m3b = mat4x4<f32>();
     for (var ci = 0u; ci < dims.inC; ci++) {
       let plane = (n * dims.inC + ci) * dims.H;
       for (var kh = rows.x; kh < rows.y; kh++) {
@@ -199,14 +206,14 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
           let wk = select(kw, 0u - kw, TRANSPOSED);
           let wa = vec4<f32>(w[wiA.x + wk], w[wiA.y + wk], w[wiA.z + wk], w[wiA.w + wk]);
           let wb = vec4<f32>(w[wiB.x + wk], w[wiB.y + wk], w[wiB.z + wk], w[wiB.w + wk]);
-          a00 = fma(v0, vec4<f32>(wa.x), a00); a01 = fma(v1, vec4<f32>(wa.x), a01); a02 = fma(v2, vec4<f32>(wa.x), a02); a03 = fma(v3, vec4<f32>(wa.x), a03);
-          a10 = fma(v0, vec4<f32>(wa.y), a10); a11 = fma(v1, vec4<f32>(wa.y), a11); a12 = fma(v2, vec4<f32>(wa.y), a12); a13 = fma(v3, vec4<f32>(wa.y), a13);
-          a20 = fma(v0, vec4<f32>(wa.z), a20); a21 = fma(v1, vec4<f32>(wa.z), a21); a22 = fma(v2, vec4<f32>(wa.z), a22); a23 = fma(v3, vec4<f32>(wa.z), a23);
-          a30 = fma(v0, vec4<f32>(wa.w), a30); a31 = fma(v1, vec4<f32>(wa.w), a31); a32 = fma(v2, vec4<f32>(wa.w), a32); a33 = fma(v3, vec4<f32>(wa.w), a33);
-          a40 = fma(v0, vec4<f32>(wb.x), a40); a41 = fma(v1, vec4<f32>(wb.x), a41); a42 = fma(v2, vec4<f32>(wb.x), a42); a43 = fma(v3, vec4<f32>(wb.x), a43);
-          a50 = fma(v0, vec4<f32>(wb.y), a50); a51 = fma(v1, vec4<f32>(wb.y), a51); a52 = fma(v2, vec4<f32>(wb.y), a52); a53 = fma(v3, vec4<f32>(wb.y), a53);
-          a60 = fma(v0, vec4<f32>(wb.z), a60); a61 = fma(v1, vec4<f32>(wb.z), a61); a62 = fma(v2, vec4<f32>(wb.z), a62); a63 = fma(v3, vec4<f32>(wb.z), a63);
-          a70 = fma(v0, vec4<f32>(wb.w), a70); a71 = fma(v1, vec4<f32>(wb.w), a71); a72 = fma(v2, vec4<f32>(wb.w), a72); a73 = fma(v3, vec4<f32>(wb.w), a73);
+          m0a += outer(v0, wa);
+          m0b += outer(v0, wb);
+          m1a += outer(v1, wa);
+          m1b += outer(v1, wb);
+          m2a += outer(v2, wa);
+          m2b += outer(v2, wb);
+          m3a += outer(v3, wa);
+          m3b += outer(v3, wb);
           // At stride 1 the window slides one column per kw: one new x value per step.
           if (STRIDE_ONE) {
             v0 = vec4<f32>(v0.yzw, v1.x);
@@ -217,14 +224,14 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
         }
       }
     }
-    storeRow16(a00, a01, a02, a03, n, co0 + 0u, oh, ow0);
-    storeRow16(a10, a11, a12, a13, n, co0 + 1u, oh, ow0);
-    storeRow16(a20, a21, a22, a23, n, co0 + 2u, oh, ow0);
-    storeRow16(a30, a31, a32, a33, n, co0 + 3u, oh, ow0);
-    storeRow16(a40, a41, a42, a43, n, co0 + 4u, oh, ow0);
-    storeRow16(a50, a51, a52, a53, n, co0 + 5u, oh, ow0);
-    storeRow16(a60, a61, a62, a63, n, co0 + 6u, oh, ow0);
-    storeRow16(a70, a71, a72, a73, n, co0 + 7u, oh, ow0);
+    storeRow16(m0a[0], m1a[0], m2a[0], m3a[0], n, co0 + 0u, oh, ow0);
+    storeRow16(m0a[1], m1a[1], m2a[1], m3a[1], n, co0 + 1u, oh, ow0);
+    storeRow16(m0a[2], m1a[2], m2a[2], m3a[2], n, co0 + 2u, oh, ow0);
+    storeRow16(m0a[3], m1a[3], m2a[3], m3a[3], n, co0 + 3u, oh, ow0);
+    storeRow16(m0b[0], m1b[0], m2b[0], m3b[0], n, co0 + 4u, oh, ow0);
+    storeRow16(m0b[1], m1b[1], m2b[1], m3b[1], n, co0 + 5u, oh, ow0);
+    storeRow16(m0b[2], m1b[2], m2b[2], m3b[2], n, co0 + 6u, oh, ow0);
+    storeRow16(m0b[3], m1b[3], m2b[3], m3b[3], n, co0 + 7u, oh, ow0);
   }
 }
 
@@ -364,14 +371,15 @@ fn conv2d_weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoc
   let dyA = min(chans, last) * positions;
   let dyB = min(chans + vec4<u32>(4u), last) * positions;
   let taps = vec4<i32>(0, 1, 2, 3);
-  var a00 = vec4<f32>(); var a01 = vec4<f32>(); var a02 = vec4<f32>(); var a03 = vec4<f32>();
-  var a10 = vec4<f32>(); var a11 = vec4<f32>(); var a12 = vec4<f32>(); var a13 = vec4<f32>();
-  var a20 = vec4<f32>(); var a21 = vec4<f32>(); var a22 = vec4<f32>(); var a23 = vec4<f32>();
-  var a30 = vec4<f32>(); var a31 = vec4<f32>(); var a32 = vec4<f32>(); var a33 = vec4<f32>();
-  var a40 = vec4<f32>(); var a41 = vec4<f32>(); var a42 = vec4<f32>(); var a43 = vec4<f32>();
-  var a50 = vec4<f32>(); var a51 = vec4<f32>(); var a52 = vec4<f32>(); var a53 = vec4<f32>();
-  var a60 = vec4<f32>(); var a61 = vec4<f32>(); var a62 = vec4<f32>(); var a63 = vec4<f32>();
-  var a70 = vec4<f32>(); var a71 = vec4<f32>(); var a72 = vec4<f32>(); var a73 = vec4<f32>();
+  // m<u><half>: unit u's 4 taps by channels co0 .. co0 + 3 (half a) or co0 + 4 .. co0 + 7 (half b).
+  var m0a = mat4x4<f32>();
+  var m0b = mat4x4<f32>();
+  var m1a = mat4x4<f32>();
+  var m1b = mat4x4<f32>();
+  var m2a = mat4x4<f32>();
+  var m2b = mat4x4<f32>();
+  var m3a = mat4x4<f32>();
+  var m3b = mat4x4<f32>();
   var biasA = vec4<f32>();
   var biasB = vec4<f32>();
   for (var r = t; r < dims.batch * dims.OH; r += DW_WG) {
@@ -399,14 +407,14 @@ fn conv2d_weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoc
       }
       let ga = vec4<f32>(dy[dyRow + dyA.x + ow], dy[dyRow + dyA.y + ow], dy[dyRow + dyA.z + ow], dy[dyRow + dyA.w + ow]);
       let gb = vec4<f32>(dy[dyRow + dyB.x + ow], dy[dyRow + dyB.y + ow], dy[dyRow + dyB.z + ow], dy[dyRow + dyB.w + ow]);
-      a00 = fma(v0, vec4<f32>(ga.x), a00); a01 = fma(v1, vec4<f32>(ga.x), a01); a02 = fma(v2, vec4<f32>(ga.x), a02); a03 = fma(v3, vec4<f32>(ga.x), a03);
-      a10 = fma(v0, vec4<f32>(ga.y), a10); a11 = fma(v1, vec4<f32>(ga.y), a11); a12 = fma(v2, vec4<f32>(ga.y), a12); a13 = fma(v3, vec4<f32>(ga.y), a13);
-      a20 = fma(v0, vec4<f32>(ga.z), a20); a21 = fma(v1, vec4<f32>(ga.z), a21); a22 = fma(v2, vec4<f32>(ga.z), a22); a23 = fma(v3, vec4<f32>(ga.z), a23);
-      a30 = fma(v0, vec4<f32>(ga.w), a30); a31 = fma(v1, vec4<f32>(ga.w), a31); a32 = fma(v2, vec4<f32>(ga.w), a32); a33 = fma(v3, vec4<f32>(ga.w), a33);
-      a40 = fma(v0, vec4<f32>(gb.x), a40); a41 = fma(v1, vec4<f32>(gb.x), a41); a42 = fma(v2, vec4<f32>(gb.x), a42); a43 = fma(v3, vec4<f32>(gb.x), a43);
-      a50 = fma(v0, vec4<f32>(gb.y), a50); a51 = fma(v1, vec4<f32>(gb.y), a51); a52 = fma(v2, vec4<f32>(gb.y), a52); a53 = fma(v3, vec4<f32>(gb.y), a53);
-      a60 = fma(v0, vec4<f32>(gb.z), a60); a61 = fma(v1, vec4<f32>(gb.z), a61); a62 = fma(v2, vec4<f32>(gb.z), a62); a63 = fma(v3, vec4<f32>(gb.z), a63);
-      a70 = fma(v0, vec4<f32>(gb.w), a70); a71 = fma(v1, vec4<f32>(gb.w), a71); a72 = fma(v2, vec4<f32>(gb.w), a72); a73 = fma(v3, vec4<f32>(gb.w), a73);
+      m0a += outer(v0, ga);
+      m0b += outer(v0, gb);
+      m1a += outer(v1, ga);
+      m1b += outer(v1, gb);
+      m2a += outer(v2, ga);
+      m2b += outer(v2, gb);
+      m3a += outer(v3, ga);
+      m3b += outer(v3, gb);
       biasA += ga;
       biasB += gb;
       if (STRIDE_ONE) {
@@ -419,14 +427,14 @@ fn conv2d_weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoc
     }
   }
   let p = t * DW_SUMS;
-  partial[p + 0u] = a00; partial[p + 1u] = a01; partial[p + 2u] = a02; partial[p + 3u] = a03;
-  partial[p + 4u] = a10; partial[p + 5u] = a11; partial[p + 6u] = a12; partial[p + 7u] = a13;
-  partial[p + 8u] = a20; partial[p + 9u] = a21; partial[p + 10u] = a22; partial[p + 11u] = a23;
-  partial[p + 12u] = a30; partial[p + 13u] = a31; partial[p + 14u] = a32; partial[p + 15u] = a33;
-  partial[p + 16u] = a40; partial[p + 17u] = a41; partial[p + 18u] = a42; partial[p + 19u] = a43;
-  partial[p + 20u] = a50; partial[p + 21u] = a51; partial[p + 22u] = a52; partial[p + 23u] = a53;
-  partial[p + 24u] = a60; partial[p + 25u] = a61; partial[p + 26u] = a62; partial[p + 27u] = a63;
-  partial[p + 28u] = a70; partial[p + 29u] = a71; partial[p + 30u] = a72; partial[p + 31u] = a73;
+  partial[p + 0u] = m0a[0]; partial[p + 1u] = m1a[0]; partial[p + 2u] = m2a[0]; partial[p + 3u] = m3a[0];
+  partial[p + 4u] = m0a[1]; partial[p + 5u] = m1a[1]; partial[p + 6u] = m2a[1]; partial[p + 7u] = m3a[1];
+  partial[p + 8u] = m0a[2]; partial[p + 9u] = m1a[2]; partial[p + 10u] = m2a[2]; partial[p + 11u] = m3a[2];
+  partial[p + 12u] = m0a[3]; partial[p + 13u] = m1a[3]; partial[p + 14u] = m2a[3]; partial[p + 15u] = m3a[3];
+  partial[p + 16u] = m0b[0]; partial[p + 17u] = m1b[0]; partial[p + 18u] = m2b[0]; partial[p + 19u] = m3b[0];
+  partial[p + 20u] = m0b[1]; partial[p + 21u] = m1b[1]; partial[p + 22u] = m2b[1]; partial[p + 23u] = m3b[1];
+  partial[p + 24u] = m0b[2]; partial[p + 25u] = m1b[2]; partial[p + 26u] = m2b[2]; partial[p + 27u] = m3b[2];
+  partial[p + 28u] = m0b[3]; partial[p + 29u] = m1b[3]; partial[p + 30u] = m2b[3]; partial[p + 31u] = m3b[3];
   partial[p + 32u] = biasA;
   partial[p + 33u] = biasB;
   workgroupBarrier();
