@@ -130,10 +130,12 @@ fn storeRow4(acc: vec4<f32>, n: u32, co: u32, oh: u32, ow0: u32) {
 }
 
 // The forward invocation's block: FWD_CHANNELS output channels by FWD_COLS columns of one output
-// row, as vec4 accumulators a<channel><quarter of the columns>. Each window column of x loaded
-// serves 8 channels, each weight 16 columns: on SwiftShader the loads, not the multiply-adds, take
-// the time.
-const FWD_CHANNELS = 8u;
+// row, accumulated as mat4x4 blocks of 4 columns by 4 channels. Each x value loaded serves 8
+// channels, each weight 16 columns: on SwiftShader the loads, not the multiply-adds, take the
+// time. FWD_CHANNELS (override, set by src/gpu/kernels/conv2d.ts) is 8, or 4 for at most 4
+// output channels (a first layer's input gradient), where the second half of a block of 8 would
+// be wasted: channels co0 + 4 .. co0 + 7 exist only when it is 8.
+override FWD_CHANNELS: u32 = 8u;
 const FWD_COLS = 16u;
 
 // The outer product of v and w: column j is v w[j].
@@ -205,15 +207,17 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
           // u32 arithmetic wraps: adding 0 - kw subtracts kw.
           let wk = select(kw, 0u - kw, TRANSPOSED);
           let wa = vec4<f32>(w[wiA.x + wk], w[wiA.y + wk], w[wiA.z + wk], w[wiA.w + wk]);
-          let wb = vec4<f32>(w[wiB.x + wk], w[wiB.y + wk], w[wiB.z + wk], w[wiB.w + wk]);
           m0a += outer(v0, wa);
-          m0b += outer(v0, wb);
           m1a += outer(v1, wa);
-          m1b += outer(v1, wb);
           m2a += outer(v2, wa);
-          m2b += outer(v2, wb);
           m3a += outer(v3, wa);
-          m3b += outer(v3, wb);
+          if (FWD_CHANNELS == 8u) {
+            let wb = vec4<f32>(w[wiB.x + wk], w[wiB.y + wk], w[wiB.z + wk], w[wiB.w + wk]);
+            m0b += outer(v0, wb);
+            m1b += outer(v1, wb);
+            m2b += outer(v2, wb);
+            m3b += outer(v3, wb);
+          }
           // At stride 1 the window slides one column per kw: one new x value per step.
           if (STRIDE_ONE) {
             v0 = vec4<f32>(v0.yzw, v1.x);
@@ -228,10 +232,12 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     storeRow16(m0a[1], m1a[1], m2a[1], m3a[1], n, co0 + 1u, oh, ow0);
     storeRow16(m0a[2], m1a[2], m2a[2], m3a[2], n, co0 + 2u, oh, ow0);
     storeRow16(m0a[3], m1a[3], m2a[3], m3a[3], n, co0 + 3u, oh, ow0);
-    storeRow16(m0b[0], m1b[0], m2b[0], m3b[0], n, co0 + 4u, oh, ow0);
-    storeRow16(m0b[1], m1b[1], m2b[1], m3b[1], n, co0 + 5u, oh, ow0);
-    storeRow16(m0b[2], m1b[2], m2b[2], m3b[2], n, co0 + 6u, oh, ow0);
-    storeRow16(m0b[3], m1b[3], m2b[3], m3b[3], n, co0 + 7u, oh, ow0);
+    if (FWD_CHANNELS == 8u) {
+      storeRow16(m0b[0], m1b[0], m2b[0], m3b[0], n, co0 + 4u, oh, ow0);
+      storeRow16(m0b[1], m1b[1], m2b[1], m3b[1], n, co0 + 5u, oh, ow0);
+      storeRow16(m0b[2], m1b[2], m2b[2], m3b[2], n, co0 + 6u, oh, ow0);
+      storeRow16(m0b[3], m1b[3], m2b[3], m3b[3], n, co0 + 7u, oh, ow0);
+    }
   }
 }
 

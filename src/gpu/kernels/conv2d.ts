@@ -11,8 +11,10 @@ import type { UpdateEpilogue } from './optimizer.ts';
 
 const WG = wgslConst(shaders.conv2d, 'WG');
 const BLOCK = wgslConst(shaders.conv2d, 'BLOCK');
-const FWD_CHANNELS = wgslConst(shaders.conv2d, 'FWD_CHANNELS');
 const FWD_COLS = wgslConst(shaders.conv2d, 'FWD_COLS');
+/** conv2d_forward's output channels per invocation (its FWD_CHANNELS): 8, or 4 where there are at
+ * most 4, which half the block of 8 would only waste. */
+const forwardChannels = (outC: number): number => (outC <= 4 ? 4 : 8);
 const DW_CHANNELS = wgslConst(shaders.conv2d, 'DW_CHANNELS');
 const DW_UNITS = wgslConst(shaders.conv2d, 'DW_UNITS');
 
@@ -52,11 +54,12 @@ export function conv2dForwardDispatch(
   const outputs = batch * outC * OH * OW;
   const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_forward', {
     HAS_BIAS: Number(!!bias), ACTIVATION: ACTIVATION_TABLE[activation].code, KEEP_INPUT: Number(!!pre), STRIDE_ONE: Number(shape.stride === 1),
+    FWD_CHANNELS: forwardChannels(outC),
   });
   const suffix = `${bias ? ' +bias' : ''}${activation === 'none' ? '' : ` +${activation}`}${pre ? ' +keep' : ''}`;
   return makeDispatch(ctx, `conv2d_forward ${shapeLabel(shape)}${suffix}`, pipeline,
     [dims, bufs.x, bufs.w, bias ?? ctx.unusedStorage(0), bufs.y, pre ?? ctx.unusedStorage(1)],
-    [oneEachGroups(ctx, batch * ceilDiv(outC, FWD_CHANNELS) * OH * ceilDiv(OW, FWD_COLS), WG)],
+    [oneEachGroups(ctx, batch * ceilDiv(outC, forwardChannels(outC)) * OH * ceilDiv(OW, FWD_COLS), WG)],
     { flops: 2 * outputs * inC * k * k, bytes: 4 * (batch * inC * H * W + outC * inC * k * k + outputs * (pre ? 2 : 1) + (bias ? outC : 0)) });
 }
 
@@ -92,9 +95,9 @@ export function conv2dInputGradDispatch(
   if (stride === 1 && pad < k) {
     const transposed = dimsUniform(ctx, [batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad]);
     return makeDispatch(ctx, `conv2d_forward (input gradient) ${shapeLabel(shape)}${suffix}`,
-      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, STRIDE_ONE: 1, ...constants }),
+      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, STRIDE_ONE: 1, FWD_CHANNELS: forwardChannels(inC), ...constants }),
       [transposed, bufs.dy, bufs.w, backward?.kept ?? ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)],
-      [oneEachGroups(ctx, batch * ceilDiv(inC, FWD_CHANNELS) * H * ceilDiv(W, FWD_COLS), WG)], cost);
+      [oneEachGroups(ctx, batch * ceilDiv(inC, forwardChannels(inC)) * H * ceilDiv(W, FWD_COLS), WG)], cost);
   }
   return makeDispatch(ctx, `conv2d_input_grad ${shapeLabel(shape)}${suffix}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad', constants),
     [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx, backward?.kept ?? ctx.unusedStorage(0)],
