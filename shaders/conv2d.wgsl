@@ -338,10 +338,10 @@ fn conv2d_input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
 const DW_CHANNELS = 8u;
 const DW_UNITS = 4u;
 const DW_WG = 16u;
-// Each invocation's sums: the block's 32 vec4 (channel c, unit u at c DW_UNITS + u), then the
-// bias's 2 (channels 0..3, 4..7).
-const DW_SUMS = 34u;
-var<workgroup> partial: array<vec4<f32>, DW_WG * DW_SUMS>;
+// An invocation's sums: m[2 u + half] is unit u's 4 taps by channels co0 + 4 half .. + 3 (a
+// column each), bias[half] the bias's sums for those channels.
+struct Sums { m: array<mat4x4<f32>, 8>, bias: array<vec4<f32>, 2> }
+var<workgroup> partial: array<Sums, DW_WG>;
 
 // layerInput[xRow + c], zero where the row or column c falls in the padding.
 fn loadInput(xRow: u32, c: i32, rowInside: bool) -> f32 {
@@ -432,27 +432,19 @@ fn conv2d_weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoc
       }
     }
   }
-  let p = t * DW_SUMS;
-  partial[p + 0u] = m0a[0]; partial[p + 1u] = m1a[0]; partial[p + 2u] = m2a[0]; partial[p + 3u] = m3a[0];
-  partial[p + 4u] = m0a[1]; partial[p + 5u] = m1a[1]; partial[p + 6u] = m2a[1]; partial[p + 7u] = m3a[1];
-  partial[p + 8u] = m0a[2]; partial[p + 9u] = m1a[2]; partial[p + 10u] = m2a[2]; partial[p + 11u] = m3a[2];
-  partial[p + 12u] = m0a[3]; partial[p + 13u] = m1a[3]; partial[p + 14u] = m2a[3]; partial[p + 15u] = m3a[3];
-  partial[p + 16u] = m0b[0]; partial[p + 17u] = m1b[0]; partial[p + 18u] = m2b[0]; partial[p + 19u] = m3b[0];
-  partial[p + 20u] = m0b[1]; partial[p + 21u] = m1b[1]; partial[p + 22u] = m2b[1]; partial[p + 23u] = m3b[1];
-  partial[p + 24u] = m0b[2]; partial[p + 25u] = m1b[2]; partial[p + 26u] = m2b[2]; partial[p + 27u] = m3b[2];
-  partial[p + 28u] = m0b[3]; partial[p + 29u] = m1b[3]; partial[p + 30u] = m2b[3]; partial[p + 31u] = m3b[3];
-  partial[p + 32u] = biasA;
-  partial[p + 33u] = biasB;
+  partial[t] = Sums(array<mat4x4<f32>, 8>(m0a, m0b, m1a, m1b, m2a, m2b, m3a, m3b), array<vec4<f32>, 2>(biasA, biasB));
   workgroupBarrier();
+  // The block's 32 sums of 4 taps and 2 of the bias's 4 channels, each added up in order by one
+  // invocation.
   let elems = dims.inC * dims.k * dims.k;
   let quads = (dims.k + 3u) / 4u;
-  for (var i = t; i < DW_SUMS; i += DW_WG) {
+  for (var i = t; i < 34u; i += DW_WG) {
     var sum = vec4<f32>();
-    for (var j = 0u; j < DW_WG; j++) { sum += partial[j * DW_SUMS + i]; }
-    if (i >= DW_CHANNELS * DW_UNITS) {
+    if (i >= 32u) {
+      for (var j = 0u; j < DW_WG; j++) { sum += partial[j].bias[i - 32u]; }
       // The bias, once: by the first column of workgroups.
       if (wg.x == 0u) {
-        let co = co0 + (i - DW_CHANNELS * DW_UNITS) * 4u;
+        let co = co0 + (i - 32u) * 4u;
         storeWeightGrad(sum.x, co, elems, elems);
         storeWeightGrad(sum.y, co + 1u, elems, elems);
         storeWeightGrad(sum.z, co + 2u, elems, elems);
@@ -460,8 +452,9 @@ fn conv2d_weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoc
       }
       continue;
     }
-    let co = co0 + i / DW_UNITS;
-    let u = u0 + i % DW_UNITS;
+    for (var j = 0u; j < DW_WG; j++) { sum += partial[j].m[i / 4u][i % 4u]; }
+    let co = co0 + i / 4u % 2u * 4u + i % 4u;
+    let u = u0 + i / 8u;
     let row = u / quads;
     let kw0 = u % quads * 4u;
     // Taps past k, and units past the filter (row inC k), are not stored.
