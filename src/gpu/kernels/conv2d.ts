@@ -90,7 +90,6 @@ export function conv2dInputGradDispatch(
     flops: 2 * batch * outC * OH * OW * inC * k * k + (backward ? 3 * inputs : 0),
     bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs * (backward ? 2 : 1)),
   };
-
   const constants = { ACTIVATION_BACKWARD: Number(!!backward), ACTIVATION: backward ? ACTIVATION_TABLE[backward.activation].code : 0 };
   const suffix = backward ? ` +${backward.activation}-backward` : '';
   if (stride === 1 && pad < k) {
@@ -129,6 +128,7 @@ export function conv2dWeightGradDispatch(
       update.optimizer.stateBinding('conv2d bias update', update.biasState, outC) ?? ctx.unusedStorage(1), update.record]
     : [ctx.uniformPlaceholder, ctx.unusedStorage(0), ctx.unusedStorage(1), ctx.unusedStorage(2)];
   return makeDispatch(ctx, `conv2d_weight_grad ${shapeLabel(shape)}${update ? ` +${update.optimizer.kind}` : ''}`, pipeline,
+    // Units of 4 taps, ceil(k / 4) to a filter row.
     [dims, bufs.dy, bufs.x, bufs.dW, bufs.db, ...stateBufs], [ceilDiv(inC * k * ceilDiv(k, 4), DW_UNITS), ceilDiv(outC, DW_CHANNELS)],
     { flops: 2 * outputs * inC * k * k + outputs + (update ? 3 * (params + outC) : 0),
       bytes: 4 * (batch * inC * H * W + outputs + (params + outC) * (update ? 2 + 2 * S : 1)) });
