@@ -134,9 +134,12 @@ fn storeRow4(acc: vec4<f32>, n: u32, co: u32, oh: u32, ow0: u32) {
 // channels, each weight 16 columns: on SwiftShader the loads, not the multiply-adds, take the
 // time. FWD_CHANNELS (override, set by src/gpu/kernels/conv2d.ts) is 8, or 4 for at most 4
 // output channels (a first layer's input gradient), where the second half of a block of 8 would
-// be wasted: channels co0 + 4 .. co0 + 7 exist only when it is 8.
+// be wasted: channels co0 + 4 .. co0 + 7 exist only when it is 8. FWD_COLS (override, likewise)
+// is 16, or 8 where blocks of 16 would run further past the row's end (a row of 8 or 24: 16 or
+// 32 columns computed; a 5x5 unpadded layer's 8 -> 16 channels 12x12 forward took half the CPU
+// time with 8): columns ow0 + 8 .. ow0 + 15 exist only when it is 16.
 override FWD_CHANNELS: u32 = 8u;
-const FWD_COLS = 16u;
+override FWD_COLS: u32 = 16u;
 
 // The outer product of v and w: column j is v w[j].
 fn outer(v: vec4<f32>, w: vec4<f32>) -> mat4x4<f32> {
@@ -195,35 +198,49 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
         // v<q>: the window's x values under the block's columns 4q .. 4q + 3.
         var v0 = loadRow4(xRow, cols + vec4<i32>(0 * s));
         var v1 = loadRow4(xRow, cols + vec4<i32>(4 * s));
-        var v2 = loadRow4(xRow, cols + vec4<i32>(8 * s));
-        var v3 = loadRow4(xRow, cols + vec4<i32>(12 * s));
+        var v2 = vec4<f32>();
+        var v3 = vec4<f32>();
+        if (FWD_COLS == 16u) {
+          v2 = loadRow4(xRow, cols + vec4<i32>(8 * s));
+          v3 = loadRow4(xRow, cols + vec4<i32>(12 * s));
+        }
         for (var kw = 0u; kw < dims.k; kw++) {
           if (!STRIDE_ONE && kw > 0u) {
             v0 = loadRow4(xRow, cols + vec4<i32>(0 * s + i32(kw)));
             v1 = loadRow4(xRow, cols + vec4<i32>(4 * s + i32(kw)));
-            v2 = loadRow4(xRow, cols + vec4<i32>(8 * s + i32(kw)));
-            v3 = loadRow4(xRow, cols + vec4<i32>(12 * s + i32(kw)));
+            if (FWD_COLS == 16u) {
+              v2 = loadRow4(xRow, cols + vec4<i32>(8 * s + i32(kw)));
+              v3 = loadRow4(xRow, cols + vec4<i32>(12 * s + i32(kw)));
+            }
           }
           // u32 arithmetic wraps: adding 0 - kw subtracts kw.
           let wk = select(kw, 0u - kw, TRANSPOSED);
           let wa = vec4<f32>(w[wiA.x + wk], w[wiA.y + wk], w[wiA.z + wk], w[wiA.w + wk]);
           m0a += outer(v0, wa);
           m1a += outer(v1, wa);
-          m2a += outer(v2, wa);
-          m3a += outer(v3, wa);
+          if (FWD_COLS == 16u) {
+            m2a += outer(v2, wa);
+            m3a += outer(v3, wa);
+          }
           if (FWD_CHANNELS == 8u) {
             let wb = vec4<f32>(w[wiB.x + wk], w[wiB.y + wk], w[wiB.z + wk], w[wiB.w + wk]);
             m0b += outer(v0, wb);
             m1b += outer(v1, wb);
-            m2b += outer(v2, wb);
-            m3b += outer(v3, wb);
+            if (FWD_COLS == 16u) {
+              m2b += outer(v2, wb);
+              m3b += outer(v3, wb);
+            }
           }
           // At stride 1 the window slides one column per kw: one new x value per step.
           if (STRIDE_ONE) {
             v0 = vec4<f32>(v0.yzw, v1.x);
-            v1 = vec4<f32>(v1.yzw, v2.x);
-            v2 = vec4<f32>(v2.yzw, v3.x);
-            v3 = vec4<f32>(v3.yzw, loadX(xRow, iw0 + 16 + i32(kw)));
+            if (FWD_COLS == 16u) {
+              v1 = vec4<f32>(v1.yzw, v2.x);
+              v2 = vec4<f32>(v2.yzw, v3.x);
+              v3 = vec4<f32>(v3.yzw, loadX(xRow, iw0 + 16 + i32(kw)));
+            } else {
+              v1 = vec4<f32>(v1.yzw, loadX(xRow, iw0 + 8 + i32(kw)));
+            }
           }
         }
       }
@@ -245,8 +262,8 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 fn storeRow16(v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, n: u32, co: u32, oh: u32, ow0: u32) {
   storeRow4(v0, n, co, oh, ow0);
   if (ow0 + 4u < dims.OW) { storeRow4(v1, n, co, oh, ow0 + 4u); }
-  if (ow0 + 8u < dims.OW) { storeRow4(v2, n, co, oh, ow0 + 8u); }
-  if (ow0 + 12u < dims.OW) { storeRow4(v3, n, co, oh, ow0 + 12u); }
+  if (FWD_COLS == 16u && ow0 + 8u < dims.OW) { storeRow4(v2, n, co, oh, ow0 + 8u); }
+  if (FWD_COLS == 16u && ow0 + 12u < dims.OW) { storeRow4(v3, n, co, oh, ow0 + 12u); }
 }
 
 @group(0) @binding(1) var<storage, read> dy: array<f32>;

@@ -11,10 +11,12 @@ import type { UpdateEpilogue } from './optimizer.ts';
 
 const WG = wgslConst(shaders.conv2d, 'WG');
 const BLOCK = wgslConst(shaders.conv2d, 'BLOCK');
-const FWD_COLS = wgslConst(shaders.conv2d, 'FWD_COLS');
 /** conv2d_forward's output channels per invocation (its FWD_CHANNELS): 8, or 4 where there are at
  * most 4, which half the block of 8 would only waste. */
 const forwardChannels = (outC: number): number => (outC <= 4 ? 4 : 8);
+/** conv2d_forward's output columns per invocation (its FWD_COLS): 16, or 8 where blocks of 16
+ * would run further past the row's end (OW 8 or 24: 16 or 32 columns, for 8 or 24). */
+const forwardCols = (OW: number): number => (OW % 16 >= 1 && OW % 16 <= 8 ? 8 : 16);
 const DW_CHANNELS = wgslConst(shaders.conv2d, 'DW_CHANNELS');
 const DW_UNITS = wgslConst(shaders.conv2d, 'DW_UNITS');
 
@@ -54,12 +56,12 @@ export function conv2dForwardDispatch(
   const outputs = batch * outC * OH * OW;
   const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_forward', {
     HAS_BIAS: Number(!!bias), ACTIVATION: ACTIVATION_TABLE[activation].code, KEEP_INPUT: Number(!!pre), STRIDE_ONE: Number(shape.stride === 1),
-    FWD_CHANNELS: forwardChannels(outC),
+    FWD_CHANNELS: forwardChannels(outC), FWD_COLS: forwardCols(OW),
   });
   const suffix = `${bias ? ' +bias' : ''}${activation === 'none' ? '' : ` +${activation}`}${pre ? ' +keep' : ''}`;
   return makeDispatch(ctx, `conv2d_forward ${shapeLabel(shape)}${suffix}`, pipeline,
     [dims, bufs.x, bufs.w, bias ?? ctx.unusedStorage(0), bufs.y, pre ?? ctx.unusedStorage(1)],
-    [oneEachGroups(ctx, batch * ceilDiv(outC, forwardChannels(outC)) * OH * ceilDiv(OW, FWD_COLS), WG)],
+    [oneEachGroups(ctx, batch * ceilDiv(outC, forwardChannels(outC)) * OH * ceilDiv(OW, forwardCols(OW)), WG)],
     { flops: 2 * outputs * inC * k * k, bytes: 4 * (batch * inC * H * W + outC * inC * k * k + outputs * (pre ? 2 : 1) + (bias ? outC : 0)) });
 }
 
@@ -95,9 +97,9 @@ export function conv2dInputGradDispatch(
   if (stride === 1 && pad < k) {
     const transposed = dimsUniform(ctx, [batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad]);
     return makeDispatch(ctx, `conv2d_forward (input gradient) ${shapeLabel(shape)}${suffix}`,
-      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, STRIDE_ONE: 1, FWD_CHANNELS: forwardChannels(inC), ...constants }),
+      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, STRIDE_ONE: 1, FWD_CHANNELS: forwardChannels(inC), FWD_COLS: forwardCols(W), ...constants }),
       [transposed, bufs.dy, bufs.w, backward?.kept ?? ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)],
-      [oneEachGroups(ctx, batch * ceilDiv(inC, forwardChannels(inC)) * H * ceilDiv(W, FWD_COLS), WG)], cost);
+      [oneEachGroups(ctx, batch * ceilDiv(inC, forwardChannels(inC)) * H * ceilDiv(W, forwardCols(W)), WG)], cost);
   }
   return makeDispatch(ctx, `conv2d_input_grad ${shapeLabel(shape)}${suffix}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad', constants),
     [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx, backward?.kept ?? ctx.unusedStorage(0)],
