@@ -11,6 +11,14 @@ import type { UpdateEpilogue } from './optimizer.ts';
 
 const WG = wgslConst(shaders.conv2d, 'WG');
 const BLOCK = wgslConst(shaders.conv2d, 'BLOCK');
+/** conv2d_forward's output channels per invocation (its FWD_CHANNELS): 8, or 4 where there are at
+ * most 4, which half the block of 8 would only waste. */
+const forwardChannels = (outC: number): number => (outC <= 4 ? 4 : 8);
+/** conv2d_forward's output columns per invocation (its FWD_COLS): 16, or 8 where blocks of 16
+ * would run further past the row's end (OW 8 or 24: 16 or 32 columns, for 8 or 24). */
+const forwardCols = (OW: number): number => (OW % 16 >= 1 && OW % 16 <= 8 ? 8 : 16);
+const DW_CHANNELS = wgslConst(shaders.conv2d, 'DW_CHANNELS');
+const DW_UNITS = wgslConst(shaders.conv2d, 'DW_UNITS');
 
 /** The forward pass's epilogue: + bias (outC), then the activation; with `pre`, also the
  * pre-activation (batch, outC, OH, OW), which an activation whose backward reads its input needs. */
@@ -47,12 +55,13 @@ export function conv2dForwardDispatch(
   const { batch, inC, outC, H, W, k } = shape;
   const outputs = batch * outC * OH * OW;
   const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_forward', {
-    HAS_BIAS: Number(!!bias), ACTIVATION: ACTIVATION_TABLE[activation].code, KEEP_INPUT: Number(!!pre),
+    HAS_BIAS: Number(!!bias), ACTIVATION: ACTIVATION_TABLE[activation].code, KEEP_INPUT: Number(!!pre), STRIDE_ONE: Number(shape.stride === 1),
+    FWD_CHANNELS: forwardChannels(outC), FWD_COLS: forwardCols(OW),
   });
   const suffix = `${bias ? ' +bias' : ''}${activation === 'none' ? '' : ` +${activation}`}${pre ? ' +keep' : ''}`;
   return makeDispatch(ctx, `conv2d_forward ${shapeLabel(shape)}${suffix}`, pipeline,
     [dims, bufs.x, bufs.w, bias ?? ctx.unusedStorage(0), bufs.y, pre ?? ctx.unusedStorage(1)],
-    [oneEachGroups(ctx, batch * ceilDiv(outC, BLOCK) * OH * ceilDiv(OW, BLOCK), WG)],
+    [oneEachGroups(ctx, batch * ceilDiv(outC, forwardChannels(outC)) * OH * ceilDiv(OW, forwardCols(OW)), WG)],
     { flops: 2 * outputs * inC * k * k, bytes: 4 * (batch * inC * H * W + outC * inC * k * k + outputs * (pre ? 2 : 1) + (bias ? outC : 0)) });
 }
 
@@ -66,9 +75,10 @@ export interface Conv2dActivationBackward {
 
 /** dx from dy: the gradient of sum(y * dy) with respect to x. At stride 1 (with pad < k) this is
  * the forward kernel on dy with each filter flipped and the channels swapped, padding k - 1 - pad:
- * its register blocks of 4 channels by 4 columns, without the general kernel's integer divisions
- * per window position (on SwiftShader, the MNIST CNN's second layer's dx took 950 ms this way,
- * 1760 ms through conv2d_input_grad). Other strides take conv2d_input_grad. */
+ * its register blocks of 8 channels by 16 columns and its window sliding along the row, without
+ * the general kernel's integer divisions per window position (on SwiftShader, CPU time, batch 32:
+ * 16 -> 32 channels k3 14x14 took 94 ms this way, 250 ms through conv2d_input_grad; 8 -> 16 k5,
+ * 45 and 143 ms). Other strides take conv2d_input_grad. */
 export function conv2dInputGradDispatch(
   ctx: GpuContext,
   bufs: { dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer },
@@ -82,17 +92,18 @@ export function conv2dInputGradDispatch(
     flops: 2 * batch * outC * OH * OW * inC * k * k + (backward ? 3 * inputs : 0),
     bytes: 4 * (batch * outC * OH * OW + outC * inC * k * k + inputs * (backward ? 2 : 1)),
   };
-  const groups = oneEachGroups(ctx, batch * ceilDiv(inC, BLOCK) * H * ceilDiv(W, BLOCK), WG);
   const constants = { ACTIVATION_BACKWARD: Number(!!backward), ACTIVATION: backward ? ACTIVATION_TABLE[backward.activation].code : 0 };
   const suffix = backward ? ` +${backward.activation}-backward` : '';
   if (stride === 1 && pad < k) {
     const transposed = dimsUniform(ctx, [batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad]);
     return makeDispatch(ctx, `conv2d_forward (input gradient) ${shapeLabel(shape)}${suffix}`,
-      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, ...constants }),
-      [transposed, bufs.dy, bufs.w, backward?.kept ?? ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)], [groups], cost);
+      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, STRIDE_ONE: 1, FWD_CHANNELS: forwardChannels(inC), FWD_COLS: forwardCols(W), ...constants }),
+      [transposed, bufs.dy, bufs.w, backward?.kept ?? ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)],
+      [oneEachGroups(ctx, batch * ceilDiv(inC, forwardChannels(inC)) * H * ceilDiv(W, forwardCols(W)), WG)], cost);
   }
   return makeDispatch(ctx, `conv2d_input_grad ${shapeLabel(shape)}${suffix}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad', constants),
-    [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx, backward?.kept ?? ctx.unusedStorage(0)], [groups], cost);
+    [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx, backward?.kept ?? ctx.unusedStorage(0)],
+    [oneEachGroups(ctx, batch * ceilDiv(inC, BLOCK) * H * ceilDiv(W, BLOCK), WG)], cost);
 }
 
 /** store: dW and db take the gradients; update: dW and db are the weight and bias themselves,
@@ -113,13 +124,14 @@ export function conv2dWeightGradDispatch(
   const params = outC * inC * k * k;
   const update = epilogue.kind === 'update' ? epilogue : null;
   const S = update?.optimizer.stateFloats ?? 0;
-  const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad', { UPDATE: Number(!!update), ...(update ? update.optimizer.constants : {}) });
+  const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad', { UPDATE: Number(!!update), STRIDE_ONE: Number(shape.stride === 1), ...(update ? update.optimizer.constants : {}) });
   const stateBufs = update
     ? [update.optimizer.buffer, update.optimizer.stateBinding('conv2d weight update', update.state, params) ?? ctx.unusedStorage(0),
       update.optimizer.stateBinding('conv2d bias update', update.biasState, outC) ?? ctx.unusedStorage(1), update.record]
     : [ctx.uniformPlaceholder, ctx.unusedStorage(0), ctx.unusedStorage(1), ctx.unusedStorage(2)];
   return makeDispatch(ctx, `conv2d_weight_grad ${shapeLabel(shape)}${update ? ` +${update.optimizer.kind}` : ''}`, pipeline,
-    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db, ...stateBufs], [ceilDiv(inC * k * k + 1, BLOCK), ceilDiv(outC, BLOCK)],
+    // Units of 4 taps, ceil(k / 4) to a filter row.
+    [dims, bufs.dy, bufs.x, bufs.dW, bufs.db, ...stateBufs], [ceilDiv(inC * k * ceilDiv(k, 4), DW_UNITS), ceilDiv(outC, DW_CHANNELS)],
     { flops: 2 * outputs * inC * k * k + outputs + (update ? 3 * (params + outC) : 0),
       bytes: 4 * (batch * inC * H * W + outputs + (params + outC) * (update ? 2 + 2 * S : 1)) });
 }
