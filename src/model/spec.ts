@@ -88,7 +88,7 @@ export function denseSpec(hidden: readonly number[], activations: readonly Hidde
 /** Named models `--model` accepts besides a spec: the notebook's MLP, and a small CNN for images. */
 export const MODEL_PRESETS: Readonly<Record<string, string>> = {
   mlp: 'dense:512:sigmoid,dense:256:sigmoid',
-  cnn: 'conv2d:8:k3:p1:relu,maxpool2d:2,conv2d:16:k3:p1:relu,maxpool2d:2,flatten,dense:64:relu',
+  cnn: 'conv2d:6:k5:relu,maxpool2d:2,conv2d:24:k5:relu,maxpool2d:2,flatten,dense:64:relu',
 };
 
 /** What each preset is, for the choices that offer them. */
