@@ -79,7 +79,34 @@ export function fillModelChoices(form: HTMLFormElement): void {
     ...Object.entries(MODEL_PRESETS).map(([name, spec]) => new Option(`${name}: ${PRESET_ABOUT[name]}`, spec)),
     ...HIDDEN_ACTIVATIONS.map((a) => formatModel(denseSpec(widths, [a]))).map((spec) => new Option(spec, spec)),
   );
-  el.title = `hidden layers, comma-separated, each dense:<units>:<activation> (${HIDDEN_ACTIVATIONS.join(', ')}); the output layer comes from the data`;
+  el.title = 'hidden layers, comma-separated: dense:<units>:<activation>, conv2d:<channels>:k<kernel>[:s<stride>][:p<padding>][:<activation>], maxpool2d:<kernel>, ' +
+    `flatten (activations: ${HIDDEN_ACTIVATIONS.join(', ')}), or a preset (${Object.keys(MODEL_PRESETS).join(', ')}); the output layer comes from the data`;
+}
+
+/** The optimizer each preset is trained with here: the notebook's SGD for its MLP; Adam for the
+ * CNN, whose ReLU layers diverge at SGD's lr 0.5 (the CLI's CNN runs use Adam at lr 0.001). */
+const PRESET_OPTIMIZER: Readonly<Record<string, OptimizerKind>> = { mlp: 'sgd', cnn: 'adam' };
+
+/** Puts a preset's layers in the model field (which stays editable) and its optimizer in the
+ * optimizer field; showOptimizerFields then moves a default learning rate to the new optimizer's. */
+export function choosePreset(form: HTMLFormElement, name: string): void {
+  const spec = MODEL_PRESETS[name];
+  if (spec === undefined) throw new Error(`no model preset "${name}" (${Object.keys(MODEL_PRESETS).join(', ')})`);
+  setField(form, 'model', spec);
+  const optimizer = PRESET_OPTIMIZER[name];
+  if (optimizer) setField(form, 'optimizer', optimizer);
+}
+
+/** The preset the model field holds (by name or by its layers), or null for any other model. */
+export function presetInForm(form: HTMLFormElement): string | null {
+  const text = getField(form, 'model').trim();
+  let spec: string;
+  try {
+    spec = formatModel(parseModel(text));
+  } catch {
+    return null;
+  }
+  return Object.keys(MODEL_PRESETS).find((name) => MODEL_PRESETS[name] === spec) ?? null;
 }
 
 export function writeConfig(form: HTMLFormElement, c: TrainConfig): void {
