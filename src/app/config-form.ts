@@ -2,7 +2,7 @@
 // ConfigError names the CLI option, which maps to the form field to mark with the message (which
 // states the valid range). Every invalid field is marked, not only the first.
 import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
-import { denseSpec, formatModel, MODEL_PRESETS, parseModel, PRESET_ABOUT } from '../model/spec.ts';
+import { denseSpec, formatModel, MODEL_PRESETS, parseModel, PRESET_ABOUT, resolveNetwork } from '../model/spec.ts';
 import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
 import { ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
@@ -171,6 +171,18 @@ export function checkForm(form: HTMLFormElement, extent: DataExtent): FormCheck 
       errors.set(field[0], humanise(err as ConfigError));
       partial = { ...partial, [field[0]]: NOTEBOOK_RECIPE[field[0]] };
     }
+  }
+}
+
+/** Why the model's layers do not fit the data's samples (a convolution on a CSV's rows, pooling
+ * past 1x1), as the model field's message; null when they fit. */
+export function modelMisfit(config: TrainConfig, data: { inputShape: number[]; classes: number }): string | null {
+  try {
+    resolveNetwork(config.model, data.inputShape, data.classes, config.loss);
+    return null;
+  } catch (err) {
+    if (err instanceof ConfigError) return humanise(err);
+    throw err;
   }
 }
 

@@ -7,13 +7,13 @@ import { NOTEBOOK_RECIPE, type DataExtent, type TrainConfig } from '../train/con
 import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
-import { checkForm, choosePreset, fillModelChoices, getField, presetInForm, setField, showErrors, showOptimizerFields, writeConfig, type FormCheck } from './config-form.ts';
+import { checkForm, choosePreset, fillModelChoices, getField, modelMisfit, presetInForm, setField, showErrors, showOptimizerFields, writeConfig, type FormCheck } from './config-form.ts';
 import { renderComparison } from './compare-view.ts';
 import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
 import { byId, element, formatCount, formatSeconds } from './dom.ts';
 import { Homework } from './homework.ts';
-import { downloadModel, networkLine, readModelFile } from './model-files.ts';
+import { downloadModel, networkLine, readModelFile, type DataShape } from './model-files.ts';
 import { ModelCurves, modelLabel } from './model-curves.ts';
 import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
 import { initPart1 } from './part1-tab.ts';
@@ -163,6 +163,8 @@ function revalidate(): void {
   showOptimizerFields(form);
   showPresetChoice();
   formCheck = checkForm(form, extent ?? { trainCount: 60_000, testCount: 10_000 });
+  const misfit = formCheck.config && dataInfo ? modelMisfit(formCheck.config, dataShape(dataInfo)) : null;
+  if (misfit) formCheck = { config: null, errors: new Map(formCheck.errors).set('model', misfit) };
   const { config } = formCheck;
   // Starting from the current model needs the configured network to be that model's shape.
   const fromErr = fromCurrent.checked && model && config && formatModel(model.spec.model) !== formatModel(config.model)
@@ -275,6 +277,9 @@ function showData(info: DataInfo): void {
   if (info.mapping) appendLog(`classes: ${info.mapping}`);
   revalidate();
 }
+
+/** One sample's shape, as the worker's sampleShape gives it, and the classes. */
+const dataShape = (info: DataInfo): DataShape => ({ inputShape: info.image ? [1, info.image.rows, info.image.cols] : [info.width], classes: info.classes });
 
 const dataLine = (info: DataInfo) => `${info.builtin ? 'MNIST (built in)' : info.source}: ${info.summary}.`;
 
@@ -639,8 +644,7 @@ loadFile.addEventListener('change', async () => {
   const message = byId('file-message');
   try {
     const formSpec = formCheck.config ?? NOTEBOOK_RECIPE;
-    const image = dataInfo?.image;
-    const data = { inputShape: image ? [1, image.rows, image.cols] : [dataInfo?.width ?? 784], classes: dataInfo?.classes ?? 10 };
+    const data = dataInfo ? dataShape(dataInfo) : { inputShape: [1, 28, 28], classes: 10 };
     const { mlp, spec } = await readModelFile(file, data, formSpec);
     // A dense file that does not name its model is the dense layers of its widths, computing with
     // the activation the form sets (where the form's model has those widths) or the sigmoid.

@@ -6,6 +6,8 @@ import { confusionMatrix } from '../../src/app/confusion.ts';
 import { mnistLike } from '../../src/app/digit-preprocess.ts';
 import { emaSeries } from '../../src/app/ema.ts';
 import { modelFileName, readModelFile } from '../../src/app/model-files.ts';
+import { modelMisfit } from '../../src/app/config-form.ts';
+import { validateConfig } from '../../src/train/config.ts';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { initMlp, initNetwork, notebookSpec } from '../../src/reference/mlp.ts';
 import { encodeSafetensors, SafetensorsError } from '../../src/train/safetensors.ts';
@@ -135,5 +137,13 @@ describe('readModelFile', () => {
 
   it('names a dense download mlp-<widths>', () => {
     expect(modelFileName(initMlp([12, 5, 4, 3], 1), notebookSpec([12, 5, 4, 3]))).toBe('mlp-12-5-4-3.safetensors');
+  });
+});
+
+describe('modelMisfit', () => {
+  it('says why a model does not fit the data\'s samples, and nothing when it fits', () => {
+    const cnn = validateConfig({ model: parseModel('cnn') });
+    expect(modelMisfit(cnn, { inputShape: [1, 28, 28], classes: 10 })).toBeNull();
+    expect(modelMisfit(cnn, { inputShape: [12], classes: 3 })).toMatch(/^conv1 is a convolution over images .* but its input is rows of 12 values/);
   });
 });
