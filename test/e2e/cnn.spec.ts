@@ -2,8 +2,8 @@
 // and the feature maps of a drawn digit, download the model in PyTorch's layout and load it back,
 // and compare an MLP run with a CNN run on one accuracy chart. Runs are kept tiny: the cnn preset
 // trains at tens of samples/s on SwiftShader.
-import { readFileSync } from 'node:fs';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { MODEL_PRESETS, parseModel, resolveNetwork } from '../../src/model/spec.ts';
 import { decodeSafetensors, readSafetensors } from '../../src/train/safetensors.ts';
@@ -17,6 +17,14 @@ const distinctColors = (canvas: Locator) =>
     for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
     return seen.size;
   });
+
+/** A screenshot of one part of the page, kept with the test's results. */
+async function attachShot(target: Locator, name: string, info: TestInfo): Promise<void> {
+  mkdirSync('test-results', { recursive: true });
+  const path = `test-results/${name}.png`;
+  await target.screenshot({ path });
+  await info.attach(name, { path, contentType: 'image/png' });
+}
 
 async function trainTiny(page: Page, network: 'mlp' | 'cnn', limitTrain: string): Promise<void> {
   await page.locator(`#choose-${network}`).click();
@@ -68,6 +76,7 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
   expect(await maps.evaluateAll((cs) => cs.map((c) => (c as HTMLCanvasElement).dataset.layer))).toEqual(['conv1', 'pool1', 'conv2', 'pool2']);
   await expect(page.locator('#feature-maps figcaption').first()).toHaveText('conv1 (conv2d): 8 maps of 28x28');
   for (let i = 0; i < 4; i++) expect(await distinctColors(maps.nth(i))).toBeGreaterThan(2);
+  await attachShot(page.locator('#draw-panel'), 'cnn-feature-maps', info);
   // Clearing the pad clears the maps.
   await page.locator('#clear-pad').click();
   await expect(maps).toHaveCount(0);
@@ -95,7 +104,7 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
   expect(errors).toEqual([]);
 });
 
-test('the comparison chart shows the MLP\'s and the CNN\'s test accuracy side by side', async ({ page }) => {
+test('the comparison chart shows the MLP\'s and the CNN\'s test accuracy side by side', async ({ page }, info) => {
   const errors = collectErrors(page);
   await openDashboard(page);
   const chart = page.locator('#chart-models');
@@ -110,6 +119,8 @@ test('the comparison chart shows the MLP\'s and the CNN\'s test accuracy side by
   // Each curve's point is its run's test accuracy (the legend shows the latest value).
   const values = await chart.locator('.u-legend .u-series .u-value').allTextContents();
   expect(values.slice(1).every((v) => Number(v) > 0 && Number(v) <= 100)).toBe(true);
+
+  await attachShot(chart, 'mlp-vs-cnn', info);
 
   // A second MLP run replaces the MLP's curve rather than adding one.
   await trainTiny(page, 'mlp', '320');
