@@ -269,8 +269,10 @@ function showData(info: DataInfo): void {
   if (info.image) byId('weights-note').textContent = denseTileNote('fc1', info.image);
   // Accuracies on other data do not compare with these.
   curves.clear();
-  // A model of other data (another input width or class count) cannot run on this.
-  if (model && (model.mlp.sizes[0] !== info.width || model.mlp.sizes.at(-1) !== info.classes)) clearModel();
+  // A model of other data (another input width or class count, or for a CNN other images) cannot
+  // run on this; a dense one reads any sample as its row of values.
+  const otherImages = model?.spec.model.some((l) => l.type !== 'dense') && model.mlp.inputShape.join() !== dataShape(info).inputShape.join();
+  if (model && (model.mlp.sizes[0] !== info.width || model.mlp.sizes.at(-1) !== info.classes || otherImages)) clearModel();
   else if (model) setModel(model.mlp, model.label, model.spec);
   resetRunViews();
   appendLog(`data: ${info.source}: ${info.summary}`);
