@@ -2,7 +2,7 @@
 // ConfigError names the CLI option, which maps to the form field to mark with the message (which
 // states the valid range). Every invalid field is marked, not only the first.
 import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
-import { denseSpec, formatModel, MODEL_PRESETS, parseModel, PRESET_ABOUT } from '../model/spec.ts';
+import { denseSpec, formatModel, MODEL_PRESETS, parseModel, PRESET_ABOUT, resolveNetwork } from '../model/spec.ts';
 import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
 import { ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
@@ -79,7 +79,34 @@ export function fillModelChoices(form: HTMLFormElement): void {
     ...Object.entries(MODEL_PRESETS).map(([name, spec]) => new Option(`${name}: ${PRESET_ABOUT[name]}`, spec)),
     ...HIDDEN_ACTIVATIONS.map((a) => formatModel(denseSpec(widths, [a]))).map((spec) => new Option(spec, spec)),
   );
-  el.title = `hidden layers, comma-separated, each dense:<units>:<activation> (${HIDDEN_ACTIVATIONS.join(', ')}); the output layer comes from the data`;
+  el.title = 'hidden layers, comma-separated: dense:<units>:<activation>, conv2d:<channels>:k<kernel>[:s<stride>][:p<padding>][:<activation>], maxpool2d:<kernel>, ' +
+    `flatten (activations: ${HIDDEN_ACTIVATIONS.join(', ')}), or a preset (${Object.keys(MODEL_PRESETS).join(', ')}); the output layer comes from the data`;
+}
+
+/** The optimizer each preset is trained with here: the notebook's SGD for its MLP; Adam for the
+ * CNN, whose ReLU layers diverge at SGD's lr 0.5 (the CLI's CNN runs use Adam at lr 0.001). */
+const PRESET_OPTIMIZER: Readonly<Record<string, OptimizerKind>> = { mlp: 'sgd', cnn: 'adam' };
+
+/** Puts a preset's layers in the model field (which stays editable) and its optimizer in the
+ * optimizer field; showOptimizerFields then moves a default learning rate to the new optimizer's. */
+export function choosePreset(form: HTMLFormElement, name: string): void {
+  const spec = MODEL_PRESETS[name];
+  if (spec === undefined) throw new Error(`no model preset "${name}" (${Object.keys(MODEL_PRESETS).join(', ')})`);
+  setField(form, 'model', spec);
+  const optimizer = PRESET_OPTIMIZER[name];
+  if (optimizer) setField(form, 'optimizer', optimizer);
+}
+
+/** The preset the model field holds (by name or by its layers), or null for any other model. */
+export function presetInForm(form: HTMLFormElement): string | null {
+  const text = getField(form, 'model').trim();
+  let spec: string;
+  try {
+    spec = formatModel(parseModel(text));
+  } catch {
+    return null;
+  }
+  return Object.keys(MODEL_PRESETS).find((name) => MODEL_PRESETS[name] === spec) ?? null;
 }
 
 export function writeConfig(form: HTMLFormElement, c: TrainConfig): void {
@@ -144,6 +171,18 @@ export function checkForm(form: HTMLFormElement, extent: DataExtent): FormCheck 
       errors.set(field[0], humanise(err as ConfigError));
       partial = { ...partial, [field[0]]: NOTEBOOK_RECIPE[field[0]] };
     }
+  }
+}
+
+/** Why the model's layers do not fit the data's samples (a convolution on a CSV's rows, pooling
+ * past 1x1), as the model field's message; null when they fit. */
+export function modelMisfit(config: TrainConfig, data: { inputShape: number[]; classes: number }): string | null {
+  try {
+    resolveNetwork(config.model, data.inputShape, data.classes, config.loss);
+    return null;
+  } catch (err) {
+    if (err instanceof ConfigError) return humanise(err);
+    throw err;
   }
 }
 

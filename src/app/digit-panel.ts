@@ -1,12 +1,13 @@
 // Draw a digit and watch the current model read it: the drawing, the 28x28 image the model
-// actually sees, and its ten class probabilities, recomputed on every stroke and every new set of
-// weights (so they move while training runs).
+// actually sees, its ten class probabilities and, for a CNN, its layers' feature maps, recomputed
+// on every stroke and every new set of weights (so they move while training runs).
 import type { Mlp } from '../reference/mlp.ts';
 import type { NetworkSpec } from '../model/spec.ts';
 import { mnistLike, MNIST_SIDE } from './digit-preprocess.ts';
 import { element } from './dom.ts';
 import { DrawPad } from './draw-pad.ts';
-import { classProbabilities } from './predict.ts';
+import { drawFeatureMaps } from './feature-maps.ts';
+import { readDigit } from './predict.ts';
 
 export interface DigitPanelElements {
   pad: HTMLCanvasElement;
@@ -14,6 +15,9 @@ export interface DigitPanelElements {
   bars: HTMLElement;
   verdict: HTMLElement;
   clear: HTMLButtonElement;
+  /** The feature maps' section, shown while the model has image-shaped layers, and their place in it. */
+  mapsPanel: HTMLElement;
+  maps: HTMLElement;
 }
 
 export class DigitPanel {
@@ -52,7 +56,11 @@ export class DigitPanel {
 
   private predict(): void {
     const { verdict } = this.els;
-    const probs = this.image && this.model ? classProbabilities(this.model.mlp, this.image, this.model.spec) : null;
+    const reading = this.image && this.model ? readDigit(this.model.mlp, this.image, this.model.spec) : null;
+    const convolutional = this.model?.spec.model.some((s) => s.type === 'conv2d') ?? false;
+    this.els.mapsPanel.hidden = !convolutional;
+    drawFeatureMaps(this.els.maps, convolutional ? reading : null);
+    const probs = reading?.probs ?? null;
     let best = -1;
     for (let d = 0; d < 10; d++) {
       const p = probs ? probs[d] : 0;

@@ -2,18 +2,19 @@
 // training, data loading and GPU work happens in the worker; the page draws and runs the cheap CPU
 // forward pass for the drawn digit.
 import { notebookSpec, specFits, type Mlp } from '../reference/mlp.ts';
-import { formatModel, type ModelSpec, type NetworkSpec } from '../model/spec.ts';
+import { formatModel, MODEL_PRESETS, PRESET_ABOUT, type ModelSpec, type NetworkSpec } from '../model/spec.ts';
 import { NOTEBOOK_RECIPE, type DataExtent, type TrainConfig } from '../train/config.ts';
 import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
-import { checkForm, fillModelChoices, getField, setField, showErrors, showOptimizerFields, writeConfig, type FormCheck } from './config-form.ts';
+import { checkForm, choosePreset, fillModelChoices, getField, modelMisfit, presetInForm, setField, showErrors, showOptimizerFields, writeConfig, type FormCheck } from './config-form.ts';
 import { renderComparison } from './compare-view.ts';
 import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
 import { byId, element, formatCount, formatSeconds } from './dom.ts';
 import { Homework } from './homework.ts';
-import { downloadModel, readModelFile } from './model-files.ts';
+import { downloadModel, networkLine, readModelFile, type DataShape } from './model-files.ts';
+import { ModelCurves, modelLabel } from './model-curves.ts';
 import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
 import { initPart1 } from './part1-tab.ts';
 import { DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type EpochMessage, type PageMessage, type RunState, type StoredRunInfo, type WorkerMessage } from './protocol.ts';
@@ -21,6 +22,7 @@ import { RunClock } from './run-clock.ts';
 import { showAdapter, showNoGpu } from './status-panel.ts';
 import { initTabs } from './tabs.ts';
 import { GpuToyClient } from './toy-lesson.ts';
+import { clearCanvas } from './tiles.ts';
 import { drawFirstLayer } from './weights-grid.ts';
 
 const form = byId('config-form', HTMLFormElement);
@@ -38,6 +40,7 @@ const buttons = {
   noise: byId('noise', HTMLButtonElement),
 };
 const recipe = byId('recipe', HTMLButtonElement);
+const presetButtons = [...form.querySelectorAll<HTMLButtonElement>('button[data-preset]')];
 const loadFile = byId('load-file', HTMLInputElement);
 const runStatus = byId('run-status');
 const deviceStatus = byId('device-status');
@@ -63,6 +66,7 @@ const drawPanel = byId('draw-panel');
 const weightsPanel = byId('weights-panel');
 
 const charts = new TrainingCharts(byId('chart-loss'), byId('chart-epochs'), byId('chart-speed'));
+const curves = new ModelCurves(byId('chart-models'));
 const noise = {
   view: new NoiseView(byId('noise-chart'), byId('noise-table', HTMLTableElement), byId('noise-summary')),
   images: byId('noise-images', HTMLInputElement),
@@ -77,6 +81,8 @@ const digit = new DigitPanel({
   bars: byId('bars'),
   verdict: byId('prediction'),
   clear: byId('clear-pad', HTMLButtonElement),
+  mapsPanel: byId('maps-panel'),
+  maps: byId('feature-maps'),
 });
 
 const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
@@ -155,7 +161,10 @@ function appendLog(line: string): void {
 
 function revalidate(): void {
   showOptimizerFields(form);
+  showPresetChoice();
   formCheck = checkForm(form, extent ?? { trainCount: 60_000, testCount: 10_000 });
+  const misfit = formCheck.config && dataInfo ? modelMisfit(formCheck.config, dataShape(dataInfo)) : null;
+  if (misfit) formCheck = { config: null, errors: new Map(formCheck.errors).set('model', misfit) };
   const { config } = formCheck;
   // Starting from the current model needs the configured network to be that model's shape.
   const fromErr = fromCurrent.checked && model && config && formatModel(model.spec.model) !== formatModel(config.model)
@@ -167,6 +176,13 @@ function revalidate(): void {
   noise.images.max = String(noiseSubset());
   noise.note.textContent = noisePlan().note;
   refreshButtons();
+}
+
+/** Which Network button the model field matches, and what it is. */
+function showPresetChoice(): void {
+  const preset = presetInForm(form);
+  for (const button of presetButtons) button.setAttribute('aria-pressed', String(button.dataset.preset === preset));
+  byId('model-choice-note').textContent = preset ? `${PRESET_ABOUT[preset]}: ${MODEL_PRESETS[preset]}` : 'your own layers (edit the Model field)';
 }
 
 /** The training subset of the form (during a run: the run's), which the noise measurement draws from. */
@@ -188,7 +204,10 @@ function refreshButtons(): void {
   buttons.stop.disabled = !(running || state === 'lost');
   buttons.check.disabled = !(gpuAvailable && extent && state === 'idle' && formCheck.config && !checking && !measuring && !sweeping && !readingData);
   // A run's own weights, else the current model (a finished run's, or a loaded file).
-  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && !sweeping && !readingData && (running || model) && noisePlan().batchSizes.length);
+  // The measurement's GPU backend builds dense networks only.
+  const denseOnly = !(running ? run?.model : model?.spec.model)?.some((l) => l.type !== 'dense');
+  buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && !sweeping && !readingData && (running || model) && noisePlan().batchSizes.length && denseOnly);
+  buttons.noise.title = denseOnly ? '' : 'measures dense networks (the MLP) only, not a CNN yet';
   buttons.download.disabled = !model;
   storedEls.resume.disabled = !(storedRun && !storedRun.otherData && state === 'idle' && !checking && !measuring && !sweeping && !readingData);
   fields.disabled = running;
@@ -205,17 +224,29 @@ function refreshButtons(): void {
 function setModel(mlp: Mlp, label: string, spec: NetworkSpec): void {
   model = { mlp, label, spec };
   digit.setModel(model);
-  if (dataInfo?.image) drawFirstLayer(byId('weights', HTMLCanvasElement), mlp, dataInfo.image);
+  if (dataInfo?.image) showFirstLayer(mlp, dataInfo.image);
   byId('weights-caption').textContent = `(${label})`;
-  byId('model-name').textContent = `Current model: ${mlp.sizes.join('-')}, ${label}.`;
+  byId('model-name').textContent = `Current model: ${networkLine(mlp, spec)}, ${label}.`;
   refreshButtons();
 }
+
+/** The first layer's weights as images, with the note that says what a tile is. */
+function showFirstLayer(mlp: Mlp, image: { rows: number; cols: number }): void {
+  const canvas = byId('weights', HTMLCanvasElement);
+  const view = drawFirstLayer(canvas, mlp, image);
+  if (!view) clearCanvas(canvas);
+  byId('weights-note').textContent = view?.kind === 'conv'
+    ? `Each tile: one of ${view.name}'s ${view.count} filters, its ${view.kernel}x${view.kernel} weights, which it slides over the image; red positive, blue negative.`
+    : denseTileNote(view?.name ?? 'fc1', image);
+}
+
+const denseTileNote = (layer: string, image: { rows: number; cols: number }) =>
+  `Each tile: one ${layer} neuron's ${formatCount(image.rows * image.cols)} weights as a ${image.rows}x${image.cols} image; red positive, blue negative.`;
 
 function clearModel(): void {
   model = null;
   digit.setModel(null);
-  const canvas = byId('weights', HTMLCanvasElement);
-  canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+  clearCanvas(byId('weights', HTMLCanvasElement));
   byId('weights-caption').textContent = '';
   byId('model-name').textContent = 'No model yet.';
   fromCurrent.checked = false;
@@ -235,18 +266,22 @@ function showData(info: DataInfo): void {
   // Drawing is preprocessed as MNIST's digits were made: 28x28, ten classes.
   drawPanel.hidden = !(info.image?.rows === 28 && info.image.cols === 28 && info.classes === 10);
   weightsPanel.hidden = !info.image;
-  if (info.image) {
-    byId('weights-note').textContent = `Each tile: one fc1 neuron's ${formatCount(info.width)} weights as a ${info.image.rows}x${info.image.cols} ` +
-      'image; red positive, blue negative.';
-  }
-  // A model of other data (another input width or class count) cannot run on this.
-  if (model && (model.mlp.sizes[0] !== info.width || model.mlp.sizes.at(-1) !== info.classes)) clearModel();
+  if (info.image) byId('weights-note').textContent = denseTileNote('fc1', info.image);
+  // Accuracies on other data do not compare with these.
+  curves.clear();
+  // A model of other data (another input width or class count, or for a CNN other images) cannot
+  // run on this; a dense one reads any sample as its row of values.
+  const otherImages = model?.spec.model.some((l) => l.type !== 'dense') && model.mlp.inputShape.join() !== dataShape(info).inputShape.join();
+  if (model && (model.mlp.sizes[0] !== info.width || model.mlp.sizes.at(-1) !== info.classes || otherImages)) clearModel();
   else if (model) setModel(model.mlp, model.label, model.spec);
   resetRunViews();
   appendLog(`data: ${info.source}: ${info.summary}`);
   if (info.mapping) appendLog(`classes: ${info.mapping}`);
   revalidate();
 }
+
+/** One sample's shape, as the worker's sampleShape gives it, and the classes. */
+const dataShape = (info: DataInfo): DataShape => ({ inputShape: info.image ? [1, info.image.rows, info.image.cols] : [info.width], classes: info.classes });
 
 const dataLine = (info: DataInfo) => `${info.builtin ? 'MNIST (built in)' : info.source}: ${info.summary}.`;
 
@@ -325,7 +360,10 @@ function addEpoch(r: EpochMessage['result'], samplesPerSec: number): void {
   metrics.acc.textContent = `${r.testAccuracy.toFixed(2)}%`;
   metrics.acc.dataset.value = String(r.testAccuracy);
   metrics.speed.textContent = formatCount(samplesPerSec);
-  if (run) run.accuracy = r.testAccuracy;
+  if (run) {
+    run.accuracy = r.testAccuracy;
+    curves.add(modelLabel(run.model), r.epoch, r.testAccuracy);
+  }
 }
 
 function showStoredRun(info: StoredRunInfo | null): void {
@@ -334,7 +372,7 @@ function showStoredRun(info: StoredRunInfo | null): void {
   if (info) {
     const c = info.config;
     const at = info.epoch === c.epochs ? `after its last epoch` : `at epoch ${info.epoch + 1}, step ${info.step} of ${info.stepsPerEpoch}`;
-    storedEls.text.textContent = `A run of ${info.sizes.join('-')} ${formatModel(c.model)} (${c.optimizer}, lr ${c.lr}, batch ${c.batchSize}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}` +
+    storedEls.text.textContent = `A run of ${info.network} ${formatModel(c.model)} (${c.optimizer}, lr ${c.lr}, batch ${c.batchSize}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}` +
       `${c.limitTrain ? `, ${formatCount(c.limitTrain)} training samples` : ''}) on ${info.source} stopped ${at}${info.otherData ? `; ${info.otherData}` : ''}.`;
   }
   refreshButtons();
@@ -400,6 +438,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
         run.startStep = run.steps = msg.startStep;
         run.stepsPerEpoch = msg.stepsPerEpoch;
       }
+      if (run) curves.start(modelLabel(run.model), msg.startStep === 0 ? 0 : msg.startEpoch);
       if (msg.startStep === 0) resetRunViews();
       else {
         // Resumed after a lost device: what came after the snapshot is replaced by the new run.
@@ -562,6 +601,12 @@ storedEls.resume.addEventListener('click', () => {
 storedEls.discard.addEventListener('click', () => send({ type: 'discard-stored' }));
 // The worker cannot be waited for here: it saves at its next read-back, if it lives that long.
 window.addEventListener('pagehide', () => send({ type: 'save-now' }));
+for (const button of presetButtons) {
+  button.addEventListener('click', () => {
+    choosePreset(form, button.dataset.preset!);
+    revalidate();
+  });
+}
 recipe.addEventListener('click', () => {
   writeRecipe();
   revalidate();
@@ -600,10 +645,11 @@ loadFile.addEventListener('change', async () => {
   if (!file) return;
   const message = byId('file-message');
   try {
-    const { mlp, spec } = await readModelFile(file, dataInfo?.width ?? 784, dataInfo?.classes ?? 10);
-    // A file that does not name its model is the dense layers of its widths, computing with the
-    // activation the form sets (where the form's model has those widths) or the sigmoid.
     const formSpec = formCheck.config ?? NOTEBOOK_RECIPE;
+    const data = dataInfo ? dataShape(dataInfo) : { inputShape: [1, 28, 28], classes: 10 };
+    const { mlp, spec } = await readModelFile(file, data, formSpec);
+    // A dense file that does not name its model is the dense layers of its widths, computing with
+    // the activation the form sets (where the form's model has those widths) or the sigmoid.
     const fileSpec = spec ?? (specFits(mlp, formSpec) ? { model: formSpec.model, loss: formSpec.loss } : { ...notebookSpec(mlp.sizes), loss: formSpec.loss });
     setModel(mlp, `loaded from ${file.name}`, fileSpec);
     setField(form, 'model', formatModel(fileSpec.model));

@@ -68,7 +68,8 @@ export const DATA_HELD_BY_LOST_RUN = 'the run that lost its device can still res
 /** A run kept in the browser's storage by an earlier visit (run-store.ts), as the page offers it. */
 export interface StoredRunInfo {
   config: TrainConfig;
-  sizes: number[];
+  /** describeNetwork's line: 784-512-256-10, or a CNN's layer shapes. */
+  network: string;
   source: string;
   /** Where it continues: `step` steps into epoch `epoch` (0-based) of `stepsPerEpoch`. */
   epoch: number;

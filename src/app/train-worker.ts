@@ -29,6 +29,7 @@ import {
   DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type NoiseRequest, type PageMessage, type RunState, type StoredRunInfo, type ToyReply, type ToyRequest,
   type TrainRequest, type WorkerMessage,
 } from './protocol.ts';
+import { networkLine } from './model-files.ts';
 import { refusalText, RunStore } from './run-store.ts';
 
 /** Live predictions need fresh weights, but a read-back of 2 MB per chunk would slow fast GPUs. */
@@ -439,7 +440,7 @@ function offerStored(s: TrainState, d: DataSet): void {
   const { epoch, step } = s.progress;
   const run: StoredRunInfo = {
     config: s.config,
-    sizes: [...s.weights.sizes],
+    network: networkLine(s.weights, s.config),
     source: builtin && s.data.source === builtin.source ? 'MNIST (built in)' : s.data.source,
     epoch,
     step,

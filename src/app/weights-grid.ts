@@ -1,37 +1,33 @@
-// The first layer's weights seen as images: neuron n's input weights, one per pixel (784 for
-// MNIST), are a picture of the pattern it responds to. Red is positive, blue negative, white zero;
-// each tile is scaled by its own largest |w|, so the shapes show even while weights are small.
+// The first weighted layer seen as images. For a dense first layer (fc1), neuron n's input weights,
+// one per pixel (784 for MNIST), are a picture of the pattern it responds to; for a convolution
+// (conv1), each filter's k x k weights are the small pattern it slides over the image. Red is
+// positive, blue negative, white zero; each tile is scaled by its own largest |w|, so the shapes
+// show even while weights are small.
 import type { Mlp } from '../reference/mlp.ts';
+import { diverging, maxAbs, paintTiles } from './tiles.ts';
 
-const COLUMNS = 8;
-const GAP = 1;
+/** What the canvas shows, for the note under it; null: nothing (a first layer that is neither). */
+export type FirstLayerView = { kind: 'dense'; name: string; count: number } | { kind: 'conv'; name: string; count: number; kernel: number } | null;
 
-/** Draws the first `count` neurons of fc1, for images of `image.rows` x `image.cols` pixels, into
- * the canvas (which it sizes), 8 tiles per row. */
-export function drawFirstLayer(canvas: HTMLCanvasElement, mlp: Mlp, image: { rows: number; cols: number }, count = 64): void {
-  const fc1 = mlp.layers[0];
-  if (fc1.in !== image.rows * image.cols) return;
-  const n = Math.min(count, fc1.out);
-  const rows = Math.ceil(n / COLUMNS);
-  canvas.width = COLUMNS * (image.cols + GAP) - GAP;
-  canvas.height = rows * (image.rows + GAP) - GAP;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  const img = ctx.createImageData(canvas.width, canvas.height);
-  img.data.fill(255);
-  for (let k = 0; k < n; k++) {
-    const w = fc1.params[0].data.subarray(k * fc1.in, (k + 1) * fc1.in);
-    let maxAbs = 0;
-    for (const v of w) maxAbs = Math.max(maxAbs, Math.abs(v));
-    const ox = (k % COLUMNS) * (image.cols + GAP);
-    const oy = Math.floor(k / COLUMNS) * (image.rows + GAP);
-    for (let i = 0; i < w.length; i++) {
-      const t = maxAbs > 0 ? w[i] / maxAbs : 0;
-      const fade = Math.round(255 * (1 - Math.abs(t)));
-      const rgb = t >= 0 ? [255, fade, fade] : [fade, fade, 255];
-      const p = ((oy + Math.floor(i / image.cols)) * canvas.width + ox + (i % image.cols)) * 4;
-      img.data.set(rgb, p);
-    }
+/** Draws the first `count` tiles of the first layer with weights, for images of `image.rows` x
+ * `image.cols` pixels, into the canvas (which it sizes), 8 tiles per row. A filter over several
+ * input channels shows its first channel's weights. */
+export function drawFirstLayer(canvas: HTMLCanvasElement, mlp: Mlp, image: { rows: number; cols: number }, count = 64): FirstLayerView {
+  const first = mlp.layers.find((l) => l.params.length);
+  if (!first) return null;
+  const weight = first.params[0];
+  const tiles = (side: { rows: number; cols: number }, stride: number): void => {
+    const n = Math.min(count, weight.shape[0]);
+    const scales = Array.from({ length: n }, (_, k) => maxAbs(weight.data.subarray(k * stride, k * stride + side.rows * side.cols)));
+    paintTiles(canvas, n, side.rows, side.cols, (k, i) => diverging(scales[k] > 0 ? weight.data[k * stride + i] / scales[k] : 0));
+  };
+  if (weight.shape.length === 4) {
+    // (out, in, k, k): PyTorch's nn.Conv2d layout.
+    const [out, channels, kh, kw] = weight.shape;
+    tiles({ rows: kh, cols: kw }, channels * kh * kw);
+    return { kind: 'conv', name: first.name, count: Math.min(count, out), kernel: kh };
   }
-  ctx.putImageData(img, 0, 0);
+  if (first.in !== image.rows * image.cols) return null;
+  tiles(image, first.in);
+  return { kind: 'dense', name: first.name, count: Math.min(count, first.out) };
 }

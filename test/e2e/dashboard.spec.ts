@@ -1,12 +1,12 @@
 // The dashboard as a person uses it, in headless Chromium with WebGPU: train, pause and resume,
 // read the numbers and charts, draw a real test digit, save and load weights, check GPU vs CPU.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
 import { initMlp } from '../../src/reference/mlp.ts';
 import { resolveMlp } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
-import { collectErrors, fillForm, openDashboard, points, trainThenPause } from './helpers.ts';
+import { collectErrors, drawDigit, fillForm, openDashboard, points, trainThenPause } from './helpers.ts';
 
 // Settings that reach a real accuracy in one epoch within seconds on SwiftShader. The notebook's
 // 784-512-256-10 at lr 0.5 sits on its loss plateau for hundreds of steps (CLI: 13% after one epoch
@@ -15,27 +15,6 @@ import { collectErrors, fillForm, openDashboard, points, trainThenPause } from '
 const QUICK = { epochs: '1', model: 'dense:128:sigmoid', limitTrain: '4000', limitTest: '500', readbackEvery: '10' };
 const STEPS = 125; // 4,000 images in batches of 32
 const MIN_ACCURACY = 75;
-
-/** Draws an MNIST image on the pad the way a hand would: one mouse stroke along every run of
- * ink in every row of the 28x28 image, scaled to the pad. */
-async function drawDigit(page: Page, pixels: Uint8Array): Promise<void> {
-  // Mouse events land only inside the viewport.
-  await page.locator('#pad').scrollIntoViewIfNeeded();
-  const box = await page.locator('#pad').boundingBox();
-  if (!box) throw new Error('the drawing pad is not visible');
-  const at = (x: number, y: number) => [box.x + ((x + 0.5) * box.width) / 28, box.y + ((y + 0.5) * box.height) / 28] as const;
-  for (let y = 0; y < 28; y++) {
-    for (let x = 0; x < 28; x++) {
-      if (pixels[y * 28 + x] < 128) continue;
-      const start = x;
-      while (x + 1 < 28 && pixels[y * 28 + x + 1] >= 128) x++;
-      await page.mouse.move(...at(start, y));
-      await page.mouse.down();
-      await page.mouse.move(...at(x, y), { steps: Math.max(1, x - start) });
-      await page.mouse.up();
-    }
-  }
-}
 
 test('trains one epoch live, reads a drawn test digit, and keeps its model when a bad file is loaded', async ({ page }, info) => {
   const errors = collectErrors(page);

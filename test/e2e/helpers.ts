@@ -35,3 +35,24 @@ export async function trainThenPause(page: Page): Promise<number> {
   await page.evaluate(() => new Promise(requestAnimationFrame));
   return points(page, 'chart-loss');
 }
+
+/** Draws an MNIST image on the pad the way a hand would: one mouse stroke along every run of
+ * ink in every row of the 28x28 image, scaled to the pad. */
+export async function drawDigit(page: Page, pixels: Uint8Array): Promise<void> {
+  // Mouse events land only inside the viewport.
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const box = await page.locator('#pad').boundingBox();
+  if (!box) throw new Error('the drawing pad is not visible');
+  const at = (x: number, y: number) => [box.x + ((x + 0.5) * box.width) / 28, box.y + ((y + 0.5) * box.height) / 28] as const;
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      if (pixels[y * 28 + x] < 128) continue;
+      const start = x;
+      while (x + 1 < 28 && pixels[y * 28 + x + 1] >= 128) x++;
+      await page.mouse.move(...at(start, y));
+      await page.mouse.down();
+      await page.mouse.move(...at(x, y), { steps: Math.max(1, x - start) });
+      await page.mouse.up();
+    }
+  }
+}
