@@ -8,7 +8,7 @@ import { decodeSafetensors, encodeSafetensors, readSafetensors, SafetensorsError
 
 const isDense = (model: ModelSpec) => model.every((s) => s.type === 'dense');
 
-/** 'mlp-784-128-10' for a dense network, 'cnn-8-16-64-10' (each weighted layer's channels or units)
+/** 'mlp-784-128-10' for a dense network, 'cnn-6-24-64-10' (each weighted layer's channels or units)
  * for one with convolutions. */
 export function modelFileName(mlp: Mlp, spec: NetworkSpec): string {
   if (isDense(spec.model)) return `mlp-${mlp.sizes.join('-')}.safetensors`;

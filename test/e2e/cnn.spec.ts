@@ -58,12 +58,12 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
   // in one run here (SwiftShader on 2 shared cores); the 10 steps and the test took the rest.
   info.annotations.push({ type: 'CNN run of 320 samples + 100 test (s)', description: ((Date.now() - t0) / 1000).toFixed(1) });
   info.annotations.push({ type: 'CNN test accuracy %', description: String(await page.locator('#metric-acc').getAttribute('data-value')) });
-  await expect(page.locator('#model-name')).toHaveText('Current model: 1x28x28 conv1 8x28x28 pool1 8x14x14 conv2 16x14x14 pool2 16x7x7 flatten1 784 fc1 64 fc2 10, after epoch 1.');
+  await expect(page.locator('#model-name')).toHaveText('Current model: 1x28x28 conv1 6x24x24 pool1 6x12x12 conv2 24x8x8 pool2 24x4x4 flatten1 384 fc1 64 fc2 10, after epoch 1.');
 
-  // conv1's 8 filters, 3x3 each, in one row with 1-pixel gaps.
-  await expect(page.locator('#weights-note')).toContainText("one of conv1's 8 filters, its 3x3 weights");
+  // conv1's 6 filters, 5x5 each, in one row with 1-pixel gaps.
+  await expect(page.locator('#weights-note')).toContainText("one of conv1's 6 filters, its 5x5 weights");
   const filters = page.locator('#weights');
-  expect(await filters.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([8 * 4 - 1, 3]);
+  expect(await filters.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([6 * 6 - 1, 5]);
   expect(await distinctColors(filters)).toBeGreaterThan(8);
 
   // Feature maps appear once a digit is drawn: every conv and pool layer, none blank.
@@ -74,7 +74,7 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
   await expect(page.locator('#prediction')).toHaveAttribute('data-class', /^\d$/);
   await expect(maps).toHaveCount(4);
   expect(await maps.evaluateAll((cs) => cs.map((c) => (c as HTMLCanvasElement).dataset.layer))).toEqual(['conv1', 'pool1', 'conv2', 'pool2']);
-  await expect(page.locator('#feature-maps figcaption').first()).toHaveText('conv1 (conv2d): 8 maps of 28x28');
+  await expect(page.locator('#feature-maps figcaption').first()).toHaveText('conv1 (conv2d): 6 maps of 24x24');
   for (let i = 0; i < 4; i++) expect(await distinctColors(maps.nth(i))).toBeGreaterThan(2);
   await attachShot(page.locator('#draw-panel'), 'cnn-feature-maps', info);
   // Clearing the pad clears the maps.
@@ -83,21 +83,21 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
 
   // The download is a PyTorch-layout CNN whose metadata names its model, loss and input shape.
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
-  expect(download.suggestedFilename()).toBe('cnn-8-16-64-10.safetensors');
+  expect(download.suggestedFilename()).toBe('cnn-6-24-64-10.safetensors');
   const bytes = new Uint8Array(readFileSync(await download.path()));
   const { metadata } = readSafetensors(bytes, 'download');
   expect([metadata.model, metadata.loss, metadata.input_shape]).toEqual([MODEL_PRESETS.cnn, 'nll', '[1,28,28]']);
   const saved = decodeSafetensors(bytes, resolveNetwork(parseModel('cnn'), [1, 28, 28], 10, 'nll'), 'download');
   expect(saved.layers.flatMap((l) => l.params.map((p) => `${p.name} [${p.shape.join(', ')}]`))).toEqual([
-    'conv1.weight [8, 1, 3, 3]', 'conv1.bias [8]', 'conv2.weight [16, 8, 3, 3]', 'conv2.bias [16]',
-    'fc1.weight [64, 784]', 'fc1.bias [64]', 'fc2.weight [10, 64]', 'fc2.bias [10]',
+    'conv1.weight [6, 1, 5, 5]', 'conv1.bias [6]', 'conv2.weight [24, 6, 5, 5]', 'conv2.bias [24]',
+    'fc1.weight [64, 384]', 'fc1.bias [64]', 'fc2.weight [10, 64]', 'fc2.bias [10]',
   ]);
 
   // Back in after the form moved to the MLP: the file's metadata sets the model again.
   await page.locator('#choose-mlp').click();
-  await page.locator('#load-file').setInputFiles({ name: 'cnn-8-16-64-10.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
-  await expect(page.locator('#model-name')).toContainText('conv1 8x28x28');
-  await expect(page.locator('#model-name')).toContainText('loaded from cnn-8-16-64-10.safetensors');
+  await page.locator('#load-file').setInputFiles({ name: 'cnn-6-24-64-10.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  await expect(page.locator('#model-name')).toContainText('conv1 6x24x24');
+  await expect(page.locator('#model-name')).toContainText('loaded from cnn-6-24-64-10.safetensors');
   await expect(page.locator('#file-message')).toHaveText('');
   await expect(page.locator('#config-form [name="model"]')).toHaveValue(MODEL_PRESETS.cnn);
   await expect(page.locator('#choose-cnn')).toHaveAttribute('aria-pressed', 'true');
