@@ -6,6 +6,8 @@
 //   - each dispatch alone, repeated (standalone), and, where the adapter offers timestamp
 //     queries, each dispatch inside the step (one pass per dispatch).
 // Synthetic images (80% zeros like MNIST): the arithmetic does not depend on the pixel values.
+// The CNN preset's step is validated the same way and timed in the trainer's loop alone
+// (benchCnnTraining): samples/s and its dispatches per step.
 import { epochOrder } from '../data/batches.ts';
 import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -240,8 +242,9 @@ export async function benchTraining(
 }
 
 /** Steps per read-back interval of the CNN's timed trainer: the MLP's rule, except on a CPU
- * adapter, where a CNN step at batch 32 takes about half a second and 50 steps per interval would
- * make each timed unit half a minute; the read-back is a negligible share of either. */
+ * adapter, where a CNN step at batch 32 took 0.8-1.7 s (SwiftShader in Node, loaded 2-core
+ * machine) and 50 steps per interval would make each timed unit a minute; a read-back is a
+ * negligible share of 4 such steps. */
 export const cnnReadbackEvery = (B: number, fallbackAdapter: boolean): number => (fallbackAdapter ? 4 : readbackEveryFor(B));
 
 /** The CNN preset's training step at each batch size: one step validated against the CPU reference
