@@ -85,6 +85,12 @@ export function renderMarkdown(r: BenchResult): string {
             .map((t) => `${t.variant} ${t.ms === null ? 'did not match' : f(t.ms, 3)}`).join(', ') : 'known']),
       ), '');
     }
+    if (r.cnnTraining.length) {
+      lines.push('The CNN preset\'s step, the trainer\'s own loop (plain SGD, synthetic images); dispatches: the batch\'s gather and ' +
+        'the step\'s kernels.', '', table(['model', 'batch', 'lr', 'step ms (trainer)', 'samples/s', 'steps per read-back', 'dispatches', 'rounds'],
+        r.cnnTraining.map((c) => [`\`${c.model}\``, String(c.batch), String(c.lr), f(c.stepMs), f(c.samplesPerSec, 1), String(c.readbackEvery),
+          `${c.dispatchesPerStep} (${c.dispatches.map((d) => d.split(' ')[0]).join(', ')})`, String(c.timing.repeats)])), '');
+    }
     for (const t of r.training) {
       lines.push(`Step split at batch ${t.batch} (share from ${t.splitMethod === 'timestamp-query'
         ? `timestamp queries, one pass per dispatch: Σ ${f(t.timestampSumMs)} ms` : 'standalone timings'}):`, '');
@@ -122,16 +128,27 @@ export function renderMarkdown(r: BenchResult): string {
   }
   if (r.peers) {
     const p = r.peers;
-    lines.push('## 7. Peers: TensorFlow.js (WebGPU backend) training the same network', '',
+    lines.push('## 7. Peers: TensorFlow.js (WebGPU backend) training the same networks', '',
       `${p.versions} on ${p.tfjsAdapter.vendor} / ${p.tfjsAdapter.architecture}${p.sameAdapter ? ' (the same adapter)' : ' (**another adapter**)'}: ` +
-      'a hand-written loop (tf.variable weights from our initial values, matMul + add + sigmoid, tf.losses.softmaxCrossEntropy, ' +
-      'tf.train.sgd minimize), data resident as tensors and sliced per batch, lr 0.5. Both trainers run intervals of the same ' +
+      'a hand-written loop (tf.variable weights from our initial values; tf.conv2d + add + relu, tf.maxPool, reshape, matMul + add + ' +
+      'activation; tf.losses.softmaxCrossEntropy; tf.train.sgd minimize, asked for the cost only on the step whose loss is read back), ' +
+      'data resident as tensors and sliced per batch; plain SGD at lr 0.5 (MLP) and 0.01 (CNN). Both trainers run intervals of the same ' +
       'steps ending in one loss read-back, in interleaved rounds; ours / tfjs is the median of the rounds\' ratios. Validated ' +
       'first: two tfjs steps from the same weights and batch against the CPU reference.', '', table(
-        ['batch', 'steps per read-back', 'ours ms/step', 'ours samples/s', 'tfjs ms/step', 'tfjs samples/s', 'ours / tfjs', 'rounds'],
-        p.rows.map((x) => [String(x.batch), String(x.stepsPerReadback), f(x.oursStepMs, 3), f(x.oursSamplesPerSec, 0), f(x.tfjsStepMs, 3),
+        ['model', 'batch', 'steps per read-back', 'ours ms/step', 'ours samples/s', 'tfjs ms/step', 'tfjs samples/s', 'ours / tfjs', 'rounds'],
+        p.rows.map((x) => [x.model, String(x.batch), String(x.stepsPerReadback), f(x.oursStepMs, 3), f(x.oursSamplesPerSec, 0), f(x.tfjsStepMs, 3),
           f(x.tfjsSamplesPerSec, 0), `${f(x.oursOverTfjs)}x`, String(x.timings.ours.repeats)]),
       ), '');
+  }
+  if (r.timeToAccuracy?.length) {
+    lines.push('## 8. Time to accuracy on MNIST', '', 'Each recipe trains with the trainer\'s own loop and evaluates the test set after every ' +
+      'epoch until its test accuracy reaches the target; wall time counts every epoch\'s training and evaluation up to that one ' +
+      '(setup: the upload and kernel trials before the first step).', '', table(
+      ['model', 'target', 'reached after', 'wall s', 'setup s', 'accuracy per epoch %', 's per epoch', 'samples (train / test)', 'recipe'],
+      r.timeToAccuracy.map((a) => [a.model, `${a.targetPercent}%`,
+        a.epochsToTarget === null ? `**not reached** in ${a.accuracies.length} epochs${a.stopped ? ' (stopped)' : ''}` : `${a.epochsToTarget} epochs`,
+        f(a.seconds, 1), f(a.setupSeconds, 1), a.accuracies.map((x) => f(x)).join(', '), a.epochSeconds.map((x) => f(x, 1)).join(', '),
+        `${a.trainSamples} / ${a.testSamples}`, `\`${a.recipe}\``])), '');
   }
   if (r.targets.length) {
     lines.push('## Targets', '', table(['target', 'measured', 'holds'],

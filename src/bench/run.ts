@@ -1,18 +1,20 @@
 // The whole benchmark on one GpuContext, the same in headless Chromium and in Node: validate
 // each kernel against its CPU twin, then time it, section by section, and check the targets of
 // the benchmark issue. `npm run bench` (src/cli/bench.ts) runs this and writes the files.
+import type { DataSet } from '../data/dataset.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, matmulVariantsFor } from '../gpu/kernels/matmul.ts';
 import { NOTEBOOK_RECIPE } from '../train/config.ts';
 import { KernelChooser } from '../gpu/kernel-choice.ts';
 import { measureCeiling, type PeakProbe } from './ceiling.ts';
+import { ACCURACY_RECIPES, timeToAccuracy } from './accuracy.ts';
 import { benchData, dataVerdict } from './data.ts';
 import { benchMatmuls } from './matmul.ts';
 import { benchPeers } from './peers.ts';
 import type { TimingBudget } from './timing.ts';
 import { benchToy } from './toy.ts';
-import { benchTraining } from './training.ts';
-import { BENCH_SECTIONS, type BenchEnvironment, type BenchOptions, type BenchResult, type BenchSection, type TargetCheck } from './types.ts';
+import { benchCnnTraining, benchTraining } from './training.ts';
+import { DEFAULT_SECTIONS, type BenchEnvironment, type BenchOptions, type BenchResult, type BenchSection, type TargetCheck } from './types.ts';
 import { Validator } from './validate.ts';
 
 export function defaultBenchOptions(quick: boolean): BenchOptions {
@@ -22,7 +24,7 @@ export function defaultBenchOptions(quick: boolean): BenchOptions {
       repeats: 3,
       batches: [32],
       variants: [...MATMUL_VARIANTS],
-      sections: [...BENCH_SECTIONS],
+      sections: [...DEFAULT_SECTIONS],
       trainerChunks: 1,
       readbackEvery: null,
       targetMs: 20,
@@ -33,7 +35,7 @@ export function defaultBenchOptions(quick: boolean): BenchOptions {
       repeats: 7,
       batches: [32, 128, 512],
       variants: [...MATMUL_VARIANTS],
-      sections: [...BENCH_SECTIONS],
+      sections: [...DEFAULT_SECTIONS],
       trainerChunks: 2,
       readbackEvery: null,
       targetMs: 50,
@@ -102,7 +104,7 @@ function checkTargets(r: BenchResult): TargetCheck[] {
       holds: t512.stepOverSum <= 1.25,
     }));
   }
-  const peer = r.peers?.rows.find((p) => p.batch === 32);
+  const peer = r.peers?.rows.find((p) => p.model === 'mlp' && p.batch === 32);
   // Issue 12 states this target for a CPU adapter in Chromium; elsewhere the ratio is reported only.
   if (peer && r.adapter.isFallbackAdapter && r.environment.runtime === 'browser') {
     targets.push({
@@ -111,6 +113,26 @@ function checkTargets(r: BenchResult): TargetCheck[] {
       measured: `${peer.oursOverTfjs.toFixed(2)}x (median over interleaved rounds; medians ${peer.oursSamplesPerSec.toFixed(0)} vs ` +
         `${peer.tfjsSamplesPerSec.toFixed(0)} samples/s)`,
       holds: peer.oursOverTfjs >= 7,
+    });
+  }
+  const cnnPeer = r.peers?.rows.find((p) => p.model === 'cnn' && p.batch === 32);
+  // Issue 21 states this one for SwiftShader (a CPU adapter), the same adapter for both trainers.
+  if (cnnPeer && r.adapter.isFallbackAdapter && r.peers?.sameAdapter) {
+    targets.push({
+      name: 'our CNN training >= 5x TensorFlow.js (WebGPU backend) samples/s at batch 32, CPU adapter, one interleaved run',
+      target: '>= 5x',
+      measured: `${cnnPeer.oursOverTfjs.toFixed(2)}x (median over interleaved rounds; medians ${cnnPeer.oursSamplesPerSec.toFixed(1)} vs ` +
+        `${cnnPeer.tfjsSamplesPerSec.toFixed(1)} samples/s)`,
+      holds: cnnPeer.oursOverTfjs >= 5,
+    });
+  }
+  if (t32) {
+    // Issue 21: the layer types must leave the notebook's step as it was.
+    targets.push({
+      name: "the notebook MLP's step at batch 32 is still 7 dispatches",
+      target: '= 7',
+      measured: String(t32.dispatchesPerStep),
+      holds: t32.dispatchesPerStep === 7,
     });
   }
   for (const t of r.training) {
@@ -137,6 +159,8 @@ export async function runBench(
   log: (line: string) => void,
   /** Checked before each section (Ctrl-C): the sections left are skipped and listed. */
   shouldStop: () => boolean = () => false,
+  /** MNIST, for time to accuracy: loaded only when that section runs. */
+  loadMnist: () => Promise<DataSet> = () => Promise.reject(new Error('time to accuracy needs MNIST: runBench was given no loader')),
 ): Promise<BenchResult> {
   const t0 = performance.now();
   const v = new Validator(log);
@@ -168,11 +192,13 @@ export async function runBench(
     ceiling: null,
     matmul: [],
     training: [],
+    cnnTraining: [],
     cpuReference: [],
     toy: null,
     data: null,
     kernelChoice: null,
     peers: null,
+    timeToAccuracy: null,
     interrupted: null,
     targets: [],
     notes,
@@ -213,6 +239,8 @@ export async function runBench(
       { batches: options.batches, chunks: options.trainerChunks, readbackEvery: options.readbackEvery, evalSteps: 10, cpu: options.sections.includes('cpu') },
       { ...budget, maxTotalMs: options.quick ? 60_000 : 240_000 }, v, log);
     result.training = rows;
+    result.cnnTraining = await benchCnnTraining(ctx, kernels, { batches: options.batches, readbackEvery: options.readbackEvery },
+      { ...budget, maxTotalMs: options.quick ? 30_000 : 120_000 }, v, log);
     result.kernelChoice = { ...kernels.summary(), trials: [...kernels.trials] };
     result.cpuReference = cpu;
     notes.push('Training figures use synthetic MNIST-sized data; epoch times are extrapolated from the measured step and ' +
@@ -235,11 +263,25 @@ export async function runBench(
     }
   }
   if (has('peers')) {
-    result.peers = await benchPeers(ctx, { batches: options.batches, readbackEvery: options.readbackEvery, kernels },
+    result.peers = await benchPeers(ctx, { batches: options.batches, models: ['mlp', 'cnn'], readbackEvery: options.readbackEvery, kernels },
       { ...budget, maxTotalMs: options.quick ? 90_000 : 300_000 }, v, log);
     if (!result.peers.sameAdapter) {
       notes.push(`TensorFlow.js's WebGPU backend reported another adapter (${result.peers.tfjsAdapter.vendor} / ` +
         `${result.peers.tfjsAdapter.architecture}): the peer ratio compares two devices.`);
+    }
+  }
+
+  if (has('accuracy')) {
+    const mnist = await loadMnist();
+    result.timeToAccuracy = [];
+    for (const recipe of ACCURACY_RECIPES) {
+      // A stop request ends the recipe at its next read-back; the rows so far are kept.
+      const row = await timeToAccuracy(ctx, mnist, recipe, { limitTrain: null, limitTest: null, kernels }, log, shouldStop);
+      result.timeToAccuracy.push(row);
+      if (row.stopped) {
+        skipped.push('accuracy');
+        break;
+      }
     }
   }
 

@@ -6,6 +6,8 @@
 //   - each dispatch alone, repeated (standalone), and, where the adapter offers timestamp
 //     queries, each dispatch inside the step (one pass per dispatch).
 // Synthetic images (80% zeros like MNIST): the arithmetic does not depend on the pixel values.
+// The CNN preset's step is validated the same way and timed in the trainer's loop alone
+// (benchCnnTraining): samples/s and its dispatches per step.
 import { epochOrder } from '../data/batches.ts';
 import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -15,6 +17,7 @@ import type { KernelChooser } from '../gpu/kernel-choice.ts';
 import { createRunRecord, resetRecord } from '../gpu/kernels/metrics.ts';
 import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
 import { plainSgd } from '../model/optimizers.ts';
+import { formatModel } from '../model/spec.ts';
 import { initMlp, MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { validateConfig } from '../train/config.ts';
@@ -25,7 +28,8 @@ import { trainStepDispatches } from '../train/step.ts';
 import { cpuReferenceStep } from './cpu.ts';
 import { median, medianRatio, timeInterleaved, type Timing, type TimingBudget } from './timing.ts';
 import { runDispatches } from '../gpu/runner.ts';
-import type { CpuRow, KernelShare, TrainingRow } from './types.ts';
+import type { CnnStepRow, CpuRow, KernelShare, TrainingRow } from './types.ts';
+import { BENCH_NETWORKS, describeBenchNetwork, stepConfig, type BenchNetwork } from './networks.ts';
 import type { Validator } from './validate.ts';
 
 /** The notebook recipe's data: an epoch is 60,000 training images and a 10,000-image test pass. */
@@ -38,22 +42,23 @@ const LR = 0.5;
 export const readbackEveryFor = (B: number): number => Math.max(2, Math.min(50, Math.round(1600 / B)));
 
 /** One step of the GPU trainer against the CPU trainer from the same weights and batch. */
-async function validateStep(ctx: GpuContext, B: number, kernels: KernelChooser, v: Validator): Promise<boolean> {
-  const config = validateConfig({ batchSize: B, epochs: 1, readbackEvery: 1, lr: LR });
-  const step = await oneStepBothWays(ctx, config, syntheticSplit(B, 3 + B), initMlp([...MNIST_MLP_SIZES], 5), kernels);
-  let ok = v.check(`training step B=${B} loss`, [step.gpuLoss], [step.cpuLoss], TOLERANCES.stepLoss);
+async function validateStep(ctx: GpuContext, B: number, kernels: KernelChooser, v: Validator, net: BenchNetwork = BENCH_NETWORKS.mlp): Promise<boolean> {
+  const step = await oneStepBothWays(ctx, stepConfig(net, B, 1), syntheticSplit(B, 3 + B), net.init(5), kernels);
+  // The MLP's check names stay as they were; the CNN's say which network they check.
+  const what = `training step${net.name === 'mlp' ? '' : ` ${net.name}`} B=${B}`;
+  let ok = v.check(`${what} loss`, [step.gpuLoss], [step.cpuLoss], TOLERANCES.stepLoss);
   for (const [i, t] of step.gpu.entries()) {
-    ok = v.check(`training step B=${B} ${t.name}`, t.data, step.cpu[i].data, TOLERANCES.stepParams) && ok;
+    ok = v.check(`${what} ${t.name}`, t.data, step.cpu[i].data, TOLERANCES.stepParams) && ok;
   }
   return ok;
 }
 
 /** A model and the trainer's step list (gather + trainStepDispatches) for standalone timings,
  * with a step counter that the timing runs reset, and room for `maxSteps` steps per submit. */
-async function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChooser, maxSteps: number) {
+async function standaloneStep(ctx: GpuContext, B: number, kernels: KernelChooser, maxSteps: number, net: BenchNetwork = BENCH_NETWORKS.mlp) {
   const pool = 4 * B;
   const data = syntheticSplit(pool, 17);
-  const model = createGpuModel(ctx, initMlp([...MNIST_MLP_SIZES], 1), { maxBatch: B, stateFloats: 0, storedGradients: !kernels.fuse });
+  const model = createGpuModel(ctx, net.init(1), { maxBatch: B, stateFloats: 0, storedGradients: !kernels.fuse, spec: net.spec });
   const record = createRunRecord(ctx, 'bench', maxSteps + 1);
   const resident = uploadSplit(ctx, 'bench', data, 784);
   const order = ctx.storage('bench order', Uint32Array.from({ length: (maxSteps + 1) * B }, (_, i) => i % pool));
@@ -234,4 +239,62 @@ export async function benchTraining(
     }
   }
   return { rows, cpu: cpuRows };
+}
+
+/** Steps per read-back interval of the CNN's timed trainer: the MLP's rule, except on a CPU
+ * adapter, where a CNN step at batch 32 took 0.8-1.7 s (SwiftShader in Node, loaded 2-core
+ * machine) and 50 steps per interval would make each timed unit a minute; a read-back is a
+ * negligible share of 4 such steps. */
+export const cnnReadbackEvery = (B: number, fallbackAdapter: boolean): number => (fallbackAdapter ? 4 : readbackEveryFor(B));
+
+/** The CNN preset's training step at each batch size: one step validated against the CPU reference
+ * as the MLP's is, then the trainer's own loop (GpuTrainer.runEpoch over synthetic images, plain
+ * SGD) timed, and the step's dispatches counted (the batch's gather and the step's kernels). */
+export async function benchCnnTraining(
+  ctx: GpuContext,
+  kernels: KernelChooser,
+  opts: { batches: number[]; readbackEvery: number | null },
+  budget: TimingBudget,
+  v: Validator,
+  log: (s: string) => void,
+): Promise<CnnStepRow[]> {
+  const net = BENCH_NETWORKS.cnn;
+  const rows: CnnStepRow[] = [];
+  const release = ctx.trackNewBuffers();
+  try {
+    for (const B of opts.batches) {
+      log(`training ${describeBenchNetwork(net)} B=${B}: validating one step against the CPU reference`);
+      if (!(await validateStep(ctx, B, kernels, v, net))) continue;
+      const { list } = await standaloneStep(ctx, B, kernels, 1, net);
+      const readbackEvery = opts.readbackEvery ?? cnnReadbackEvery(B, ctx.adapter.isFallbackAdapter);
+      const train = syntheticSplit(readbackEvery * B, 100 + B);
+      const trainer = await GpuTrainer.create(ctx, { config: stepConfig(net, B, readbackEvery), train, test: null, init: net.init(1), kernels });
+      let epoch = 0;
+      log(`training cnn B=${B}: timing the trainer, ${readbackEvery} steps per read-back, ${list.length} dispatches per step`);
+      const { timings, samples } = await timeInterleaved([async (inner) => {
+        for (let i = 0; i < inner; i++) {
+          await trainer.runEpoch({ epoch, order: epochOrder(train.count, 1, epoch, true), lr: net.lr }, () => {}, () => false);
+          epoch++;
+        }
+      }], budget);
+      const perStep = samples[0].map((x) => x / readbackEvery);
+      const stepMs = median(perStep);
+      const row: CnnStepRow = {
+        model: formatModel(net.spec.model),
+        batch: B,
+        lr: net.lr,
+        stepMs,
+        samplesPerSec: (B * 1000) / stepMs,
+        readbackEvery,
+        dispatchesPerStep: list.length,
+        dispatches: list.map((d) => d.label),
+        timing: { ...timings[0], ms: stepMs, min: Math.min(...perStep), max: Math.max(...perStep), inner: timings[0].inner * readbackEvery },
+      };
+      rows.push(row);
+      log(`training cnn B=${B}: ${stepMs.toFixed(2)} ms/step (trainer), ${row.samplesPerSec.toFixed(0)} samples/s, ${list.length} dispatches per step`);
+    }
+  } finally {
+    release();
+  }
+  return rows;
 }

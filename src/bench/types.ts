@@ -4,10 +4,15 @@
 import type { AdapterSummary } from '../gpu/context.ts';
 import type { KernelSummary, Trial } from '../gpu/kernel-choice.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
+import type { AccuracyRow } from './accuracy.ts';
+import type { BenchModel } from './networks.ts';
 import type { Timing } from './timing.ts';
 
-export const BENCH_SECTIONS = ['ceiling', 'matmul', 'training', 'cpu', 'toy', 'data', 'peers'] as const;
+export const BENCH_SECTIONS = ['ceiling', 'matmul', 'training', 'cpu', 'toy', 'data', 'peers', 'accuracy'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
+/** What runs unless --sections says otherwise: every section but time to accuracy, which trains
+ * on the whole of MNIST (hours on a CPU adapter) and is asked for with --time-to-accuracy. */
+export const DEFAULT_SECTIONS: readonly BenchSection[] = BENCH_SECTIONS.filter((s) => s !== 'accuracy');
 
 /** What the benchmark asks of the device beyond training: per-dispatch GPU time (section 3's
  * split) where the adapter offers timestamp queries. */
@@ -139,6 +144,22 @@ export interface TrainingRow {
   timings: { step: Timing; pipelined: Timing; eval: Timing };
 }
 
+/** The CNN preset's training step (section 3): the trainer's own loop, plain SGD. */
+export interface CnnStepRow {
+  /** The layers as --model writes them. */
+  model: string;
+  batch: number;
+  lr: number;
+  /** Median ms per step of GpuTrainer.runEpoch, readbackEvery steps per timed interval. */
+  stepMs: number;
+  samplesPerSec: number;
+  readbackEvery: number;
+  /** The batch's gather and the step's kernels, as the trainer encodes them per step. */
+  dispatchesPerStep: number;
+  dispatches: string[];
+  timing: Timing;
+}
+
 export interface CpuRow {
   batch: number;
   cpuStepMs: number;
@@ -195,6 +216,8 @@ export interface DataRow {
 /** Section 7: this trainer and TensorFlow.js (WebGPU backend) training the same network at the
  * same batch size and lr on the same adapter, timed in interleaved rounds. */
 export interface PeerRow {
+  /** The notebook's MLP or the CNN preset. */
+  model: BenchModel;
   batch: number;
   /** Steps per timed interval; each interval ends in one loss read-back, in both trainers. */
   stepsPerReadback: number;
@@ -247,6 +270,8 @@ export interface BenchResult {
   ceiling: CeilingResult | null;
   matmul: MatmulRow[];
   training: TrainingRow[];
+  /** The CNN preset's step, timed in the training section. */
+  cnnTraining: CnnStepRow[];
   cpuReference: CpuRow[];
   toy: { rows: ToyRow[]; crossoverWidth: number | null } | null;
   /** Section 6, with a conclusion computed from the figures at the recipe's batch size (or the
@@ -256,6 +281,8 @@ export interface BenchResult {
    * (run fresh, ignoring any cache) that chose them. */
   kernelChoice: (KernelSummary & { trials: Trial[] }) | null;
   peers: PeersResult | null;
+  /** Time to accuracy, when asked for (--time-to-accuracy): one row per recipe. */
+  timeToAccuracy: AccuracyRow[] | null;
   /** Set when a stop request (Ctrl-C) skipped sections; absent in results older than it. */
   interrupted?: { skippedSections: BenchSection[] } | null;
   targets: TargetCheck[];

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { defaultBenchOptions, runBench } from '../bench/run.ts';
 import { renderMarkdown } from '../bench/report.ts';
 import { BENCH_GPU_OPTIONS, BENCH_SECTIONS, type BenchOptions, type BenchResult, type BenchSection } from '../bench/types.ts';
+import { loadEmbeddedMnist } from '../data/mnist-node.ts';
 import { requestGpu } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { BenchWindow } from '../headless/bench-page.ts';
@@ -26,7 +27,9 @@ function buildProgram(io: CliIo): Command {
     .option('--repeats <n>', 'timed repeats per figure (median reported), integer >= 1')
     .option('--batches <list>', 'batch sizes, comma-separated (default 32,128,512; --quick 32)')
     .option('--variants <list>', `matmul variants, comma-separated: ${MATMUL_VARIANTS.join(', ')} (default all)`)
-    .option('--sections <list>', `sections, comma-separated: ${BENCH_SECTIONS.join(', ')} (default all)`)
+    .option('--sections <list>', `sections, comma-separated: ${BENCH_SECTIONS.join(', ')} (default all but accuracy)`)
+    .option('--time-to-accuracy', 'also train the MLP to 97.5% and the CNN to 99.0% MNIST test accuracy, evaluating after each epoch, ' +
+      'and report the wall time and epochs (the accuracy section; hours on a CPU adapter)')
     .option('--readback-every <n>', 'steps per read-back of the timed trainer (default: 50 at batch 32, 1,600 samples per read-back otherwise)')
     .option('--toy-widths <list>', 'toy network widths n (n-n-2 networks; 2 is the notebook\'s), comma-separated')
     .option('--out <dir>', 'where the JSON and Markdown go', 'bench/results');
@@ -41,6 +44,7 @@ interface RawOptions {
   sections?: string;
   toyWidths?: string;
   readbackEvery?: string;
+  timeToAccuracy?: boolean;
   out: string;
 }
 
@@ -54,6 +58,7 @@ export function benchOptionsFrom(o: RawOptions): BenchOptions {
   if (o.sections !== undefined) opts.sections = list(o.sections).map((s) => parseChoice<BenchSection>('--sections', s, BENCH_SECTIONS));
   if (o.readbackEvery !== undefined) opts.readbackEvery = parseInteger('--readback-every', o.readbackEvery, 1, 10000);
   if (o.toyWidths !== undefined) opts.toyWidths = list(o.toyWidths).map((w) => parseInteger('--toy-widths', w, 1, 4096));
+  if (o.timeToAccuracy && !opts.sections.includes('accuracy')) opts.sections.push('accuracy');
   return opts;
 }
 
@@ -70,7 +75,7 @@ async function inNode(options: BenchOptions, io: CliIo, interrupt: Interrupt): P
   const ctx = await requestGpu(BENCH_GPU_OPTIONS);
   try {
     return await runBench(ctx, options, { runtime: 'node', runtimeVersion: `Dawn (npm webgpu ${version})`, userAgent: ctx.adapter.userAgent ?? '' },
-      (line) => io.out(line), () => interrupt.signal !== null);
+      (line) => io.out(line), () => interrupt.signal !== null, loadEmbeddedMnist);
   } finally {
     ctx.destroy();
   }

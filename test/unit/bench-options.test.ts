@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { breakEvenEpochs, dataVerdict, packBatch } from '../../src/bench/data.ts';
-import { runBenchCli } from '../../src/cli/bench.ts';
+import { benchOptionsFrom, runBenchCli } from '../../src/cli/bench.ts';
+import { DEFAULT_SECTIONS } from '../../src/bench/types.ts';
 import { captureCli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
@@ -25,6 +26,16 @@ describe('bench CLI', () => {
     expect(code).toBe(2);
     expect(err).toHaveLength(1);
     expect(err[0]).toContain(option);
+  });
+});
+
+describe('bench options', () => {
+  it('time to accuracy runs only when asked for: --time-to-accuracy adds the accuracy section', () => {
+    expect(benchOptionsFrom({ runtime: 'node', quick: true, out: dir }).sections).not.toContain('accuracy');
+    expect(benchOptionsFrom({ runtime: 'node', out: dir }).sections).not.toContain('accuracy');
+    const asked = benchOptionsFrom({ runtime: 'node', quick: true, timeToAccuracy: true, out: dir }).sections;
+    expect(asked).toEqual([...DEFAULT_SECTIONS, 'accuracy']);
+    expect(benchOptionsFrom({ runtime: 'node', sections: 'accuracy', timeToAccuracy: true, out: dir }).sections).toEqual(['accuracy']);
   });
 });
 
