@@ -5,7 +5,7 @@ import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
 import { denseSpec, formatModel, MODEL_PRESETS, parseModel, PRESET_ABOUT, resolveNetwork } from '../model/spec.ts';
 import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
-import { ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
+import { CNN_RECIPE, ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
 const FIELDS = {
   '--epochs': ['epochs', 'epochs'],
@@ -83,18 +83,20 @@ export function fillModelChoices(form: HTMLFormElement): void {
     `flatten (activations: ${HIDDEN_ACTIVATIONS.join(', ')}), or a preset (${Object.keys(MODEL_PRESETS).join(', ')}); the output layer comes from the data`;
 }
 
-/** The optimizer each preset is trained with here: the notebook's SGD for its MLP; Adam for the
- * CNN, whose ReLU layers diverge at SGD's lr 0.5 (the CLI's CNN runs use Adam at lr 0.001). */
-const PRESET_OPTIMIZER: Readonly<Record<string, OptimizerKind>> = { mlp: 'sgd', cnn: 'adam' };
+/** The recipe each preset is trained with: the notebook's for its MLP; the CNN's (Adam, cosine,
+ * shifts of a pixel: its ReLU layers would diverge at SGD's lr 0.5). */
+const PRESET_RECIPES: Readonly<Record<string, TrainConfig>> = { mlp: NOTEBOOK_RECIPE, cnn: CNN_RECIPE };
 
-/** Puts a preset's layers in the model field (which stays editable) and its optimizer in the
- * optimizer field; showOptimizerFields then moves a default learning rate to the new optimizer's. */
+/** Puts a preset's layers in the model field (which stays editable) and its recipe's optimizer,
+ * learning rate, schedule and shift in theirs. */
 export function choosePreset(form: HTMLFormElement, name: string): void {
   const spec = MODEL_PRESETS[name];
-  if (spec === undefined) throw new Error(`no model preset "${name}" (${Object.keys(MODEL_PRESETS).join(', ')})`);
+  const recipe = PRESET_RECIPES[name];
+  if (spec === undefined || recipe === undefined) throw new Error(`no model preset "${name}" (${Object.keys(MODEL_PRESETS).join(', ')})`);
   setField(form, 'model', spec);
-  const optimizer = PRESET_OPTIMIZER[name];
-  if (optimizer) setField(form, 'optimizer', optimizer);
+  setField(form, 'optimizer', recipe.optimizer);
+  showOptimizerFields(form);
+  for (const name of ['lr', 'lrSchedule', 'augmentShift'] as const) setField(form, name, String(recipe[name]));
 }
 
 /** The preset the model field holds (by name or by its layers), or null for any other model. */

@@ -4,7 +4,7 @@
 
 import type { Splits } from '../data/dataset.ts';
 import { LOSSES, type LossKind } from '../model/losses.ts';
-import { checkModel, denseSpec, formatModel, type LayerSpec } from '../model/spec.ts';
+import { checkModel, denseSpec, formatModel, MODEL_PRESETS, parseModel, type LayerSpec } from '../model/spec.ts';
 import { ConfigError, isPositiveInt, refuseUnknownKeys } from './config-error.ts';
 import { ADAM_DEFAULTS, OPTIMIZERS, type OptimizerKind } from '../model/optimizers.ts';
 
@@ -73,6 +73,12 @@ export const NOTEBOOK_RECIPE: TrainConfig = Object.freeze({
   limitTrain: null,
   limitTest: null,
   divergenceStop: true,
+}) as TrainConfig;
+
+/** The cnn preset's recipe: a PyTorch search for the cheapest network and recipe that held 99.2%
+ * on MNIST in 5 epochs on every seed (99.26, 99.24, 99.31 on seeds 1-3) chose both. */
+export const CNN_RECIPE: TrainConfig = Object.freeze({
+  ...NOTEBOOK_RECIPE, epochs: 5, optimizer: 'adam', lr: 2e-3, lrSchedule: 'cosine', augmentShift: 1, model: parseModel(MODEL_PRESETS.cnn),
 }) as TrainConfig;
 
 /** The learning rate and weight decay a run of this optimizer takes where none is given: the
