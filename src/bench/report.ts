@@ -140,6 +140,23 @@ export function renderMarkdown(r: BenchResult): string {
           f(x.tfjsSamplesPerSec, 0), `${f(x.oursOverTfjs)}x`, String(x.timings.ours.repeats)]),
       ), '');
   }
+  if (r.jaxPeer) {
+    const p = r.jaxPeer;
+    lines.push('### 7b. Peers: jax-js (WebGPU device) training the same networks', '');
+    if (p.unavailable) lines.push(`jax-js did not run here: ${p.unavailable}`, '');
+    else {
+      lines.push(`${p.version} on ${p.adapter.vendor} / ${p.adapter.architecture}${p.sameAdapter ? ' (the same adapter)' : ' (**another adapter**)'}: ` +
+        'the parameters as a list of arrays from our initial values (jax-js is NCHW with (out, in, k, k) kernels, as PyTorch: no ' +
+        'layout conversion); the loss a function of them (lax.conv + bias + relu, lax.reduceWindow max for max pooling, reshape, ' +
+        'matmul + bias + activation, mean NLL of nn.logSoftmax); one jit-compiled step (valueAndGrad of the loss, then the SGD ' +
+        'update) returning the loss and the new parameters; data resident and sliced per batch; the loss read back on the ' +
+        'interval\'s last step only. Same intervals, interleaved rounds and validation as the tfjs peer.', '', table(
+        ['model', 'batch', 'steps per read-back', 'ours ms/step', 'ours samples/s', 'jax-js ms/step', 'jax-js samples/s', 'ours / jax-js', 'rounds'],
+        p.rows.map((x) => [x.model, String(x.batch), String(x.stepsPerReadback), f(x.oursStepMs, 3), f(x.oursSamplesPerSec, 0), f(x.jaxStepMs, 3),
+          f(x.jaxSamplesPerSec, 0), `${f(x.oursOverJax)}x`, String(x.timings.ours.repeats)]),
+      ), '');
+    }
+  }
   if (r.timeToAccuracy?.length) {
     lines.push('## 8. Time to accuracy on MNIST', '', 'Each recipe trains with the trainer\'s own loop and evaluates the test set after every ' +
       'epoch until its test accuracy reaches the target; wall time counts every epoch\'s training and evaluation up to that one ' +

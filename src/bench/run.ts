@@ -10,6 +10,7 @@ import { measureCeiling, type PeakProbe } from './ceiling.ts';
 import { ACCURACY_RECIPES, timeToAccuracy } from './accuracy.ts';
 import { benchData, dataVerdict } from './data.ts';
 import { benchMatmuls } from './matmul.ts';
+import { benchJaxPeer } from './jax-peer.ts';
 import { benchPeers } from './peers.ts';
 import type { TimingBudget } from './timing.ts';
 import { benchToy } from './toy.ts';
@@ -198,6 +199,7 @@ export async function runBench(
     data: null,
     kernelChoice: null,
     peers: null,
+    jaxPeer: null,
     timeToAccuracy: null,
     interrupted: null,
     targets: [],
@@ -268,6 +270,13 @@ export async function runBench(
     if (!result.peers.sameAdapter) {
       notes.push(`TensorFlow.js's WebGPU backend reported another adapter (${result.peers.tfjsAdapter.vendor} / ` +
         `${result.peers.tfjsAdapter.architecture}): the peer ratio compares two devices.`);
+    }
+    result.jaxPeer = await benchJaxPeer(ctx, { batches: options.batches, models: ['mlp', 'cnn'], readbackEvery: options.readbackEvery, kernels },
+      { ...budget, maxTotalMs: options.quick ? 90_000 : 300_000 }, v, log);
+    if (result.jaxPeer.unavailable) notes.push(`jax-js did not run: ${result.jaxPeer.unavailable}`);
+    else if (!result.jaxPeer.sameAdapter) {
+      notes.push(`jax-js's WebGPU device reported another adapter (${result.jaxPeer.adapter.vendor} / ` +
+        `${result.jaxPeer.adapter.architecture}): the jax-js ratio compares two devices.`);
     }
   }
 

@@ -241,6 +241,31 @@ export interface PeersResult {
   rows: PeerRow[];
 }
 
+/** Section 7's second peer: the same comparison with jax-js (its WebGPU device, one jit-compiled
+ * step: valueAndGrad of the loss and the SGD update). */
+export interface JaxPeerRow {
+  model: BenchModel;
+  batch: number;
+  stepsPerReadback: number;
+  oursStepMs: number;
+  jaxStepMs: number;
+  oursSamplesPerSec: number;
+  jaxSamplesPerSec: number;
+  /** Median over rounds of (jax-js time / our time) per interval. */
+  oursOverJax: number;
+  timings: { ours: Timing; jax: Timing };
+}
+
+export interface JaxPeersResult {
+  /** e.g. "jax-js 0.1.25"; '' when it could not load. */
+  version: string;
+  adapter: { vendor: string; architecture: string };
+  sameAdapter: boolean;
+  /** Why jax-js did not run here (no WebGPU device for it), or null. */
+  unavailable: string | null;
+  rows: JaxPeerRow[];
+}
+
 export interface TargetCheck {
   name: string;
   target: string;
@@ -281,6 +306,7 @@ export interface BenchResult {
    * (run fresh, ignoring any cache) that chose them. */
   kernelChoice: (KernelSummary & { trials: Trial[] }) | null;
   peers: PeersResult | null;
+  jaxPeer: JaxPeersResult | null;
   /** Time to accuracy, when asked for (--time-to-accuracy): one row per recipe. */
   timeToAccuracy: AccuracyRow[] | null;
   /** Set when a stop request (Ctrl-C) skipped sections; absent in results older than it. */

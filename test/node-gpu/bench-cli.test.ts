@@ -1,5 +1,5 @@
 // `npm run bench` end to end in its smallest form (--quick --runtime node, one repeat, batch 4,
-// the vec4 matmul, the notebook's toy network, TensorFlow.js as the peer): checks the files it
+// the vec4 matmul, the notebook's toy network, TensorFlow.js and jax-js as the peers): checks the files it
 // writes and their structure — validation passed, adapter info, every section present — never
 // its speed.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -74,12 +74,15 @@ describe('bench CLI', () => {
     expect(r.peers?.sameAdapter).toBe(true);
     expect(r.peers?.rows.map((p) => [p.batch, p.stepsPerReadback])).toEqual([[4, 2]]);
     expect(r.peers!.rows[0].oursOverTfjs).toBeGreaterThan(0);
+    expect(r.jaxPeer?.unavailable).toBeNull();
+    expect(r.jaxPeer?.sameAdapter).toBe(true);
+    expect(r.jaxPeer?.rows.map((p) => [p.model, p.batch, p.stepsPerReadback])).toEqual(r.peers?.rows.map((p) => [p.model, p.batch, p.stepsPerReadback]));
     expect(r.targets.length).toBeGreaterThanOrEqual(2);
     for (const target of r.targets) expect(typeof target.holds).toBe('boolean');
 
     const md = readFileSync(join(dir, json!.replace(/\.json$/, '.md')), 'utf8');
     for (const heading of ['## 1. Adapter ceiling', '## 2. Matmul', '## 3. Training step', '## 4. GPU vs the CPU reference',
-      '## 5. Toy network', '## 7. Peers: TensorFlow.js', '## Targets']) {
+      '## 5. Toy network', '## 7. Peers: TensorFlow.js', '### 7b. Peers: jax-js', '## Targets']) {
       expect(md).toContain(heading);
     }
     expect(md).toContain('isFallbackAdapter');
