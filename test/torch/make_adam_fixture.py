@@ -17,6 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import fixture_training
+
 SIZES = [20, 16, 10]
 BATCH = 8
 STEPS = 100
@@ -48,18 +50,7 @@ def state_of(state_dict):
 
 
 def train(init, make_optimizer, x, y):
-    net = Net()
-    net.load_state_dict(init)
-    opt = make_optimizer(net.parameters())
-    losses = []
-    for s in range(STEPS):
-        xb, yb = x[s * BATCH:(s + 1) * BATCH], y[s * BATCH:(s + 1) * BATCH]
-        opt.zero_grad()
-        loss = F.nll_loss(net(xb), yb)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return {'losses': losses, 'final': state_of(net.state_dict())}
+    return fixture_training.train(Net(), init, make_optimizer, x, y, BATCH, STEPS, state_of)
 
 
 def main():

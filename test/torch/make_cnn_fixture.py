@@ -21,6 +21,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import fixture_training
+
 MODEL = 'conv2d:4:k3:p1:relu,maxpool2d:2,conv2d:6:k5:s2:p2:gelu,maxpool2d:2,flatten'
 BATCH = 16
 STEPS = 100
@@ -58,18 +60,7 @@ def state_of(state_dict):
 
 
 def train(init, make_optimizer, x, y):
-    net = Net()
-    net.load_state_dict(init)
-    opt = make_optimizer(net.parameters())
-    losses = []
-    for s in range(STEPS):
-        xb, yb = x[s * BATCH:(s + 1) * BATCH], y[s * BATCH:(s + 1) * BATCH]
-        opt.zero_grad()
-        loss = F.nll_loss(net(xb), yb)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return {'losses': losses, 'final': state_of(net.state_dict())}
+    return fixture_training.train(Net(), init, make_optimizer, x, y, BATCH, STEPS, state_of)
 
 
 def main():
