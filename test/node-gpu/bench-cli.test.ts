@@ -72,8 +72,8 @@ describe('bench CLI', () => {
     expect(r.cpuReference[0].gpuSpeedup).toBeGreaterThan(0);
     expect(r.toy?.rows.map((x) => x.network)).toEqual(['2-2-2 (notebook)']);
     expect(r.peers?.sameAdapter).toBe(true);
-    expect(r.peers?.rows.map((p) => [p.batch, p.stepsPerReadback])).toEqual([[4, 2]]);
-    expect(r.peers!.rows[0].oursOverTfjs).toBeGreaterThan(0);
+    expect(r.peers?.rows.map((p) => [p.model, p.batch, p.stepsPerReadback])).toEqual([['mlp', 4, 2], ['cnn', 4, 2]]);
+    for (const row of r.peers!.rows) expect(row.oursOverTfjs).toBeGreaterThan(0);
     expect(r.jaxPeer?.unavailable).toBeNull();
     expect(r.jaxPeer?.sameAdapter).toBe(true);
     expect(r.jaxPeer?.rows.map((p) => [p.model, p.batch, p.stepsPerReadback])).toEqual(r.peers?.rows.map((p) => [p.model, p.batch, p.stepsPerReadback]));
