@@ -50,7 +50,7 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
   await expect(page.locator('#choose-mlp')).toHaveAttribute('aria-pressed', 'false');
   // The CNN trains with Adam, at Adam's default learning rate.
   await expect(page.locator('#config-form [name="optimizer"]')).toHaveValue('adam');
-  await expect(page.locator('#config-form [name="lr"]')).toHaveValue('0.001');
+  await expect(page.locator('#config-form [name="lr"]')).toHaveValue('0.002');
 
   const t0 = Date.now();
   await trainTiny(page, 'cnn', '320');
