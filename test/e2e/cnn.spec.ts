@@ -48,7 +48,7 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
   await expect(page.locator('#config-form [name="model"]')).toHaveValue(MODEL_PRESETS.cnn);
   await expect(page.locator('#choose-cnn')).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('#choose-mlp')).toHaveAttribute('aria-pressed', 'false');
-  // The CNN trains with Adam, at Adam's default learning rate.
+  // The CNN trains with its recipe (CNN_RECIPE): Adam at lr 2e-3.
   await expect(page.locator('#config-form [name="optimizer"]')).toHaveValue('adam');
   await expect(page.locator('#config-form [name="lr"]')).toHaveValue('0.002');
 
