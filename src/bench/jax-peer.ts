@@ -6,7 +6,6 @@
 // go in as they are, with no layout conversion. Validated and timed as the TensorFlow.js peer is.
 // Imported here only, when the peers section runs.
 import type * as Jax from '@jax-js/jax';
-import { epochOrder } from '../data/batches.ts';
 import { syntheticSplit } from '../data/synthetic.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Activation } from '../model/activations.ts';
@@ -14,11 +13,9 @@ import type { NetworkSpec, ResolvedLayer } from '../model/spec.ts';
 import { gatherU8Cpu } from '../reference/kernels.ts';
 import { assembleMlp, mlpParamTensors, resolveWeights, type Mlp } from '../reference/mlp.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
-import { GpuTrainer } from '../train/gpu-trainer.ts';
-import { BENCH_NETWORKS, stepConfig, type BenchNetwork } from './networks.ts';
-import { cpuSteps, type PeersBenchOptions, type StepsResult } from './peers.ts';
+import { BENCH_NETWORKS, type BenchNetwork } from './networks.ts';
+import { cpuSteps, oursForPeer, type PeersBenchOptions, type StepsResult } from './peers.ts';
 import { median, medianRatio, timeInterleaved, type TimingBudget } from './timing.ts';
-import { cnnReadbackEvery, readbackEveryFor } from './training.ts';
 import type { JaxPeerRow, JaxPeersResult } from './types.ts';
 import type { Validator } from './validate.ts';
 
@@ -168,17 +165,7 @@ export async function validateJaxPeer(jax: JaxModule, net: BenchNetwork, B: numb
 }
 
 async function timeJaxPeer(ctx: GpuContext, jax: JaxModule, net: BenchNetwork, B: number, opts: PeersBenchOptions, budget: TimingBudget): Promise<JaxPeerRow> {
-  const steps = opts.readbackEvery ?? (net.name === 'cnn' ? cnnReadbackEvery(B, ctx.adapter.isFallbackAdapter) : readbackEveryFor(B));
-  const train = syntheticSplit(steps * B, 100 + B);
-  const init = net.init(1);
-  const ours = await GpuTrainer.create(ctx, { config: stepConfig(net, B, steps), train, test: null, init, kernels: opts.kernels });
-  let epoch = 0;
-  const oursRun = async (inner: number) => {
-    for (let i = 0; i < inner; i++) {
-      await ours.runEpoch({ epoch, order: epochOrder(train.count, 1, epoch, true), lr: net.lr }, () => {}, () => false);
-      epoch++;
-    }
-  };
+  const { steps, train, init, oursRun } = await oursForPeer(ctx, net, B, opts);
 
   // Resident like ours and like the TensorFlow.js peer's data, sliced per batch; every step's loss
   // is an output of the jit-compiled step, read back on an interval's last step only.

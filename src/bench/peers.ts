@@ -243,7 +243,9 @@ export interface PeersBenchOptions {
   kernels: KernelChooser;
 }
 
-async function timePeer(ctx: GpuContext, tf: TfModule, net: BenchNetwork, B: number, opts: PeersBenchOptions, budget: TimingBudget, v: Validator): Promise<PeerRow | null> {
+/** Our side of a peer's timing, the same for every peer: the steps per read-back, the data, the
+ * initial weights, and a run of `inner` epochs of our trainer. */
+export async function oursForPeer(ctx: GpuContext, net: BenchNetwork, B: number, opts: PeersBenchOptions) {
   const steps = opts.readbackEvery ?? (net.name === 'cnn' ? cnnReadbackEvery(B, ctx.adapter.isFallbackAdapter) : readbackEveryFor(B));
   const train = syntheticSplit(steps * B, 100 + B);
   const init = net.init(1);
@@ -255,6 +257,11 @@ async function timePeer(ctx: GpuContext, tf: TfModule, net: BenchNetwork, B: num
       epoch++;
     }
   };
+  return { steps, train, init, oursRun };
+}
+
+async function timePeer(ctx: GpuContext, tf: TfModule, net: BenchNetwork, B: number, opts: PeersBenchOptions, budget: TimingBudget, v: Validator): Promise<PeerRow | null> {
+  const { steps, train, init, oursRun } = await oursForPeer(ctx, net, B, opts);
 
   // Resident like ours (a user's dataset held as tensors on the GPU), sliced per batch; a TF.js
   // user shuffles on the CPU, outside the timed loop. Only the interval's last step asks minimize
