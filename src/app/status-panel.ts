@@ -27,6 +27,7 @@ export function describeKernels(k: KernelSummary): { summary: string; details: s
   const details = [
     ...Object.entries(k.matmul).map(([shape, v]) => `${shape}: ${v}`),
     ...Object.entries(k.biasGrad).map(([shape, v]) => `${shape}: ${v} (bias gradients summed by one thread per column, "serial", or by a workgroup)`),
+    ...Object.entries(k.conv2d).map(([shape, v]) => `${shape}: ${v} (${v === 'general' ? 'the input gradient\'s own kernel' : `output channels x columns per thread`})`),
     `fuse: ${k.fuse} (true: the weight and bias gradients are applied by SGD inside the gradient kernels and never stored)`,
   ];
   return { summary, details };

@@ -78,9 +78,9 @@ export function renderMarkdown(r: BenchResult): string {
       const k = r.kernelChoice;
       const problems = [...new Set(k.trials.map((t) => t.problem))];
       lines.push(`Kernel choice per shape${k.forced ? ` (forced: ${k.forced})` : ''}: each matmul of the step chooses its variant by a ` +
-        'trial on its own shape (validated against the CPU twin, then timed; ms per dispatch, the fastest of its runs; a candidate ' +
-        'that cannot win stops early). The trainer caches the choices per adapter.', '', table(['shape (M x N x K, epilogue)', 'chosen', 'trials'],
-        [...Object.entries(k.matmul), ...Object.entries(k.biasGrad)].map(([problem, variant]) => [problem, variant,
+        'trial on its own shape, as does each convolution\'s forward and input gradient (validated against the CPU twin, then timed; ms per dispatch, the fastest of its runs; a candidate ' +
+        'that cannot win stops early). The trainer caches the choices per adapter.', '', table(['shape (M x N x K, epilogue; convolutions: batch x C x H x W -> channels)', 'chosen', 'trials'],
+        [...Object.entries(k.matmul), ...Object.entries(k.biasGrad), ...Object.entries(k.conv2d)].map(([problem, variant]) => [problem, variant,
           problems.includes(problem) ? k.trials.filter((t) => t.problem === problem)
             .map((t) => `${t.variant} ${t.ms === null ? 'did not match' : f(t.ms, 3)}`).join(', ') : 'known']),
       ), '');

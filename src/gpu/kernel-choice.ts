@@ -1,15 +1,26 @@
-// Which variant runs each matmul and bias-gradient of a step. A problem (shape, layout, epilogue)
+// Which variant runs each matmul, bias gradient and convolution of a step. A problem (shape, layout, epilogue)
 // gets a short trial on its own shape the first time an adapter meets it: every candidate is
 // first checked against the CPU twin, then timed, and the fastest wins. Choices are kept for the
 // process and in a persistent cache (kernel-cache.ts), so a second run starts without trials.
 // A forced variant (--matmul) skips all of it.
 import { randomArray } from '../data/prng.ts';
+import { conv2dCpu, conv2dInputGradCpu, conv2dOutSize, type Conv2dShape } from '../reference/conv.ts';
 import { biasGradCpu, matmulCpu } from '../reference/kernels.ts';
 import { biasGradTolerance, compareArrays, TOLERANCES } from '../reference/tolerance.ts';
 import type { GpuContext } from './context.ts';
 import type { Dispatch } from './dispatch.ts';
 import { cacheKeyFor, defaultKernelCache, type KernelCache, type KernelChoices } from './kernel-cache.ts';
 import { BIAS_GRAD_VARIANTS, biasGradDispatch, type BiasGradVariant } from './kernels/bias-grad.ts';
+import {
+  CONV2D_VARIANTS,
+  conv2dForwardDispatch,
+  conv2dInputGradDispatch,
+  conv2dProblemKey,
+  conv2dVariantsFor,
+  defaultConv2dVariant,
+  type Conv2dDirection,
+  type Conv2dVariant,
+} from './kernels/conv2d.ts';
 import {
   MATMUL_VARIANTS,
   matmulDispatch,
@@ -34,6 +45,7 @@ export interface KernelSummary {
   forced: MatmulVariant | null;
   matmul: Record<string, MatmulVariant>;
   biasGrad: Record<string, BiasGradVariant>;
+  conv2d: Record<string, Conv2dVariant>;
 }
 
 /** One candidate's trial: milliseconds per dispatch (the fastest of its timed runs), or null when
@@ -191,8 +203,43 @@ async function trialBiasGrad(ctx: GpuContext, M: number, N: number, trials: Tria
   }
 }
 
+/** One direction of a convolution: every variant that can run it, checked against the CPU twin
+ * on the same shape at batch 3 at most (every edge path, a fraction of the cost), then timed at
+ * the full shape. The epilogues (bias, activation) ride along in every variant alike, so the
+ * trial runs without them. */
+async function trialConv2d(ctx: GpuContext, direction: Conv2dDirection, shape: Conv2dShape, trials: Trial[]): Promise<Conv2dVariant> {
+  const release = ctx.trackNewBuffers();
+  try {
+    const operands = (s: Conv2dShape, seed: number) => {
+      const { OH, OW } = conv2dOutSize(s);
+      const { batch, inC, outC, H, W, k } = s;
+      const x = randomArray(batch * inC * H * W, seed);
+      const w = randomArray(outC * inC * k * k, seed + 1);
+      const dy = randomArray(batch * outC * OH * OW, seed + 2);
+      const [input, output] = direction === 'forward' ? [x, batch * outC * OH * OW] : [dy, batch * inC * H * W];
+      const bufs = { x: ctx.storage('trial x', input), dy: ctx.storage('trial dy', input), w: ctx.storage('trial w', w), y: ctx.storage('trial y', output * 4) };
+      const dispatch = (v: Conv2dVariant) => (direction === 'forward'
+        ? conv2dForwardDispatch(ctx, bufs, s, {}, v)
+        : conv2dInputGradDispatch(ctx, { dy: bufs.dy, w: bufs.w, dx: bufs.y }, s, undefined, v));
+      const want = () => (direction === 'forward' ? conv2dCpu(x, w, null, s) : conv2dInputGradCpu(dy, w, s));
+      return { dispatch, want, out: bufs.y, output };
+    };
+    const check = operands({ ...shape, batch: Math.min(shape.batch, 3) }, shape.inC + 7 * shape.H);
+    const want = check.want();
+    const matches = async (v: Conv2dVariant) => {
+      await runDispatches(ctx, [check.dispatch(v)]);
+      return compareArrays(await ctx.readF32(check.out, check.output), want, TOLERANCES.conv2d).ok;
+    };
+    const timed = operands(shape, 1);
+    return await fastestMatch(ctx, conv2dProblemKey(direction, shape), conv2dVariantsFor(direction, shape), matches, timed.dispatch, trials);
+  } finally {
+    release();
+  }
+}
+
 const MATMUL_PROBLEM = /^\d+x\d+x\d+( A\^T)?( B\^T)? [\w+-]+$/;
 const BIAS_PROBLEM = /^bias \d+x\d+$/;
+const CONV_PROBLEM = /^conv2d (forward|input-grad) \d+x\d+x\d+x\d+->\d+ k\d+s\d+p\d+$/;
 
 /** The cached choices that this version can use: a problem key of either family's form with a
  * variant that family has. The cache promises that whatever it holds costs at most a trial, so
@@ -205,7 +252,8 @@ export function validChoices(stored: unknown): { valid: KernelChoices; rejected:
   for (const [problem, variant] of Object.entries(stored)) {
     const known = typeof variant === 'string' && (
       (MATMUL_PROBLEM.test(problem) && (MATMUL_VARIANTS as readonly string[]).includes(variant)) ||
-      (BIAS_PROBLEM.test(problem) && (BIAS_GRAD_VARIANTS as readonly string[]).includes(variant)));
+      (BIAS_PROBLEM.test(problem) && (BIAS_GRAD_VARIANTS as readonly string[]).includes(variant)) ||
+      (CONV_PROBLEM.test(problem) && (CONV2D_VARIANTS as readonly string[]).includes(variant)));
     if (known) valid[problem] = variant;
     else rejected++;
   }
@@ -242,6 +290,7 @@ export class KernelChooser {
   readonly problems = new Map<string, { dims: MatmulDims; epilogue: MatmulEpilogue }>();
   private readonly summaryMatmul: Record<string, MatmulVariant> = {};
   private readonly summaryBias: Record<string, BiasGradVariant> = {};
+  private readonly summaryConv: Record<string, Conv2dVariant> = {};
   private readonly choices: Map<string, Promise<string>>;
   private readonly pinned: Record<string, string>;
 
@@ -262,7 +311,7 @@ export class KernelChooser {
   static async create(ctx: GpuContext, opts: KernelChooserOptions = {}): Promise<KernelChooser> {
     const a = ctx.adapter;
     const cacheKey = cacheKeyFor([a.runtime, a.vendor, a.architecture, a.device, a.description],
-      shaders.matmul + shaders.matmulSubgroups + shaders.biasGrad);
+      shaders.matmul + shaders.matmulSubgroups + shaders.biasGrad + shaders.conv2d);
     const cache = opts.cache === undefined ? await defaultKernelCache() : opts.cache;
     const chooser = new KernelChooser(ctx, cache, cacheKey, opts);
     if (cache && !opts.force && !opts.fresh) {
@@ -300,8 +349,20 @@ export class KernelChooser {
     return variant;
   }
 
+  /** The variant of one direction of a convolution. --matmul (forced) leaves convolutions to
+   * the rule of thumb, with no trial. */
+  async conv2d(direction: Conv2dDirection, shape: Conv2dShape): Promise<Conv2dVariant> {
+    const problem = conv2dProblemKey(direction, shape);
+    const pinned = this.pinned[problem] as Conv2dVariant | undefined;
+    const variant = pinned && conv2dVariantsFor(direction, shape).includes(pinned) ? pinned
+      : this.forced ? defaultConv2dVariant(direction, shape)
+      : ((await this.choose(problem, () => trialConv2d(this.ctx, direction, shape, this.trials))) as Conv2dVariant);
+    this.summaryConv[problem] = variant;
+    return variant;
+  }
+
   summary(): KernelSummary {
-    return { fuse: this.fuse, forced: this.forced, matmul: { ...this.summaryMatmul }, biasGrad: { ...this.summaryBias } };
+    return { fuse: this.fuse, forced: this.forced, matmul: { ...this.summaryMatmul }, biasGrad: { ...this.summaryBias }, conv2d: { ...this.summaryConv } };
   }
 
   private choose(problem: string, trial: () => Promise<string>): Promise<string> {

@@ -173,7 +173,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
     optimizer: await trainer.optimizerState(),
     progress,
     data: { source: data.source, train: data.train.count, test: data.test?.count ?? 0, hash },
-    kernels: kernels && { ...kernels.matmul, ...kernels.biasGrad },
+    kernels: kernels && { ...kernels.matmul, ...kernels.biasGrad, ...kernels.conv2d },
   });
   try {
     const afterSetup = ctx?.liveBytes ?? 0;

@@ -9,7 +9,7 @@ import {
 } from '../../src/reference/conv.ts';
 import { activationBackwardCpu, activationCpu, keptForBackwardCpu } from '../../src/reference/kernels.ts';
 import { conv2dUpdateTolerance, conv2dWeightGradTolerance, TOLERANCES } from '../../src/reference/tolerance.ts';
-import { conv2dForwardDispatch, conv2dInputGradDispatch, conv2dWeightGradDispatch } from '../../src/gpu/kernels/conv2d.ts';
+import { conv2dForwardDispatch, conv2dInputGradDispatch, conv2dVariantsFor, conv2dWeightGradDispatch, CONV2D_VARIANTS } from '../../src/gpu/kernels/conv2d.ts';
 import { maxpool2dBackwardDispatch, maxpool2dDispatch } from '../../src/gpu/kernels/maxpool2d.ts';
 import { randomArray, useGpu } from './gpu-suite.ts';
 import { checkKernel, WorstErrors } from './kernel-check.ts';
@@ -93,6 +93,37 @@ describe('conv2d kernels vs their CPU twins', () => {
       }));
     }
     worst.log(`conv2d over ${CONV_SHAPES.length} shapes`);
+  });
+
+  // The kernel chooser may pick any variant that can run a shape: each one must match the twin.
+  it('every variant of the forward pass and the input gradient over the shape table', async () => {
+    const worst = new WorstErrors();
+    const ran = new Set<string>();
+    for (const [i, shape] of CONV_SHAPES.entries()) {
+      const { x, w, b, dy, outputs } = operands(shape, 100 * i + 5);
+      const { batch, inC, H, W } = shape;
+      for (const variant of CONV2D_VARIANTS) {
+        const forward = conv2dVariantsFor('forward', shape).includes(variant);
+        const inputGrad = conv2dVariantsFor('input-grad', shape).includes(variant);
+        if (forward) ran.add(`forward ${variant}`);
+        if (inputGrad) ran.add(`input-grad ${variant}`);
+        worst.add(await checkKernel(gpu(), {
+          what: `conv2d ${variant} ${name(shape)}`,
+          buffers: { x, w, b, dy, y: outputs, dx: batch * inC * H * W },
+          dispatches: (bufs) => [
+            ...(forward ? [conv2dForwardDispatch(gpu(), bufs, shape, { bias: bufs.b }, variant)] : []),
+            ...(inputGrad ? [conv2dInputGradDispatch(gpu(), bufs, shape, undefined, variant)] : []),
+          ],
+          expect: () => ({
+            ...(forward ? { y: { ref: conv2dCpu(x, w, b, shape), tol: TOLERANCES.conv2d } } : {}),
+            ...(inputGrad ? { dx: { ref: conv2dInputGradCpu(dy, w, shape), tol: TOLERANCES.conv2d } } : {}),
+          }),
+        }));
+      }
+    }
+    worst.log('conv2d variants');
+    // Every block ran both ways, and 'general' as the input gradient only.
+    expect(ran).toEqual(new Set([...CONV2D_VARIANTS.filter((v) => v !== 'general').flatMap((v) => [`forward ${v}`, `input-grad ${v}`]), 'input-grad general']));
   });
 
   it('forward without bias', async () => {
@@ -186,6 +217,8 @@ describe('conv2d kernels vs their CPU twins', () => {
     const buf = gpu().unusedStorage(0);
     expect(() => conv2dForwardDispatch(gpu(), { x: buf, w: buf, y: buf }, shape, { activation: 'relu', pre: buf })).toThrow(/'relu' reads its output/);
     expect(() => conv2dForwardDispatch(gpu(), { x: buf, w: buf, y: buf }, { ...shape, k: 11 })).toThrow(/11x11 kernel does not fit a 7x9 image/);
+    expect(() => conv2dForwardDispatch(gpu(), { x: buf, w: buf, y: buf }, shape, {}, 'general')).toThrow(/'general' is the input gradient's kernel/);
+    expect(() => conv2dInputGradDispatch(gpu(), { dy: buf, w: buf, dx: buf }, { ...shape, stride: 2 }, undefined, '8x16')).toThrow(/only 'general' runs at stride 2/);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { nodeKernelCache } from '../../src/gpu/node-gpu.ts';
 import { cacheKeyFor, fingerprint } from '../../src/gpu/kernel-cache.ts';
+import { validChoices } from '../../src/gpu/kernel-choice.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kernel-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,5 +66,23 @@ describe('the kernel-choice cache in Node', () => {
   it('fingerprints the kernels\' source: any edit changes the key', () => {
     expect(fingerprint('fn main() {}')).toMatch(/^[0-9a-f]{8}$/);
     expect(fingerprint('fn main() {}')).not.toBe(fingerprint('fn main() { }'));
+  });
+
+  it('keeps each family\'s problems with that family\'s variants only: matmul, bias gradient, convolution', () => {
+    const { valid, rejected } = validChoices({
+      '32x512x784 B^T bias-sigmoid': 'vec4',
+      'bias 32x10': 'serial',
+      'conv2d forward 32x1x28x28->6 k5s1p0': '4x8',
+      'conv2d input-grad 32x6x12x12->24 k5s1p0': 'general',
+      // A convolution's variant under a matmul problem, and the reverse; an unknown direction.
+      '32x64x384 store': '8x16',
+      'conv2d forward 32x1x28x28->6 k5s1p0 ': 'vec4',
+      'conv2d backward 32x1x28x28->6 k5s1p0': '8x8',
+    });
+    expect(valid).toEqual({
+      '32x512x784 B^T bias-sigmoid': 'vec4', 'bias 32x10': 'serial',
+      'conv2d forward 32x1x28x28->6 k5s1p0': '4x8', 'conv2d input-grad 32x6x12x12->24 k5s1p0': 'general',
+    });
+    expect(rejected).toBe(3);
   });
 });

@@ -87,12 +87,19 @@ export const conv2d: LayerModule<Conv2dSpec> = {
     return { grads: [dW, db], dx: inputGradient ? conv2dInputGradCpu(dz, weight, shape) : null };
   },
 
-  forwardGpu: async (p, g, x) => [conv2dForwardDispatch(p.ctx, { x, w: g.params[0], y: g.act }, shapeOf(g.layer, p.rows),
-    { bias: g.params[1], activation: g.layer.activation, ...(g.pre ? { pre: g.pre } : {}) })],
+  async forwardGpu(p, g, x) {
+    const shape = shapeOf(g.layer, p.rows);
+    return [conv2dForwardDispatch(p.ctx, { x, w: g.params[0], y: g.act }, shape,
+      { bias: g.params[1], activation: g.layer.activation, ...(g.pre ? { pre: g.pre } : {}) }, await p.kernels.conv2d('forward', shape))];
+  },
 
-  inputGradientGpu: async (p, g, _x, target) => [target.kind === 'store'
-    ? conv2dInputGradDispatch(p.ctx, { dy: g.gradZ, w: g.params[0], dx: target.dx }, shapeOf(g.layer, p.rows))
-    : conv2dInputGradDispatch(p.ctx, { dy: g.gradZ, w: g.params[0], dx: target.dz }, shapeOf(g.layer, p.rows), { kept: target.kept, activation: target.activation })],
+  async inputGradientGpu(p, g, _x, target) {
+    const shape = shapeOf(g.layer, p.rows);
+    const variant = await p.kernels.conv2d('input-grad', shape);
+    return [target.kind === 'store'
+      ? conv2dInputGradDispatch(p.ctx, { dy: g.gradZ, w: g.params[0], dx: target.dx }, shape, undefined, variant)
+      : conv2dInputGradDispatch(p.ctx, { dy: g.gradZ, w: g.params[0], dx: target.dz }, shape, { kept: target.kept, activation: target.activation }, variant)];
+  },
 
   gradientGpu: async (p, g, x, [dW, db]) => [conv2dWeightGradDispatch(p.ctx, { x, dy: g.gradZ, dW, db }, shapeOf(g.layer, p.rows))],
 
