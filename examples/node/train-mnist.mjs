@@ -13,7 +13,7 @@ const first = (ds, n) => ({ images: ds.images.subarray(0, n * 784), labels: ds.l
 const trainer = await createTrainer({
   layers: [784, 128, 10],
   activation: 'relu',
-  // 97.84% after 5 epochs on the full set (README, "Other networks").
+  // 97.84% after 5 epochs on the full set (docs/results.md, "Other networks").
   optimizer: { lr: 0.03, momentum: 0.9 },
 });
 console.log(`training on ${trainer.adapter.description || trainer.adapter.vendor}`);

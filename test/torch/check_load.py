@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Loads a checkpoint of this project into PyTorch the two ways the README gives, and continues its
+"""Loads a checkpoint of this project into PyTorch the two ways docs/checkpoints.md gives, and continues its
 optimizer: the check that the files stay usable from PyTorch. Needs torch and numpy only (not the
 safetensors package: load_file below reads the format's F32 files as safetensors.torch.load_file
 does). CI does not run it; run it by hand where PyTorch is installed:
