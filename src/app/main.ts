@@ -20,6 +20,7 @@ import { inPageWords } from './page-words.ts';
 import { initPart1 } from './part1-tab.ts';
 import { DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type EpochMessage, type PageMessage, type RunState, type StoredRunInfo, type WorkerMessage } from './protocol.ts';
 import { RunClock } from './run-clock.ts';
+import { addScrollCues } from './scroll-cue.ts';
 import { showAdapter, showNoGpu } from './status-panel.ts';
 import { initTabs } from './tabs.ts';
 import { GpuToyClient } from './toy-lesson.ts';
@@ -703,4 +704,5 @@ dataEls.builtin.addEventListener('click', () => {
 writeRecipe();
 revalidate();
 initTabs();
+addScrollCues();
 send({ type: 'init', mnistUrl: new URL('mnist/', document.baseURI).href });
