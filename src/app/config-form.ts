@@ -1,36 +1,46 @@
 // The training form <-> TrainConfig. validateConfig stays the one judge of what is possible; its
 // ConfigError names the CLI option, which maps to the form field to mark with the message (which
-// states the valid range). Every invalid field is marked, not only the first.
+// states the valid range, and names other options by their fields' labels). Every invalid field
+// is marked, not only the first.
 import { HIDDEN_ACTIVATIONS } from '../model/activations.ts';
 import { denseSpec, formatModel, MODEL_PRESETS, parseModel, PRESET_ABOUT, resolveNetwork } from '../model/spec.ts';
 import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
+import { inPageWords, type FieldLabels } from './page-words.ts';
 import { CNN_RECIPE, ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
 const FIELDS = {
-  '--epochs': ['epochs', 'epochs'],
-  '--batch': ['batchSize', 'batch size'],
-  '--optimizer': ['optimizer', 'optimizer'],
-  '--lr': ['lr', 'learning rate'],
-  '--momentum': ['momentum', 'momentum'],
+  '--epochs': ['epochs', 'Epochs'],
+  '--batch': ['batchSize', 'Batch size'],
+  '--optimizer': ['optimizer', 'Optimizer'],
+  '--lr': ['lr', 'Learning rate'],
+  '--momentum': ['momentum', 'Momentum'],
   '--nesterov': ['nesterov', 'Nesterov'],
-  '--weight-decay': ['weightDecay', 'weight decay'],
-  '--beta1': ['beta1', 'beta 1'],
-  '--beta2': ['beta2', 'beta 2'],
-  '--eps': ['eps', 'epsilon'],
-  '--model': ['model', 'model'],
-  '--loss': ['loss', 'loss'],
-  '--seed': ['seed', 'seed'],
-  '--limit-train': ['limitTrain', 'train samples'],
-  '--limit-test': ['limitTest', 'test samples'],
-  '--readback-every': ['readbackEvery', 'read-back interval'],
-  '--lr-schedule': ['lrSchedule', 'schedule'],
-  '--augment-shift': ['augmentShift', 'augmentation shift'],
+  '--weight-decay': ['weightDecay', 'Weight decay'],
+  '--beta1': ['beta1', 'Beta 1'],
+  '--beta2': ['beta2', 'Beta 2'],
+  '--eps': ['eps', 'Epsilon'],
+  '--model': ['model', 'Model'],
+  '--loss': ['loss', 'Loss'],
+  '--seed': ['seed', 'Seed'],
+  '--limit-train': ['limitTrain', 'Train samples'],
+  '--limit-test': ['limitTest', 'Test samples'],
+  '--readback-every': ['readbackEvery', 'Read back every'],
+  '--lr-schedule': ['lrSchedule', 'LR schedule'],
+  '--augment-shift': ['augmentShift', 'Augmentation: shift up to (px)'],
 } as const satisfies Record<string, readonly [keyof TrainConfig, string]>;
 
 export type FieldName = (typeof FIELDS)[keyof typeof FIELDS][0];
 
 const FIELD_NAMES = Object.values(FIELDS).map(([name]) => name);
+
+/** The training tab's fields by the CLI options they stand for (the form's, the CSV label
+ * column's and the check's steps), as the labels read on the page. */
+export const TRAIN_TAB_LABELS: FieldLabels = {
+  ...Object.fromEntries(Object.entries(FIELDS).map(([option, [, label]]) => [option, label])),
+  '--label-column': 'CSV label column',
+  '--steps': 'Steps',
+};
 
 function input(form: HTMLFormElement, name: FieldName): HTMLInputElement | HTMLSelectElement {
   const el = form.elements.namedItem(name);
@@ -190,9 +200,7 @@ export function modelMisfit(config: TrainConfig, data: { inputShape: number[]; c
 
 /** "--batch must be at most ..." -> "must be at most ...", with other options by their labels. */
 function humanise(err: ConfigError): string {
-  return err.message
-    .slice(err.option.length + 1)
-    .replace(/--[a-z0-9-]+/g, (opt) => (opt in FIELDS ? FIELDS[opt as keyof typeof FIELDS][1] : opt));
+  return inPageWords(err.message.slice(err.option.length + 1), TRAIN_TAB_LABELS);
 }
 
 /** Marks each field in `errors` (aria-invalid and the message under it) and clears the others. */

@@ -6,10 +6,17 @@ import { element, formatCount } from './dom.ts';
 export function renderConfusion(table: HTMLTableElement, counts: number[], classes: number, names: string[] | null = null): void {
   const name = (c: number) => names?.[c] ?? String(c);
   table.replaceChildren();
+  // The axes' names over the columns and in the corner, short: ten columns of four digits and the
+  // row names fit a half-width card at 1280 px and a 390 px phone.
+  const axis = element('tr');
+  const corner = element('th', 'true ↓', 'corner');
+  corner.rowSpan = 2;
+  const predicted = element('th', 'predicted →', 'axis');
+  predicted.colSpan = classes;
+  axis.append(corner, predicted);
   const head = element('tr');
-  head.append(element('th', 'true \\ predicted', 'corner'));
   for (let c = 0; c < classes; c++) head.append(element('th', name(c)));
-  table.createTHead().append(head);
+  table.createTHead().append(axis, head);
   const body = table.createTBody();
   for (let r = 0; r < classes; r++) {
     const row = element('tr');
@@ -17,7 +24,8 @@ export function renderConfusion(table: HTMLTableElement, counts: number[], class
     const total = counts.slice(r * classes, (r + 1) * classes).reduce((a, b) => a + b, 0);
     for (let c = 0; c < classes; c++) {
       const n = counts[r * classes + c];
-      const cell = element('td', n ? formatCount(n) : '');
+      // Digits without separators keep the columns narrow; the title has the grouped count.
+      const cell = element('td', n ? String(n) : '');
       const share = total ? n / total : 0;
       const hue = r === c ? '39, 174, 96' : '192, 57, 43';
       // Off-diagonal shares are small: scale them up so a 5% confusion is clearly visible.

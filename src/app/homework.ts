@@ -11,8 +11,11 @@ import type { SweepResults } from '../sweep/run.ts';
 import { summarise } from '../sweep/summary.ts';
 import { LiveChart } from './charts.ts';
 import { byId, element } from './dom.ts';
+import { inPageWords, type FieldLabels } from './page-words.ts';
 
 const COLORS = ['#1f618d', '#e67e22', '#16a085', '#af7ac5', '#c0392b', '#7f8c8d', '#2e86c1', '#b7950b'];
+/** The small sweep's fields by the CLI options (of npm run sweep) they stand for. */
+const SWEEP_FORM_LABELS: FieldLabels = { '--grid': 'Grid', '--epochs': 'Epochs', '--limit-train': 'Train images', '--limit-test': 'Test images' };
 const pct = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(2));
 
 /** One row per configuration, best first: its seeds' final accuracies, their mean, the time. */
@@ -133,7 +136,7 @@ export class Homework {
       return plan;
     } catch (e) {
       if (!(e instanceof SweepSpecError || e instanceof ConfigError)) throw e;
-      this.error.textContent = e.message;
+      this.error.textContent = inPageWords(e.message, SWEEP_FORM_LABELS);
       return null;
     }
   }

@@ -7,7 +7,7 @@ import { NOTEBOOK_RECIPE, type DataExtent, type TrainConfig } from '../train/con
 import { plateauNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
-import { checkForm, choosePreset, fillModelChoices, getField, modelMisfit, presetInForm, setField, showErrors, showOptimizerFields, writeConfig, type FormCheck } from './config-form.ts';
+import { checkForm, choosePreset, fillModelChoices, getField, modelMisfit, presetInForm, setField, showErrors, showOptimizerFields, TRAIN_TAB_LABELS, writeConfig, type FormCheck } from './config-form.ts';
 import { renderComparison } from './compare-view.ts';
 import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
@@ -16,9 +16,11 @@ import { Homework } from './homework.ts';
 import { downloadModel, networkLine, readModelFile, type DataShape } from './model-files.ts';
 import { ModelCurves, modelLabel } from './model-curves.ts';
 import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
+import { inPageWords } from './page-words.ts';
 import { initPart1 } from './part1-tab.ts';
 import { DATA_HELD_BY_LOST_RUN, DATA_IN_USE, type DataInfo, type DroppedFile, type EpochMessage, type PageMessage, type RunState, type StoredRunInfo, type WorkerMessage } from './protocol.ts';
 import { RunClock } from './run-clock.ts';
+import { addScrollCues } from './scroll-cue.ts';
 import { showAdapter, showNoGpu } from './status-panel.ts';
 import { initTabs } from './tabs.ts';
 import { GpuToyClient } from './toy-lesson.ts';
@@ -285,8 +287,10 @@ const dataShape = (info: DataInfo): DataShape => ({ inputShape: info.image ? [1,
 
 const dataLine = (info: DataInfo) => `${info.builtin ? 'MNIST (built in)' : info.source}: ${info.summary}.`;
 
-/** A loader's message (the CLI's words) under the drop area; the data in use stays. */
-function showDataError(message: string): void {
+/** A loader's message (the CLI's checks, the page's field names) under the drop area; the data in
+ * use stays. */
+function showDataError(cliMessage: string): void {
+  const message = inPageWords(cliMessage, TRAIN_TAB_LABELS);
   if (dataInfo) dataEls.summary.textContent = dataLine(dataInfo);
   dataEls.message.textContent = `Not loaded: ${message.replace(/\.$/, '')}. The data in use is unchanged.`;
   appendLog(`error: ${message}`);
@@ -499,7 +503,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       setModel(msg.weights, msg.label, msg.spec);
       break;
     case 'finished': {
-      setStatus(msg.message, msg.outcome === 'done' ? 'ok' : msg.outcome === 'diverged' ? 'error' : 'info');
+      setStatus(inPageWords(msg.message, TRAIN_TAB_LABELS), msg.outcome === 'done' ? 'ok' : msg.outcome === 'diverged' ? 'error' : 'info');
       metrics.eta.textContent = '–';
       delete metrics.eta.dataset.value;
       // The plateau and its cures were measured on MNIST.
@@ -520,7 +524,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
     case 'compare-error':
       checking = false;
       byId('check-progress').textContent = '';
-      byId('check-verdict').textContent = `The check could not run: ${msg.message}`;
+      byId('check-verdict').textContent = `The check could not run: ${inPageWords(msg.message, TRAIN_TAB_LABELS)}`;
       byId('check-verdict').className = 'verdict fail';
       refreshButtons();
       break;
@@ -536,7 +540,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
     case 'noise-error':
       measuring = false;
       noise.progress.textContent = '';
-      noise.error.textContent = `The measurement could not run: ${msg.message}`;
+      noise.error.textContent = `The measurement could not run: ${inPageWords(msg.message, TRAIN_TAB_LABELS)}`;
       refreshButtons();
       break;
     case 'toy-reply':
@@ -555,10 +559,12 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       homework.done(msg.message, msg.ok);
       refreshButtons();
       break;
-    case 'error':
-      setStatus(msg.message, 'error');
-      appendLog(`error: ${msg.message}`);
+    case 'error': {
+      const message = inPageWords(msg.message, TRAIN_TAB_LABELS);
+      setStatus(message, 'error');
+      appendLog(`error: ${message}`);
       break;
+    }
   }
 };
 
@@ -698,4 +704,5 @@ dataEls.builtin.addEventListener('click', () => {
 writeRecipe();
 revalidate();
 initTabs();
+addScrollCues();
 send({ type: 'init', mnistUrl: new URL('mnist/', document.baseURI).href });

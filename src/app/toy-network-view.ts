@@ -15,9 +15,14 @@ export interface NetworkPicture {
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
-/** Drawing widths: a phone's screen gets a narrower one, so the numbers stay readable. */
-const WIDE = { W: 640, X: [80, 320, 560], R: 24 };
-const NARROW = { W: 420, X: [44, 210, 376], R: 20 };
+/** Drawing widths: a phone's gets one about as wide as its screen, so that 12-unit text renders
+ * at 11 px or more in a 360 px window; R fits a value such as -0.123 inside its circle. */
+const WIDE = { W: 640, X: [80, 320, 560], R: 26 };
+const NARROW = { W: 320, X: [36, 160, 284], R: 25 };
+/** Text lines, in drawing units: a neuron's name sits above it; its bias, the bias's change (wide
+ * drawing only) and its delta below it, one line each. */
+const LINE = 15;
+const NAME_ABOVE = 8;
 /** Past this many neurons in a layer, numbers would overlap: the drawing keeps nodes and edges. */
 const LABELLED = 6;
 
@@ -38,10 +43,12 @@ export function drawToyNetwork(container: HTMLElement, p: NetworkPicture): void 
   const { W, X, R } = narrow ? NARROW : WIDE;
   const counts = [p.network[0][0].weights.length - 1, ...p.network.map((l) => l.length)];
   const rows = Math.max(...counts);
-  const gap = rows > LABELLED ? 36 : 96;
+  // Room for the lines under a neuron and the name over the next one, whichever parts the step shows.
+  const linesBelow = narrow ? 2 : 3;
+  const gap = rows > LABELLED ? 36 : 2 * R + NAME_ABOVE + LINE * (linesBelow + 1) + 10;
   const H = rows * gap + 60;
   const y = (layer: number, j: number) => H / 2 + (j - (counts[layer] - 1) / 2) * gap;
-  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `a ${counts.join('-')} network` });
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `a ${counts.join('-')} network`, class: narrow ? 'narrow' : 'wide' });
   const labels = rows <= LABELLED;
   const edges = el('g', { class: 'edges' });
   const nodes = el('g', { class: 'nodes' });
@@ -74,16 +81,18 @@ export function drawToyNetwork(container: HTMLElement, p: NetworkPicture): void 
       const name = layer === 0 ? `x${j + 1}` : layer === counts.length - 1 ? `out ${j}` : `h${j}`;
       nodes.append(el('circle', { cx, cy, r: labels ? R : 8, class: `node layer${layer}` }));
       if (!labels) continue;
-      nodes.append(el('text', { x: cx, y: cy - R - 6, class: 'name', 'text-anchor': 'middle' }, name));
+      nodes.append(el('text', { x: cx, y: cy - R - NAME_ABOVE, class: 'name', 'text-anchor': 'middle' }, name));
       const value = layer === 0 ? p.inputs?.[j] : p.showOutputs ? neuron?.output : undefined;
       if (value !== undefined) nodes.append(el('text', { x: cx, y: cy + 4, class: 'value', 'text-anchor': 'middle' }, fmt(value)));
       if (neuron) {
         const bias = neuron.weights[neuron.weights.length - 1];
         const change = p.changes?.[layer - 1][j].at(-1);
-        nodes.append(el('text', { x: cx, y: cy + R + 14, class: 'bias', 'text-anchor': 'middle' },
-          `b ${fmt(bias)}${change && !narrow ? ` (${change >= 0 ? '+' : ''}${change.toPrecision(2)})` : ''}`));
+        const below = (line: number) => cy + R + LINE * line;
+        nodes.append(el('text', { x: cx, y: below(1), class: 'bias', 'text-anchor': 'middle' }, `b ${fmt(bias)}`));
+        // On a line of its own: beside the bias it would reach the labels of the edges coming in.
+        if (change && !narrow) nodes.append(el('text', { x: cx, y: below(2), class: 'bias', 'text-anchor': 'middle' }, `(${change >= 0 ? '+' : ''}${change.toPrecision(2)})`));
         if (p.showDeltas && neuron.delta !== undefined) {
-          nodes.append(el('text', { x: cx, y: cy + R + 28, class: 'delta', 'text-anchor': 'middle' }, `δ ${neuron.delta.toPrecision(3)}`));
+          nodes.append(el('text', { x: cx, y: below(linesBelow), class: 'delta', 'text-anchor': 'middle' }, `δ ${neuron.delta.toPrecision(3)}`));
         }
       }
     }

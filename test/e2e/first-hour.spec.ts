@@ -1,10 +1,12 @@
 // What a newcomer meets in the first hour on the dashboard: a status that waits for the adapter,
 // the kernels in words, a short run that says why it ended near chance, an ETA while it runs,
-// legends that show the latest values, and a layout that holds from a 360 px phone to a desktop
-// (screenshots of every tab at 390 and 1440 px in test-results/).
+// legends that show the latest values, and a layout that holds from a 360 px phone to a desktop:
+// nothing wider than the window, tables that fit or say they scroll, the confusion matrix whole,
+// Part 1's drawing readable (screenshots of every tab at 390 and 1440 px in test-results/).
 import { mkdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { collectErrors, fillForm, openDashboard } from './helpers.ts';
+import { confusionOverrun, expectReadableDrawing, expectScrollCues } from './layout-checks.ts';
 
 const TABS = ['train', 'part1', 'homework'] as const;
 
@@ -83,7 +85,7 @@ test('a short run: status, kernels, ETA, plateau note, legends, and the layout f
   await expect(page.locator('#toy-steps section')).toHaveCount(4);
 
   mkdirSync('test-results', { recursive: true });
-  for (const width of [360, 390, 420, 1440]) {
+  for (const width of [360, 390, 420, 1280, 1440]) {
     await page.setViewportSize({ width, height: 900 });
     for (const tab of TABS) {
       await page.locator(`#tab-link-${tab}`).click();
@@ -91,6 +93,9 @@ test('a short run: status, kernels, ETA, plateau note, legends, and the layout f
       // Let the charts follow their containers' new width.
       await page.evaluate(() => new Promise(requestAnimationFrame));
       expect(await overflow(page), `${tab} at ${width} px`).toBeLessThanOrEqual(0);
+      await expectScrollCues(page, `${tab} at ${width} px`);
+      if (tab === 'train') expect(await confusionOverrun(page), `confusion matrix at ${width} px`).toBeLessThanOrEqual(0);
+      if (tab === 'part1') await expectReadableDrawing(page, `Part 1's drawing at ${width} px`);
       if (width === 390 || width === 1440) {
         const path = `test-results/layout-${width}-${tab}.png`;
         await page.screenshot({ path, fullPage: true });

@@ -171,7 +171,7 @@ test('CSV files chosen with the picker: the label column named, a ReLU network t
     '--test-data', 'DIR/iris-test.csv', '--label-column', 'species', '--activation', 'relu', '--lr', '0.05', '--epochs', '5', '--batch', '10', '--hidden', '16']));
   await expect(page.locator('#log')).toContainText('config: {"epochs":5,"batchSize":10,"optimizer":"sgd","lr":0.05,');
   await expect(page.locator('#log')).toContainText('"model":"dense:16:relu","loss":"nll"');
-  await expect(page.locator('#confusion thead th')).toHaveText(['true \\ predicted', 'setosa', 'versicolor', 'virginica']);
+  await expect(page.locator('#confusion thead th')).toHaveText(['true ↓', 'predicted →', 'setosa', 'versicolor', 'virginica']);
   await page.screenshot({ path: 'test-results/own-data-csv.png', fullPage: true });
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
