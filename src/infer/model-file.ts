@@ -62,11 +62,9 @@ export function readModelFile(bytes: Uint8Array, options: ModelFileOptions = {})
     throw e;
   }
   if (!(LOSSES as readonly unknown[]).includes(loss)) fail(`its loss must be one of ${LOSSES.join(', ')}, got ${JSON.stringify(loss)}`);
-  if (!model) {
-    const sizes = safetensorsSizes(bytes, name);
-    model = denseSpec(sizes.slice(1, -1), ['sigmoid']);
-    inputShape ??= [sizes[0]];
-  }
+  model ??= denseSpec(safetensorsSizes(bytes, name).slice(1, -1), ['sigmoid']);
+  // A dense network reads rows: fc1.weight (out, in) gives their width.
+  if (inputShape === undefined && model.every((s) => s.type === 'dense')) inputShape = [safetensorsSizes(bytes, name)[0]];
   if (!(Array.isArray(inputShape) && inputShape.length > 0 && inputShape.every(isPositiveInt))) {
     return fail(inputShape === undefined
       ? 'names no input_shape in its metadata: give loadModel the inputShape option, e.g. { inputShape: [1, 28, 28] }'

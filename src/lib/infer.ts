@@ -13,6 +13,8 @@ import { elementCount } from '../model/spec.ts';
 import { logSoftmaxNllCpu } from '../reference/kernels.ts';
 import { GpuForward } from '../infer/gpu-forward.ts';
 import { readModelFile, type ModelFileOptions } from '../infer/model-file.ts';
+import { ConfigError, refuseUnknownKeys } from '../train/config-error.ts';
+import { SafetensorsError } from '../train/safetensors.ts';
 import { DatasetError } from './errors.ts';
 import type { Predictions } from './trainer.ts';
 
@@ -23,7 +25,12 @@ export type { ModelFileOptions } from '../infer/model-file.ts';
 /** A .safetensors file that is malformed or does not fit the model it names. */
 export { SafetensorsError } from '../train/safetensors.ts';
 export { GpuUnavailableError, GpuDeviceError } from '../gpu/errors.ts';
+/** An option of loadModel that cannot work; `option` names it. */
+export { ConfigError } from '../train/config-error.ts';
+/** Images that predict cannot take. */
 export { DatasetError } from './errors.ts';
+
+const OPTION_KEYS = ['device', 'batchSize', 'matmul', 'name', 'model', 'loss', 'inputShape'];
 
 export interface LoadModelOptions extends ModelFileOptions {
   /** 'auto' (the default): WebGPU where an adapter is found, else the CPU; 'gpu' fails without one
@@ -57,16 +64,17 @@ export interface InferenceModel {
 /** A model from a .safetensors file (a checkpoint, or weights saved by `npm run train -- --save`,
  * the dashboard or `trainer.saveWeights()`): its bytes, or a URL to fetch. */
 export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL, options: LoadModelOptions = {}): Promise<InferenceModel> {
+  refuseUnknownKeys(options, OPTION_KEYS, (key) => key);
   const { device = 'auto', batchSize = 1024, matmul, ...fileOptions } = options;
-  if (!['auto', 'gpu', 'cpu'].includes(device)) throw new DatasetError('device', `must be 'auto', 'gpu' or 'cpu', got ${JSON.stringify(device)}`);
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new DatasetError('batchSize', `must be a positive integer, got ${JSON.stringify(batchSize)}`);
-  if (matmul !== undefined && !MATMUL_VARIANTS.includes(matmul)) throw new DatasetError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')}, got ${JSON.stringify(matmul)}`);
+  if (!['auto', 'gpu', 'cpu'].includes(device)) throw new ConfigError('device', `must be 'auto', 'gpu' or 'cpu', got ${JSON.stringify(device)}`);
+  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new ConfigError('batchSize', `must be a positive integer, got ${JSON.stringify(batchSize)}`);
+  if (matmul !== undefined && !MATMUL_VARIANTS.includes(matmul)) throw new ConfigError('matmul', `must be one of ${MATMUL_VARIANTS.join(', ')}, got ${JSON.stringify(matmul)}`);
   let bytes: Uint8Array;
   let name = fileOptions.name;
   if (typeof source === 'string' || source instanceof URL) {
     name ??= String(source).split('/').pop();
     const res = await fetch(source);
-    if (!res.ok) throw new DatasetError('source', `${String(source)}: HTTP ${res.status} ${res.statusText}`);
+    if (!res.ok) throw new SafetensorsError(`${String(source)}: fetching it answered HTTP ${res.status} ${res.statusText}: check the URL`);
     bytes = new Uint8Array(await res.arrayBuffer());
   } else {
     bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
@@ -98,10 +106,10 @@ export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL,
     inputShape,
     classes,
     async predict(images) {
-      if (disposed) throw new DatasetError('model', 'was disposed: load it again');
+      if (disposed) throw new Error('predict: this model was disposed; load it again with loadModel');
       if (!(images instanceof Uint8Array || images instanceof Float32Array) || images.length === 0 || images.length % width !== 0) {
         throw new DatasetError('images', `must be a Uint8Array (pixels 0-255) or Float32Array of whole samples of ${width} values ([${inputShape.join(', ')}]), got ${
-          images instanceof Uint8Array || images instanceof Float32Array ? `${images.length} values` : String(images)}`);
+          images instanceof Uint8Array || images instanceof Float32Array ? `${images.length} values` : ((images as object | null)?.constructor?.name ?? String(images))}`);
       }
       const count = images.length / width;
       const out = new Float32Array(count * classes);

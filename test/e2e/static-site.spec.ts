@@ -47,7 +47,10 @@ test(`the built dashboard trains and predicts under ${MOUNT} of a plain static s
   await fillForm(page, { epochs: '1', model: 'dense:128:sigmoid', limitTrain: '2000', limitTest: '500', readbackEvery: '10' });
   await page.locator('#train').click();
   await expect(page.locator('#run-status')).toContainText('Done', { timeout: 150_000 });
-  expect(Number(await page.locator('#metric-acc').getAttribute('data-value'))).toBeGreaterThan(50);
+  const accuracy = Number(await page.locator('#metric-acc').getAttribute('data-value'));
+  console.log(`under ${MOUNT}: ${accuracy}% on 500 test images after one epoch of 2,000`);
+  // A run that learned nothing stays near 10%.
+  expect(accuracy).toBeGreaterThan(50);
   // Test image 0 is a 7.
   await drawDigit(page, (mnist.test.features as Uint8Array).subarray(0, 784));
   await expect(page.locator('#prediction')).toHaveAttribute('data-class', '7');
