@@ -43,14 +43,14 @@ test(`the built dashboard trains and predicts under ${MOUNT} of a plain static s
   const mnist = await loadEmbeddedMnist();
   await page.goto(origin + MOUNT);
   await expect(page.locator('#run-status')).toContainText('Ready', { timeout: 90_000 });
-  // The dashboard's quick settings (dashboard.spec.ts), on fewer images: a short run that learns.
-  await fillForm(page, { epochs: '1', model: 'dense:128:sigmoid', limitTrain: '2000', limitTest: '500', readbackEvery: '10' });
+  // The dashboard's quick settings (dashboard.spec.ts): one epoch that learns in seconds.
+  await fillForm(page, { epochs: '1', model: 'dense:128:sigmoid', limitTrain: '4000', limitTest: '500', readbackEvery: '10' });
   await page.locator('#train').click();
   await expect(page.locator('#run-status')).toContainText('Done', { timeout: 150_000 });
   const accuracy = Number(await page.locator('#metric-acc').getAttribute('data-value'));
-  console.log(`under ${MOUNT}: ${accuracy}% on 500 test images after one epoch of 2,000`);
-  // A run that learned nothing stays near 10%.
-  expect(accuracy).toBeGreaterThan(50);
+  console.log(`under ${MOUNT}: ${accuracy.toFixed(2)}% on 500 test images after one epoch of 4,000`);
+  // As dashboard.spec.ts: the CLI measured 83.6% on these settings; one that learned nothing stays near 10%.
+  expect(accuracy).toBeGreaterThan(75);
   // Test image 0 is a 7.
   await drawDigit(page, (mnist.test.features as Uint8Array).subarray(0, 784));
   await expect(page.locator('#prediction')).toHaveAttribute('data-class', '7');
