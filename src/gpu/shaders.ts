@@ -22,21 +22,37 @@ import squaredError from '../../shaders/squared_error.wgsl?raw';
 import stepRecord from '../../shaders/step_record.wgsl?raw';
 import update from '../../shaders/update.wgsl?raw';
 
+// Each kernel family's module is an export of its own, joined by a call annotated pure, so a bundle
+// that imports only some of them (the inference entry: matmul, conv2d, maxpool2d) carries only
+// their WGSL (esbuild keeps an unused template literal, whose parts could have side effects).
+const wgsl = (...parts: string[]): string => parts.join('\n');
+export const activationSource = /* @__PURE__ */ wgsl(activation, activationFn);
+export const biasGradSource = /* @__PURE__ */ wgsl(biasGrad, optimizer);
+export const conv2dSource = /* @__PURE__ */ wgsl(conv2d, optimizer, activationFn);
+export const logSoftmaxSource = /* @__PURE__ */ wgsl(logSoftmax, lossFn);
+export const matmulSource = /* @__PURE__ */ wgsl(matmul, optimizer, activationFn);
+/** Only for devices with the 'subgroups' feature: the directive must open the module. */
+export const matmulSubgroupsSource = /* @__PURE__ */ wgsl('enable subgroups;', matmulSource, matmulSubgroups);
+export const maxpool2dSource = /* @__PURE__ */ wgsl(maxpool2d, activationFn);
+export const metricsSource = /* @__PURE__ */ wgsl(metrics, stepRecord);
+export const outputLayerSource = /* @__PURE__ */ wgsl(outputLayer, optimizer, activationFn, lossFn, stepRecord);
+export const squaredErrorSource = /* @__PURE__ */ wgsl(squaredError, lossFn);
+export const updateSource = /* @__PURE__ */ wgsl(update, optimizer);
+
 export const shaders = {
-  activation: `${activation}\n${activationFn}`,
+  activation: activationSource,
   bench,
-  biasGrad: `${biasGrad}\n${optimizer}`,
-  conv2d: `${conv2d}\n${optimizer}\n${activationFn}`,
+  biasGrad: biasGradSource,
+  conv2d: conv2dSource,
   gather,
-  logSoftmax: `${logSoftmax}\n${lossFn}`,
-  matmul: `${matmul}\n${optimizer}\n${activationFn}`,
-  /** Only for devices with the 'subgroups' feature: the directive must open the module. */
-  matmulSubgroups: `enable subgroups;\n${matmul}\n${optimizer}\n${activationFn}\n${matmulSubgroups}`,
-  maxpool2d: `${maxpool2d}\n${activationFn}`,
-  metrics: `${metrics}\n${stepRecord}`,
-  outputLayer: `${outputLayer}\n${optimizer}\n${activationFn}\n${lossFn}\n${stepRecord}`,
-  squaredError: `${squaredError}\n${lossFn}`,
-  update: `${update}\n${optimizer}`,
+  logSoftmax: logSoftmaxSource,
+  matmul: matmulSource,
+  matmulSubgroups: matmulSubgroupsSource,
+  maxpool2d: maxpool2dSource,
+  metrics: metricsSource,
+  outputLayer: outputLayerSource,
+  squaredError: squaredErrorSource,
+  update: updateSource,
 } as const;
 
 /** A `const NAME = <integer>u;` of a shader: the workgroup sizes and tiles that the WGSL is written

@@ -1,7 +1,7 @@
 // The CPU twin of a network's forward and backward pass: a walk over its resolved layers that
 // calls each layer type's twin, the same walk src/train/step.ts makes on the GPU.
 import { activationBackwardCpu } from '../reference/kernels.ts';
-import { layerModule } from './layers/index.ts';
+import { layerForward, layerModule } from './layers/index.ts';
 import type { ResolvedLayer } from './spec.ts';
 
 /** A layer with its parameter tensors (layer.params order). */
@@ -25,7 +25,7 @@ export function forwardNetworkCpu(layers: readonly LayerParams[], x: Float32Arra
   let h = x;
   for (const { layer, params } of layers) {
     inputs.push(h);
-    const { out, pre } = layerModule(layer.spec.type).forwardCpu(layer, params, h, B);
+    const { out, pre } = layerForward(layer.spec.type).forwardCpu(layer, params, h, B);
     pres.push(pre);
     h = out;
   }

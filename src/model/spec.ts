@@ -5,7 +5,7 @@
 import { ConfigError } from '../train/config-error.ts';
 import type { Activation, HiddenActivation } from './activations.ts';
 import type { LossKind } from './losses.ts';
-import { LAYER_TYPES, layerModule } from './layers/index.ts';
+import { LAYER_TYPES, layerForward } from './layers/index.ts';
 import type { SpecFail } from './layers/layer.ts';
 
 /** A layer of the spec, by type; each type is one module in src/model/layers/. */
@@ -106,12 +106,12 @@ export function parseModel(text: string): LayerSpec[] {
     if (!(LAYER_TYPES as readonly string[]).includes(type)) {
       throw new ConfigError('--model', `layer ${i + 1} ${JSON.stringify(raw.trim())} has no known type (${LAYER_TYPES.join(', ')}): write ${MODEL_GRAMMAR}`);
     }
-    return layerModule(type as LayerType).parse(args, failing('--model', `layer ${i + 1} (${raw.trim()})`));
+    return layerForward(type as LayerType).parse(args, failing('--model', `layer ${i + 1} (${raw.trim()})`));
   });
 }
 
 /** The model as parseModel reads it back: 'dense:512:sigmoid,dense:256:sigmoid'. */
-export const formatModel = (model: ModelSpec): string => model.map((s) => layerModule(s.type).format(s)).join(',');
+export const formatModel = (model: ModelSpec): string => model.map((s) => layerForward(s.type).format(s)).join(',');
 
 /** A model given as data (a config file, a checkpoint, the library): a non-empty list of layer
  * specs of known types, each checked by its type; returned as fresh objects. */
@@ -128,7 +128,7 @@ export function checkLayer(s: unknown, option: string, where: string): LayerSpec
   const type = (s as { type?: unknown } | null)?.type;
   const fail = failing(option, where);
   if (!(LAYER_TYPES as readonly unknown[]).includes(type)) fail(`must be an object with a type of ${LAYER_TYPES.join(', ')}, got ${JSON.stringify(s)}`);
-  return layerModule(type as LayerType).check(s as Record<string, unknown>, fail);
+  return layerForward(type as LayerType).check(s as Record<string, unknown>, fail);
 }
 
 const failing = (option: string, where: string): SpecFail => (message) => {
@@ -136,7 +136,7 @@ const failing = (option: string, where: string): SpecFail => (message) => {
 };
 
 /** PyTorch's module name of the n-th (from 1) layer of a type: fc1, fc2, ... */
-export const layerName = (type: LayerType, n: number): string => `${layerModule(type).namePrefix}${n}`;
+export const layerName = (type: LayerType, n: number): string => `${layerForward(type).namePrefix}${n}`;
 
 /** The resolved layers, input to output, the output layer last. */
 export function resolveNetwork(model: ModelSpec, inputShape: readonly number[], classes: number, loss: LossKind): ResolvedLayer[] {
@@ -149,7 +149,7 @@ export function resolveNetwork(model: ModelSpec, inputShape: readonly number[], 
   let inShape = [...inputShape];
   return [...model, output].map((s, i) => {
     const last = i === model.length;
-    const module = layerModule(s.type);
+    const module = layerForward(s.type);
     const n = (counts.get(s.type) ?? 0) + 1;
     counts.set(s.type, n);
     const name = layerName(s.type, n);

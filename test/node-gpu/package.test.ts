@@ -45,7 +45,8 @@ it('packs small and clean, installs into an empty project, type-checks there and
   expect(size).toBeLessThan(MAX_TARBALL_BYTES);
   const stray = files.map((f) => f.path).filter((p) => !/^(build\/lib\/(browser|node|types)\/|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/.test(p));
   expect(stray).toEqual([]);
-  expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['build/lib/browser/index.js', 'build/lib/node/index.js', 'build/lib/node/mnist.js', 'build/lib/types/lib/index.d.ts']));
+  expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['build/lib/browser/index.js', 'build/lib/node/index.js', 'build/lib/node/mnist.js', 'build/lib/types/lib/index.d.ts',
+    'build/lib/browser/infer.js', 'build/lib/node/infer.js', 'build/lib/types/lib/infer.d.ts']));
 
   // An empty project, outside this checkout: nothing resolves from its node_modules.
   rmSync(project, { recursive: true, force: true });

@@ -6,11 +6,11 @@ import { ACTIVATION_TABLE, readsInput, type Activation } from '../../model/activ
 import { checkConv2dShape, type Conv2dShape } from '../../reference/conv.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, oneEachGroups, type Dispatch } from '../dispatch.ts';
-import { shaders, wgslConst } from '../shaders.ts';
+import { conv2dSource, wgslConst } from '../shaders.ts';
 import type { UpdateEpilogue } from './optimizer.ts';
 
-const WG = wgslConst(shaders.conv2d, 'WG');
-const BLOCK = wgslConst(shaders.conv2d, 'BLOCK');
+const WG = wgslConst(conv2dSource, 'WG');
+const BLOCK = wgslConst(conv2dSource, 'BLOCK');
 
 /** conv2d_forward's register block, `<channels>x<columns>` of the output per invocation (its
  * FWD_CHANNELS and FWD_COLS). 'general' is conv2d_input_grad, the input gradient's kernel for any
@@ -53,8 +53,8 @@ function blockOf(variant: Conv2dVariant, what: string): { FWD_CHANNELS: number; 
   return { FWD_CHANNELS, FWD_COLS };
 }
 
-const DW_CHANNELS = wgslConst(shaders.conv2d, 'DW_CHANNELS');
-const DW_UNITS = wgslConst(shaders.conv2d, 'DW_UNITS');
+const DW_CHANNELS = wgslConst(conv2dSource, 'DW_CHANNELS');
+const DW_UNITS = wgslConst(conv2dSource, 'DW_UNITS');
 
 /** The forward pass's epilogue: + bias (outC), then the activation; with `pre`, also the
  * pre-activation (batch, outC, OH, OW), which an activation whose backward reads its input needs. */
@@ -95,7 +95,7 @@ export function conv2dForwardDispatch(
   const { batch, inC, outC, H, W, k } = shape;
   const outputs = batch * outC * OH * OW;
   const block = blockOf(variant, 'conv2d forward');
-  const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_forward', {
+  const pipeline = ctx.pipeline(conv2dSource, 'conv2d_forward', {
     HAS_BIAS: Number(!!bias), ACTIVATION: ACTIVATION_TABLE[activation].code, KEEP_INPUT: Number(!!pre), STRIDE_ONE: Number(shape.stride === 1),
     ...block,
   });
@@ -138,11 +138,11 @@ export function conv2dInputGradDispatch(
     const block = blockOf(variant, 'conv2d input gradient');
     const transposed = dimsUniform(ctx, [batch, outC, OH, OW, inC, H, W, k, 1, k - 1 - pad]);
     return makeDispatch(ctx, `conv2d_forward ${variant} (input gradient) ${shapeLabel(shape)}${suffix}`,
-      ctx.pipeline(shaders.conv2d, 'conv2d_forward', { TRANSPOSED: 1, STRIDE_ONE: 1, ...block, ...constants }),
+      ctx.pipeline(conv2dSource, 'conv2d_forward', { TRANSPOSED: 1, STRIDE_ONE: 1, ...block, ...constants }),
       [transposed, bufs.dy, bufs.w, backward?.kept ?? ctx.unusedStorage(0), bufs.dx, ctx.unusedStorage(1)],
       [oneEachGroups(ctx, batch * ceilDiv(inC, block.FWD_CHANNELS) * H * ceilDiv(W, block.FWD_COLS), WG)], cost);
   }
-  return makeDispatch(ctx, `conv2d_input_grad ${shapeLabel(shape)}${suffix}`, ctx.pipeline(shaders.conv2d, 'conv2d_input_grad', constants),
+  return makeDispatch(ctx, `conv2d_input_grad ${shapeLabel(shape)}${suffix}`, ctx.pipeline(conv2dSource, 'conv2d_input_grad', constants),
     [dimsOf(ctx, shape).dims, bufs.dy, bufs.w, bufs.dx, backward?.kept ?? ctx.unusedStorage(0)],
     [oneEachGroups(ctx, batch * ceilDiv(inC, BLOCK) * H * ceilDiv(W, BLOCK), WG)], cost);
 }
@@ -165,7 +165,7 @@ export function conv2dWeightGradDispatch(
   const params = outC * inC * k * k;
   const update = epilogue.kind === 'update' ? epilogue : null;
   const S = update?.optimizer.stateFloats ?? 0;
-  const pipeline = ctx.pipeline(shaders.conv2d, 'conv2d_weight_grad', { UPDATE: Number(!!update), STRIDE_ONE: Number(shape.stride === 1), ...(update ? update.optimizer.constants : {}) });
+  const pipeline = ctx.pipeline(conv2dSource, 'conv2d_weight_grad', { UPDATE: Number(!!update), STRIDE_ONE: Number(shape.stride === 1), ...(update ? update.optimizer.constants : {}) });
   const stateBufs = update
     ? [update.optimizer.buffer, update.optimizer.stateBinding('conv2d weight update', update.state, params) ?? ctx.unusedStorage(0),
       update.optimizer.stateBinding('conv2d bias update', update.biasState, outC) ?? ctx.unusedStorage(1), update.record]

@@ -6,13 +6,13 @@ import { ACTIVATION_TABLE, readsInput, type Activation, type HiddenActivation } 
 import type { MatmulShape } from '../../reference/kernels.ts';
 import type { GpuContext } from '../context.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from '../dispatch.ts';
-import { shaders, wgslConst } from '../shaders.ts';
+import { matmulSource, matmulSubgroupsSource, wgslConst } from '../shaders.ts';
 import type { UpdateEpilogue } from './optimizer.ts';
 
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled', 'tiled32', 'skinny', 'skinny-subgroups'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
-const c = (name: string) => wgslConst(shaders.matmul, name);
+const c = (name: string) => wgslConst(matmulSource, name);
 
 /** Each variant's entry point, override constants and the output block one workgroup covers. */
 const VARIANTS: Record<MatmulVariant, { entry: string; constants?: Record<string, number>; rows: number; cols: number }> = {
@@ -146,7 +146,7 @@ export function matmulDispatch(
       }
       break;
   }
-  const pipeline = ctx.pipeline(variant === 'skinny-subgroups' ? shaders.matmulSubgroups : shaders.matmul, entry, {
+  const pipeline = ctx.pipeline(variant === 'skinny-subgroups' ? matmulSubgroupsSource : matmulSource, entry, {
     ...constants,
     TRANS_A: Number(transA),
     TRANS_B: Number(transB),

@@ -5,9 +5,9 @@ import { ACTIVATION_TABLE, readsInput, type Activation } from '../../model/activ
 import { checkMaxpool2dShape, type Maxpool2dShape } from '../../reference/conv.ts';
 import type { GpuContext } from '../context.ts';
 import { makeDispatch, oneEachGroups, type Dispatch } from '../dispatch.ts';
-import { shaders, wgslConst } from '../shaders.ts';
+import { maxpool2dSource, wgslConst } from '../shaders.ts';
 
-const WG = wgslConst(shaders.maxpool2d, 'WG');
+const WG = wgslConst(maxpool2dSource, 'WG');
 
 function dimsOf(ctx: GpuContext, shape: Maxpool2dShape): { dims: GPUBuffer; outputs: number; inputs: number } {
   const { OH, OW } = checkMaxpool2dShape(shape);
@@ -20,7 +20,7 @@ function dimsOf(ctx: GpuContext, shape: Maxpool2dShape): { dims: GPUBuffer; outp
 export function maxpool2dDispatch(ctx: GpuContext, bufs: { x: GPUBuffer; y: GPUBuffer }, shape: Maxpool2dShape): Dispatch {
   const { dims, outputs, inputs } = dimsOf(ctx, shape);
   const { batch, C, H, W, k } = shape;
-  return makeDispatch(ctx, `maxpool2d_forward ${batch}x${C}x${H}x${W} k${k}`, ctx.pipeline(shaders.maxpool2d, 'maxpool2d_forward'),
+  return makeDispatch(ctx, `maxpool2d_forward ${batch}x${C}x${H}x${W} k${k}`, ctx.pipeline(maxpool2dSource, 'maxpool2d_forward'),
     [dims, bufs.x, bufs.y], [oneEachGroups(ctx, outputs, WG)], { flops: inputs, bytes: 4 * (inputs + outputs) });
 }
 
@@ -35,7 +35,7 @@ export function maxpool2dBackwardDispatch(
   if (readsInput(activation)) throw new Error(`maxpool2d backward: '${activation}' reads its pre-activation in the backward pass, which pooling does not see; run its backward as its own dispatch`);
   const { dims, outputs, inputs } = dimsOf(ctx, shape);
   const { batch, C, H, W, k } = shape;
-  const pipeline = ctx.pipeline(shaders.maxpool2d, 'maxpool2d_backward', { ACTIVATION: ACTIVATION_TABLE[activation].code });
+  const pipeline = ctx.pipeline(maxpool2dSource, 'maxpool2d_backward', { ACTIVATION: ACTIVATION_TABLE[activation].code });
   return makeDispatch(ctx, `maxpool2d_backward ${batch}x${C}x${H}x${W} k${k}${activation === 'none' ? '' : ` +${activation}-backward`}`, pipeline,
     [dims, bufs.x, bufs.dy, bufs.dx], [oneEachGroups(ctx, inputs, WG)], { flops: inputs * k * k, bytes: 4 * (2 * inputs + outputs) });
 }

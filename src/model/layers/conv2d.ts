@@ -9,7 +9,7 @@ import { activationCpu } from '../../reference/kernels.ts';
 import { ConfigError, isPositiveInt } from '../../train/config-error.ts';
 import { readsInput } from '../activations.ts';
 import type { Conv2dSpec, ResolvedLayer } from '../spec.ts';
-import { hiddenActivation, imageShape, onlyFields, type LayerModule } from './layer.ts';
+import { hiddenActivation, imageShape, onlyFields, type LayerForward, type LayerModule, withTraining } from './layer.ts';
 
 const GRAMMAR = 'conv2d:<channels>:k<kernel>[:s<stride>][:p<padding>][:<activation>], e.g. conv2d:16:k3:p1:relu';
 const LETTER_FIELDS = { k: 'kernel', s: 'stride', p: 'padding' } as const;
@@ -21,7 +21,7 @@ function shapeOf(layer: ResolvedLayer, batch: number): Conv2dShape {
   return { batch, inC, outC: spec.channels, H, W, k: spec.kernel, stride: spec.stride, pad: spec.padding };
 }
 
-export const conv2d: LayerModule<Conv2dSpec> = {
+export const conv2dForward: LayerForward<Conv2dSpec> = {
   type: 'conv2d',
   namePrefix: 'conv',
 
@@ -36,7 +36,7 @@ export const conv2d: LayerModule<Conv2dSpec> = {
       spec[field] = m ? Number(m[2]) : arg;
     }
     if (!('kernel' in spec)) fail(`needs its kernel side, k<side>: write ${GRAMMAR}`);
-    return conv2d.check({ stride: 1, padding: 0, activation: 'relu', ...spec }, fail);
+    return conv2dForward.check({ stride: 1, padding: 0, activation: 'relu', ...spec }, fail);
   },
 
   format: (s) => `conv2d:${s.channels}:k${s.kernel}${s.stride === 1 ? '' : `:s${s.stride}`}${s.padding === 0 ? '' : `:p${s.padding}`}:${s.activation}`,
@@ -63,15 +63,6 @@ export const conv2d: LayerModule<Conv2dSpec> = {
 
   params: (spec, inShape) => [{ name: 'weight', shape: [spec.channels, inShape[0], spec.kernel, spec.kernel] }, { name: 'bias', shape: [spec.channels] }],
 
-  // PyTorch's default, as nn.Linear's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C k k for
-  // the weight and the bias; the weight drawn first.
-  init(layer, rng) {
-    const [out, C, k] = layer.params[0].shape;
-    const bound = 1 / Math.sqrt(C * k * k);
-    const draw = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
-    return [draw(out * C * k * k), draw(out)];
-  },
-
   forwardCpu(layer, [weight, bias], x, B) {
     const shape = shapeOf(layer, B);
     // As the dense twin: where the backward reads the pre-activation, it is stored as f32 and
@@ -81,16 +72,27 @@ export const conv2d: LayerModule<Conv2dSpec> = {
     return { out: activationCpu(pre, layer.activation), pre };
   },
 
-  backwardCpu(layer, [weight], x, dz, B, inputGradient) {
-    const shape = shapeOf(layer, B);
-    const { dW, db } = conv2dWeightGradCpu(x, dz, shape);
-    return { grads: [dW, db], dx: inputGradient ? conv2dInputGradCpu(dz, weight, shape) : null };
-  },
-
   async forwardGpu(p, g, x) {
     const shape = shapeOf(g.layer, p.rows);
     return [conv2dForwardDispatch(p.ctx, { x, w: g.params[0], y: g.act }, shape,
       { bias: g.params[1], activation: g.layer.activation, ...(g.pre ? { pre: g.pre } : {}) }, await p.kernels.conv2d('forward', shape))];
+  },
+};
+
+export const conv2d: LayerModule<Conv2dSpec> = /* @__PURE__ */ withTraining(conv2dForward, {
+  // PyTorch's default, as nn.Linear's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C k k for
+  // the weight and the bias; the weight drawn first.
+  init(layer, rng) {
+    const [out, C, k] = layer.params[0].shape;
+    const bound = 1 / Math.sqrt(C * k * k);
+    const draw = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
+    return [draw(out * C * k * k), draw(out)];
+  },
+
+  backwardCpu(layer, [weight], x, dz, B, inputGradient) {
+    const shape = shapeOf(layer, B);
+    const { dW, db } = conv2dWeightGradCpu(x, dz, shape);
+    return { grads: [dW, db], dx: inputGradient ? conv2dInputGradCpu(dz, weight, shape) : null };
   },
 
   async inputGradientGpu(p, g, _x, target) {
@@ -106,4 +108,4 @@ export const conv2d: LayerModule<Conv2dSpec> = {
   // The weight's and the bias's optimizer steps from their gradients, in one dispatch.
   fusedUpdateGpu: async (p, g, x, optimizer) => [conv2dWeightGradDispatch(p.ctx, { x, dy: g.gradZ, dW: g.params[0], db: g.params[1] }, shapeOf(g.layer, p.rows),
     { kind: 'update', optimizer, state: g.state?.[0] ?? null, biasState: g.state?.[1] ?? null, record: p.record.buffer })],
-};
+});

@@ -10,24 +10,24 @@ import { activationCpu, biasGradCpu, matmulCpu } from '../../reference/kernels.t
 import { readsInput } from '../activations.ts';
 import { ConfigError, isPositiveInt } from '../../train/config-error.ts';
 import { elementCount, type DenseSpec, type ResolvedLayer } from '../spec.ts';
-import { hiddenActivation, onlyFields, type LayerGpuPlan, type LayerModule } from './layer.ts';
+import { hiddenActivation, onlyFields, type ForwardPlan, type LayerForward, type LayerModule, withTraining } from './layer.ts';
 
 /** (in, out) of a resolved dense layer: an image input is read as its flat rows. */
 const dims = (layer: ResolvedLayer) => ({ in: elementCount(layer.inShape), out: layer.outShape[0] });
 
 /** A matmul in the variant chosen for its problem. */
-async function matmul(p: LayerGpuPlan, bufs: MatmulBuffers, d: MatmulDims, epilogue: MatmulEpilogue): Promise<Dispatch> {
+async function matmul(p: ForwardPlan, bufs: MatmulBuffers, d: MatmulDims, epilogue: MatmulEpilogue): Promise<Dispatch> {
   return matmulDispatch(p.ctx, await p.kernels.matmul(d, epilogue), bufs, d, epilogue);
 }
 
-export const dense: LayerModule<DenseSpec> = {
+export const denseForward: LayerForward<DenseSpec> = {
   type: 'dense',
   namePrefix: 'fc',
 
   parse(args, fail) {
     if (args.length < 1 || args.length > 2) fail('must be dense:<units>[:<activation>], e.g. dense:512:sigmoid');
     const [units, activation = 'sigmoid'] = args;
-    return dense.check({ type: 'dense', units: /^\d+$/.test(units) ? Number(units) : units, activation }, fail);
+    return denseForward.check({ type: 'dense', units: /^\d+$/.test(units) ? Number(units) : units, activation }, fail);
   },
 
   format: (spec) => `dense:${spec.units}:${spec.activation}`,
@@ -47,6 +47,25 @@ export const dense: LayerModule<DenseSpec> = {
 
   params: (spec, inShape) => [{ name: 'weight', shape: [spec.units, elementCount(inShape)] }, { name: 'bias', shape: [spec.units] }],
 
+  forwardCpu(layer, [weight, bias], x, B) {
+    const d = dims(layer);
+    // (B, in) x (out, in)^T -> (B, out), the bias and activation applied per element. Where the
+    // backward reads the pre-activation, it is stored as f32 and activated from there, as the
+    // GPU's forward epilogue does.
+    const shape = { M: B, N: d.out, K: d.in, transB: true };
+    if (!readsInput(layer.activation)) return { out: matmulCpu(x, weight, bias, { ...shape, activation: layer.activation }), pre: null };
+    const pre = matmulCpu(x, weight, bias, shape);
+    return { out: activationCpu(pre, layer.activation), pre };
+  },
+
+  forwardGpu: async (p, g, x) => {
+    const d = dims(g.layer);
+    return [await matmul(p, { a: x, b: g.params[0], c: g.act }, { M: p.rows, N: d.out, K: d.in, transB: true },
+      { kind: 'bias', bias: g.params[1], activation: g.layer.activation, ...(g.pre ? { pre: g.pre } : {}) })];
+  },
+};
+
+export const dense: LayerModule<DenseSpec> = /* @__PURE__ */ withTraining(denseForward, {
   // kaiming_uniform with a = sqrt(5) reduces to U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the weight,
   // and the bias uses the same bound; row-major, the weight first, so the GPU can reproduce it.
   init(layer, rng) {
@@ -59,29 +78,12 @@ export const dense: LayerModule<DenseSpec> = {
     return [weight, bias];
   },
 
-  forwardCpu(layer, [weight, bias], x, B) {
-    const d = dims(layer);
-    // (B, in) x (out, in)^T -> (B, out), the bias and activation applied per element. Where the
-    // backward reads the pre-activation, it is stored as f32 and activated from there, as the
-    // GPU's forward epilogue does.
-    const shape = { M: B, N: d.out, K: d.in, transB: true };
-    if (!readsInput(layer.activation)) return { out: matmulCpu(x, weight, bias, { ...shape, activation: layer.activation }), pre: null };
-    const pre = matmulCpu(x, weight, bias, shape);
-    return { out: activationCpu(pre, layer.activation), pre };
-  },
-
   backwardCpu(layer, [weight], x, dz, B, inputGradient) {
     const d = dims(layer);
     // dW = dz^T x: (B, out) read as (out, B) times (B, in); db = column sums of dz.
     const grads = [matmulCpu(dz, x, null, { M: d.out, N: d.in, K: B, transA: true }), biasGradCpu(dz, B, d.out)];
     // dx = dz W: (B, out) x (out, in) -> (B, in).
     return { grads, dx: inputGradient ? matmulCpu(dz, weight, null, { M: B, N: d.in, K: d.out }) : null };
-  },
-
-  forwardGpu: async (p, g, x) => {
-    const d = dims(g.layer);
-    return [await matmul(p, { a: x, b: g.params[0], c: g.act }, { M: p.rows, N: d.out, K: d.in, transB: true },
-      { kind: 'bias', bias: g.params[1], activation: g.layer.activation, ...(g.pre ? { pre: g.pre } : {}) })];
   },
 
   inputGradientGpu: async (p, g, _x, target) => {
@@ -118,4 +120,4 @@ export const dense: LayerModule<DenseSpec> = {
       train: train && { optimizer: train.optimizer, stateWeight: state && state[0], stateBias: state && state[1],
         below: below ? { dz: below.dz, activation: below.activation, pre: below.pre } : null } });
   },
-};
+});

@@ -2,11 +2,11 @@
 // move, so the CPU twin hands its input on and the GPU model leaves the layer out (`view`): the
 // layer above reads the buffer below, its gradient lands where the layer below keeps its own.
 import { elementCount, type FlattenSpec } from '../spec.ts';
-import { onlyFields, type LayerModule } from './layer.ts';
+import { onlyFields, type LayerForward, type LayerModule, withTraining } from './layer.ts';
 
 const none = async () => [];
 
-export const flatten: LayerModule<FlattenSpec> = {
+export const flattenForward: LayerForward<FlattenSpec> = {
   type: 'flatten',
   namePrefix: 'flatten',
   view: true,
@@ -25,13 +25,16 @@ export const flatten: LayerModule<FlattenSpec> = {
 
   outShape: (_spec, inShape) => [elementCount(inShape)],
   params: () => [],
-  init: () => [],
 
   forwardCpu: (_layer, _params, x) => ({ out: x, pre: null }),
-  backwardCpu: (_layer, _params, _x, dz, _B, inputGradient) => ({ grads: [], dx: inputGradient ? dz : null }),
 
   forwardGpu: none,
+};
+
+export const flatten: LayerModule<FlattenSpec> = /* @__PURE__ */ withTraining(flattenForward, {
+  init: () => [],
+  backwardCpu: (_layer, _params, _x, dz, _B, inputGradient) => ({ grads: [], dx: inputGradient ? dz : null }),
   inputGradientGpu: none,
   gradientGpu: none,
   fusedUpdateGpu: none,
-};
+});

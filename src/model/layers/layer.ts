@@ -92,7 +92,17 @@ export function hiddenActivation(spec: Record<string, unknown>, fail: SpecFail):
   return activation as HiddenActivation;
 }
 
-export interface LayerModule<S extends LayerSpec> {
+/** What a forward pass needs of a layer on the GPU: the plan's device, its matmul and convolution
+ * choices and rows. */
+export type ForwardPlan = Pick<LayerGpuPlan, 'ctx' | 'rows'> & { kernels: Pick<KernelChooser, 'matmul' | 'conv2d'> };
+
+/** What a forward pass needs of a layer's tensors on the GPU. */
+export type ForwardLayer = Pick<GpuLayer, 'layer' | 'params' | 'act' | 'pre'>;
+
+/** A layer type's spec, shapes and forward pass (CPU twin and GPU): what the inference entry
+ * (src/infer/) uses. LayerModule adds the training; the two are separate objects so that a bundle
+ * of the forward pass leaves the backward kernels and optimizers out. */
+export interface LayerForward<S extends LayerSpec> {
   type: S['type'];
   /** PyTorch's module name stem: 'fc' for nn.Linear (fc1, fc2, ...). */
   namePrefix: string;
@@ -108,24 +118,27 @@ export interface LayerModule<S extends LayerSpec> {
   outShape(spec: S, inShape: readonly number[], name: string): number[];
   /** Parameter names within the module ('weight') and shapes, in state_dict order. */
   params(spec: S, inShape: readonly number[]): ParamSpec[];
-  /** PyTorch's default init, drawn from rng in state_dict order. */
-  init(layer: ResolvedLayer, rng: Rng): Float32Array[];
   /** A layer whose output is its input viewed in another shape (flatten in NCHW): the GPU model
    * leaves it out, the layer above reads the buffer below. */
   view?: true;
-  /** Floats per sample of a GPU work buffer the layer's dispatches need (GpuLayer.scratch), given
-   * the layer below (null for the first). */
-  scratchFloats?(layer: ResolvedLayer, below: ResolvedLayer | null): number;
 
   /** CPU twin: the output (B, ...outShape) after the activation, from x (B, ...inShape), and the
    * pre-activation where the activation's backward reads it (else null). */
   forwardCpu(layer: ResolvedLayer, params: Float32Array[], x: Float32Array, B: number): { out: Float32Array; pre: Float32Array | null };
+  /** act: the output of x through the layer. */
+  forwardGpu(p: ForwardPlan, g: ForwardLayer, x: GPUBuffer): Promise<Dispatch[]>;
+}
+
+/** A layer type's training on top of its forward pass. */
+export interface LayerModule<S extends LayerSpec> extends LayerForward<S> {
+  /** PyTorch's default init, drawn from rng in state_dict order. */
+  init(layer: ResolvedLayer, rng: Rng): Float32Array[];
+  /** Floats per sample of a GPU work buffer the layer's dispatches need (GpuLayer.scratch), given
+   * the layer below (null for the first). */
+  scratchFloats?(layer: ResolvedLayer, below: ResolvedLayer | null): number;
   /** CPU twin: each parameter's gradient from dz, and with `inputGradient` the gradient of x. */
   backwardCpu(layer: ResolvedLayer, params: Float32Array[], x: Float32Array, dz: Float32Array, B: number, inputGradient: boolean):
     { grads: Float32Array[]; dx: Float32Array | null };
-
-  /** act: the output of x through the layer. */
-  forwardGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer): Promise<Dispatch[]>;
   /** The input gradient from the layer's dz, at the parameters before this step's update; x is
    * the layer's input. */
   inputGradientGpu(p: LayerGpuPlan, g: GpuLayer, x: GPUBuffer, target: InputGradientTarget): Promise<Dispatch[]>;
@@ -136,3 +149,8 @@ export interface LayerModule<S extends LayerSpec> {
   /** The one-kernel output layer, or null where this layer type or this batch has none. */
   outputKernel?(p: LayerGpuPlan, g: GpuLayer, args: OutputKernelArgs): Dispatch | null;
 }
+
+/** A layer type's module: its forward pass with its training. Annotated pure, so a bundle that
+ * uses only the forward objects drops the training ones and the kernels they import. */
+export const withTraining = <S extends LayerSpec>(forward: LayerForward<S>, training: Omit<LayerModule<S>, keyof LayerForward<S>>): LayerModule<S> =>
+  ({ ...forward, ...training });

@@ -9,20 +9,20 @@ import { maxpool2dBackwardCpu, maxpool2dCpu, type Maxpool2dShape } from '../../r
 import { ConfigError, isPositiveInt } from '../../train/config-error.ts';
 import { readsInput } from '../activations.ts';
 import { elementCount, type Maxpool2dSpec, type ResolvedLayer } from '../spec.ts';
-import { imageShape, onlyFields, type LayerModule } from './layer.ts';
+import { imageShape, onlyFields, type LayerForward, type LayerModule, withTraining } from './layer.ts';
 
 function shapeOf(layer: ResolvedLayer, batch: number): Maxpool2dShape {
   const [C, H, W] = layer.inShape;
   return { batch, C, H, W, k: (layer.spec as Maxpool2dSpec).kernel };
 }
 
-export const maxpool2d: LayerModule<Maxpool2dSpec> = {
+export const maxpool2dForward: LayerForward<Maxpool2dSpec> = {
   type: 'maxpool2d',
   namePrefix: 'pool',
 
   parse(args, fail) {
     if (args.length !== 1 || !/^\d+$/.test(args[0])) fail('must be maxpool2d:<kernel> (the window side, also its stride), e.g. maxpool2d:2');
-    return maxpool2d.check({ type: 'maxpool2d', kernel: Number(args[0]) }, fail);
+    return maxpool2dForward.check({ type: 'maxpool2d', kernel: Number(args[0]) }, fail);
   },
 
   format: (s) => `maxpool2d:${s.kernel}`,
@@ -40,14 +40,17 @@ export const maxpool2d: LayerModule<Maxpool2dSpec> = {
   },
 
   params: () => [],
-  init: () => [],
-  scratchFloats: (layer, below) => (below && readsInput(below.activation) ? elementCount(layer.inShape) : 0),
 
   forwardCpu: (layer, _params, x, B) => ({ out: maxpool2dCpu(x, shapeOf(layer, B)), pre: null }),
 
-  backwardCpu: (layer, _params, x, dz, B, inputGradient) => ({ grads: [], dx: inputGradient ? maxpool2dBackwardCpu(x, dz, shapeOf(layer, B)) : null }),
-
   forwardGpu: async (p, g, x) => [maxpool2dDispatch(p.ctx, { x, y: g.act }, shapeOf(g.layer, p.rows))],
+};
+
+export const maxpool2d: LayerModule<Maxpool2dSpec> = /* @__PURE__ */ withTraining(maxpool2dForward, {
+  init: () => [],
+  scratchFloats: (layer, below) => (below && readsInput(below.activation) ? elementCount(layer.inShape) : 0),
+
+  backwardCpu: (layer, _params, x, dz, B, inputGradient) => ({ grads: [], dx: inputGradient ? maxpool2dBackwardCpu(x, dz, shapeOf(layer, B)) : null }),
 
   inputGradientGpu: async (p, g, x, target) => {
     const shape = shapeOf(g.layer, p.rows);
@@ -63,4 +66,4 @@ export const maxpool2d: LayerModule<Maxpool2dSpec> = {
 
   gradientGpu: async () => [],
   fusedUpdateGpu: async () => [],
-};
+});
