@@ -194,7 +194,8 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     }
   };
   const saveCheckpoint = checkpoint ? (state: TrainState) => write('--checkpoint', checkpoint, encodeCheckpoint(state)) : undefined;
-  const reporter = createReporter(io, o.progress && process.stdout.isTTY ? process.stdout : null);
+  const reporter = createReporter(io, o.progress && process.stdout.isTTY ? { stream: process.stdout, epochs: config.epochs } : null);
+  interrupt.tellWith(reporter.notice);
   let result: SessionResult;
   try {
     result = device === 'gpu' && runtime === 'browser'
