@@ -133,6 +133,7 @@ let run: {
   /** The test set's majority-class accuracy (%), from the last epoch's confusion matrix. */
   chance: number;
   model: ModelSpec;
+  optimizer: string;
 } | null = null;
 
 /** On a CPU-emulated adapter or the CPU reference a step takes tens of milliseconds and a read-back
@@ -385,7 +386,7 @@ function showStoredRun(info: StoredRunInfo | null): void {
 
 /** Starts showing a run the worker is about to start or continue. */
 function beginRun(config: TrainConfig): void {
-  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, chance: NaN, model: config.model };
+  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, chance: NaN, model: config.model, optimizer: config.optimizer };
 }
 
 worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
@@ -508,7 +509,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       metrics.eta.textContent = '–';
       delete metrics.eta.dataset.value;
       const data = dataInfo?.builtin ? 'mnist' : dataInfo?.image ? 'images' : 'features';
-      const note = run && msg.outcome === 'done' ? nearChanceNote({ steps: run.steps, testAccuracy: run.accuracy, model: run.model, chance: run.chance, data }, 'page') : null;
+      const note = run && msg.outcome === 'done' ? nearChanceNote({ steps: run.steps, testAccuracy: run.accuracy, model: run.model, optimizer: run.optimizer, chance: run.chance, data }, 'page') : null;
       runNote.textContent = note ?? '';
       if (note) appendLog(`note: ${note}`);
       break;

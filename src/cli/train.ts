@@ -232,7 +232,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);
     const tested = data.test.labels.subarray(0, config.limitTest ?? data.test.count);
     const note = nearChanceNote({
-      steps: report.stepLosses.length, testAccuracy: last.testAccuracy, model: config.model, chance: chanceAccuracy(classCounts(tested, classCount(data))),
+      steps: report.stepLosses.length, testAccuracy: last.testAccuracy, model: config.model, optimizer: config.optimizer, chance: chanceAccuracy(classCounts(tested, classCount(data))),
       data: o.data === undefined ? 'mnist' : data.train.image ? 'images' : 'features',
     }, 'cli');
     if (note) io.out(`note: ${note}`);

@@ -233,7 +233,7 @@ class LibraryTrainer implements Trainer {
       const lastAccuracy = epochsRun.at(-1)?.testAccuracy;
       if (test && typeof lastAccuracy === 'number') {
         result.note = nearChanceNote({
-          steps: report.stepLosses.length, testAccuracy: lastAccuracy, model: config.model,
+          steps: report.stepLosses.length, testAccuracy: lastAccuracy, model: config.model, optimizer: config.optimizer,
           chance: chanceAccuracy(classCounts(test.labels, this.layers[this.layers.length - 1])), data: train.image ? 'images' : 'features',
         }, 'library');
       }

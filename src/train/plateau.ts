@@ -18,6 +18,8 @@ export interface RunOutcome {
   /** Final test accuracy, %. */
   testAccuracy: number;
   model: ModelSpec;
+  /** The optimizer's name: the plateau's cures were measured with SGD. */
+  optimizer: string;
   /** The accuracy (%) of always answering the test set's most common class (chanceAccuracy). */
   chance: number;
   /** mnist: the MNIST the project ships, where the plateau was measured; features: rows of a CSV. */
@@ -59,13 +61,13 @@ const SETTINGS: Record<Audience, { longer: string; smaller: string; more: string
 };
 
 /** The note to print after a run that ended near chance, or null when its accuracy says it
- * learned. On MNIST with the all-sigmoid networks the plateau was measured on, and fewer steps
+ * learned. On MNIST with SGD and the all-sigmoid networks the plateau was measured on, and fewer steps
  * than leave it, the note names the plateau and its measured cures; otherwise general advice. */
 export function nearChanceNote(o: RunOutcome, audience: Audience): string | null {
   if (!nearChance(o.testAccuracy, o.chance)) return null;
   const s = SETTINGS[audience];
   const acc = `Test accuracy ${o.testAccuracy.toFixed(2)}%`;
-  if (o.data === 'mnist' && o.steps < PLATEAU_STEPS && o.model.every((l) => l.type === 'dense' && l.activation === 'sigmoid')) {
+  if (o.data === 'mnist' && o.optimizer === 'sgd' && o.steps < PLATEAU_STEPS && o.model.every((l) => l.type === 'dense' && l.activation === 'sigmoid')) {
     return `${acc} is near chance (10%) after only ${o.steps} steps: the notebook's sigmoid network ` +
       `sits on a loss plateau for its first few hundred steps at lr 0.5, so this run ended before it learned. ` +
       `Train for more steps: ${s.longer} reaches 90% (10,000 images x 2 epochs: 65%); or, for a quick look, ` +
