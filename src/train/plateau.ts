@@ -51,13 +51,13 @@ export function classCounts(labels: ArrayLike<number>, classes: number): number[
 /** Near chance: less than a tenth of the way from chance to 100% (19% for ten balanced classes). */
 const nearChance = (accuracy: number, chance: number) => accuracy < chance + (100 - chance) / 10;
 
-const SETTINGS: Record<Audience, { longer: string; smaller: string; more: string; relu: string }> = {
-  cli: { longer: '--limit-train 20000 --epochs 3', smaller: '--hidden 128 --limit-train 4000', more: 'more --epochs or a larger --lr', relu: '--activation relu' },
+const SETTINGS: Record<Audience, { longer: string; smaller: string; adam: string; epochs: string }> = {
+  cli: { longer: '--limit-train 20000 --epochs 3', smaller: '--hidden 128 --limit-train 4000', adam: '--optimizer adam', epochs: '--epochs' },
   page: {
     longer: '20,000 train images and 3 epochs', smaller: 'the model dense:128:sigmoid and 4,000 train images',
-    more: 'more epochs or a larger learning rate', relu: 'a ReLU model (e.g. dense:64:relu)',
+    adam: 'the optimizer Adam', epochs: 'epochs',
   },
-  library: { longer: '20,000 training images and 3 epochs', smaller: 'layers [784, 128, 10] on 4,000 images', more: 'more epochs or a larger optimizer.lr', relu: "activation: 'relu'" },
+  library: { longer: '20,000 training images and 3 epochs', smaller: 'layers [784, 128, 10] on 4,000 images', adam: "optimizer: { kind: 'adam' }", epochs: 'epochs' },
 };
 
 /** The note to print after a run that ended near chance, or null when its accuracy says it
@@ -74,7 +74,10 @@ export function nearChanceNote(o: RunOutcome, audience: Audience): string | null
       `a smaller network leaves the plateau sooner: ${s.smaller} reaches 85% in one epoch.`;
   }
   const scales = o.data === 'features' ? ' Features are used as they are, not rescaled: columns on very different scales slow learning.' : '';
-  const sigmoid = o.model.some((l) => 'activation' in l && l.activation === 'sigmoid');
+  // Measured on test/support/datasets.ts's Iris-like CSV (300 rows, 3 classes) with the defaults:
+  // SGD at 33.33% for 6 epochs, 66.67% after 10 (at lr 2, or with ReLU, 33.33% after 10); Adam
+  // 98.89% after 4 epochs, 100.00% after 10.
+  const adam = o.optimizer === 'adam' ? '' : `${s.adam} (which adapts each weight's step; on a small CSV where SGD stayed at chance it reached 98.89% in 4 epochs), or `;
   return `${acc} is near chance (${o.chance.toFixed(2)}%, always answering the most common class) after ${o.steps} steps: ` +
-    `the network has not learned yet. Try ${s.more}${sigmoid ? `, or ${s.relu} instead of sigmoid` : ''}.${scales}`;
+    `the network has not learned yet. Try ${adam}more ${s.epochs}.${scales}`;
 }
