@@ -14,6 +14,9 @@ export default defineConfig({
   // it at any path, and the training worker is an ES module like the page.
   base: './',
   worker: { format: 'es' },
+  // Scan the dashboard's page only: by default Vite scans every HTML file in the tree, and
+  // examples/browser imports the built package by name, which a fresh clone lacks.
+  optimizeDeps: { entries: ['index.html'] },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   test: {

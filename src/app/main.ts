@@ -4,7 +4,7 @@
 import { notebookSpec, specFits, type Mlp } from '../reference/mlp.ts';
 import { formatModel, MODEL_PRESETS, PRESET_ABOUT, type ModelSpec, type NetworkSpec } from '../model/spec.ts';
 import { NOTEBOOK_RECIPE, type DataExtent, type TrainConfig } from '../train/config.ts';
-import { plateauNote } from '../train/plateau.ts';
+import { chanceAccuracy, nearChanceNote } from '../train/plateau.ts';
 import type { Device } from '../train/session.ts';
 import { TrainingCharts } from './charts.ts';
 import { checkForm, choosePreset, fillModelChoices, getField, modelMisfit, presetInForm, setField, showErrors, showOptimizerFields, TRAIN_TAB_LABELS, writeConfig, type FormCheck } from './config-form.ts';
@@ -132,7 +132,10 @@ let run: {
   stepsPerEpoch: number;
   steps: number;
   accuracy: number;
+  /** The test set's majority-class accuracy (%), from the last epoch's confusion matrix. */
+  chance: number;
   model: ModelSpec;
+  optimizer: string;
 } | null = null;
 
 /** On a CPU-emulated adapter or the CPU reference a step takes tens of milliseconds and a read-back
@@ -347,7 +350,10 @@ function resetRunViews(): void {
 
 function showEpoch(e: EpochMessage): void {
   addEpoch(e.result, e.samplesPerSec);
-  renderConfusion(byId('confusion', HTMLTableElement), e.confusion, dataInfo?.classes ?? 10, dataInfo?.classNames);
+  const classes = dataInfo?.classes ?? 10;
+  renderConfusion(byId('confusion', HTMLTableElement), e.confusion, classes, dataInfo?.classNames);
+  // Its rows are the true classes: their sums, each class's number of test samples.
+  if (run) run.chance = chanceAccuracy(Array.from({ length: classes }, (_, t) => e.confusion.slice(t * classes, (t + 1) * classes).reduce((a, b) => a + b, 0)));
   byId('confusion-caption').textContent = `after epoch ${e.result.epoch}, ${formatCount(e.confusion.reduce((a, b) => a + b, 0))} test samples`;
 }
 
@@ -384,7 +390,7 @@ function showStoredRun(info: StoredRunInfo | null): void {
 
 /** Starts showing a run the worker is about to start or continue. */
 function beginRun(config: TrainConfig): void {
-  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, model: config.model };
+  run = { epochs: config.epochs, requestedAt: performance.now(), firstPointSeen: false, clock: new RunClock(), startStep: 0, stepsPerEpoch: 0, steps: 0, accuracy: NaN, chance: NaN, model: config.model, optimizer: config.optimizer };
 }
 
 worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
@@ -506,8 +512,8 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       setStatus(inPageWords(msg.message, TRAIN_TAB_LABELS), msg.outcome === 'done' ? 'ok' : msg.outcome === 'diverged' ? 'error' : 'info');
       metrics.eta.textContent = '–';
       delete metrics.eta.dataset.value;
-      // The plateau and its cures were measured on MNIST.
-      const note = run && msg.outcome === 'done' && dataInfo?.builtin ? plateauNote({ steps: run.steps, testAccuracy: run.accuracy, model: run.model }, false) : null;
+      const data = dataInfo?.builtin ? 'mnist' : dataInfo?.image ? 'images' : 'features';
+      const note = run && msg.outcome === 'done' ? nearChanceNote({ steps: run.steps, testAccuracy: run.accuracy, model: run.model, optimizer: run.optimizer, chance: run.chance, data }, 'page') : null;
       runNote.textContent = note ?? '';
       if (note) appendLog(`note: ${note}`);
       break;

@@ -2,7 +2,7 @@
 // fallback (whose speed says nothing about GPUs), and the limits that bound the trainer.
 import type { AdapterSummary } from '../gpu/context.ts';
 import { element, formatCount } from './dom.ts';
-import type { KernelSummary } from '../gpu/kernel-choice.ts';
+import { matmulVariantCounts, type KernelSummary } from '../gpu/kernel-summary.ts';
 
 /** The matrix multiply variants (shaders/matmul.wgsl) as a person would describe them. */
 const MATMUL_WORDS: Record<string, string> = {
@@ -18,9 +18,7 @@ const MATMUL_WORDS: Record<string, string> = {
 /** One sentence for the kernels chosen on this adapter, and the raw choice per matrix shape, with
  * what each variant does, for the details. */
 export function describeKernels(k: KernelSummary): { summary: string; details: string[] } {
-  const counts = new Map<string, number>();
-  for (const v of Object.values(k.matmul)) counts.set(v, (counts.get(v) ?? 0) + 1);
-  const used = [...counts].map(([v, n]) => `${n} × ${v} (${MATMUL_WORDS[v] ?? v})`).join(', ');
+  const used = matmulVariantCounts(k).map(([v, n]) => `${n} × ${v} (${MATMUL_WORDS[v] ?? v})`).join(', ');
   const how = k.forced ? `forced to ${k.forced}` : 'each the fastest variant timed on its own shape on this adapter';
   const summary = `Matrix multiplies: ${used || 'none yet'}; ${how}. ` +
     (k.fuse ? 'Backward pass and SGD update fused (fewer GPU passes per step).' : 'One GPU pass per operation (unfused).');

@@ -17,6 +17,9 @@ export interface Interrupt {
   readonly signal: NodeJS.Signals | null;
   /** Called once, at the first signal (e.g. to tell a headless page to stop). */
   onSignal(listener: () => void): void;
+  /** Where the signals' messages go from now on (default: standard error), e.g. a progress bar's
+   * reporter, which keeps them off the bar's line. */
+  tellWith(say: (line: string) => void): void;
   /** Removes the handlers: signals kill the process again. */
   dispose(): void;
 }
@@ -24,10 +27,11 @@ export interface Interrupt {
 /** Installs the handlers; `stopping` says what the first signal does, e.g. "at the next read-back". */
 export function watchInterrupts(io: CliIo, stopping: string): Interrupt {
   let signal: NodeJS.Signals | null = null;
+  let say = (line: string) => io.err(line);
   const listeners: (() => void)[] = [];
   const handler = (sig: NodeJS.Signals) => {
     if (signal) {
-      io.err(`${sig} again: quitting at once, without saving`);
+      say(`${sig} again: quitting at once, without saving`);
       // The signal's default action ends the process where it stands. process.exit would run the
       // exit handlers, and Dawn's tears a device down under work still in flight: a crash.
       for (const s of STOP_SIGNALS) process.off(s, handler);
@@ -35,7 +39,7 @@ export function watchInterrupts(io: CliIo, stopping: string): Interrupt {
       return;
     }
     signal = sig;
-    io.err(`${sig}: stopping ${stopping} to save what is done (send it again to quit at once)`);
+    say(`${sig}: stopping ${stopping} to save what is done (send it again to quit at once)`);
     for (const l of listeners) l();
   };
   for (const s of STOP_SIGNALS) process.on(s, handler);
@@ -44,6 +48,9 @@ export function watchInterrupts(io: CliIo, stopping: string): Interrupt {
       return signal;
     },
     onSignal: (listener) => void listeners.push(listener),
+    tellWith(to) {
+      say = to;
+    },
     dispose() {
       for (const s of STOP_SIGNALS) process.off(s, handler);
     },

@@ -4,7 +4,7 @@
 // (--device cpu).
 import { availableHostMemory } from '../gpu/node-gpu.ts';
 import { Command } from 'commander';
-import { classMapping, contentHash, describeData, untrainedNote } from '../data/dataset.ts';
+import { classCount, classMapping, contentHash, describeData, untrainedNote } from '../data/dataset.ts';
 import { networkFor, sampleShape, type Mlp } from '../reference/mlp.ts';
 import { formatModel, type ResolvedLayer } from '../model/spec.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
@@ -15,7 +15,7 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train
 import { runSession, type SessionResult } from '../train/session.ts';
 import { DIVERGENCE_FACTOR, testedEpoch } from '../train/trainer.ts';
 import { checkHostMemory } from '../train/memory.ts';
-import { plateauNote } from '../train/plateau.ts';
+import { chanceAccuracy, classCounts, nearChanceNote } from '../train/plateau.ts';
 import {
   configureProgram,
   fail,
@@ -194,7 +194,8 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     }
   };
   const saveCheckpoint = checkpoint ? (state: TrainState) => write('--checkpoint', checkpoint, encodeCheckpoint(state)) : undefined;
-  const reporter = createReporter(io, o.progress && process.stdout.isTTY ? process.stdout : null);
+  const reporter = createReporter(io, o.progress && process.stdout.isTTY ? { stream: process.stdout, epochs: config.epochs } : null);
+  interrupt.tellWith(reporter.notice);
   let result: SessionResult;
   try {
     result = device === 'gpu' && runtime === 'browser'
@@ -229,8 +230,11 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   if (last) {
     io.out(`done: ${report.epochs.length} epochs, final test accuracy ${last.testAccuracy.toFixed(2)}%, ` +
       `${report.samplesPerSec.toFixed(0)} training samples/s, ${report.totalSeconds.toFixed(1)} s in all`);
-    // The plateau and its cures were measured on MNIST.
-    const note = o.data === undefined ? plateauNote({ steps: report.stepLosses.length, testAccuracy: last.testAccuracy, model: config.model }, true) : null;
+    const tested = data.test.labels.subarray(0, config.limitTest ?? data.test.count);
+    const note = nearChanceNote({
+      steps: report.stepLosses.length, testAccuracy: last.testAccuracy, model: config.model, optimizer: config.optimizer, chance: chanceAccuracy(classCounts(tested, classCount(data))),
+      data: o.data === undefined ? 'mnist' : data.train.image ? 'images' : 'features',
+    }, 'cli');
     if (note) io.out(`note: ${note}`);
   }
   if (o.save) {

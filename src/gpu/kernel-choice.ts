@@ -37,16 +37,9 @@ import { OptimizerParams, type UpdateEpilogue } from './kernels/optimizer.ts';
 import { plainSgd } from '../model/optimizers.ts';
 import { runDispatches } from './runner.ts';
 import { shaders } from './shaders.ts';
+import type { KernelSummary } from './kernel-summary.ts';
 
-/** What a session reports: the variant of every problem it ran. */
-export interface KernelSummary {
-  fuse: boolean;
-  /** --matmul: one variant everywhere, no trials. */
-  forced: MatmulVariant | null;
-  matmul: Record<string, MatmulVariant>;
-  biasGrad: Record<string, BiasGradVariant>;
-  conv2d: Record<string, Conv2dVariant>;
-}
+export type { KernelSummary } from './kernel-summary.ts';
 
 /** One candidate's trial: milliseconds per dispatch (the fastest of its timed runs), or null when
  * it did not match the CPU twin. */

@@ -1,9 +1,9 @@
 // What src/gpu needs from Node: Dawn (npm webgpu), and the file that caches kernel choices. Kept
 // apart from context.ts and kernel-cache.ts (reached through '#node-gpu', package.json "imports")
 // so browser bundles never see the native addon or node:fs.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { freemem, homedir } from 'node:os';
+import { freemem, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GpuUnavailableError } from './errors.ts';
 import { parseKernelCacheFile, withChoices, type KernelCache } from './kernel-cache.ts';
@@ -28,10 +28,24 @@ async function dawn(): Promise<typeof import('webgpu')> {
 
 class DawnMissingError extends Error {}
 
+/** Gives the process a private XDG_RUNTIME_DIR (mode 0700, as the XDG spec asks, removed at exit)
+ * when it has none, as under SSH, in containers and in CI. The Vulkan loader loads Mesa's
+ * device-select layer whenever Dawn starts, and the Wayland library it opens prints "error:
+ * XDG_RUNTIME_DIR is invalid or not set in the environment." (several times) without one;
+ * measured with Debian's Mesa and SwiftShader, the same runs also print Dawn's "Warning: Vulkan
+ * shaderUniform*ArrayDynamicIndexing required." block, and both go once the directory exists. */
+function ensureRuntimeDir(): void {
+  if (process.env.XDG_RUNTIME_DIR) return;
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-trainer-runtime-'));
+  process.env.XDG_RUNTIME_DIR = dir;
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+}
+
 /** The process's instance for the Vulkan driver VK_ICD_FILENAMES names now. */
 async function sharedInstance(): Promise<GPU> {
   const webgpu = await dawn();
   if (!instance || instance.icd !== process.env.VK_ICD_FILENAMES) {
+    ensureRuntimeDir();
     Object.assign(globalThis, webgpu.globals);
     instance = { gpu: webgpu.create([]), icd: process.env.VK_ICD_FILENAMES };
   }

@@ -3,7 +3,7 @@
 // terminal reporter as they happen.
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright';
-import { createServer } from 'vite';
+import { createServer, type InlineConfig } from 'vite';
 import type { DataFormat } from '../data/sources.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import type { Mlp } from '../reference/mlp.ts';
@@ -46,17 +46,25 @@ export interface BrowserRunOptions {
 export type BrowserTrain = (req: HeadlessRequest, onEvent: (kind: HeadlessEvent, payload: unknown) => void | Promise<void>) =>
   Promise<SessionResult>;
 
-/** Starts a Vite server for the project on a free loopback port with the data under /mnist/. */
-async function startPageServer(data?: ServedData) {
-  const ownListeners = new Set(STOP_SIGNALS.flatMap((s) => process.listeners(s)));
-  const server = await createServer({
+/** The Vite config that serves `pagePath` (relative to the project root) and the data under /mnist/. */
+export function pageServerConfig(pagePath: string, data?: ServedData): InlineConfig {
+  return {
     configFile: false,
     root: projectRoot,
     logLevel: 'error',
     // No watcher and no HMR: an edit in the working tree must not reload a page mid-training.
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
+    // Scan only the served page for dependencies: by default Vite scans every HTML file in the
+    // tree, and examples/browser imports the built package by name, which a fresh clone lacks.
+    optimizeDeps: { entries: [pagePath] },
     plugins: [mnistAssets(data?.served)],
-  });
+  };
+}
+
+/** Starts a Vite server for the project on a free loopback port. */
+async function startPageServer(pagePath: string, data?: ServedData) {
+  const ownListeners = new Set(STOP_SIGNALS.flatMap((s) => process.listeners(s)));
+  const server = await createServer(pageServerConfig(pagePath, data));
   // Vite's dev server closes itself and exits the process on SIGTERM; the commands stop their work
   // and save it first (src/cli/interrupt.ts), then close the server themselves.
   for (const s of STOP_SIGNALS) for (const l of process.listeners(s)) if (!ownListeners.has(l)) process.off(s, l);
@@ -79,7 +87,7 @@ export interface HeadlessPageOptions {
 /** Serves the project, opens `pagePath` in headless Chrome/Chromium, waits until the page is
  * ready, runs `body`, and closes browser and server whatever happens. */
 export async function withHeadlessPage<T>(opts: HeadlessPageOptions, body: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
-  const { server, url } = await startPageServer(opts.data);
+  const { server, url } = await startPageServer(opts.pagePath, opts.data);
   const browser = await launchChromium().catch(async (e) => {
     await server.close();
     throw e;

@@ -17,6 +17,7 @@ import { inputSplit, toSplit, type Dataset } from './dataset.ts';
 import { DatasetError, shown, TrainerStateError, TrainingAbortedError } from './errors.ts';
 import { refuseUnknownKeys } from '../train/config-error.ts';
 import { configFromOptions, networkOf, optionsFromConfig, TRAINER_OPTION_KEYS, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
+import { chanceAccuracy, classCounts, nearChanceNote } from '../train/plateau.ts';
 
 /** One step's batch loss, reported after each read-back (readbackEvery steps at a time). */
 export interface StepInfo {
@@ -55,6 +56,10 @@ export interface FitResult {
   samplesPerSec: number;
   /** Wall time of the call, set-up included. */
   seconds: number;
+  /** When the last epoch's validation accuracy is near chance (that of always answering the most
+   * common class), why that usually happens and what to try; null when it learned, or without
+   * validation data. */
+  note: string | null;
 }
 
 export interface Evaluation {
@@ -223,7 +228,15 @@ class LibraryTrainer implements Trainer {
         epochs: epochsRun,
         samplesPerSec: trainSeconds > 0 ? (epochsRun.length * train.count) / trainSeconds : 0,
         seconds: report.totalSeconds,
+        note: null,
       };
+      const lastAccuracy = epochsRun.at(-1)?.testAccuracy;
+      if (test && typeof lastAccuracy === 'number') {
+        result.note = nearChanceNote({
+          steps: report.stepLosses.length, testAccuracy: lastAccuracy, model: config.model, optimizer: config.optimizer,
+          chance: chanceAccuracy(classCounts(test.labels, this.layers[this.layers.length - 1])), data: train.image ? 'images' : 'features',
+        }, 'library');
+      }
       if (divergence) throw divergence;
       if (report.stopped) throw new TrainingAbortedError(result);
       return result;

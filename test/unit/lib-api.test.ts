@@ -61,6 +61,9 @@ describe('the library is the path of npm run train', () => {
     expect(fit.epochs[0].testLoss).toBe(cli.epochs[0].testLoss);
     expect(fit.epochs[0].testAccuracy).toBe(cli.epochs[0].testAccuracy);
     expect(log.some((l) => l.startsWith('Train Epoch: 1 [0/ 320(0%)]'))).toBe(true);
+    // 10 steps leave the sigmoid network at chance: the result says so, in the library's words.
+    expect(fit.note).toMatch(/^Test accuracy \d+\.\d\d% is near chance \(\d+\.\d\d%, always answering the most common class\) after 10 steps: /);
+    expect(fit.note).toMatch(/Try optimizer: \{ kind: 'adam' \} \(.*\), or more epochs\.$/);
   });
 });
 
