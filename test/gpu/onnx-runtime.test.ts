@@ -7,13 +7,13 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { csvDataFromText } from '../../src/data/csv.ts';
 import { limitSplit } from '../../src/data/batches.ts';
+import { twoMoonsCsv } from '../../src/data/synthetic.ts';
 import type { DataSet, Split } from '../../src/data/dataset.ts';
 import { exportOnnx, ONNX_INPUT, ONNX_LOGITS, ONNX_SCORES } from '../../src/export/onnx.ts';
 import { parseModel } from '../../src/model/spec.ts';
 import { logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
 import { validateConfig, type TrainConfig } from '../../src/train/config.ts';
 import { evaluateSession, runSession } from '../../src/train/session.ts';
-import { blobsCsv } from '../support/datasets.ts';
 import { loadTestMnist, useGpu } from './gpu-suite.ts';
 
 const inBrowser = typeof window !== 'undefined';
@@ -42,19 +42,44 @@ const CASES: Case[] = [
   { name: "the notebook's MLP (sigmoid 784-512-256-10)", model: 'mlp', data: 'mnist', config: ADAM },
   { name: 'a ReLU MLP', model: 'dense:128:relu,dense:64:relu', data: 'mnist', config: ADAM },
   { name: 'the cnn preset', model: 'cnn', data: 'mnist', config: { optimizer: 'adam', lr: 2e-3 }, steps: 120 },
-  { name: 'a CSV-trained model (3 named classes, the squared loss)', model: 'dense:16:relu', data: 'csv', config: { ...ADAM, lr: 1e-2, loss: 'squared' } },
+  { name: 'a CSV-trained model (two moons, named classes, the squared loss)', model: 'dense:16:relu', data: 'csv', config: { ...ADAM, lr: 1e-2, loss: 'squared' } },
   { name: 'GELU, tanh and leaky ReLU', model: 'dense:32:gelu,dense:32:tanh,dense:16:leaky_relu', data: 'mnist', config: ADAM },
 ];
 
-/** MNIST, or three Gaussian blobs with named classes: STEPS batches of 32 to train on, SAMPLES to test. */
+/** MNIST, or two moons (classes named upper and lower): STEPS batches of 32 to train on, SAMPLES to test. */
 async function dataFor(kind: Case['data']): Promise<DataSet> {
   if (kind === 'mnist') return loadTestMnist();
-  const text = (count: number, seed: number, name: string) => ({ text: blobsCsv(count, seed), name });
-  return csvDataFromText(text(STEPS * 32, 1, 'train.csv'), text(SAMPLES, 2, 'test.csv'), { labelColumn: 'species' }, 'blobs');
+  const text = (count: number, seed: number, name: string) => ({ text: twoMoonsCsv(count, seed, 0.1), name });
+  return csvDataFromText(text(STEPS * 32, 1, 'train.csv'), text(SAMPLES, 2, 'test.csv'), { labelColumn: 'moon' }, 'two moons');
 }
 
 /** The samples as the model's input takes them: bytes scaled to [0, 1] as the trainer's gather does. */
 const inputOf = (s: Split): Float32Array => (s.features instanceof Float32Array ? s.features.slice(0, s.count * s.width) : Float32Array.from(s.features.subarray(0, s.count * s.width), (b) => b / 255));
+
+/** A session on PROVIDER. In Chromium, ORT's verbose log (on the console's error stream) says
+ * where each node runs: the WebGPU provider is its JsExecutionProvider, and what that lacks falls
+ * back to the CPUExecutionProvider. Its placement lines are summed up per provider, the rest of
+ * its log dropped. */
+async function createSession(model: Uint8Array): Promise<{ session: ort.InferenceSession; placements: string[] }> {
+  if (!inBrowser) return { session: await ort.InferenceSession.create(model, { executionProviders: [PROVIDER] }), placements: [] };
+  const placed = new Map<string, string[]>();
+  let provider: string[] | null = null;
+  const methods = ['log', 'info', 'warn', 'error'] as const;
+  const saved = methods.map((m) => console[m]);
+  const listen = (...args: unknown[]) => {
+    const text = /VerifyEachNodeIsAssignedToAnEp\]\s*(.*)/.exec(args.map(String).join(' '))?.[1] ?? '';
+    const ep = /placed on \[(\w+)\]/.exec(text)?.[1];
+    if (ep) placed.set(ep, (provider = []));
+    else if (provider && /^\w+ \(/.test(text)) provider.push(text.split(' ')[0]);
+  };
+  for (const m of methods) console[m] = listen;
+  try {
+    const session = await ort.InferenceSession.create(model, { executionProviders: [PROVIDER], logSeverityLevel: 0, logVerbosityLevel: 0 });
+    return { session, placements: [...placed].map(([ep, ops]) => `${ep} ${ops.length ? ops.join(' ') : 'all'}`) };
+  } finally {
+    methods.forEach((m, i) => (console[m] = saved[i]));
+  }
+}
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -82,7 +107,7 @@ describe(`exported models in ONNX Runtime Web (${PROVIDER})`, () => {
     const accuracy = ours.accuracy;
     expect(accuracy).toBeGreaterThan(70);
     const C = weights.sizes[weights.sizes.length - 1];
-    const session = await ort.InferenceSession.create(exportOnnx(weights, config, { classNames: data.classNames }), { executionProviders: [PROVIDER] });
+    const { session, placements } = await createSession(exportOnnx(weights, config, { classNames: data.classNames }));
     const input = new ort.Tensor('float32', inputOf(test), [SAMPLES, ...weights.inputShape]);
     const t0 = performance.now();
     const out = await session.run({ [ONNX_INPUT]: input });
@@ -97,7 +122,8 @@ describe(`exported models in ONNX Runtime Web (${PROVIDER})`, () => {
     const ortArgmax = argmaxRows(scores, C);
     const same = ortArgmax.filter((p, i) => p === ours.predictions[i]).length;
     console.log(`${c.name} on ${PROVIDER}: trained to ${accuracy.toFixed(1)}%, argmax ${same}/${SAMPLES} identical, max |diff| ` +
-      `${Object.entries(diffs).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}; ORT run of ${SAMPLES} samples ${ms.toFixed(0)} ms`);
+      `${Object.entries(diffs).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}; ORT run of ${SAMPLES} samples ${ms.toFixed(0)} ms` +
+      (inBrowser ? `; nodes placed: ${placements.join('; ')}` : ''));
     expect(same).toBe(SAMPLES);
     for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThanOrEqual(MAX_DIFF);
     await session.release();

@@ -4,7 +4,7 @@
 // (stride, padding, a pool's dropped remainder), and the command line and the library's exportOnnx.
 // test/gpu/onnx-runtime.test.ts compares trained networks with the GPU trainer.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
@@ -109,6 +109,25 @@ describe('exportOnnx', () => {
     expect(out.probabilities.dims).toEqual([B, 3]);
     expect(Math.max(...probabilities.map((v, i) => Math.abs(v - ref[i])))).toBeLessThanOrEqual(1e-6);
     await session.release();
+  });
+});
+
+describe('docs/onnx.md', () => {
+  it("runs its ONNX Runtime snippet as written, on an exported MNIST MLP", async () => {
+    const doc = await readFile('docs/onnx.md', 'utf8');
+    const snippet = /```js\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('## Run it in ONNX Runtime Web')))![1];
+    // Beside the repository's node_modules, so that `import 'onnxruntime-web'` resolves.
+    await mkdir('test-results', { recursive: true });
+    const here = await mkdtemp(join('test-results', 'onnx-snippet-'));
+    try {
+      await writeFile(join(here, 'mlp.onnx'), exportOnnx(weightsOf(NETS[0]), specOf(NETS[0])));
+      await writeFile(join(here, 'predict.mjs'), snippet);
+      const run = spawnSync(process.execPath, ['predict.mjs'], { cwd: here, encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/^class \d\n$/);
+    } finally {
+      await rm(here, { recursive: true, force: true });
+    }
   });
 });
 
