@@ -55,6 +55,16 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+describe('the generated ONNX schema', () => {
+  it('is what npm run gen:onnx generates from the committed onnx.proto now', async () => {
+    const out = join(dir, 'gen');
+    const run = spawnSync(process.execPath, ['node_modules/@bufbuild/buf/bin/buf', 'generate', '--template', 'src/export/onnx-proto/buf.gen.yaml', '-o', out], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const generated = await readFile(join(out, 'src/export/onnx-proto/onnx_pb.ts'), 'utf8');
+    expect(generated === (await readFile('src/export/onnx-proto/onnx_pb.ts', 'utf8')), 'src/export/onnx-proto/onnx_pb.ts is stale: run npm run gen:onnx').toBe(true);
+  });
+});
+
 describe('exportOnnx', () => {
   it('names its producer with the package.json version', async () => {
     const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { name: string; version: string };
