@@ -200,6 +200,10 @@ describe('npm run export', () => {
       [['--onnx', join(dir, 'x.onnx'), file, '--model', 'dense:8:tanh'], 'names its own model (dense:8:relu, loss nll); --model is for files that name none'],
       [['--onnx', join(dir, 'x.onnx'), badNames], 'metadata class_names must list the class names, at most one per output (3), got [1,2]'],
     ];
+    const badClasses = join(dir, 'bad-classes.safetensors');
+    const config = validateConfig({ model: parseModel(csvNet.model), epochs: 1 });
+    await writeFile(badClasses, encodeCheckpoint({ config, weights: weightsOf(csvNet), optimizer: null, progress: startOfRun(), data: { source: 'x', train: 1, test: 1, classes: ['a', 'b', 'c', 'd'] }, kernels: null }));
+    cases.push([['--onnx', join(dir, 'x.onnx'), badClasses], 'metadata data.classes must list the class names, at most one per output (3), got ["a","b","c","d"]']);
     for (const [argv, message] of cases) {
       const r = await cli(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
