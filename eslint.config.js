@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'test-results/', 'playwright-report/', 'coverage/', 'build/', 'device-bundle/', 'docs/api/'] },
+  { ignores: ['node_modules/', 'dist/', 'test-results/', 'playwright-report/', 'coverage/', 'build/', 'device-bundle/', 'docs/api/', 'src/export/onnx-proto/onnx_pb.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -45,7 +45,7 @@ export default defineConfig({
       {
         extends: true,
         // Imported only when the bench's peer test runs: optimized then, Vite would reload the page mid-test.
-        optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax'] },
+        optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax', 'onnxruntime-web'] },
         test: {
           name: 'gpu-chromium',
           include: ['test/gpu/**/*.test.ts'],

@@ -13,7 +13,7 @@ import { renderConfusion } from './confusion-view.ts';
 import { DigitPanel } from './digit-panel.ts';
 import { byId, element, formatCount, formatSeconds } from './dom.ts';
 import { Homework } from './homework.ts';
-import { downloadModel, networkLine, readModelFile, type DataShape } from './model-files.ts';
+import { downloadModel, downloadOnnx, networkLine, readModelFile, type DataShape } from './model-files.ts';
 import { ModelCurves, modelLabel } from './model-curves.ts';
 import { NoiseView, planNoise, type NoisePlan } from './noise-view.ts';
 import { inPageWords } from './page-words.ts';
@@ -39,6 +39,7 @@ const buttons = {
   stop: byId('stop', HTMLButtonElement),
   check: byId('check', HTMLButtonElement),
   download: byId('download', HTMLButtonElement),
+  downloadOnnx: byId('download-onnx', HTMLButtonElement),
   noise: byId('noise', HTMLButtonElement),
 };
 const recipe = byId('recipe', HTMLButtonElement);
@@ -214,6 +215,7 @@ function refreshButtons(): void {
   buttons.noise.disabled = !(gpuAvailable && extent && !checking && !measuring && !sweeping && !readingData && (running || model) && noisePlan().batchSizes.length && denseOnly);
   buttons.noise.title = denseOnly ? '' : 'measures dense networks (the MLP) only, not a CNN yet';
   buttons.download.disabled = !model;
+  buttons.downloadOnnx.disabled = !model;
   storedEls.resume.disabled = !(storedRun && !storedRun.otherData && state === 'idle' && !checking && !measuring && !sweeping && !readingData);
   fields.disabled = running;
   recipe.disabled = running;
@@ -648,8 +650,17 @@ buttons.noise.addEventListener('click', () => {
   refreshButtons();
 });
 
+/** The data's class names (a CSV's labels) where the model's outputs are its classes. */
+const modelClassNames = (mlp: Mlp): string[] | null =>
+  dataInfo?.classNames && dataInfo.classNames.length === mlp.sizes[mlp.sizes.length - 1] ? dataInfo.classNames : null;
+
 buttons.download.addEventListener('click', () => {
-  if (model) downloadModel(model.mlp, model.spec, { source: 'webgpu-mnist-trainer dashboard', state: model.label });
+  if (!model) return;
+  const names = modelClassNames(model.mlp);
+  downloadModel(model.mlp, model.spec, { source: 'webgpu-mnist-trainer dashboard', state: model.label, ...(names ? { class_names: JSON.stringify(names) } : {}) });
+});
+buttons.downloadOnnx.addEventListener('click', () => {
+  if (model) downloadOnnx(model.mlp, model.spec, modelClassNames(model.mlp)).catch((e: unknown) => (byId('file-message').textContent = `ONNX export failed: ${(e as Error).message}`));
 });
 loadFile.addEventListener('change', async () => {
   const file = loadFile.files?.[0];

@@ -1,5 +1,5 @@
 // Weights in and out of the page as .safetensors, PyTorch's names and layout (the CLI's --save and
-// --init format). A file is checked completely before it replaces anything.
+// --init format), and out as ONNX. A file is checked completely before it replaces anything.
 import { resolveMlp, resolveWeights, type Mlp } from '../reference/mlp.ts';
 import type { HiddenActivation } from '../model/activations.ts';
 import { denseSpec, describeNetwork, formatModel, parseModel, resolveNetwork, type LayerSpec, type ModelSpec, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
@@ -23,10 +23,20 @@ export const networkLine = (mlp: Mlp, spec: NetworkSpec): string => describeNetw
  * when the file comes back. */
 export function downloadModel(mlp: Mlp, spec: NetworkSpec, metadata: Record<string, string>): void {
   const all = { ...metadata, model: formatModel(spec.model), loss: spec.loss, input_shape: JSON.stringify(mlp.inputShape) };
-  const blob = new Blob([encodeSafetensors(mlp, all) as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+  saveFile(encodeSafetensors(mlp, all), modelFileName(mlp, spec));
+}
+
+/** The model as ONNX (src/export/onnx.ts, loaded on the first click), class names in its metadata. */
+export async function downloadOnnx(mlp: Mlp, spec: NetworkSpec, classNames: readonly string[] | null): Promise<void> {
+  const { exportOnnx } = await import('../export/onnx.ts');
+  saveFile(exportOnnx(mlp, spec, { classNames }), modelFileName(mlp, spec).replace(/\.safetensors$/, '.onnx'));
+}
+
+function saveFile(bytes: Uint8Array, name: string): void {
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = modelFileName(mlp, spec);
+  a.download = name;
   a.click();
   // The click has started the download; the URL can go once this task ends.
   setTimeout(() => URL.revokeObjectURL(a.href), 0);

@@ -240,6 +240,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
   if (o.save) {
     await write('--save', o.save, encodeSafetensors(weights, {
       epochs: String(report.epochs.length), model: formatModel(config.model), loss: config.loss, input_shape: JSON.stringify(weights.inputShape),
+      ...(report.data.classes ? { class_names: JSON.stringify(report.data.classes) } : {}),
     }),
       `saved weights to ${o.save}${report.diverged ? ' (the last weights with a finite loss)' : ''}`);
   }

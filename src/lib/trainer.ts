@@ -102,6 +102,12 @@ export interface Trainer {
   /** The weights alone, as `npm run train -- --save` writes them (safetensors.torch.load_file
    * reads them into the notebook's Net). */
   saveWeights(): Uint8Array;
+  /** The network as an ONNX model (opset 17, standard operators) that ONNX Runtime runs, as
+   * `npm run export -- --onnx` writes it: input 'input' (N, ...one sample's shape, as the data's,
+   * pixels scaled to [0, 1]), outputs 'logits' and 'log_probs' (loss 'nll') or 'probabilities'
+   * ('squared'). classNames (default: a loaded checkpoint's, of a CSV run) go to its metadata as
+   * class_names. */
+  exportOnnx(options?: { classNames?: readonly string[] }): Promise<Uint8Array>;
   /** The parameters in PyTorch's state_dict order (fc1.weight (out, in), fc1.bias, ...), copied. */
   parameters(): { name: string; shape: number[]; data: Float32Array }[];
   /** Ends the trainer: it cannot be used afterwards. (Its GPU buffers live only during a call; the
@@ -277,6 +283,20 @@ class LibraryTrainer implements Trainer {
   saveWeights(): Uint8Array {
     this.checkUsable('saveWeights');
     return encodeSafetensors(this.current().weights);
+  }
+
+  async exportOnnx(options: { classNames?: readonly string[] } = {}): Promise<Uint8Array> {
+    this.checkUsable('exportOnnx');
+    refuseUnknownKeys(options, ['classNames'], (key) => key);
+    const state = this.current();
+    const classNames = options.classNames ?? state.data.classes ?? null;
+    const outputs = this.layers[this.layers.length - 1];
+    if (classNames && !(Array.isArray(classNames) && classNames.length <= outputs && classNames.every((c) => typeof c === 'string'))) {
+      throw new ConfigError('classNames', `must list the class names as strings, at most one per output (${outputs}), got ${shown(classNames)}`);
+    }
+    // Loaded when asked for: the ONNX schema is not needed to train.
+    const { exportOnnx } = await import('../export/onnx.ts');
+    return exportOnnx(state.weights, this.config, { classNames });
   }
 
   parameters(): { name: string; shape: number[]; data: Float32Array }[] {

@@ -11,7 +11,7 @@ import {
 } from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
 import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
-import { denseWidths, elementCount, formatModel, resolveNetwork, type ResolvedLayer } from '../model/spec.ts';
+import { denseWidths, elementCount, formatModel, resolveNetwork, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
 import { isPositiveInt } from './config-error.ts';
 import { ConfigError, upgradeConfig, validateConfig, type TrainConfig } from './config.ts';
 import {
@@ -34,8 +34,10 @@ export interface TrainState {
   optimizer: OptimizerState | null;
   progress: TrainProgress;
   /** The data set it trains on (whole splits; the config's limits take their first images), and
-   * its contentHash (absent in checkpoints written before it was kept, and before a first fit). */
-  data: { source: string; train: number; test: number; hash?: string };
+   * its contentHash (absent in checkpoints written before it was kept, and before a first fit);
+   * classes: each class's name by index where the data named them (a CSV's labels), which an
+   * ONNX export writes to its metadata (absent in checkpoints written before). */
+  data: { source: string; train: number; test: number; hash?: string; classes?: string[] | null };
   /** The kernel variant of each matmul and bias-gradient problem the GPU trained with, by problem
    * (null on the CPU): a resumed GPU run uses them again, since another variant rounds
    * differently. */
@@ -63,10 +65,11 @@ export function encodeCheckpoint(s: TrainState): Uint8Array {
   });
 }
 
-/** The layers a checkpoint's config makes on its input shape (written since convolutions; before,
- * every network was dense and fc1.weight gives the width) and its classes (its output layer's
- * bias), checked against its tensors' shapes. */
-function checkpointNetwork(file: SafetensorsFile, bytes: Uint8Array, fileName: string, config: TrainConfig, shape: unknown, fail: (msg: string) => never): ResolvedLayer[] {
+/** The layers a file's model (a checkpoint's config, a weights file's metadata) makes on its input
+ * shape (written since convolutions; before, every network was dense and fc1.weight gives the
+ * width) and its classes (its output layer's bias), checked against its tensors' shapes. */
+export function fileNetwork(file: SafetensorsFile, bytes: Uint8Array, fileName: string, config: NetworkSpec, shape: unknown, fail: (msg: string) => never,
+  whose = "its config's"): ResolvedLayer[] {
   if (shape !== null && !(Array.isArray(shape) && shape.length > 0 && shape.every(isPositiveInt))) {
     fail(`metadata input_shape must list one sample's dimensions, got ${JSON.stringify(shape)}`);
   }
@@ -75,23 +78,23 @@ function checkpointNetwork(file: SafetensorsFile, bytes: Uint8Array, fileName: s
     try {
       return resolveNetwork(config.model, inputShape, classes, config.loss);
     } catch (e) {
-      if (e instanceof ConfigError) return fail(`its config's model ${formatModel(config.model)} does not fit its input of shape [${inputShape.join(', ')}]: ${e.message}`);
+      if (e instanceof ConfigError) return fail(`${whose} model ${formatModel(config.model)} does not fit its input of shape [${inputShape.join(', ')}]: ${e.message}`);
       throw e;
     }
   };
   const outBias = `${resolve(1).at(-1)!.name}.bias`;
   const classes = file.entries.get(outBias)?.shape[0];
-  if (!isPositiveInt(classes)) return fail(`has no ${outBias} tensor, the bias of the output layer its config's model ${formatModel(config.model)} ends with`);
+  if (!isPositiveInt(classes)) return fail(`has no ${outBias} tensor, the bias of the output layer ${whose} model ${formatModel(config.model)} ends with`);
   const layers = resolve(classes);
   const wanted = layers.flatMap((l) => l.params);
   const differs = wanted.find((p) => file.entries.get(p.name)?.shape.join() !== p.shape.join());
   if (differs && layers.every((l) => l.spec.type === 'dense')) {
     const sizes = safetensorsSizes(bytes, fileName);
-    fail(`its tensors are a ${sizes.join('-')} network, its config's model ${formatModel(config.model)} makes ${denseWidths(layers).join('-')}`);
+    fail(`its tensors are a ${sizes.join('-')} network, ${whose} model ${formatModel(config.model)} makes ${denseWidths(layers).join('-')}`);
   }
   if (differs) {
     const held = file.entries.get(differs.name)?.shape;
-    fail(`its config's model ${formatModel(config.model)} needs ${differs.name} of shape [${differs.shape.join(', ')}], the file ${held ? `holds [${held.join(', ')}]` : 'has none'}`);
+    fail(`${whose} model ${formatModel(config.model)} needs ${differs.name} of shape [${differs.shape.join(', ')}], the file ${held ? `holds [${held.join(', ')}]` : 'has none'}`);
   }
   return layers;
 }
@@ -144,7 +147,7 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
     if (e instanceof ConfigError) return fail(`metadata config: ${e.message}`);
     throw e;
   }
-  const layers = checkpointNetwork(file, bytes, fileName, config, meta.input_shape ? json('input_shape') : null, fail);
+  const layers = fileNetwork(file, bytes, fileName, config, meta.input_shape ? json('input_shape') : null, fail);
   const weights = decodeSafetensors(bytes, layers, fileName);
   const params = mlpParamTensors(weights);
 
@@ -168,6 +171,12 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
   const data = json('data') as TrainState['data'] | null;
   if (!(data && typeof data.source === 'string' && isCount(data.train) && isCount(data.test) && (data.hash === undefined || /^[0-9a-f]{16}$/.test(data.hash)))) {
     return fail('metadata data must name the source, the train and test counts, and may give a 16-hex-digit content hash');
+  }
+  const classes: unknown = data.classes ?? null;
+  const outputs = weights.sizes[weights.sizes.length - 1];
+  // Given weights may have more outputs than the data has classes (see SessionOptions.init).
+  if (classes !== null && !(Array.isArray(classes) && classes.length <= outputs && classes.every((c) => typeof c === 'string'))) {
+    fail(`metadata data.classes must list the class names, at most one per output (${outputs}), got ${JSON.stringify(classes)}`);
   }
   const kernels = meta.kernels ? json('kernels') : null;
   if (kernels !== null && !(typeof kernels === 'object' && Object.values(kernels).every((v) => typeof v === 'string'))) {

@@ -172,7 +172,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
     weights: await trainer.weights(),
     optimizer: await trainer.optimizerState(),
     progress,
-    data: { source: data.source, train: data.train.count, test: data.test?.count ?? 0, hash },
+    data: { source: data.source, train: data.train.count, test: data.test?.count ?? 0, hash, classes: data.classNames },
     kernels: kernels && { ...kernels.matmul, ...kernels.biasGrad, ...kernels.conv2d },
   });
   try {

@@ -1,9 +1,13 @@
 // The dashboard as a person uses it, in headless Chromium with WebGPU: train, pause and resume,
-// read the numbers and charts, draw a real test digit, save and load weights, check GPU vs CPU.
+// read the numbers and charts, draw a real test digit, save and load weights (and download them as
+// ONNX), check GPU vs CPU.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import * as ort from 'onnxruntime-web';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.ts';
-import { initMlp } from '../../src/reference/mlp.ts';
+import { parseModel } from '../../src/model/spec.ts';
+import { logSoftmaxNllCpu } from '../../src/reference/kernels.ts';
+import { forwardMlp, initMlp } from '../../src/reference/mlp.ts';
 import { resolveMlp } from '../../src/reference/mlp.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
 import { collectErrors, drawDigit, fillForm, openDashboard, points, trainThenPause } from './helpers.ts';
@@ -65,6 +69,18 @@ test('trains one epoch live, reads a drawn test digit, and keeps its model when 
   expect(download.suggestedFilename()).toBe('mlp-784-128-10.safetensors');
   const saved = decodeSafetensors(new Uint8Array(readFileSync(await download.path())), resolveMlp([784, 128, 10]), 'download');
   expect(saved.layers[0].params[0].data.length).toBe(128 * 784);
+
+  // The ONNX download is the same network: ONNX Runtime (wasm, in Node) computes what the CPU
+  // reference computes from the safetensors download, on 100 test images.
+  const [onnxFile] = await Promise.all([page.waitForEvent('download'), page.locator('#download-onnx').click()]);
+  expect(onnxFile.suggestedFilename()).toBe('mlp-784-128-10.onnx');
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(readFileSync(await onnxFile.path()), { executionProviders: ['wasm'] });
+  const test100 = Float32Array.from((await loadEmbeddedMnist()).test.features.subarray(0, 100 * 784), (b) => b / 255);
+  const { log_probs: logProbs } = await session.run({ input: new ort.Tensor('float32', test100, [100, 1, 28, 28]) });
+  const logits = forwardMlp(saved, test100, 100, { model: parseModel(QUICK.model), loss: 'nll' }).logits;
+  const reference = logSoftmaxNllCpu(logits, new Uint8Array(100), 100, 10).logProbs;
+  expect(Math.max(...(logProbs.data as Float32Array).map((v, i) => Math.abs(v - reference[i])))).toBeLessThanOrEqual(1e-4);
 
   mkdirSync('test-results', { recursive: true });
   await page.screenshot({ path: 'test-results/dashboard.png', fullPage: true });

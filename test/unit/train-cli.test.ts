@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainCli } from '../../src/cli/train.ts';
 import { MATMUL_VARIANTS } from '../../src/gpu/kernels/matmul.ts';
 import { initMlp, MNIST_MLP_SIZES, resolveMlp } from '../../src/reference/mlp.ts';
-import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, readSafetensors } from '../../src/train/safetensors.ts';
 import { trainingSets, writeTrainingSets } from '../support/datasets.ts';
 import { captureCli } from '../support/cli.ts';
 
@@ -162,6 +162,8 @@ describe('train CLI: data sets beyond MNIST, on the CPU reference', () => {
     expect(accuracy(out)).toBeGreaterThan(90);
     expect(JSON.parse(readFileSync(report, 'utf8')).data.classes).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(decodeSafetensors(new Uint8Array(readFileSync(saved)), resolveMlp([4, 16, 3])).sizes).toEqual([4, 16, 3]);
+    // For the ONNX export's metadata (npm run export).
+    expect(readSafetensors(new Uint8Array(readFileSync(saved))).metadata.class_names).toBe('["setosa","versicolor","virginica"]');
   });
 
   it('a CSV run with the notebook\'s defaults that ends at chance says so, and what to try', async () => {
