@@ -78,7 +78,10 @@ export async function buildLibrary(log: (line: string) => void): Promise<{ path:
     logLevel: 'error',
   };
   log('bundling the browser entry and the Node entries with esbuild');
-  await build({ ...common, entryPoints: { index: 'src/lib/index.ts' }, outdir: join(LIB_OUT, 'browser'), platform: 'browser', target: 'es2022' });
+  // Split, so that the ONNX exporter (and its protobuf runtime), imported only by exportOnnx(),
+  // is a chunk of its own that a page loads when it exports, not with the trainer.
+  await build({ ...common, entryPoints: { index: 'src/lib/index.ts' }, outdir: join(LIB_OUT, 'browser'), platform: 'browser', target: 'es2022',
+    splitting: true, chunkNames: 'chunk-[hash]' });
   const infer = await buildInferEntry(true);
   log(`the browser inference entry: ${infer.bytes} bytes minified (budget ${INFER_BUDGET_BYTES})`);
   await build({

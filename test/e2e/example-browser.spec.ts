@@ -1,6 +1,7 @@
 // examples/browser as a user serves it: index.html and main.js as they are, the package's browser
 // bundle (build/lib, as npm installs it under node_modules) found through the page's import map,
 // in headless Chromium with WebGPU. The page trains, validates and reads lines back.
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { builtLibrary, ROOT } from '../support/built-lib.ts';
@@ -10,7 +11,8 @@ test('examples/browser trains on WebGPU with the built browser bundle', async ({
   const files: Record<string, string> = {
     'index.html': join(ROOT, 'examples/browser/index.html'),
     'main.js': join(ROOT, 'examples/browser/main.js'),
-    'node_modules/webgpu-mnist-trainer/build/lib/browser/index.js': join(builtLibrary(), 'browser/index.js'),
+    // index.js and the chunks it imports (the bundle is split: the ONNX exporter loads on demand).
+    ...Object.fromEntries(readdirSync(join(builtLibrary(), 'browser')).map((f) => [`node_modules/webgpu-mnist-trainer/build/lib/browser/${f}`, join(builtLibrary(), 'browser', f)])),
   };
   // Served under /example/ of the test server's origin (loopback: a secure context, so WebGPU).
   await page.route('**/example/**', (route) => {
