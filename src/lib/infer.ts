@@ -1,10 +1,15 @@
 /// <reference types="@webgpu/types" preserve="true" />
-// The inference entry (`webgpu-mnist-trainer/infer`): load a saved model and predict, on WebGPU
-// with the forward kernels only, or on the CPU twin where there is no adapter. It imports nothing
-// of the training (optimizers, backward kernels, sessions, data loaders), so its bundle stays small.
-//
-//   const model = await loadModel(await (await fetch('mlp.safetensors')).arrayBuffer());
-//   const { classes, probabilities } = await model.predict(pixels); // Uint8Array, 784 per image
+/**
+ * The inference entry (`webgpu-mnist-trainer/infer`): load a saved model and predict, on WebGPU
+ * with the forward kernels only, or on the CPU twin where there is no adapter. It imports nothing
+ * of the training (optimizers, backward kernels, sessions, data loaders), so its bundle stays small.
+ *
+ * ```js
+ * const model = await loadModel(await (await fetch('mlp.safetensors')).arrayBuffer());
+ * const { classes, probabilities } = await model.predict(pixels); // Uint8Array, 784 per image
+ * ```
+ * @module webgpu-mnist-trainer/infer
+ */
 import { requestGpu, type AdapterSummary, type GpuContext } from '../gpu/context.ts';
 import { GpuUnavailableError } from '../gpu/errors.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
