@@ -657,7 +657,7 @@ const modelClassNames = (mlp: Mlp): string[] | null =>
 buttons.download.addEventListener('click', () => {
   if (!model) return;
   const names = modelClassNames(model.mlp);
-  downloadModel(model.mlp, model.spec, { source: 'webgpu-mnist-trainer dashboard', state: model.label, ...(names ? { class_names: JSON.stringify(names) } : {}) });
+  downloadModel(model.mlp, model.spec, names ?? null, { source: 'webgpu-mnist-trainer dashboard', state: model.label });
 });
 buttons.downloadOnnx.addEventListener('click', () => {
   if (model) downloadOnnx(model.mlp, model.spec, modelClassNames(model.mlp)).catch((e: unknown) => (byId('file-message').textContent = `ONNX export failed: ${(e as Error).message}`));

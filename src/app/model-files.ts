@@ -2,9 +2,9 @@
 // --init format), and out as ONNX. A file is checked completely before it replaces anything.
 import { resolveMlp, resolveWeights, type Mlp } from '../reference/mlp.ts';
 import type { HiddenActivation } from '../model/activations.ts';
-import { denseSpec, describeNetwork, formatModel, parseModel, resolveNetwork, type LayerSpec, type ModelSpec, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
+import { denseSpec, describeNetwork, parseModel, resolveNetwork, type LayerSpec, type ModelSpec, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
 import { ConfigError, validateConfig, type TrainConfig } from '../train/config.ts';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, SafetensorsError, safetensorsSizes } from '../train/safetensors.ts';
+import { decodeSafetensors, encodeModelFile, readSafetensors, SafetensorsError, safetensorsSizes } from '../train/safetensors.ts';
 
 const isDense = (model: ModelSpec) => model.every((s) => s.type === 'dense');
 
@@ -21,9 +21,8 @@ export const networkLine = (mlp: Mlp, spec: NetworkSpec): string => describeNetw
 /** Weights hold no activations: the file's metadata names the model (as `--model` takes it), the
  * loss and the input shape, as the CLI's --save does, so the page and the CLI compute with them
  * when the file comes back. */
-export function downloadModel(mlp: Mlp, spec: NetworkSpec, metadata: Record<string, string>): void {
-  const all = { ...metadata, model: formatModel(spec.model), loss: spec.loss, input_shape: JSON.stringify(mlp.inputShape) };
-  saveFile(encodeSafetensors(mlp, all), modelFileName(mlp, spec));
+export function downloadModel(mlp: Mlp, spec: NetworkSpec, classNames: readonly string[] | null, metadata: Record<string, string>): void {
+  saveFile(encodeModelFile(mlp, spec, classNames, metadata), modelFileName(mlp, spec));
 }
 
 /** The model as ONNX (src/export/onnx.ts, loaded on the first click), class names in its metadata. */

@@ -6,12 +6,12 @@ import { availableHostMemory } from '../gpu/node-gpu.ts';
 import { Command } from 'commander';
 import { classCount, classMapping, contentHash, describeData, untrainedNote } from '../data/dataset.ts';
 import { networkFor, sampleShape, type Mlp } from '../reference/mlp.ts';
-import { formatModel, type ResolvedLayer } from '../model/spec.ts';
+import type { ResolvedLayer } from '../model/spec.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import {
   ConfigError, configLine, dataExtent, NOTEBOOK_RECIPE, validateConfig, type TrainConfig,
 } from '../train/config.ts';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../train/safetensors.ts';
+import { decodeSafetensors, encodeModelFile, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type SessionResult } from '../train/session.ts';
 import { DIVERGENCE_FACTOR, testedEpoch } from '../train/trainer.ts';
 import { checkHostMemory } from '../train/memory.ts';
@@ -238,10 +238,7 @@ async function run(program: Command, argv: string[], io: CliIo, interrupt: Inter
     if (note) io.out(`note: ${note}`);
   }
   if (o.save) {
-    await write('--save', o.save, encodeSafetensors(weights, {
-      epochs: String(report.epochs.length), model: formatModel(config.model), loss: config.loss, input_shape: JSON.stringify(weights.inputShape),
-      ...(report.data.classes ? { class_names: JSON.stringify(report.data.classes) } : {}),
-    }),
+    await write('--save', o.save, encodeModelFile(weights, config, report.data.classes ?? null, { epochs: String(report.epochs.length) }),
       `saved weights to ${o.save}${report.diverged ? ' (the last weights with a finite loss)' : ''}`);
   }
   if (o.json) await write('--json', o.json, `${JSON.stringify({ ...report, interrupted: null }, null, 1)}\n`, `wrote report to ${o.json}`);

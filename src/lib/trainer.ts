@@ -10,7 +10,7 @@ import { denseWidths, resolveNetwork, type ResolvedLayer } from '../model/spec.t
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { ConfigError, isPositiveInt, type TrainConfig } from '../train/config.ts';
 import { checkHostMemory } from '../train/memory.ts';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, safetensorsSizes, SafetensorsError } from '../train/safetensors.ts';
+import { decodeSafetensors, encodeModelFile, readSafetensors, safetensorsSizes, SafetensorsError } from '../train/safetensors.ts';
 import { evaluateSession, runSession } from '../train/session.ts';
 import { startOfRun, type EpochRecord } from '../train/trainer.ts';
 import { inputSplit, toSplit, type Dataset } from './dataset.ts';
@@ -100,7 +100,8 @@ export interface Trainer {
    * `--checkpoint` file of `npm run train`. */
   save(): Uint8Array;
   /** The weights alone, as `npm run train -- --save` writes them (safetensors.torch.load_file
-   * reads them into the notebook's Net). */
+   * reads them into the notebook's Net), with the model, the loss, one sample's shape and a CSV
+   * run's class names in the metadata, which `npm run export` and the inference entry read. */
   saveWeights(): Uint8Array;
   /** The network as an ONNX model (opset 17, standard operators) that ONNX Runtime runs, as
    * `npm run export -- --onnx` writes it: input 'input' (N, ...one sample's shape, as the data's,
@@ -282,7 +283,8 @@ class LibraryTrainer implements Trainer {
 
   saveWeights(): Uint8Array {
     this.checkUsable('saveWeights');
-    return encodeSafetensors(this.current().weights);
+    const state = this.current();
+    return encodeModelFile(state.weights, state.config, state.data.classes ?? null);
   }
 
   async exportOnnx(options: { classNames?: readonly string[] } = {}): Promise<Uint8Array> {

@@ -2,7 +2,7 @@
 // F32 little-endian), so a model trained here loads with safetensors.torch.load_file into the
 // notebook's Net, and the reverse. Format: u64 LE header length, JSON header, raw tensor bytes.
 import { assembleMlp, mlpParamTensors, type Mlp } from '../reference/mlp.ts';
-import { denseWidths, layerName, type ResolvedLayer } from '../model/spec.ts';
+import { denseWidths, formatModel, layerName, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
 import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 
 export class SafetensorsError extends Error {
@@ -22,6 +22,16 @@ export const EXTRA_TENSOR_PREFIXES = ['optimizer.', 'history.'] as const;
 
 export function encodeSafetensors(mlp: Mlp, metadata: Record<string, string> = {}): Uint8Array {
   return encodeTensors(mlpParamTensors(mlp), metadata);
+}
+
+/** A model file (`--save`, the dashboard's download, the library's saveWeights()): the weights
+ * with what reads them back without being told: the model, the loss, one sample's shape and, for
+ * a CSV run, the class names. */
+export function encodeModelFile(mlp: Mlp, spec: NetworkSpec, classNames: readonly string[] | null, metadata: Record<string, string> = {}): Uint8Array {
+  return encodeSafetensors(mlp, {
+    ...metadata, model: formatModel(spec.model), loss: spec.loss, input_shape: JSON.stringify(mlp.inputShape),
+    ...(classNames ? { class_names: JSON.stringify(classNames) } : {}),
+  });
 }
 
 /** F32 tensors laid out in order, with `format: pt` and `metadata` in the header. */

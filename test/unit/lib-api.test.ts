@@ -20,6 +20,8 @@ import {
 } from '../../src/lib/index.ts';
 import { loadMnist, type Mnist } from '../../src/lib/mnist.ts';
 import { encodeSafetensors } from '../../src/train/safetensors.ts';
+import { readSavedModel } from '../../src/export/saved-model.ts';
+import { formatModel } from '../../src/model/spec.ts';
 import { initMlp } from '../../src/reference/mlp.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lib-api-'));
@@ -109,6 +111,16 @@ describe('state between calls', () => {
     await expect(trainer.fit(synthetic(100, 5), { epochs: 1 })).rejects.toThrow(/320 samples.*finish the epoch/);
     const rest = await trainer.fit(data, { epochs: 1 });
     expect([...done, ...rest.stepLosses]).toEqual(full.stepLosses);
+  });
+
+  it('saveWeights() names the model, the loss and one sample\'s shape, so the exporter and the inference entry read it untold', async () => {
+    const t = await createTrainer({ layers: [[1, 28, 28], { type: 'conv2d', channels: 2, kernel: 5 }, { type: 'maxpool2d', kernel: 2 }, { type: 'flatten' }, 10], loss: 'squared', device: 'cpu' });
+    const saved = readSavedModel(t.saveWeights(), 'w.safetensors', { model: [], loss: 'nll' });
+    expect(saved.specFrom).toBe('file');
+    expect(formatModel(saved.spec.model)).toBe('conv2d:2:k5:relu,maxpool2d:2,flatten');
+    expect(saved.spec.loss).toBe('squared');
+    expect(saved.weights.inputShape).toEqual([1, 28, 28]);
+    expect(saved.weights.layers.flatMap((l) => l.params.map((p) => p.data))).toEqual(t.parameters().map((p) => p.data));
   });
 
   it('takes layer specs beside widths, and refuses misspelt fit and load options', async () => {
