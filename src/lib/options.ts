@@ -4,7 +4,7 @@
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../model/activations.ts';
 import type { LossKind } from '../model/losses.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
-import { checkLayer, denseSpec, resolveNetwork, type Conv2dSpec, type LayerSpec, type ResolvedLayer } from '../model/spec.ts';
+import { checkLayer, denseSpec, resolveNetwork, type Conv2dSpec, type LayerSpec, type ModelSpec, type ResolvedLayer } from '../model/spec.ts';
 import { refuseUnknownKeys } from '../train/config-error.ts';
 import { ConfigError, isPositiveInt, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type LrSchedule, type TrainConfig } from '../train/config.ts';
 import { DivergenceError } from '../train/trainer.ts';
@@ -207,12 +207,16 @@ export function networkOf(o: TrainerOptions, c: TrainConfig): ResolvedLayer[] {
   }
 }
 
+/** The library's `layers` for a network: its input, its layers' specs, its classes. */
+export function libraryLayers(model: ModelSpec, network: readonly ResolvedLayer[]): TrainerOptions['layers'] {
+  const input = network[0].inShape;
+  return [input.length === 3 ? [input[0], input[1], input[2]] : input[0], ...model.map((l) => ({ ...l })), network[network.length - 1].outShape[0]];
+}
+
 /** The library options a configuration stands for (of a loaded checkpoint), on this network. */
 export function optionsFromConfig(c: TrainConfig, network: readonly ResolvedLayer[]): Required<Omit<TrainerOptions, 'matmul' | 'device' | 'activation'>> {
-  const input = network[0].inShape;
-  const classes = network[network.length - 1].outShape[0];
   return {
-    layers: [input.length === 3 ? [input[0], input[1], input[2]] : input[0], ...c.model.map((l) => ({ ...l })), classes],
+    layers: libraryLayers(c.model, network),
     loss: c.loss,
     optimizer: { kind: c.optimizer, lr: c.lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, betas: [c.beta1, c.beta2],
       eps: c.eps, schedule: c.lrSchedule },

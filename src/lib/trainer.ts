@@ -16,7 +16,8 @@ import { startOfRun, type EpochRecord } from '../train/trainer.ts';
 import { inputSplit, toSplit, type Dataset } from './dataset.ts';
 import { DatasetError, shown, TrainerStateError, TrainingAbortedError } from './errors.ts';
 import { refuseUnknownKeys } from '../train/config-error.ts';
-import { configFromOptions, networkOf, optionsFromConfig, TRAINER_OPTION_KEYS, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
+import { readSavedModel } from '../export/saved-model.ts';
+import { configFromOptions, libraryLayers, networkOf, optionsFromConfig, TRAINER_OPTION_KEYS, withLibraryNames, type Device, type TrainerOptions } from './options.ts';
 import { chanceAccuracy, classCounts, nearChanceNote } from '../train/plateau.ts';
 
 /** One step's batch loss, reported after each read-back (readbackEvery steps at a time). */
@@ -374,13 +375,25 @@ const LOAD_OPTION_KEYS = [...TRAINER_OPTION_KEYS.filter((k) => k !== 'layers'), 
 /** A trainer from a saved file: a checkpoint (save(), `npm run train -- --checkpoint`) continues
  * its run exactly, with its configuration (only device and matmul may be given); a weights file
  * (saveWeights(), `--save`, a PyTorch state_dict saved with safetensors) starts a new run from
- * those weights with `options` (the layers come from the file). */
+ * those weights with `options` (the layers come from the file; the activations and loss too
+ * where its metadata names them, as this project's files do). */
 export async function loadTrainer(bytes: Uint8Array, options: LoadOptions = {}): Promise<Trainer> {
   refuseUnknownKeys(options, LOAD_OPTION_KEYS, (key) => key);
   const { name = 'weights', device = 'gpu', matmul, ...rest } = options;
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`${name}: must be a Uint8Array of a .safetensors file`);
-  if (readSafetensors(bytes, name).metadata.checkpoint === undefined) {
-    // A weights file names no layer types: it is read as the dense network its fc tensors make.
+  const metadata = readSafetensors(bytes, name).metadata;
+  if (metadata.checkpoint === undefined && metadata.model !== undefined) {
+    // A weights file of this project (saveWeights(), --save, the dashboard) names its model and
+    // loss: it is read as that network, as the exporter and the inference entry read it.
+    const given = (['activation', 'loss'] as const).find((k) => rest[k] !== undefined);
+    if (given) throw new ConfigError(given, `cannot be given with ${name}, whose metadata names its model and loss (${metadata.model}, ${metadata.loss ?? 'nll'})`);
+    const { weights, spec } = readSavedModel(bytes, name, { model: [], loss: 'nll' });
+    const options = { ...rest, layers: libraryLayers(spec.model, resolveWeights(weights, spec)), loss: spec.loss };
+    const config = configFromOptions(options);
+    return open(config, networkOf(options, config), device, matmul, { init: weights });
+  }
+  if (metadata.checkpoint === undefined) {
+    // A PyTorch state_dict names no layer types: it is read as the dense network its fc tensors make.
     const sizes = safetensorsSizes(bytes, name);
     const config = configFromOptions({ ...rest, layers: sizes });
     const network = resolveNetwork(config.model, [sizes[0]], sizes[sizes.length - 1], config.loss);

@@ -113,7 +113,7 @@ describe('state between calls', () => {
     expect([...done, ...rest.stepLosses]).toEqual(full.stepLosses);
   });
 
-  it('saveWeights() names the model, the loss and one sample\'s shape, so the exporter and the inference entry read it untold', async () => {
+  it('saveWeights() names the model, the loss and one sample\'s shape, so loadTrainer, the exporter and the inference entry read it untold', async () => {
     const t = await createTrainer({ layers: [[1, 28, 28], { type: 'conv2d', channels: 2, kernel: 5 }, { type: 'maxpool2d', kernel: 2 }, { type: 'flatten' }, 10], loss: 'squared', device: 'cpu' });
     const saved = readSavedModel(t.saveWeights(), 'w.safetensors', { model: [], loss: 'nll' });
     expect(saved.specFrom).toBe('file');
@@ -121,6 +121,15 @@ describe('state between calls', () => {
     expect(saved.spec.loss).toBe('squared');
     expect(saved.weights.inputShape).toEqual([1, 28, 28]);
     expect(saved.weights.layers.flatMap((l) => l.params.map((p) => p.data))).toEqual(t.parameters().map((p) => p.data));
+
+    const loaded = await loadTrainer(t.saveWeights(), { device: 'cpu', optimizer: { kind: 'adam' } });
+    expect(loaded.settings.layers).toEqual(t.settings.layers);
+    expect(loaded.settings.loss).toBe('squared');
+    expect(loaded.settings.optimizer.kind).toBe('adam');
+    expect(loaded.parameters()).toEqual(t.parameters());
+    const images = synthetic(8, 3).images;
+    expect((await loaded.predict(images)).probabilities).toEqual((await t.predict(images)).probabilities);
+    await expect(loadTrainer(t.saveWeights(), { device: 'cpu', activation: 'tanh' })).rejects.toThrow(/^activation cannot be given with weights, whose metadata names its model and loss \(conv2d:2:k5:relu,maxpool2d:2,flatten, squared\)/);
   });
 
   it('takes layer specs beside widths, and refuses misspelt fit and load options', async () => {
