@@ -97,8 +97,9 @@ test('IDX files of 12x10 images in 13 classes dropped on the page: trained on, a
   // No MNIST plateau advice for other data.
   await expect(page.locator('#run-note')).toHaveText('');
   await expect(page.locator('#model-name')).toHaveText('Current model: 120-32-13, after epoch 4.');
-  // Thirteen classes: a 13x13 matrix over the 130 test samples.
-  await expect(page.locator('#confusion thead th')).toHaveCount(14);
+  // Thirteen classes: a 13x13 matrix over the 130 test samples, its header the two axis names
+  // and a column per class.
+  await expect(page.locator('#confusion thead th')).toHaveCount(15);
   const cells = await page.locator('#confusion td').allTextContents();
   expect(cells).toHaveLength(169);
   expect(cells.reduce((a, t) => a + Number(t.replace(/,/g, '') || 0), 0)).toBe(130);
