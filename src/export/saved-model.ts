@@ -6,8 +6,7 @@ import { parseModel, type NetworkSpec } from '../model/spec.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { decodeCheckpoint, fileNetwork } from '../train/checkpoint.ts';
 import { ConfigError, validateConfig, type TrainConfig } from '../train/config.ts';
-import { decodeSafetensors, readSafetensors, SafetensorsError } from '../train/safetensors.ts';
-import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
+import { decodeSafetensors, metadataJson, readSafetensors, SafetensorsError } from '../train/safetensors.ts';
 
 export interface SavedModel {
   weights: Mlp;
@@ -31,15 +30,7 @@ export function readSavedModel(bytes: Uint8Array, fileName: string, fallback: Ne
     const { config, weights, data } = decodeCheckpoint(bytes, fileName);
     return { weights, spec: { model: config.model, loss: config.loss }, classNames: data.classes ?? null, specFrom: 'file' };
   }
-  const json = (key: string): unknown => {
-    let value: unknown;
-    try {
-      value = JSON.parse(meta[key]);
-    } catch {
-      return fail(`metadata ${key} is not valid JSON`);
-    }
-    return nestedTooDeeply(value) ? fail(`metadata ${key} nests more than ${MAX_JSON_DEPTH} levels deep`) : value;
-  };
+  const json = (key: string): unknown => metadataJson(meta, key, fail);
   const named = meta.model !== undefined || meta.loss !== undefined;
   let spec = fallback;
   if (named) {

@@ -3,7 +3,8 @@
 // flatten is a view) over buffers allocated once for `maxRows` samples, the weights uploaded once.
 import type { GpuContext } from '../gpu/context.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
-import { defaultConv2dVariant } from '../gpu/kernels/conv2d.ts';
+import { defaultConv2dVariant, type Conv2dDirection } from '../gpu/kernels/conv2d.ts';
+import type { Conv2dShape } from '../reference/conv.ts';
 import type { MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { layerForward } from '../model/layers/index.ts';
 import type { ForwardLayer } from '../model/layers/layer.ts';
@@ -49,7 +50,7 @@ export class GpuForward {
 
   private async dispatches(rows: number): Promise<Dispatch[]> {
     // No trials here: the inference entry carries no CPU twins to check candidates against.
-    const plan = { ctx: this.ctx, rows, kernels: { matmul: async () => this.matmul, conv2d: async (...a: Parameters<typeof defaultConv2dVariant>) => defaultConv2dVariant(...a) } };
+    const plan = { ctx: this.ctx, rows, kernels: { matmul: async () => this.matmul, conv2d: async (direction: Conv2dDirection, shape: Conv2dShape) => defaultConv2dVariant(direction, shape) } };
     const out: Dispatch[] = [];
     let x = this.input;
     for (const g of this.layers) {

@@ -6,7 +6,7 @@
 // names the model).
 import { isPositiveInt } from '../train/config-error.ts';
 import { ConfigError, upgradeConfig } from '../train/config.ts';
-import { decodeSafetensors, readSafetensors, SafetensorsError, safetensorsSizes } from '../train/safetensors.ts';
+import { decodeSafetensors, metadataJson, readSafetensors, SafetensorsError, safetensorsSizes } from '../train/safetensors.ts';
 import type { LayerParams } from '../model/network.ts';
 import { LOSSES, type LossKind } from '../model/losses.ts';
 import { checkModel, denseSpec, layerName, parseModel, resolveNetwork, type LayerSpec } from '../model/spec.ts';
@@ -36,13 +36,7 @@ export function readModelFile(bytes: Uint8Array, options: ModelFileOptions = {})
   if (!(bytes instanceof Uint8Array)) fail('must be the bytes of a .safetensors file (a Uint8Array, an ArrayBuffer or a URL to fetch)');
   const file = readSafetensors(bytes, name);
   const meta = file.metadata;
-  const json = (key: string): unknown => {
-    try {
-      return JSON.parse(meta[key]);
-    } catch {
-      return fail(`metadata ${key} is not valid JSON`);
-    }
-  };
+  const json = (key: string): unknown => metadataJson(meta, key, fail);
   let model: LayerSpec[] | null = null;
   let loss: unknown = options.loss ?? 'nll';
   let inputShape: unknown = meta.input_shape !== undefined ? json('input_shape') : options.inputShape;

@@ -10,12 +10,11 @@ import {
   createOptimizerState, joinState, OPTIMIZER_TABLE, optimizerSettings, splitState, stateFloats, type OptimizerState,
 } from '../model/optimizers.ts';
 import { mlpParamTensors, type Mlp } from '../reference/mlp.ts';
-import { MAX_JSON_DEPTH, nestedTooDeeply } from '../data/json.ts';
 import { denseWidths, elementCount, formatModel, resolveNetwork, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
 import { isPositiveInt } from './config-error.ts';
 import { ConfigError, upgradeConfig, validateConfig, type TrainConfig } from './config.ts';
 import {
-  decodeSafetensors, encodeTensors, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
+  decodeSafetensors, encodeTensors, metadataJson, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
 } from './safetensors.ts';
 import type { EpochRecord, TrainProgress } from './trainer.ts';
 
@@ -126,15 +125,7 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
     fail(meta.checkpoint ? `is a checkpoint of another format (${meta.checkpoint})` :
       'holds weights, not a checkpoint (it has no training state); start from it with --init instead');
   }
-  const json = (key: string): unknown => {
-    let value: unknown;
-    try {
-      value = JSON.parse(meta[key] ?? '');
-    } catch {
-      return fail(`metadata ${key} is not valid JSON`);
-    }
-    return nestedTooDeeply(value) ? fail(`metadata ${key} nests more than ${MAX_JSON_DEPTH} levels deep`) : value;
-  };
+  const json = (key: string): unknown => metadataJson(meta, key, fail);
   const raw = json('config') as Partial<TrainConfig> | null;
   if (typeof raw !== 'object' || raw === null) return fail('metadata config is not an object');
   for (const key of ['shuffle', 'nesterov', 'divergenceStop'] as const) {

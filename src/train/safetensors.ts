@@ -24,6 +24,18 @@ export function encodeSafetensors(mlp: Mlp, metadata: Record<string, string> = {
   return encodeTensors(mlpParamTensors(mlp), metadata);
 }
 
+/** Metadata entry `key` read as JSON: `fail` names one that is not JSON, or that nests deep
+ * enough to exhaust a reader's stack (a hostile file). */
+export function metadataJson(meta: Record<string, string>, key: string, fail: (msg: string) => never): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(meta[key] ?? '');
+  } catch {
+    return fail(`metadata ${key} is not valid JSON`);
+  }
+  return nestedTooDeeply(value) ? fail(`metadata ${key} nests more than ${MAX_JSON_DEPTH} levels deep`) : value;
+}
+
 /** A model file (`--save`, the dashboard's download, the library's saveWeights()): the weights
  * with what reads them back without being told: the model, the loss, one sample's shape and, for
  * a CSV run, the class names. */
