@@ -6,8 +6,9 @@
 // The protobuf is written with @bufbuild/protobuf from ONNX's own schema (./onnx-proto/).
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { Activation } from '../model/activations.ts';
-import { describeNetwork, formatModel, type Conv2dSpec, type Maxpool2dSpec, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
+import { describeNetwork, type Conv2dSpec, type Maxpool2dSpec, type NetworkSpec, type ResolvedLayer } from '../model/spec.ts';
 import { resolveWeights, type Mlp } from '../reference/mlp.ts';
+import { modelMetadata } from '../train/safetensors.ts';
 import {
   AttributeProto_AttributeType, AttributeProtoSchema, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, TensorProto_DataType,
   TensorProtoSchema, ValueInfoProtoSchema, Version, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto,
@@ -68,12 +69,7 @@ export function exportOnnx(weights: Mlp, spec: NetworkSpec, options: OnnxExportO
     producerName: ONNX_PRODUCER.name,
     producerVersion: ONNX_PRODUCER.version,
     docString: `${describeNetwork(layers)}, trained by ${ONNX_PRODUCER.name}`,
-    metadataProps: Object.entries({
-      model: formatModel(spec.model),
-      loss: spec.loss,
-      input_shape: JSON.stringify(weights.inputShape),
-      ...(classNames ? { class_names: JSON.stringify(classNames) } : {}),
-    }).map(([key, value]) => ({ key, value })),
+    metadataProps: Object.entries(modelMetadata(weights, spec, classNames)).map(([key, value]) => ({ key, value })),
     graph: create(GraphProtoSchema, {
       name: describeNetwork(layers),
       node: g.nodes,

@@ -36,14 +36,19 @@ export function metadataJson(meta: Record<string, string>, key: string, fail: (m
   return nestedTooDeeply(value) ? fail(`metadata ${key} nests more than ${MAX_JSON_DEPTH} levels deep`) : value;
 }
 
-/** A model file (`--save`, the dashboard's download, the library's saveWeights()): the weights
- * with what reads them back without being told: the model, the loss, one sample's shape and, for
- * a CSV run, the class names. */
-export function encodeModelFile(mlp: Mlp, spec: NetworkSpec, classNames: readonly string[] | null, metadata: Record<string, string> = {}): Uint8Array {
-  return encodeSafetensors(mlp, {
-    ...metadata, model: formatModel(spec.model), loss: spec.loss, input_shape: JSON.stringify(mlp.inputShape),
+/** What reads a model back without being told: the model, the loss, one sample's shape and, for a
+ * CSV run, the class names (a model file's metadata, and an ONNX export's). */
+export function modelMetadata(mlp: Mlp, spec: NetworkSpec, classNames: readonly string[] | null): Record<string, string> {
+  return {
+    model: formatModel(spec.model), loss: spec.loss, input_shape: JSON.stringify(mlp.inputShape),
     ...(classNames ? { class_names: JSON.stringify(classNames) } : {}),
-  });
+  };
+}
+
+/** A model file (`--save`, the dashboard's download, the library's saveWeights()): the weights
+ * with their modelMetadata. */
+export function encodeModelFile(mlp: Mlp, spec: NetworkSpec, classNames: readonly string[] | null, metadata: Record<string, string> = {}): Uint8Array {
+  return encodeSafetensors(mlp, { ...metadata, ...modelMetadata(mlp, spec, classNames) });
 }
 
 /** F32 tensors laid out in order, with `format: pt` and `metadata` in the header. */
