@@ -6,7 +6,7 @@ import { parseModel, type NetworkSpec } from '../model/spec.ts';
 import type { Mlp } from '../reference/mlp.ts';
 import { decodeCheckpoint, fileNetwork } from '../train/checkpoint.ts';
 import { ConfigError, validateConfig, type TrainConfig } from '../train/config.ts';
-import { decodeSafetensors, metadataJson, readSafetensors, SafetensorsError } from '../train/safetensors.ts';
+import { decodeSafetensors, isClassNameList, metadataJson, readSafetensors, SafetensorsError } from '../train/safetensors.ts';
 
 export interface SavedModel {
   weights: Mlp;
@@ -45,7 +45,7 @@ export function readSavedModel(bytes: Uint8Array, fileName: string, fallback: Ne
   const layers = fileNetwork(file, bytes, fileName, spec, meta.input_shape !== undefined ? json('input_shape') : null, fail, named ? "its metadata's" : 'the');
   const classNames = meta.class_names !== undefined ? json('class_names') : null;
   const outputs = layers[layers.length - 1].outShape[0];
-  if (classNames !== null && !(Array.isArray(classNames) && classNames.length <= outputs && classNames.every((c) => typeof c === 'string'))) {
+  if (classNames !== null && !isClassNameList(classNames, outputs)) {
     fail(`metadata class_names must list the class names, at most one per output (${outputs}), got ${meta.class_names}`);
   }
   return { weights: decodeSafetensors(bytes, layers, fileName), spec, classNames: classNames as string[] | null, specFrom: named ? 'file' : 'fallback' };

@@ -10,7 +10,7 @@ import { denseWidths, resolveNetwork, type ResolvedLayer } from '../model/spec.t
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { ConfigError, isPositiveInt, type TrainConfig } from '../train/config.ts';
 import { checkHostMemory } from '../train/memory.ts';
-import { decodeSafetensors, encodeModelFile, readSafetensors, safetensorsSizes, SafetensorsError } from '../train/safetensors.ts';
+import { decodeSafetensors, encodeModelFile, isClassNameList, readSafetensors, safetensorsSizes, SafetensorsError } from '../train/safetensors.ts';
 import { evaluateSession, runSession } from '../train/session.ts';
 import { startOfRun, type EpochRecord } from '../train/trainer.ts';
 import { inputSplit, toSplit, type Dataset } from './dataset.ts';
@@ -294,7 +294,7 @@ class LibraryTrainer implements Trainer {
     const state = this.current();
     const classNames = options.classNames ?? state.data.classes ?? null;
     const outputs = this.layers[this.layers.length - 1];
-    if (classNames && !(Array.isArray(classNames) && classNames.length <= outputs && classNames.every((c) => typeof c === 'string'))) {
+    if (classNames && !isClassNameList(classNames, outputs)) {
       throw new ConfigError('classNames', `must list the class names as strings, at most one per output (${outputs}), got ${shown(classNames)}`);
     }
     // Loaded when asked for: the ONNX schema is not needed to train.

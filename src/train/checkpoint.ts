@@ -14,7 +14,7 @@ import { denseWidths, elementCount, formatModel, resolveNetwork, type NetworkSpe
 import { isPositiveInt } from './config-error.ts';
 import { ConfigError, upgradeConfig, validateConfig, type TrainConfig } from './config.ts';
 import {
-  decodeSafetensors, encodeTensors, metadataJson, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
+  decodeSafetensors, encodeTensors, isClassNameList, metadataJson, readSafetensors, safetensorsSizes, SafetensorsError, type NamedTensor, type SafetensorsFile,
 } from './safetensors.ts';
 import type { EpochRecord, TrainProgress } from './trainer.ts';
 
@@ -166,7 +166,7 @@ export function decodeCheckpoint(bytes: Uint8Array, fileName: string): TrainStat
   const classes: unknown = data.classes ?? null;
   const outputs = weights.sizes[weights.sizes.length - 1];
   // Given weights may have more outputs than the data has classes (see SessionOptions.init).
-  if (classes !== null && !(Array.isArray(classes) && classes.length <= outputs && classes.every((c) => typeof c === 'string'))) {
+  if (classes !== null && !isClassNameList(classes, outputs)) {
     fail(`metadata data.classes must list the class names, at most one per output (${outputs}), got ${JSON.stringify(classes)}`);
   }
   const kernels = meta.kernels ? json('kernels') : null;

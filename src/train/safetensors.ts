@@ -36,6 +36,11 @@ export function metadataJson(meta: Record<string, string>, key: string, fail: (m
   return nestedTooDeeply(value) ? fail(`metadata ${key} nests more than ${MAX_JSON_DEPTH} levels deep`) : value;
 }
 
+/** Whether `names` can name a network's classes: strings, at most one per output (a network may
+ * have more outputs than its data has classes). */
+export const isClassNameList = (names: unknown, outputs: number): names is string[] =>
+  Array.isArray(names) && names.length <= outputs && names.every((c) => typeof c === 'string');
+
 /** What reads a model back without being told: the model, the loss, one sample's shape and, for a
  * CSV run, the class names (a model file's metadata, and an ONNX export's). */
 export function modelMetadata(mlp: Mlp, spec: NetworkSpec, classNames: readonly string[] | null): Record<string, string> {
