@@ -7,7 +7,7 @@ import { denseSpec, formatModel, MODEL_PRESETS, parseModel, PRESET_ABOUT, resolv
 import { MNIST_MLP_SIZES } from '../reference/mlp.ts';
 import type { OptimizerKind } from '../model/optimizers.ts';
 import { inPageWords, type FieldLabels } from './page-words.ts';
-import { CNN_RECIPE, ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
+import { ConfigError, NOTEBOOK_RECIPE, optimizerDefaults, PRESET_RECIPES, validateConfig, type DataExtent, type TrainConfig } from '../train/config.ts';
 
 const FIELDS = {
   '--epochs': ['epochs', 'Epochs'],
@@ -93,12 +93,8 @@ export function fillModelChoices(form: HTMLFormElement): void {
     `flatten (activations: ${HIDDEN_ACTIVATIONS.join(', ')}), or a preset (${Object.keys(MODEL_PRESETS).join(', ')}); the output layer comes from the data`;
 }
 
-/** The recipe each preset is trained with: the notebook's for its MLP; the CNN's (Adam, cosine,
- * shifts of a pixel: its ReLU layers would diverge at SGD's lr 0.5). */
-const PRESET_RECIPES: Readonly<Record<string, TrainConfig>> = { mlp: NOTEBOOK_RECIPE, cnn: CNN_RECIPE };
-
 /** Puts a preset's layers in the model field (which stays editable) and its recipe's optimizer,
- * learning rate, schedule and shift in theirs. */
+ * learning rate, weight decay, schedule and shift in theirs. */
 export function choosePreset(form: HTMLFormElement, name: string): void {
   const spec = MODEL_PRESETS[name];
   const recipe = PRESET_RECIPES[name];
@@ -106,7 +102,7 @@ export function choosePreset(form: HTMLFormElement, name: string): void {
   setField(form, 'model', spec);
   setField(form, 'optimizer', recipe.optimizer);
   showOptimizerFields(form);
-  for (const name of ['lr', 'lrSchedule', 'augmentShift'] as const) setField(form, name, String(recipe[name]));
+  for (const name of ['lr', 'weightDecay', 'lrSchedule', 'augmentShift'] as const) setField(form, name, String(recipe[name]));
 }
 
 /** The preset the model field holds (by name or by its layers), or null for any other model. */

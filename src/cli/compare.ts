@@ -9,7 +9,7 @@ import { requestGpu, describeAdapter } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
 import { compareGpuWithCpu } from '../train/compare.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
-import { ConfigError, NOTEBOOK_RECIPE } from '../train/config.ts';
+import { ConfigError, NOTEBOOK_RECIPE, recipeFor } from '../train/config.ts';
 import { writeFileAtomic } from '../node/files.ts';
 import { configureProgram, fail, runIfMain, parseChoice, parseInteger, runCommand, usage, type CliIo } from './common.ts';
 import { checkOutputFile } from './paths.ts';
@@ -41,7 +41,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   const steps = parseInteger('--steps', o.steps, 1);
   const config = {
     batchSize: parseInteger('--batch', o.batch, 1),
-    ...usage(() => optimizerFrom(o)),
+    ...usage(() => optimizerFrom(o, recipeFor(o.model))),
     model: usage(() => modelFrom(o)),
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
   };

@@ -9,7 +9,7 @@ import { networkFor, sampleShape, type Mlp } from '../reference/mlp.ts';
 import type { ResolvedLayer } from '../model/spec.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import {
-  ConfigError, configLine, dataExtent, NOTEBOOK_RECIPE, validateConfig, type TrainConfig,
+  ConfigError, configLine, dataExtent, NOTEBOOK_RECIPE, recipeFor, validateConfig, type TrainConfig,
 } from '../train/config.ts';
 import { decodeSafetensors, encodeModelFile, SafetensorsError } from '../train/safetensors.ts';
 import { runSession, type SessionResult } from '../train/session.ts';
@@ -31,7 +31,7 @@ import { loadDataOptions } from './data-options.ts';
 import { checkDistinct, checkOutputFile, readInput } from './paths.ts';
 import { createReporter } from './reporter.ts';
 import { addModelOptions, modelFrom, type RawModelOptions } from './model-options.ts';
-import { addOptimizerOptions, optimizerFrom, type RawOptimizerOptions } from './optimizer-options.ts';
+import { addOptimizerOptions, optimizerFrom, recipeDefault, type RawOptimizerOptions } from './optimizer-options.ts';
 import { LOSSES } from '../model/losses.ts';
 import { addTrainerOptions, parseTrainerOptions, type RawTrainerOptions } from './trainer-options.ts';
 
@@ -39,9 +39,10 @@ const R = NOTEBOOK_RECIPE;
 
 function buildProgram(io: CliIo): Command {
   return addOptimizerOptions(addModelOptions(addTrainerOptions(configureProgram(new Command('train'), io))))
-    .description("Train an MLP with WebGPU: by default the notebook's recipe on MNIST (784-512-256-10, SGD lr 0.5, batch 32, 10 " +
-      'epochs); --data for another IDX set (Fashion-MNIST, ...) or your own CSV files. The input width and the classes come from the data.')
-    .option('--epochs <n>', 'epochs, integer >= 1', String(R.epochs))
+    .description("Train a network with WebGPU: by default the notebook's recipe on MNIST (784-512-256-10, SGD lr 0.5, batch 32, 10 " +
+      'epochs); --model cnn trains the small CNN with its own recipe (the options\' defaults ' +
+      'say where it differs), and any option given replaces the recipe\'s; --data for another IDX set (Fashion-MNIST, ...) or your own CSV files. The input width and the classes come from the data.')
+    .option('--epochs <n>', `epochs, integer >= 1 (${recipeDefault((c) => c.epochs)})`)
     .option('--batch <n>', 'batch size, integer in [1, training samples]', String(R.batchSize))
     .option('--loss <kind>', `${LOSSES.join(' | ')} (nll: log-softmax + cross-entropy; squared: sigmoid outputs, squared error)`, R.loss)
     .option('--seed <n>', 'seed of weight init and shuffling, integer in [0, 4294967295]', String(R.seed))
@@ -58,7 +59,7 @@ function buildProgram(io: CliIo): Command {
 }
 
 interface RawOptions extends RawTrainerOptions, RawModelOptions, RawOptimizerOptions {
-  epochs: string;
+  epochs?: string;
   batch: string;
   loss: string;
   seed: string;
@@ -84,10 +85,11 @@ const CHANGEABLE_ON_RESUME = ['logInterval', 'readbackEvery', 'divergenceStop'] 
 const KEPT_FOR_RESUME = ['data', 'testData', 'labelColumn', 'device', 'runtime', 'matmul', 'save', 'json', 'progress'];
 
 function configFrom(o: RawOptions): Partial<TrainConfig> {
+  const recipe = recipeFor(o.model);
   return {
-    epochs: parseInteger('--epochs', o.epochs, 1),
+    epochs: o.epochs === undefined ? recipe.epochs : parseInteger('--epochs', o.epochs, 1),
     batchSize: parseInteger('--batch', o.batch, 1),
-    ...optimizerFrom(o),
+    ...optimizerFrom(o, recipe),
     model: modelFrom(o),
     loss: parseChoice('--loss', o.loss, LOSSES),
     seed: parseInteger('--seed', o.seed, 0, 0xffffffff),

@@ -48,9 +48,10 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
   await expect(page.locator('#config-form [name="model"]')).toHaveValue(MODEL_PRESETS.cnn);
   await expect(page.locator('#choose-cnn')).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('#choose-mlp')).toHaveAttribute('aria-pressed', 'false');
-  // The CNN trains with its recipe (CNN_RECIPE): Adam at lr 2e-3.
-  await expect(page.locator('#config-form [name="optimizer"]')).toHaveValue('adam');
-  await expect(page.locator('#config-form [name="lr"]')).toHaveValue('0.002');
+  // The CNN trains with its recipe (CNN_RECIPE): AdamW at lr 3e-3 with weight decay 0.05.
+  await expect(page.locator('#config-form [name="optimizer"]')).toHaveValue('adamw');
+  await expect(page.locator('#config-form [name="lr"]')).toHaveValue('0.003');
+  await expect(page.locator('#config-form [name="weightDecay"]')).toHaveValue('0.05');
 
   const t0 = Date.now();
   await trainTiny(page, 'cnn', '320');

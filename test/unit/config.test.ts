@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, NOTEBOOK_RECIPE, lrAt, optimizerDefaults, validateConfig, type TrainConfig } from '../../src/train/config.ts';
+import { CNN_RECIPE, ConfigError, NOTEBOOK_RECIPE, lrAt, optimizerDefaults, PRESET_RECIPES, recipeFor, validateConfig, type TrainConfig } from '../../src/train/config.ts';
 import { denseSpec, formatModel, MODEL_PRESETS, parseModel, type DenseSpec, type LayerSpec } from '../../src/model/spec.ts';
 
 const MNIST = { trainCount: 60_000, testCount: 10_000 };
@@ -227,5 +227,23 @@ describe('lrAt', () => {
       expect(() => parseModel(text)).toThrow(ConfigError);
       expect(() => parseModel(text)).toThrow(message);
     }
+  });
+});
+
+describe('recipeFor: the recipe a --model value brings', () => {
+  it('every preset has a valid recipe whose model is the preset', () => {
+    expect(Object.keys(PRESET_RECIPES).sort()).toEqual(Object.keys(MODEL_PRESETS).sort());
+    for (const [name, recipe] of Object.entries(PRESET_RECIPES)) {
+      expect(validateConfig(recipe)).toEqual(recipe);
+      expect(formatModel(recipe.model)).toBe(MODEL_PRESETS[name]);
+    }
+  });
+
+  it.each([
+    ['cnn', CNN_RECIPE], [' cnn ', CNN_RECIPE], ['mlp', NOTEBOOK_RECIPE], [undefined, NOTEBOOK_RECIPE],
+    // Layers written out, even the preset's own, and names that are not presets: the notebook's.
+    [MODEL_PRESETS.cnn, NOTEBOOK_RECIPE], ['constructor', NOTEBOOK_RECIPE], ['CNN', NOTEBOOK_RECIPE],
+  ])('%j', (model, expected) => {
+    expect(recipeFor(model)).toBe(expected);
   });
 });

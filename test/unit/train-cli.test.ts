@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainCli } from '../../src/cli/train.ts';
 import { MATMUL_VARIANTS } from '../../src/gpu/kernels/matmul.ts';
 import { initMlp, MNIST_MLP_SIZES, resolveMlp } from '../../src/reference/mlp.ts';
+import { MODEL_PRESETS } from '../../src/model/spec.ts';
+import { CNN_RECIPE, NOTEBOOK_RECIPE } from '../../src/train/config.ts';
 import { decodeSafetensors, encodeSafetensors, readSafetensors } from '../../src/train/safetensors.ts';
 import { trainingSets, writeTrainingSets } from '../support/datasets.ts';
 import { captureCli } from '../support/cli.ts';
@@ -60,6 +62,26 @@ describe('train CLI: bad options', () => {
     for (const piece of pieces) expect(err[0]).toContain(piece);
     // Nothing ran: the data and config lines come before any training.
     expect(out).toEqual([]);
+  });
+});
+
+describe('train CLI: a preset brings its recipe, and each option given replaces its part', () => {
+  const recipe = (c: typeof CNN_RECIPE) => ({ optimizer: c.optimizer, lr: c.lr, weightDecay: c.weightDecay, lrSchedule: c.lrSchedule, augmentShift: c.augmentShift, epochs: c.epochs });
+  const cnn = recipe(CNN_RECIPE);
+  it.each([
+    ['--model cnn: the CNN recipe', ['--model', 'cnn'], cnn],
+    ['--model mlp: the notebook recipe', ['--model', 'mlp', '--limit-train', '32'], recipe(NOTEBOOK_RECIPE)],
+    ["the cnn's layers written out: the notebook recipe", ['--model', MODEL_PRESETS.cnn, '--epochs', '1'], { ...recipe(NOTEBOOK_RECIPE), epochs: 1 }],
+    ['another optimizer takes its own lr and weight decay', ['--model', 'cnn', '--optimizer', 'adam', '--epochs', '1'], { ...cnn, optimizer: 'adam', lr: 1e-3, weightDecay: 0, epochs: 1 }],
+    ['options given win', ['--model', 'cnn', '--lr', '0.01', '--weight-decay', '0', '--lr-schedule', 'step', '--augment-shift', '2', '--epochs', '2'],
+      { ...cnn, lr: 0.01, weightDecay: 0, lrSchedule: 'step', augmentShift: 2, epochs: 2 }],
+  ])('%s', async (_, argv, expected) => {
+    const { code, out, err } = await cli('--device', 'cpu', '--limit-train', '32', '--limit-test', '32', ...argv);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const line = out.find((l) => l.startsWith('config: '))!;
+    expect(JSON.parse(line.slice('config: '.length))).toMatchObject(expected);
+    expect(out.filter((l) => l.startsWith('[EPOCH:'))).toHaveLength(expected.epochs);
   });
 });
 
