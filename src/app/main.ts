@@ -526,7 +526,7 @@ worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
     case 'compare-done':
       checking = false;
       byId('check-progress').textContent = '';
-      renderComparison(byId('check-table', HTMLTableElement), byId('check-verdict'), msg.comparisons, msg.tolerance);
+      renderComparison(byId('check-table', HTMLTableElement), byId('check-verdict'), msg.comparisons, msg.tolerance, msg.resync);
       refreshButtons();
       break;
     case 'compare-error':

@@ -158,7 +158,7 @@ export type WorkerMessage =
   | { type: 'weights'; weights: Mlp; label: string; spec: NetworkSpec }
   | { type: 'finished'; outcome: 'done' | 'stopped' | 'diverged'; message: string }
   | { type: 'compare-step'; comparison: StepComparison; steps: number }
-  | { type: 'compare-done'; comparisons: StepComparison[]; tolerance: { lossRtol: number; paramAtol: number } }
+  | { type: 'compare-done'; comparisons: StepComparison[]; tolerance: { lossRtol: number; paramAtol: number }; resync: boolean }
   | { type: 'compare-error'; message: string }
   | { type: 'noise-progress'; line: string }
   | { type: 'noise-done'; result: NoiseResult }

@@ -13,7 +13,7 @@ import { GpuDeviceError } from '../gpu/errors.ts';
 import { initNetwork, MNIST_MLP_SIZES, mlpParamTensors, networkFor, notebookSpec, resolveMlp, sampleShape, type Mlp } from '../reference/mlp.ts';
 import type { NetworkSpec } from '../model/spec.ts';
 import { checkFits, decodeCheckpoint, encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
-import { compareGpuWithCpu } from '../train/compare.ts';
+import { compareGpuWithCpu, resyncByDefault } from '../train/compare.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { configLine, NOTEBOOK_RECIPE, type TrainConfig } from '../train/config.ts';
 import { createGpuNoiseBackend, measureGradientNoise } from '../noise/measure.ts';
@@ -324,7 +324,7 @@ async function compare(config: TrainConfig, steps: number): Promise<void> {
     const comparisons = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps }, (comparison) =>
       post({ type: 'compare-step', comparison, steps }),
     );
-    post({ type: 'compare-done', comparisons, tolerance: { lossRtol: TOLERANCES.trainingLoss.rtol, paramAtol: TOLERANCES.trainingParams.atol } });
+    post({ type: 'compare-done', comparisons, tolerance: { lossRtol: TOLERANCES.trainingLoss.rtol, paramAtol: TOLERANCES.trainingParams.atol }, resync: resyncByDefault(config) });
   } finally {
     ctx?.destroy();
     busy = false;

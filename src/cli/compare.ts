@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { addDataOptions, loadDataOptions, type RawDataOptions } from './data-options.ts';
 import { requestGpu, describeAdapter } from '../gpu/context.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/kernels/matmul.ts';
-import { compareGpuWithCpu } from '../train/compare.ts';
+import { compareGpuWithCpu, resyncByDefault } from '../train/compare.ts';
 import { TOLERANCES } from '../reference/tolerance.ts';
 import { ConfigError, NOTEBOOK_RECIPE, recipeFor } from '../train/config.ts';
 import { writeFileAtomic } from '../node/files.ts';
@@ -23,6 +23,8 @@ function buildProgram(io: CliIo): Command {
     .option('--seed <n>', 'seed of weights and batches', String(R.seed))
     .option('--matmul <v>', `force a matmul variant: ${MATMUL_VARIANTS.join(' | ')}`)
     .option('--no-fuse', 'one kernel per operation (no fused backward + SGD), as the CPU reference is written')
+    .option('--resync', "start each GPU step from the CPU's parameters and optimizer state, so each step's difference is its own (default for adam and adamw)")
+    .option('--no-resync', 'one run on each side, differences carried along (default for sgd)')
     .option('--json <file>', 'write every step comparison as JSON');
 }
 
@@ -32,6 +34,7 @@ interface RawOptions extends RawDataOptions, RawModelOptions, RawOptimizerOption
   seed: string;
   matmul?: string;
   fuse: boolean;
+  resync?: boolean;
   json?: string;
 }
 
@@ -55,9 +58,12 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
   try {
     io.out(`adapter: ${describeAdapter(ctx.adapter)}`);
     io.out(`tolerance: loss rel ${TOLERANCES.trainingLoss.rtol}, parameters |gpu - cpu| <= ${TOLERANCES.trainingParams.atol}`);
+    const resync = o.resync ?? resyncByDefault(config);
+    io.out(resync ? "steps: each from the CPU's parameters and optimizer state (--no-resync: one run each, differences carried along)"
+      : "steps: one run each, differences carried along (--resync: each step from the CPU's state)");
     const names = ['fc1.weight', 'fc1.bias'];
     let header = false;
-    const results = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps, matmul, fuse: o.fuse }, (r) => {
+    const results = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps, matmul, fuse: o.fuse, resync }, (r) => {
       const tensors = Object.keys(r.maxAbs);
       if (!header) {
         names.splice(0, names.length, ...tensors);
@@ -77,7 +83,7 @@ async function run(program: Command, argv: string[], io: CliIo): Promise<number>
     io.out(`${bad === 0 ? 'OK' : 'FAILED'}: ${results.length} steps, max loss rel diff ${worstLoss.toExponential(2)}, ` +
       `max parameter |gpu - cpu| ${worst.toExponential(2)}${bad ? `, ${bad} steps past tolerance` : ''}`);
     if (o.json) {
-      await writeFileAtomic(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, tolerance: { loss: TOLERANCES.trainingLoss, params: TOLERANCES.trainingParams }, steps: results }, null, 1)}\n`, '--json');
+      await writeFileAtomic(o.json, `${JSON.stringify({ adapter: ctx.adapter, config, resync, tolerance: { loss: TOLERANCES.trainingLoss, params: TOLERANCES.trainingParams }, steps: results }, null, 1)}\n`, '--json');
       io.out(`wrote ${o.json}`);
     }
     return bad === 0 ? 0 : 1;

@@ -14,7 +14,7 @@ import { OptimizerParams } from '../gpu/kernels/optimizer.ts';
 import { optimizerSettings, stateFloats, type OptimizerState } from '../model/optimizers.ts';
 import { cloneMlp, type Mlp } from '../reference/mlp.ts';
 import type { TrainConfig } from './config.ts';
-import { createGpuModel, downloadOptimizerState, downloadParams, paramBuffers, uploadOptimizerState, type GpuModel } from './gpu-model.ts';
+import { createGpuModel, downloadOptimizerState, downloadParams, paramBuffers, uploadOptimizerState, uploadParams, type GpuModel } from './gpu-model.ts';
 import { evalStepDispatches, trainStepDispatches, type StepPlan } from './step.ts';
 import { elementCount } from '../model/spec.ts';
 import { DivergenceError, type ChunkReport, type EpochPlan, type Evaluation, type Trainer } from './trainer.ts';
@@ -214,5 +214,12 @@ export class GpuTrainer implements Trainer {
 
   async optimizerState(): Promise<OptimizerState> {
     return { state: await downloadOptimizerState(this.ctx, this.model), step: this.step };
+  }
+
+  /** Overwrites the parameters and the optimizer's state (the step count stays): the next step
+   * starts from them. Called between chunks, e.g. from `runEpoch`'s onChunk. */
+  setState(weights: Mlp, optimizer: Float32Array[] | null): void {
+    uploadParams(this.ctx, this.model, weights);
+    if (optimizer) uploadOptimizerState(this.ctx, this.model, optimizer);
   }
 }

@@ -94,6 +94,12 @@ test('trains a CNN from its button, shows conv1\'s filters and the feature maps 
     'fc1.weight [64, 384]', 'fc1.bias [64]', 'fc2.weight [10, 64]', 'fc2.bias [10]',
   ]);
 
+  // The GPU vs CPU check of the CNN under its AdamW recipe starts each GPU step from the CPU's state.
+  await page.locator('#check-steps').fill('3');
+  await page.locator('#check').click();
+  await expect(page.locator('#check-verdict')).toContainText('PASS: the GPU matches the CPU reference on all 3 steps', { timeout: 180_000 });
+  await expect(page.locator('#check-verdict')).toContainText("Each GPU step started from the CPU's weights and optimizer state");
+
   // Back in after the form moved to the MLP: the file's metadata sets the model again.
   await page.locator('#choose-mlp').click();
   await page.locator('#load-file').setInputFiles({ name: 'cnn-6-24-64-10.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
