@@ -321,10 +321,11 @@ async function compare(config: TrainConfig, steps: number): Promise<void> {
   try {
     await kernelsChosen;
     ctx = await requestGpu();
-    const comparisons = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps }, (comparison) =>
+    const resync = resyncByDefault(config);
+    const comparisons = await compareGpuWithCpu(ctx, { config, train: data.train, test: data.test, classNames: data.classNames, steps, resync }, (comparison) =>
       post({ type: 'compare-step', comparison, steps }),
     );
-    post({ type: 'compare-done', comparisons, tolerance: { lossRtol: TOLERANCES.trainingLoss.rtol, paramAtol: TOLERANCES.trainingParams.atol }, resync: resyncByDefault(config) });
+    post({ type: 'compare-done', comparisons, tolerance: { lossRtol: TOLERANCES.trainingLoss.rtol, paramAtol: TOLERANCES.trainingParams.atol }, resync });
   } finally {
     ctx?.destroy();
     busy = false;

@@ -388,9 +388,9 @@ export async function loadTrainer(bytes: Uint8Array, options: LoadOptions = {}):
     const given = (['activation', 'loss'] as const).find((k) => rest[k] !== undefined);
     if (given) throw new ConfigError(given, `cannot be given with ${name}, whose metadata names its model and loss (${metadata.model}, ${metadata.loss ?? 'nll'})`);
     const { weights, spec } = readSavedModel(bytes, name, { model: [], loss: 'nll' });
-    const options = { ...rest, layers: libraryLayers(spec.model, resolveWeights(weights, spec)), loss: spec.loss };
-    const config = configFromOptions(options);
-    return open(config, networkOf(options, config), device, matmul, { init: weights });
+    const fileOptions = { ...rest, layers: libraryLayers(spec.model, resolveWeights(weights, spec)), loss: spec.loss };
+    const config = configFromOptions(fileOptions);
+    return open(config, networkOf(fileOptions, config), device, matmul, { init: weights });
   }
   if (metadata.checkpoint === undefined) {
     // A PyTorch state_dict names no layer types: it is read as the dense network its fc tensors make.
